@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "tessera",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tessera", targets: ["tessera"]),
+        .library(name: "TesseraPolicy", targets: ["TesseraPolicy"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // Domain model: identities, clock, decisions. No dependencies beyond Foundation.
+        .target(name: "TesseraCore"),
+        // JOSE (JWS/JWK/JWKS), key encryption at rest, PEM keys.
+        .target(
+            name: "TesseraCrypto",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        // The Cedar engine: depends on nothing else in the project.
+        .target(name: "TesseraPolicy"),
+        // Hash-chained audit log model, group-commit writer, verification.
+        .target(
+            name: "TesseraAudit",
+            dependencies: ["TesseraCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Repository protocols and their SQLite implementation.
+        .target(
+            name: "TesseraStore",
+            dependencies: [
+                "TesseraCore", "TesseraAudit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // HTTP API: OAuth endpoints and admin API.
+        .target(
+            name: "TesseraServer",
+            dependencies: [
+                "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraPolicy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "tessera",
+            dependencies: [
+                "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraServer", "TesseraPolicy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto"]),
+        .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
+        .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
+        .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore"]),
+        .testTarget(
+            name: "TesseraServerTests",
+            dependencies: [
+                "TesseraServer", "TesseraCrypto", "TesseraStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+    ]
+)
