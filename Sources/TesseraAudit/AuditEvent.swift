@@ -1,0 +1,83 @@
+import Foundation
+
+/// Something that happened and must be recorded: an issuance, a refusal, a revocation, an inventory change.
+public struct AuditEvent: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        case success
+        case failure
+        case denied
+    }
+
+    /// Dotted event type, e.g. `token.issued`, `token.refused`, `identity.created`.
+    public let type: String
+    public let outcome: Outcome
+    /// Who acted: a client id, `admin:<token id>`, or `system`.
+    public let actor: String?
+    /// The identity the event is about (a SPIFFE ID or inventory id).
+    public let subject: String?
+    /// Why, for refusals and lifecycle changes. Never a secret.
+    public let reason: String?
+    /// The task the event belongs to, when there is one.
+    public let task: String?
+    /// Event-specific facts (token id, scopes, determining policies, ...).
+    public let details: [String: AuditValue]
+    /// A single-use key (e.g. a client assertion's `jti`) persisted in the same transaction as the record,
+    /// so replay protection survives a restart without a second write.
+    public let replayGuard: ReplayGuard?
+
+    public init(
+        type: String, outcome: Outcome, actor: String? = nil, subject: String? = nil, reason: String? = nil,
+        task: String? = nil, details: [String: AuditValue] = [:], replayGuard: ReplayGuard? = nil
+    ) {
+        self.type = type
+        self.outcome = outcome
+        self.actor = actor
+        self.subject = subject
+        self.reason = reason
+        self.task = task
+        self.details = details
+        self.replayGuard = replayGuard
+    }
+}
+
+/// A single-use key remembered until it expires.
+public struct ReplayGuard: Sendable, Equatable {
+    public let key: String
+    public let expiresAt: Date
+
+    public init(key: String, expiresAt: Date) {
+        self.key = key
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A JSON value in audit details.
+public enum AuditValue: Sendable, Equatable, Codable {
+    case string(String)
+    case int(Int64)
+    case bool(Bool)
+    case strings([String])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .int(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else {
+            self = .strings(try container.decode([String].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .strings(let value): try container.encode(value)
+        }
+    }
+}

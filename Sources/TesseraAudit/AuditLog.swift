@@ -1,0 +1,100 @@
+import Foundation
+import Synchronization
+import TesseraCore
+
+/// The append-only, hash-chained audit log with group commit.
+///
+/// Concurrent `append` calls are queued; one writer drains the queue in batches, each written in a single
+/// durable transaction, and every caller resumes only after its batch is on disk. A failed batch fails all
+/// its callers and leaves the chain head where it was.
+public final class AuditLog: Sendable {
+    private struct Pending {
+        let event: AuditEvent
+        let time: Date
+        let continuation: CheckedContinuation<AuditRecord, any Error>
+    }
+
+    private struct State {
+        var queue: [Pending] = []
+        var writing = false
+        var head: AuditHead?
+    }
+
+    /// Largest batch written in one transaction.
+    public static let maximumBatch = 1024
+
+    private let store: any AuditRecordStore
+    private let clock: any TimeSource
+    private let state: Mutex<State>
+    private let batchObserver: (@Sendable (Int) -> Void)?
+
+    /// Opens the log on `store`, continuing the chain from its recorded head.
+    public init(store: any AuditRecordStore, clock: any TimeSource, onBatch: (@Sendable (Int) -> Void)? = nil)
+        async throws
+    {
+        self.store = store
+        self.clock = clock
+        self.batchObserver = onBatch
+        let head = try await store.recordedHead()
+        self.state = Mutex(State(head: head))
+    }
+
+    /// Appends `event` and returns its record once it is durable.
+    @discardableResult
+    public func append(_ event: AuditEvent) async throws -> AuditRecord {
+        try await withCheckedThrowingContinuation { continuation in
+            let startWriter = state.withLock { state -> Bool in
+                state.queue.append(Pending(event: event, time: clock.now(), continuation: continuation))
+                if state.writing { return false }
+                state.writing = true
+                return true
+            }
+            if startWriter {
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// The current head of the chain, as written.
+    public var head: AuditHead? { state.withLock { $0.head } }
+
+    private func drain() async {
+        while true {
+            let next = state.withLock { state -> ([Pending], AuditHead?)? in
+                if state.queue.isEmpty {
+                    state.writing = false
+                    return nil
+                }
+                let take = min(state.queue.count, Self.maximumBatch)
+                let batch = Array(state.queue.prefix(take))
+                state.queue.removeFirst(take)
+                return (batch, state.head)
+            }
+            guard let (batch, head) = next else { return }
+            await write(batch, after: head)
+        }
+    }
+
+    private func write(_ batch: [Pending], after head: AuditHead?) async {
+        var records: [AuditRecord] = []
+        records.reserveCapacity(batch.count)
+        var seq = head?.seq ?? 0
+        var prev = head?.hash ?? AuditRecord.genesisHash
+        do {
+            for pending in batch {
+                seq += 1
+                let record = try AuditRecord.make(seq: seq, prevHash: prev, time: pending.time, event: pending.event)
+                records.append(record)
+                prev = record.hash
+            }
+            try await store.append(records)
+        } catch {
+            let failure = AuditError(.appendFailed, "audit record could not be made durable")
+            for pending in batch { pending.continuation.resume(throwing: failure) }
+            return
+        }
+        state.withLock { $0.head = AuditHead(seq: seq, hash: prev) }
+        batchObserver?(batch.count)
+        for (pending, record) in zip(batch, records) { pending.continuation.resume(returning: record) }
+    }
+}

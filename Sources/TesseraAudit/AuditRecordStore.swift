@@ -1,0 +1,21 @@
+/// The last record of the chain.
+public struct AuditHead: Sendable, Equatable {
+    public let seq: Int64
+    public let hash: String
+
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+}
+
+/// Durable storage for the audit chain. Implementations must make `append` atomic and durable
+/// (fsync'd) before returning: the token service hands out nothing until it does.
+public protocol AuditRecordStore: Sendable {
+    /// The head written together with the last append (detects truncation of the tail).
+    func recordedHead() async throws -> AuditHead?
+    /// Appends records in one transaction and moves the recorded head to the last one.
+    func append(_ records: [AuditRecord]) async throws
+    /// Records with `seq > after`, in order, at most `limit`.
+    func records(after seq: Int64, limit: Int) async throws -> [AuditRecord]
+}

@@ -1,0 +1,29 @@
+/// The outcome of an authorization decision, with the reasons that determined it.
+public struct PolicyDecision: Sendable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        case allow
+        case deny
+    }
+
+    public let outcome: Outcome
+    /// Human-readable reasons, safe to return to the caller.
+    public let reasons: [String]
+    /// Identifiers of the rules or policies that determined the outcome.
+    public let determiningPolicies: [String]
+    /// The version of the rule set that decided (e.g. a policy-set digest).
+    public let policySetVersion: String
+
+    public init(outcome: Outcome, reasons: [String], determiningPolicies: [String], policySetVersion: String) {
+        self.outcome = outcome
+        self.reasons = reasons
+        self.determiningPolicies = determiningPolicies
+        self.policySetVersion = policySetVersion
+    }
+
+    public var isAllowed: Bool { outcome == .allow }
+}
+
+/// The decision point called on every issuance. The Cedar engine plugs in here.
+public protocol IssuanceAuthorizer: Sendable {
+    func authorize(_ request: IssuanceRequest) async -> PolicyDecision
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A small, allocation-light JSON object writer for claim sets on the hot path. Keys are written in call order.
+public struct JSONWriter: Sendable {
+    private var bytes: [UInt8] = [UInt8(ascii: "{")]
+    private var first = true
+
+    public init() {}
+
+    public mutating func field(_ key: String, _ value: String) {
+        writeKey(key)
+        Self.appendString(value, to: &bytes)
+    }
+
+    public mutating func field(_ key: String, _ value: Int) {
+        writeKey(key)
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    public mutating func field(_ key: String, _ value: Bool) {
+        writeKey(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    public mutating func field(_ key: String, _ values: [String]) {
+        writeKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in values.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            Self.appendString(value, to: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Writes a pre-serialized JSON value verbatim.
+    public mutating func rawField(_ key: String, json: String) {
+        writeKey(key)
+        bytes.append(contentsOf: json.utf8)
+    }
+
+    public mutating func finish() -> Data {
+        bytes.append(UInt8(ascii: "}"))
+        return Data(bytes)
+    }
+
+    private mutating func writeKey(_ key: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        Self.appendString(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// Appends `value` as a JSON string literal with RFC 8259 escaping.
+    public static func appendString(_ value: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

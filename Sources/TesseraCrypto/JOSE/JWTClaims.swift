@@ -1,0 +1,57 @@
+import Foundation
+
+/// The registered claims Tessera reads from a JWT (RFC 7519), plus `scope` and `client_id` (RFC 9068).
+public struct JWTClaims: Sendable, Decodable, Equatable {
+    public let iss: String?
+    public let sub: String?
+    public let aud: Audience?
+    public let exp: NumericDate?
+    public let nbf: NumericDate?
+    public let iat: NumericDate?
+    public let jti: String?
+    public let scope: String?
+    public let clientID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case iss, sub, aud, exp, nbf, iat, jti, scope
+        case clientID = "client_id"
+    }
+
+    /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.
+    public static func decode(_ payload: Data) throws(CryptoError) -> JWTClaims {
+        do {
+            return try JSONDecoder().decode(JWTClaims.self, from: payload)
+        } catch {
+            throw CryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
+        }
+    }
+
+    /// `aud`: a single string or an array of strings.
+    public struct Audience: Sendable, Decodable, Equatable {
+        public let values: [String]
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let single = try? container.decode(String.self) {
+                values = [single]
+            } else {
+                values = try container.decode([String].self)
+            }
+        }
+
+        public func contains(_ value: String) -> Bool { values.contains(value) }
+    }
+
+    /// A NumericDate: seconds since the epoch, integer or fractional.
+    public struct NumericDate: Sendable, Decodable, Equatable {
+        public let date: Date
+
+        public init(from decoder: any Decoder) throws {
+            let seconds = try decoder.singleValueContainer().decode(Double.self)
+            guard seconds.isFinite, abs(seconds) < 1e11 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date"))
+            }
+            date = Date(timeIntervalSince1970: seconds)
+        }
+    }
+}

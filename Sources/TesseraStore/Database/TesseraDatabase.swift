@@ -1,0 +1,61 @@
+import Foundation
+import GRDB
+import TesseraAudit
+
+/// The embedded SQLite database in a data folder: WAL, `synchronous = FULL`, migrated on open.
+public final class TesseraDatabase: Sendable {
+    /// The file name inside the data folder.
+    public static let fileName = "tessera.sqlite"
+
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database in `directory`.
+    ///
+    /// Refuses a file that is not a Tessera database or that fails SQLite's integrity check, without touching it.
+    public init(directory: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "tessera"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { db in
+                // GRDB sets NORMAL for WAL after prepareDatabase; durability needs FULL (fsync at commit).
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                guard mode == 2 else { throw StoreError(.unavailable, "could not enable synchronous=FULL") }
+                let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
+                guard check == "ok" else {
+                    throw StoreError(.corrupted, "database failed its integrity check: \(check.prefix(200))")
+                }
+            }
+            try Migrations.migrator().migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError(.corrupted, "cannot open \(path): \(error.message ?? "SQLite error \(error.resultCode)")")
+        }
+        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
+    /// All repositories backed by this database.
+    public var identities: any IdentityRepository { SQLiteIdentityRepository(pool: pool) }
+    public var signingKeys: any SigningKeyRepository { SQLiteSigningKeyRepository(pool: pool) }
+    public var adminTokens: any AdminTokenRepository { SQLiteAdminTokenRepository(pool: pool) }
+    public var tokenState: any TokenStateRepository { SQLiteTokenStateRepository(pool: pool) }
+    public var metadata: any MetadataRepository { SQLiteMetadataRepository(pool: pool) }
+    public var audit: any AuditRecordStore { SQLiteAuditRecordStore(pool: pool) }
+
+    /// Runs raw SQL; for tests that simulate tampering.
+    public func unsafeExecute(_ sql: String) throws {
+        try pool.write { db in try db.execute(sql: sql) }
+    }
+}
+
+extension Date {
+    var epoch: Double { timeIntervalSince1970 }
+    init(epoch: Double) { self.init(timeIntervalSince1970: epoch) }
+}

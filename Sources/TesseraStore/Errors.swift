@@ -1,0 +1,22 @@
+/// An error from the storage layer.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+
+        public static let notFound = Code(rawValue: "not_found")
+        public static let conflict = Code(rawValue: "conflict")
+        public static let corrupted = Code(rawValue: "corrupted")
+        public static let unavailable = Code(rawValue: "unavailable")
+    }
+
+    public let code: Code
+    public let reason: String
+
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" }
+}

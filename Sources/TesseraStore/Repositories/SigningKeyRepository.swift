@@ -1,0 +1,34 @@
+import Foundation
+
+/// A signing key as stored: the private key is sealed under the KEK.
+public struct StoredSigningKey: Sendable, Equatable {
+    public let kid: String
+    public let algorithm: String
+    /// What the key signs, e.g. `jwt`.
+    public let purpose: String
+    public let sealedPrivateKey: Data
+    public let publicJWK: String
+    public let createdAt: Date
+    /// `active` keys sign; `published` keys only verify (kept in the JWKS during rotation).
+    public let status: String
+
+    public init(
+        kid: String, algorithm: String, purpose: String, sealedPrivateKey: Data, publicJWK: String, createdAt: Date,
+        status: String
+    ) {
+        self.kid = kid
+        self.algorithm = algorithm
+        self.purpose = purpose
+        self.sealedPrivateKey = sealedPrivateKey
+        self.publicJWK = publicJWK
+        self.createdAt = createdAt
+        self.status = status
+    }
+}
+
+/// Persistence for the trust domain's keys.
+public protocol SigningKeyRepository: Sendable {
+    func insert(_ key: StoredSigningKey) async throws
+    /// Keys for `purpose`, newest first.
+    func keys(purpose: String) async throws -> [StoredSigningKey]
+}

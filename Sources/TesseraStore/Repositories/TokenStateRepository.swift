@@ -1,0 +1,18 @@
+import Foundation
+
+/// Revocation and replay state of tokens.
+public protocol TokenStateRepository: Sendable {
+    /// Records a revocation; idempotent.
+    func revoke(jti: String, expiresAt: Date, reason: String, at: Date) async throws
+    func isRevoked(jti: String) async throws -> Bool
+    /// Replay keys (see `ReplayGuard`) that have not expired at `now`.
+    func unexpiredReplayKeys(now: Date) async throws -> [(key: String, expiresAt: Date)]
+    /// Deletes expired replay keys and revocations of expired tokens.
+    func purgeExpired(now: Date) async throws
+}
+
+/// Key-value settings of the installation (trust domain, KEK check value, ...).
+public protocol MetadataRepository: Sendable {
+    func value(for key: String) async throws -> String?
+    func set(_ value: String, for key: String) async throws
+}

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+import TesseraAudit
+
+struct SQLiteAuditRecordStore: AuditRecordStore {
+    let pool: DatabasePool
+
+    func recordedHead() async throws -> AuditHead? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1").map {
+                AuditHead(seq: $0["seq"], hash: $0["hash"])
+            }
+        }
+    }
+
+    func append(_ records: [AuditRecord]) async throws {
+        guard let last = records.last else { return }
+        try await pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO audit_records (seq, prev_hash, hash, body) VALUES (?, ?, ?, ?)")
+            let guardInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO replay_keys (key, expires_at) VALUES (?, ?)")
+            for record in records {
+                try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body])
+                if let replay = record.replayGuard {
+                    try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
+                }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                    """, arguments: [last.seq, last.hash])
+        }
+    }
+
+    func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [seq, limit]
+            ).map { AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"]) }
+        }
+    }
+}

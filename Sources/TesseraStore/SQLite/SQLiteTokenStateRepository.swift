@@ -1,0 +1,51 @@
+import Foundation
+import GRDB
+
+struct SQLiteTokenStateRepository: TokenStateRepository {
+    let pool: DatabasePool
+
+    func revoke(jti: String, expiresAt: Date, reason: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO revoked_tokens (jti, expires_at, revoked_at, reason) VALUES (?, ?, ?, ?)",
+                arguments: [jti, expiresAt.epoch, at.epoch, reason])
+        }
+    }
+
+    func isRevoked(jti: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM revoked_tokens WHERE jti = ?)", arguments: [jti])
+                ?? false
+        }
+    }
+
+    func unexpiredReplayKeys(now: Date) async throws -> [(key: String, expiresAt: Date)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, expires_at FROM replay_keys WHERE expires_at > ?", arguments: [now.epoch])
+                .map { (key: $0["key"], expiresAt: Date(epoch: $0["expires_at"])) }
+        }
+    }
+
+    func purgeExpired(now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM replay_keys WHERE expires_at <= ?", arguments: [now.epoch])
+            try db.execute(sql: "DELETE FROM revoked_tokens WHERE expires_at <= ?", arguments: [now.epoch])
+        }
+    }
+}
+
+struct SQLiteMetadataRepository: MetadataRepository {
+    let pool: DatabasePool
+
+    func value(for key: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    func set(_ value: String, for key: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
+    }
+}
