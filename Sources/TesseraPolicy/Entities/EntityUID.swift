@@ -1,0 +1,47 @@
+/// A Cedar entity reference: a (possibly namespaced) entity type and an id, e.g. `A::B::"id"`.
+public struct EntityUID: Sendable, Hashable, CustomStringConvertible {
+    /// The fully qualified entity type name, e.g. `Tessera::Workload`.
+    public let type: String
+    /// The entity id.
+    public let id: String
+
+    /// Creates an entity reference.
+    public init(type: String, id: String) {
+        self.type = type
+        self.id = id
+    }
+
+    /// Whether this is an action entity (type `Action` or `Namespace::Action`).
+    public var isAction: Bool { EntityUID.isActionType(type) }
+
+    static func isActionType(_ type: String) -> Bool {
+        type == "Action" || type.hasSuffix("::Action")
+    }
+
+    public var description: String { "\(type)::\(CedarString.quoted(id))" }
+}
+
+/// Helpers to print Cedar string literals.
+enum CedarString {
+    /// Quotes and escapes a string the way Cedar prints it.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\0": out += "\\0"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,168 @@
+/// Expression grammar: if / || / && / relations / + - / * / unary / member / primary.
+extension Parser {
+    mutating func enter() throws(CedarError) {
+        depth += 1
+        if depth > CedarLimits.maxDepth {
+            throw CedarError(.limit, "expression nesting exceeds the limit of \(CedarLimits.maxDepth)", at: peek.location)
+        }
+    }
+
+    mutating func parseExpr() throws(CedarError) -> Expr {
+        try enter()
+        defer { depth -= 1 }
+        if peek.isIdent("if") {
+            pos += 1
+            let c = try parseExpr()
+            guard peek.isIdent("then") else { throw unexpected("`then`") }
+            pos += 1
+            let t = try parseExpr()
+            guard peek.isIdent("else") else { throw unexpected("`else`") }
+            pos += 1
+            let e = try parseExpr()
+            return .ifThenElse(c, t, e)
+        }
+        var lhs = try parseAnd()
+        while accept("||") { lhs = .or(lhs, try parseAnd()) }
+        return lhs
+    }
+
+    mutating func parseAnd() throws(CedarError) -> Expr {
+        var lhs = try parseRelation()
+        while accept("&&") { lhs = .and(lhs, try parseRelation()) }
+        return lhs
+    }
+
+    mutating func parseRelation() throws(CedarError) -> Expr {
+        let lhs = try parseAdd()
+        let tok = peek
+        var result: Expr
+        switch tok.kind {
+        case .punct(let p) where ["==", "!=", "<", "<=", ">", ">=", "="].contains(p):
+            pos += 1
+            if p == "=" { throw CedarError(.parse, "`=` is not an operator; use `==`", at: tok.location) }
+            let rhs = try parseAdd()
+            switch p {
+            case "==": result = .binary(.equal, lhs, rhs)
+            case "!=": result = .not(.binary(.equal, lhs, rhs))
+            case "<": result = .binary(.less, lhs, rhs)
+            case "<=": result = .binary(.lessEqual, lhs, rhs)
+            case ">": result = .binary(.less, rhs, lhs)
+            default: result = .binary(.lessEqual, rhs, lhs)
+            }
+        case .identifier("in"):
+            pos += 1
+            result = .binary(.isIn, lhs, try parseAdd())
+        case .identifier("has"):
+            pos += 1
+            result = try parseHas(lhs)
+        case .identifier("like"):
+            pos += 1
+            guard case .string(let raw) = peek.kind else { throw unexpected("a string pattern after `like`") }
+            let loc = peek.location
+            pos += 1
+            result = .like(lhs, LikePattern(pieces: try StringEscapes.pattern(raw, at: loc)))
+        case .identifier("is"):
+            pos += 1
+            let type = try parsePath()
+            if peek.isIdent("in") {
+                pos += 1
+                let rhs = try parseAdd()
+                result = .and(.isType(lhs, type), .binary(.isIn, lhs, rhs))
+            } else {
+                result = .isType(lhs, type)
+            }
+        default:
+            return lhs
+        }
+        switch peek.kind {
+        case .punct(let p) where ["==", "!=", "<", "<=", ">", ">="].contains(p):
+            throw CedarError(.parse, "comparison operators cannot be chained", at: peek.location)
+        case .identifier(let w) where ["in", "has", "like", "is"].contains(w):
+            throw CedarError(.parse, "`\(w)` cannot follow another relation without parentheses", at: peek.location)
+        default:
+            return result
+        }
+    }
+
+    mutating func parseHas(_ lhs: Expr) throws(CedarError) -> Expr {
+        if case .string(let raw) = peek.kind {
+            let loc = peek.location
+            pos += 1
+            return .hasAttr(lhs, try StringEscapes.unescape(raw, at: loc))
+        }
+        guard case .identifier(let first) = peek.kind, first != "true", first != "false" else {
+            throw unexpected("an attribute name after `has`")
+        }
+        pos += 1
+        var path = [first]
+        while peek.isPunct("."), case .identifier(let next) = peek(1).kind {
+            pos += 2
+            path.append(next)
+        }
+        // `e has a.b.c` is `e has a && e.a has b && e.a.b has c`.
+        var result: Expr = .hasAttr(lhs, path[0])
+        var target = lhs
+        for i in 1..<path.count {
+            target = .getAttr(target, path[i - 1])
+            result = .and(result, .hasAttr(target, path[i]))
+        }
+        return result
+    }
+
+    mutating func parseAdd() throws(CedarError) -> Expr {
+        var lhs = try parseMult()
+        while true {
+            if accept("+") {
+                lhs = .binary(.add, lhs, try parseMult())
+            } else if accept("-") {
+                lhs = .binary(.subtract, lhs, try parseMult())
+            } else {
+                return lhs
+            }
+        }
+    }
+
+    mutating func parseMult() throws(CedarError) -> Expr {
+        var lhs = try parseUnary()
+        while true {
+            if accept("*") {
+                lhs = .binary(.multiply, lhs, try parseUnary())
+            } else if peek.isPunct("/") || peek.isPunct("%") {
+                throw CedarError(.parse, "`\(peek.text)` is not supported in Cedar", at: peek.location)
+            } else {
+                return lhs
+            }
+        }
+    }
+
+    mutating func parseUnary() throws(CedarError) -> Expr {
+        if peek.isPunct("!") {
+            var count = 0
+            while accept("!") { count += 1 }
+            if count > 4 { throw CedarError(.parse, "too many `!` operators in a row", at: peek.location) }
+            var e = try parseMember()
+            for _ in 0..<count { e = .not(e) }
+            return e
+        }
+        if peek.isPunct("-") {
+            var count = 0
+            while accept("-") { count += 1 }
+            if count > 4 { throw CedarError(.parse, "too many `-` operators in a row", at: peek.location) }
+            var e: Expr
+            if case .number(let digits) = peek.kind, !peek(1).isPunct("."), !peek(1).isPunct("[") {
+                let loc = peek.location
+                pos += 1
+                guard let v = Int64("-" + digits) else {
+                    throw CedarError(.parse, "integer literal -\(digits) is out of range", at: loc)
+                }
+                e = .value(.long(v))
+                count -= 1
+            } else {
+                e = try parseMember()
+            }
+            for _ in 0..<count { e = .negate(e) }
+            return e
+        }
+        return try parseMember()
+    }
+}

@@ -1,0 +1,54 @@
+/// An entity reference in a scope: a concrete uid or a template slot.
+public enum EntityReference: Sendable, Hashable {
+    case uid(EntityUID)
+    case slot(SlotID)
+}
+
+/// The principal or resource part of a policy scope.
+public enum ScopeConstraint: Sendable, Hashable {
+    case any
+    case equal(EntityReference)
+    case isIn(EntityReference)
+    case isType(String)
+    case isTypeIn(String, EntityReference)
+
+    var slot: SlotID? {
+        switch self {
+        case .equal(.slot(let s)), .isIn(.slot(let s)), .isTypeIn(_, .slot(let s)): s
+        default: nil
+        }
+    }
+
+    func linking(_ slots: [SlotID: EntityUID]) -> ScopeConstraint {
+        func link(_ r: EntityReference) -> EntityReference {
+            if case .slot(let s) = r, let uid = slots[s] { return .uid(uid) }
+            return r
+        }
+        switch self {
+        case .any, .isType: return self
+        case .equal(let r): return .equal(link(r))
+        case .isIn(let r): return .isIn(link(r))
+        case .isTypeIn(let t, let r): return .isTypeIn(t, link(r))
+        }
+    }
+}
+
+/// The action part of a policy scope.
+public enum ActionConstraint: Sendable, Hashable {
+    case any
+    case equal(EntityUID)
+    case isIn([EntityUID])
+}
+
+/// `permit` or `forbid`.
+public enum Effect: String, Sendable, Hashable {
+    case permit, forbid
+}
+
+/// A `when` or `unless` clause.
+public struct Condition: Sendable {
+    /// True for `when`, false for `unless`.
+    public let isWhen: Bool
+    /// The clause body.
+    public let body: Expr
+}

@@ -1,0 +1,22 @@
+/// One problem found by the validator.
+public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
+    /// The policy (or template) it concerns.
+    public let policyID: String
+    /// What is wrong.
+    public let message: String
+    /// Where the policy starts.
+    public let location: SourceLocation?
+
+    public var description: String {
+        "\(policyID)\(location.map { " (\($0))" } ?? ""): \(message)"
+    }
+}
+
+/// The outcome of validating a policy set against a schema.
+public struct ValidationResult: Sendable {
+    /// Errors: the policy set does not validate if there is any.
+    public let errors: [ValidationIssue]
+
+    /// True when there are no errors.
+    public var isValid: Bool { errors.isEmpty }
+}
