@@ -15,6 +15,17 @@ public struct SigningKey: Sendable {
         self.accessTokenHeader = Self.encodedHeader(kid: kid, typ: "at+jwt")
     }
 
+    /// Loads a key from its raw scalar (as stored, sealed under the KEK).
+    public init(rawPrivateKey: Data) throws(CryptoError) {
+        guard let key = try? P256.Signing.PrivateKey(rawRepresentation: rawPrivateKey) else {
+            throw CryptoError(.malformedKey, "stored signing key is not a P-256 private key")
+        }
+        self.init(privateKey: key)
+    }
+
+    /// The raw private scalar, for sealing under the KEK. Never log it.
+    public var rawPrivateKey: Data { privateKey.rawRepresentation }
+
     /// Generates a fresh key.
     public static func generate() -> SigningKey {
         SigningKey(privateKey: P256.Signing.PrivateKey(compactRepresentable: false))

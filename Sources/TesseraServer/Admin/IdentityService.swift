@@ -1,0 +1,157 @@
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// Inventory operations for the admin API. Every change is audited before it is acknowledged.
+struct IdentityService: Sendable {
+    let repository: any IdentityRepository
+    let audit: AuditLog
+    let clock: any TimeSource
+    let trustDomain: String
+    let maximumTokenTTL: Int
+
+    static let createFields: Set<String> = [
+        "spiffe_id", "kind", "owner", "purpose", "trust_boundary", "environment", "expires_at", "review_by", "scopes",
+        "audiences", "token_ttl", "jwks", "public_key_pem",
+    ]
+    static let updateFields: Set<String> = createFields.subtracting(["spiffe_id"])
+
+    func create(_ body: JSONObjectReader, actor: AdminPrincipal) async throws -> Identity {
+        try body.rejectUnknown(allowed: Self.createFields)
+        let spiffeID: SPIFFEID
+        do {
+            spiffeID = try SPIFFEID(parsing: try body.requiredString("spiffe_id"))
+        } catch let error as TesseraError {
+            throw ProblemDetails.badRequest("$.spiffe_id: \(error.reason)")
+        }
+        guard spiffeID.trustDomain == trustDomain else {
+            throw ProblemDetails.badRequest("$.spiffe_id must be in this server's trust domain \(trustDomain)")
+        }
+        guard let jwks = try Self.keys(body) else {
+            throw ProblemDetails.badRequest(
+                "how the identity authenticates is required: $.public_key_pem or $.jwks (private_key_jwt)")
+        }
+        let now = clock.now()
+        let identity = Identity(
+            id: Identity.newID(), spiffeID: spiffeID, kind: try Self.kind(try body.requiredString("kind")),
+            owner: try body.requiredString("owner"), purpose: try body.requiredString("purpose"),
+            trustBoundary: try body.nullableString("trust_boundary") ?? nil,
+            environment: try body.nullableString("environment") ?? nil,
+            expiresAt: try body.nullableDate("expires_at") ?? nil, reviewBy: try body.nullableDate("review_by") ?? nil,
+            status: .active, scopes: try body.stringArray("scopes") ?? [], audiences: try body.stringArray("audiences") ?? [],
+            tokenTTL: try body.nullableInt("token_ttl") ?? nil, jwks: jwks, createdAt: now, updatedAt: now)
+        try validate(identity)
+        do {
+            try await repository.create(identity)
+        } catch let error as StoreError where error.code == .conflict {
+            throw ProblemDetails(.conflict, "Conflict", detail: "an identity with this SPIFFE ID already exists")
+        }
+        try await record("identity.created", identity, actor: actor)
+        return identity
+    }
+
+    func update(id: String, _ body: JSONObjectReader, actor: AdminPrincipal) async throws -> Identity {
+        try body.rejectUnknown(allowed: Self.updateFields)
+        let current = try await find(id)
+        var update = IdentityUpdate()
+        update.owner = try body.string("owner")
+        update.purpose = try body.string("purpose")
+        update.kind = try body.string("kind").map { text throws(ProblemDetails) in try Self.kind(text) }
+        update.trustBoundary = try body.nullableString("trust_boundary")
+        update.environment = try body.nullableString("environment")
+        update.expiresAt = try body.nullableDate("expires_at")
+        update.reviewBy = try body.nullableDate("review_by")
+        update.scopes = try body.stringArray("scopes")
+        update.audiences = try body.stringArray("audiences")
+        update.tokenTTL = try body.nullableInt("token_ttl")
+        update.jwks = try Self.keys(body)
+        guard !update.isEmpty else { throw ProblemDetails.badRequest("no fields to update") }
+        let updated: Identity
+        do {
+            updated = try current.applying(update, at: clock.now())
+        } catch {
+            throw ProblemDetails(.conflict, "Invalid transition", detail: error.reason)
+        }
+        try validate(updated)
+        try await repository.update(updated)
+        try await record("identity.updated", updated, actor: actor, fields: body.object.keys.sorted())
+        return updated
+    }
+
+    func transition(id: String, to status: IdentityStatus, reason: String?, actor: AdminPrincipal) async throws
+        -> Identity
+    {
+        let current = try await find(id)
+        let updated: Identity
+        do {
+            updated = try current.transitioned(to: status, at: clock.now())
+        } catch {
+            throw ProblemDetails(.conflict, "Invalid transition", detail: error.reason)
+        }
+        try await repository.update(updated)
+        let type = status == .active ? "identity.reactivated" : "identity.\(status.rawValue)"
+        try await record(type, updated, actor: actor, reason: reason)
+        return updated
+    }
+
+    func find(_ id: String) async throws -> Identity {
+        guard id.utf8.count <= 128, let identity = try await repository.get(id: id) else {
+            throw ProblemDetails.notFound("no identity with id \(id.prefix(64))")
+        }
+        return identity
+    }
+
+    private func validate(_ identity: Identity) throws(ProblemDetails) {
+        do {
+            try identity.validate(maximumTokenTTL: maximumTokenTTL)
+        } catch {
+            throw ProblemDetails.badRequest(error.reason)
+        }
+    }
+
+    private func record(
+        _ type: String, _ identity: Identity, actor: AdminPrincipal, reason: String? = nil, fields: [String] = []
+    ) async throws {
+        var details: [String: AuditValue] = [
+            "identity_id": .string(identity.id), "status": .string(identity.status.rawValue),
+            "owner": .string(identity.owner), "kind": .string(identity.kind.rawValue), "scopes": .strings(identity.scopes),
+        ]
+        if !fields.isEmpty { details["fields"] = .strings(fields) }
+        try await audit.append(
+            AuditEvent(
+                type: type, outcome: .success, actor: actor.auditActor, subject: identity.clientID,
+                reason: reason.map { String($0.prefix(512)) }, details: details))
+    }
+
+    private static func kind(_ text: String) throws(ProblemDetails) -> IdentityKind {
+        do {
+            return try IdentityKind(validating: text)
+        } catch {
+            throw ProblemDetails.badRequest("$.kind: \(error.reason)")
+        }
+    }
+
+    /// The JWK Set from `public_key_pem` or `jwks`, normalized, each key with a `kid`.
+    static func keys(_ body: JSONObjectReader) throws(ProblemDetails) -> String? {
+        let pem = try body.string("public_key_pem")
+        let jwks = try body.objectText("jwks")
+        if pem != nil && jwks != nil { throw ProblemDetails.badRequest("send either $.public_key_pem or $.jwks, not both") }
+        do {
+            if let pem {
+                return JWKSet(keys: [try VerificationKey(pem: pem).jwk()]).json()
+            }
+            if let jwks {
+                var set = try JWKSet.parse(jwks)
+                for index in set.keys.indices where set.keys[index].kid == nil {
+                    set.keys[index].kid = JWKThumbprint.compute(set.keys[index])
+                }
+                return set.json()
+            }
+        } catch {
+            throw ProblemDetails.badRequest("\(pem != nil ? "$.public_key_pem" : "$.jwks"): \(error.reason)")
+        }
+        return nil
+    }
+}

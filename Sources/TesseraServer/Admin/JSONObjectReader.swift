@@ -1,0 +1,93 @@
+import Foundation
+import NIOCore
+import TesseraCore
+
+/// Reads a JSON object request body field by field, with errors that name the field (a JSON path).
+struct JSONObjectReader {
+    let object: [String: JSONValue]
+
+    init(_ buffer: ByteBuffer) throws(ProblemDetails) {
+        guard buffer.readableBytes > 0 else { throw .badRequest("request body must be a JSON object") }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw .badRequest("request body is not valid JSON")
+        }
+        guard case .object(let object) = value else { throw .badRequest("request body must be a JSON object") }
+        self.object = object
+    }
+
+    func rejectUnknown(allowed: Set<String>) throws(ProblemDetails) {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw .badRequest("unknown field $.\(unknown.prefix(64))")
+        }
+    }
+
+    /// A present, non-null string.
+    func string(_ key: String) throws(ProblemDetails) -> String? {
+        switch object[key] {
+        case nil: return nil
+        case .string(let value): return value
+        default: throw .badRequest("$.\(key) must be a string")
+        }
+    }
+
+    func requiredString(_ key: String) throws(ProblemDetails) -> String {
+        guard let value = try string(key) else { throw .badRequest("$.\(key) is required") }
+        return value
+    }
+
+    /// `nil` if absent, `.some(nil)` if null.
+    func nullableString(_ key: String) throws(ProblemDetails) -> String?? {
+        if case .null = object[key] { return .some(nil) }
+        return try string(key).map { .some($0) }
+    }
+
+    func nullableDate(_ key: String) throws(ProblemDetails) -> Date?? {
+        switch try nullableString(key) {
+        case nil: return nil
+        case .some(nil): return .some(nil)
+        case .some(.some(let text)):
+            guard let date = ISO8601.parse(text) else {
+                throw .badRequest("$.\(key) must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z")
+            }
+            return .some(date)
+        }
+    }
+
+    func nullableInt(_ key: String) throws(ProblemDetails) -> Int?? {
+        switch object[key] {
+        case nil: return nil
+        case .null: return .some(nil)
+        case .number(let value) where value == value.rounded() && abs(value) < 1e12: return .some(Int(value))
+        default: throw .badRequest("$.\(key) must be an integer")
+        }
+    }
+
+    func stringArray(_ key: String) throws(ProblemDetails) -> [String]? {
+        switch object[key] {
+        case nil: return nil
+        case .array(let values):
+            var result: [String] = []
+            for (index, value) in values.enumerated() {
+                guard case .string(let text) = value else { throw .badRequest("$.\(key)[\(index)] must be a string") }
+                result.append(text)
+            }
+            return result
+        default: throw .badRequest("$.\(key) must be an array of strings")
+        }
+    }
+
+    /// A nested object re-serialized as JSON text.
+    func objectText(_ key: String) throws(ProblemDetails) -> String? {
+        switch object[key] {
+        case nil: return nil
+        case .some(let value):
+            guard case .object = value, let data = try? JSONEncoder().encode(value) else {
+                throw .badRequest("$.\(key) must be a JSON object")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+}

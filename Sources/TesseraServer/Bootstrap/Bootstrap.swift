@@ -1,0 +1,75 @@
+import Foundation
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// First-start and every-start checks: the KEK opens this data folder, the trust domain matches, a signing
+/// key exists, and an administrator can sign in.
+public enum Bootstrap {
+    /// What start-up produced. `newAdminToken` is set only on the very first start, and shown once.
+    public struct Result: Sendable {
+        public let keys: KeyRing
+        public let newAdminToken: String?
+        public let generatedSigningKey: Bool
+    }
+
+    static let kekCheckPlaintext = Data("tessera-kek-check-v1".utf8)
+
+    public static func run(
+        database: TesseraDatabase, kek: KeyEncryptionKey, trustDomain: String, clock: any TimeSource
+    ) async throws -> Result {
+        let meta = database.metadata
+        if let sealed = try await meta.value(for: "kek_check") {
+            guard let data = Data(base64Encoded: sealed),
+                (try? kek.open(data, context: "kek-check")) == kekCheckPlaintext
+            else {
+                throw ServerError(.wrongKEK, "the KEK does not open this data folder (wrong KEK, or the folder was tampered with)")
+            }
+        } else {
+            try await meta.set(try kek.seal(kekCheckPlaintext, context: "kek-check").base64EncodedString(), for: "kek_check")
+        }
+        if let existing = try await meta.value(for: "trust_domain") {
+            guard existing == trustDomain else {
+                throw ServerError(
+                    .configuration, "this data folder belongs to trust domain \(existing), not \(trustDomain)")
+            }
+        } else {
+            try await meta.set(trustDomain, for: "trust_domain")
+        }
+
+        var generated = false
+        var stored = try await database.signingKeys.keys(purpose: "jwt")
+        if stored.isEmpty {
+            let key = SigningKey.generate()
+            let sealed = try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)")
+            let record = StoredSigningKey(
+                kid: key.kid, algorithm: "ES256", purpose: "jwt", sealedPrivateKey: sealed,
+                publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: clock.now(), status: "active")
+            try await database.signingKeys.insert(record)
+            stored = [record]
+            generated = true
+        }
+        guard let activeRecord = stored.first(where: { $0.status == "active" }) else {
+            throw ServerError(.storage, "no active signing key in the data folder")
+        }
+        let raw = try kek.open(activeRecord.sealedPrivateKey, context: "signing-key:\(activeRecord.kid)")
+        let active = try SigningKey(rawPrivateKey: raw)
+        guard active.kid == activeRecord.kid else { throw ServerError(.storage, "signing key does not match its kid") }
+        let published = stored.filter { $0.status == "active" || $0.status == "published" }.compactMap {
+            try? JWKSet.parse($0.publicJWK).keys.first
+        }.map { jwk -> JWK in
+            var jwk = jwk
+            jwk.use = "sig"
+            jwk.alg = "ES256"
+            return jwk
+        }
+
+        var adminToken: String?
+        if try await database.adminTokens.count() == 0 {
+            let (token, record) = AdminAuthenticator.mint(name: "bootstrap", role: "admin", at: clock.now())
+            try await database.adminTokens.insert(record)
+            adminToken = token
+        }
+        return Result(keys: KeyRing(active: active, published: published), newAdminToken: adminToken, generatedSigningKey: generated)
+    }
+}

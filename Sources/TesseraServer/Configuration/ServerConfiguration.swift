@@ -1,0 +1,56 @@
+import Foundation
+
+/// Settings of one `tessera server` process. Defaults are the safe ones.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind; loopback by default.
+    public var host: String = "127.0.0.1"
+    /// Port to bind; 0 picks a free one (tests).
+    public var port: Int = 8443
+    /// Folder holding the SQLite database.
+    public var dataDirectory: String = ".tessera"
+    /// The SPIFFE trust domain this server is authoritative for.
+    public var trustDomain: String = "example.org"
+    /// The OAuth issuer identifier. Defaults to `http://HOST:PORT` once the port is known.
+    public var issuer: String?
+    /// Audience of tokens when the client names none. Defaults to the issuer.
+    public var defaultAudience: String?
+    /// Access-token lifetime when the identity sets none (seconds).
+    public var defaultTokenTTL: Int = 300
+    /// Hard upper bound on any access-token lifetime (seconds).
+    public var maximumTokenTTL: Int = 3600
+    /// Client assertions may expire at most this far in the future (seconds).
+    public var maximumAssertionLifetime: Int = 300
+    /// Tolerated clock difference with clients (seconds); bounded to 0...120.
+    public var clockSkew: Int = 30
+    /// Largest request body accepted (bytes).
+    public var maximumBodySize: Int = 64 * 1024
+    /// Development mode: permits a generated KEK in the data folder.
+    public var developmentMode: Bool = false
+
+    public init() {}
+
+    /// The issuer for a server bound to `port`.
+    public func resolvedIssuer(port: Int) -> String {
+        if let issuer { return issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer }
+        let host = self.host.contains(":") ? "[\(self.host)]" : self.host
+        return "http://\(host):\(port)"
+    }
+
+    /// Checks the settings; the returned messages explain what to change.
+    public func validate() throws(ServerError) {
+        guard (0...65535).contains(port) else { throw ServerError(.configuration, "port must be 0...65535") }
+        guard defaultTokenTTL >= 1, defaultTokenTTL <= maximumTokenTTL else {
+            throw ServerError(.configuration, "default token TTL must be between 1 and the maximum token TTL")
+        }
+        guard maximumTokenTTL <= 86_400 else {
+            throw ServerError(.configuration, "maximum token TTL above 24 hours is not allowed: tokens must be short-lived")
+        }
+        guard (10...900).contains(maximumAssertionLifetime) else {
+            throw ServerError(.configuration, "maximum assertion lifetime must be 10...900 seconds")
+        }
+        guard (0...120).contains(clockSkew) else { throw ServerError(.configuration, "clock skew must be 0...120 seconds") }
+        guard (1024...(4 * 1024 * 1024)).contains(maximumBodySize) else {
+            throw ServerError(.configuration, "maximum body size must be 1 KiB...4 MiB")
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+import NIOCore
+
+/// The authenticated administrator behind an admin API request.
+public struct AdminPrincipal: Sendable, Equatable {
+    public let tokenID: String
+    public let name: String
+    public let role: String
+
+    /// How the principal appears in audit records.
+    public var auditActor: String { "admin:\(tokenID)" }
+}
+
+/// Request context carrying the authenticated principal and the caller's address.
+public struct TesseraRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AdminAuthenticationMiddleware` for admin routes.
+    public var admin: AdminPrincipal?
+    /// The peer's IP address, when known.
+    public let remoteAddress: String?
+    public var maxUploadSize: Int { 64 * 1024 }
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.admin = nil
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+}

@@ -1,0 +1,35 @@
+import Hummingbird
+import TesseraAudit
+
+/// Requires an admin bearer token on every route it guards; failures are audited.
+struct AdminAuthenticationMiddleware: RouterMiddleware {
+    typealias Context = TesseraRequestContext
+
+    let authenticator: AdminAuthenticator
+    let audit: AuditLog
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let principal: AdminPrincipal?
+        do {
+            principal = try await authenticator.authenticate(authorization: request.headers[.authorization])
+        } catch {
+            throw ProblemDetails(.serviceUnavailable, "Unavailable", detail: "the credential store is unavailable")
+        }
+        guard let principal else {
+            _ = try? await audit.append(
+                AuditEvent(
+                    type: "admin.auth_failed", outcome: .denied, reason: "missing or invalid admin token",
+                    details: [
+                        "path": .string(String(request.uri.path.prefix(200))),
+                        "source": .string(context.remoteAddress ?? "unknown"),
+                    ]))
+            throw ProblemDetails(
+                .unauthorized, "Unauthorized", detail: "an admin bearer token is required (Authorization: Bearer tsr_admin_...)")
+        }
+        var context = context
+        context.admin = principal
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import TesseraCrypto
+
+/// The claims of an RFC 9068 access token this server issues.
+public struct AccessToken: Sendable, Equatable {
+    public let issuer: String
+    public let subject: String
+    public let audience: String
+    public let clientID: String
+    public let scopes: [String]
+    public let issuedAt: Date
+    public let expiresAt: Date
+    public let jti: String
+
+    /// The claim set, serialized.
+    public func claims() -> Data {
+        var json = JSONWriter()
+        json.field("iss", issuer)
+        json.field("sub", subject)
+        json.field("aud", audience)
+        json.field("client_id", clientID)
+        if !scopes.isEmpty { json.field("scope", scopes.joined(separator: " ")) }
+        json.field("iat", Int(issuedAt.timeIntervalSince1970))
+        json.field("nbf", Int(issuedAt.timeIntervalSince1970))
+        json.field("exp", Int(expiresAt.timeIntervalSince1970))
+        json.field("jti", jti)
+        return json.finish()
+    }
+}
+
+/// Checks that a token is one this server issued: `typ: at+jwt`, ES256, a published `kid`, our `iss`.
+public struct AccessTokenValidator: Sendable {
+    public let keys: KeyRing
+    public let issuer: String
+
+    /// Claims of a genuine token (expiry is checked by the caller, who knows what "active" means to it).
+    public func validate(_ token: String) -> JWTClaims? {
+        guard let jws = try? CompactJWS(parsing: token), jws.algorithm == .es256,
+            jws.header.typ?.lowercased() == "at+jwt", jws.header.kid != nil,
+            (try? jws.verify(with: keys.verificationKeys)) != nil,
+            let claims = try? JWTClaims.decode(jws.payload), claims.iss == issuer, claims.jti != nil,
+            claims.exp != nil
+        else { return nil }
+        return claims
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// A client that proved possession of a registered key with an RFC 7523 assertion.
+public struct AuthenticatedClient: Sendable {
+    public let identity: Identity
+    public let assertionJTI: String
+    /// Until when the assertion's `jti` must be remembered.
+    public let replayExpiry: Date
+}
+
+/// Why client authentication failed: the RFC 6749 error, and the client it claimed to be (for the audit log).
+public struct ClientAuthenticationFailure: Error, Sendable {
+    public let error: OAuthError
+    public let claimedClient: String?
+}
+
+/// Verifies `private_key_jwt` client assertions (RFC 7523 §3, RFC 8725).
+public final class ClientAssertionVerifier: Sendable {
+    public static let assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+    private let identities: any IdentityRepository
+    private let replay: ReplayCache
+    private let clock: any TimeSource
+    private let maximumLifetime: TimeInterval
+    private let skew: TimeInterval
+    private let keyCache = Mutex<[String: (Date, [KeyedVerificationKey])]>([:])
+
+    public init(
+        identities: any IdentityRepository, replay: ReplayCache, clock: any TimeSource, maximumLifetime: Int, skew: Int
+    ) {
+        self.identities = identities
+        self.replay = replay
+        self.clock = clock
+        self.maximumLifetime = TimeInterval(maximumLifetime)
+        self.skew = TimeInterval(skew)
+    }
+
+    /// Authenticates the client of a request; `audiences` are the values `aud` may name.
+    public func authenticate(_ form: FormBody, audiences: Set<String>) async throws(ClientAuthenticationFailure)
+        -> AuthenticatedClient
+    {
+        var claimed: String? = form.nonEmpty("client_id")
+        func fail(_ description: String, _ code: OAuthError.Code = .invalidClient) -> ClientAuthenticationFailure {
+            ClientAuthenticationFailure(error: OAuthError(code, description), claimedClient: claimed)
+        }
+        if form["client_secret"] != nil {
+            throw fail("client secrets are not accepted: workloads authenticate with private_key_jwt (RFC 7523)")
+        }
+        guard let type = form.nonEmpty("client_assertion_type"), let assertion = form.nonEmpty("client_assertion") else {
+            throw fail("client authentication is required: send client_assertion_type and client_assertion")
+        }
+        guard type == Self.assertionType else { throw fail("client_assertion_type must be \(Self.assertionType)") }
+
+        let jws: CompactJWS
+        let claims: JWTClaims
+        do {
+            jws = try CompactJWS(parsing: assertion)
+            claims = try JWTClaims.decode(jws.payload)
+        } catch {
+            throw fail("malformed client assertion: \(error.reason)")
+        }
+        if let typ = jws.header.typ?.lowercased(), !["jwt", "client-authentication+jwt"].contains(typ) {
+            throw fail("client assertion has typ '\(typ.prefix(32))'; an access token is not a client assertion")
+        }
+        guard let issuer = claims.iss, let subject = claims.sub, issuer == subject else {
+            throw fail("client assertion must carry iss and sub, both equal to the client id")
+        }
+        if let clientID = claimed, clientID != issuer {
+            throw fail("client_id does not match the assertion's issuer")
+        }
+        claimed = issuer
+
+        let identity: Identity?
+        do {
+            identity = try await identities.get(spiffeID: issuer)
+        } catch {
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.serverError, "inventory unavailable"), claimedClient: claimed)
+        }
+        guard let identity else { throw fail("unknown client") }
+        do {
+            try jws.verify(with: try keys(for: identity))
+        } catch {
+            throw fail("client assertion signature is not valid for the registered key: \(error.reason)")
+        }
+        let now = clock.now()
+        if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }
+
+        guard let aud = claims.aud, aud.values.contains(where: audiences.contains) else {
+            throw fail("client assertion aud must name this authorization server's token endpoint")
+        }
+        guard let exp = claims.exp?.date else { throw fail("client assertion has no exp") }
+        guard exp.addingTimeInterval(skew) > now else { throw fail("client assertion has expired") }
+        guard exp <= now.addingTimeInterval(maximumLifetime + skew) else {
+            throw fail("client assertion expires too far in the future (at most \(Int(maximumLifetime)) s)")
+        }
+        if let nbf = claims.nbf?.date, nbf > now.addingTimeInterval(skew) {
+            throw fail("client assertion is not valid yet (nbf)")
+        }
+        if let iat = claims.iat?.date {
+            guard iat <= now.addingTimeInterval(skew) else { throw fail("client assertion was issued in the future") }
+            guard iat >= now.addingTimeInterval(-(maximumLifetime + skew)) else {
+                throw fail("client assertion is too old (iat)")
+            }
+        }
+        guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else {
+            throw fail("client assertion must carry a jti of at most 256 bytes")
+        }
+        let replayExpiry = exp.addingTimeInterval(skew)
+        guard replay.insert(Self.replayKey(client: issuer, jti: jti), expiresAt: replayExpiry, now: now) else {
+            throw fail("client assertion jti was already used (replay)")
+        }
+        return AuthenticatedClient(identity: identity, assertionJTI: jti, replayExpiry: replayExpiry)
+    }
+
+    /// The key under which an assertion's `jti` is remembered.
+    public static func replayKey(client: String, jti: String) -> String { "assertion|\(client)|\(jti)" }
+
+    private func keys(for identity: Identity) throws(CryptoError) -> [KeyedVerificationKey] {
+        if let cached = keyCache.withLock({ $0[identity.id] }), cached.0 == identity.updatedAt { return cached.1 }
+        let keys = try KeyedVerificationKey.from(try JWKSet.parse(identity.jwks))
+        keyCache.withLock { cache in
+            if cache.count > 100_000 { cache.removeAll(keepingCapacity: true) }
+            cache[identity.id] = (identity.updatedAt, keys)
+        }
+        return keys
+    }
+}

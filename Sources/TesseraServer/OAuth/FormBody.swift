@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+
+/// An `application/x-www-form-urlencoded` body (RFC 6749 §3.2, appendix B), parsed strictly.
+public struct FormBody: Sendable {
+    public let values: [String: String]
+
+    /// Parses `bytes`; repeated parameters and malformed escapes are errors (RFC 6749 §3.1).
+    public init(parsing bytes: some Collection<UInt8>) throws(OAuthError) {
+        var values: [String: String] = [:]
+        guard !bytes.isEmpty else {
+            self.values = [:]
+            return
+        }
+        for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let rawValue = parts.count > 1 ? Array(parts[1]) : []
+            guard let name = Self.decode(parts[0]), let value = Self.decode(rawValue) else {
+                throw OAuthError(.invalidRequest, "malformed form encoding")
+            }
+            guard !name.isEmpty else { throw OAuthError(.invalidRequest, "empty parameter name") }
+            guard values[name] == nil else {
+                throw OAuthError(.invalidRequest, "parameter '\(name.prefix(40))' is repeated")
+            }
+            values[name] = value
+        }
+        self.values = values
+    }
+
+    public subscript(_ name: String) -> String? { values[name] }
+
+    /// A non-empty value or `nil`: RFC 6749 treats empty parameters as omitted.
+    public func nonEmpty(_ name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    private static func decode(_ bytes: some Collection<UInt8>) -> String? {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var iterator = bytes.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): out.append(0x20)
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                out.append(high << 4 | low)
+            default: out.append(byte)
+            }
+        }
+        guard let string = String(validating: out, as: UTF8.self) else { return nil }
+        return string
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+}
+
+extension Request {
+    /// Reads a form body for an OAuth endpoint, mapping every transport problem to an RFC 6749 error.
+    func oauthForm(limit: Int) async throws(OAuthError) -> FormBody {
+        let contentType = headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
+            throw OAuthError(.invalidRequest, "content type must be application/x-www-form-urlencoded")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw OAuthError(.invalidRequest, "request body is larger than \(limit) bytes", status: .contentTooLarge)
+        }
+        return try FormBody(parsing: buffer.readableBytesView)
+    }
+}

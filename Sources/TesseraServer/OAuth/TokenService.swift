@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// The OAuth token service: client credentials with private_key_jwt, introspection and revocation.
+/// Every issuance and refusal is audited, and a token leaves only after its record is durable.
+public struct TokenService: Sendable {
+    public static let clientCredentials = "client_credentials"
+
+    let configuration: ServerConfiguration
+    let issuer: String
+    let defaultAudience: String
+    let keys: KeyRing
+    let verifier: ClientAssertionVerifier
+    let authorizer: any IssuanceAuthorizer
+    let audit: AuditLog
+    let tokenState: any TokenStateRepository
+    let clock: any TimeSource
+    let logger: Logger
+
+    var tokenEndpoint: String { issuer + "/oauth2/token" }
+    var validator: AccessTokenValidator { AccessTokenValidator(keys: keys, issuer: issuer) }
+
+    /// `POST /oauth2/token`.
+    public func token(_ form: FormBody, remoteAddress: String?, basicAuthorization: Bool) async throws(OAuthError)
+        -> (AccessToken, String)
+    {
+        let grantType = form.nonEmpty("grant_type")
+        do throws(OAuthError) {
+            guard let grantType else { throw OAuthError(.invalidRequest, "grant_type is required") }
+            guard grantType == Self.clientCredentials else {
+                throw OAuthError(.unsupportedGrantType, "grant_type '\(grantType.prefix(80))' is not supported")
+            }
+            if basicAuthorization {
+                throw OAuthError(
+                    .invalidClient, "HTTP Basic client secrets are not accepted: authenticate with private_key_jwt")
+            }
+        } catch {
+            await refuse(error, client: form.nonEmpty("client_id"), grantType: grantType, remoteAddress: remoteAddress)
+            throw error
+        }
+        let client: AuthenticatedClient
+        do throws(ClientAuthenticationFailure) {
+            client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+        } catch {
+            await refuse(error.error, client: error.claimedClient, grantType: grantType, remoteAddress: remoteAddress)
+            throw error.error
+        }
+        do throws(OAuthError) {
+            return try await issue(for: client, form: form, grantType: Self.clientCredentials, remoteAddress: remoteAddress)
+        } catch {
+            await refuse(error, client: client.identity.clientID, grantType: grantType, remoteAddress: remoteAddress)
+            throw error
+        }
+    }
+
+    private func issue(for client: AuthenticatedClient, form: FormBody, grantType: String, remoteAddress: String?)
+        async throws(OAuthError) -> (AccessToken, String)
+    {
+        let identity = client.identity
+        let scopes: [String]
+        if let requested = form.nonEmpty("scope") {
+            do {
+                scopes = try ScopeSet.parse(requested)
+            } catch {
+                throw OAuthError(.invalidScope, error.reason)
+            }
+        } else {
+            scopes = identity.scopes
+        }
+        let audience = try requestedAudience(form)
+        let now = clock.now()
+        let request = IssuanceRequest(
+            action: "issue_token", identity: identity, requestedScopes: scopes, audience: audience, grantType: grantType,
+            sourceAddress: remoteAddress, time: now)
+        let decision = await authorizer.authorize(request)
+        guard decision.isAllowed else {
+            let reason = decision.reasons.joined(separator: "; ")
+            let code: OAuthError.Code = reason.contains("audience") ? .invalidTarget : .invalidScope
+            throw OAuthError(code, reason.isEmpty ? "denied by policy" : reason)
+        }
+        let ttl = min(identity.tokenTTL ?? configuration.defaultTokenTTL, configuration.maximumTokenTTL)
+        var expiry = now.addingTimeInterval(TimeInterval(ttl))
+        if let identityExpiry = identity.expiresAt, identityExpiry < expiry { expiry = identityExpiry }
+        let token = AccessToken(
+            issuer: issuer, subject: identity.clientID, audience: audience, clientID: identity.clientID, scopes: scopes,
+            issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18))
+        let signed: String
+        do {
+            signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
+        } catch {
+            throw OAuthError(.serverError, "could not sign the token")
+        }
+        let event = AuditEvent(
+            type: "token.issued", outcome: .success, actor: identity.clientID, subject: identity.clientID,
+            details: [
+                "jti": .string(token.jti), "grant_type": .string(grantType), "scope": .strings(scopes),
+                "aud": .string(audience), "exp": .int(Int64(expiry.timeIntervalSince1970)),
+                "assertion_jti": .string(client.assertionJTI), "policies": .strings(decision.determiningPolicies),
+                "policy_version": .string(decision.policySetVersion), "source": .string(remoteAddress ?? "unknown"),
+                "identity_id": .string(identity.id),
+            ],
+            replayGuard: ReplayGuard(
+                key: ClientAssertionVerifier.replayKey(client: identity.clientID, jti: client.assertionJTI),
+                expiresAt: client.replayExpiry))
+        do {
+            try await audit.append(event)
+        } catch {
+            logger.error("audit append failed; token withheld", metadata: ["client": "\(identity.clientID)"])
+            throw OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable)
+        }
+        return (token, signed)
+    }
+
+    private func requestedAudience(_ form: FormBody) throws(OAuthError) -> String {
+        let audience = form.nonEmpty("audience")
+        let resource = form.nonEmpty("resource")
+        if audience != nil && resource != nil {
+            throw OAuthError(.invalidRequest, "send either audience or resource, not both")
+        }
+        guard let value = audience ?? resource else { return defaultAudience }
+        guard value.utf8.count <= 512, !value.contains(where: \.isWhitespace) else {
+            throw OAuthError(.invalidTarget, "audience must be a single value without spaces")
+        }
+        if resource != nil, URL(string: value)?.scheme == nil {
+            throw OAuthError(.invalidTarget, "resource must be an absolute URI (RFC 8707)")
+        }
+        return value
+    }
+
+    /// Records a refusal. A refusal that cannot be audited is logged; the caller still gets its error.
+    func refuse(_ error: OAuthError, client: String?, grantType: String?, remoteAddress: String?) async {
+        let client = client.map { String($0.prefix(256)) }
+        let event = AuditEvent(
+            type: "token.refused", outcome: error.code == .serverError ? .failure : .denied, actor: client,
+            subject: client, reason: error.description,
+            details: [
+                "error": .string(error.code.rawValue), "grant_type": .string(String((grantType ?? "").prefix(80))),
+                "source": .string(remoteAddress ?? "unknown"),
+            ])
+        do {
+            try await audit.append(event)
+        } catch {
+            logger.error("audit append failed for a refusal", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import TesseraCrypto
+
+/// `/oauth2/token`, `/oauth2/introspect`, `/oauth2/revoke`.
+struct OAuthRoutes {
+    let tokens: TokenService
+    let admins: AdminAuthenticator
+    let maximumBodySize: Int
+
+    func register(in router: Router<TesseraRequestContext>) {
+        router.post("oauth2/token") { request, context in
+            let form = try await request.oauthForm(limit: maximumBodySize)
+            let basic = request.headers[.authorization]?.lowercased().hasPrefix("basic ") ?? false
+            let (token, signed) = try await tokens.token(form, remoteAddress: context.remoteAddress, basicAuthorization: basic)
+            var json = JSONWriter()
+            json.field("access_token", signed)
+            json.field("token_type", "Bearer")
+            json.field("expires_in", max(0, Int(token.expiresAt.timeIntervalSince(token.issuedAt))))
+            if !token.scopes.isEmpty { json.field("scope", token.scopes.joined(separator: " ")) }
+            json.field("issued_token_type", "urn:ietf:params:oauth:token-type:access_token")
+            return Response.json(json.finish())
+        }
+        router.post("oauth2/introspect") { request, context in
+            let form = try await request.oauthForm(limit: maximumBodySize)
+            let caller = try await caller(request, form: form, endpoint: "/oauth2/introspect")
+            return Response.json(try await tokens.introspect(form, caller: caller))
+        }
+        router.post("oauth2/revoke") { request, context in
+            let form = try await request.oauthForm(limit: maximumBodySize)
+            let caller = try await caller(request, form: form, endpoint: "/oauth2/revoke")
+            try await tokens.revoke(form, caller: caller)
+            return Response.json(Data())
+        }
+    }
+
+    /// Admin bearer token, or a client authenticated with private_key_jwt.
+    private func caller(_ request: Request, form: FormBody, endpoint: String) async throws -> EndpointCaller {
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            guard let admin = try await admins.authenticate(authorization: authorization) else {
+                throw OAuthError(.invalidClient, "the bearer token is not a valid admin token")
+            }
+            return .admin(admin)
+        }
+        return try await tokens.authenticateCaller(form, endpoint: endpoint)
+    }
+}

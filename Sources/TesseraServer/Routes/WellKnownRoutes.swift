@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import TesseraCrypto
+
+/// Discovery: RFC 8414 metadata, the JWKS, and health.
+struct WellKnownRoutes {
+    let issuer: String
+    let keys: KeyRing
+
+    func register(in router: Router<TesseraRequestContext>) {
+        let jwks: Data = {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return (try? encoder.encode(keys.jwks)) ?? Data("{\"keys\":[]}".utf8)
+        }()
+        let metadata = Self.metadata(issuer: issuer)
+        router.get(".well-known/jwks.json") { _, _ in
+            var response = Response.json(jwks, cacheable: true)
+            response.headers[.cacheControl] = "public, max-age=300"
+            response.headers[.contentType] = "application/jwk-set+json"
+            return response
+        }
+        router.get(".well-known/oauth-authorization-server") { _, _ in
+            var response = Response.json(metadata, cacheable: true)
+            response.headers[.cacheControl] = "public, max-age=300"
+            return response
+        }
+        router.get("healthz") { _, _ in Response.json(Data("{\"status\":\"ok\"}".utf8)) }
+    }
+
+    static func metadata(issuer: String) -> Data {
+        let algorithms = JWSAlgorithm.allCases.map(\.rawValue)
+        var json = JSONWriter()
+        json.field("issuer", issuer)
+        json.field("token_endpoint", issuer + "/oauth2/token")
+        json.field("jwks_uri", issuer + "/.well-known/jwks.json")
+        json.field("introspection_endpoint", issuer + "/oauth2/introspect")
+        json.field("revocation_endpoint", issuer + "/oauth2/revoke")
+        json.field("grant_types_supported", ["client_credentials"])
+        json.field("response_types_supported", [String]())
+        json.field("token_endpoint_auth_methods_supported", ["private_key_jwt"])
+        json.field("token_endpoint_auth_signing_alg_values_supported", algorithms)
+        json.field("introspection_endpoint_auth_methods_supported", ["private_key_jwt", "bearer"])
+        json.field("introspection_endpoint_auth_signing_alg_values_supported", algorithms)
+        json.field("revocation_endpoint_auth_methods_supported", ["private_key_jwt", "bearer"])
+        json.field("revocation_endpoint_auth_signing_alg_values_supported", algorithms)
+        json.field("access_token_signing_alg_values_supported", ["ES256"])
+        return json.finish()
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// Assembles a running Tessera server: database, bootstrap, services, routes.
+public struct TesseraServer {
+    public let configuration: ServerConfiguration
+    public let issuer: String
+    public let port: Int
+    public let bootstrap: Bootstrap.Result
+    public let database: TesseraDatabase
+    public let audit: AuditLog
+    let router: Router<TesseraRequestContext>
+    let logger: Logger
+    let tokenState: any TokenStateRepository
+    let clock: any TimeSource
+
+    /// Opens the data folder, runs bootstrap and builds the router. Call `run()` to serve.
+    public static func make(
+        configuration: ServerConfiguration, kek: KeyEncryptionKey, clock: any TimeSource = SystemTimeSource(),
+        authorizer: (any IssuanceAuthorizer)? = nil, logger: Logger = Logger(label: "tessera")
+    ) async throws -> TesseraServer {
+        try configuration.validate()
+        do {
+            try SPIFFEID.validateTrustDomain(configuration.trustDomain)
+        } catch {
+            throw ServerError(.configuration, "trust domain: \(error.reason)")
+        }
+        let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
+        let issuer = configuration.resolvedIssuer(port: port)
+        let database: TesseraDatabase
+        do {
+            database = try TesseraDatabase(directory: configuration.dataDirectory)
+        } catch let error as StoreError {
+            throw ServerError(.storage, error.reason)
+        }
+        let result = try await Bootstrap.run(
+            database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
+        let audit = try await AuditLog(store: database.audit, clock: clock)
+        let replay = ReplayCache()
+        replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
+        let defaultAudience = configuration.defaultAudience ?? issuer
+        let verifier = ClientAssertionVerifier(
+            identities: database.identities, replay: replay, clock: clock,
+            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew)
+        let tokens = TokenService(
+            configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
+            verifier: verifier, authorizer: authorizer ?? GrantedScopesAuthorizer(defaultAudiences: [defaultAudience]),
+            audit: audit, tokenState: database.tokenState, clock: clock, logger: logger)
+        let admins = AdminAuthenticator(repository: database.adminTokens)
+        let identities = IdentityService(
+            repository: database.identities, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
+            maximumTokenTTL: configuration.maximumTokenTTL)
+
+        let router = Router(context: TesseraRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: ErrorMiddleware())
+        WellKnownRoutes(issuer: issuer, keys: result.keys).register(in: router)
+        OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: configuration.maximumBodySize).register(in: router)
+        let admin = router.group("v1").add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
+        IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
+        AuditRoutes(store: database.audit).register(in: admin)
+        return TesseraServer(
+            configuration: configuration, issuer: issuer, port: port, bootstrap: result, database: database, audit: audit,
+            router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+    }
+
+    /// Serves until cancelled or signalled (SIGINT/SIGTERM).
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let tokenState = self.tokenState
+        let clock = self.clock
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: port), serverName: "tessera"),
+            onServerRunning: { channel in
+                await onRunning(channel.localAddress?.port ?? 0)
+            },
+            logger: logger)
+        let sweeper = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                try? await tokenState.purgeExpired(now: clock.now())
+            }
+        }
+        defer { sweeper.cancel() }
+        try await app.runService()
+    }
+}
