@@ -22,7 +22,7 @@ public enum BinaryOp: String, Sendable, Hashable {
 }
 
 /// A Cedar expression (abstract syntax).
-public indirect enum Expr: Sendable {
+public indirect enum Expr: Sendable, Hashable {
     case value(Value)
     case variable(Variable)
     case slot(SlotID)
@@ -42,7 +42,7 @@ public indirect enum Expr: Sendable {
     case isEmpty(Expr)
 
     /// One `key: value` pair of a record literal.
-    public struct RecordEntry: Sendable {
+    public struct RecordEntry: Sendable, Hashable {
         public let key: String
         public let value: Expr
     }

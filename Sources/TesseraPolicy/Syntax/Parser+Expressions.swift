@@ -46,8 +46,8 @@ extension Parser {
             case "!=": result = .not(.binary(.equal, lhs, rhs))
             case "<": result = .binary(.less, lhs, rhs)
             case "<=": result = .binary(.lessEqual, lhs, rhs)
-            case ">": result = .binary(.less, rhs, lhs)
-            default: result = .binary(.lessEqual, rhs, lhs)
+            case ">": result = .not(.binary(.lessEqual, lhs, rhs))
+            default: result = .not(.binary(.less, lhs, rhs))
             }
         case .identifier("in"):
             pos += 1

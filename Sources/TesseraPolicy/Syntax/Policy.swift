@@ -36,10 +36,11 @@ public struct Policy: Sendable {
         self.conditions = conditions
         self.location = location
         self.templateID = templateID
+        // Right fold, like Cedar: `c1 && (c2 && c3)`.
         var combined: Expr? = nil
-        for c in conditions {
+        for c in conditions.reversed() {
             let e: Expr = c.isWhen ? c.body : .not(c.body)
-            combined = combined.map { .and($0, e) } ?? e
+            combined = combined.map { .and(e, $0) } ?? e
         }
         body = combined
     }
