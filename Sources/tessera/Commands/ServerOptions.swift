@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import TesseraServer
+
+/// Options shared by `server` and `dev`.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port: Int = 8443
+
+    @Option(name: .customLong("data-dir"), help: "Folder for the SQLite database (and, in dev mode, the KEK and admin token).")
+    var dataDir: String = ".tessera"
+
+    @Option(name: .customLong("trust-domain"), help: "The SPIFFE trust domain this server is authoritative for.")
+    var trustDomain: String = "example.org"
+
+    @Option(help: "OAuth issuer URL (default http://HOST:PORT).")
+    var issuer: String?
+
+    @Option(name: .customLong("default-audience"), help: "Token audience when a client names none (default: the issuer).")
+    var defaultAudience: String?
+
+    @Option(name: .customLong("token-ttl"), help: "Default access-token lifetime in seconds.")
+    var tokenTTL: Int = 300
+
+    @Option(name: .customLong("max-token-ttl"), help: "Hard maximum access-token lifetime in seconds.")
+    var maxTokenTTL: Int = 3600
+
+    @Option(name: .customLong("clock-skew"), help: "Tolerated client clock skew in seconds (0...120).")
+    var clockSkew: Int = 30
+
+    @Option(name: .customLong("kek-file"), help: "File holding the 32-byte key-encryption key (base64 or hex). Env: TESSERA_KEK_FILE or TESSERA_KEK.")
+    var kekFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func configuration(development: Bool) -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.dataDirectory = dataDir
+        configuration.trustDomain = trustDomain
+        configuration.issuer = issuer
+        configuration.defaultAudience = defaultAudience
+        configuration.defaultTokenTTL = tokenTTL
+        configuration.maximumTokenTTL = maxTokenTTL
+        configuration.clockSkew = clockSkew
+        configuration.developmentMode = development
+        return configuration
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct TesseraCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tessera",
+        abstract: "Tessera: a control plane for non-human identities.",
+        discussion: """
+            Start a throwaway local server with `tessera dev`, or a real one with `tessera server --kek-file FILE`.
+            Admin commands talk to a running server: set TESSERA_ADDR (default http://127.0.0.1:8443) and
+            TESSERA_TOKEN (the admin token printed on first start, or DATA_DIR/admin-token in dev mode).
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ServerCommand.self, DevCommand.self, IdentityCommand.self, TokenCommand.self, AuditCommand.self,
+        ]
+    )
+}
