@@ -8,10 +8,14 @@ import Foundation
 public struct ConformanceRunner: Sendable {
     /// The folder the paths inside test files are relative to.
     public let root: String
+    /// Whether `@id("...")` annotations name policies. False reproduces Cedar's integration tests
+    /// (`policy0`, `policy1`, ... in file order); `tessera policy test` files use true.
+    public let useIDAnnotations: Bool
 
     /// Creates a runner for `root`.
-    public init(root: String) {
+    public init(root: String, useIDAnnotations: Bool = false) {
         self.root = root
+        self.useIDAnnotations = useIDAnnotations
     }
 
     /// Finds test files (`*.json`, excluding `*.entities.json` and files without `requests`) under `root`.
@@ -68,7 +72,7 @@ public struct ConformanceRunner: Sendable {
             let json = try JSONValue.parse(try read(file))
             guard json["requests"] != nil else { return [] }
             test = try ConformanceTest.decode(json)
-            policies = try PolicySet.parse(try read(test.policies), useIDAnnotations: false)
+            policies = try PolicySet.parse(try read(test.policies), useIDAnnotations: useIDAnnotations)
             if let s = cache.schemas[test.schema] {
                 schema = s
             } else {

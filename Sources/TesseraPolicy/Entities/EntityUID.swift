@@ -45,3 +45,10 @@ enum CedarString {
         return out + "\""
     }
 }
+
+extension EntityUID {
+    /// Decodes `{"type": "T", "id": "x"}` or `{"__entity": {"type": "T", "id": "x"}}`.
+    public init(json: JSONValue) throws(CedarError) {
+        self = try ValueDecoder.entityUID(json, path: "$")
+    }
+}

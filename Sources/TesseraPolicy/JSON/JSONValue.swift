@@ -33,7 +33,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
-    var stringValue: String? {
+    /// The string, if this is a JSON string.
+    public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
