@@ -64,7 +64,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
-        .testTarget(name: "TesseraCryptoTests", dependencies: ["TesseraCrypto"]),
+        .testTarget(
+            name: "TesseraCryptoTests",
+            dependencies: [
+                "TesseraCrypto", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
         .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore"]),

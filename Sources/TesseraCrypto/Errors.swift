@@ -1,5 +1,5 @@
 /// An error from the crypto layer. Reasons never include key material or token contents.
-public struct CryptoError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct TesseraCryptoError: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Code: RawRepresentable, Hashable, Sendable {
         public let rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }

@@ -14,31 +14,31 @@ public struct CompactJWS: Sendable {
     /// `BASE64URL(header) || '.' || BASE64URL(payload)`, the bytes that were signed.
     public let signingInput: Data
 
-    public init(parsing token: String) throws(CryptoError) {
+    public init(parsing token: String) throws(TesseraCryptoError) {
         guard token.utf8.count <= Self.maximumLength else {
-            throw CryptoError(.malformedJWS, "token is longer than \(Self.maximumLength) bytes")
+            throw TesseraCryptoError(.malformedJWS, "token is longer than \(Self.maximumLength) bytes")
         }
         let parts = token.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard parts.count == 3 else {
-            throw CryptoError(.malformedJWS, "a JWS in compact form has exactly three parts")
+            throw TesseraCryptoError(.malformedJWS, "a JWS in compact form has exactly three parts")
         }
         guard let headerBytes = Base64URL.decode(String(decoding: parts[0], as: UTF8.self)),
             let payload = Base64URL.decode(String(decoding: parts[1], as: UTF8.self)),
             let signature = Base64URL.decode(String(decoding: parts[2], as: UTF8.self))
         else {
-            throw CryptoError(.malformedJWS, "a JWS part is not base64url")
+            throw TesseraCryptoError(.malformedJWS, "a JWS part is not base64url")
         }
         let header: JOSEHeader
         do {
             header = try JSONDecoder().decode(JOSEHeader.self, from: headerBytes)
         } catch {
-            throw CryptoError(.malformedJWS, "the JWS header is not a JSON object with an alg")
+            throw TesseraCryptoError(.malformedJWS, "the JWS header is not a JSON object with an alg")
         }
         if let crit = header.crit, !crit.isEmpty {
-            throw CryptoError(.malformedJWS, "critical header parameters are not supported")
+            throw TesseraCryptoError(.malformedJWS, "critical header parameters are not supported")
         }
         guard let algorithm = JWSAlgorithm(rawValue: header.alg) else {
-            throw CryptoError(.unsupportedAlgorithm, "alg '\(header.alg.prefix(16))' is not accepted")
+            throw TesseraCryptoError(.unsupportedAlgorithm, "alg '\(header.alg.prefix(16))' is not accepted")
         }
         self.header = header
         self.algorithm = algorithm
@@ -49,23 +49,23 @@ public struct CompactJWS: Sendable {
 
     /// Verifies the signature against a key set. With a `kid`, only the key of that id is tried; without
     /// one, every key whose type matches the algorithm.
-    public func verify(with keys: [KeyedVerificationKey]) throws(CryptoError) {
+    public func verify(with keys: [KeyedVerificationKey]) throws(TesseraCryptoError) {
         let candidates: [KeyedVerificationKey]
         if let kid = header.kid {
             candidates = keys.filter { $0.kid == kid }
-            guard !candidates.isEmpty else { throw CryptoError(.unknownKey, "no registered key has this kid") }
+            guard !candidates.isEmpty else { throw TesseraCryptoError(.unknownKey, "no registered key has this kid") }
         } else {
             candidates = keys
         }
         let typed = candidates.filter { $0.key.algorithms.contains(algorithm) }
         guard !typed.isEmpty else {
-            throw CryptoError(.unsupportedAlgorithm, "alg \(algorithm.rawValue) does not match the registered key type")
+            throw TesseraCryptoError(.unsupportedAlgorithm, "alg \(algorithm.rawValue) does not match the registered key type")
         }
         for candidate in typed
         where candidate.key.verify(signature: signature, signingInput: signingInput, algorithm: algorithm) {
             return
         }
-        throw CryptoError(.badSignature, "signature verification failed")
+        throw TesseraCryptoError(.badSignature, "signature verification failed")
     }
 }
 
@@ -80,7 +80,7 @@ public struct KeyedVerificationKey: Sendable {
     }
 
     /// Every key of a JWK Set.
-    public static func from(_ set: JWKSet) throws(CryptoError) -> [KeyedVerificationKey] {
+    public static func from(_ set: JWKSet) throws(TesseraCryptoError) -> [KeyedVerificationKey] {
         var keys: [KeyedVerificationKey] = []
         for jwk in set.keys { keys.append(KeyedVerificationKey(kid: jwk.kid, key: try VerificationKey(jwk: jwk))) }
         return keys

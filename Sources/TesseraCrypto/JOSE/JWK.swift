@@ -37,19 +37,19 @@ public struct JWKSet: Sendable, Codable, Equatable {
     public init(keys: [JWK]) { self.keys = keys }
 
     /// Parses a JWK Set, refusing private keys and keys Tessera cannot use.
-    public static func parse(_ json: String) throws(CryptoError) -> JWKSet {
-        guard json.utf8.count <= 64 * 1024 else { throw CryptoError(.malformedKey, "JWK Set is larger than 64 KiB") }
+    public static func parse(_ json: String) throws(TesseraCryptoError) -> JWKSet {
+        guard json.utf8.count <= 64 * 1024 else { throw TesseraCryptoError(.malformedKey, "JWK Set is larger than 64 KiB") }
         let set: JWKSet
         do {
             set = try JSONDecoder().decode(JWKSet.self, from: Data(json.utf8))
         } catch {
-            throw CryptoError(.malformedKey, "not a JWK Set")
+            throw TesseraCryptoError(.malformedKey, "not a JWK Set")
         }
         guard !set.keys.isEmpty, set.keys.count <= 16 else {
-            throw CryptoError(.malformedKey, "a JWK Set must hold 1 to 16 keys")
+            throw TesseraCryptoError(.malformedKey, "a JWK Set must hold 1 to 16 keys")
         }
         for key in set.keys {
-            guard key.d == nil else { throw CryptoError(.malformedKey, "JWK Set contains a private key") }
+            guard key.d == nil else { throw TesseraCryptoError(.malformedKey, "JWK Set contains a private key") }
             _ = try VerificationKey(jwk: key)
         }
         return set

@@ -18,11 +18,11 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     }
 
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.
-    public static func decode(_ payload: Data) throws(CryptoError) -> JWTClaims {
+    public static func decode(_ payload: Data) throws(TesseraCryptoError) -> JWTClaims {
         do {
             return try JSONDecoder().decode(JWTClaims.self, from: payload)
         } catch {
-            throw CryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
+            throw TesseraCryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
         }
     }
 

@@ -5,13 +5,13 @@ import Foundation
 public struct KeyEncryptionKey: Sendable {
     private let key: SymmetricKey
 
-    public init(key: SymmetricKey) throws(CryptoError) {
-        guard key.bitCount == 256 else { throw CryptoError(.missingKEK, "the KEK must be 256 bits") }
+    public init(key: SymmetricKey) throws(TesseraCryptoError) {
+        guard key.bitCount == 256 else { throw TesseraCryptoError(.missingKEK, "the KEK must be 256 bits") }
         self.key = key
     }
 
     /// Parses a KEK written as base64 (standard or url-safe) or hex of exactly 32 bytes; whitespace ignored.
-    public init(encoded: String) throws(CryptoError) {
+    public init(encoded: String) throws(TesseraCryptoError) {
         let text = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
         let bytes: Data?
         if text.utf8.count == 64, let hex = Self.hexDecode(text) {
@@ -20,7 +20,7 @@ public struct KeyEncryptionKey: Sendable {
             bytes = Data(base64Encoded: text) ?? Base64URL.decode(text)
         }
         guard let bytes, bytes.count == 32 else {
-            throw CryptoError(.missingKEK, "the KEK must be 32 bytes, written as base64 or hex")
+            throw TesseraCryptoError(.missingKEK, "the KEK must be 32 bytes, written as base64 or hex")
         }
         try self.init(key: SymmetricKey(data: bytes))
     }
@@ -36,17 +36,17 @@ public struct KeyEncryptionKey: Sendable {
     /// Encrypts `plaintext`, binding it to `context` (e.g. the key id) as additional authenticated data.
     public func seal(_ plaintext: Data, context: String) throws -> Data {
         let box = try AES.GCM.seal(plaintext, using: key, authenticating: Data(context.utf8))
-        guard let combined = box.combined else { throw CryptoError(.decryptionFailed, "could not seal") }
+        guard let combined = box.combined else { throw TesseraCryptoError(.decryptionFailed, "could not seal") }
         return combined
     }
 
     /// Decrypts what `seal` produced; fails if the KEK, the context or the ciphertext differ.
-    public func open(_ ciphertext: Data, context: String) throws(CryptoError) -> Data {
+    public func open(_ ciphertext: Data, context: String) throws(TesseraCryptoError) -> Data {
         do {
             let box = try AES.GCM.SealedBox(combined: ciphertext)
             return try AES.GCM.open(box, using: key, authenticating: Data(context.utf8))
         } catch {
-            throw CryptoError(.decryptionFailed, "cannot decrypt with this KEK (wrong KEK or corrupted data)")
+            throw TesseraCryptoError(.decryptionFailed, "cannot decrypt with this KEK (wrong KEK or corrupted data)")
         }
     }
 

@@ -10,7 +10,7 @@ public enum PrivateSigningKey: Sendable {
     case rsa(_RSA.Signing.PrivateKey)
 
     /// Parses a PEM private key (PKCS#8 or SEC1 for EC, PKCS#1 or PKCS#8 for RSA, PKCS#8 for Ed25519).
-    public init(pem: String) throws(CryptoError) {
+    public init(pem: String) throws(TesseraCryptoError) {
         if let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) {
             self = .p256(key)
         } else if let key = try? P384.Signing.PrivateKey(pemRepresentation: pem) {
@@ -23,7 +23,7 @@ public enum PrivateSigningKey: Sendable {
         {
             self = .ed25519(key)
         } else {
-            throw CryptoError(.malformedKey, "not a PEM private key of a supported type (P-256, P-384, Ed25519, RSA)")
+            throw TesseraCryptoError(.malformedKey, "not a PEM private key of a supported type (P-256, P-384, Ed25519, RSA)")
         }
     }
 

@@ -16,9 +16,9 @@ public struct SigningKey: Sendable {
     }
 
     /// Loads a key from its raw scalar (as stored, sealed under the KEK).
-    public init(rawPrivateKey: Data) throws(CryptoError) {
+    public init(rawPrivateKey: Data) throws(TesseraCryptoError) {
         guard let key = try? P256.Signing.PrivateKey(rawRepresentation: rawPrivateKey) else {
-            throw CryptoError(.malformedKey, "stored signing key is not a P-256 private key")
+            throw TesseraCryptoError(.malformedKey, "stored signing key is not a P-256 private key")
         }
         self.init(privateKey: key)
     }

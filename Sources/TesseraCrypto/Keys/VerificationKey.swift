@@ -47,10 +47,10 @@ public enum VerificationKey: Sendable {
 
 extension VerificationKey {
     /// Builds a key from a public JWK, refusing unknown or weak key types.
-    public init(jwk: JWK) throws(CryptoError) {
-        func coordinate(_ value: String?, _ size: Int) throws(CryptoError) -> Data {
+    public init(jwk: JWK) throws(TesseraCryptoError) {
+        func coordinate(_ value: String?, _ size: Int) throws(TesseraCryptoError) -> Data {
             guard let value, let data = Base64URL.decode(value), data.count == size else {
-                throw CryptoError(.malformedKey, "JWK coordinate missing or of the wrong size")
+                throw TesseraCryptoError(.malformedKey, "JWK coordinate missing or of the wrong size")
             }
             return data
         }
@@ -66,29 +66,29 @@ extension VerificationKey {
                 self = .ed25519(try Curve25519.Signing.PublicKey(rawRepresentation: try coordinate(jwk.x, 32)))
             case ("RSA", _):
                 guard let n = jwk.n.flatMap(Base64URL.decode), let e = jwk.e.flatMap(Base64URL.decode) else {
-                    throw CryptoError(.malformedKey, "RSA JWK needs n and e")
+                    throw TesseraCryptoError(.malformedKey, "RSA JWK needs n and e")
                 }
                 self = .rsa(try _RSA.Signing.PublicKey(n: n, e: e))
             default:
-                throw CryptoError(.malformedKey, "unsupported key type (use EC P-256/P-384, Ed25519 or RSA ≥ 2048)")
+                throw TesseraCryptoError(.malformedKey, "unsupported key type (use EC P-256/P-384, Ed25519 or RSA ≥ 2048)")
             }
-        } catch let error as CryptoError {
+        } catch let error as TesseraCryptoError {
             throw error
         } catch {
-            throw CryptoError(.malformedKey, "invalid public key")
+            throw TesseraCryptoError(.malformedKey, "invalid public key")
         }
         if let alg = jwk.alg {
             guard let algorithm = JWSAlgorithm(rawValue: alg), algorithms.contains(algorithm) else {
-                throw CryptoError(.unsupportedAlgorithm, "JWK alg does not match its key type")
+                throw TesseraCryptoError(.unsupportedAlgorithm, "JWK alg does not match its key type")
             }
         }
     }
 
     /// Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) for P-256, P-384, Ed25519 or RSA.
-    public init(pem: String) throws(CryptoError) {
-        guard pem.utf8.count <= 16 * 1024 else { throw CryptoError(.malformedKey, "PEM is too large") }
+    public init(pem: String) throws(TesseraCryptoError) {
+        guard pem.utf8.count <= 16 * 1024 else { throw TesseraCryptoError(.malformedKey, "PEM is too large") }
         if pem.contains("PRIVATE KEY") {
-            throw CryptoError(.malformedKey, "expected a public key, got a private key")
+            throw TesseraCryptoError(.malformedKey, "expected a public key, got a private key")
         }
         if let key = try? P256.Signing.PublicKey(pemRepresentation: pem) {
             self = .p256(key)
@@ -102,7 +102,7 @@ extension VerificationKey {
         {
             self = .ed25519(key)
         } else {
-            throw CryptoError(.malformedKey, "not a PEM public key of a supported type (P-256, P-384, Ed25519, RSA ≥ 2048)")
+            throw TesseraCryptoError(.malformedKey, "not a PEM public key of a supported type (P-256, P-384, Ed25519, RSA ≥ 2048)")
         }
     }
 

@@ -120,7 +120,7 @@ public final class ClientAssertionVerifier: Sendable {
     /// The key under which an assertion's `jti` is remembered.
     public static func replayKey(client: String, jti: String) -> String { "assertion|\(client)|\(jti)" }
 
-    private func keys(for identity: Identity) throws(CryptoError) -> [KeyedVerificationKey] {
+    private func keys(for identity: Identity) throws(TesseraCryptoError) -> [KeyedVerificationKey] {
         if let cached = keyCache.withLock({ $0[identity.id] }), cached.0 == identity.updatedAt { return cached.1 }
         let keys = try KeyedVerificationKey.from(try JWKSet.parse(identity.jwks))
         keyCache.withLock { cache in
