@@ -65,16 +65,26 @@ enum CedarDateTime {
             while let c = b.first, c >= 97 && c <= 122 { unit.append(Character(UnicodeScalar(c))); b = b.dropFirst() }
             guard let idx = units[unitIndex...].firstIndex(where: { $0.0 == unit }) else { return nil }
             unitIndex = idx + 1
-            var n: Int64 = 0
+            var n: UInt64 = 0
             for d in digits {
                 let (m, o1) = n.multipliedReportingOverflow(by: 10)
-                let (a, o2) = m.addingReportingOverflow(Int64(d - 48))
+                let (a, o2) = m.addingReportingOverflow(UInt64(d - 48))
                 if o1 || o2 { return nil }
                 n = a
             }
-            let (scaled, o3) = n.multipliedReportingOverflow(by: units[idx].1)
-            if o3 { return nil }
-            let (t, o4) = negative ? total.subtractingReportingOverflow(scaled) : total.addingReportingOverflow(scaled)
+            let term: Int64
+            if units[idx].1 == 1 {
+                // Like Cedar, milliseconds are negated before conversion, so -2^63 ms is representable.
+                let signed = negative ? -Int128(n) : Int128(n)
+                guard let v = Int64(exactly: signed) else { return nil }
+                term = v
+            } else {
+                guard let v = Int64(exactly: n) else { return nil }
+                let (scaled, o3) = v.multipliedReportingOverflow(by: units[idx].1)
+                if o3 { return nil }
+                term = scaled
+            }
+            let (t, o4) = (negative && units[idx].1 != 1) ? total.subtractingReportingOverflow(term) : total.addingReportingOverflow(term)
             if o4 { return nil }
             total = t
             sawAny = true
