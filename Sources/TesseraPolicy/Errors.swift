@@ -44,8 +44,12 @@ public struct CedarError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Size and depth limits that keep hostile input from exhausting the process.
 public enum CedarLimits {
-    /// Maximum nesting depth of expressions, JSON values and schema types.
+    /// Maximum depth of expression trees (nesting, operators, member accesses), JSON values and schema types.
     public static let maxDepth = 200
+    /// Maximum number of operands in one `&&` or `||` chain (chains are flat nodes, not nesting).
+    public static let maxChainLength = 10_000
+    /// Maximum total number of (entity, ancestor) pairs in an entity store's hierarchy closure.
+    public static let maxAncestorEntries = 5_000_000
     /// Maximum size in bytes of one policy, schema, entities or request document.
     public static let maxInputBytes = 64 * 1024 * 1024
 }

@@ -39,22 +39,23 @@ import Testing
     @Test func operatorsDesugarLikeCedar() throws {
         let p = try PolicySet.parse("permit(principal, action, resource) when { 1 > 2 && 3 >= 4 && 5 != 6 };").policies[0]
         let body = try #require(p.body)
-        let expected: Expr = .and(
-            .and(.not(.binary(.lessEqual, .value(.long(1)), .value(.long(2)))), .not(.binary(.less, .value(.long(3)), .value(.long(4))))),
-            .not(.binary(.equal, .value(.long(5)), .value(.long(6)))))
+        let expected: Expr = .and([
+            .not(.binary(.lessEqual, .value(.long(1)), .value(.long(2)))), .not(.binary(.less, .value(.long(3)), .value(.long(4)))),
+            .not(.binary(.equal, .value(.long(5)), .value(.long(6)))),
+        ])
         #expect(body == expected)
     }
 
     @Test func nestedHasExpandsToAChain() throws {
         let p = try PolicySet.parse("permit(principal, action, resource) when { principal has a.b };").policies[0]
-        let expected: Expr = .and(.hasAttr(.variable(.principal), "a"), .hasAttr(.getAttr(.variable(.principal), "a"), "b"))
+        let expected: Expr = .and([.hasAttr(.variable(.principal), "a"), .hasAttr(.getAttr(.variable(.principal), "a"), "b")])
         #expect(p.body == expected)
     }
 
     @Test func conditionsFoldToTheRight() throws {
         let p = try PolicySet.parse("permit(principal, action, resource) when { true } unless { false } when { 1 == 1 };").policies[0]
         let one: Expr = .value(.long(1))
-        let expected: Expr = .and(.value(.bool(true)), .and(.not(.value(.bool(false))), .binary(.equal, one, one)))
+        let expected: Expr = .and([.value(.bool(true)), .and([.not(.value(.bool(false))), .binary(.equal, one, one)])])
         #expect(p.body == expected)
     }
 

@@ -13,22 +13,36 @@ public struct Entities: Sendable {
             guard direct[e.uid] == nil else { throw CedarError(.entities, "duplicate entity \(e.uid)") }
             direct[e.uid] = e
         }
+        // Transitive closure by iterative post-order DFS (no recursion, so deep chains cannot
+        // overflow the stack); cycles are tolerated and the total size is bounded.
         var closure: [EntityUID: Set<EntityUID>] = [:]
         closure.reserveCapacity(direct.count)
-        func ancestors(of uid: EntityUID, visiting: inout Set<EntityUID>) -> Set<EntityUID> {
-            if let done = closure[uid] { return done }
-            guard let e = direct[uid], visiting.insert(uid).inserted else { return [] }
-            var result = e.parents
-            for p in e.parents { result.formUnion(ancestors(of: p, visiting: &visiting)) }
-            visiting.remove(uid)
-            closure[uid] = result
-            return result
+        var visiting = Set<EntityUID>()
+        var total = 0
+        for root in direct.keys where closure[root] == nil {
+            var stack: [(EntityUID, Bool)] = [(root, false)]
+            while let (u, expanded) = stack.popLast() {
+                guard let e = direct[u] else { continue }
+                if expanded {
+                    var result = e.parents
+                    for p in e.parents { if let c = closure[p] { result.formUnion(c) } }
+                    total += result.count
+                    if total > CedarLimits.maxAncestorEntries {
+                        throw CedarError(.limit, "entity hierarchy closure exceeds \(CedarLimits.maxAncestorEntries) entries")
+                    }
+                    closure[u] = result
+                    visiting.remove(u)
+                    continue
+                }
+                guard closure[u] == nil, visiting.insert(u).inserted else { continue }
+                stack.append((u, true))
+                for p in e.parents where closure[p] == nil && !visiting.contains(p) { stack.append((p, false)) }
+            }
         }
         var built: [EntityUID: StoredEntity] = [:]
         built.reserveCapacity(direct.count)
         for (uid, e) in direct {
-            var visiting = Set<EntityUID>()
-            built[uid] = StoredEntity(entity: e, ancestors: ancestors(of: uid, visiting: &visiting))
+            built[uid] = StoredEntity(entity: e, ancestors: closure[uid] ?? [])
         }
         store = built
     }

@@ -47,10 +47,12 @@ struct Evaluator {
             throw CedarError(.evaluation, "unlinked template slot \(s.rawValue)")
         case .ifThenElse(let c, let t, let f):
             return try bool(c) ? try eval(t) : try eval(f)
-        case .and(let a, let b):
-            return .bool(try bool(a) ? try bool(b) : false)
-        case .or(let a, let b):
-            return .bool(try bool(a) ? true : try bool(b))
+        case .and(let items):
+            for item in items where !(try bool(item)) { return .bool(false) }
+            return .bool(true)
+        case .or(let items):
+            for item in items where try bool(item) { return .bool(true) }
+            return .bool(false)
         case .not(let a):
             return .bool(!(try bool(a)))
         case .negate(let a):

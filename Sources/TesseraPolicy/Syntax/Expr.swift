@@ -27,8 +27,10 @@ public indirect enum Expr: Sendable, Hashable {
     case variable(Variable)
     case slot(SlotID)
     case ifThenElse(Expr, Expr, Expr)
-    case and(Expr, Expr)
-    case or(Expr, Expr)
+    /// `a && b && ...` (two or more operands, evaluated left to right with short-circuiting).
+    case and([Expr])
+    /// `a || b || ...` (two or more operands, evaluated left to right with short-circuiting).
+    case or([Expr])
     case not(Expr)
     case negate(Expr)
     case binary(BinaryOp, Expr, Expr)
@@ -53,8 +55,8 @@ public indirect enum Expr: Sendable, Hashable {
         case .slot(let s): if let uid = slots[s] { return .value(.entity(uid)) } else { return self }
         case .value, .variable: return self
         case .ifThenElse(let a, let b, let c): return .ifThenElse(a.linking(slots), b.linking(slots), c.linking(slots))
-        case .and(let a, let b): return .and(a.linking(slots), b.linking(slots))
-        case .or(let a, let b): return .or(a.linking(slots), b.linking(slots))
+        case .and(let es): return .and(es.map { $0.linking(slots) })
+        case .or(let es): return .or(es.map { $0.linking(slots) })
         case .not(let a): return .not(a.linking(slots))
         case .negate(let a): return .negate(a.linking(slots))
         case .binary(let op, let a, let b): return .binary(op, a.linking(slots), b.linking(slots))

@@ -2,14 +2,33 @@
 extension Parser {
     mutating func enter() throws(CedarError) {
         depth += 1
-        if depth > CedarLimits.maxDepth {
-            throw CedarError(.limit, "expression nesting exceeds the limit of \(CedarLimits.maxDepth)", at: peek.location)
+        try extend()
+    }
+
+    /// Accounts for one more level of expression tree (a binary operator, member access or unary operator).
+    mutating func extend() throws(CedarError) {
+        treeDepth += 1
+        if treeDepth > CedarLimits.maxDepth {
+            throw CedarError(.limit, "expression is deeper than the limit of \(CedarLimits.maxDepth)", at: peek.location)
         }
     }
 
+    /// `&&` / `||` chains are flat (n-ary) nodes, bounded separately.
+    func checkChain(_ count: Int) throws(CedarError) {
+        if count >= CedarLimits.maxChainLength {
+            throw CedarError(.limit, "more than \(CedarLimits.maxChainLength) operands in one `&&`/`||` chain", at: peek.location)
+        }
+    }
+
+    /// Releases `count` chain levels once a chain is complete.
+    mutating func release(_ count: Int) { treeDepth -= count }
+
     mutating func parseExpr() throws(CedarError) -> Expr {
         try enter()
-        defer { depth -= 1 }
+        defer {
+            depth -= 1
+            treeDepth -= 1
+        }
         if peek.isIdent("if") {
             pos += 1
             let c = try parseExpr()
@@ -21,15 +40,23 @@ extension Parser {
             let e = try parseExpr()
             return .ifThenElse(c, t, e)
         }
-        var lhs = try parseAnd()
-        while accept("||") { lhs = .or(lhs, try parseAnd()) }
-        return lhs
+        var operands = [try parseAnd()]
+        while peek.isPunct("||") {
+            try checkChain(operands.count)
+            pos += 1
+            operands.append(try parseAnd())
+        }
+        return operands.count == 1 ? operands[0] : .or(operands)
     }
 
     mutating func parseAnd() throws(CedarError) -> Expr {
-        var lhs = try parseRelation()
-        while accept("&&") { lhs = .and(lhs, try parseRelation()) }
-        return lhs
+        var operands = [try parseRelation()]
+        while peek.isPunct("&&") {
+            try checkChain(operands.count)
+            pos += 1
+            operands.append(try parseRelation())
+        }
+        return operands.count == 1 ? operands[0] : .and(operands)
     }
 
     mutating func parseRelation() throws(CedarError) -> Expr {
@@ -67,7 +94,7 @@ extension Parser {
             if peek.isIdent("in") {
                 pos += 1
                 let rhs = try parseAdd()
-                result = .and(.isType(lhs, type), .binary(.isIn, lhs, rhs))
+                result = .and([.isType(lhs, type), .binary(.isIn, lhs, rhs)])
             } else {
                 result = .isType(lhs, type)
             }
@@ -95,23 +122,33 @@ extension Parser {
         }
         pos += 1
         var path = [first]
+        var extra = 0
+        defer { release(extra) }
         while peek.isPunct("."), case .identifier(let next) = peek(1).kind {
             pos += 2
             path.append(next)
+            try extend()
+            extra += 1
         }
         // `e has a.b.c` is `e has a && e.a has b && e.a.b has c`.
-        var result: Expr = .hasAttr(lhs, path[0])
+        var conjuncts: [Expr] = [.hasAttr(lhs, path[0])]
         var target = lhs
         for i in 1..<path.count {
             target = .getAttr(target, path[i - 1])
-            result = .and(result, .hasAttr(target, path[i]))
+            conjuncts.append(.hasAttr(target, path[i]))
         }
-        return result
+        return conjuncts.count == 1 ? conjuncts[0] : .and(conjuncts)
     }
 
     mutating func parseAdd() throws(CedarError) -> Expr {
         var lhs = try parseMult()
+        var chain = 0
+        defer { release(chain) }
         while true {
+            if peek.isPunct("+") || peek.isPunct("-") {
+                try extend()
+                chain += 1
+            }
             if accept("+") {
                 lhs = .binary(.add, lhs, try parseMult())
             } else if accept("-") {
@@ -124,7 +161,13 @@ extension Parser {
 
     mutating func parseMult() throws(CedarError) -> Expr {
         var lhs = try parseUnary()
+        var chain = 0
+        defer { release(chain) }
         while true {
+            if peek.isPunct("*") {
+                try extend()
+                chain += 1
+            }
             if accept("*") {
                 lhs = .binary(.multiply, lhs, try parseUnary())
             } else if peek.isPunct("/") || peek.isPunct("%") {
@@ -140,6 +183,9 @@ extension Parser {
             var count = 0
             while accept("!") { count += 1 }
             if count > 4 { throw CedarError(.parse, "too many `!` operators in a row", at: peek.location) }
+            for _ in 0..<count { try extend() }
+            let ops = count
+            defer { release(ops) }
             var e = try parseMember()
             for _ in 0..<count { e = .not(e) }
             return e
@@ -148,6 +194,9 @@ extension Parser {
             var count = 0
             while accept("-") { count += 1 }
             if count > 4 { throw CedarError(.parse, "too many `-` operators in a row", at: peek.location) }
+            for _ in 0..<count { try extend() }
+            let ops = count
+            defer { release(ops) }
             var e: Expr
             if case .number(let digits) = peek.kind, !peek(1).isPunct("."), !peek(1).isPunct("[") {
                 let loc = peek.location

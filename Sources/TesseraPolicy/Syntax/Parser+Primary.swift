@@ -2,7 +2,13 @@
 extension Parser {
     mutating func parseMember() throws(CedarError) -> Expr {
         var e = try parsePrimary()
+        var chain = 0
+        defer { release(chain) }
         while true {
+            if peek.isPunct(".") || peek.isPunct("[") {
+                try extend()
+                chain += 1
+            }
             if peek.isPunct(".") {
                 pos += 1
                 let loc = peek.location

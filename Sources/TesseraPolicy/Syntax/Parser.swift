@@ -3,6 +3,9 @@ struct Parser {
     var tokens: [Token]
     var pos = 0
     var depth = 0
+    /// Depth of the expression tree being built (nesting plus operator chains), bounded so that
+    /// evaluation, validation and deallocation never recurse too deep.
+    var treeDepth = 0
 
     static let reserved: Set<String> = ["true", "false", "if", "then", "else", "in", "is", "has", "like"]
 
@@ -224,7 +227,8 @@ extension Expr {
         case .slot: true
         case .value, .variable: false
         case .ifThenElse(let a, let b, let c): a.containsSlot || b.containsSlot || c.containsSlot
-        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b): a.containsSlot || b.containsSlot
+        case .and(let es), .or(let es): es.contains { $0.containsSlot }
+        case .binary(_, let a, let b): a.containsSlot || b.containsSlot
         case .not(let a), .negate(let a), .getAttr(let a, _), .hasAttr(let a, _), .like(let a, _), .isType(let a, _),
             .isEmpty(let a):
             a.containsSlot

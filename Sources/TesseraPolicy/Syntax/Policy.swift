@@ -40,7 +40,7 @@ public struct Policy: Sendable {
         var combined: Expr? = nil
         for c in conditions.reversed() {
             let e: Expr = c.isWhen ? c.body : .not(c.body)
-            combined = combined.map { .and(e, $0) } ?? e
+            combined = combined.map { .and([e, $0]) } ?? e
         }
         body = combined
     }

@@ -66,22 +66,42 @@ struct Typechecker {
                 throw fail("the branches of `if` have incompatible types \(then.type) and \(other.type)")
             }
             return (lub, other.caps.intersection(then.caps.union(test.caps)))
-        case .and(let l, let r):
-            let left = try expect(l, [.anyBool], prior)
-            if left.type == .singleton(false) { return (left.type, []) }
-            let right = try expect(r, [.anyBool], prior.union(left.caps))
-            if right.type == .singleton(false) { return (.singleton(false), []) }
-            if right.type == .singleton(true) { return (left.type, left.caps.union(right.caps)) }
-            if left.type == .singleton(true) { return (right.type, right.caps) }
-            return (.anyBool, left.caps.union(right.caps))
-        case .or(let l, let r):
-            let left = try expect(l, [.anyBool], prior)
-            if left.type == .singleton(true) { return left }
-            let right = try expect(r, [.anyBool], prior)
-            if right.type == .singleton(true) { return (.singleton(true), right.caps) }
-            if right.type == .singleton(false) { return left }
-            if left.type == .singleton(false) { return right }
-            return (.anyBool, left.caps.intersection(right.caps))
+        case .and(let items):
+            // Left fold, exactly as Cedar's binary `&&` chain.
+            var left = try expect(items[0], [.anyBool], prior)
+            for r in items.dropFirst() {
+                if left.type == .singleton(false) {
+                    left = (left.type, [])
+                    continue
+                }
+                let right = try expect(r, [.anyBool], prior.union(left.caps))
+                if right.type == .singleton(false) {
+                    left = (.singleton(false), [])
+                } else if right.type == .singleton(true) {
+                    left = (left.type, left.caps.union(right.caps))
+                } else if left.type == .singleton(true) {
+                    left = right
+                } else {
+                    left = (.anyBool, left.caps.union(right.caps))
+                }
+            }
+            return left
+        case .or(let items):
+            var left = try expect(items[0], [.anyBool], prior)
+            for r in items.dropFirst() {
+                if left.type == .singleton(true) { continue }
+                let right = try expect(r, [.anyBool], prior)
+                if right.type == .singleton(true) {
+                    left = (.singleton(true), right.caps)
+                } else if right.type == .singleton(false) {
+                    continue
+                } else if left.type == .singleton(false) {
+                    left = right
+                } else {
+                    left = (.anyBool, left.caps.intersection(right.caps))
+                }
+            }
+            return left
         case .not(let a):
             let arg = try expect(a, [.anyBool], prior)
             switch arg.type {

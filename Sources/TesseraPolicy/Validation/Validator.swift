@@ -53,7 +53,7 @@ public enum Validator {
             case .equal(let r): return .binary(.equal, .variable(v), ref(r))
             case .isIn(let r): return .binary(.isIn, .variable(v), ref(r))
             case .isType(let t): return .isType(.variable(v), t)
-            case .isTypeIn(let t, let r): return .and(.isType(.variable(v), t), .binary(.isIn, .variable(v), ref(r)))
+            case .isTypeIn(let t, let r): return .and([.isType(.variable(v), t), .binary(.isIn, .variable(v), ref(r))])
             }
         }
         let action: Expr =
@@ -62,7 +62,8 @@ public enum Validator {
             case .equal(let u): .binary(.equal, .variable(.action), .value(.entity(u)))
             case .isIn(let us): .binary(.isIn, .variable(.action), .set(us.map { .value(.entity($0)) }))
             }
-        return .and(scope(.principal, p.principal), .and(action, .and(scope(.resource, p.resource), p.body ?? .value(.bool(true)))))
+        let rest: Expr = .and([action, .and([scope(.resource, p.resource), p.body ?? .value(.bool(true))])])
+        return .and([scope(.principal, p.principal), rest])
     }
 
     /// Unknown entity types, unknown actions and invalid enumerated ids anywhere in the policy.
@@ -178,7 +179,8 @@ extension Expr {
             a.collectNames(uids: &uids, types: &types)
         case .ifThenElse(let a, let b, let c):
             for x in [a, b, c] { x.collectNames(uids: &uids, types: &types) }
-        case .and(let a, let b), .or(let a, let b), .binary(_, let a, let b):
+        case .and(let es), .or(let es): for x in es { x.collectNames(uids: &uids, types: &types) }
+        case .binary(_, let a, let b):
             a.collectNames(uids: &uids, types: &types)
             b.collectNames(uids: &uids, types: &types)
         case .not(let a), .negate(let a), .getAttr(let a, _), .hasAttr(let a, _), .like(let a, _), .isEmpty(let a):
