@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+import TesseraCore
+import TesseraCrypto
+import TesseraServer
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real Tessera server on a free loopback port with a temporary SQLite data folder.
+final class TestServer: Sendable {
+    let base: String
+    let adminToken: String
+    let dataDirectory: String
+    let kek: KeyEncryptionKey
+    let clock: ManualTimeSource
+    private let task: Task<Void, any Error>
+
+    static func start(
+        dataDirectory: String? = nil, kek: KeyEncryptionKey? = nil, clock: ManualTimeSource = ManualTimeSource(Date()),
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> TestServer {
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
+        configure(&configuration)
+        let kek = kek ?? KeyEncryptionKey.generate().0
+        let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let task = Task { try await server.run { port in continuation.yield(port) } }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else { throw TesseraError(.invalidArgument, "server did not start") }
+        return TestServer(
+            base: "http://127.0.0.1:\(port)", adminToken: server.bootstrap.newAdminToken ?? "", dataDirectory: configuration.dataDirectory,
+            kek: kek, clock: clock, task: task)
+    }
+
+    private init(base: String, adminToken: String, dataDirectory: String, kek: KeyEncryptionKey, clock: ManualTimeSource, task: Task<Void, any Error>) {
+        self.base = base
+        self.adminToken = adminToken
+        self.dataDirectory = dataDirectory
+        self.kek = kek
+        self.clock = clock
+        self.task = task
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    var tokenEndpoint: String { base + "/oauth2/token" }
+
+    // MARK: HTTP
+
+    struct Reply: Sendable {
+        let status: Int
+        let body: Data
+        let headers: [String: String]
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+    }
+
+    func send(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        request.httpBody = body
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
+        return Reply(status: http.statusCode, body: data, headers: fields)
+    }
+
+    func admin(_ method: String, _ path: String, json: Any? = nil, token: String? = nil) async throws -> Reply {
+        let body = try json.map { try JSONSerialization.data(withJSONObject: $0) }
+        return try await send(
+            method, path, body: body, contentType: body == nil ? nil : "application/json",
+            headers: ["Authorization": "Bearer \(token ?? adminToken)"])
+    }
+
+    func form(_ path: String, _ fields: [String: String], headers: [String: String] = [:]) async throws -> Reply {
+        try await send(
+            "POST", path, body: Data(Self.encode(fields).utf8), contentType: "application/x-www-form-urlencoded",
+            headers: headers)
+    }
+
+    static func encode(_ fields: [String: String]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return fields.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+        }.joined(separator: "&")
+    }
+
+    // MARK: Workloads
+
+    /// Registers a workload with a fresh P-256 key and returns it.
+    func registerWorkload(
+        _ name: String, scopes: [String] = ["invoices:read", "invoices:write"], extra: [String: Any] = [:]
+    ) async throws -> Workload {
+        let key = P256.Signing.PrivateKey()
+        var body: [String: Any] = [
+            "spiffe_id": "spiffe://example.org/\(name)", "kind": "service", "owner": "alice@example.com",
+            "purpose": "end-to-end test", "scopes": scopes, "public_key_pem": key.publicKey.pemRepresentation,
+            "environment": "prod",
+        ]
+        body.merge(extra) { $1 }
+        let reply = try await admin("POST", "/v1/identities", json: body)
+        guard reply.status == 201, let id = reply.json["id"] as? String else {
+            throw TesseraError(.invalidArgument, "register failed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
+        }
+        return Workload(id: id, clientID: "spiffe://example.org/\(name)", key: .p256(key))
+    }
+
+    /// A token request for `workload` with a freshly signed assertion; `tweak` edits the form.
+    func requestToken(
+        _ workload: Workload, assertion: String? = nil, tweak: (inout [String: String]) -> Void = { _ in }
+    ) async throws -> Reply {
+        var fields = [
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": try assertion ?? workload.assertion(audience: tokenEndpoint, now: clock.now()),
+        ]
+        tweak(&fields)
+        return try await form("/oauth2/token", fields)
+    }
+}
+
+struct Workload: Sendable {
+    let id: String
+    let clientID: String
+    let key: PrivateSigningKey
+
+    func assertion(audience: String, now: Date, lifetime: TimeInterval = 60, jti: String? = nil) throws -> String {
+        try ClientAssertion.sign(clientID: clientID, audience: audience, key: key, now: now, lifetime: lifetime, jti: jti)
+    }
+}
+
+/// Builds a compact JWS with an arbitrary header and claims, signed by `key` (for hostile-input tests).
+func forgeJWS(header: String, claims: String, key: PrivateSigningKey) throws -> String {
+    let input = Base64URL.encode(Data(header.utf8)) + "." + Base64URL.encode(Data(claims.utf8))
+    return input + "." + Base64URL.encode(try key.sign(Data(input.utf8)))
+}
