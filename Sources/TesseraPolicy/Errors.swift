@@ -19,14 +19,24 @@ public struct CedarError: Error, Sendable, Equatable, CustomStringConvertible {
     public let column: Int?
     /// A JSON path such as `$[3].attrs.owner`, if the input was JSON.
     public let path: String?
+    /// The file or source name the position refers to, if known.
+    public let source: String?
 
     /// Creates an error.
-    public init(_ code: Code, _ reason: String, line: Int? = nil, column: Int? = nil, path: String? = nil) {
+    public init(
+        _ code: Code, _ reason: String, line: Int? = nil, column: Int? = nil, path: String? = nil, source: String? = nil
+    ) {
         self.code = code
         self.reason = reason
         self.line = line
         self.column = column
         self.path = path
+        self.source = source
+    }
+
+    /// The same error, attributed to the named source (e.g. a policy file name).
+    public func located(in source: String) -> CedarError {
+        CedarError(code, reason, line: line, column: column, path: path, source: source)
     }
 
     /// Creates an error located at a source position.
@@ -36,6 +46,7 @@ public struct CedarError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         var prefix = "\(code.rawValue) error"
+        if let source { prefix += " in \(source)" }
         if let line, let column { prefix += " at \(line):\(column)" }
         if let path { prefix += " at \(path)" }
         return "\(prefix): \(reason)"

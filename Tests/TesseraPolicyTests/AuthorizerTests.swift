@@ -57,4 +57,21 @@ import Testing
         #expect(Set(r.reasons) == ["owner-full-access", "friends-view"] || Set(r.reasons) == ["owner-full-access"])
         #expect(r.errors.isEmpty)
     }
+
+    @Test func contextsCanBeWrittenAsLiterals() throws {
+        let context: [String: Value] = [
+            "env": "prod", "depth": 2, "mfa": true, "scopes": ["read", "write"], "task": ["id": "t-1"],
+            "ip": try #require(.ipaddr("10.0.0.7")), "at": try #require(.datetime("2026-01-01T00:00:00Z")),
+        ]
+        let r = try decide(
+            """
+            permit(principal, action, resource) when {
+              context.env == "prod" && context.depth < 3 && context.mfa && context.scopes.contains("read") &&
+              context.task.id == "t-1" && context.ip.isInRange(ip("10.0.0.0/8")) && context.at > datetime("2025-12-31")
+            };
+            """, context: context)
+        #expect(r.decision == .allow)
+        #expect(Value.decimal("1.5") == .ext(.decimal(15000)))
+        #expect(Value.duration(milliseconds: 5) == .ext(.duration(5)))
+    }
 }

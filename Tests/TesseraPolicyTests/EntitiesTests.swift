@@ -73,4 +73,17 @@ import Testing
                                     schema: schema, action: uid("PhotoApp::Action", "view"))
         }
     }
+
+    @Test func overlayAddsRequestEntitiesWithoutRebuilding() throws {
+        let base = try Entities([Entity(uid: uid("Team", "t"), parents: [uid("Org", "o")]), Entity(uid: uid("Org", "o"))])
+        let view = try base.overlaying([Entity(uid: uid("Workload", "w"), attributes: ["env": "prod"], parents: [uid("Team", "t")])])
+        #expect(view.isIn(uid("Workload", "w"), uid("Org", "o")))
+        #expect(view[uid("Workload", "w")]?.attributes["env"] == "prod")
+        #expect(view.count == 3)
+        #expect(base[uid("Workload", "w")] == nil)
+        let replaced = try view.overlaying([Entity(uid: uid("Team", "t"))])
+        #expect(!replaced.isIn(uid("Team", "t"), uid("Org", "o")))
+        #expect(replaced.isIn(uid("Workload", "w"), uid("Org", "o")))  // earlier overlay entries keep their closure
+        #expect(throws: CedarError.self) { _ = try base.overlaying([Entity(uid: uid("A", "1")), Entity(uid: uid("A", "1"))]) }
+    }
 }

@@ -111,4 +111,20 @@ import Testing
         #expect(throws: CedarError.self) { _ = try set.linking(template: "t", as: "bad", slots: [.principal: uid("User", "a")]) }
         #expect(throws: CedarError.self) { _ = try PolicySet.parse("permit(principal, action, resource) when { ?principal == principal };") }
     }
+
+    @Test func multipleFilesNumberAcrossFilesAndNameTheFileInErrors() throws {
+        let set = try PolicySet.parse(files: [
+            (name: "a.cedar", text: "permit(principal, action, resource);"),
+            (name: "b.cedar", text: "forbid(principal, action, resource);"),
+        ])
+        #expect(set.policies.map(\.id) == ["policy0", "policy1"])
+        do {
+            _ = try PolicySet.parse(files: [(name: "ok.cedar", text: ""), (name: "bad.cedar", text: "\npermit(principal);")])
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.source == "bad.cedar")
+            #expect(error.line == 2)
+            #expect(error.description.hasPrefix("parse error in bad.cedar at 2:"))
+        }
+    }
 }

@@ -39,6 +39,23 @@ public struct PolicySet: Sendable {
         return try PolicySet(policies: all.filter { !$0.isTemplate }, templates: all.filter(\.isTemplate))
     }
 
+    /// Parses several named policy files as one set (e.g. every `*.cedar` file of a policy folder).
+    /// Default ids (`policyN`) are numbered across all files in order; errors name the file.
+    public static func parse(files: [(name: String, text: String)], useIDAnnotations: Bool = true) throws(CedarError) -> PolicySet {
+        var all: [Policy] = []
+        for file in files {
+            do {
+                var parser = try Parser(file.text)
+                while parser.peek.kind != .eof {
+                    all.append(try parser.parsePolicy(defaultID: "policy\(all.count)", useIDAnnotations: useIDAnnotations))
+                }
+            } catch {
+                throw error.located(in: file.name)
+            }
+        }
+        return try PolicySet(policies: all.filter { !$0.isTemplate }, templates: all.filter(\.isTemplate))
+    }
+
     /// The policy or template with this id.
     public func policy(id: String) -> Policy? {
         policies.first { $0.id == id } ?? templates.first { $0.id == id }
