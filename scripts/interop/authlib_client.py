@@ -11,10 +11,12 @@ import jwt
 import requests
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
+from joserfc.jwk import ECKey
 
 base, client_id, key_file, admin_token = sys.argv[1:5]
 token_endpoint = base + "/oauth2/token"
 private_key = open(key_file).read()
+ec_key = ECKey.import_key(private_key)  # authlib assumes RSA unless handed a key object
 
 metadata = requests.get(base + "/.well-known/oauth-authorization-server", timeout=10).json()
 assert metadata["token_endpoint"] == token_endpoint, metadata
@@ -22,7 +24,7 @@ assert "private_key_jwt" in metadata["token_endpoint_auth_methods_supported"]
 
 # authlib signs assertions valid for an hour by default; Tessera accepts at most five minutes.
 auth = PrivateKeyJWT(token_endpoint, alg="ES256", claims={"exp": int(time.time()) + 120})
-session = OAuth2Session(client_id, private_key, token_endpoint_auth_method=auth, scope="invoices:read")
+session = OAuth2Session(client_id, ec_key, token_endpoint_auth_method=auth, scope="invoices:read")
 token = session.fetch_token(token_endpoint, grant_type="client_credentials")
 assert token["token_type"].lower() == "bearer", token
 assert token["scope"] == "invoices:read", token
@@ -46,7 +48,7 @@ except jwt.InvalidAudienceError:
 
 # The same assertion cannot be replayed: authlib with a fixed jti.
 replay = PrivateKeyJWT(token_endpoint, alg="ES256", claims={"exp": int(time.time()) + 120, "jti": "interop-fixed"})
-first = OAuth2Session(client_id, private_key, token_endpoint_auth_method=replay).fetch_token(
+first = OAuth2Session(client_id, ec_key, token_endpoint_auth_method=replay).fetch_token(
     token_endpoint, grant_type="client_credentials")
 assert "access_token" in first
 again = requests.post(token_endpoint, data={
