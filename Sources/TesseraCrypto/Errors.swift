@@ -11,6 +11,10 @@ public struct TesseraCryptoError: Error, Sendable, Equatable, CustomStringConver
         public static let malformedKey = Code(rawValue: "malformed_key")
         public static let decryptionFailed = Code(rawValue: "decryption_failed")
         public static let missingKEK = Code(rawValue: "missing_kek")
+        public static let invalidCertificate = Code(rawValue: "invalid_certificate")
+        public static let invalidCSR = Code(rawValue: "invalid_csr")
+        public static let invalidSVID = Code(rawValue: "invalid_svid")
+        public static let invalidBundle = Code(rawValue: "invalid_bundle")
     }
 
     public let code: Code

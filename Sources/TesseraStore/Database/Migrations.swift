@@ -67,6 +67,9 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("002_workload_identity") { db in
+            try WorkloadIdentitySchema.create(db)
+        }
         return migrator
     }
 }

@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+import TesseraCore
+import X509
+
+/// How an agent proves, on every call after attestation, that it holds its node X.509-SVID: a short-lived
+/// compact JWS (`typ: tessera-node-proof+jwt`, ES256) signed with the SVID's private key, carrying the SVID
+/// chain in `x5c`, `sub` = the node's SPIFFE ID and `aud` = the server's agent API.
+public enum NodeProof {
+    public static let type = "tessera-node-proof+jwt"
+    /// Longest accepted proof lifetime (seconds).
+    public static let maximumLifetime: TimeInterval = 120
+
+    /// Signs a proof with `key` for the SVID `chain` (leaf first).
+    public static func sign(
+        key: P256.Signing.PrivateKey, chain: [Certificate], audience: String, now: Date, lifetime: TimeInterval = 60
+    ) throws -> String {
+        guard let leaf = chain.first else { throw TesseraCryptoError(.invalidSVID, "no node SVID") }
+        let id = try X509SVIDVerifier.spiffeID(ofLeaf: leaf)
+        var header = JSONWriter()
+        header.field("alg", "ES256")
+        header.field("typ", type)
+        header.field("x5c", try chain.map { Data(try $0.derBytes()).base64EncodedString() })
+        var claims = JSONWriter()
+        claims.field("sub", id.description)
+        claims.field("aud", audience)
+        claims.field("iat", Int(now.timeIntervalSince1970))
+        claims.field("exp", Int(now.timeIntervalSince1970 + min(lifetime, maximumLifetime)))
+        claims.field("jti", RandomToken.hex(bytes: 12))
+        let input = Base64URL.encode(header.finish()) + "." + Base64URL.encode(claims.finish())
+        let signature = try key.signature(for: SHA256.hash(data: Data(input.utf8)))
+        return input + "." + Base64URL.encode(signature.rawRepresentation)
+    }
+
+    /// Verifies a proof against the trust domain's X.509 authorities and returns the node's SPIFFE ID.
+    public static func verify(
+        _ token: String, authorities: [Certificate], audience: String, now: Date, skew: TimeInterval = 30
+    ) throws(TesseraCryptoError) -> SPIFFEID {
+        let jws = try CompactJWS(parsing: token)
+        guard jws.algorithm == .es256, jws.header.typ == type else {
+            throw TesseraCryptoError(.malformedJWS, "not a node proof (typ \(type), ES256)")
+        }
+        struct Header: Decodable { let x5c: [String]? }
+        let headerPart = token.prefix(while: { $0 != "." })
+        guard let headerBytes = Base64URL.decode(String(headerPart)),
+            let x5c = (try? JSONDecoder().decode(Header.self, from: headerBytes))?.x5c, !x5c.isEmpty, x5c.count <= 4
+        else {
+            throw TesseraCryptoError(.malformedJWS, "node proof carries no x5c chain")
+        }
+        var der: [[UInt8]] = []
+        for item in x5c {
+            guard let data = Data(base64Encoded: item) else {
+                throw TesseraCryptoError(.malformedJWS, "x5c entry is not base64")
+            }
+            der.append(Array(data))
+        }
+        let chain = try X509SVIDVerifier.parse(der: der)
+        let id = try X509SVIDVerifier(authorities: authorities).verify(chain: chain, now: now)
+        let key = try VerificationKey(certificatePublicKey: chain[0].publicKey)
+        try jws.verify(with: [KeyedVerificationKey(kid: nil, key: key)])
+        let claims = try JWTClaims.decode(jws.payload)
+        guard claims.sub == id.description else { throw TesseraCryptoError(.invalidSVID, "proof sub does not match the SVID") }
+        guard let aud = claims.aud, aud.values == [audience] else {
+            throw TesseraCryptoError(.invalidSVID, "proof audience does not match this server")
+        }
+        guard let exp = claims.exp?.date, let iat = claims.iat?.date, now.timeIntervalSince(exp) < skew,
+            exp.timeIntervalSince(iat) <= maximumLifetime, iat.timeIntervalSince(now) < skew
+        else {
+            throw TesseraCryptoError(.invalidSVID, "proof is expired, not yet valid or too long-lived")
+        }
+        return id
+    }
+}
