@@ -127,4 +127,16 @@ import Testing
             #expect(error.description.hasPrefix("parse error in bad.cedar at 2:"))
         }
     }
+
+    /// Acceptance decisions recorded from Rust Cedar (cedarpy) for tricky syntax.
+    @Test func acceptsExactlyWhatCedarAccepts() throws {
+        let lines = try Fixtures.text("parser/cedar-acceptance.txt").split(separator: "\n").filter { !$0.hasPrefix("#") }
+        #expect(lines.count > 30)
+        for line in lines {
+            let ok = line.hasPrefix("OK ")
+            let policy = String(line.dropFirst(ok ? 3 : 4))
+            let accepted = (try? PolicySet.parse(policy)) != nil
+            #expect(accepted == ok, "\(policy)")
+        }
+    }
 }

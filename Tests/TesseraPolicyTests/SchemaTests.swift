@@ -42,7 +42,13 @@ import Testing
         ("entity A in [B];", "undeclared entity type `B`"),
         ("entity A; entity A;", "duplicate entity type `A`"),
         ("action a in [b];", "undeclared action"),
-        ("entity A = { a: Long, a: String };", "duplicate attribute `a`"),
+        ("entity A = { in: Long };", "reserved identifier"),
+        ("entity A; action a appliesTo { principal: [A] };", "missing `resource`"),
+        ("entity A; action a appliesTo { principal: [A], resource: [] };", "is `[]`"),
+        ("namespace N { entity A; } namespace N { entity B; }", "duplicate namespace"),
+        ("type Long = String;", "reserved schema keyword"),
+        ("entity Action;", "cannot be declared"),
+        ("action a in [b]; action b in [a];", "cycle"),
     ])
     func badSchemasAreRejected(_ text: String, _ fragment: String) {
         do {

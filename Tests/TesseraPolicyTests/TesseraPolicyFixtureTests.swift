@@ -30,4 +30,11 @@ import Testing
         }
         #expect(Validator.validate(try Fixtures.photoPolicies(), schema: b).isValid)
     }
+
+    @Test func runTestFileResolvesPathsNextToTheFile() {
+        let report = ConformanceRunner.runTestFile(atPath: Fixtures.directory + "/tessera/tests.json")
+        #expect(report.failures.isEmpty)
+        #expect(report.checks.count == 11)  // 10 requests + shouldValidate
+        #expect(ConformanceRunner.runTestFile(atPath: Fixtures.directory + "/tessera/missing.json").failed == 1)
+    }
 }

@@ -25,6 +25,9 @@ public struct ConformanceReport: Sendable {
     /// Number of failed checks.
     public var failed: Int { checks.count - passed }
 
+    /// The failed checks, in run order.
+    public var failures: [Check] { checks.filter { !$0.passed } }
+
     /// Per category: (requests passed, requests total, validations passed, validations total).
     public var byCategory: [(category: String, requestsPassed: Int, requests: Int, validationsPassed: Int, validations: Int)] {
         var order: [String] = []

@@ -29,6 +29,14 @@ public struct ConformanceRunner: Sendable {
         return out.sorted()
     }
 
+    /// Runs one test file (the `tessera policy test` format); paths inside it are relative to its folder
+    /// and `@id` annotations name policies.
+    public static func runTestFile(atPath path: String, useIDAnnotations: Bool = true) -> ConformanceReport {
+        let url = URL(fileURLWithPath: path)
+        let runner = ConformanceRunner(root: url.deletingLastPathComponent().path, useIDAnnotations: useIDAnnotations)
+        return runner.run(files: [url.lastPathComponent])
+    }
+
     /// Runs the given test files (relative paths), or every discovered one.
     public func run(files: [String]? = nil) -> ConformanceReport {
         var cache = Cache()

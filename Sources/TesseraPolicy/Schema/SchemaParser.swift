@@ -30,6 +30,7 @@ struct SchemaParser {
 
     private mutating func ident(_ what: String) throws(CedarError) -> String {
         guard case .identifier(let s) = peek.kind else { throw fail(what) }
+        if Parser.reserved.contains(s) { throw CedarError(.schema, "`\(s)` is a reserved identifier", at: peek.location) }
         pos += 1
         return s
     }
@@ -57,7 +58,8 @@ struct SchemaParser {
 
     private mutating func skipAnnotations() throws(CedarError) {
         while accept("@") {
-            _ = try ident("an annotation name")
+            guard case .identifier = peek.kind else { throw fail("an annotation name") }  // any word, even reserved ones
+            pos += 1
             if accept("(") {
                 _ = try string()
                 try expect(")")
@@ -72,7 +74,14 @@ struct SchemaParser {
             try skipAnnotations()
             if peek.isIdent("namespace") {
                 pos += 1
+                let loc = peek.location
                 var ns = RawSchema.Namespace(name: try path())
+                if ns.name.split(separator: ":").contains("__cedar") {
+                    throw CedarError(.schema, "use of the reserved `__cedar` namespace", at: loc)
+                }
+                if schema.namespaces.contains(where: { $0.name == ns.name }) {
+                    throw CedarError(.schema, "duplicate namespace `\(ns.name)`", at: loc)
+                }
                 try expect("{")
                 while !peek.isPunct("}") {
                     guard peek.kind != .eof else { throw fail("`}`") }
@@ -96,6 +105,9 @@ struct SchemaParser {
         case "entity":
             var names = [try ident("an entity type name")]
             while accept(",") { names.append(try ident("an entity type name")) }
+            for n in names where n == "Action" || n == "__cedar" {
+                throw CedarError(.schema, "`\(n)` cannot be declared as an entity type", at: loc)
+            }
             if peek.isIdent("enum") {
                 pos += 1
                 try expect("[")
@@ -146,18 +158,25 @@ struct SchemaParser {
             if peek.isIdent("appliesTo") {
                 pos += 1
                 try expect("{")
-                while !peek.isPunct("}") {
+                var seen = Set<String>()
+                repeat {
+                    let keyLoc = peek.location
                     let key = try ident("`principal`, `resource` or `context`")
+                    guard seen.insert(key).inserted else { throw CedarError(.schema, "duplicate `\(key)` in appliesTo", at: keyLoc) }
                     try expect(":")
                     switch key {
                     case "principal": principals = try typeList()
                     case "resource": resources = try typeList()
                     case "context": context = try type()
-                    default: throw CedarError(.schema, "unexpected `\(key)` in appliesTo", at: loc)
+                    default: throw CedarError(.schema, "unexpected `\(key)` in appliesTo", at: keyLoc)
                     }
                     if !accept(",") { break }
-                }
+                } while !peek.isPunct("}")
                 try expect("}")
+                for (key, list) in [("principal", principals), ("resource", resources)] {
+                    if !seen.contains(key) { throw CedarError(.schema, "missing `\(key)` declaration in appliesTo", at: loc) }
+                    if list.isEmpty { throw CedarError(.schema, "`\(key)` is `[]`, which is invalid", at: loc) }
+                }
             }
             if peek.isIdent("attributes") { throw CedarError(.schema, "action attributes are not supported", at: peek.location) }
             try expect(";")
@@ -166,7 +185,11 @@ struct SchemaParser {
                                                       context: context, location: loc))
             }
         case "type":
+            let nameLoc = peek.location
             let n = try ident("a type name")
+            if ["Bool", "Boolean", "Entity", "Extension", "Long", "Record", "Set", "String", "__cedar"].contains(n) {
+                throw CedarError(.schema, "this uses a reserved schema keyword: `\(n)`", at: nameLoc)
+            }
             try expect("=")
             let t = try type()
             try expect(";")
@@ -222,13 +245,11 @@ struct SchemaParser {
         var attrs: [String: RawSchema.RawAttribute] = [:]
         while !peek.isPunct("}") {
             try skipAnnotations()
-            let loc = peek.location
             let n = try name()
             let optional = accept("?")
             try expect(":")
-            let t = try type()
-            guard attrs[n] == nil else { throw CedarError(.schema, "duplicate attribute `\(n)`", at: loc) }
-            attrs[n] = RawSchema.RawAttribute(type: t, required: !optional)
+            // Like Cedar, a repeated attribute replaces the earlier one.
+            attrs[n] = RawSchema.RawAttribute(type: try type(), required: !optional)
             if !accept(",") { break }
         }
         try expect("}")

@@ -117,14 +117,14 @@ extension Parser {
             pos += 1
             return .hasAttr(lhs, try StringEscapes.unescape(raw, at: loc))
         }
-        guard case .identifier(let first) = peek.kind, first != "true", first != "false" else {
-            throw unexpected("an attribute name after `has`")
-        }
+        guard case .identifier(let first) = peek.kind else { throw unexpected("an attribute name after `has`") }
+        try checkUnreserved(first, at: peek.location)
         pos += 1
         var path = [first]
         var extra = 0
         defer { release(extra) }
         while peek.isPunct("."), case .identifier(let next) = peek(1).kind {
+            try checkUnreserved(next, at: peek(1).location)
             pos += 2
             path.append(next)
             try extend()

@@ -13,6 +13,7 @@ extension Parser {
                 pos += 1
                 let loc = peek.location
                 let name = try identifier("an attribute or method name")
+                try checkUnreserved(name, at: loc)
                 if peek.isPunct("(") {
                     let args = try parseArguments()
                     e = try methodCall(e, name, args, at: loc)
@@ -33,8 +34,9 @@ extension Parser {
     mutating func parseArguments() throws(CedarError) -> [Expr] {
         try expect("(")
         var args: [Expr] = []
-        if !peek.isPunct(")") {
-            repeat { args.append(try parseExpr()) } while accept(",")
+        while !peek.isPunct(")") {
+            args.append(try parseExpr())
+            if !accept(",") { break }
         }
         try expect(")")
         return args
@@ -93,8 +95,9 @@ extension Parser {
         case .punct("["):
             pos += 1
             var items: [Expr] = []
-            if !peek.isPunct("]") {
-                repeat { items.append(try parseExpr()) } while accept(",")
+            while !peek.isPunct("]") {
+                items.append(try parseExpr())
+                if !accept(",") { break }
             }
             try expect("]")
             return .set(items)
@@ -145,12 +148,13 @@ extension Parser {
     mutating func parseRecord() throws(CedarError) -> Expr {
         var entries: [Expr.RecordEntry] = []
         var seen = Set<String>()
-        if !peek.isPunct("}") {
-            repeat {
+        while !peek.isPunct("}") {
+            do {
                 let loc = peek.location
                 let key: String
                 switch peek.kind {
                 case .identifier(let k):
+                    try checkUnreserved(k, at: loc)
                     pos += 1
                     key = k
                 case .string:
@@ -164,7 +168,8 @@ extension Parser {
                     throw CedarError(.parse, "duplicate key `\(key)` in record literal", at: loc)
                 }
                 entries.append(Expr.RecordEntry(key: key, value: value))
-            } while accept(",")
+            }
+            if !accept(",") { break }
         }
         try expect("}")
         return .record(entries)

@@ -89,7 +89,10 @@ struct Parser {
         let action = try parseAction()
         try expect(",")
         let resource = try parsePrincipalOrResource("resource")
-        if peek.isPunct(",") { throw CedarError(.parse, "policy scope has more than three variables", at: peek.location) }
+        if peek.isPunct(",") && !peek(1).isPunct(")") {
+            throw CedarError(.parse, "policy scope has more than three variables", at: peek.location)
+        }
+        _ = accept(",")  // Cedar accepts a trailing comma
         try expect(")")
         var conditions: [Condition] = []
         while case .identifier(let word) = peek.kind {
@@ -163,8 +166,9 @@ struct Parser {
             pos += 1
             if accept("[") {
                 var uids: [EntityUID] = []
-                if !peek.isPunct("]") {
-                    repeat { uids.append(try parseActionUID()) } while accept(",")
+                while !peek.isPunct("]") {
+                    uids.append(try parseActionUID())
+                    if !accept(",") { break }
                 }
                 try expect("]")
                 return .isIn(uids)
@@ -186,6 +190,20 @@ struct Parser {
         return uid
     }
 
+    /// Rejects reserved words where Cedar requires an ordinary identifier (attribute names, record keys).
+    func checkUnreserved(_ name: String, at loc: SourceLocation) throws(CedarError) {
+        if Parser.reserved.contains(name) {
+            throw CedarError(.parse, "this identifier is reserved and cannot be used: \(name)", at: loc)
+        }
+    }
+
+    /// Rejects type paths in the reserved `__cedar` namespace.
+    func checkNamespace(_ path: [String], at loc: SourceLocation) throws(CedarError) {
+        if path.contains("__cedar") {
+            throw CedarError(.parse, "the name `\(path.joined(separator: "::"))` contains `__cedar`, which is reserved", at: loc)
+        }
+    }
+
     /// `A::B::"id"`.
     mutating func parseEntityUID() throws(CedarError) -> EntityUID {
         let loc = peek.location
@@ -200,11 +218,13 @@ struct Parser {
         }
         let id = try stringLiteral("an entity id string")
         guard !path.isEmpty else { throw CedarError(.parse, "expected an entity reference", at: loc) }
+        try checkNamespace(path, at: loc)
         return EntityUID(type: path.joined(separator: "::"), id: id)
     }
 
     /// `A::B::C` (a type name, no trailing id).
     mutating func parsePath() throws(CedarError) -> String {
+        let loc = peek.location
         var path: [String] = []
         while true {
             guard case .identifier(let name) = peek.kind else { throw unexpected("a type name") }
@@ -217,6 +237,7 @@ struct Parser {
             }
             break
         }
+        try checkNamespace(path, at: loc)
         return path.joined(separator: "::")
     }
 }

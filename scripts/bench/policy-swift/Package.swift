@@ -9,5 +9,6 @@ let package = Package(
     targets: [
         .target(name: "TesseraPolicy", path: "Sources/TesseraPolicy"),
         .executableTarget(name: "PolicyBench", dependencies: ["TesseraPolicy"], path: "Sources/PolicyBench"),
+        .executableTarget(name: "PolicyDiff", dependencies: ["TesseraPolicy"], path: "Sources/PolicyDiff"),
     ]
 )

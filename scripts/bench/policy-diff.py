@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Differential tests of TesseraPolicy against Rust Cedar (cedarpy) on randomly mutated inputs.
+
+Seeds come from a folder laid out like the unpacked conformance corpus (<hash>.cedar,
+<hash>.cedarschema). Mutations use a fixed random seed, so runs are reproducible.
+
+    .venv-bench/bin/python scripts/bench/policy-diff.py policies SEED_DIR [COUNT]   # parser acceptance
+    .venv-bench/bin/python scripts/bench/policy-diff.py schema   SEED_DIR [COUNT]   # schema parser acceptance
+    .venv-bench/bin/python scripts/bench/policy-diff.py validate SEED_DIR [COUNT]   # strict validation verdicts
+    .venv-bench/bin/python scripts/bench/policy-diff.py authorize SEED_DIR [COUNT]  # decisions, reasons, erroring ids
+
+Needs scripts/bench/policy-swift built in release mode (scripts/bench/policy does that).
+"""
+import glob, json, os, random, re, subprocess, sys
+import cedarpy
+
+mode, seed_dir = sys.argv[1], sys.argv[2]
+count = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
+here = os.path.dirname(os.path.abspath(__file__))
+rng = random.Random(1234)
+
+def read(p):
+    return open(p, encoding="utf-8", errors="replace").read()
+
+policy_files = sorted(glob.glob(f"{seed_dir}/**/*.cedar", recursive=True))
+policies = [read(p) for p in policy_files]
+schemas = [read(p) for p in sorted(glob.glob(f"{seed_dir}/**/*.cedarschema", recursive=True))]
+frags = ["(", ")", "{", "}", "[", "]", ",", ";", "::", '"', "*", "-", "!", "&&", "||", "==", "<", " in ", " is ", " has ",
+         " like ", "if ", " then ", " else ", ".", "principal", "?principal", "@id(\"x\")", "9223372036854775808", "\\u{48}",
+         " when ", " unless ", "true", "1", "ip(\"::1\")", ".contains(", "context", "Action::\"a\"", "User::\"u\"",
+         "Set<", ">", "?", "entity ", "action ", "type ", "namespace ", " appliesTo ", " tags ", " enum ", "Long", "String"]
+
+def mutate(s, pool, max_ops=3):
+    b = list(s)
+    for _ in range(1 + rng.randrange(max_ops)):
+        pos = rng.randrange(len(b) + 1)
+        op = rng.randrange(4)
+        if op == 0 and b: b[min(pos, len(b) - 1)] = rng.choice(frags)
+        elif op == 1: b[pos:pos] = list(rng.choice(frags))
+        elif op == 2 and b: del b[pos:pos + 1 + rng.randrange(8)]
+        else:
+            o = rng.choice(pool)
+            f = rng.randrange(len(o) + 1)
+            b[pos:pos] = list(o[f:f + rng.randrange(40)])
+    return "".join(b)
+
+def cedar_ok(item):
+    try:
+        if mode == "policies":
+            cedarpy.PolicySet.from_str(item)
+        elif mode == "schema":
+            cedarpy.Schema.from_str(item)
+        elif mode == "authorize":
+            out = []
+            for r in item[3]:
+                res = cedarpy.is_authorized(r, item[1], item[2], item[0])
+                out.append({"decision": "allow" if res.allowed else "deny", "reasons": sorted(res.diagnostics.reasons),
+                            "errors": sorted(set(re.search(r"policy `(.*?)`", str(e)).group(1) for e in res.diagnostics.errors))})
+            return out, None
+        else:
+            res = cedarpy.validate_policies(item[1], item[0])
+            return bool(res.validation_passed), None if res.validation_passed else str(res.errors)[:300]
+        return True, None
+    except Exception as e:
+        return False, str(e)[:300]
+
+if mode == "policies":
+    inputs = [mutate(rng.choice(policies), policies) for _ in range(count)]
+elif mode == "schema":
+    inputs = [mutate(rng.choice(schemas), schemas) for _ in range(count)]
+elif mode == "authorize":
+    inputs = []
+    while len(inputs) < count:
+        i = rng.randrange(len(policy_files))
+        base = policy_files[i][:-len(".cedar")]
+        if not os.path.exists(base + ".json"):
+            continue
+        test = json.load(open(base + ".json"))
+        text = mutate(policies[i], policies, 2)
+        try:
+            cedarpy.PolicySet.from_str(text)
+        except Exception:
+            continue
+        reqs = [{k: r[k] for k in ("principal", "action", "resource", "context")} for r in test["requests"]]
+        inputs.append([read(base + ".cedarschema"), text, read(base + ".entities.json"), reqs])
+else:
+    inputs = []
+    while len(inputs) < count:
+        i = rng.randrange(len(policy_files))
+        schema_path = policy_files[i][:-len(".cedar")] + ".cedarschema"
+        if not os.path.exists(schema_path):
+            continue
+        text = mutate(policies[i], policies, 2)
+        try:
+            cedarpy.PolicySet.from_str(text)  # keep only inputs that parse, so validation is what differs
+        except Exception:
+            continue
+        inputs.append([read(schema_path), text])
+
+out = subprocess.run([f"{here}/policy-swift/.build/release/PolicyDiff", mode], input=json.dumps(inputs),
+                     capture_output=True, text=True, check=True).stdout.splitlines()
+agree, disagree, accepted = 0, [], 0
+for item, line in zip(inputs, out):
+    ours = json.loads(line)
+    theirs, err = cedar_ok(item)
+    if mode == "authorize":
+        theirs, ours = json.dumps(theirs, sort_keys=True), json.dumps(ours.get("results", ours), sort_keys=True)
+        accepted += 1
+        if ours == theirs:
+            agree += 1
+        else:
+            disagree.append((item, ours, theirs))
+        continue
+    accepted += theirs
+    if ours["ok"] == theirs:
+        agree += 1
+    else:
+        disagree.append((item, ours, err))
+print(f"{mode}: {count} mutated inputs ({accepted} accepted by Rust Cedar), {agree} agree, {len(disagree)} disagree")
+for item, ours, err in disagree[:10]:
+    shown = item if isinstance(item, str) else item[1]
+    print("----\n" + shown[:600] + "\nswift:", ours, "\ncedar:", "ok" if err is None else err)
