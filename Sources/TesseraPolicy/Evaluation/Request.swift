@@ -41,7 +41,10 @@ public struct Request: Sendable {
 
 /// The outcome of an authorization request.
 public enum Decision: String, Sendable, Hashable {
-    case allow, deny
+    /// Some permit was satisfied and no forbid was.
+    case allow
+    /// A forbid was satisfied, or no permit was (default deny).
+    case deny
 }
 
 /// A policy that failed to evaluate for a request.

@@ -1,11 +1,18 @@
 /// A Cedar runtime value.
 public enum Value: Sendable, Hashable, CustomStringConvertible {
+    /// `true` / `false`.
     case bool(Bool)
+    /// A 64-bit integer (`Long`); arithmetic overflow is an error.
     case long(Int64)
+    /// A string.
     case string(String)
+    /// An entity reference.
     case entity(EntityUID)
+    /// A set (unordered, no duplicates).
     case set(Set<Value>)
+    /// A record of named attributes.
     case record([String: Value])
+    /// A value of an extension type (`ipaddr`, `decimal`, `datetime`, `duration`).
     case ext(ExtensionValue)
 
     /// The Cedar type name of this value, used in error messages.

@@ -1,15 +1,22 @@
 /// An entity reference in a scope: a concrete uid or a template slot.
 public enum EntityReference: Sendable, Hashable {
+    /// A concrete entity.
     case uid(EntityUID)
+    /// A template slot, filled in by linking.
     case slot(SlotID)
 }
 
 /// The principal or resource part of a policy scope.
 public enum ScopeConstraint: Sendable, Hashable {
+    /// No constraint.
     case any
+    /// `== E`.
     case equal(EntityReference)
+    /// `in E` (transitively, or equal).
     case isIn(EntityReference)
+    /// `is T`.
     case isType(String)
+    /// `is T in E`.
     case isTypeIn(String, EntityReference)
 
     var slot: SlotID? {
@@ -35,14 +42,20 @@ public enum ScopeConstraint: Sendable, Hashable {
 
 /// The action part of a policy scope.
 public enum ActionConstraint: Sendable, Hashable {
+    /// No constraint.
     case any
+    /// `action == A`.
     case equal(EntityUID)
+    /// `action in A` or `action in [A, B, ...]`.
     case isIn([EntityUID])
 }
 
 /// `permit` or `forbid`.
 public enum Effect: String, Sendable, Hashable {
-    case permit, forbid
+    /// Allows when satisfied (unless a forbid is also satisfied).
+    case permit
+    /// Denies when satisfied, overriding every permit.
+    case forbid
 }
 
 /// A `when` or `unless` clause.
