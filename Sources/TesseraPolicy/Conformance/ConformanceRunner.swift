@@ -18,14 +18,25 @@ public struct ConformanceRunner: Sendable {
         self.useIDAnnotations = useIDAnnotations
     }
 
-    /// Finds test files (`*.json`, excluding `*.entities.json` and files without `requests`) under `root`.
+    /// Finds test files (`*.json`, excluding `*.entities.json` and `sample-data/`) under `root`,
+    /// following symbolic links to folders. Files without `requests` are skipped when run.
     public func discover() -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
         var out: [String] = []
-        while let rel = e.nextObject() as? String {
-            guard rel.hasSuffix(".json"), !rel.hasSuffix(".entities.json"), !rel.hasPrefix("sample-data/") else { continue }
-            out.append(rel)
+        func walk(_ rel: String, depth: Int) {
+            guard depth < 16 else { return }
+            let path = rel.isEmpty ? root : root + "/" + rel
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !name.hasPrefix(".") {
+                let child = rel.isEmpty ? name : rel + "/" + name
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: root + "/" + child, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    if child != "sample-data" { walk(child, depth: depth + 1) }
+                } else if name.hasSuffix(".json"), !name.hasSuffix(".entities.json") {
+                    out.append(child)
+                }
+            }
         }
+        walk("", depth: 0)
         return out.sorted()
     }
 
