@@ -11,7 +11,8 @@ public struct PolicySet: Sendable {
         var seen = Set<String>()
         for p in policies + templates {
             guard seen.insert(p.id).inserted else {
-                throw CedarError(.parse, "duplicate policy id `\(p.id)`", line: p.location.line, column: p.location.column)
+                throw CedarError(.parse, "duplicate policy id `\(p.id)`", line: p.location.line, column: p.location.column,
+                                 source: p.source)
             }
         }
         for p in policies where p.isTemplate {
@@ -47,7 +48,8 @@ public struct PolicySet: Sendable {
             do {
                 var parser = try Parser(file.text)
                 while parser.peek.kind != .eof {
-                    all.append(try parser.parsePolicy(defaultID: "policy\(all.count)", useIDAnnotations: useIDAnnotations))
+                    let policy = try parser.parsePolicy(defaultID: "policy\(all.count)", useIDAnnotations: useIDAnnotations)
+                    all.append(policy.attributed(to: file.name))
                 }
             } catch {
                 throw error.located(in: file.name)

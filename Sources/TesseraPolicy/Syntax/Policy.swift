@@ -18,6 +18,8 @@ public struct Policy: Sendable {
     public let location: SourceLocation
     /// The id of the template this policy was linked from, if any.
     public let templateID: String?
+    /// The file the policy came from, when parsed with `PolicySet.parse(files:)`.
+    public let source: String?
 
     /// The conjunction of all conditions (`unless` negated), evaluated after the scope.
     let body: Expr?
@@ -25,7 +27,7 @@ public struct Policy: Sendable {
     init(
         id: String, effect: Effect, annotations: [(key: String, value: String)], principal: ScopeConstraint,
         action: ActionConstraint, resource: ScopeConstraint, conditions: [Condition], location: SourceLocation,
-        templateID: String? = nil
+        templateID: String? = nil, source: String? = nil
     ) {
         self.id = id
         self.effect = effect
@@ -36,6 +38,7 @@ public struct Policy: Sendable {
         self.conditions = conditions
         self.location = location
         self.templateID = templateID
+        self.source = source
         // Right fold, like Cedar: `c1 && (c2 && c3)`.
         var combined: Expr? = nil
         for c in conditions.reversed() {
@@ -43,6 +46,13 @@ public struct Policy: Sendable {
             combined = combined.map { .and([e, $0]) } ?? e
         }
         body = combined
+    }
+
+    /// The same policy, attributed to a source file.
+    func attributed(to source: String) -> Policy {
+        Policy(
+            id: id, effect: effect, annotations: annotations, principal: principal, action: action, resource: resource,
+            conditions: conditions, location: location, templateID: templateID, source: source)
     }
 
     /// The slots this policy uses; non-empty means it is a template.
@@ -73,6 +83,6 @@ public struct Policy: Sendable {
             id: newID, effect: effect, annotations: annotations, principal: principal.linking(values), action: action,
             resource: resource.linking(values),
             conditions: conditions.map { Condition(isWhen: $0.isWhen, body: $0.body.linking(values)) }, location: location,
-            templateID: id)
+            templateID: id, source: source)
     }
 }

@@ -6,9 +6,12 @@ public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
     public let message: String
     /// Where the policy starts.
     public let location: SourceLocation?
+    /// The file the policy came from, if known.
+    public let source: String?
 
     public var description: String {
-        "\(policyID)\(location.map { " (\($0))" } ?? ""): \(message)"
+        let place = [source, location?.description].compactMap { $0 }.joined(separator: ":")
+        return "\(policyID)\(place.isEmpty ? "" : " (\(place))"): \(message)"
     }
 }
 

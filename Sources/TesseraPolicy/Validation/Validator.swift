@@ -21,7 +21,7 @@ public enum Validator {
         messages.append(contentsOf: checkNames(policy, schema))
         if let m = checkActionApplication(policy, schema) { messages.append(m) }
         if let m = typecheck(policy, schema) { messages.append(m) }
-        return messages.map { ValidationIssue(policyID: policy.id, message: $0, location: policy.location) }
+        return messages.map { ValidationIssue(policyID: policy.id, message: $0, location: policy.location, source: policy.source) }
     }
 
     private static func validateLinkedSlots(_ policy: Policy, schema: Schema) -> [ValidationIssue] {
@@ -33,7 +33,8 @@ public enum Validator {
                 default: nil
                 }
             if let uid, !schema.isKnownEntityType(uid.type) && !uid.isAction {
-                out.append(ValidationIssue(policyID: policy.id, message: "unknown entity type `\(uid.type)`", location: policy.location))
+                out.append(ValidationIssue(policyID: policy.id, message: "unknown entity type `\(uid.type)`", location: policy.location,
+                                           source: policy.source))
             }
         }
         return out
