@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct AuthorizerTests {
@@ -9,13 +10,16 @@ import Testing
     }
 
     @Test func forbidOverridesPermit() throws {
-        let r = try decide(#"@id("p") permit(principal, action, resource); @id("f") forbid(principal == User::"alice", action, resource);"#)
+        let r = try decide(
+            #"@id("p") permit(principal, action, resource); @id("f") forbid(principal == User::"alice", action, resource);"#)
         #expect(r.decision == .deny)
         #expect(r.reasons == ["f"])
     }
 
     @Test func reasonsListEveryDeterminingPolicy() throws {
-        let r = try decide("permit(principal, action, resource); permit(principal is User, action, resource); permit(principal is Group, action, resource);")
+        let r = try decide(
+            "permit(principal, action, resource); permit(principal is User, action, resource); permit(principal is Group, action, resource);"
+        )
         #expect(r.decision == .allow)
         #expect(Set(r.reasons) == ["policy0", "policy1"])
     }
@@ -50,8 +54,9 @@ import Testing
         let ctx = try Request.context(
             fromJSON: try JSONValue.parse(#"{"ip": "10.1.1.1", "score": "0.75", "mfa": true}"#), schema: schema,
             action: uid("PhotoApp::Action", "share"))
-        let request = Request(principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "share"),
-                              resource: uid("PhotoApp::Photo", "beach.jpg"), context: ctx)
+        let request = Request(
+            principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "share"),
+            resource: uid("PhotoApp::Photo", "beach.jpg"), context: ctx)
         let r = Authorizer.isAuthorized(request, policies: policies, entities: entities)
         #expect(r.decision == .allow)
         #expect(Set(r.reasons) == ["owner-full-access", "friends-view"] || Set(r.reasons) == ["owner-full-access"])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 /// Hostile sizes are refused cleanly, and anything under the limits is handled without exhausting the stack.
@@ -8,8 +9,9 @@ import Testing
         let chain = Array(repeating: "principal.level > 1", count: n).joined(separator: " || ")
         let text = "permit(principal is PhotoApp::User, action, resource) when { \(chain) };"
         let set = try PolicySet.parse(text)
-        let request = Request(principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "view"),
-                              resource: uid("PhotoApp::Photo", "beach.jpg"))
+        let request = Request(
+            principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "view"),
+            resource: uid("PhotoApp::Photo", "beach.jpg"))
         #expect(Authorizer.isAuthorized(request, policies: set, entities: try Fixtures.photoEntities()).decision == .allow)
         #expect(Validator.validate(set, schema: try Fixtures.photoSchema()).isValid)
     }
@@ -17,15 +19,17 @@ import Testing
     @Test func deepestAcceptedExpressionsEvaluateAndValidate() throws {
         let schema = try Fixtures.photoSchema()
         let entities = try Fixtures.photoEntities()
-        let request = Request(principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "view"),
-                              resource: uid("PhotoApp::Photo", "beach.jpg"))
+        let request = Request(
+            principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "view"),
+            resource: uid("PhotoApp::Photo", "beach.jpg"))
         let d = CedarLimits.maxDepth - 5
         let shapes = [
             String(repeating: "(", count: d) + "principal.level > 1" + String(repeating: ")", count: d),
             String(repeating: "if true then ", count: d / 2) + "true" + String(repeating: " else false", count: d / 2),
             "principal.level" + String(repeating: " + 1", count: d - 5) + " > 0",
             String(repeating: "[", count: d) + "1" + String(repeating: "]", count: d) + " != [2]",
-            String(repeating: "!", count: 4) + "(" + String(repeating: "!(", count: d / 2) + "true" + String(repeating: ")", count: d / 2 + 1),
+            String(repeating: "!", count: 4) + "(" + String(repeating: "!(", count: d / 2) + "true"
+                + String(repeating: ")", count: d / 2 + 1),
         ]
         for body in shapes {
             let set = try PolicySet.parse("permit(principal is PhotoApp::User, action, resource) when { \(body) };")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraPolicy
 
 /// Runs Cedar's integration tests (handwritten `tests/` and the generated corpus) through `ConformanceRunner`.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct EntitiesTests {
@@ -45,10 +46,16 @@ import Testing
         (#"[{"uid": {"type": "PhotoApp::Nope", "id": "x"}}]"#, "$[0].uid"),
         (#"[{"uid": {"type": "PhotoApp::User", "id": "x"}, "attrs": {"department": "a", "level": "high"}}]"#, "$[0].attrs.level"),
         (#"[{"uid": {"type": "PhotoApp::User", "id": "x"}, "attrs": {"department": "a"}}]"#, "$[0].attrs"),
-        (#"[{"uid": {"type": "PhotoApp::User", "id": "x"}, "attrs": {"department": "a", "level": 1, "extra": 1}}]"#, "$[0].attrs"),
+        (
+            #"[{"uid": {"type": "PhotoApp::User", "id": "x"}, "attrs": {"department": "a", "level": 1, "extra": 1}}]"#,
+            "$[0].attrs"
+        ),
         (#"[{"uid": {"type": "PhotoApp::Status", "id": "deleted"}}]"#, "$[0].uid"),
         (#"[{"uid": {"type": "PhotoApp::Group", "id": "g"}, "tags": {"a": "b"}}]"#, "$[0].tags"),
-        (#"[{"uid": {"type": "PhotoApp::Group", "id": "g"}, "parents": [{"type": "PhotoApp::User", "id": "u"}]}]"#, "$[0].parents[0]"),
+        (
+            #"[{"uid": {"type": "PhotoApp::Group", "id": "g"}, "parents": [{"type": "PhotoApp::User", "id": "u"}]}]"#,
+            "$[0].parents[0]"
+        ),
         (#"{"uid": 1}"#, "$"),
     ])
     func badEntitiesReportJSONPaths(_ text: String, _ path: String) throws {
@@ -69,14 +76,17 @@ import Testing
             schema: schema, action: uid("PhotoApp::Action", "view"))
         #expect(ctx["score"] == .ext(.decimal(5000)))
         #expect(throws: CedarError.self) {
-            _ = try Request.context(fromJSON: try JSONValue.parse(#"{"ip": "nope", "score": "0.5", "mfa": true}"#),
-                                    schema: schema, action: uid("PhotoApp::Action", "view"))
+            _ = try Request.context(
+                fromJSON: try JSONValue.parse(#"{"ip": "nope", "score": "0.5", "mfa": true}"#),
+                schema: schema, action: uid("PhotoApp::Action", "view"))
         }
     }
 
     @Test func overlayAddsRequestEntitiesWithoutRebuilding() throws {
         let base = try Entities([Entity(uid: uid("Team", "t"), parents: [uid("Org", "o")]), Entity(uid: uid("Org", "o"))])
-        let view = try base.overlaying([Entity(uid: uid("Workload", "w"), attributes: ["env": "prod"], parents: [uid("Team", "t")])])
+        let view = try base.overlaying([
+            Entity(uid: uid("Workload", "w"), attributes: ["env": "prod"], parents: [uid("Team", "t")])
+        ])
         #expect(view.isIn(uid("Workload", "w"), uid("Org", "o")))
         #expect(view[uid("Workload", "w")]?.attributes["env"] == "prod")
         #expect(view.count == 3)

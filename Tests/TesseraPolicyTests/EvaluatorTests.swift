@@ -1,13 +1,18 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct EvaluatorTests {
     static let alice = Entity(
         uid: uid("User", "alice"),
-        attributes: ["age": .long(30), "name": .string("Alice"), "profile": .record(["team": .string("core")]),
-                     "roles": .set([.string("admin"), .string("dev")])],
+        attributes: [
+            "age": .long(30), "name": .string("Alice"), "profile": .record(["team": .string("core")]),
+            "roles": .set([.string("admin"), .string("dev")]),
+        ],
         parents: [uid("Group", "eng")], tags: ["clearance": .string("high")])
-    static let world = [alice, Entity(uid: uid("Group", "eng"), parents: [uid("Group", "all")]), Entity(uid: uid("Group", "all"))]
+    static let world = [
+        alice, Entity(uid: uid("Group", "eng"), parents: [uid("Group", "all")]), Entity(uid: uid("Group", "all")),
+    ]
 
     @Test(arguments: [
         ("1 + 2 * 3 == 7", Outcome.allow),

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct ExtensionValueTests {
@@ -7,7 +8,10 @@ import Testing
         #expect(IPAddress("10.0.0.0/8")?.prefix == 8)
         #expect(IPAddress("::1")?.isV6 == true)
         #expect(IPAddress("fe80::1:2/64")?.prefix == 64)
-        for bad in ["01.2.3.4", "1.2.3", "1.2.3.256", "1.2.3.4/33", "1.2.3.4/08", "::ffff:1.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", "", "1.2.3.4/", "::/129"] {
+        for bad in [
+            "01.2.3.4", "1.2.3", "1.2.3.256", "1.2.3.4/33", "1.2.3.4/08", "::ffff:1.2.3.4", "1:2:3:4:5:6:7:8:9", "1::2::3", "",
+            "1.2.3.4/", "::/129",
+        ] {
             #expect(IPAddress(bad) == nil, "\(bad)")
         }
     }
@@ -22,7 +26,9 @@ import Testing
         #expect(IPAddress("10.0.0.0/8")!.isInRange(IPAddress("10.0.0.0/8")!))
         #expect(!IPAddress("10.0.0.0/7")!.isInRange(IPAddress("10.0.0.0/8")!))
         #expect(!IPAddress("::a00:1")!.isInRange(IPAddress("10.0.0.0/8")!))
-        #expect(try eval(#"ip("1.2.3.4").isIpv4() && ip("::2").isIpv6() && ip("192.168.1.7").isInRange(ip("192.168.0.0/16"))"#) == .allow)
+        #expect(
+            try eval(#"ip("1.2.3.4").isIpv4() && ip("::2").isIpv6() && ip("192.168.1.7").isInRange(ip("192.168.0.0/16"))"#)
+                == .allow)
         #expect(try eval(#"ip("1.2.3.4") == ip("1.2.3.4/32")"#) == .allow)
         #expect(try eval(#"ip("nope").isIpv4()"#) == .error)
     }
@@ -39,8 +45,11 @@ import Testing
     }
 
     @Test func decimalMethods() throws {
-        #expect(try eval(#"decimal("1.23").lessThan(decimal("1.24")) && decimal("-1.0").lessThanOrEqual(decimal("-1.0"))"#) == .allow)
-        #expect(try eval(#"decimal("2.0").greaterThan(decimal("1.99")) && decimal("2.0").greaterThanOrEqual(decimal("2.0000"))"#) == .allow)
+        #expect(
+            try eval(#"decimal("1.23").lessThan(decimal("1.24")) && decimal("-1.0").lessThanOrEqual(decimal("-1.0"))"#) == .allow)
+        #expect(
+            try eval(#"decimal("2.0").greaterThan(decimal("1.99")) && decimal("2.0").greaterThanOrEqual(decimal("2.0000"))"#)
+                == .allow)
         #expect(try eval(#"decimal("1.0").lessThan(1)"#) == .error)
     }
 
@@ -52,8 +61,10 @@ import Testing
         #expect(CedarDateTime.parseDatetime("1970-01-01T00:00:00.500-0030") == 1_800_500)
         #expect(CedarDateTime.parseDatetime("1969-12-31") == -86_400_000)
         #expect(CedarDateTime.parseDatetime("2024-02-29") != nil)
-        for bad in ["2023-02-29", "2024-13-01", "2024-01-01T24:00:00Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00+2400",
-                    "2024-1-01", "2024-01-01Z", "2024-01-01T00:00:00.12Z", "+2024-01-01"] {
+        for bad in [
+            "2023-02-29", "2024-13-01", "2024-01-01T24:00:00Z", "2024-01-01T00:00:00", "2024-01-01T00:00:00+2400",
+            "2024-1-01", "2024-01-01Z", "2024-01-01T00:00:00.12Z", "+2024-01-01",
+        ] {
             #expect(CedarDateTime.parseDatetime(bad) == nil, "\(bad)")
         }
     }
@@ -81,6 +92,9 @@ import Testing
         ]
         for c in checks { #expect(try eval(c) == .allow, "\(c)") }
         #expect(try eval(#"datetime("2024-01-01") < duration("1d")"#) == .error)
-        #expect(try eval(#"datetime("1970-01-01").offset(duration("9223372036854775807ms")).offset(duration("1ms")) == datetime("1970-01-01")"#) == .error)
+        #expect(
+            try eval(
+                #"datetime("1970-01-01").offset(duration("9223372036854775807ms")).offset(duration("1ms")) == datetime("1970-01-01")"#
+            ) == .error)
     }
 }

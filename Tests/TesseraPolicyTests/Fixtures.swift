@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TesseraPolicy
 
 /// Test data lives in `.fixtures/` next to this file (hidden so SwiftPM does not treat it as sources).

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct JSONParserTests {
     @Test func parsesAllValueKinds() throws {
-        let v = try JSONValue.parse(#" {"a": [1, -2, 3.5, true, false, null], "s": "x\u00e9\n\ud83d\ude00", "big": 9223372036854775807} "#)
+        let v = try JSONValue.parse(
+            #" {"a": [1, -2, 3.5, true, false, null], "s": "x\u00e9\n\ud83d\ude00", "big": 9223372036854775807} "#)
         #expect(v["a"] == .array([.integer(1), .integer(-2), .float(3.5), .bool(true), .bool(false), .null]))
         #expect(v["s"] == .string("xé\n😀"))
         #expect(v["big"] == .integer(Int64.max))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct LexerTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraPolicy
 
 /// Random-mutation fuzzing of the policy, schema and JSON parsers (deterministic seed).
@@ -11,7 +12,10 @@ import Testing
     static func seeds(_ ext: String) throws -> [String] {
         var out: [String] = []
         var dirs = [Fixtures.directory]
-        if let conf = ConformanceRunnerTests.conformanceDir { dirs.append(conf + "/tests"); dirs.append(conf + "/sample-data") }
+        if let conf = ConformanceRunnerTests.conformanceDir {
+            dirs.append(conf + "/tests")
+            dirs.append(conf + "/sample-data")
+        }
         for dir in dirs {
             guard let e = FileManager.default.enumerator(atPath: dir) else { continue }
             while let rel = e.nextObject() as? String {
@@ -22,10 +26,12 @@ import Testing
         return out.sorted()
     }
 
-    static let fragments = ["(", ")", "{", "}", "[", "]", ",", ";", "::", "\"", "\\", "*", "-", "!", "&&", "||", "==", "<", "in ",
-                            " is ", " has ", " like ", "if ", " then ", " else ", ".", "principal", "?principal", "@id(\"x\")",
-                            "9223372036854775808", "ip(\"::1\")", "\u{0}", "é", "\n", "//", "Set<", ">", "?", "type ", "entity ",
-                            "__entity", "__extn", "{\"fn\":", "null", "1e9", "\\u{110000}", "when", "unless", "permit", "forbid"]
+    static let fragments = [
+        "(", ")", "{", "}", "[", "]", ",", ";", "::", "\"", "\\", "*", "-", "!", "&&", "||", "==", "<", "in ",
+        " is ", " has ", " like ", "if ", " then ", " else ", ".", "principal", "?principal", "@id(\"x\")",
+        "9223372036854775808", "ip(\"::1\")", "\u{0}", "é", "\n", "//", "Set<", ">", "?", "type ", "entity ",
+        "__entity", "__extn", "{\"fn\":", "null", "1e9", "\\u{110000}", "when", "unless", "permit", "forbid",
+    ]
 
     static func mutate(_ s: String, _ rng: inout PolicyIndexTests.SplitMix, _ pool: [String]) -> String {
         var bytes = Array(s.utf8)
@@ -54,8 +60,9 @@ import Testing
         let pool = try Self.seeds(".cedar")
         #expect(pool.count > 5)
         let schema = try Fixtures.photoSchema()
-        let request = Request(principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "view"),
-                              resource: uid("PhotoApp::Photo", "beach.jpg"))
+        let request = Request(
+            principal: uid("PhotoApp::User", "alice"), action: uid("PhotoApp::Action", "view"),
+            resource: uid("PhotoApp::Photo", "beach.jpg"))
         let entities = try Fixtures.photoEntities()
         var rng = PolicyIndexTests.SplitMix(state: 0xC0FFEE)
         var parsed = 0
@@ -72,7 +79,8 @@ import Testing
                 #expect(error.line != nil && error.column != nil, "\(error) has no position")
             }
         }
-        print("policy fuzz: \(Self.iterations) inputs ran without a crash (\(parsed) parsed, \(rejected) rejected with positions)")
+        print(
+            "policy fuzz: \(Self.iterations) inputs ran without a crash (\(parsed) parsed, \(rejected) rejected with positions)")
         #expect(parsed + rejected == Self.iterations)
         #expect(parsed > 0 && rejected > 0)
     }
@@ -90,7 +98,9 @@ import Testing
             if (try? Entities.fromJSON(text)) != nil { jsonOK += 1 }
             _ = try? Schema.fromJSON(text)
         }
-        print("schema/JSON fuzz: \(2 * half) inputs ran without a crash (\(schemaOK) schemas and \(jsonOK) entity files still valid)")
+        print(
+            "schema/JSON fuzz: \(2 * half) inputs ran without a crash (\(schemaOK) schemas and \(jsonOK) entity files still valid)"
+        )
         #expect(schemaOK < half)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct ParserTests {
@@ -32,7 +33,8 @@ import Testing
 
     @Test func duplicateIDsAreRejected() {
         #expect(throws: CedarError.self) {
-            _ = try PolicySet.parse(#"@id("x") permit(principal, action, resource); @id("x") forbid(principal, action, resource);"#)
+            _ = try PolicySet.parse(
+                #"@id("x") permit(principal, action, resource); @id("x") forbid(principal, action, resource);"#)
         }
     }
 
@@ -40,7 +42,8 @@ import Testing
         let p = try PolicySet.parse("permit(principal, action, resource) when { 1 > 2 && 3 >= 4 && 5 != 6 };").policies[0]
         let body = try #require(p.body)
         let expected: Expr = .and([
-            .not(.binary(.lessEqual, .value(.long(1)), .value(.long(2)))), .not(.binary(.less, .value(.long(3)), .value(.long(4)))),
+            .not(.binary(.lessEqual, .value(.long(1)), .value(.long(2)))),
+            .not(.binary(.less, .value(.long(3)), .value(.long(4)))),
             .not(.binary(.equal, .value(.long(5)), .value(.long(6)))),
         ])
         #expect(body == expected)
@@ -53,7 +56,8 @@ import Testing
     }
 
     @Test func conditionsFoldToTheRight() throws {
-        let p = try PolicySet.parse("permit(principal, action, resource) when { true } unless { false } when { 1 == 1 };").policies[0]
+        let p = try PolicySet.parse("permit(principal, action, resource) when { true } unless { false } when { 1 == 1 };")
+            .policies[0]
         let one: Expr = .value(.long(1))
         let expected: Expr = .and([.value(.bool(true)), .and([.not(.value(.bool(false))), .binary(.equal, one, one)])])
         #expect(p.body == expected)
@@ -104,12 +108,15 @@ import Testing
             #"@id("t") permit(principal == ?principal, action, resource in ?resource); permit(principal, action, resource);"#)
         #expect(set.templates.map(\.id) == ["t"])
         #expect(set.policies.count == 1)
-        let linked = try set.linking(template: "t", as: "t-alice", slots: [.principal: uid("User", "alice"), .resource: uid("Album", "a")])
+        let linked = try set.linking(
+            template: "t", as: "t-alice", slots: [.principal: uid("User", "alice"), .resource: uid("Album", "a")])
         let p = try #require(linked.policy(id: "t-alice"))
         #expect(p.principal == .equal(.uid(uid("User", "alice"))))
         #expect(p.templateID == "t")
         #expect(throws: CedarError.self) { _ = try set.linking(template: "t", as: "bad", slots: [.principal: uid("User", "a")]) }
-        #expect(throws: CedarError.self) { _ = try PolicySet.parse("permit(principal, action, resource) when { ?principal == principal };") }
+        #expect(throws: CedarError.self) {
+            _ = try PolicySet.parse("permit(principal, action, resource) when { ?principal == principal };")
+        }
     }
 
     @Test func multipleFilesNumberAcrossFilesAndNameTheFileInErrors() throws {

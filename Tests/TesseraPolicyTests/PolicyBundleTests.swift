@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct PolicyBundleTests {
@@ -7,7 +8,8 @@ import Testing
     func scratchFolder() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("bundle-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir + "/policies", withIntermediateDirectories: true)
-        try Fixtures.text("tessera/schema.cedarschema").write(toFile: dir + "/schema.cedarschema", atomically: true, encoding: .utf8)
+        try Fixtures.text("tessera/schema.cedarschema").write(
+            toFile: dir + "/schema.cedarschema", atomically: true, encoding: .utf8)
         try Fixtures.text("tessera/entities.json").write(toFile: dir + "/entities.json", atomically: true, encoding: .utf8)
         try Fixtures.text("tessera/policies.cedar").write(toFile: dir + "/policies/base.cedar", atomically: true, encoding: .utf8)
         return dir
@@ -23,7 +25,8 @@ import Testing
         #expect(a.files == ["policies/base.cedar", "schema.cedarschema", "entities.json"])
         #expect(a.policies.policy(id: "inactive")?.source == "policies/base.cedar")
         #expect(try PolicyBundle.load(directory: dir).version == a.version)
-        try "permit(principal, action, resource) when { false };".write(toFile: dir + "/policies/extra.cedar", atomically: true, encoding: .utf8)
+        try "permit(principal, action, resource) when { false };".write(
+            toFile: dir + "/policies/extra.cedar", atomically: true, encoding: .utf8)
         let b = try PolicyBundle.load(directory: dir)
         #expect(b.version != a.version)
         #expect(b.policies.policies.count == 7)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 /// The index must never drop a policy whose scope matches: compare against evaluating every policy.
@@ -26,22 +27,36 @@ import Testing
         entities += groups.map { Entity(uid: $0, parents: $0.id == "g0" ? [uid("Group", "g1")] : []) }
         entities += photos.enumerated().map { Entity(uid: $1, parents: [albums[$0 % 3]]) }
         entities += albums.map { Entity(uid: $0) }
-        entities += [Entity(uid: actions[0], parents: [actions[2]]), Entity(uid: actions[1], parents: [actions[2]]), Entity(uid: actions[2])]
+        entities += [
+            Entity(uid: actions[0], parents: [actions[2]]), Entity(uid: actions[1], parents: [actions[2]]),
+            Entity(uid: actions[2]),
+        ]
         let store = try Entities(entities)
-        func pick(_ xs: [EntityUID]) -> String { let u = xs[rng.below(xs.count)]; return "\(u.type)::\"\(u.id)\"" }
+        func pick(_ xs: [EntityUID]) -> String {
+            let u = xs[rng.below(xs.count)]
+            return "\(u.type)::\"\(u.id)\""
+        }
         var text = ""
         for _ in 0..<300 {
-            let p = [ "principal", "principal == \(pick(users))", "principal in \(pick(groups))", "principal is User",
-                      "principal is User in \(pick(groups))", "principal in \(pick(users))" ][rng.below(6)]
-            let a = ["action", "action == \(pick(actions))", "action in [\(pick(actions)), \(pick(actions))]", "action in \(pick(actions))"][rng.below(4)]
-            let r = ["resource", "resource == \(pick(photos))", "resource in \(pick(albums))", "resource is Photo",
-                     "resource is Photo in \(pick(albums))"][rng.below(5)]
+            let p = [
+                "principal", "principal == \(pick(users))", "principal in \(pick(groups))", "principal is User",
+                "principal is User in \(pick(groups))", "principal in \(pick(users))",
+            ][rng.below(6)]
+            let a = [
+                "action", "action == \(pick(actions))", "action in [\(pick(actions)), \(pick(actions))]",
+                "action in \(pick(actions))",
+            ][rng.below(4)]
+            let r = [
+                "resource", "resource == \(pick(photos))", "resource in \(pick(albums))", "resource is Photo",
+                "resource is Photo in \(pick(albums))",
+            ][rng.below(5)]
             text += "\(rng.below(4) == 0 ? "forbid" : "permit")(\(p), \(a), \(r));\n"
         }
         let set = try PolicySet.parse(text)
         for _ in 0..<500 {
-            let req = Request(principal: users[rng.below(users.count)], action: actions[rng.below(actions.count)],
-                              resource: photos[rng.below(photos.count)])
+            let req = Request(
+                principal: users[rng.below(users.count)], action: actions[rng.below(actions.count)],
+                resource: photos[rng.below(photos.count)])
             let viaIndex = Authorizer.isAuthorized(req, policies: set, entities: store)
             let all = set.policies.filter { Authorizer.scopeMatches($0, req, store) }
             let forbids = all.filter { $0.effect == .forbid }.map(\.id)

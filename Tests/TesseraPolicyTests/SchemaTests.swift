@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct SchemaTests {
@@ -7,16 +8,23 @@ import Testing
         let user = try #require(s.entityTypes["PhotoApp::User"])
         #expect(user.memberOf == ["PhotoApp::Group"])
         #expect(user.shape.attributes["manager"] == AttributeType(type: .entity("PhotoApp::User"), required: false))
-        #expect(user.shape.attributes["address"]?.type == .record(RecordType(attributes: [
-            "city": AttributeType(type: .string, required: true), "zip": AttributeType(type: .string, required: false),
-        ])))
+        #expect(
+            user.shape.attributes["address"]?.type
+                == .record(
+                    RecordType(attributes: [
+                        "city": AttributeType(type: .string, required: true),
+                        "zip": AttributeType(type: .string, required: false),
+                    ])))
         let photo = try #require(s.entityTypes["PhotoApp::Photo"])
         #expect(photo.tags == .string)
         #expect(photo.shape.attributes["taken"]?.type == .ext("datetime"))
-        #expect(photo.shape.attributes["meta"]?.type == .record(RecordType(attributes: [
-            "width": AttributeType(type: .long, required: true), "height": AttributeType(type: .long, required: true),
-            "tags": AttributeType(type: .set(.string), required: false),
-        ])))
+        #expect(
+            photo.shape.attributes["meta"]?.type
+                == .record(
+                    RecordType(attributes: [
+                        "width": AttributeType(type: .long, required: true), "height": AttributeType(type: .long, required: true),
+                        "tags": AttributeType(type: .set(.string), required: false),
+                    ])))
         #expect(s.entityTypes["PhotoApp::Status"]?.enumIDs == ["draft", "published"])
         let share = try #require(s.actions[uid("PhotoApp::Action", "share")])
         #expect(share.memberOf == [uid("PhotoApp::Action", "view")])
@@ -33,7 +41,9 @@ import Testing
             namespace App { entity Local in [Global] = { s: Shared, l: __cedar::Long }; action "do it" appliesTo { principal: Local, resource: Global }; }
             """)
         #expect(s.entityTypes["App::Local"]?.memberOf == ["Global"])
-        #expect(s.entityTypes["App::Local"]?.shape.attributes["s"]?.type == .record(RecordType(attributes: ["g": AttributeType(type: .entity("Global"), required: true)])))
+        #expect(
+            s.entityTypes["App::Local"]?.shape.attributes["s"]?.type
+                == .record(RecordType(attributes: ["g": AttributeType(type: .entity("Global"), required: true)])))
         #expect(s.actions[uid("App::Action", "do it")]?.resourceTypes == ["Global"])
     }
 
@@ -72,7 +82,8 @@ import Testing
 
     @Test func jsonSchemaErrorsHaveJSONPaths() {
         do {
-            _ = try Schema.fromJSON(#"{"": {"entityTypes": {"A": {"shape": {"type": "Record", "attributes": {"x": {}}}}}, "actions": {}}}"#)
+            _ = try Schema.fromJSON(
+                #"{"": {"entityTypes": {"A": {"shape": {"type": "Record", "attributes": {"x": {}}}}}, "actions": {}}}"#)
             Issue.record("expected an error")
         } catch {
             #expect(error.path == #"$[""].entityTypes.A.shape.attributes.x"#)

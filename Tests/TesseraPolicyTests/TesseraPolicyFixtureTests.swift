@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 /// The shipped example sets (`photoapp`, `tessera`) run through the `tessera policy test` path.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraPolicy
 
 @Suite struct ValidatorTests {
@@ -73,12 +74,17 @@ import Testing
     }
 
     @Test func templatesAreCheckedWithLinkedSlotTypes() throws {
-        #expect(try validate(#"permit(principal in ?principal, action == PhotoApp::Action::"view", resource) when { principal.level > 1 };"#).isValid)
+        #expect(
+            try validate(
+                #"permit(principal in ?principal, action == PhotoApp::Action::"view", resource) when { principal.level > 1 };"#
+            ).isValid)
         #expect(!(try validate(#"permit(principal == ?principal, action, resource) when { principal.nope };"#).isValid))
     }
 
     @Test func unreachableCodeIsNotChecked() throws {
         // `principal is PhotoApp::Photo` is False for every environment, so the body is never typechecked.
-        #expect(try validate(#"permit(principal, action, resource) when { principal is PhotoApp::Photo && principal.nope };"#).isValid)
+        #expect(
+            try validate(#"permit(principal, action, resource) when { principal is PhotoApp::Photo && principal.nope };"#).isValid
+        )
     }
 }

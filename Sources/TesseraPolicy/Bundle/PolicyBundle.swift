@@ -73,12 +73,14 @@ public struct PolicyBundle: Sendable {
             let result = Validator.validate(policies, schema: schema)
             if let first = result.errors.first {
                 let policy = policies.policy(id: first.policyID)
-                throw CedarError(.validation, "policy `\(first.policyID)`: \(first.message)", line: policy?.location.line,
-                                 column: policy?.location.column, source: policy?.source)
+                throw CedarError(
+                    .validation, "policy `\(first.policyID)`: \(first.message)", line: policy?.location.line,
+                    column: policy?.location.column, source: policy?.source)
             }
         }
-        return PolicyBundle(policies: policies, schema: schema, entities: entities, version: "fnv1a64:" + hasher.hex,
-                            files: policyFiles + schemaFiles + entityFiles)
+        return PolicyBundle(
+            policies: policies, schema: schema, entities: entities, version: "fnv1a64:" + hasher.hex,
+            files: policyFiles + schemaFiles + entityFiles)
     }
 }
 

@@ -33,7 +33,10 @@ public struct ConformanceReport: Sendable {
         var order: [String] = []
         var acc: [String: (Int, Int, Int, Int)] = [:]
         for c in checks {
-            if acc[c.category] == nil { order.append(c.category); acc[c.category] = (0, 0, 0, 0) }
+            if acc[c.category] == nil {
+                order.append(c.category)
+                acc[c.category] = (0, 0, 0, 0)
+            }
             var a = acc[c.category]!
             if c.isValidation {
                 a.3 += 1
@@ -44,7 +47,12 @@ public struct ConformanceReport: Sendable {
             }
             acc[c.category] = a
         }
-        return order.sorted().map { (category: $0, requestsPassed: acc[$0]!.0, requests: acc[$0]!.1, validationsPassed: acc[$0]!.2, validations: acc[$0]!.3) }
+        return order.sorted().map {
+            (
+                category: $0, requestsPassed: acc[$0]!.0, requests: acc[$0]!.1, validationsPassed: acc[$0]!.2,
+                validations: acc[$0]!.3
+            )
+        }
     }
 
     /// A human-readable summary ending with `N passed, M failed`.
@@ -53,8 +61,9 @@ public struct ConformanceReport: Sendable {
         for c in byCategory {
             let rp = c.requests == 0 ? 100.0 : Double(c.requestsPassed) * 100 / Double(c.requests)
             let vp = c.validations == 0 ? 100.0 : Double(c.validationsPassed) * 100 / Double(c.validations)
-            lines.append(
-                "\(c.category): requests \(c.requestsPassed)/\(c.requests) (\(Self.percent(rp))), validation \(c.validationsPassed)/\(c.validations) (\(Self.percent(vp)))")
+            let requests = "requests \(c.requestsPassed)/\(c.requests) (\(Self.percent(rp)))"
+            let validation = "validation \(c.validationsPassed)/\(c.validations) (\(Self.percent(vp)))"
+            lines.append("\(c.category): \(requests), \(validation)")
         }
         lines.append("\(passed) passed, \(failed) failed")
         return lines.joined(separator: "\n")

@@ -115,11 +115,15 @@ public struct ConformanceRunner: Sendable {
             ? nil
             : "shouldValidate is \(test.shouldValidate) but validator found \(validation.errors.count) error(s): "
                 + validation.errors.prefix(3).map(\.description).joined(separator: "; ")
-        checks.append(ConformanceReport.Check(file: file, category: category, name: "shouldValidate", isValidation: true,
-                                              failure: validationFailure))
+        checks.append(
+            ConformanceReport.Check(
+                file: file, category: category, name: "shouldValidate", isValidation: true,
+                failure: validationFailure))
         for c in test.cases {
-            checks.append(ConformanceReport.Check(file: file, category: category, name: c.description, isValidation: false,
-                                                  failure: check(c, policies, schema, entities)))
+            checks.append(
+                ConformanceReport.Check(
+                    file: file, category: category, name: c.description, isValidation: false,
+                    failure: check(c, policies, schema, entities)))
         }
         return checks
     }
@@ -135,8 +139,12 @@ public struct ConformanceRunner: Sendable {
         }
         let response = Authorizer.isAuthorized(request, policies: policies, entities: entities)
         var problems: [String] = []
-        if response.decision != c.decision { problems.append("decision \(response.decision.rawValue), expected \(c.decision.rawValue)") }
-        if Set(response.reasons) != c.reasons { problems.append("reasons \(response.reasons.sorted()), expected \(c.reasons.sorted())") }
+        if response.decision != c.decision {
+            problems.append("decision \(response.decision.rawValue), expected \(c.decision.rawValue)")
+        }
+        if Set(response.reasons) != c.reasons {
+            problems.append("reasons \(response.reasons.sorted()), expected \(c.reasons.sorted())")
+        }
         let errorIDs = Set(response.errors.map(\.policyID))
         if errorIDs != c.errors {
             problems.append("errors \(response.errors.map(\.description)), expected \(c.errors.sorted())")

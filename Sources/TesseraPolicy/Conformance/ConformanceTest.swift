@@ -57,7 +57,8 @@ public struct ConformanceTest: Sendable {
                     action: try ValueDecoder.entityUID(r["action"] ?? .null, path: p + ".action"),
                     resource: try ValueDecoder.entityUID(r["resource"] ?? .null, path: p + ".resource"),
                     context: r["context"] ?? .object([]), validateRequest: validate, decision: decision,
-                    reasons: try ids(r["reason"] ?? .array([]), p + ".reason"), errors: try ids(r["errors"] ?? .array([]), p + ".errors")))
+                    reasons: try ids(r["reason"] ?? .array([]), p + ".reason"),
+                    errors: try ids(r["errors"] ?? .array([]), p + ".errors")))
         }
         var shouldValidate = true
         if case .bool(let b)? = json["shouldValidate"] { shouldValidate = b }

@@ -49,8 +49,9 @@ extension Entities {
                 for (j, pj) in ps.enumerated() {
                     let parent = try ValueDecoder.entityUID(pj, path: "\(path).parents[\(j)]")
                     if let def, !def.memberOf.contains(parent.type) {
-                        throw CedarError(.entities, "`\(uid.type)` entities cannot be members of `\(parent.type)`",
-                                         path: "\(path).parents[\(j)]")
+                        throw CedarError(
+                            .entities, "`\(uid.type)` entities cannot be members of `\(parent.type)`",
+                            path: "\(path).parents[\(j)]")
                     }
                     parents.insert(parent)
                 }

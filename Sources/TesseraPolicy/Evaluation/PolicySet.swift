@@ -11,13 +11,15 @@ public struct PolicySet: Sendable {
         var seen = Set<String>()
         for p in policies + templates {
             guard seen.insert(p.id).inserted else {
-                throw CedarError(.parse, "duplicate policy id `\(p.id)`", line: p.location.line, column: p.location.column,
-                                 source: p.source)
+                throw CedarError(
+                    .parse, "duplicate policy id `\(p.id)`", line: p.location.line, column: p.location.column,
+                    source: p.source)
             }
         }
         for p in policies where p.isTemplate {
-            throw CedarError(.parse, "`\(p.id)` has slots; add it as a template", line: p.location.line,
-                             column: p.location.column)
+            throw CedarError(
+                .parse, "`\(p.id)` has slots; add it as a template", line: p.location.line,
+                column: p.location.column)
         }
         self.policies = policies
         self.templates = templates
@@ -42,7 +44,8 @@ public struct PolicySet: Sendable {
 
     /// Parses several named policy files as one set (e.g. every `*.cedar` file of a policy folder).
     /// Default ids (`policyN`) are numbered across all files in order; errors name the file.
-    public static func parse(files: [(name: String, text: String)], useIDAnnotations: Bool = true) throws(CedarError) -> PolicySet {
+    public static func parse(files: [(name: String, text: String)], useIDAnnotations: Bool = true) throws(CedarError) -> PolicySet
+    {
         var all: [Policy] = []
         for file in files {
             do {

@@ -16,13 +16,13 @@ enum CedarDateTime {
             return v
         }
         guard b.count >= 10, let year = num(0, 4), b[4] == UInt8(ascii: "-"), let month = num(5, 2),
-              b[7] == UInt8(ascii: "-"), let day = num(8, 2)
+            b[7] == UInt8(ascii: "-"), let day = num(8, 2)
         else { return nil }
         guard month >= 1, month <= 12, day >= 1, day <= daysInMonth(year, month) else { return nil }
         let days = daysFromCivil(year, month, day)
         if b.count == 10 { return Int64(days) * dayMillis }
         guard b.count >= 19, b[10] == UInt8(ascii: "T"), let h = num(11, 2), b[13] == UInt8(ascii: ":"),
-              let mi = num(14, 2), b[16] == UInt8(ascii: ":"), let s = num(17, 2)
+            let mi = num(14, 2), b[16] == UInt8(ascii: ":"), let s = num(17, 2)
         else { return nil }
         var i = 19
         var ms = 0
@@ -59,10 +59,16 @@ enum CedarDateTime {
         var sawAny = false
         while !b.isEmpty {
             var digits: [UInt8] = []
-            while let c = b.first, c >= 48 && c <= 57 { digits.append(c); b = b.dropFirst() }
+            while let c = b.first, c >= 48 && c <= 57 {
+                digits.append(c)
+                b = b.dropFirst()
+            }
             guard !digits.isEmpty else { return nil }
             var unit = ""
-            while let c = b.first, c >= 97 && c <= 122 { unit.append(Character(UnicodeScalar(c))); b = b.dropFirst() }
+            while let c = b.first, c >= 97 && c <= 122 {
+                unit.append(Character(UnicodeScalar(c)))
+                b = b.dropFirst()
+            }
             guard let idx = units[unitIndex...].firstIndex(where: { $0.0 == unit }) else { return nil }
             unitIndex = idx + 1
             var n: UInt64 = 0
@@ -84,7 +90,8 @@ enum CedarDateTime {
                 if o3 { return nil }
                 term = scaled
             }
-            let (t, o4) = (negative && units[idx].1 != 1) ? total.subtractingReportingOverflow(term) : total.addingReportingOverflow(term)
+            let (t, o4) =
+                (negative && units[idx].1 != 1) ? total.subtractingReportingOverflow(term) : total.addingReportingOverflow(term)
             if o4 { return nil }
             total = t
             sawAny = true

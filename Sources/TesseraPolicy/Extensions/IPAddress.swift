@@ -106,7 +106,10 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         var i = s.startIndex
         var found: Int? = nil
         while i + 1 < s.endIndex {
-            if s[i] == colon && s[i + 1] == colon { found = i; break }
+            if s[i] == colon && s[i + 1] == colon {
+                found = i
+                break
+            }
             i += 1
         }
         if let d = found {

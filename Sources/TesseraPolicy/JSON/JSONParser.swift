@@ -21,7 +21,12 @@ struct JSONParser {
         var line = 1
         var col = 1
         for k in 0..<min(i, b.count) {
-            if b[k] == 10 { line += 1; col = 1 } else { col += 1 }
+            if b[k] == 10 {
+                line += 1
+                col = 1
+            } else {
+                col += 1
+            }
         }
         return CedarError(.json, reason, line: line, column: col)
     }
@@ -87,8 +92,14 @@ struct JSONParser {
             members.append((key, try value()))
             skipSpace()
             guard i < b.count else { throw error("unterminated object") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+            if b[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if b[i] == UInt8(ascii: "}") {
+                i += 1
+                return .object(members)
+            }
             throw error("expected `,` or `}`")
         }
     }
@@ -108,8 +119,14 @@ struct JSONParser {
             items.append(try value())
             skipSpace()
             guard i < b.count else { throw error("unterminated array") }
-            if b[i] == UInt8(ascii: ",") { i += 1; continue }
-            if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+            if b[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if b[i] == UInt8(ascii: "]") {
+                i += 1
+                return .array(items)
+            }
             throw error("expected `,` or `]`")
         }
     }

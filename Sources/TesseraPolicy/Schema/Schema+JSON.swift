@@ -3,14 +3,18 @@ extension Schema {
     /// Parses a schema in Cedar's JSON schema format.
     public static func fromJSON(_ text: String) throws(CedarError) -> Schema {
         let json: JSONValue
-        do { json = try JSONValue.parse(text) } catch { throw CedarError(.schema, error.reason, line: error.line, column: error.column) }
+        do { json = try JSONValue.parse(text) } catch {
+            throw CedarError(.schema, error.reason, line: error.line, column: error.column)
+        }
         guard case .object(let namespaces) = json else { throw CedarError(.schema, "schema must be a JSON object", path: "$") }
         var raw = RawSchema()
         for (nsName, body) in namespaces {
             var ns = RawSchema.Namespace(name: nsName)
             let base = "$[\(JSONValue.quote(nsName))]"
             if case .object(let types)? = body["commonTypes"] {
-                for (n, t) in types { ns.commonTypes.append((n, try jsonType(t, path: "\(base).commonTypes.\(n)", depth: 0), nil)) }
+                for (n, t) in types {
+                    ns.commonTypes.append((n, try jsonType(t, path: "\(base).commonTypes.\(n)", depth: 0), nil))
+                }
             }
             if case .object(let ents)? = body["entityTypes"] {
                 for (n, e) in ents {
@@ -27,7 +31,9 @@ extension Schema {
                     let tags = try e["tags"].map { (t) throws(CedarError) in try jsonType(t, path: p + ".tags", depth: 0) }
                     var enumIDs: [String]? = nil
                     if case .array(let ids)? = e["enum"] { enumIDs = ids.compactMap(\.stringValue) }
-                    ns.entities.append(RawSchema.RawEntity(name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: enumIDs, location: nil))
+                    ns.entities.append(
+                        RawSchema.RawEntity(name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: enumIDs, location: nil)
+                    )
                 }
             }
             if case .object(let acts)? = body["actions"] {
@@ -36,7 +42,9 @@ extension Schema {
                     var parents: [RawSchema.RawActionRef] = []
                     if case .array(let ps)? = a["memberOf"] {
                         for m in ps {
-                            guard let id = m["id"]?.stringValue else { throw CedarError(.schema, "memberOf entry needs `id`", path: p) }
+                            guard let id = m["id"]?.stringValue else {
+                                throw CedarError(.schema, "memberOf entry needs `id`", path: p)
+                            }
                             parents.append(RawSchema.RawActionRef(type: m["type"]?.stringValue, id: id))
                         }
                     }
@@ -48,8 +56,10 @@ extension Schema {
                         if case .array(let rs)? = applies["resourceTypes"] { resources = rs.compactMap(\.stringValue) }
                         if let c = applies["context"] { context = try jsonType(c, path: p + ".appliesTo.context", depth: 0) }
                     }
-                    ns.actions.append(RawSchema.RawAction(id: n, memberOf: parents, principals: principals, resources: resources,
-                                                          context: context, location: nil))
+                    ns.actions.append(
+                        RawSchema.RawAction(
+                            id: n, memberOf: parents, principals: principals, resources: resources,
+                            context: context, location: nil))
                 }
             }
             raw.namespaces.append(ns)
@@ -71,7 +81,8 @@ extension Schema {
                 for (k, v) in members {
                     var required = true
                     if case .bool(let b)? = v["required"] { required = b }
-                    attrs[k] = RawSchema.RawAttribute(type: try jsonType(v, path: path + ".attributes." + k, depth: depth + 1), required: required)
+                    attrs[k] = RawSchema.RawAttribute(
+                        type: try jsonType(v, path: path + ".attributes." + k, depth: depth + 1), required: required)
                 }
             }
             return .record(attrs)

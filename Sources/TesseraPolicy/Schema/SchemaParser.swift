@@ -24,7 +24,10 @@ struct SchemaParser {
     }
 
     private mutating func accept(_ p: String) -> Bool {
-        if peek.isPunct(p) { pos += 1; return true }
+        if peek.isPunct(p) {
+            pos += 1
+            return true
+        }
         return false
     }
 
@@ -116,7 +119,8 @@ struct SchemaParser {
                 try expect("]")
                 try expect(";")
                 for n in names {
-                    ns.entities.append(RawSchema.RawEntity(name: n, memberOf: [], shape: [:], tags: nil, enumIDs: ids, location: loc))
+                    ns.entities.append(
+                        RawSchema.RawEntity(name: n, memberOf: [], shape: [:], tags: nil, enumIDs: ids, location: loc))
                 }
                 return
             }
@@ -135,7 +139,8 @@ struct SchemaParser {
             }
             try expect(";")
             for n in names {
-                ns.entities.append(RawSchema.RawEntity(name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc))
+                ns.entities.append(
+                    RawSchema.RawEntity(name: n, memberOf: parents, shape: shape, tags: tags, enumIDs: nil, location: loc))
             }
         case "action":
             var names = [try name()]
@@ -162,7 +167,9 @@ struct SchemaParser {
                 repeat {
                     let keyLoc = peek.location
                     let key = try ident("`principal`, `resource` or `context`")
-                    guard seen.insert(key).inserted else { throw CedarError(.schema, "duplicate `\(key)` in appliesTo", at: keyLoc) }
+                    guard seen.insert(key).inserted else {
+                        throw CedarError(.schema, "duplicate `\(key)` in appliesTo", at: keyLoc)
+                    }
                     try expect(":")
                     switch key {
                     case "principal": principals = try typeList()
@@ -181,8 +188,10 @@ struct SchemaParser {
             if peek.isIdent("attributes") { throw CedarError(.schema, "action attributes are not supported", at: peek.location) }
             try expect(";")
             for n in names {
-                ns.actions.append(RawSchema.RawAction(id: n, memberOf: parents, principals: principals, resources: resources,
-                                                      context: context, location: loc))
+                ns.actions.append(
+                    RawSchema.RawAction(
+                        id: n, memberOf: parents, principals: principals, resources: resources,
+                        context: context, location: loc))
             }
         case "type":
             let nameLoc = peek.location

@@ -15,7 +15,8 @@ struct SchemaResolver {
             for e in ns.entities {
                 let full = SchemaResolver.qualify(ns.name, e.name)
                 guard entityNames.insert(full).inserted else {
-                    throw CedarError(.schema, "duplicate entity type `\(full)`", line: e.location?.line, column: e.location?.column)
+                    throw CedarError(
+                        .schema, "duplicate entity type `\(full)`", line: e.location?.line, column: e.location?.column)
                 }
             }
             for (n, t, loc) in ns.commonTypes {
@@ -45,7 +46,8 @@ struct SchemaResolver {
                 for p in e.memberOf { parents.append(try entityType(p, in: ns.name, at: e.location)) }
                 let shape = try record(e.shape, in: ns.name, depth: 0)
                 let tags = try e.tags.map { (t) throws(CedarError) -> SchemaType in try type(t, in: ns.name, depth: 0) }
-                entityTypes[full] = EntityTypeDefinition(name: full, memberOf: parents, shape: shape, tags: tags, enumIDs: e.enumIDs)
+                entityTypes[full] = EntityTypeDefinition(
+                    name: full, memberOf: parents, shape: shape, tags: tags, enumIDs: e.enumIDs)
             }
         }
         for ns in raw.namespaces {
@@ -65,13 +67,15 @@ struct SchemaResolver {
                 var context = RecordType(attributes: [:])
                 if let c = a.context {
                     guard case .record(let rt) = try type(c, in: ns.name, depth: 0) else {
-                        throw CedarError(.schema, "context of action `\(uid)` must be a record", line: a.location?.line,
-                                         column: a.location?.column)
+                        throw CedarError(
+                            .schema, "context of action `\(uid)` must be a record", line: a.location?.line,
+                            column: a.location?.column)
                     }
                     context = rt
                 }
-                actions[uid] = ActionDefinition(uid: uid, memberOf: parents, principalTypes: principals, resourceTypes: resources,
-                                                context: context)
+                actions[uid] = ActionDefinition(
+                    uid: uid, memberOf: parents, principalTypes: principals, resourceTypes: resources,
+                    context: context)
             }
         }
         return try Schema(entityTypes: entityTypes, actions: actions)
@@ -91,13 +95,17 @@ struct SchemaResolver {
     }
 
     private func type(_ t: RawSchema.RawType, in ns: String, depth: Int) throws(CedarError) -> SchemaType {
-        guard depth < CedarLimits.maxDepth else { throw CedarError(.limit, "schema type nesting too deep (or a cyclic common type)") }
+        guard depth < CedarLimits.maxDepth else {
+            throw CedarError(.limit, "schema type nesting too deep (or a cyclic common type)")
+        }
         switch t {
         case .set(let e): return .set(try type(e, in: ns, depth: depth + 1))
         case .record(let attrs): return .record(try record(attrs, in: ns, depth: depth))
         case .entity(let n): return .entity(try entityType(n, in: ns, at: nil))
         case .ext(let n):
-            guard let b = SchemaResolver.builtins[n], case .ext = b else { throw CedarError(.schema, "unknown extension type `\(n)`") }
+            guard let b = SchemaResolver.builtins[n], case .ext = b else {
+                throw CedarError(.schema, "unknown extension type `\(n)`")
+            }
             return b
         case .name(let n, let loc):
             if n.hasPrefix("__cedar::"), let b = SchemaResolver.builtins[String(n.dropFirst(9))] { return b }

@@ -32,7 +32,8 @@ public struct RecordType: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "{" + attributes.keys.sorted().map { "\($0)\(attributes[$0]!.required ? "" : "?"): \(attributes[$0]!.type)" }
+        "{"
+            + attributes.keys.sorted().map { "\($0)\(attributes[$0]!.required ? "" : "?"): \(attributes[$0]!.type)" }
             .joined(separator: ", ") + "}"
     }
 }

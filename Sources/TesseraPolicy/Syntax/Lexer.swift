@@ -60,8 +60,14 @@ struct Lexer {
                         i += 2
                         continue
                     }
-                    if d == UInt8(ascii: "\"") { closed = true; break }
-                    if d == 10 { line += 1; lineStart = i + 1 }
+                    if d == UInt8(ascii: "\"") {
+                        closed = true
+                        break
+                    }
+                    if d == 10 {
+                        line += 1
+                        lineStart = i + 1
+                    }
                     i += 1
                 }
                 guard closed, i <= n else { throw CedarError(.parse, "unterminated string literal", at: loc) }

@@ -29,7 +29,10 @@ struct Parser {
     }
 
     mutating func accept(_ p: String) -> Bool {
-        if peek.isPunct(p) { pos += 1; return true }
+        if peek.isPunct(p) {
+            pos += 1
+            return true
+        }
         return false
     }
 

@@ -48,7 +48,8 @@ indirect enum CedarType: Hashable, CustomStringConvertible {
         case .long: "Long"
         case .string: "String"
         case .set(let e): "Set<\(e.map(\.description) ?? "_")>"
-        case .record(let a, _): "{" + a.keys.sorted().map { "\($0)\(a[$0]!.required ? "" : "?"): \(a[$0]!.type)" }.joined(separator: ", ") + "}"
+        case .record(let a, _):
+            "{" + a.keys.sorted().map { "\($0)\(a[$0]!.required ? "" : "?"): \(a[$0]!.type)" }.joined(separator: ", ") + "}"
         case .entity(let n): n
         case .anyEntity: "entity"
         case .ext(let n): n

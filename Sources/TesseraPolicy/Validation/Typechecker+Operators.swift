@@ -100,7 +100,11 @@ extension Typechecker {
             } else if case .set(let items) = r {
                 var all: [EntityUID] = []
                 for item in items {
-                    guard let u = literalUID(item) else { all = []; rhs = nil; break }
+                    guard let u = literalUID(item) else {
+                        all = []
+                        rhs = nil
+                        break
+                    }
                     all.append(u)
                 }
                 if !items.isEmpty && all.count == items.count { rhs = all }

@@ -21,7 +21,9 @@ public enum Validator {
         messages.append(contentsOf: checkNames(policy, schema))
         if let m = checkActionApplication(policy, schema) { messages.append(m) }
         if let m = typecheck(policy, schema) { messages.append(m) }
-        return messages.map { ValidationIssue(policyID: policy.id, message: $0, location: policy.location, source: policy.source) }
+        return messages.map {
+            ValidationIssue(policyID: policy.id, message: $0, location: policy.location, source: policy.source)
+        }
     }
 
     private static func validateLinkedSlots(_ policy: Policy, schema: Schema) -> [ValidationIssue] {
@@ -33,8 +35,10 @@ public enum Validator {
                 default: nil
                 }
             if let uid, !schema.isKnownEntityType(uid.type) && !uid.isAction {
-                out.append(ValidationIssue(policyID: policy.id, message: "unknown entity type `\(uid.type)`", location: policy.location,
-                                           source: policy.source))
+                out.append(
+                    ValidationIssue(
+                        policyID: policy.id, message: "unknown entity type `\(uid.type)`", location: policy.location,
+                        source: policy.source))
             }
         }
         return out
@@ -120,7 +124,9 @@ public enum Validator {
         case .isIn(let us):
             guard us.allSatisfy({ schema.actions[$0] != nil }) else { return [] }
             let targets = Set(us)
-            return schema.actions.values.filter { targets.contains($0.uid) || !(schema.actionAncestors[$0.uid] ?? []).isDisjoint(with: targets) }
+            return schema.actions.values.filter {
+                targets.contains($0.uid) || !(schema.actionAncestors[$0.uid] ?? []).isDisjoint(with: targets)
+            }
         }
     }
 
@@ -153,8 +159,9 @@ public enum Validator {
                 for resource in action.resourceTypes {
                     for ps in slotLinks(p.principal, principal, schema) {
                         for rs in slotLinks(p.resource, resource, schema) {
-                            let env = RequestEnvironment(principal: principal, action: action.uid, resource: resource,
-                                                         context: context, principalSlot: ps, resourceSlot: rs)
+                            let env = RequestEnvironment(
+                                principal: principal, action: action.uid, resource: resource,
+                                context: context, principalSlot: ps, resourceSlot: rs)
                             do {
                                 _ = try Typechecker(schema: schema, env: env).expect(cond, [.anyBool], [])
                             } catch {

@@ -22,9 +22,10 @@ let parseNs = now() - t0
 let entities = try Entities.fromJSON(read(args[2]))
 guard case .array(let reqJSON) = try JSONValue.parse(read(args[3])) else { fatalError("requests must be an array") }
 let requests: [Request] = try reqJSON.map { r in
-    Request(principal: try EntityUID(json: r["principal"]!), action: try EntityUID(json: r["action"]!),
-            resource: try EntityUID(json: r["resource"]!),
-                   context: try Request.context(fromJSON: r["context"] ?? .object([])))
+    Request(
+        principal: try EntityUID(json: r["principal"]!), action: try EntityUID(json: r["action"]!),
+        resource: try EntityUID(json: r["resource"]!),
+        context: try Request.context(fromJSON: r["context"] ?? .object([])))
 }
 
 // Correctness pass: one decision per request.
@@ -32,7 +33,9 @@ var allows = 0
 for r in requests where Authorizer.isAuthorized(r, policies: policies, entities: entities).decision == .allow { allows += 1 }
 
 // Warm-up, then timed decisions (each timed individually).
-for i in 0..<min(total, 20_000) { _ = Authorizer.isAuthorized(requests[i % requests.count], policies: policies, entities: entities) }
+for i in 0..<min(total, 20_000) {
+    _ = Authorizer.isAuthorized(requests[i % requests.count], policies: policies, entities: entities)
+}
 var samples = [UInt64]()
 samples.reserveCapacity(total)
 var sink = 0
@@ -46,4 +49,6 @@ for i in 0..<total {
 samples.sort()
 let median = Double(samples[samples.count / 2]) / 1000
 let p99 = Double(samples[min(samples.count - 1, samples.count * 99 / 100)]) / 1000
-print("{\"policies\": \(policies.policies.count), \"parse_ms\": \(Double(parseNs) / 1e6), \"median_us\": \(median), \"p99_us\": \(p99), \"allows\": \(allows), \"requests\": \(requests.count), \"sink\": \(sink)}")
+print(
+    "{\"policies\": \(policies.policies.count), \"parse_ms\": \(Double(parseNs) / 1e6), \"median_us\": \(median), \"p99_us\": \(p99), \"allows\": \(allows), \"requests\": \(requests.count), \"sink\": \(sink)}"
+)

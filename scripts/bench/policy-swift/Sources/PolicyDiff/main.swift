@@ -43,11 +43,13 @@ for item in items {
             for r in requests {
                 let action = try EntityUID(json: r["action"]!)
                 let request = Request(
-                    principal: try EntityUID(json: r["principal"]!), action: action, resource: try EntityUID(json: r["resource"]!),
+                    principal: try EntityUID(json: r["principal"]!), action: action,
+                    resource: try EntityUID(json: r["resource"]!),
                     context: try Request.context(fromJSON: r["context"] ?? .object([]), schema: schema, action: action))
                 let resp = Authorizer.isAuthorized(request, policies: policies, entities: entities)
                 let reasons = resp.reasons.sorted().map { JSONValue.string($0).serialized }.joined(separator: ",")
-                let errors = Set(resp.errors.map(\.policyID)).sorted().map { JSONValue.string($0).serialized }.joined(separator: ",")
+                let errors = Set(resp.errors.map(\.policyID)).sorted().map { JSONValue.string($0).serialized }.joined(
+                    separator: ",")
                 results.append(#"{"decision": "\#(resp.decision.rawValue)", "reasons": [\#(reasons)], "errors": [\#(errors)]}"#)
             }
             print(#"{"ok": true, "results": [\#(results.joined(separator: ","))]}"#)
