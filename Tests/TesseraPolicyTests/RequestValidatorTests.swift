@@ -30,4 +30,19 @@ import Testing
             #expect(throws: CedarError.self) { try RequestValidator.validate(r, schema: schema) }
         }
     }
+
+    @Test func requestsDecodeFromJSON() throws {
+        let schema = try Fixtures.photoSchema()
+        let json = try JSONValue.parse(
+            #"{"principal": "PhotoApp::User::\"alice\"", "action": {"type": "PhotoApp::Action", "id": "view"},"#
+                + #" "resource": {"__entity": {"type": "PhotoApp::Photo", "id": "beach.jpg"}},"#
+                + #" "context": {"ip": "10.0.0.1", "score": "0.5", "mfa": false}}"#)
+        let r = try Request.fromJSON(json, schema: schema)
+        #expect(r.principal == uid("PhotoApp::User", "alice"))
+        #expect(r.resource == uid("PhotoApp::Photo", "beach.jpg"))
+        #expect(r.context["score"] == .decimal("0.5"))
+        try RequestValidator.validate(r, schema: schema)
+        #expect(throws: CedarError.self) { _ = try Request.fromJSON(try JSONValue.parse(#"{"action": "A::\"x\""}"#)) }
+        #expect(throws: CedarError.self) { _ = try EntityUID.parse(#"User::"a" extra"#) }
+    }
 }
