@@ -82,4 +82,16 @@ import Testing
         #expect(p.matches("éü"))
         #expect(!p.matches("eü"))
     }
+
+    @Test func standaloneExpressionsEvaluate() throws {
+        let request = Request(
+            principal: uid("User", "alice"), action: uid("Action", "view"), resource: uid("Photo", "p"),
+            context: ["n": 41])
+        let store = try Entities(Self.world)
+        #expect(try Authorizer.evaluate("context.n + 1", request: request, entities: store) == .long(42))
+        #expect(try Authorizer.evaluate("principal.profile", request: request, entities: store) == ["team": "core"])
+        #expect(throws: CedarError.self) { _ = try Authorizer.evaluate("context.n +", request: request, entities: store) }
+        #expect(throws: CedarError.self) { _ = try Authorizer.evaluate("1 1", request: request, entities: store) }
+        #expect(throws: CedarError.self) { _ = try Authorizer.evaluate("principal.nope", request: request, entities: store) }
+    }
 }

@@ -8,6 +8,7 @@ Seeds come from a folder laid out like the unpacked conformance corpus (<hash>.c
     .venv-bench/bin/python scripts/bench/policy-diff.py schema   SEED_DIR [COUNT]   # schema parser acceptance
     .venv-bench/bin/python scripts/bench/policy-diff.py validate SEED_DIR [COUNT]   # strict validation verdicts
     .venv-bench/bin/python scripts/bench/policy-diff.py authorize SEED_DIR [COUNT]  # decisions, reasons, erroring ids
+    .venv-bench/bin/python scripts/bench/policy-diff.py extensions - [COUNT]        # ip/decimal/datetime/duration values
 
 Needs scripts/bench/policy-swift built in release mode (scripts/bench/policy does that).
 """
@@ -21,6 +22,80 @@ rng = random.Random(1234)
 
 def read(p):
     return open(p, encoding="utf-8", errors="replace").read()
+
+if mode == "extensions":
+    def digits(n): return "".join(rng.choice("0123456789") for _ in range(n))
+    def ip():
+        if rng.random() < 0.5:
+            parts = [str(rng.randrange(256 if rng.random() < 0.95 else 300)) if rng.random() < 0.95 else "0" + digits(rng.randrange(1, 3))
+                     for _ in range(rng.choice([3, 4, 4, 4, 4, 4, 5]))]
+            s = ".".join(parts)
+        else:
+            groups = ["%x" % rng.randrange(0x10000) if rng.random() < 0.95 else rng.choice(["", "0", "ffff", "FFFF", "00000", "g"])
+                      for _ in range(rng.choice([3, 6, 8, 8, 8, 9]))]
+            if len(groups) == 8 or rng.random() < 0.2:
+                s = ":".join(groups)
+            else:
+                i = rng.randrange(len(groups) + 1); s = ":".join(groups[:i]) + "::" + ":".join(groups[i:])
+            if rng.random() < 0.05: s += ":1.2.3.4"
+        if rng.random() < 0.4: s += "/" + rng.choice([str(rng.randrange(140)), "0" + digits(1), "", "a"])
+        if rng.random() < 0.03: s = rng.choice([" ", "%eth0", "x"]) + s
+        return s
+    def dec():
+        s = rng.choice(["", "-", "-", "+", "--"][: 3 if rng.random() < 0.9 else 5]) + digits(rng.choice([0, 1, 2, 5, 15, 16, 20]))
+        if rng.random() < 0.9: s += "." + digits(rng.choice([0, 1, 2, 4, 4, 5]))
+        return s
+    def dt():
+        s = f"{digits(rng.choice([4, 4, 4, 3, 5]))}-{rng.randrange(0, 14):02d}-{rng.randrange(0, 33):02d}"
+        if rng.random() < 0.6: s = f"{digits(4)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 32):02d}"
+        if rng.random() < 0.7:
+            sane = rng.random() < 0.8
+            s += rng.choice(["T"] * 8 + ["t", " "]) + f"{rng.randrange(0, 24 if sane else 26):02d}:{rng.randrange(0, 60 if sane else 62):02d}:{rng.randrange(0, 60 if sane else 62):02d}"
+            if rng.random() < 0.4: s += "." + digits(rng.choice([3, 3, 2, 4]))
+            s += rng.choice(["Z", "Z", "Z", "z", "", f"+{rng.randrange(0, 26):02d}{rng.randrange(0, 62):02d}",
+                             f"-{rng.randrange(0, 24):02d}{rng.randrange(0, 60):02d}", f"+{rng.randrange(0, 24):02d}{rng.randrange(0, 60):02d}", "+01:00"])
+        return s
+    def dur():
+        units = ["d", "h", "m", "s", "ms"]
+        chosen = sorted(rng.sample(range(5), rng.randrange(1, 4)))
+        if rng.random() < 0.1: rng.shuffle(chosen)
+        s = ("-" if rng.random() < 0.3 else "") + "".join(digits(rng.choice([1, 2, 3, 5, 10, 19, 20])) + units[i] for i in chosen)
+        return s if rng.random() > 0.03 else rng.choice(["", "-", "1", "1D", "1.5h", "1d "])
+    def q(x): return json.dumps(x)
+    exprs = []
+    while len(exprs) < count:
+        k = rng.randrange(4)
+        if k == 0:
+            a = q(ip())
+            exprs += [f"ip({a})", f"ip({a}).isIpv4()", f"ip({a}).isLoopback()", f"ip({a}).isMulticast()", f"ip({a}).isInRange(ip({q(ip())}))"]
+        elif k == 1:
+            a = q(dec())
+            exprs += [f"decimal({a})", f"decimal({a}).lessThan(decimal({q(dec())}))"]
+        elif k == 2:
+            a = q(dt())
+            exprs += [f"datetime({a})", f"datetime({a}).toDate()", f"datetime({a}).toTime()",
+                      f"datetime({a}).durationSince(datetime({q(dt())}))", f"datetime({a}).offset(duration({q(dur())}))"]
+        else:
+            a = q(dur())
+            exprs += [f"duration({a})", f"duration({a}).toDays()", f"duration({a}).toHours()", f"duration({a}).toSeconds()"]
+    out = subprocess.run([f"{here}/policy-swift/.build/release/PolicyDiff", "eval"], input=json.dumps(exprs),
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    req = {"principal": 'U::"p"', "action": 'Action::"a"', "resource": 'U::"r"', "context": {}}
+    agree, bad, ok_count = 0, [], 0
+    for e, line in zip(exprs, out):
+        ours = json.loads(line)
+        if ours["ok"]:
+            ok_count += 1
+            r = cedarpy.is_authorized(req, f"permit(principal, action, resource) when {{ ({e}) == ({ours['value']}) }};", [])
+            good = r.allowed and not r.diagnostics.errors
+        else:
+            r = cedarpy.is_authorized(req, f"permit(principal, action, resource) when {{ ({e}) == ({e}) }};", [])
+            good = bool(r.diagnostics.errors)
+        if good: agree += 1
+        else: bad.append((e, ours, [str(x)[:200] for x in r.diagnostics.errors]))
+    print(f"extensions: {len(exprs)} expressions ({ok_count} evaluate without error), {agree} agree with Rust Cedar, {len(bad)} disagree")
+    for b in bad[:15]: print("----", *b, sep="\n")
+    sys.exit(0)
 
 policy_files = sorted(glob.glob(f"{seed_dir}/**/*.cedar", recursive=True))
 policies = [read(p) for p in policy_files]

@@ -3,6 +3,7 @@
 //   PolicyDiff policies   items are policy texts        -> {"ok": Bool}
 //   PolicyDiff schema     items are .cedarschema texts  -> {"ok": Bool}
 //   PolicyDiff validate   items are [schema, policies]  -> {"ok": Bool} (parsed and validated)
+//   PolicyDiff eval       items are expressions         -> {"ok": true, "value": "<Cedar literal>"} or {"ok": false}
 //   PolicyDiff authorize  items are [schema, policies, entities, [requests]]
 //                         -> {"ok": true, "results": [{"decision", "reasons", "errors"}]}
 import Foundation
@@ -32,6 +33,12 @@ for item in items {
             let policies = try PolicySet.parse(pair[1].stringValue ?? "", useIDAnnotations: false)
             let result = Validator.validate(policies, schema: schema)
             line(result.isValid, result.errors.first?.description)
+        case "eval":
+            let request = Request(
+                principal: EntityUID(type: "U", id: "p"), action: EntityUID(type: "Action", id: "a"),
+                resource: EntityUID(type: "U", id: "r"))
+            let value = try Authorizer.evaluate(item.stringValue ?? "", request: request, entities: Entities())
+            print(#"{"ok": true, "value": \#(JSONValue.string(value.description).serialized)}"#)
         case "authorize":
             guard case .array(let parts) = item, parts.count == 4, case .array(let requests) = parts[3] else {
                 fatalError("expected [schema, policies, entities, requests]")
