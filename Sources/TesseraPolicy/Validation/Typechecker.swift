@@ -68,7 +68,8 @@ struct Typechecker {
             return (lub, other.caps.intersection(then.caps.union(test.caps)))
         case .and(let items):
             // Left fold, exactly as Cedar's binary `&&` chain.
-            var left = try expect(items[0], [.anyBool], prior)
+            guard let first = items.first else { return (.singleton(true), []) }
+            var left = try expect(first, [.anyBool], prior)
             for r in items.dropFirst() {
                 if left.type == .singleton(false) {
                     left = (left.type, [])
@@ -87,7 +88,8 @@ struct Typechecker {
             }
             return left
         case .or(let items):
-            var left = try expect(items[0], [.anyBool], prior)
+            guard let first = items.first else { return (.singleton(false), []) }
+            var left = try expect(first, [.anyBool], prior)
             for r in items.dropFirst() {
                 if left.type == .singleton(true) { continue }
                 let right = try expect(r, [.anyBool], prior)
