@@ -15,6 +15,10 @@ public struct TesseraServer {
     public let bootstrap: Bootstrap.Result
     public let database: TesseraDatabase
     public let audit: AuditLog
+    /// The Cedar policy set deciding every issuance.
+    public let policies: PolicyEngine
+    /// Workload identity: trust domain CA, JWT-SVID key, bundle, agent API.
+    public let spiffe: SPIFFEServices
     let router: Router<TesseraRequestContext>
     let logger: Logger
     let tokenState: any TokenStateRepository
@@ -45,12 +49,18 @@ public struct TesseraServer {
         let replay = ReplayCache()
         replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
         let defaultAudience = configuration.defaultAudience ?? issuer
+        let policies: PolicyEngine
+        do {
+            policies = try PolicyEngine(directory: configuration.policyDirectory)
+        } catch {
+            throw ServerError(.configuration, "policies rejected: \(error)")
+        }
         let verifier = ClientAssertionVerifier(
             identities: database.identities, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew)
         let tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
-            verifier: verifier, authorizer: authorizer ?? GrantedScopesAuthorizer(defaultAudiences: [defaultAudience]),
+            verifier: verifier, authorizer: authorizer ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience]),
             audit: audit, tokenState: database.tokenState, clock: clock, logger: logger)
         let admins = AdminAuthenticator(repository: database.adminTokens)
         let identities = IdentityService(
@@ -62,12 +72,17 @@ public struct TesseraServer {
         router.add(middleware: ErrorMiddleware())
         WellKnownRoutes(issuer: issuer, keys: result.keys).register(in: router)
         OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: configuration.maximumBodySize).register(in: router)
-        let admin = router.group("v1").add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
+        let admin = router.group("v1")
+            .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
+            .add(middleware: RefusalAuditMiddleware(audit: audit))
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         AuditRoutes(store: database.audit).register(in: admin)
+        let spiffe = try await SPIFFEServices.make(
+            configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock)
+        spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, bootstrap: result, database: database, audit: audit,
-            router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
@@ -88,6 +103,11 @@ public struct TesseraServer {
             }
         }
         defer { sweeper.cancel() }
+        let watcher = policies.directory == nil ? nil : policies.watch(audit: audit, logger: logger)
+        defer { watcher?.cancel() }
+        let spiffe = self.spiffe
+        let federation = Task { await spiffe.runBackground() }
+        defer { federation.cancel() }
         try await app.runService()
     }
 }

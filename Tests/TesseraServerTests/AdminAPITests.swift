@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+import TesseraStore
 
 @Suite(.serialized) struct AdminAPITests {
     private func expectProblem(
@@ -106,8 +107,25 @@ import Testing
         _ = try await server.send("GET", "/v1/identities")
         let report = try await server.admin("GET", "/v1/audit/verify")
         #expect(report.json["intact"] as? Bool == true)
-        #expect(report.json["records_checked"] as? Int == 2, "identity.created and admin.auth_failed")
-        let records = try await server.admin("GET", "/v1/audit/records?limit=10")
-        #expect(String(decoding: records.body, as: UTF8.self).split(separator: "\n").count == 2)
+        let records = try await server.admin("GET", "/v1/audit/records?limit=1000")
+        let lines = String(decoding: records.body, as: UTF8.self).split(separator: "\n")
+        #expect(report.json["records_checked"] as? Int == lines.count)
+        let types = lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
+        }
+        #expect(types.filter { $0.hasPrefix("identity.") || $0.hasPrefix("admin.") } == ["identity.created", "admin.auth_failed"])
     }
+}
+
+@Test func refusedAdminRequestsAreAudited() async throws {
+    let server = try await TestServer.start()
+    let reply = try await server.admin("POST", "/v1/identities", json: ["kind": "robot"])
+    #expect(reply.status == 400)
+    await server.stop()
+    let database = try TesseraStore.TesseraDatabase(directory: server.dataDirectory)
+    let records = try await database.audit.records(after: 0, limit: 10).map { try $0.content() }
+        .filter { $0.type.hasPrefix("admin.") }
+    #expect(records.map(\.type) == ["admin.request_refused"])
+    #expect(records.first?.actor?.hasPrefix("admin:adm_") == true)
+    #expect(records.first?.details["status"] == .int(400))
 }

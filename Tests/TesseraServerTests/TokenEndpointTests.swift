@@ -134,9 +134,11 @@ import TesseraStore
 
         let database = try TesseraDatabase(directory: server.dataDirectory)
         let records = try await database.audit.records(after: 0, limit: 100).map { try $0.content() }
+            .filter { $0.type.hasPrefix("identity.") || $0.type.hasPrefix("token.") }
         #expect(records.map(\.type) == ["identity.created", "token.issued", "token.refused"])
         #expect(records[1].details["scope"] == .strings(["invoices:read", "invoices:write"]))
-        #expect(records[1].details["policies"] == .strings(["builtin:granted-scopes"]))
+        #expect(records[1].details["policies"] == .strings(["active-identities"]))
+        #expect(records[1].details["policy_version"].map { if case .string(let v) = $0 { v.hasPrefix("builtin:") } else { false } } == true)
         #expect(records[2].reason?.contains("admin") == true)
         #expect(records[2].outcome == .denied)
         #expect(try await AuditVerifier(store: database.audit).verify().isIntact)

@@ -15,12 +15,12 @@ public struct GrantedScopesAuthorizer: IssuanceAuthorizer {
         if !missing.isEmpty {
             return PolicyDecision(
                 outcome: .deny, reasons: ["scope not granted to this identity: \(missing.joined(separator: " "))"],
-                determiningPolicies: ["builtin:granted-scopes"], policySetVersion: Self.version)
+                determiningPolicies: ["builtin:granted-scopes"], policySetVersion: Self.version, denial: .scope)
         }
         if !defaultAudiences.contains(request.audience) && !request.identity.audiences.contains(request.audience) {
             return PolicyDecision(
                 outcome: .deny, reasons: ["audience not allowed for this identity"],
-                determiningPolicies: ["builtin:allowed-audiences"], policySetVersion: Self.version)
+                determiningPolicies: ["builtin:allowed-audiences"], policySetVersion: Self.version, denial: .audience)
         }
         return PolicyDecision(
             outcome: .allow, reasons: [], determiningPolicies: ["builtin:granted-scopes"],

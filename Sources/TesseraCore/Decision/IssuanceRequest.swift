@@ -16,11 +16,20 @@ public struct IssuanceRequest: Sendable {
     public let sourceAddress: String?
     /// When the request is being decided.
     public let time: Date
+    /// Assessed risk: `low`, `medium` or `high`.
+    public let risk: String
+    /// The task's stated intent, when the request belongs to a task.
+    public let intent: String?
+    /// How many actors stand between the original subject and this request (0 for direct requests).
+    public let delegationDepth: Int
 
     public init(
         action: String, identity: Identity, requestedScopes: [String], audience: String, grantType: String,
-        sourceAddress: String?, time: Date
+        sourceAddress: String?, time: Date, risk: String = "low", intent: String? = nil, delegationDepth: Int = 0
     ) {
+        self.risk = risk
+        self.intent = intent
+        self.delegationDepth = delegationDepth
         self.action = action
         self.identity = identity
         self.requestedScopes = requestedScopes

@@ -13,7 +13,20 @@ public struct PolicyDecision: Sendable, Equatable {
     /// The version of the rule set that decided (e.g. a policy-set digest).
     public let policySetVersion: String
 
-    public init(outcome: Outcome, reasons: [String], determiningPolicies: [String], policySetVersion: String) {
+    /// What kind of rule denied, so the caller can answer with the right error (`invalid_scope`, ...).
+    public enum Denial: String, Sendable {
+        case scope
+        case audience
+        case policy
+    }
+
+    public let denial: Denial?
+
+    public init(
+        outcome: Outcome, reasons: [String], determiningPolicies: [String], policySetVersion: String,
+        denial: Denial? = nil
+    ) {
+        self.denial = outcome == .deny ? (denial ?? .policy) : nil
         self.outcome = outcome
         self.reasons = reasons
         self.determiningPolicies = determiningPolicies

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import NIOCore
 import TesseraCore
 
@@ -88,6 +89,17 @@ struct JSONObjectReader {
                 throw .badRequest("$.\(key) must be a JSON object")
             }
             return String(decoding: data, as: UTF8.self)
+        }
+    }
+}
+
+extension Request {
+    /// Collects an admin request body, refusing oversized ones with a problem-details 413.
+    func adminBody(limit: Int) async throws(ProblemDetails) -> ByteBuffer {
+        do {
+            return try await body.collect(upTo: limit)
+        } catch {
+            throw ProblemDetails(.contentTooLarge, "Content too large", detail: "request body is larger than \(limit) bytes")
         }
     }
 }

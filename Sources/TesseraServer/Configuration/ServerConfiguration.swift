@@ -24,8 +24,13 @@ public struct ServerConfiguration: Sendable {
     public var clockSkew: Int = 30
     /// Largest request body accepted (bytes).
     public var maximumBodySize: Int = 64 * 1024
+    /// Folder of Cedar policies (`*.cedar`, optional schema and `entities.json`), watched and hot-reloaded.
+    /// `nil` uses the built-in default policies (`policies/default`).
+    public var policyDirectory: String?
     /// Development mode: permits a generated KEK in the data folder.
     public var developmentMode: Bool = false
+    /// Workload identity (SPIFFE CA, SVIDs, agents, federation).
+    public var spiffe = SPIFFEConfiguration()
 
     public init() {}
 

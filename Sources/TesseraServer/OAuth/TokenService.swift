@@ -79,7 +79,12 @@ public struct TokenService: Sendable {
         let decision = await authorizer.authorize(request)
         guard decision.isAllowed else {
             let reason = decision.reasons.joined(separator: "; ")
-            let code: OAuthError.Code = reason.contains("audience") ? .invalidTarget : .invalidScope
+            let code: OAuthError.Code
+            switch decision.denial {
+            case .scope: code = .invalidScope
+            case .audience: code = .invalidTarget
+            case .policy, nil: code = .unauthorizedClient
+            }
             throw OAuthError(code, reason.isEmpty ? "denied by policy" : reason)
         }
         let ttl = min(identity.tokenTTL ?? configuration.defaultTokenTTL, configuration.maximumTokenTTL)

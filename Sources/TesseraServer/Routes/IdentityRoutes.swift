@@ -9,7 +9,7 @@ struct IdentityRoutes {
 
     func register(in group: RouterGroup<TesseraRequestContext>) {
         group.post("identities") { request, context in
-            let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
+            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             let identity = try await service.create(body, actor: try context.requireAdmin())
             return try Response.json(IdentityResource(identity, now: service.clock.now()), status: .created)
         }
@@ -23,7 +23,7 @@ struct IdentityRoutes {
             return try Response.json(IdentityResource(identity, now: service.clock.now()))
         }
         group.patch("identities/:id") { request, context in
-            let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
+            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             let identity = try await service.update(
                 id: try context.parameters.require("id"), body, actor: try context.requireAdmin())
             return try Response.json(IdentityResource(identity, now: service.clock.now()))
@@ -88,7 +88,7 @@ struct IdentityRoutes {
 
     /// The optional `{"reason": "..."}` body of a lifecycle action.
     private static func reason(_ request: Request, limit: Int) async throws -> String? {
-        let buffer = try await request.body.collect(upTo: limit)
+        let buffer = try await request.adminBody(limit: limit)
         guard buffer.readableBytes > 0 else { return nil }
         let body = try JSONObjectReader(buffer)
         try body.rejectUnknown(allowed: ["reason"])

@@ -1,0 +1,132 @@
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// Admin operations of workload identity: join tokens and nodes, registration entries, federation, CA rotation.
+struct WorkloadAdminService: Sendable {
+    let repository: any SPIFFERepository
+    let identities: any IdentityRepository
+    let audit: AuditLog
+    let clock: any TimeSource
+    let configuration: SPIFFEConfiguration
+    let trustDomain: String
+    let federation: FederationRefresher
+    let rotate: @Sendable () async throws -> TrustDomainAuthority
+
+    static let joinTokenPrefix = "tsr_join_"
+
+    /// A one-time join token for node `nodeID`; the plaintext is returned once and stored only as a hash.
+    func createJoinToken(nodeID: String, ttl: Int?, actor: AdminPrincipal) async throws -> (String, Date) {
+        do {
+            try RegistrationEntry.validateNodeID(nodeID)
+        } catch {
+            throw ProblemDetails.badRequest(error.reason)
+        }
+        if let node = try await repository.node(id: nodeID), node.status == "revoked" {
+            throw ProblemDetails(.conflict, "Conflict", detail: "node \(nodeID) is revoked")
+        }
+        let ttl = ttl ?? 3600
+        guard (60...configuration.maximumJoinTokenTTL).contains(ttl) else {
+            throw ProblemDetails.badRequest("ttl must be 60...\(configuration.maximumJoinTokenTTL) seconds")
+        }
+        let token = Self.joinTokenPrefix + RandomToken.base64URL(bytes: 32)
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(TimeInterval(ttl))
+        try await repository.insertJoinToken(hash: AdminAuthenticator.hash(token), nodeID: nodeID, expiresAt: expiresAt, createdAt: now)
+        try await audit.append(
+            AuditEvent(
+                type: "node.join_token_created", outcome: .success, actor: actor.auditActor, subject: "node:\(nodeID)",
+                details: ["expires_at": .int(Int64(expiresAt.timeIntervalSince1970))]))
+        return (token, expiresAt)
+    }
+
+    func revokeNode(_ id: String, actor: AdminPrincipal) async throws {
+        guard id.utf8.count <= 64, try await repository.setNodeStatus(id: id, status: "revoked") else {
+            throw ProblemDetails.notFound("no node \(id.prefix(64))")
+        }
+        try await audit.append(AuditEvent(type: "node.revoked", outcome: .success, actor: actor.auditActor, subject: "node:\(id)"))
+    }
+
+    static let entryFields: Set<String> = ["spiffe_id", "node_id", "selectors", "x509_ttl", "jwt_ttl"]
+
+    func createEntry(_ body: JSONObjectReader, actor: AdminPrincipal) async throws -> RegistrationEntry {
+        try body.rejectUnknown(allowed: Self.entryFields)
+        let spiffeID: SPIFFEID
+        let nodeID = try body.requiredString("node_id")
+        var selectors: [WorkloadSelector] = []
+        do {
+            spiffeID = try SPIFFEID(parsing: try body.requiredString("spiffe_id"))
+            try RegistrationEntry.validateNodeID(nodeID)
+            for text in try body.stringArray("selectors") ?? [] { selectors.append(try WorkloadSelector(parsing: text)) }
+        } catch let error as TesseraError {
+            throw ProblemDetails.badRequest(error.reason)
+        }
+        guard spiffeID.trustDomain == trustDomain, !spiffeID.path.isEmpty else {
+            throw ProblemDetails.badRequest("$.spiffe_id must be a workload ID in trust domain \(trustDomain)")
+        }
+        guard !selectors.isEmpty, selectors.count <= 16 else { throw ProblemDetails.badRequest("1 to 16 selectors are required") }
+        guard try await identities.get(spiffeID: spiffeID.description) != nil else {
+            throw ProblemDetails.badRequest("\(spiffeID) is not in the inventory: create the identity first (no owner, no SVID)")
+        }
+        let x509TTL = (try body.nullableInt("x509_ttl") ?? nil) ?? configuration.defaultX509TTL
+        let jwtTTL = (try body.nullableInt("jwt_ttl") ?? nil) ?? configuration.defaultJWTTTL
+        guard (60...configuration.maximumSVIDTTL).contains(x509TTL), (30...min(3600, configuration.maximumSVIDTTL)).contains(jwtTTL) else {
+            throw ProblemDetails.badRequest("x509_ttl must be 60...\(configuration.maximumSVIDTTL) s and jwt_ttl 30...3600 s")
+        }
+        let entry = RegistrationEntry(
+            id: RegistrationEntry.newID(), spiffeID: spiffeID, nodeID: nodeID, selectors: selectors, x509TTL: x509TTL,
+            jwtTTL: jwtTTL, createdAt: clock.now())
+        try await repository.insertEntry(entry)
+        try await audit.append(
+            AuditEvent(
+                type: "entry.created", outcome: .success, actor: actor.auditActor, subject: spiffeID.description,
+                details: [
+                    "entry_id": .string(entry.id), "node_id": .string(nodeID), "selectors": .strings(selectors.map(\.description)),
+                ]))
+        return entry
+    }
+
+    func deleteEntry(_ id: String, actor: AdminPrincipal) async throws {
+        guard id.utf8.count <= 64, let entry = try await repository.entry(id: id), try await repository.deleteEntry(id: id) else {
+            throw ProblemDetails.notFound("no registration entry \(id.prefix(64))")
+        }
+        try await audit.append(
+            AuditEvent(
+                type: "entry.deleted", outcome: .success, actor: actor.auditActor, subject: entry.spiffeID.description,
+                details: ["entry_id": .string(id)]))
+    }
+
+    /// Adds (or updates) a federated trust domain and fetches its bundle once.
+    func federate(trustDomain other: String, url: String, actor: AdminPrincipal) async throws -> String? {
+        do {
+            try SPIFFEID.validateTrustDomain(other)
+        } catch {
+            throw ProblemDetails.badRequest("$.trust_domain: \(error.reason)")
+        }
+        guard other != trustDomain else { throw ProblemDetails.badRequest("a trust domain cannot federate with itself") }
+        guard let parsed = URL(string: url), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
+            throw ProblemDetails.badRequest("$.bundle_endpoint_url must be an http(s) URL")
+        }
+        try await repository.upsertFederation(trustDomain: other, endpointURL: url, now: clock.now())
+        let error = await federation.refresh(trustDomain: other, url: url)
+        try await audit.append(
+            AuditEvent(
+                type: "federation.configured", outcome: .success, actor: actor.auditActor, subject: "spiffe://\(other)",
+                reason: error, details: ["bundle_endpoint_url": .string(url)]))
+        return error
+    }
+
+    func rotateCA(actor: AdminPrincipal) async throws -> TrustDomainAuthority {
+        let authority = try await rotate()
+        try await audit.append(
+            AuditEvent(
+                type: "ca.rotated", outcome: .success, actor: actor.auditActor, subject: "spiffe://\(trustDomain)",
+                details: [
+                    "not_after": .int(Int64(authority.ca.certificate.notValidAfter.timeIntervalSince1970)),
+                    "roots": .int(Int64(authority.roots.count)),
+                ]))
+        return authority
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import TesseraCore
+import TesseraPolicy
+
+/// The decision point backed by Cedar: the inventory's grants are the ceiling, then the active policy
+/// bundle decides with the identity, the audience and the request context.
+public struct CedarIssuanceAuthorizer: IssuanceAuthorizer {
+    public let engine: PolicyEngine
+    let ceiling: GrantedScopesAuthorizer
+
+    public init(engine: PolicyEngine, defaultAudiences: Set<String>) {
+        self.engine = engine
+        self.ceiling = GrantedScopesAuthorizer(defaultAudiences: defaultAudiences)
+    }
+
+    public func authorize(_ request: IssuanceRequest) async -> PolicyDecision {
+        let bundle = engine.bundle
+        let granted = await ceiling.authorize(request)
+        guard granted.isAllowed else {
+            return PolicyDecision(
+                outcome: .deny, reasons: granted.reasons, determiningPolicies: granted.determiningPolicies,
+                policySetVersion: bundle.version, denial: granted.denial)
+        }
+        let cedarRequest = CedarRequestBuilder(request: request)
+        let response: Response
+        do {
+            let entities = try bundle.entities.overlaying(cedarRequest.entities(known: bundle.entities))
+            response = Authorizer.isAuthorized(cedarRequest.request, policies: bundle.policies, entities: entities)
+        } catch {
+            return PolicyDecision(
+                outcome: .deny, reasons: ["policy input could not be built: \(error.reason)"], determiningPolicies: [],
+                policySetVersion: bundle.version, denial: .policy)
+        }
+        let ids = response.reasons.sorted()
+        if response.decision == .allow {
+            return PolicyDecision(outcome: .allow, reasons: [], determiningPolicies: ids, policySetVersion: bundle.version)
+        }
+        var reasons = ids.isEmpty ? ["no policy permits this request (default deny)"] : ["forbidden by policy: \(ids.joined(separator: ", "))"]
+        if !response.errors.isEmpty {
+            reasons.append("policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
+        }
+        return PolicyDecision(
+            outcome: .deny, reasons: reasons, determiningPolicies: ids, policySetVersion: bundle.version, denial: .policy)
+    }
+}

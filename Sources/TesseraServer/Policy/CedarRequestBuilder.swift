@@ -1,0 +1,52 @@
+import Foundation
+import TesseraCore
+import TesseraPolicy
+
+/// Maps an issuance request onto the default schema's entities and context (`policies/default`).
+struct CedarRequestBuilder {
+    static let namespace = "Tessera"
+    let issuance: IssuanceRequest
+
+    init(request: IssuanceRequest) { self.issuance = request }
+
+    var principal: EntityUID { EntityUID(type: "\(Self.namespace)::Workload", id: issuance.identity.spiffeID.description) }
+    var resource: EntityUID { EntityUID(type: "\(Self.namespace)::Audience", id: issuance.audience) }
+    var action: EntityUID { EntityUID(type: "\(Self.namespace)::Action", id: issuance.action) }
+
+    var request: Request {
+        var context: [String: Value] = [
+            "scopes": .set(Set(issuance.requestedScopes.map(Value.string))),
+            "grantType": .string(issuance.grantType),
+            "risk": .string(issuance.risk),
+            "intent": .string(issuance.intent ?? ""),
+            "time": .datetime(millisecondsSince1970: Int64(issuance.time.timeIntervalSince1970 * 1000)),
+            "delegationDepth": .long(Int64(issuance.delegationDepth)),
+        ]
+        if let address = issuance.sourceAddress, let ip = Value.ipaddr(address) { context["sourceIP"] = ip }
+        return Request(principal: principal, action: action, resource: resource, context: context)
+    }
+
+    /// The per-request entities: the identity, its owner and boundary, and the audience unless declared.
+    func entities(known: Entities) -> [Entity] {
+        let identity = issuance.identity
+        var attributes: [String: Value] = [
+            "spiffeId": .string(identity.spiffeID.description), "trustDomain": .string(identity.spiffeID.trustDomain),
+            "kind": .string(identity.kind.rawValue), "environment": .string(identity.environment ?? ""),
+            "status": .string(identity.status.rawValue),
+        ]
+        var result: [Entity] = []
+        let owner = identity.owner.trimmingCharacters(in: .whitespaces)
+        if !owner.isEmpty {
+            let ownerUID = EntityUID(type: "\(Self.namespace)::Owner", id: owner)
+            attributes["owner"] = .entity(ownerUID)
+            if known[ownerUID] == nil { result.append(Entity(uid: ownerUID, attributes: ["status": "active"])) }
+        }
+        var parents: Set<EntityUID> = []
+        if let boundary = identity.trustBoundary, !boundary.isEmpty {
+            parents.insert(EntityUID(type: "\(Self.namespace)::TrustBoundary", id: boundary))
+        }
+        result.append(Entity(uid: principal, attributes: attributes, parents: parents))
+        if known[resource] == nil { result.append(Entity(uid: resource)) }
+        return result
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraCrypto
+
+/// Unauthenticated bundle endpoint (`GET /bundle`, `GET /.well-known/spiffe-bundle`) and the agent API
+/// (`/agent/v1/...`: join-token attestation, then node proofs).
+struct SPIFFERoutes {
+    let state: TrustDomainState
+    let agents: AgentService
+    let maximumBodySize: Int
+
+    func register(in router: Router<TesseraRequestContext>) {
+        for path in ["bundle", ".well-known/spiffe-bundle"] {
+            router.get(RouterPath(path)) { _, _ in
+                let authority = state.authority
+                var response = Response.json(authority.bundle.json(), cacheable: true)
+                response.headers[.cacheControl] = "public, max-age=\(authority.bundle.refreshHint)"
+                return response
+            }
+        }
+        let agent = router.group("agent/v1")
+        agent.post("attest") { request, context in
+            let body: AgentAPI.AttestRequest = try await decode(request)
+            return try encode(try await agents.attest(body, source: context.remoteAddress))
+        }
+        agent.post("renew") { request, _ in
+            let node = try await agents.authenticate(authorization: request.headers[.authorization])
+            let body: AgentAPI.RenewRequest = try await decode(request)
+            return try encode(try await agents.renew(node: node, csr: body.csr))
+        }
+        agent.get("entries") { request, _ in
+            let node = try await agents.authenticate(authorization: request.headers[.authorization])
+            return try encode(try await agents.entries(node: node))
+        }
+        agent.get("bundles") { request, _ in
+            _ = try await agents.authenticate(authorization: request.headers[.authorization])
+            return try encode(try await agents.bundles())
+        }
+        agent.post("x509-svids") { request, _ in
+            let node = try await agents.authenticate(authorization: request.headers[.authorization])
+            let body: AgentAPI.X509SVIDBatchRequest = try await decode(request)
+            return try encode(try await agents.issueX509(node: node, request: body))
+        }
+        agent.post("jwt-svid") { request, _ in
+            let node = try await agents.authenticate(authorization: request.headers[.authorization])
+            let body: AgentAPI.JWTSVIDRequest = try await decode(request)
+            return try encode(try await agents.issueJWT(node: node, request: body))
+        }
+    }
+
+    private func decode<T: Decodable>(_ request: Request) async throws -> T {
+        let buffer = try await request.body.collect(upTo: maximumBodySize * 8)
+        do {
+            return try AgentAPI.decoder().decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw ProblemDetails.badRequest("malformed agent request body")
+        }
+    }
+
+    private func encode(_ value: some Encodable) throws -> Response {
+        Response.json(try AgentAPI.encoder().encode(value))
+    }
+}
+
+extension AgentService {
+    /// This trust domain's bundle and every federated one that has been fetched, never merged.
+    func bundles() async throws -> AgentAPI.Bundles {
+        let authority = state.authority
+        var bundles = [authority.ca.trustDomain: authority.bundle.json().base64EncodedString()]
+        for record in try await repository.federations() {
+            if let bundle = record.bundle { bundles[record.trustDomain] = bundle.base64EncodedString() }
+        }
+        return AgentAPI.Bundles(trustDomain: authority.ca.trustDomain, bundles: bundles)
+    }
+}

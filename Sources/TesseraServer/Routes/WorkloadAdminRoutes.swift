@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+import TesseraStore
+
+/// Admin API of workload identity: `/v1/nodes`, `/v1/entries`, `/v1/federation`, `/v1/spiffe/ca/rotate`.
+struct WorkloadAdminRoutes {
+    let service: WorkloadAdminService
+    let maximumBodySize: Int
+
+    func register(in group: RouterGroup<TesseraRequestContext>) {
+        group.post("nodes/tokens") { request, context in
+            let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
+            try body.rejectUnknown(allowed: ["node_id", "ttl"])
+            let node = try body.requiredString("node_id")
+            let (token, expiresAt) = try await service.createJoinToken(
+                nodeID: node, ttl: try body.nullableInt("ttl") ?? nil, actor: try context.requireAdmin())
+            struct Reply: Encodable {
+                let join_token: String
+                let node_id: String
+                let expires_at: Date
+            }
+            return try Response.json(Reply(join_token: token, node_id: node, expires_at: expiresAt), status: .created)
+        }
+        group.get("nodes") { _, context in
+            _ = try context.requireAdmin()
+            struct Page: Encodable { let nodes: [NodeRecord] }
+            return try Response.json(Page(nodes: try await service.repository.nodes()))
+        }
+        group.post("nodes/:id/revoke") { _, context in
+            try await service.revokeNode(try context.parameters.require("id"), actor: try context.requireAdmin())
+            return Response(status: .noContent)
+        }
+        group.post("entries") { request, context in
+            let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
+            let entry = try await service.createEntry(body, actor: try context.requireAdmin())
+            return try Response.json(entry, status: .created)
+        }
+        group.get("entries") { request, context in
+            _ = try context.requireAdmin()
+            let node = request.uri.queryParameters["node_id"].map(String.init)
+            struct Page: Encodable { let entries: [RegistrationEntry] }
+            return try Response.json(Page(entries: try await service.repository.entries(nodeID: node)))
+        }
+        group.delete("entries/:id") { _, context in
+            try await service.deleteEntry(try context.parameters.require("id"), actor: try context.requireAdmin())
+            return Response(status: .noContent)
+        }
+        group.post("federation") { request, context in
+            let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
+            try body.rejectUnknown(allowed: ["trust_domain", "bundle_endpoint_url"])
+            let domain = try body.requiredString("trust_domain")
+            let error = try await service.federate(
+                trustDomain: domain, url: try body.requiredString("bundle_endpoint_url"), actor: try context.requireAdmin())
+            struct Reply: Encodable {
+                let trust_domain: String
+                let fetched: Bool
+                let error: String?
+            }
+            return try Response.json(Reply(trust_domain: domain, fetched: error == nil, error: error), status: .created)
+        }
+        group.get("federation") { _, context in
+            _ = try context.requireAdmin()
+            struct Item: Encodable {
+                let trust_domain: String
+                let bundle_endpoint_url: String
+                let fetched_at: Date?
+                let last_error: String?
+            }
+            let items = try await service.repository.federations().map {
+                Item(trust_domain: $0.trustDomain, bundle_endpoint_url: $0.endpointURL, fetched_at: $0.fetchedAt, last_error: $0.lastError)
+            }
+            struct Page: Encodable { let federations: [Item] }
+            return try Response.json(Page(federations: items))
+        }
+        group.post("spiffe/ca/rotate") { _, context in
+            let authority = try await service.rotateCA(actor: try context.requireAdmin())
+            struct Reply: Encodable {
+                let not_after: Date
+                let roots: Int
+                let spiffe_sequence: Int
+            }
+            return try Response.json(
+                Reply(not_after: authority.ca.certificate.notValidAfter, roots: authority.roots.count, spiffe_sequence: authority.bundle.sequence))
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Crypto
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+import X509
+
+/// The server side of `tessera agent`: node attestation with join tokens, node SVID renewal, the node's
+/// registration entries, and SVID issuance for workloads. Every issuance and refusal is audited before the
+/// answer leaves.
+struct AgentService: Sendable {
+    let state: TrustDomainState
+    let repository: any SPIFFERepository
+    let identities: any IdentityRepository
+    let audit: AuditLog
+    let clock: any TimeSource
+    let configuration: SPIFFEConfiguration
+    /// The `aud` node proofs must carry.
+    let proofAudience: String
+
+    /// The SPIFFE ID of node `id`.
+    func nodeSPIFFEID(_ id: String) throws -> SPIFFEID {
+        try SPIFFEID(trustDomain: state.authority.ca.trustDomain, path: "/tessera/agent/\(id)")
+    }
+
+    /// Trades a one-time join token and a CSR for the node's X.509-SVID.
+    func attest(_ request: AgentAPI.AttestRequest, source: String?) async throws -> AgentAPI.X509SVID {
+        let hash = AdminAuthenticator.hash(request.joinToken)
+        let publicKey: Certificate.PublicKey
+        do {
+            publicKey = try CertificateRequest.publicKey(fromDER: try Self.decodeCSR(request.csr))
+        } catch {
+            try await refuse("node.attestation_refused", subject: nil, reason: error.reason, source: source)
+            throw ProblemDetails.badRequest(error.reason)
+        }
+        guard let nodeID = try await repository.consumeJoinToken(hash: hash, now: clock.now()) else {
+            try await refuse("node.attestation_refused", subject: nil, reason: "unknown, used or expired join token", source: source)
+            throw ProblemDetails(.unauthorized, "Unauthorized", detail: "the join token is unknown, already used or expired")
+        }
+        let id = try nodeSPIFFEID(nodeID)
+        let svid = try sign(id, publicKey: publicKey, ttl: configuration.nodeSVIDTTL, entryID: nil)
+        try await audit.append(
+            AuditEvent(
+                type: "node.attested", outcome: .success, actor: "node:\(nodeID)", subject: id.description,
+                details: ["method": .string("join_token"), "expires_at": .int(Int64(svid.expiresAt))]))
+        return svid
+    }
+
+    /// Renews the node SVID of an authenticated node.
+    func renew(node: String, csr: String) async throws -> AgentAPI.X509SVID {
+        let publicKey: Certificate.PublicKey
+        do {
+            publicKey = try CertificateRequest.publicKey(fromDER: try Self.decodeCSR(csr))
+        } catch {
+            throw ProblemDetails.badRequest(error.reason)
+        }
+        let id = try nodeSPIFFEID(node)
+        let svid = try sign(id, publicKey: publicKey, ttl: configuration.nodeSVIDTTL, entryID: nil)
+        try await audit.append(
+            AuditEvent(
+                type: "node.renewed", outcome: .success, actor: "node:\(node)", subject: id.description,
+                details: ["expires_at": .int(Int64(svid.expiresAt))]))
+        return svid
+    }
+
+    /// Authenticates a node proof (`Authorization: SVID <proof>`) and returns the node id.
+    func authenticate(authorization: String?) async throws -> String {
+        guard let authorization, authorization.utf8.count <= 16 * 1024, authorization.hasPrefix("SVID ") else {
+            throw ProblemDetails(.unauthorized, "Unauthorized", detail: "a node proof is required (Authorization: SVID ...)")
+        }
+        let id: SPIFFEID
+        do {
+            id = try NodeProof.verify(
+                String(authorization.dropFirst(5)), authorities: state.authority.roots, audience: proofAudience,
+                now: clock.now())
+        } catch {
+            throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: \(error.reason)")
+        }
+        let prefix = "/tessera/agent/"
+        guard id.path.hasPrefix(prefix) else {
+            throw ProblemDetails(.forbidden, "Forbidden", detail: "this SVID does not belong to a node")
+        }
+        let node = String(id.path.dropFirst(prefix.count))
+        guard let record = try await repository.node(id: node), record.status == "active" else {
+            try await refuse("node.refused", subject: id.description, reason: "node is revoked or unknown", source: nil)
+            throw ProblemDetails(.forbidden, "Forbidden", detail: "node \(node) is revoked or unknown")
+        }
+        return node
+    }
+
+    func entries(node: String) async throws -> AgentAPI.Entries {
+        AgentAPI.Entries(entries: try await repository.entries(nodeID: node))
+    }
+
+    /// Signs one X.509-SVID per (entry, CSR) for entries of `node` whose identity is active in the inventory.
+    func issueX509(node: String, request: AgentAPI.X509SVIDBatchRequest) async throws -> AgentAPI.X509SVIDBatch {
+        guard request.requests.count <= 256 else { throw ProblemDetails.badRequest("at most 256 CSRs per request") }
+        var svids: [AgentAPI.X509SVID] = []
+        var refused: [String: String] = [:]
+        var events: [AuditEvent] = []
+        for item in request.requests {
+            do {
+                let entry = try await eligibleEntry(item.entryID, node: node)
+                let key = try CertificateRequest.publicKey(fromDER: try Self.decodeCSR(item.csr))
+                let svid = try sign(entry.spiffeID, publicKey: key, ttl: entry.x509TTL, entryID: entry.id)
+                svids.append(svid)
+                events.append(
+                    AuditEvent(
+                        type: "svid.x509.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
+                        details: ["entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt))]))
+            } catch {
+                let reason = Self.reason(error)
+                refused[String(item.entryID.prefix(64))] = reason
+                events.append(
+                    AuditEvent(
+                        type: "svid.x509.refused", outcome: .denied, actor: "node:\(node)", reason: reason,
+                        details: ["entry_id": .string(String(item.entryID.prefix(64)))]))
+            }
+        }
+        try await appendAll(events)
+        return AgentAPI.X509SVIDBatch(svids: svids, refused: refused)
+    }
+
+    /// Signs a JWT-SVID for an entry of `node`.
+    func issueJWT(node: String, request: AgentAPI.JWTSVIDRequest) async throws -> AgentAPI.JWTSVID {
+        do {
+            let entry = try await eligibleEntry(request.entryID, node: node)
+            let svid = try JWTSVID.sign(
+                spiffeID: entry.spiffeID, audience: request.audience, key: state.authority.jwtKey, now: clock.now(),
+                ttl: TimeInterval(min(entry.jwtTTL, configuration.maximumSVIDTTL)))
+            try await audit.append(
+                AuditEvent(
+                    type: "svid.jwt.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
+                    details: [
+                        "entry_id": .string(entry.id), "jti": .string(svid.jti), "aud": .strings(request.audience),
+                        "expires_at": .int(Int64(svid.expiresAt.timeIntervalSince1970)),
+                    ]))
+            return AgentAPI.JWTSVID(
+                spiffeID: entry.spiffeID.description, token: svid.token, expiresAt: svid.expiresAt.timeIntervalSince1970)
+        } catch {
+            let reason = Self.reason(error)
+            try await audit.append(
+                AuditEvent(
+                    type: "svid.jwt.refused", outcome: .denied, actor: "node:\(node)", reason: reason,
+                    details: ["entry_id": .string(String(request.entryID.prefix(64)))]))
+            throw ProblemDetails(.forbidden, "Forbidden", detail: reason)
+        }
+    }
+
+    private func eligibleEntry(_ id: String, node: String) async throws -> RegistrationEntry {
+        guard id.utf8.count <= 64, let entry = try await repository.entry(id: id), entry.nodeID == node else {
+            throw TesseraError(.invalidArgument, "no such registration entry for this node")
+        }
+        guard let identity = try await identities.get(spiffeID: entry.spiffeID.description) else {
+            throw TesseraError(.invalidIdentity, "\(entry.spiffeID) is not in the inventory")
+        }
+        if case .ineligible(let reason) = identity.eligibility(at: clock.now()) {
+            throw TesseraError(.invalidIdentity, reason)
+        }
+        return entry
+    }
+
+    private func sign(_ id: SPIFFEID, publicKey: Certificate.PublicKey, ttl: Int, entryID: String?) throws -> AgentAPI.X509SVID {
+        let chain = try state.authority.ca.issueX509SVID(
+            spiffeID: id, publicKey: publicKey, now: clock.now(), ttl: TimeInterval(min(ttl, configuration.maximumSVIDTTL)))
+        return AgentAPI.X509SVID(
+            entryID: entryID, spiffeID: id.description,
+            certificates: try chain.map { Data(try $0.derBytes()).base64EncodedString() },
+            expiresAt: chain[0].notValidAfter.timeIntervalSince1970)
+    }
+
+    private func appendAll(_ events: [AuditEvent]) async throws {
+        // Appended concurrently so group commit makes one durable write for the batch.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for event in events { group.addTask { try await audit.append(event) } }
+            try await group.waitForAll()
+        }
+    }
+
+    private func refuse(_ type: String, subject: String?, reason: String, source: String?) async throws {
+        var details: [String: AuditValue] = [:]
+        if let source { details["source"] = .string(source) }
+        try await audit.append(AuditEvent(type: type, outcome: .denied, subject: subject, reason: reason, details: details))
+    }
+
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as TesseraError: return error.reason
+        case let error as TesseraCryptoError: return error.reason
+        case let error as ProblemDetails: return error.detail
+        default: return "internal error"
+        }
+    }
+
+    static func decodeCSR(_ text: String) throws(TesseraCryptoError) -> [UInt8] {
+        guard text.utf8.count <= CertificateRequest.maximumSize * 2, let data = Data(base64Encoded: text) else {
+            throw TesseraCryptoError(.invalidCSR, "csr must be base64 of a DER PKCS#10 request")
+        }
+        return Array(data)
+    }
+}

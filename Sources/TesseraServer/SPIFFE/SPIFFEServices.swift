@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+
+/// Everything workload identity adds to a server: the trust domain's CA and JWT-SVID key, the agent API,
+/// the bundle endpoint, the admin routes, and the federation refresher.
+public struct SPIFFEServices: Sendable {
+    public let state: TrustDomainState
+    /// What start-up generated (`x509-ca`, `x509-ca-rotated`, `jwt-svid-key`).
+    public let generated: [String]
+    let agents: AgentService
+    let admin: WorkloadAdminService
+    let federation: FederationRefresher
+
+    static func make(
+        configuration: ServerConfiguration, issuer: String, database: TesseraDatabase, kek: KeyEncryptionKey,
+        audit: AuditLog, clock: any TimeSource
+    ) async throws -> SPIFFEServices {
+        let spiffe = configuration.spiffe
+        let trustDomain = configuration.trustDomain
+        let (authority, generated) = try await CABootstrap.run(
+            database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+        for item in generated {
+            try await audit.append(
+                AuditEvent(type: "ca.generated", outcome: .success, actor: "system", subject: "spiffe://\(trustDomain)",
+                    details: ["what": .string(item)]))
+        }
+        let state = TrustDomainState(authority)
+        let federation = FederationRefresher(repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval)
+        let agents = AgentService(
+            state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
+            configuration: spiffe, proofAudience: issuer + "/agent")
+        let admin = WorkloadAdminService(
+            repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
+            trustDomain: trustDomain, federation: federation,
+            rotate: {
+                let rotated = try await CABootstrap.rotate(
+                    database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                state.replace(with: rotated)
+                return rotated
+            })
+        return SPIFFEServices(state: state, generated: generated, agents: agents, admin: admin, federation: federation)
+    }
+
+    func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {
+        SPIFFERoutes(state: state, agents: agents, maximumBodySize: maximumBodySize).register(in: router)
+        WorkloadAdminRoutes(service: admin, maximumBodySize: maximumBodySize).register(in: group)
+    }
+
+    /// Keeps federated bundles fresh until cancelled.
+    func runBackground() async {
+        await federation.run()
+    }
+}

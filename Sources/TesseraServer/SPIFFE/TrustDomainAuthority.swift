@@ -1,0 +1,40 @@
+import Foundation
+import Synchronization
+import TesseraCrypto
+import X509
+
+/// The trust domain's signing material at one moment: the active CA, every published root, the JWT-SVID
+/// key set, and the bundle that describes them.
+public struct TrustDomainAuthority: Sendable {
+    public let ca: TrustDomainCA
+    /// Roots relying parties trust: the active CA's root and the roots kept for overlap after a rotation.
+    public let roots: [Certificate]
+    public let jwtKey: SigningKey
+    public let jwtAuthorities: [JWK]
+    public let bundle: SPIFFEBundle
+
+    public init(ca: TrustDomainCA, roots: [Certificate], jwtKey: SigningKey, jwtAuthorities: [JWK], sequence: Int, refreshHint: Int) {
+        self.ca = ca
+        self.roots = roots
+        self.jwtKey = jwtKey
+        self.jwtAuthorities = jwtAuthorities
+        self.bundle = SPIFFEBundle(
+            trustDomain: ca.trustDomain, x509Authorities: roots.compactMap { try? $0.derBytes() },
+            jwtAuthorities: jwtAuthorities, sequence: sequence, refreshHint: refreshHint)
+    }
+}
+
+/// Holds the current `TrustDomainAuthority`; replaced as a whole when the CA rotates.
+public final class TrustDomainState: Sendable {
+    private let current: Mutex<TrustDomainAuthority>
+
+    public init(_ authority: TrustDomainAuthority) {
+        current = Mutex(authority)
+    }
+
+    public var authority: TrustDomainAuthority { current.withLock { $0 } }
+
+    func replace(with authority: TrustDomainAuthority) {
+        current.withLock { $0 = authority }
+    }
+}
