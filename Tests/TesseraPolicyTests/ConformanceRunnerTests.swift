@@ -43,4 +43,23 @@ import Testing
         #expect((corpus?.validations ?? 0) > 5_000)
         #expect(report.failed == 0)
     }
+
+    /// The shipped example sets (`photoapp`, `tessera`) run through the `tessera policy test` path.
+    @Test(arguments: ["photoapp/requests.json", "tessera/tests.json"])
+    func exampleTestFilePasses(_ file: String) throws {
+        let folder = Fixtures.directory + "/" + file.split(separator: "/")[0]
+        let name = String(file.split(separator: "/")[1])
+        let report = ConformanceRunner(root: folder, useIDAnnotations: true).run(files: [name])
+        for c in report.checks where !c.passed { Issue.record("\(c.name): \(c.failure!)") }
+        #expect(report.checks.count > 3)
+        #expect(report.failed == 0)
+        #expect(report.summary.hasSuffix("\(report.passed) passed, 0 failed"))
+    }
+
+    @Test func runTestFileResolvesPathsNextToTheFile() {
+        let report = ConformanceRunner.runTestFile(atPath: Fixtures.directory + "/tessera/tests.json")
+        #expect(report.failures.isEmpty)
+        #expect(report.checks.count == 11)  // 10 requests + shouldValidate
+        #expect(ConformanceRunner.runTestFile(atPath: Fixtures.directory + "/tessera/missing.json").failed == 1)
+    }
 }

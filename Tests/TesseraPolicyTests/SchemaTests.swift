@@ -89,4 +89,21 @@ import Testing
             #expect(error.path == #"$[""].entityTypes.A.shape.attributes.x"#)
         }
     }
+
+    @Test func jsonSchemaMatchesCedarSchema() throws {
+        let a = try Fixtures.photoSchema()
+        let b = try Schema.fromJSON(try Fixtures.text("photoapp/schema.json"))
+        #expect(Set(a.entityTypes.keys) == Set(b.entityTypes.keys))
+        #expect(Set(a.actions.keys) == Set(b.actions.keys))
+        for (name, def) in a.entityTypes {
+            #expect(def.shape == b.entityTypes[name]!.shape, "shape of \(name)")
+            #expect(def.tags == b.entityTypes[name]!.tags)
+            #expect(Set(def.memberOf) == Set(b.entityTypes[name]!.memberOf))
+        }
+        for (uid, def) in a.actions {
+            #expect(def.context == b.actions[uid]!.context)
+            #expect(Set(def.memberOf) == Set(b.actions[uid]!.memberOf))
+        }
+        #expect(Validator.validate(try Fixtures.photoPolicies(), schema: b).isValid)
+    }
 }
