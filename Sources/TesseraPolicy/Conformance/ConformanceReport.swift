@@ -20,12 +20,18 @@ public struct ConformanceReport: Sendable {
     /// Every check in run order.
     public let checks: [Check]
 
-    /// Number of passed checks (requests and validation expectations).
-    public var passed: Int { checks.count { $0.passed } }
-    /// Number of failed checks.
-    public var failed: Int { checks.count - passed }
+    /// Requests that passed (a request counts as one; a test file that cannot be loaded counts as one failure).
+    public var passed: Int { checks.count { !$0.isValidation && $0.passed } }
+    /// Requests that failed.
+    public var failed: Int { checks.count { !$0.isValidation && !$0.passed } }
+    /// Test files whose `shouldValidate` matched the validator.
+    public var validationsPassed: Int { checks.count { $0.isValidation && $0.passed } }
+    /// Test files whose `shouldValidate` did not match the validator.
+    public var validationsFailed: Int { checks.count { $0.isValidation && !$0.passed } }
+    /// True when every request and every `shouldValidate` expectation passed (use it for the exit status).
+    public var allPassed: Bool { checks.allSatisfy(\.passed) }
 
-    /// The failed checks, in run order.
+    /// The failed checks (requests and validation expectations), in run order.
     public var failures: [Check] { checks.filter { !$0.passed } }
 
     /// Per category: (requests passed, requests total, validations passed, validations total).
@@ -55,7 +61,8 @@ public struct ConformanceReport: Sendable {
         }
     }
 
-    /// A human-readable summary ending with `N passed, M failed`.
+    /// A human-readable summary: one line per category, one for `shouldValidate`, and a last line
+    /// `N passed, M failed` counting requests.
     public var summary: String {
         var lines: [String] = []
         for c in byCategory {
@@ -65,6 +72,7 @@ public struct ConformanceReport: Sendable {
             let validation = "validation \(c.validationsPassed)/\(c.validations) (\(Self.percent(vp)))"
             lines.append("\(c.category): \(requests), \(validation)")
         }
+        lines.append("shouldValidate: \(validationsPassed) passed, \(validationsFailed) failed")
         lines.append("\(passed) passed, \(failed) failed")
         return lines.joined(separator: "\n")
     }
