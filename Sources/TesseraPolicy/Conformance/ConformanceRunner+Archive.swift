@@ -7,14 +7,18 @@ extension ConformanceRunner {
     /// into a temporary folder that mirrors `directory` (other entries are symlinked), the tests run
     /// there with the same relative paths, and the temporary folder is removed afterwards.
     public static func runFolder(_ directory: String, useIDAnnotations: Bool = false) throws(CedarError) -> ConformanceReport {
+        try withUnpackedFolder(directory) { root in ConformanceRunner(root: root, useIDAnnotations: useIDAnnotations).run() }
+    }
+
+    /// Calls `body` with a folder equivalent to `directory` in which every `*.tar.gz` archive is unpacked
+    /// (`directory` itself when there is nothing to unpack); the temporary folder is removed afterwards.
+    public static func withUnpackedFolder<T>(_ directory: String, _ body: (String) -> T) throws(CedarError) -> T {
         let fm = FileManager.default
         let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         let archives = entries.filter {
             $0.hasSuffix(".tar.gz") && !fm.fileExists(atPath: directory + "/" + String($0.dropLast(7)))
         }
-        guard !archives.isEmpty else {
-            return ConformanceRunner(root: directory, useIDAnnotations: useIDAnnotations).run()
-        }
+        guard !archives.isEmpty else { return body(directory) }
         let temp = fm.temporaryDirectory.appendingPathComponent("tessera-conformance-\(UUID().uuidString)").path
         defer { try? fm.removeItem(atPath: temp) }
         do {
@@ -37,6 +41,6 @@ extension ConformanceRunner {
         } catch {
             throw CedarError(.io, "cannot unpack conformance archives: \(error)")
         }
-        return ConformanceRunner(root: temp, useIDAnnotations: useIDAnnotations).run()
+        return body(temp)
     }
 }
