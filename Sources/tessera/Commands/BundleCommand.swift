@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+
+struct BundleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle", abstract: "Trust bundles: show this trust domain's, federate with another, rotate the CA.",
+        subcommands: [BundleShow.self, BundleFederate.self, BundleRotateCA.self])
+}
+
+struct BundleShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the SPIFFE bundle (JSON) or its roots (--pem).")
+    @OptionGroup var connection: ConnectionOptions
+    @Flag(help: "Print the X.509 authorities as PEM (for openssl verify -CAfile).") var pem = false
+
+    func run() async throws {
+        let data = try await connection.client(requireToken: false).expect("GET", "/bundle")
+        guard pem else { return print(Output.prettyJSON(data)) }
+        let keys = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]]) ?? []
+        for key in keys where key["use"] as? String == "x509-svid" {
+            for der in key["x5c"] as? [String] ?? [] {
+                let body = Data(base64Encoded: der)?.base64EncodedString(options: [.lineLength64Characters]) ?? ""
+                print("-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----")
+            }
+        }
+    }
+}
+
+struct BundleFederate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "federate", abstract: "Trust another trust domain: fetch its bundle from its endpoint and keep it fresh.")
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .customLong("trust-domain"), help: "The other trust domain, e.g. partner.example.") var trustDomain: String
+    @Option(help: "Its bundle endpoint URL, e.g. https://partner.example/bundle.") var url: String
+
+    func run() async throws {
+        let data = try await connection.client().expect(
+            "POST", "/v1/federation", json: ["trust_domain": trustDomain, "bundle_endpoint_url": url])
+        print(Output.prettyJSON(data))
+    }
+}
+
+struct BundleRotateCA: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-ca", abstract: "Rotate the X.509 CA now; the previous root stays in the bundle until it expires.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        print(Output.prettyJSON(try await connection.client().expect("POST", "/v1/spiffe/ca/rotate")))
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import TesseraAgent
+
+struct SVIDCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "svid", abstract: "Act as a workload: fetch SVIDs from the agent's Workload API.",
+        subcommands: [SVIDFetch.self])
+}
+
+struct SVIDFetch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch", abstract: "Fetch X.509-SVIDs (or a JWT-SVID with --audience) and print or write PEM.")
+    @Option(help: "Workload API socket (env SPIFFE_ENDPOINT_SOCKET, unix:// prefix optional).") var socket: String?
+    @Option(help: "Write svid.pem, svid.key and bundle.pem here instead of printing.") var write: String?
+    @Option(help: "Fetch a JWT-SVID for this audience instead.") var audience: String?
+
+    func run() async throws {
+        var path = socket ?? ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"] ?? "/tmp/tessera-agent/api.sock"
+        if path.hasPrefix("unix://") { path.removeFirst(7) }
+        let client = WorkloadAPIClient(socketPath: path)
+        do {
+            if let audience {
+                for (id, token) in try await client.fetchJWTSVIDs(audience: [audience]) {
+                    Output.note(id)
+                    print(token)
+                }
+                return
+            }
+            guard let svid = try await client.fetchX509SVIDs().first else { throw CommandFailure(message: "no SVID") }
+            let chain = try svid.certificates.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n"
+            let key = "-----BEGIN PRIVATE KEY-----\n" + svid.privateKeyDER.base64EncodedString(options: [.lineLength64Characters])
+                + "\n-----END PRIVATE KEY-----\n"
+            let bundle = try svid.bundle.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n"
+            guard let write else {
+                Output.note(svid.spiffeID)
+                print(chain + bundle, terminator: "")
+                return
+            }
+            try FileManager.default.createDirectory(atPath: write, withIntermediateDirectories: true)
+            let base = URL(fileURLWithPath: write)
+            try Data(chain.utf8).write(to: base.appendingPathComponent("svid.pem"))
+            _ = FileManager.default.createFile(
+                atPath: base.appendingPathComponent("svid.key").path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+            try Data(bundle.utf8).write(to: base.appendingPathComponent("bundle.pem"))
+            Output.note("\(svid.spiffeID): wrote svid.pem, svid.key, bundle.pem to \(write)")
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(message: "Workload API at \(path): \(error)")
+        }
+    }
+}
