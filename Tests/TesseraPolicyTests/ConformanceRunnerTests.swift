@@ -48,7 +48,7 @@ import Testing
     }
 
     /// The shipped example sets (`photoapp`, `tessera`) run through the `tessera policy test` path.
-    @Test(arguments: ["photoapp/requests.json", "tessera/tests.json"])
+    @Test(arguments: ["photoapp/requests.json", "photoapp/requests-json-policies.json", "tessera/tests.json"])
     func exampleTestFilePasses(_ file: String) throws {
         let folder = Fixtures.directory + "/" + file.split(separator: "/")[0]
         let name = String(file.split(separator: "/")[1])

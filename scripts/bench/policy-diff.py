@@ -9,6 +9,7 @@ Seeds come from a folder laid out like the unpacked conformance corpus (<hash>.c
     .venv-bench/bin/python scripts/bench/policy-diff.py validate SEED_DIR [COUNT]   # strict validation verdicts
     .venv-bench/bin/python scripts/bench/policy-diff.py authorize SEED_DIR [COUNT]  # decisions, reasons, erroring ids
     .venv-bench/bin/python scripts/bench/policy-diff.py extensions - [COUNT]        # ip/decimal/datetime/duration values
+    .venv-bench/bin/python scripts/bench/policy-diff.py json SEED_DIR [COUNT]       # JSON policy format == text format
 
 Needs scripts/bench/policy-swift built in release mode (scripts/bench/policy does that).
 """
@@ -138,6 +139,22 @@ def cedar_ok(item):
         return True, None
     except Exception as e:
         return False, str(e)[:300]
+
+if mode == "json":
+    inputs = []
+    candidates = policies + [mutate(rng.choice(policies), policies) for _ in range(count)]
+    for text in candidates:
+        if len(inputs) >= count: break
+        try:
+            inputs.append([text, cedarpy.policies_to_json_str(text)])
+        except Exception:
+            continue
+    out = subprocess.run([f"{here}/policy-swift/.build/release/PolicyDiff", "json"], input=json.dumps(inputs),
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    bad = [(i, json.loads(l)) for i, l in zip(inputs, out) if not json.loads(l)["ok"]]
+    print(f"json: {len(inputs)} policy sets converted by Rust Cedar to JSON, {len(inputs) - len(bad)} parse to the same policies, {len(bad)} differ")
+    for i, l in bad[:5]: print("----", i[0][:500], l, sep="\n")
+    sys.exit(0)
 
 if mode == "policies":
     inputs = [mutate(rng.choice(policies), policies) for _ in range(count)]

@@ -91,7 +91,10 @@ public struct ConformanceRunner: Sendable {
             let json = try JSONValue.parse(try read(file))
             guard json["requests"] != nil else { return [] }
             test = try ConformanceTest.decode(json)
-            policies = try PolicySet.parse(try read(test.policies), useIDAnnotations: useIDAnnotations)
+            let policyText = try read(test.policies)
+            policies =
+                test.policiesAreJSON || test.policies.hasSuffix(".json")
+                ? try PolicySet.fromJSON(policyText) : try PolicySet.parse(policyText, useIDAnnotations: useIDAnnotations)
             if let s = cache.schemas[test.schema] {
                 schema = s
             } else {

@@ -15,6 +15,8 @@ public struct ConformanceTest: Sendable {
 
     /// Policy file path, relative to the test root.
     public let policies: String
+    /// Whether the policy file is in Cedar's JSON policy format (`"policyFormat": "json"`).
+    public let policiesAreJSON: Bool
     /// Entities file path.
     public let entities: String
     /// Schema file path.
@@ -63,7 +65,8 @@ public struct ConformanceTest: Sendable {
         var shouldValidate = true
         if case .bool(let b)? = json["shouldValidate"] { shouldValidate = b }
         return ConformanceTest(
-            policies: try str(json["policies"], "$.policies"), entities: try str(json["entities"], "$.entities"),
+            policies: try str(json["policies"], "$.policies"), policiesAreJSON: json["policyFormat"]?.stringValue == "json",
+            entities: try str(json["entities"], "$.entities"),
             schema: try str(json["schema"], "$.schema"),
             schemaIsJSON: json["schemaFormat"]?.stringValue == "json", shouldValidate: shouldValidate, cases: cases)
     }

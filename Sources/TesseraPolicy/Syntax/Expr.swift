@@ -45,8 +45,16 @@ public indirect enum Expr: Sendable, Hashable {
 
     /// One `key: value` pair of a record literal.
     public struct RecordEntry: Sendable, Hashable {
+        /// The attribute name.
         public let key: String
+        /// The attribute's expression.
         public let value: Expr
+
+        /// Creates an entry.
+        public init(key: String, value: Expr) {
+            self.key = key
+            self.value = value
+        }
     }
 
     /// Replaces template slots with entity references.
