@@ -5,8 +5,8 @@ extension Policy: CustomStringConvertible {
     public var description: String {
         var out = ""
         for a in annotations { out += "@\(a.key)(\(CedarString.quoted(a.value)))\n" }
-        out +=
-            "\(effect.rawValue) (\n  \(Self.scope("principal", principal)),\n  \(actionText),\n  \(Self.scope("resource", resource))\n)"
+        let scope = [Self.scope("principal", principal), actionText, Self.scope("resource", resource)]
+        out += "\(effect.rawValue) (\n  " + scope.joined(separator: ",\n  ") + "\n)"
         for c in conditions { out += "\n\(c.isWhen ? "when" : "unless") { \(c.body.cedarText) }" }
         return out + ";"
     }
