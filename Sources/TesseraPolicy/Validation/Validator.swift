@@ -6,24 +6,36 @@ public enum Validator {
     /// Validates every static policy and template in `policies` against `schema`.
     public static func validate(_ policies: PolicySet, schema: Schema) -> ValidationResult {
         var errors: [ValidationIssue] = []
+        var warnings: [ValidationIssue] = []
         for p in policies.templates + policies.policies where p.templateID == nil {
-            errors.append(contentsOf: validate(p, schema: schema))
+            let (e, w) = check(p, schema: schema)
+            errors += e
+            warnings += w
         }
         for p in policies.policies where p.templateID != nil {
             errors.append(contentsOf: validateLinkedSlots(p, schema: schema))
         }
-        return ValidationResult(errors: errors)
+        return ValidationResult(errors: errors, warnings: warnings)
     }
 
-    /// Validates one policy or template.
+    /// Validates one policy or template; returns its errors.
     public static func validate(_ policy: Policy, schema: Schema) -> [ValidationIssue] {
+        check(policy, schema: schema).errors
+    }
+
+    private static func check(_ policy: Policy, schema: Schema) -> (errors: [ValidationIssue], warnings: [ValidationIssue]) {
+        func issue(_ m: String) -> ValidationIssue {
+            ValidationIssue(policyID: policy.id, message: m, location: policy.location, source: policy.source)
+        }
         var messages: [String] = []
         messages.append(contentsOf: checkNames(policy, schema))
         if let m = checkActionApplication(policy, schema) { messages.append(m) }
-        if let m = typecheck(policy, schema) { messages.append(m) }
-        return messages.map {
-            ValidationIssue(policyID: policy.id, message: $0, location: policy.location, source: policy.source)
-        }
+        let (typeError, alwaysFalse) = typecheck(policy, schema)
+        if let typeError { messages.append(typeError) }
+        let warnings =
+            messages.isEmpty && alwaysFalse
+            ? [issue("impossible policy: it evaluates to false for every request the schema allows")] : []
+        return (messages.map(issue), warnings)
     }
 
     private static func validateLinkedSlots(_ policy: Policy, schema: Schema) -> [ValidationIssue] {
@@ -150,9 +162,11 @@ public enum Validator {
         }
     }
 
-    /// Typechecks the policy in every request environment; returns the first error.
-    private static func typecheck(_ p: Policy, _ schema: Schema) -> String? {
+    /// Typechecks the policy in every request environment; returns the first error, and whether the
+    /// condition has type `False` in every environment (Cedar's "impossible policy" warning).
+    private static func typecheck(_ p: Policy, _ schema: Schema) -> (error: String?, alwaysFalse: Bool) {
         let cond = condition(p)
+        var alwaysFalse = true
         for action in schema.actions.values.sorted(by: { $0.uid.id < $1.uid.id }) {
             let context = CedarType(action.context)
             for principal in action.principalTypes {
@@ -163,16 +177,19 @@ public enum Validator {
                                 principal: principal, action: action.uid, resource: resource,
                                 context: context, principalSlot: ps, resourceSlot: rs)
                             do {
-                                _ = try Typechecker(schema: schema, env: env).expect(cond, [.anyBool], [])
+                                let answer = try Typechecker(schema: schema, env: env).expect(cond, [.anyBool], [])
+                                if answer.type != .singleton(false) { alwaysFalse = false }
                             } catch {
-                                return "\(error.message) (principal \(principal), action \(action.uid), resource \(resource))"
+                                let message =
+                                    "\(error.message) (principal \(principal), action \(action.uid), resource \(resource))"
+                                return (message, false)
                             }
                         }
                     }
                 }
             }
         }
-        return nil
+        return (nil, alwaysFalse)
     }
 }
 
