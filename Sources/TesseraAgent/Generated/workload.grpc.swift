@@ -1,8 +1,10 @@
 /// SPIFFE Workload API.
-/// Source: https://github.com/spiffe/go-spiffe (v2/proto/spiffe/workload/workload.proto),
-/// Copyright the SPIFFE authors, licensed under the Apache License, Version 2.0
-/// (http://www.apache.org/licenses/LICENSE-2.0). Unmodified apart from this header comment and the
-/// `swift_prefix` option (Swift type names only; the wire format and method paths are unchanged).
+/// Source: https://github.com/spiffe/go-spiffe (v2/proto/spiffe/workload/workload.proto), brought in line
+/// with the SPIFFE Workload API standard (https://github.com/spiffe/spiffe, standards/SPIFFE_Workload_API.md:
+/// X509BundlesResponse.crl = 1 / bundles = 2, and the optional `hint` fields), which is what py-spiffe and
+/// SPIRE speak. Copyright the SPIFFE authors, licensed under the Apache License, Version 2.0
+/// (http://www.apache.org/licenses/LICENSE-2.0). The `swift_prefix` option changes Swift type names only;
+/// the wire format and method paths are unchanged.
 /// Generated Swift lives in Sources/TesseraAgent/Generated (see docs/spiffe.md to regenerate).
 
 // DO NOT EDIT.

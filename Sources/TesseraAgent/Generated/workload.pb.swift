@@ -9,10 +9,12 @@
 //   https://github.com/apple/swift-protobuf/
 
 /// SPIFFE Workload API.
-/// Source: https://github.com/spiffe/go-spiffe (v2/proto/spiffe/workload/workload.proto),
-/// Copyright the SPIFFE authors, licensed under the Apache License, Version 2.0
-/// (http://www.apache.org/licenses/LICENSE-2.0). Unmodified apart from this header comment and the
-/// `swift_prefix` option (Swift type names only; the wire format and method paths are unchanged).
+/// Source: https://github.com/spiffe/go-spiffe (v2/proto/spiffe/workload/workload.proto), brought in line
+/// with the SPIFFE Workload API standard (https://github.com/spiffe/spiffe, standards/SPIFFE_Workload_API.md:
+/// X509BundlesResponse.crl = 1 / bundles = 2, and the optional `hint` fields), which is what py-spiffe and
+/// SPIRE speak. Copyright the SPIFFE authors, licensed under the Apache License, Version 2.0
+/// (http://www.apache.org/licenses/LICENSE-2.0). The `swift_prefix` option changes Swift type names only;
+/// the wire format and method paths are unchanged.
 /// Generated Swift lives in Sources/TesseraAgent/Generated (see docs/spiffe.md to regenerate).
 
 #if canImport(FoundationEssentials)
@@ -89,6 +91,9 @@ public nonisolated struct WorkloadAPI_X509SVID: Sendable {
   /// ASN.1 DER encoded
   public var bundle: Data = Data()
 
+  /// Optional. Operator-specified string to tell workloads apart when several SVIDs are returned.
+  public var hint: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -109,6 +114,9 @@ public nonisolated struct WorkloadAPI_X509BundlesResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Optional. ASN.1 DER encoded certificate revocation lists.
+  public var crl: [Data] = []
+
   /// x509 certificates, keyed by trust domain URI
   public var bundles: Dictionary<String,Data> = [:]
 
@@ -126,6 +134,9 @@ public nonisolated struct WorkloadAPI_JWTSVID: Sendable {
 
   /// Encoded using JWS Compact Serialization
   public var svid: String = String()
+
+  /// Optional. Operator-specified string to tell workloads apart when several SVIDs are returned.
+  public var hint: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -284,7 +295,7 @@ nonisolated extension WorkloadAPI_X509SVIDResponse: SwiftProtobuf.Message, Swift
 
 nonisolated extension WorkloadAPI_X509SVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "X509SVID"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{3}x509_svid\0\u{3}x509_svid_key\0\u{1}bundle\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{3}x509_svid\0\u{3}x509_svid_key\0\u{1}bundle\0\u{1}hint\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -296,6 +307,7 @@ nonisolated extension WorkloadAPI_X509SVID: SwiftProtobuf.Message, SwiftProtobuf
       case 2: try { try decoder.decodeSingularBytesField(value: &self.x509Svid) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.x509SvidKey) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.bundle) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.hint) }()
       default: break
       }
     }
@@ -314,6 +326,9 @@ nonisolated extension WorkloadAPI_X509SVID: SwiftProtobuf.Message, SwiftProtobuf
     if !self.bundle.isEmpty {
       try visitor.visitSingularBytesField(value: self.bundle, fieldNumber: 4)
     }
+    if !self.hint.isEmpty {
+      try visitor.visitSingularStringField(value: self.hint, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -322,6 +337,7 @@ nonisolated extension WorkloadAPI_X509SVID: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.x509Svid != rhs.x509Svid {return false}
     if lhs.x509SvidKey != rhs.x509SvidKey {return false}
     if lhs.bundle != rhs.bundle {return false}
+    if lhs.hint != rhs.hint {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -348,7 +364,7 @@ nonisolated extension WorkloadAPI_X509BundlesRequest: SwiftProtobuf.Message, Swi
 
 nonisolated extension WorkloadAPI_X509BundlesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "X509BundlesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}bundles\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}crl\0\u{1}bundles\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -356,20 +372,25 @@ nonisolated extension WorkloadAPI_X509BundlesResponse: SwiftProtobuf.Message, Sw
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: &self.bundles) }()
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.crl) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: &self.bundles) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.crl.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.crl, fieldNumber: 1)
+    }
     if !self.bundles.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: self.bundles, fieldNumber: 1)
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufBytes>.self, value: self.bundles, fieldNumber: 2)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: WorkloadAPI_X509BundlesResponse, rhs: WorkloadAPI_X509BundlesResponse) -> Bool {
+    if lhs.crl != rhs.crl {return false}
     if lhs.bundles != rhs.bundles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -378,7 +399,7 @@ nonisolated extension WorkloadAPI_X509BundlesResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension WorkloadAPI_JWTSVID: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = "JWTSVID"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{1}svid\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}spiffe_id\0\u{1}svid\0\u{1}hint\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -388,6 +409,7 @@ nonisolated extension WorkloadAPI_JWTSVID: SwiftProtobuf.Message, SwiftProtobuf.
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.spiffeID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.svid) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.hint) }()
       default: break
       }
     }
@@ -400,12 +422,16 @@ nonisolated extension WorkloadAPI_JWTSVID: SwiftProtobuf.Message, SwiftProtobuf.
     if !self.svid.isEmpty {
       try visitor.visitSingularStringField(value: self.svid, fieldNumber: 2)
     }
+    if !self.hint.isEmpty {
+      try visitor.visitSingularStringField(value: self.hint, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: WorkloadAPI_JWTSVID, rhs: WorkloadAPI_JWTSVID) -> Bool {
     if lhs.spiffeID != rhs.spiffeID {return false}
     if lhs.svid != rhs.svid {return false}
+    if lhs.hint != rhs.hint {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

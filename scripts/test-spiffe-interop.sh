@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPIFFE interop: a real `tessera dev` server, a real `tessera agent` on a Unix socket, and clients nobody here
+# wrote: py-spiffe (Workload API: X.509-SVID, bundles, JWT-SVID, validation) and openssl (chain verification).
+# Attestation: a process of another uid gets a different identity, and one that matches no entry gets nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV="$ROOT/.venv-spiffe"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check spiffe cryptography
+
+swift build --product tessera >/dev/null
+TESSERA=$(readlink -f "$ROOT/.build/debug/tessera")  # /proc/PID/exe shows the resolved path
+WORK=$(mktemp -d /tmp/tessera-spiffe.XXXXXX)
+chmod 755 "$WORK"
+PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$TESSERA" dev --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+AGENT=""
+cleanup() {
+    [ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null || true
+    kill "$SERVER" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+export TESSERA_ADDR="http://127.0.0.1:$PORT"
+export TESSERA_TOKEN=$(cat "$WORK/data/admin-token")
+
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$WORK/k.key"
+openssl pkey -in "$WORK/k.key" -pubout -out "$WORK/k.pub"
+for name in interop-app interop-other; do
+    "$TESSERA" identity create --spiffe-id "spiffe://example.org/$name" --kind service --owner interop@example.com \
+        --purpose "SPIFFE interop test" --public-key "$WORK/k.pub" >/dev/null
+done
+OTHER_UID=65534
+"$TESSERA" entry create --spiffe-id spiffe://example.org/interop-app --node interop-node --selector "unix:uid:$(id -u)" >/dev/null
+"$TESSERA" entry create --spiffe-id spiffe://example.org/interop-other --node interop-node \
+    --selector "unix:uid:$OTHER_UID" --selector "unix:path:$TESSERA" >/dev/null
+
+SOCKET="$WORK/agent/api.sock"
+"$TESSERA" agent --server "$TESSERA_ADDR" --join-token "$("$TESSERA" node token --node interop-node)" \
+    --socket "$SOCKET" --data-dir "$WORK/agent-data" --sync-interval 1 >"$WORK/agent.log" 2>&1 &
+AGENT=$!
+for _ in $(seq 1 100); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+chmod 755 "$WORK/agent"
+
+echo "== py-spiffe"
+SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" "$VENV/bin/python" scripts/interop/pyspiffe_client.py \
+    spiffe://example.org/interop-app "$WORK"
+echo "== openssl verify"
+openssl verify -CAfile "$WORK/bundle.pem" "$WORK/svid.pem"
+openssl x509 -in "$WORK/svid.pem" -noout -ext subjectAltName,basicConstraints,keyUsage
+
+if [ "$(id -u)" = 0 ]; then
+    echo "== attestation: uid $OTHER_UID running the tessera binary gets its own identity"
+    OUT=$(setpriv --reuid "$OTHER_UID" --regid "$OTHER_UID" --clear-groups "$TESSERA" svid fetch --socket "$SOCKET" 2>&1 >/dev/null)
+    echo "$OUT" | grep -q "^spiffe://example.org/interop-other$" || { echo "FAIL: $OUT"; exit 1; }
+    echo "uid $OTHER_UID -> spiffe://example.org/interop-other"
+    echo "== attestation: uid $OTHER_UID with another executable matches nothing"
+    cp "$TESSERA" "$WORK/other-binary" && chmod 755 "$WORK/other-binary"
+    if setpriv --reuid "$OTHER_UID" --regid "$OTHER_UID" --clear-groups "$WORK/other-binary" svid fetch --socket "$SOCKET" \
+        >"$WORK/denied.out" 2>&1; then
+        echo "FAIL: a process matching no entry got an SVID"; exit 1
+    fi
+    grep -q "permissionDenied" "$WORK/denied.out" || { echo "FAIL: $(cat "$WORK/denied.out")"; exit 1; }
+    echo "uid $OTHER_UID, other executable -> PermissionDenied"
+else
+    echo "(not root: skipping the other-uid attestation checks)"
+fi
+
+kill "$AGENT"; kill "$SERVER"; wait 2>/dev/null || true
+AGENT=""
+"$TESSERA" audit verify --data-dir "$WORK/data"
+echo "SPIFFE interop: OK"
