@@ -21,31 +21,6 @@ public struct EntityUID: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(type)::\(CedarString.quoted(id))" }
 }
 
-/// Helpers to print Cedar string literals.
-enum CedarString {
-    /// Quotes and escapes a string the way Cedar prints it.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\0": out += "\\0"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-}
-
 extension EntityUID {
     /// Decodes `{"type": "T", "id": "x"}` or `{"__entity": {"type": "T", "id": "x"}}`.
     public init(json: JSONValue) throws(CedarError) {

@@ -38,31 +38,3 @@ public struct Request: Sendable {
         return r
     }
 }
-
-/// The outcome of an authorization request.
-public enum Decision: String, Sendable, Hashable {
-    /// Some permit was satisfied and no forbid was.
-    case allow
-    /// A forbid was satisfied, or no permit was (default deny).
-    case deny
-}
-
-/// A policy that failed to evaluate for a request.
-public struct PolicyEvaluationError: Sendable, Hashable, CustomStringConvertible {
-    /// The failing policy's id.
-    public let policyID: String
-    /// Why it failed.
-    public let message: String
-
-    public var description: String { "\(policyID): \(message)" }
-}
-
-/// The answer to an authorization request.
-public struct Response: Sendable {
-    /// Allow or deny.
-    public let decision: Decision
-    /// Ids of the policies that determined the decision (satisfied forbids on deny, permits on allow).
-    public let reasons: [String]
-    /// Policies that errored during evaluation (they are skipped, never decide).
-    public let errors: [PolicyEvaluationError]
-}

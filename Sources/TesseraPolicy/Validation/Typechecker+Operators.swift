@@ -15,7 +15,7 @@ extension Typechecker {
         return nil
     }
 
-    private func strictCompatible(_ a: CedarType, _ b: CedarType, _ what: String) throws(TypeFailure) {
+    private func strictCompatible(_ a: CedarType, _ b: CedarType, _ what: String) throws(CedarError) {
         guard CedarType.lub(a, b) != nil else { throw fail("\(what): incompatible types \(a) and \(b)") }
     }
 
@@ -26,7 +26,7 @@ extension Typechecker {
         }
     }
 
-    func checkBinary(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ prior: Caps) throws(TypeFailure) -> Answer {
+    func checkBinary(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ prior: Caps) throws(CedarError) -> Answer {
         switch op {
         case .equal:
             let a = try check(l, prior).type
@@ -90,7 +90,7 @@ extension Typechecker {
         }
     }
 
-    private func checkIn(_ l: Expr, _ r: Expr, _ prior: Caps) throws(TypeFailure) -> Answer {
+    private func checkIn(_ l: Expr, _ r: Expr, _ prior: Caps) throws(CedarError) -> Answer {
         let lt = try expect(l, [.anyEntity], prior).type
         let rt = try expect(r, [.set(.anyEntity), .anyEntity], prior).type
         if let lhs = literalUID(l), lhs.isAction {
@@ -138,7 +138,7 @@ extension Typechecker {
         return false
     }
 
-    func checkCall(_ f: ExtensionFunction, _ args: [Expr], _ prior: Caps) throws(TypeFailure) -> Answer {
+    func checkCall(_ f: ExtensionFunction, _ args: [Expr], _ prior: Caps) throws(CedarError) -> Answer {
         let sig = f.signature
         guard args.count == sig.args.count else {
             throw fail("`\(f.rawValue)` expects \(sig.args.count) argument(s), got \(args.count)")

@@ -1,18 +1,3 @@
-/// A type error found while checking one policy in one request environment.
-struct TypeFailure: Error {
-    let message: String
-}
-
-/// The types of the request variables for one (principal type, action, resource type) combination.
-struct RequestEnvironment {
-    let principal: String
-    let action: EntityUID
-    let resource: String
-    let context: CedarType
-    let principalSlot: String?
-    let resourceSlot: String?
-}
-
 /// Cedar's strict typechecker for one request environment.
 ///
 /// Like Cedar, it gives booleans singleton types (`True`/`False`) where it can decide them
@@ -26,10 +11,10 @@ struct Typechecker {
     let schema: Schema
     let env: RequestEnvironment
 
-    func fail(_ message: String) -> TypeFailure { TypeFailure(message: message) }
+    func fail(_ message: String) -> CedarError { CedarError(.validation, message) }
 
     /// Checks that `e` has a type that is (permissively) a subtype of one of `expected`.
-    func expect(_ e: Expr, _ expected: [CedarType], _ prior: Caps) throws(TypeFailure) -> Answer {
+    func expect(_ e: Expr, _ expected: [CedarType], _ prior: Caps) throws(CedarError) -> Answer {
         let a = try check(e, prior)
         guard expected.contains(where: { CedarType.isSubtype(a.type, $0, strict: false) }) else {
             throw fail("expected \(expected.map(\.description).joined(separator: " or ")), found \(a.type)")
@@ -37,7 +22,7 @@ struct Typechecker {
         return a
     }
 
-    func check(_ e: Expr, _ prior: Caps) throws(TypeFailure) -> Answer {
+    func check(_ e: Expr, _ prior: Caps) throws(CedarError) -> Answer {
         switch e {
         case .value(let v):
             return (try literalType(v), [])
@@ -164,7 +149,7 @@ struct Typechecker {
         }
     }
 
-    func literalType(_ v: Value) throws(TypeFailure) -> CedarType {
+    func literalType(_ v: Value) throws(CedarError) -> CedarType {
         switch v {
         case .bool(let b): return .singleton(b)
         case .long: return .long

@@ -1,20 +1,3 @@
-/// One problem found by the validator.
-public struct ValidationIssue: Sendable, Hashable, CustomStringConvertible {
-    /// The policy (or template) it concerns.
-    public let policyID: String
-    /// What is wrong.
-    public let message: String
-    /// Where the policy starts.
-    public let location: SourceLocation?
-    /// The file the policy came from, if known.
-    public let source: String?
-
-    public var description: String {
-        let place = [source, location?.description].compactMap { $0 }.joined(separator: ":")
-        return "\(policyID)\(place.isEmpty ? "" : " (\(place))"): \(message)"
-    }
-}
-
 /// The outcome of validating a policy set against a schema.
 public struct ValidationResult: Sendable {
     /// Errors: the policy set does not validate if there is any.

@@ -181,7 +181,7 @@ public enum Validator {
                                 if answer.type != .singleton(false) { alwaysFalse = false }
                             } catch {
                                 let message =
-                                    "\(error.message) (principal \(principal), action \(action.uid), resource \(resource))"
+                                    "\(error.reason) (principal \(principal), action \(action.uid), resource \(resource))"
                                 return (message, false)
                             }
                         }

@@ -39,29 +39,3 @@ public enum ScopeConstraint: Sendable, Hashable {
         }
     }
 }
-
-/// The action part of a policy scope.
-public enum ActionConstraint: Sendable, Hashable {
-    /// No constraint.
-    case any
-    /// `action == A`.
-    case equal(EntityUID)
-    /// `action in A` or `action in [A, B, ...]`.
-    case isIn([EntityUID])
-}
-
-/// `permit` or `forbid`.
-public enum Effect: String, Sendable, Hashable {
-    /// Allows when satisfied (unless a forbid is also satisfied).
-    case permit
-    /// Denies when satisfied, overriding every permit.
-    case forbid
-}
-
-/// A `when` or `unless` clause.
-public struct Condition: Sendable {
-    /// True for `when`, false for `unless`.
-    public let isWhen: Bool
-    /// The clause body.
-    public let body: Expr
-}
