@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [
-                "TesseraServer", "TesseraCrypto", "TesseraStore",
+                "TesseraServer", "TesseraCrypto", "TesseraStore", "TesseraPolicy", "TesseraAudit", "TesseraCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

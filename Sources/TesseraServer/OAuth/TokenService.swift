@@ -49,16 +49,18 @@ public struct TokenService: Sendable {
             await refuse(error.error, client: error.claimedClient, grantType: grantType, remoteAddress: remoteAddress)
             throw error.error
         }
-        do throws(OAuthError) {
+        do throws(IssuanceRefusal) {
             return try await issue(for: client, form: form, grantType: Self.clientCredentials, remoteAddress: remoteAddress)
         } catch {
-            await refuse(error, client: client.identity.clientID, grantType: grantType, remoteAddress: remoteAddress)
-            throw error
+            await refuse(
+                error.error, client: client.identity.clientID, grantType: grantType, remoteAddress: remoteAddress,
+                details: error.details)
+            throw error.error
         }
     }
 
     private func issue(for client: AuthenticatedClient, form: FormBody, grantType: String, remoteAddress: String?)
-        async throws(OAuthError) -> (AccessToken, String)
+        async throws(IssuanceRefusal) -> (AccessToken, String)
     {
         let identity = client.identity
         let scopes: [String]
@@ -66,12 +68,17 @@ public struct TokenService: Sendable {
             do {
                 scopes = try ScopeSet.parse(requested)
             } catch {
-                throw OAuthError(.invalidScope, error.reason)
+                throw IssuanceRefusal(OAuthError(.invalidScope, error.reason))
             }
         } else {
             scopes = identity.scopes
         }
-        let audience = try requestedAudience(form)
+        let audience: String
+        do {
+            audience = try requestedAudience(form)
+        } catch {
+            throw IssuanceRefusal(error)
+        }
         let now = clock.now()
         let request = IssuanceRequest(
             action: "issue_token", identity: identity, requestedScopes: scopes, audience: audience, grantType: grantType,
@@ -85,7 +92,12 @@ public struct TokenService: Sendable {
             case .audience: code = .invalidTarget
             case .policy, nil: code = .unauthorizedClient
             }
-            throw OAuthError(code, reason.isEmpty ? "denied by policy" : reason)
+            throw IssuanceRefusal(
+                OAuthError(code, reason.isEmpty ? "denied by policy" : reason),
+                details: [
+                    "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
+                    "scope": .strings(scopes), "aud": .string(audience),
+                ])
         }
         let ttl = min(identity.tokenTTL ?? configuration.defaultTokenTTL, configuration.maximumTokenTTL)
         var expiry = now.addingTimeInterval(TimeInterval(ttl))
@@ -97,7 +109,7 @@ public struct TokenService: Sendable {
         do {
             signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
         } catch {
-            throw OAuthError(.serverError, "could not sign the token")
+            throw IssuanceRefusal(OAuthError(.serverError, "could not sign the token"))
         }
         let event = AuditEvent(
             type: "token.issued", outcome: .success, actor: identity.clientID, subject: identity.clientID,
@@ -115,7 +127,8 @@ public struct TokenService: Sendable {
             try await audit.append(event)
         } catch {
             logger.error("audit append failed; token withheld", metadata: ["client": "\(identity.clientID)"])
-            throw OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable)
+            throw IssuanceRefusal(
+                OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
         }
         return (token, signed)
     }
@@ -137,19 +150,33 @@ public struct TokenService: Sendable {
     }
 
     /// Records a refusal. A refusal that cannot be audited is logged; the caller still gets its error.
-    func refuse(_ error: OAuthError, client: String?, grantType: String?, remoteAddress: String?) async {
+    func refuse(
+        _ error: OAuthError, client: String?, grantType: String?, remoteAddress: String?, details: [String: AuditValue] = [:]
+    ) async {
         let client = client.map { String($0.prefix(256)) }
+        var facts: [String: AuditValue] = [
+            "error": .string(error.code.rawValue), "grant_type": .string(String((grantType ?? "").prefix(80))),
+            "source": .string(remoteAddress ?? "unknown"),
+        ]
+        facts.merge(details) { current, _ in current }
         let event = AuditEvent(
             type: "token.refused", outcome: error.code == .serverError ? .failure : .denied, actor: client,
-            subject: client, reason: error.description,
-            details: [
-                "error": .string(error.code.rawValue), "grant_type": .string(String((grantType ?? "").prefix(80))),
-                "source": .string(remoteAddress ?? "unknown"),
-            ])
+            subject: client, reason: error.description, details: facts)
         do {
             try await audit.append(event)
         } catch {
             logger.error("audit append failed for a refusal", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// A refusal after the client authenticated, with the facts the audit record should carry.
+struct IssuanceRefusal: Error {
+    let error: OAuthError
+    let details: [String: AuditValue]
+
+    init(_ error: OAuthError, details: [String: AuditValue] = [:]) {
+        self.error = error
+        self.details = details
     }
 }

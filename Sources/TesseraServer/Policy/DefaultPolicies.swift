@@ -42,6 +42,7 @@ namespace Tessera {
         context: RequestContext,
     };
 }
+
 """#
 
     static let policies = #"""
@@ -91,5 +92,6 @@ when { context.risk == "high" || context.delegationDepth > 3 };
 forbid (principal is Tessera::Workload, action == Tessera::Action::"tool_call", resource)
 when { principal.kind == "ai-agent" }
 unless { context has task && context.task.scopes.containsAll(context.scopes) };
+
 """#
 }

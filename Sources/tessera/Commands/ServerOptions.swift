@@ -34,6 +34,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("kek-file"), help: "File holding the 32-byte key-encryption key (base64 or hex). Env: TESSERA_KEK_FILE or TESSERA_KEK.")
     var kekFile: String?
 
+    @Option(name: .customLong("policy-dir"), help: "Cedar policy folder, reloaded on change or SIGHUP (default: built-in policies).")
+    var policyDir: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -48,6 +51,7 @@ struct ServerOptions: ParsableArguments {
         configuration.defaultTokenTTL = tokenTTL
         configuration.maximumTokenTTL = maxTokenTTL
         configuration.clockSkew = clockSkew
+        configuration.policyDirectory = policyDir
         configuration.developmentMode = development
         return configuration
     }

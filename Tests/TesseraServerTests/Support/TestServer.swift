@@ -18,12 +18,12 @@ final class TestServer: Sendable {
 
     static func start(
         dataDirectory: String? = nil, kek: KeyEncryptionKey? = nil, clock: ManualTimeSource = ManualTimeSource(Date()),
-        configure: (inout ServerConfiguration) -> Void = { _ in }
+        configure: (inout ServerConfiguration) throws -> Void = { _ in }
     ) async throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
-        configure(&configuration)
+        try configure(&configuration)
         let kek = kek ?? KeyEncryptionKey.generate().0
         let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
@@ -43,6 +43,8 @@ final class TestServer: Sendable {
         self.clock = clock
         self.task = task
     }
+
+    static func freshKEK() -> KeyEncryptionKey { KeyEncryptionKey.generate().0 }
 
     func stop() async {
         task.cancel()
