@@ -14,6 +14,8 @@ extension ConformanceRunner {
     /// (`directory` itself when there is nothing to unpack); the temporary folder is removed afterwards.
     public static func withUnpackedFolder<T>(_ directory: String, _ body: (String) -> T) throws(CedarError) -> T {
         let fm = FileManager.default
+        // Symbolic links in the temporary folder must point at absolute paths.
+        let directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         let entries = (try? fm.contentsOfDirectory(atPath: directory)) ?? []
         let archives = entries.filter {
             $0.hasSuffix(".tar.gz") && !fm.fileExists(atPath: directory + "/" + String($0.dropLast(7)))

@@ -76,18 +76,19 @@ struct PolicyConformance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
         abstract: "Run Cedar's conformance tests from a folder laid out like cedar-integration-tests.",
-        discussion: "Unpack corpus-tests.tar.gz inside DIR first to include the generated corpus. A request counts as one.")
+        discussion: "Archives (*.tar.gz, e.g. corpus-tests.tar.gz) in DIR are unpacked into a temporary folder first. A request counts as one; the last line is `N passed, M failed`.")
 
     @Argument(help: "The conformance folder (paths inside the test JSON are relative to it).") var directory: String
 
     func run() async throws {
-        let report = ConformanceRunner(root: directory).run()
-        for category in report.byCategory {
-            print(
-                "\(category.category): requests \(category.requestsPassed)/\(category.requests), validation \(category.validationsPassed)/\(category.validations)")
+        let report: ConformanceReport
+        do {
+            report = try ConformanceRunner.runFolder(directory)
+        } catch {
+            throw CommandFailure(message: error.description)
         }
         for failure in report.failures.prefix(20) { print("FAIL \(failure.file) \(failure.name): \(failure.failure ?? "")") }
-        print("\(report.passed) passed, \(report.failed) failed")
-        if report.failed > 0 { throw ExitCode(1) }
+        print(report.summary)
+        if !report.allPassed { throw ExitCode(1) }
     }
 }
