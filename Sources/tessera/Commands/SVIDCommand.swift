@@ -5,7 +5,7 @@ import TesseraAgent
 struct SVIDCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "svid", abstract: "Act as a workload: fetch SVIDs from the agent's Workload API.",
-        subcommands: [SVIDFetch.self])
+        subcommands: [SVIDFetch.self, SVIDBenchFixture.self])
 }
 
 struct SVIDFetch: AsyncParsableCommand {
@@ -49,5 +49,26 @@ struct SVIDFetch: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "Workload API at \(path): \(error)")
         }
+    }
+}
+
+struct SVIDBenchFixture: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-fixture", abstract: "Attest a throwaway node and write load-test request material.",
+        shouldDisplay: false)
+    @Option(help: "Server URL.") var server: String
+    @Option(name: .customLong("join-token"), help: "Join token for the benchmark node.") var joinToken: String
+    @Option(help: "Registration entry id of that node.") var entry: String
+    @Option(help: "CSRs in the batch body.") var batch: Int = 64
+    @Option(help: "Output folder (authorization.txt, single.json, batch.json).") var out: String
+
+    func run() async throws {
+        guard let url = URL(string: server), (1...256).contains(batch) else { throw CommandFailure(message: "bad --server or --batch") }
+        let material = try await BenchFixture.make(server: url, joinToken: joinToken, entryID: entry, batch: batch)
+        let base = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        try Data(material.authorization.utf8).write(to: base.appendingPathComponent("authorization.txt"))
+        try material.single.write(to: base.appendingPathComponent("single.json"))
+        try material.batch.write(to: base.appendingPathComponent("batch.json"))
     }
 }

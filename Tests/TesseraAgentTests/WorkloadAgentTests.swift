@@ -1,0 +1,147 @@
+import Crypto
+import Foundation
+import GRPCCore
+import TesseraCore
+import TesseraCrypto
+import TesseraServer
+import Testing
+import X509
+@testable import TesseraAgent
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real server, a real agent on a temporary Unix socket, and a real gRPC client, in one process.
+private struct Harness {
+    let base: String
+    let admin: String
+    let clock: ManualTimeSource
+    let socket: String
+    let serverTask: Task<Void, any Error>
+    let agentTask: Task<Void, any Error>
+
+    static func start(selector: String = "unix:uid:\(getuid())") async throws -> Harness {
+        let clock = ManualTimeSource(Date())
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = NSTemporaryDirectory() + "tessera-agent-e2e-" + UUID().uuidString
+        let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let serverTask = Task { try await server.run { port in portContinuation.yield(port) } }
+        var portIterator = ports.makeAsyncIterator()
+        let port = try #require(await portIterator.next())
+        let base = "http://127.0.0.1:\(port)"
+        let admin = server.bootstrap.newAdminToken ?? ""
+        func call(_ method: String, _ path: String, _ json: [String: Any]) async throws -> [String: Any] {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.httpMethod = method
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("Bearer \(admin)", forHTTPHeaderField: "Authorization")
+            let (data, _) = try await URLSession.shared.data(for: request)
+            return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        }
+        _ = try await call(
+            "POST", "/v1/identities",
+            [
+                "spiffe_id": "spiffe://example.org/web", "kind": "service", "owner": "alice@example.com", "purpose": "e2e",
+                "public_key_pem": P256.Signing.PrivateKey().publicKey.pemRepresentation,
+            ])
+        let entry = try await call("POST", "/v1/entries", ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": [selector]])
+        #expect(entry["id"] is String)
+        let token = try #require(try await call("POST", "/v1/nodes/tokens", ["node_id": "n1"])["join_token"] as? String)
+
+        let directory = "/tmp/tsr-" + UUID().uuidString.prefix(8)
+        var agentConfiguration = WorkloadAgent.Configuration(
+            serverURL: URL(string: base)!, joinToken: token, socketPath: directory + "/api.sock", dataDirectory: directory + "/data")
+        agentConfiguration.syncInterval = 0.2
+        let agent = WorkloadAgent(configuration: agentConfiguration, clock: clock)
+        let (ready, readyContinuation) = AsyncStream<String>.makeStream()
+        let agentTask = Task { try await agent.run { id in readyContinuation.yield(id) } }
+        var readyIterator = ready.makeAsyncIterator()
+        let nodeID = await readyIterator.next()
+        #expect(nodeID == "spiffe://example.org/tessera/agent/n1")
+        return Harness(
+            base: base, admin: admin, clock: clock, socket: agentConfiguration.socketPath, serverTask: serverTask,
+            agentTask: agentTask)
+    }
+
+    func stop() async {
+        agentTask.cancel()
+        _ = await agentTask.result
+        serverTask.cancel()
+        _ = await serverTask.result
+    }
+}
+
+@Test func agentServesX509AndJWTSVIDsToAnAttestedProcess() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+
+    let svids = try await client.fetchX509SVIDs()
+    let svid = try #require(svids.first)
+    #expect(svids.count == 1)
+    #expect(svid.spiffeID == "spiffe://example.org/web")
+    let leaf = svid.certificates[0]
+    #expect(try X509SVIDVerifier(authorities: svid.bundle).verify(chain: svid.certificates, now: harness.clock.now()).path == "/web")
+    let key = try P256.Signing.PrivateKey(derRepresentation: svid.privateKeyDER)
+    #expect(Certificate.PublicKey(key.publicKey) == leaf.publicKey)
+    #expect(leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore) <= 3600 + TrustDomainCA.backdate)
+
+    let jwts = try await client.fetchJWTSVIDs(audience: ["db"])
+    #expect(jwts.map(\.0) == ["spiffe://example.org/web"])
+    #expect(try await client.validateJWTSVID(jwts[0].1, audience: "db") == "spiffe://example.org/web")
+    await #expect(throws: RPCError.self) { try await client.validateJWTSVID(jwts[0].1, audience: "other") }
+    await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: []) }
+
+    let x509Bundles = try await client.fetchX509Bundles()
+    #expect(x509Bundles.keys.sorted() == ["spiffe://example.org"])
+    let jwtBundles = try await client.fetchJWTBundles()
+    let jwks = try #require(jwtBundles["spiffe://example.org"])
+    #expect(try SPIFFEBundle.parse(jwks, trustDomain: "example.org").jwtAuthorities.count == 1)
+}
+
+@Test func callsWithoutTheSecurityHeaderAreRefused() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    var client = WorkloadAPIClient(socketPath: harness.socket)
+    client.sendSecurityHeader = false
+    do {
+        _ = try await client.fetchX509SVIDs()
+        Issue.record("a call without workload.spiffe.io was served")
+    } catch let error as RPCError {
+        #expect(error.code == .invalidArgument)
+    }
+}
+
+@Test func aProcessMatchingNoEntryGetsPermissionDenied() async throws {
+    let harness = try await Harness.start(selector: "unix:uid:\(getuid() + 4242)")
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    for call in [{ _ = try await client.fetchX509SVIDs() }, { _ = try await client.fetchJWTSVIDs(audience: ["db"]) }] as [@Sendable () async throws -> Void] {
+        do {
+            try await call()
+            Issue.record("an unmatched process was served")
+        } catch let error as RPCError {
+            #expect(error.code == .permissionDenied)
+        }
+    }
+}
+
+@Test func svidsRotateAtHalfLifeAndArePushedOnTheStream() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    let first = try #require(try await client.fetchX509SVIDs().first)
+    let watcher = Task { try await client.watchX509SVIDs(count: 2) }
+    try await Task.sleep(for: .milliseconds(300))
+    harness.clock.advance(by: 1900)
+    let messages = try await watcher.value
+    let rotated = try #require(messages.last?.first)
+    #expect(rotated.certificates[0].serialNumber != first.certificates[0].serialNumber)
+    #expect(rotated.certificates[0].notValidAfter > first.certificates[0].notValidAfter)
+}
