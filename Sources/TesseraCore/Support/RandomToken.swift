@@ -50,7 +50,8 @@ public enum Hex {
         return out
     }
 
-    private static func value(_ char: UInt8) -> UInt8? {
+    /// The value of one hex digit (either case), or `nil`.
+    public static func value(_ char: UInt8) -> UInt8? {
         switch char {
         case 0x30...0x39: return char - 0x30
         case 0x61...0x66: return char - 0x61 + 10

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 
 /// The key-encryption key (KEK) that protects private keys at rest (AES-256-GCM).
 public struct KeyEncryptionKey: Sendable {
@@ -14,7 +15,7 @@ public struct KeyEncryptionKey: Sendable {
     public init(encoded: String) throws(TesseraCryptoError) {
         let text = encoded.trimmingCharacters(in: .whitespacesAndNewlines)
         let bytes: Data?
-        if text.utf8.count == 64, let hex = Self.hexDecode(text) {
+        if text.utf8.count == 64, let hex = Hex.decode(text).map({ Data($0) }) {
             bytes = hex
         } else {
             bytes = Data(base64Encoded: text) ?? Base64URL.decode(text)
@@ -48,17 +49,5 @@ public struct KeyEncryptionKey: Sendable {
         } catch {
             throw TesseraCryptoError(.decryptionFailed, "cannot decrypt with this KEK (wrong KEK or corrupted data)")
         }
-    }
-
-    private static func hexDecode(_ text: String) -> Data? {
-        var data = Data()
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            guard let byte = UInt8(text[index..<next], radix: 16) else { return nil }
-            data.append(byte)
-            index = next
-        }
-        return data
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TesseraCore
 
 /// An `application/x-www-form-urlencoded` body (RFC 6749 §3.2, appendix B), parsed strictly.
 public struct FormBody: Sendable {
@@ -43,7 +44,7 @@ public struct FormBody: Sendable {
             switch byte {
             case UInt8(ascii: "+"): out.append(0x20)
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                guard let high = iterator.next().flatMap(Hex.value), let low = iterator.next().flatMap(Hex.value) else {
                     return nil
                 }
                 out.append(high << 4 | low)
@@ -52,15 +53,6 @@ public struct FormBody: Sendable {
         }
         guard let string = String(validating: out, as: UTF8.self) else { return nil }
         return string
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: return byte - 0x30
-        case 0x41...0x46: return byte - 0x41 + 10
-        case 0x61...0x66: return byte - 0x61 + 10
-        default: return nil
-        }
     }
 }
 
