@@ -46,6 +46,7 @@ public struct TesseraServer {
         let result = try await Bootstrap.run(
             database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
         let audit = try await AuditLog(store: database.audit, clock: clock)
+        let inventory = CachingIdentityRepository(database.identities)
         let replay = ReplayCache()
         replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
         let defaultAudience = configuration.defaultAudience ?? issuer
@@ -56,7 +57,7 @@ public struct TesseraServer {
             throw ServerError(.configuration, "policies rejected: \(error)")
         }
         let verifier = ClientAssertionVerifier(
-            identities: database.identities, replay: replay, clock: clock,
+            identities: inventory, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew)
         let tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
@@ -64,7 +65,7 @@ public struct TesseraServer {
             audit: audit, tokenState: database.tokenState, clock: clock, logger: logger)
         let admins = AdminAuthenticator(repository: database.adminTokens)
         let identities = IdentityService(
-            repository: database.identities, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
+            repository: inventory, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
             maximumTokenTTL: configuration.maximumTokenTTL)
 
         let router = Router(context: TesseraRequestContext.self)

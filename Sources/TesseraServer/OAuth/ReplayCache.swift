@@ -6,7 +6,7 @@ import Synchronization
 public final class ReplayCache: Sendable {
     private struct State {
         var entries: [String: Date] = [:]
-        var insertsSincePurge = 0
+        var nextPurge = Date.distantPast
     }
 
     private let state = Mutex(State())
@@ -18,9 +18,9 @@ public final class ReplayCache: Sendable {
         state.withLock { state in
             if let existing = state.entries[key], existing > now { return false }
             state.entries[key] = expiresAt
-            state.insertsSincePurge += 1
-            if state.insertsSincePurge >= 4096 {
-                state.insertsSincePurge = 0
+            // Sweep expired keys at most every ten seconds: a sweep is O(entries).
+            if now >= state.nextPurge {
+                state.nextPurge = now.addingTimeInterval(10)
                 state.entries = state.entries.filter { $0.value > now }
             }
             return true
