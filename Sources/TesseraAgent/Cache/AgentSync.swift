@@ -32,50 +32,21 @@ final class AgentSync: Sendable {
     func syncOnce() async throws {
         let now = clock.now()
         await cache.purgeExpired(now: now)
-        var current = credential
-        if current.needsRenewal(at: now) {
-            let key = P256.Signing.PrivateKey(compactRepresentable: false)
-            let chain = try await client.renew(node: current, newKey: key)
-            current = NodeCredential(key: key, chain: chain)
-            try current.save(to: dataDirectory)
-            let renewed = current
-            node.withLock { $0 = renewed }
-            logger.info("node SVID renewed", metadata: ["expires_at": "\(ISO8601.format(renewed.expiresAt))"])
-        }
+        let current = try await renewNodeIfNeeded(now: now)
         let entries = try await client.entries(node: current)
         let bundles = try await client.bundles(node: current)
         let snapshot = await cache.current()
-        let liveIDs = Set(entries.map(\.id))
-        var keys: [String: P256.Signing.PrivateKey] = [:]
-        var requests: [AgentAPI.X509SVIDBatchRequest.Item] = []
-        for entry in entries {
-            let existing = snapshot.svids[entry.id]
-            let stale = existing.map { $0.needsRenewal(at: now) || $0.spiffeID != entry.spiffeID.description } ?? true
-            guard stale else { continue }
-            let key = P256.Signing.PrivateKey(compactRepresentable: false)
-            keys[entry.id] = key
-            requests.append(.init(entryID: entry.id, csr: Data(try CertificateRequest.make(for: key)).base64EncodedString()))
-        }
+        let plan = try Self.plan(entries: entries, snapshot: snapshot, now: now)
         var issued: [String: SVIDCache.X509Item] = [:]
-        if !requests.isEmpty {
-            let batch = try await client.x509SVIDs(node: current, requests: requests)
-            for svid in batch.svids {
-                guard let entryID = svid.entryID, let key = keys[entryID] else { continue }
-                let chain = try ServerClient.chain(svid)
-                guard chain[0].publicKey == Certificate.PublicKey(key.publicKey) else { continue }
-                issued[entryID] = SVIDCache.X509Item(
-                    spiffeID: svid.spiffeID, chainDER: Data(try chain.flatMap { try $0.derBytes() }),
-                    keyDER: key.derRepresentation, issuedAt: chain[0].notValidBefore, expiresAt: chain[0].notValidAfter)
-            }
+        if !plan.requests.isEmpty {
+            let batch = try await client.x509SVIDs(node: current, requests: plan.requests)
+            issued = try Self.collect(batch, keys: plan.keys)
             for (entry, reason) in batch.refused {
                 logger.warning("server refused an SVID", metadata: ["entry": "\(entry)", "reason": "\(reason)"])
             }
         }
-        let changed = !issued.isEmpty || Set(snapshot.entries.map(\.id)) != liveIDs
-            || snapshot.bundles.mapValues(\.sequence) != bundles.mapValues(\.sequence)
-            || Set(snapshot.bundles.keys) != Set(bundles.keys) || !snapshot.ready
-            || snapshot.svids.keys.contains { !liveIDs.contains($0) }
-        guard changed else { return }
+        let liveIDs = Set(entries.map(\.id))
+        guard Self.changed(snapshot: snapshot, issued: issued, liveIDs: liveIDs, bundles: bundles) else { return }
         let trustDomain = URL(string: current.spiffeID)?.host ?? snapshot.trustDomain
         let fresh = issued
         await cache.update { state in
@@ -85,6 +56,69 @@ final class AgentSync: Sendable {
             state.svids = state.svids.filter { liveIDs.contains($0.key) }.merging(fresh) { $1 }
             state.ready = true
         }
+    }
+
+    // The synchronous steps live in helpers: besides reading better, a large async body with these loops
+    // crashed the Swift 6.3 optimizer (coroutine splitting) in release builds.
+
+    private func renewNodeIfNeeded(now: Date) async throws -> NodeCredential {
+        let current = credential
+        guard current.needsRenewal(at: now) else { return current }
+        let key = P256.Signing.PrivateKey(compactRepresentable: false)
+        let chain = try await client.renew(node: current, newKey: key)
+        let renewed = NodeCredential(key: key, chain: chain)
+        try renewed.save(to: dataDirectory)
+        node.withLock { $0 = renewed }
+        logger.info("node SVID renewed", metadata: ["expires_at": "\(ISO8601.format(renewed.expiresAt))"])
+        return renewed
+    }
+
+    private struct Plan {
+        var keys: [String: P256.Signing.PrivateKey] = [:]
+        var requests: [AgentAPI.X509SVIDBatchRequest.Item] = []
+    }
+
+    /// A fresh key and CSR for every entry whose SVID is missing, stale or for another SPIFFE ID.
+    private static func plan(entries: [RegistrationEntry], snapshot: SVIDCache.Snapshot, now: Date) throws -> Plan {
+        var plan = Plan()
+        for entry in entries {
+            let existing = snapshot.svids[entry.id]
+            let stale = existing.map { $0.needsRenewal(at: now) || $0.spiffeID != entry.spiffeID.description } ?? true
+            guard stale else { continue }
+            let key = P256.Signing.PrivateKey(compactRepresentable: false)
+            plan.keys[entry.id] = key
+            plan.requests.append(
+                .init(entryID: entry.id, csr: Data(try CertificateRequest.make(for: key)).base64EncodedString()))
+        }
+        return plan
+    }
+
+    /// The issued SVIDs whose leaf carries the key we generated for the entry.
+    private static func collect(
+        _ batch: AgentAPI.X509SVIDBatch, keys: [String: P256.Signing.PrivateKey]
+    ) throws -> [String: SVIDCache.X509Item] {
+        var issued: [String: SVIDCache.X509Item] = [:]
+        for svid in batch.svids {
+            guard let entryID = svid.entryID, let key = keys[entryID] else { continue }
+            let chain = try ServerClient.chain(svid)
+            guard chain[0].publicKey == Certificate.PublicKey(key.publicKey) else { continue }
+            var der: [UInt8] = []
+            for certificate in chain { der += try certificate.derBytes() }
+            issued[entryID] = SVIDCache.X509Item(
+                spiffeID: svid.spiffeID, chainDER: Data(der), keyDER: key.derRepresentation,
+                issuedAt: chain[0].notValidBefore, expiresAt: chain[0].notValidAfter)
+        }
+        return issued
+    }
+
+    private static func changed(
+        snapshot: SVIDCache.Snapshot, issued: [String: SVIDCache.X509Item], liveIDs: Set<String>,
+        bundles: [String: SPIFFEBundle]
+    ) -> Bool {
+        !issued.isEmpty || Set(snapshot.entries.map(\.id)) != liveIDs
+            || snapshot.bundles.mapValues(\.sequence) != bundles.mapValues(\.sequence)
+            || Set(snapshot.bundles.keys) != Set(bundles.keys) || !snapshot.ready
+            || snapshot.svids.keys.contains { !liveIDs.contains($0) }
     }
 
     /// Runs `syncOnce` every `interval` seconds until cancelled, logging failures.
