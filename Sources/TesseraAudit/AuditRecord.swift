@@ -29,7 +29,7 @@ public struct AuditRecord: Sendable, Equatable {
             seq: seq, time: ISO8601.format(time.roundedToMilliseconds), type: event.type, outcome: event.outcome,
             actor: event.actor, subject: event.subject, reason: event.reason, task: event.task, details: event.details,
             prev: prevHash)
-        let body = String(decoding: try AuditRecordContent.encoder.encode(content), as: UTF8.self)
+        let body = content.canonicalJSON()
         return AuditRecord(seq: seq, prevHash: prevHash, hash: digest(body), body: body, replayGuard: event.replayGuard)
     }
 
@@ -61,12 +61,6 @@ public struct AuditRecordContent: Sendable, Codable, Equatable {
     public let task: String?
     public let details: [String: AuditValue]
     public let prev: String
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
 
 extension Date {

@@ -94,3 +94,14 @@ func inactiveIdentitiesAreIneligible(status: IdentityStatus) throws {
     #expect(ISO8601.parse("2027-01-15") != nil)
     #expect(ISO8601.parse("yesterday") == nil)
 }
+
+@Test func fastISO8601FormatterAgreesWithFoundation() {
+    var generator = SystemRandomNumberGenerator()
+    let reference = Date.ISO8601FormatStyle()
+    for _ in 0..<2000 {
+        let date = Date(timeIntervalSince1970: Double(Int64.random(in: 0...4_102_444_800, using: &generator)))
+        #expect(ISO8601.format(date) == reference.format(date))
+    }
+    #expect(ISO8601.format(Date(timeIntervalSince1970: 1_800_000_000.25)) == "2027-01-15T08:00:00.250Z")
+    #expect(ISO8601.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
+}

@@ -104,3 +104,15 @@ private func keyed(_ key: PrivateSigningKey) -> [KeyedVerificationKey] {
     #expect(Base64URL.decode("A") == nil)
     #expect(Base64URL.encode(Data([0xFB, 0xFF])) == "-_8")
 }
+
+@Test func base64URLMatchesFoundationOnRandomInput() {
+    var generator = SystemRandomNumberGenerator()
+    for length in 0..<200 {
+        let bytes = Data((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let expected = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        #expect(Base64URL.encode(bytes) == expected)
+        #expect(Base64URL.decode(expected) == bytes)
+    }
+    #expect(Base64URL.decode("AR") == nil, "non-zero trailing bits are not canonical")
+}

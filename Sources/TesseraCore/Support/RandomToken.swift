@@ -15,10 +15,18 @@ public enum RandomToken {
 
     /// `bytes` random bytes as unpadded base64url.
     public static func base64URL(bytes count: Int) -> String {
-        Data(bytes(count)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        let base = Data(bytes(count)).base64EncodedString()
+        var out = [UInt8]()
+        out.reserveCapacity(base.utf8.count)
+        for byte in base.utf8 {
+            switch byte {
+            case UInt8(ascii: "+"): out.append(UInt8(ascii: "-"))
+            case UInt8(ascii: "/"): out.append(UInt8(ascii: "_"))
+            case UInt8(ascii: "="): continue
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 import _CryptoExtras
 
 /// A client's private key, used by the CLI and tests to sign `private_key_jwt` assertions.

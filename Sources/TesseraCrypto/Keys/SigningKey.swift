@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 
 /// An ES256 signing key of the trust domain, with its key id.
 public struct SigningKey: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 import TesseraCrypto
 
 /// The claims of an RFC 9068 access token this server issues.
