@@ -17,6 +17,8 @@ public struct TesseraServer {
     public let audit: AuditLog
     /// The Cedar policy set deciding every issuance.
     public let policies: PolicyEngine
+    /// The OAuth token service (also driven directly by `tessera bench token-path`).
+    public let tokens: TokenService
     /// Workload identity: trust domain CA, JWT-SVID key, bundle, agent API.
     public let spiffe: SPIFFEServices
     let router: Router<TesseraRequestContext>
@@ -83,7 +85,7 @@ public struct TesseraServer {
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, bootstrap: result, database: database, audit: audit,
-            policies: policies, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, tokens: tokens, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
