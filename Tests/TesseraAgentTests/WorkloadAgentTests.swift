@@ -17,7 +17,7 @@ import Glibc
 /// A real server, a real agent on a temporary Unix socket, and a real gRPC client, in one process.
 private struct Harness {
     let base: String
-    let admin: String
+    let adminToken: String
     let clock: ManualTimeSource
     let socket: String
     let serverTask: Task<Void, any Error>
@@ -65,8 +65,24 @@ private struct Harness {
         let nodeID = await readyIterator.next()
         #expect(nodeID == "spiffe://example.org/tessera/agent/n1")
         return Harness(
-            base: base, admin: admin, clock: clock, socket: agentConfiguration.socketPath, serverTask: serverTask,
+            base: base, adminToken: admin, clock: clock, socket: agentConfiguration.socketPath, serverTask: serverTask,
             agentTask: agentTask)
+    }
+
+    /// An admin API call on this harness's server.
+    @discardableResult
+    func admin(_ method: String, _ path: String, _ json: [String: Any]? = nil, base: String? = nil, token: String? = nil) async throws
+        -> (Int, [String: Any])
+    {
+        var request = URLRequest(url: URL(string: (base ?? self.base) + path)!)
+        request.httpMethod = method
+        if let json {
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        request.setValue("Bearer \(token ?? adminToken)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
     }
 
     func stop() async {
@@ -144,4 +160,59 @@ private struct Harness {
     let rotated = try #require(messages.last?.first)
     #expect(rotated.certificates[0].serialNumber != first.certificates[0].serialNumber)
     #expect(rotated.certificates[0].notValidAfter > first.certificates[0].notValidAfter)
+}
+
+@Test func revokedNodesAndSuspendedIdentitiesGetNoNewSVIDs() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    _ = try await client.fetchJWTSVIDs(audience: ["db"])
+
+    let (_, page) = try await harness.admin("GET", "/v1/identities?spiffe_id=spiffe://example.org/web")
+    let id = try #require((page["identities"] as? [[String: Any]])?.first?["id"] as? String)
+    #expect(try await harness.admin("POST", "/v1/identities/\(id)/suspend").0 == 200)
+    await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: ["other-audience"]) }
+    #expect(try await harness.admin("POST", "/v1/identities/\(id)/activate").0 == 200)
+    _ = try await client.fetchJWTSVIDs(audience: ["other-audience"])
+
+    #expect(try await harness.admin("POST", "/v1/nodes/n1/revoke").0 == 204)
+    await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: ["third-audience"]) }
+    // The agent keeps serving the X.509-SVID it holds while it is valid.
+    #expect(try await client.fetchX509SVIDs().first?.spiffeID == "spiffe://example.org/web")
+}
+
+@Test func federatedBundlesAreServedSeparately() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    var partnerConfiguration = ServerConfiguration()
+    partnerConfiguration.port = 0
+    partnerConfiguration.trustDomain = "partner.test"
+    partnerConfiguration.dataDirectory = NSTemporaryDirectory() + "tessera-partner-" + UUID().uuidString
+    let partner = try await TesseraServer.make(configuration: partnerConfiguration, kek: KeyEncryptionKey.generate().0)
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let partnerTask = Task { try await partner.run { continuation.yield($0) } }
+    defer { partnerTask.cancel() }
+    var iterator = ports.makeAsyncIterator()
+    let port = try #require(await iterator.next())
+
+    let (status, reply) = try await harness.admin(
+        "POST", "/v1/federation", ["trust_domain": "partner.test", "bundle_endpoint_url": "http://127.0.0.1:\(port)/bundle"])
+    #expect(status == 201)
+    #expect(reply["fetched"] as? Bool == true)
+    let (refused, _) = try await harness.admin(
+        "POST", "/v1/federation", ["trust_domain": "example.org", "bundle_endpoint_url": "http://127.0.0.1:\(port)/bundle"])
+    #expect(refused == 400)
+
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    var bundles: [String: [Certificate]] = [:]
+    for _ in 0..<50 {
+        bundles = try await client.fetchX509Bundles()
+        if bundles.count == 2 { break }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    #expect(bundles.keys.sorted() == ["spiffe://example.org", "spiffe://partner.test"])
+    #expect(bundles["spiffe://example.org"] != bundles["spiffe://partner.test"])
+    let svid = try #require(try await client.fetchX509SVIDs().first)
+    #expect(svid.federatedBundles.keys.sorted() == ["spiffe://partner.test"])
+    #expect(try await client.fetchJWTBundles().keys.sorted() == ["spiffe://example.org", "spiffe://partner.test"])
 }
