@@ -105,3 +105,9 @@ func inactiveIdentitiesAreIneligible(status: IdentityStatus) throws {
     #expect(ISO8601.format(Date(timeIntervalSince1970: 1_800_000_000.25)) == "2027-01-15T08:00:00.250Z")
     #expect(ISO8601.format(Date(timeIntervalSince1970: 951_782_400)) == "2000-02-29T00:00:00Z")
 }
+
+@Test func randomTokensHaveTheRequestedLengthAndDiffer() {
+    for count in [0, 1, 7, 8, 9, 18, 32] { #expect(RandomToken.bytes(count).count == count) }
+    #expect(RandomToken.base64URL(bytes: 18).count == 24)
+    #expect(Set((0..<100).map { _ in RandomToken.hex(bytes: 16) }).count == 100)
+}
