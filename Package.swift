@@ -52,11 +52,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Posture: secret scanning, detectors over inventory + audit, findings, evidence reports.
+        .target(
+            name: "TesseraPosture",
+            dependencies: [
+                "TesseraCore", "TesseraAudit", "TesseraStore", "TesseraPolicy",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // HTTP API: OAuth endpoints and admin API.
         .target(
             name: "TesseraServer",
             dependencies: [
-                "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraPolicy",
+                "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraPolicy", "TesseraPosture",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,13 +89,13 @@ let package = Package(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraServer", "TesseraPolicy",
-                "TesseraAgent",
+                "TesseraAgent", "TesseraPosture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"], exclude: ["Vectors"]),
         .testTarget(
             name: "TesseraAgentTests",
             dependencies: [
@@ -103,11 +111,17 @@ let package = Package(
                 "TesseraCrypto", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
-            ]
+            ],
+            exclude: ["Vectors"]
         ),
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
         .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore"]),
+        .testTarget(
+            name: "TesseraPostureTests",
+            dependencies: ["TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy"],
+            exclude: ["Corpus"]
+        ),
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [

@@ -70,6 +70,7 @@ enum Migrations {
         migrator.registerMigration("002_workload_identity") { db in
             try WorkloadIdentitySchema.create(db)
         }
+        migrator.registerMigration("posture_001") { db in try PostureSchema.create(db) }
         return migrator
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+
+/// One detection rule: a regular expression whose capture group `group` is the secret, run only on text that
+/// contains one of `keywords` (a cheap prefilter), then checked by `validate`.
+public struct SecretRule: Sendable {
+    /// Stable rule id, used in SARIF (`ruleId`), JSON output and the corpus labels.
+    public let id: String
+    /// Human-readable name.
+    public let name: String
+    /// Lower-case substrings; the regex runs only if the lower-cased text contains one of them.
+    public let keywords: [String]
+    /// The capture group holding the secret (0 = whole match).
+    public let group: Int
+    /// The capture group whose position is reported (defaults to `group`); e.g. a PEM block's BEGIN line.
+    public let anchor: Int
+    /// Extra check on the captured secret (entropy, placeholders, structure); `true` keeps the match.
+    public let validate: @Sendable (_ secret: Substring, _ line: Substring) -> Bool
+    /// What to do about a finding of this kind.
+    public let remediation: String
+    let regex: NSRegularExpression
+
+    /// Builds a rule; `pattern` must compile (rules are static, so a bad pattern is a programming error).
+    public init(
+        id: String, name: String, pattern: String, keywords: [String], group: Int = 1, anchor: Int? = nil, caseInsensitive: Bool = false,
+        remediation: String, validate: @escaping @Sendable (_ secret: Substring, _ line: Substring) -> Bool = { _, _ in true }
+    ) {
+        self.id = id
+        self.name = name
+        self.keywords = keywords
+        self.group = group
+        self.anchor = anchor ?? group
+        self.validate = validate
+        self.remediation = remediation
+        do {
+            self.regex = try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+        } catch {
+            preconditionFailure("secret rule \(id) has an invalid pattern")
+        }
+    }
+}
