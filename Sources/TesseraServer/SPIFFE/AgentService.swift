@@ -93,35 +93,6 @@ struct AgentService: Sendable {
         AgentAPI.Entries(entries: try await repository.entries(nodeID: node))
     }
 
-    /// Signs one X.509-SVID per (entry, CSR) for entries of `node` whose identity is active in the inventory.
-    func issueX509(node: String, request: AgentAPI.X509SVIDBatchRequest) async throws -> AgentAPI.X509SVIDBatch {
-        guard request.requests.count <= 256 else { throw ProblemDetails.badRequest("at most 256 CSRs per request") }
-        var svids: [AgentAPI.X509SVID] = []
-        var refused: [String: String] = [:]
-        var events: [AuditEvent] = []
-        for item in request.requests {
-            do {
-                let entry = try await eligibleEntry(item.entryID, node: node)
-                let key = try CertificateRequest.publicKey(fromDER: try Self.decodeCSR(item.csr))
-                let svid = try sign(entry.spiffeID, publicKey: key, ttl: entry.x509TTL, entryID: entry.id)
-                svids.append(svid)
-                events.append(
-                    AuditEvent(
-                        type: "svid.x509.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
-                        details: ["entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt))]))
-            } catch {
-                let reason = Self.reason(error)
-                refused[String(item.entryID.prefix(64))] = reason
-                events.append(
-                    AuditEvent(
-                        type: "svid.x509.refused", outcome: .denied, actor: "node:\(node)", reason: reason,
-                        details: ["entry_id": .string(String(item.entryID.prefix(64)))]))
-            }
-        }
-        try await appendAll(events)
-        return AgentAPI.X509SVIDBatch(svids: svids, refused: refused)
-    }
-
     /// Signs a JWT-SVID for an entry of `node`.
     func issueJWT(node: String, request: AgentAPI.JWTSVIDRequest) async throws -> AgentAPI.JWTSVID {
         do {
@@ -152,16 +123,18 @@ struct AgentService: Sendable {
         guard id.utf8.count <= 64, let entry = try await repository.entry(id: id), entry.nodeID == node else {
             throw TesseraError(.invalidArgument, "no such registration entry for this node")
         }
-        guard let identity = try await identities.get(spiffeID: entry.spiffeID.description) else {
-            throw TesseraError(.invalidIdentity, "\(entry.spiffeID) is not in the inventory")
-        }
-        if case .ineligible(let reason) = identity.eligibility(at: clock.now()) {
-            throw TesseraError(.invalidIdentity, reason)
-        }
+        if let reason = try await refusal(for: entry.spiffeID) { throw TesseraError(.invalidIdentity, reason) }
         return entry
     }
 
-    private func sign(_ id: SPIFFEID, publicKey: Certificate.PublicKey, ttl: Int, entryID: String?) throws -> AgentAPI.X509SVID {
+    /// Why `id` may not receive an SVID now (not in the inventory, suspended, retired, expired), or nil.
+    func refusal(for id: SPIFFEID) async throws -> String? {
+        guard let identity = try await identities.get(spiffeID: id.description) else { return "\(id) is not in the inventory" }
+        if case .ineligible(let reason) = identity.eligibility(at: clock.now()) { return reason }
+        return nil
+    }
+
+    func sign(_ id: SPIFFEID, publicKey: Certificate.PublicKey, ttl: Int, entryID: String?) throws -> AgentAPI.X509SVID {
         let chain = try state.authority.ca.issueX509SVID(
             spiffeID: id, publicKey: publicKey, now: clock.now(), ttl: TimeInterval(min(ttl, configuration.maximumSVIDTTL)))
         return AgentAPI.X509SVID(
@@ -170,7 +143,7 @@ struct AgentService: Sendable {
             expiresAt: chain[0].notValidAfter.timeIntervalSince1970)
     }
 
-    private func appendAll(_ events: [AuditEvent]) async throws {
+    func appendAll(_ events: [AuditEvent]) async throws {
         // Appended concurrently so group commit makes one durable write for the batch.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for event in events { group.addTask { try await audit.append(event) } }
