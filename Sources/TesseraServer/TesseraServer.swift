@@ -80,6 +80,10 @@ public struct TesseraServer {
             .add(middleware: RefusalAuditMiddleware(audit: audit))
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         AuditRoutes(store: database.audit).register(in: admin)
+        let posture = PostureService(
+            database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
+            maximumTokenTTL: configuration.maximumTokenTTL)
+        PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock)
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)

@@ -1,0 +1,54 @@
+import Foundation
+import TesseraCore
+import TesseraStore
+
+/// Detectors across the estate rather than one identity: shared keys and tracked static secrets.
+struct EstateDetectors {
+    let now: Date
+
+    /// Public-key material (the JWK's `x`/`y`/`n`) of each identity's key set.
+    static func keyMaterial(_ jwks: String) -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(jwks.utf8)) as? [String: Any],
+            let keys = object["keys"] as? [[String: Any]]
+        else { return [] }
+        return keys.compactMap { key in
+            let parts = ["x", "y", "n"].compactMap { key[$0] as? String }
+            return parts.isEmpty ? nil : parts.joined(separator: ".")
+        }
+    }
+
+    /// One finding per key registered for more than one identity.
+    func sharedKeys(_ owners: [String: [Identity]]) -> [Finding] {
+        owners.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { material, identities in
+            let ids = identities.map(\.clientID).sorted()
+            return Finding(
+                category: .sharedCredential, identityID: identities.map(\.id).min(), subject: ids[0],
+                discriminator: ids.joined(separator: " "),
+                title: "one public key is registered for \(ids.count) identities: \(ids.joined(separator: ", "))",
+                evidence: ids.map { .inventory("jwks of \($0) contains key \(material.prefix(12))…") })
+        }
+    }
+
+    /// Secrets found in code, and static secrets past their rotation period.
+    func staticSecrets(_ secrets: [StaticSecret]) -> [Finding] {
+        var out: [Finding] = []
+        for secret in secrets {
+            let detail = Evidence(kind: "static-secret", detail: "\(secret.kind) \(secret.redacted) at \(secret.location) (id \(secret.id))")
+            if secret.source == "scan" {
+                out.append(
+                    Finding(
+                        category: .secretInCode, identityID: nil, subject: secret.location, discriminator: secret.fingerprint,
+                        title: "hard-coded \(secret.kind) at \(secret.location)", evidence: [detail]))
+            }
+            if secret.rotationDue <= now {
+                let since = secret.lastRotatedAt.map { "last rotated \(ISO8601.format($0))" } ?? "never rotated since \(ISO8601.format(secret.createdAt))"
+                out.append(
+                    Finding(
+                        category: .unrotatedSecret, identityID: nil, subject: secret.location, discriminator: secret.fingerprint,
+                        title: "\(secret.kind) at \(secret.location) is past its \(secret.rotationPeriodDays)-day rotation (\(since))",
+                        evidence: [detail]))
+            }
+        }
+        return out
+    }
+}

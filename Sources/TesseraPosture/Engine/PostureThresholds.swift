@@ -1,0 +1,25 @@
+/// Detector thresholds. Defaults are documented in docs/posture.md.
+public struct PostureThresholds: Sendable, Equatable {
+    /// Over-privilege: granted scopes unused for this many days (and the identity is at least this old).
+    public var usageWindowDays: Int = 30
+    /// Stale: no issuance for this many days (and the identity is at least this old).
+    public var staleDays: Int = 90
+    /// Long-lived: token TTL above this many seconds (configured or observed).
+    public var maximumTokenTTL: Int = 3600
+    /// Drift: sources/audiences first seen in the last N days, compared with everything before.
+    public var driftWindowDays: Int = 7
+    /// Drift needs at least this many issuances before the drift window to have a baseline.
+    public var driftMinimumBaseline: Int = 5
+    /// Shared SPIFFE ID: more than this many distinct source addresses in the usage window.
+    public var maximumSources: Int = 5
+    /// Refusal spike: at least this many refusals in the last 24 hours...
+    public var refusalSpikeMinimum: Int = 10
+    /// ...and more than this multiple of the daily average over the 7 days before.
+    public var refusalSpikeFactor: Double = 3
+    /// Delegation: `act` chains deeper than this.
+    public var maximumDelegationDepth: Int = 3
+    /// Evidence records kept per finding.
+    public var evidenceLimit: Int = 5
+
+    public init() {}
+}

@@ -1,0 +1,57 @@
+/// What a detector found. Each category maps to one OWASP NHI Top 10 item and a default severity.
+public enum FindingCategory: String, Sendable, Codable, CaseIterable {
+    case overPrivilege = "over-privilege"
+    case stale
+    case reviewOverdue = "review-overdue"
+    case expired
+    case orphaned
+    case longLivedToken = "long-lived-token"
+    case unrotatedSecret = "unrotated-secret"
+    case secretInCode = "secret-in-code"
+    case contextDrift = "context-drift"
+    case sharedSPIFFEID = "shared-spiffe-id"
+    case refusalSpike = "refusal-spike"
+    case sharedCredential = "shared-credential"
+    case delegationDepth = "delegation-depth"
+
+    /// The OWASP NHI Top 10 (2025) item this category evidences.
+    public var owasp: OWASPItem {
+        switch self {
+        case .stale, .reviewOverdue, .expired, .orphaned: .nhi1
+        case .secretInCode, .refusalSpike: .nhi2
+        case .overPrivilege, .delegationDepth: .nhi5
+        case .longLivedToken, .unrotatedSecret: .nhi7
+        case .contextDrift: .nhi8
+        case .sharedSPIFFEID, .sharedCredential: .nhi9
+        }
+    }
+
+    /// The default severity.
+    public var severity: Severity {
+        switch self {
+        case .secretInCode, .orphaned, .expired: .high
+        case .overPrivilege, .unrotatedSecret, .contextDrift, .sharedCredential, .refusalSpike, .delegationDepth: .medium
+        case .sharedSPIFFEID, .longLivedToken: .medium
+        case .stale, .reviewOverdue: .low
+        }
+    }
+
+    /// What to do about it.
+    public var remediation: String {
+        switch self {
+        case .overPrivilege: "Narrow the identity's granted scopes to the used set (see suggestion) or load the suggested Cedar policy."
+        case .stale: "Confirm with the owner whether the identity is still needed; retire it if not."
+        case .reviewOverdue: "Have the owner review the identity and set a new review-by date."
+        case .expired: "Retire the expired identity, or renew it with a new expiry after review."
+        case .orphaned: "Assign a new, active owner (re-assignment queue) or retire the identity; no owner means no production access."
+        case .longLivedToken: "Lower the identity's token TTL to the policy maximum; prefer minutes-long tokens."
+        case .unrotatedSecret: "Rotate the static secret now and record the rotation; better, replace it with short-lived Tessera tokens."
+        case .secretInCode: "Revoke and rotate the secret, remove it from the code and history, load it from a secret manager."
+        case .contextDrift: "Confirm the new source or audience with the owner; if unexpected, suspend the identity and investigate."
+        case .sharedSPIFFEID: "Give each workload instance or application its own identity; one SPIFFE ID should not serve many sources."
+        case .refusalSpike: "Investigate the refused requests: a stolen key probing for access looks like this. Suspend if unexplained."
+        case .sharedCredential: "Give each identity its own key pair; a key registered for several identities cannot be attributed."
+        case .delegationDepth: "Shorten the delegation chain; deny exchanges beyond the allowed depth in policy."
+        }
+    }
+}

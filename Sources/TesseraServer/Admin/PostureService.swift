@@ -1,0 +1,111 @@
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraPosture
+import TesseraStore
+
+/// Posture for the admin API: findings with lifecycle, owners and re-assignment, static secrets, evidence.
+struct PostureService: Sendable {
+    let engine: PostureEngine
+    let ledger: FindingLedger
+    let identities: any IdentityRepository
+    let posture: any PostureRepository
+    let auditStore: any AuditRecordStore
+    let audit: AuditLog
+    let clock: any TimeSource
+
+    init(database: TesseraDatabase, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int) {
+        var thresholds = PostureThresholds()
+        thresholds.maximumTokenTTL = min(thresholds.maximumTokenTTL, maximumTokenTTL)
+        self.engine = PostureEngine(
+            identities: database.identities, posture: database.posture, audit: database.audit, clock: clock,
+            thresholds: thresholds, schema: schema)
+        self.ledger = FindingLedger(posture: database.posture, clock: clock)
+        self.identities = database.identities
+        self.posture = database.posture
+        self.auditStore = database.audit
+        self.audit = audit
+        self.clock = clock
+    }
+
+    /// Current findings with their lifecycle status.
+    func findings() async throws -> [TrackedFinding] {
+        try await ledger.reconcile(try await engine.evaluate())
+    }
+
+    func acknowledge(id: String, reason: String, until: Date?, actor: AdminPrincipal) async throws {
+        try await ledger.acknowledge(id: id, reason: reason, until: until, actor: actor.auditActor)
+        var details: [String: AuditValue] = ["finding_id": .string(id)]
+        if let until { details["until"] = .string(ISO8601.format(until)) }
+        try await audit.append(
+            AuditEvent(type: "finding.acknowledged", outcome: .success, actor: actor.auditActor, subject: id, reason: reason, details: details))
+    }
+
+    func resolve(id: String, reason: String?, actor: AdminPrincipal) async throws {
+        try await ledger.resolve(id: id, reason: reason, actor: actor.auditActor)
+        try await audit.append(
+            AuditEvent(type: "finding.resolved", outcome: .success, actor: actor.auditActor, subject: id, reason: reason))
+    }
+
+    /// Marks `owner` departed and queues every identity they own for re-assignment; returns the queued ids.
+    func depart(owner: String, actor: AdminPrincipal) async throws -> [String] {
+        var ids: [String] = []
+        var filter = IdentityFilter(owner: owner, limit: 1000)
+        while true {
+            let page = try await identities.list(filter)
+            ids += page.filter { $0.status != .retired }.map(\.id)
+            guard page.count == filter.limit, let last = page.last else { break }
+            filter.after = last.id
+        }
+        try await posture.depart(owner, identityIDs: ids, at: clock.now())
+        try await audit.append(
+            AuditEvent(
+                type: "owner.departed", outcome: .success, actor: actor.auditActor, subject: "owner:\(owner)",
+                details: ["identities": .strings(ids)]))
+        return ids
+    }
+
+    /// The re-assignment queue, minus identities that have since been given another owner or retired.
+    func reassignments() async throws -> [ReassignmentItem] {
+        var pending: [ReassignmentItem] = []
+        for item in try await posture.reassignmentQueue() {
+            let identity = try await identities.get(id: item.identityID)
+            if let identity, identity.owner == item.previousOwner, identity.status != .retired {
+                pending.append(item)
+            } else {
+                try await posture.dequeue(identityID: item.identityID)
+            }
+        }
+        return pending
+    }
+
+    func evidence(identityID: String) async throws -> EvidenceReport? {
+        let identity: Identity?
+        if identityID.hasPrefix("spiffe://") {
+            identity = try await identities.get(spiffeID: identityID)
+        } else {
+            identity = try await identities.get(id: identityID)
+        }
+        guard let identity else { return nil }
+        return try await EvidenceReport.build(
+            identity: identity, findings: try await findings(), posture: posture, audit: auditStore, now: clock.now())
+    }
+
+    func register(_ secret: StaticSecret, actor: AdminPrincipal) async throws -> StaticSecret {
+        let stored = try await posture.upsert(secret)
+        try await audit.append(
+            AuditEvent(
+                type: "static_secret.registered", outcome: .success, actor: actor.auditActor, subject: stored.location,
+                details: ["static_secret_id": .string(stored.id), "kind": .string(stored.kind), "fingerprint": .string(stored.fingerprint)]))
+        return stored
+    }
+
+    func rotated(id: String, actor: AdminPrincipal) async throws -> StaticSecret {
+        let stored = try await posture.markRotated(id: id, at: clock.now())
+        try await audit.append(
+            AuditEvent(
+                type: "static_secret.rotated", outcome: .success, actor: actor.auditActor, subject: stored.location,
+                details: ["static_secret_id": .string(stored.id)]))
+        return stored
+    }
+}
