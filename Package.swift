@@ -119,7 +119,10 @@ let package = Package(
         .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore"]),
         .testTarget(
             name: "TesseraPostureTests",
-            dependencies: ["TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy"],
+            dependencies: [
+                "TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy", "TesseraCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Corpus"]
         ),
         .testTarget(

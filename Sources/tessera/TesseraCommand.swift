@@ -14,7 +14,7 @@ struct TesseraCommand: AsyncParsableCommand {
         subcommands: [
             ServerCommand.self, DevCommand.self, IdentityCommand.self, TokenCommand.self, AuditCommand.self, PolicyCommand.self, BenchCommand.self,
             AgentCommand.self, NodeCommand.self, EntryCommand.self, SVIDCommand.self, BundleCommand.self,
-            ScanCommand.self,
+            ScanCommand.self, PostureCommand.self, OwnerCommand.self,
         ]
     )
 }

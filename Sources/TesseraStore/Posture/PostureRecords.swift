@@ -28,6 +28,10 @@ public struct ReassignmentItem: Sendable, Codable, Equatable {
         self.previousOwner = previousOwner
         self.queuedAt = queuedAt
     }
+
+    enum CodingKeys: String, CodingKey {
+        case identityID = "identity_id", previousOwner = "previous_owner", queuedAt = "queued_at"
+    }
 }
 
 /// A long-lived secret Tessera does not issue but tracks: where it lives, who owns it, when it was last
@@ -64,6 +68,11 @@ public struct StaticSecret: Sendable, Codable, Equatable {
         self.rotationPeriodDays = rotationPeriodDays
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, location, fingerprint, redacted, owner, source, lastRotatedAt = "last_rotated_at"
+        case rotationPeriodDays = "rotation_period_days", createdAt = "created_at", updatedAt = "updated_at"
     }
 
     /// When the secret is due for rotation.

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TesseraAudit
+import TesseraCore
+import TesseraPosture
+import TesseraStore
+
+/// Loads `Fixtures/estate.json` into a real SQLite database in a temporary folder: identities through the
+/// repository, audit records through `AuditLog` with a `ManualTimeSource` moved to each event's time.
+struct EstateFixture {
+    struct Spec: Decodable {
+        struct IdentitySpec: Decodable {
+            let name: String
+            let owner: String
+            let scopes: [String]
+            let key: String
+            let review_by_day: Int?
+            let expires_day: Int?
+            let token_ttl: Int?
+        }
+        struct Daily: Decodable {
+            let identity: String
+            let from: Int
+            let to: Int
+            let scope: [String]
+            let source: String?
+            let source_cycle: [String]?
+            let ttl: Int?
+        }
+        struct Event: Decodable {
+            let type: String
+            let identity: String
+            let day: Int
+            let hour: Int
+            let scope: [String]?
+            let source: String?
+            let aud: String?
+            let count: Int?
+            let act: [String]?
+        }
+        struct Secret: Decodable {
+            let location: String
+            let kind: String
+            let source: String
+            let created_day: Int
+            let rotated_day: Int?
+            let period_days: Int
+        }
+        let start: String
+        let now_day: Int
+        let departed: [String]
+        let identities: [IdentitySpec]
+        let daily: [Daily]
+        let events: [Event]
+        let static_secrets: [Secret]
+        let expected: [String: [String]]
+    }
+
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let defaultAudience = "https://api.corp.invalid"
+
+    let spec: Spec
+    let database: TesseraDatabase
+    let clock: ManualTimeSource
+    let directory: String
+    let start: Date
+
+    static func spiffeID(_ name: String) -> String { "spiffe://corp.invalid/\(name)" }
+
+    static func load() async throws -> EstateFixture {
+        let spec = try JSONDecoder().decode(Spec.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/estate.json")))
+        let start = try #require(ISO8601.parse(spec.start))
+        let directory = NSTemporaryDirectory() + "tessera-posture-" + UUID().uuidString
+        let database = try TesseraDatabase(directory: directory)
+        let clock = ManualTimeSource(start)
+        let fixture = EstateFixture(spec: spec, database: database, clock: clock, directory: directory, start: start)
+        try await fixture.populate()
+        return fixture
+    }
+
+    func day(_ day: Int, hour: Int = 0) -> Date { start.addingTimeInterval(TimeInterval(day) * 86_400 + TimeInterval(hour) * 3600) }
+
+    private func populate() async throws {
+        var ids: [String: String] = [:]
+        for item in spec.identities {
+            let id = Identity.newID()
+            ids[item.name] = id
+            let jwks = #"{"keys":[{"kty":"EC","crv":"P-256","x":"\#(item.key)","y":"y-\#(item.key)"}]}"#
+            try await database.identities.create(
+                Identity(
+                    id: id, spiffeID: try SPIFFEID(parsing: Self.spiffeID(item.name)), kind: .service, owner: item.owner,
+                    purpose: "fixture", environment: "prod", expiresAt: item.expires_day.map { day($0) },
+                    reviewBy: item.review_by_day.map { day($0) }, scopes: item.scopes, tokenTTL: item.token_ttl, jwks: jwks,
+                    createdAt: start, updatedAt: start))
+        }
+        var timeline: [(Date, AuditEvent)] = []
+        for daily in spec.daily {
+            for d in daily.from...daily.to {
+                let source = daily.source ?? daily.source_cycle.map { $0[d % $0.count] } ?? "unknown"
+                let time = day(d, hour: 12)
+                timeline.append((time, issued(daily.identity, ids, time: time, scope: daily.scope, source: source, ttl: daily.ttl ?? 300)))
+            }
+        }
+        for event in spec.events {
+            let time = day(event.day, hour: event.hour)
+            if event.type == "refused" {
+                for index in 0..<(event.count ?? 1) {
+                    let refusal = AuditEvent(
+                        type: "token.refused", outcome: .denied, actor: Self.spiffeID(event.identity), subject: Self.spiffeID(event.identity),
+                        reason: "invalid_scope: not granted", details: ["error": .string("invalid_scope"), "source": .string("10.9.9.\(index)")])
+                    timeline.append((time.addingTimeInterval(TimeInterval(index)), refusal))
+                }
+            } else {
+                timeline.append(
+                    (time, issued(event.identity, ids, time: time, scope: event.scope ?? [], source: event.source ?? "unknown", ttl: 300,
+                        aud: event.aud, act: event.act)))
+            }
+        }
+        timeline.sort { $0.0 < $1.0 }
+        let log = try await AuditLog(store: database.audit, clock: clock)
+        for (time, event) in timeline {
+            clock.set(time)
+            try await log.append(event)
+        }
+        for secret in spec.static_secrets {
+            let created = day(secret.created_day)
+            _ = try await database.posture.upsert(
+                StaticSecret(
+                    id: "sts_" + secret.kind, kind: secret.kind, location: secret.location,
+                    fingerprint: SecretFinding.fingerprint(Substring(secret.location)), redacted: "AKIA…[20 chars]", owner: "alice@corp.invalid",
+                    source: secret.source, lastRotatedAt: secret.rotated_day.map { day($0) }, rotationPeriodDays: secret.period_days,
+                    createdAt: created, updatedAt: created))
+        }
+        let now = day(spec.now_day)
+        for owner in spec.departed {
+            let owned = try await database.identities.list(IdentityFilter(owner: owner)).map(\.id)
+            try await database.posture.depart(owner, identityIDs: owned, at: now)
+        }
+        clock.set(now)
+    }
+
+    private func issued(
+        _ name: String, _ ids: [String: String], time: Date, scope: [String], source: String, ttl: Int, aud: String? = nil,
+        act: [String]? = nil
+    ) -> AuditEvent {
+        var details: [String: AuditValue] = [
+            "jti": .string(UUID().uuidString), "grant_type": .string("client_credentials"), "scope": .strings(scope),
+            "aud": .string(aud ?? Self.defaultAudience), "exp": .int(Int64(time.timeIntervalSince1970) + Int64(ttl)),
+            "source": .string(source), "identity_id": .string(ids[name] ?? ""),
+        ]
+        if let act { details["act"] = .strings(act) }
+        return AuditEvent(type: "token.issued", outcome: .success, actor: Self.spiffeID(name), subject: Self.spiffeID(name), details: details)
+    }
+
+    func engine(schema: String? = nil) -> PostureEngine {
+        PostureEngine(
+            identities: database.identities, posture: database.posture, audit: database.audit, clock: clock, schema: schema)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// The default Cedar schema and policies shipped in `policies/default`.
+    static func defaultPolicyFile(_ name: String) throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try String(contentsOf: root.appendingPathComponent("policies/default/\(name)"), encoding: .utf8)
+    }
+}
