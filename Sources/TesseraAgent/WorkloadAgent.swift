@@ -76,14 +76,10 @@ public struct WorkloadAgent: Sendable {
         let clock = self.clock
         let service = WorkloadAPIService(
             cache: cache, attestor: WorkloadAttestor(hashes: ExecutableHashCache()),
+            // JWT-SVIDs are signed per call (never cached): each carries its own jti, so one can serve as a
+            // single-use client assertion at the token endpoint, and every one is in the audit log.
             jwtSource: { entry, audience in
-                let now = clock.now()
-                if let cached = await cache.jwt(entry: entry.id, audience: audience, now: now) { return cached }
-                let svid = try await client.jwtSVID(node: sync.credential, entryID: entry.id, audience: audience)
-                await cache.storeJWT(
-                    entry: entry.id, audience: audience, token: svid.token, issuedAt: now,
-                    expiresAt: Date(timeIntervalSince1970: svid.expiresAt))
-                return svid.token
+                try await client.jwtSVID(node: sync.credential, entryID: entry.id, audience: audience).token
             }, clock: clock, logger: logger)
 
         let path = configuration.socketPath

@@ -58,9 +58,10 @@ public struct TesseraServer {
         } catch {
             throw ServerError(.configuration, "policies rejected: \(error)")
         }
+        let jwtSVIDKeys = JWTSVIDKeySource()
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
-            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew)
+            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys)
         let tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
             verifier: verifier, authorizer: authorizer ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience]),
@@ -87,6 +88,7 @@ public struct TesseraServer {
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock)
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
+        jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, bootstrap: result, database: database, audit: audit,
             policies: policies, tokens: tokens, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)

@@ -216,3 +216,58 @@ private struct Harness {
     #expect(svid.federatedBundles.keys.sorted() == ["spiffe://partner.test"])
     #expect(try await client.fetchJWTBundles().keys.sorted() == ["spiffe://example.org", "spiffe://partner.test"])
 }
+
+@Test func caRotationKeepsTheOldRootInTheBundleAndPushesNewSVIDs() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    let before = try #require(try await client.fetchX509SVIDs().first)
+    let (status, reply) = try await harness.admin("POST", "/v1/spiffe/ca/rotate")
+    #expect(status == 200)
+    #expect(reply["roots"] as? Int == 2)
+
+    var request = URLRequest(url: URL(string: harness.base + "/bundle")!)
+    request.httpMethod = "GET"
+    let (data, _) = try await URLSession.shared.data(for: request)
+    let bundle = try SPIFFEBundle.parse(data, trustDomain: "example.org")
+    #expect(bundle.x509Authorities.count == 2)
+    // SVIDs signed by the previous CA still verify against the bundle during the overlap.
+    _ = try X509SVIDVerifier(authorities: bundle.x509Certificates()).verify(chain: before.certificates, now: harness.clock.now())
+
+    // The agent pushes the new bundle first (same SVID); past half-life it renews under the new CA.
+    for _ in 0..<50 where try await client.fetchX509SVIDs().first?.bundle.count != 2 {
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    let watcher = Task { try await client.watchX509SVIDs(count: 2) }
+    try await Task.sleep(for: .milliseconds(300))
+    harness.clock.advance(by: 1900)
+    let after = try #require(try await watcher.value.last?.first)
+    #expect(after.certificates[0].issuer != before.certificates[0].issuer)
+    #expect(after.bundle.count == 2)
+}
+
+@Test func aJWTSVIDIsAcceptedOnceAsAClientAssertion() async throws {
+    let harness = try await Harness.start()
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    let endpoint = harness.base + "/oauth2/token"
+    let token = try #require(try await client.fetchJWTSVIDs(audience: [endpoint]).first?.1)
+    func exchange(_ assertion: String) async throws -> (Int, [String: Any]) {
+        var request = URLRequest(url: URL(string: endpoint)!)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data(
+            ("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+                + "&client_assertion=" + assertion).utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+    }
+    let (status, body) = try await exchange(token)
+    #expect(status == 200, "\(body)")
+    #expect(body["access_token"] is String)
+    let (replayed, _) = try await exchange(token)
+    #expect(replayed == 401 || replayed == 400)
+    // A JWT-SVID for another audience is not a client assertion for this server.
+    let other = try #require(try await client.fetchJWTSVIDs(audience: ["db"]).first?.1)
+    #expect(try await exchange(other).0 != 200)
+}

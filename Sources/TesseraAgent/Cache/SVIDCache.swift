@@ -3,7 +3,7 @@ import TesseraCore
 import TesseraCrypto
 
 /// The agent's view of what it may hand out: this node's registration entries, an X.509-SVID per entry,
-/// the bundles, and cached JWT-SVIDs. Streams subscribe and receive the full state after every change.
+/// and the bundles. Streams subscribe and receive the full state after every change.
 actor SVIDCache {
     /// One X.509-SVID ready to serve.
     struct X509Item: Sendable {
@@ -36,7 +36,6 @@ actor SVIDCache {
     private var snapshot = Snapshot()
     private var subscribers: [Int: AsyncStream<Snapshot>.Continuation] = [:]
     private var nextSubscriber = 0
-    private var jwts: [String: (token: String, issuedAt: Date, expiresAt: Date)] = [:]
 
     init() {}
 
@@ -52,7 +51,6 @@ actor SVIDCache {
     /// Drops SVIDs that have expired (served SVIDs are always valid) and pushes when something changed.
     func purgeExpired(now: Date) {
         let expired = snapshot.svids.filter { $0.value.expiresAt <= now }.map(\.key)
-        jwts = jwts.filter { $0.value.expiresAt > now }
         guard !expired.isEmpty else { return }
         update { state in for id in expired { state.svids[id] = nil } }
     }
@@ -73,21 +71,5 @@ actor SVIDCache {
     func finishAll() {
         for continuation in subscribers.values { continuation.finish() }
         subscribers.removeAll()
-    }
-
-    /// A cached JWT-SVID for (entry, audience) that is not past half its lifetime.
-    func jwt(entry: String, audience: [String], now: Date) -> String? {
-        guard let cached = jwts[Self.jwtKey(entry, audience)] else { return nil }
-        let half = cached.issuedAt.addingTimeInterval(cached.expiresAt.timeIntervalSince(cached.issuedAt) / 2)
-        return now < half ? cached.token : nil
-    }
-
-    func storeJWT(entry: String, audience: [String], token: String, issuedAt: Date, expiresAt: Date) {
-        if jwts.count > 4096 { jwts.removeAll() }
-        jwts[Self.jwtKey(entry, audience)] = (token, issuedAt, expiresAt)
-    }
-
-    private static func jwtKey(_ entry: String, _ audience: [String]) -> String {
-        entry + "\u{0}" + audience.sorted().joined(separator: "\u{0}")
     }
 }

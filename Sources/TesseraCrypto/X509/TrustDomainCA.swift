@@ -134,7 +134,7 @@ public struct TrustDomainCA: Sendable {
     private static func caName(trustDomain: String, now: Date) throws -> DistinguishedName {
         try DistinguishedName {
             OrganizationName("Tessera")
-            CommonName("\(trustDomain) CA \(Int(now.timeIntervalSince1970))")
+            CommonName("\(trustDomain) CA \(Int(now.timeIntervalSince1970)) \(RandomToken.hex(bytes: 4))")
         }
     }
 

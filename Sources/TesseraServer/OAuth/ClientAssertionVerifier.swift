@@ -28,10 +28,14 @@ public final class ClientAssertionVerifier: Sendable {
     private let maximumLifetime: TimeInterval
     private let skew: TimeInterval
     private let keyCache = Mutex<[String: (Date, [KeyedVerificationKey])]>([:])
+    /// JWT-SVID keys of the trust domain: JWT-SVIDs are accepted as assertions (docs/spiffe.md).
+    private let jwtSVIDKeys: JWTSVIDKeySource
 
     public init(
-        identities: any IdentityRepository, replay: ReplayCache, clock: any TimeSource, maximumLifetime: Int, skew: Int
+        identities: any IdentityRepository, replay: ReplayCache, clock: any TimeSource, maximumLifetime: Int, skew: Int,
+        jwtSVIDKeys: JWTSVIDKeySource = JWTSVIDKeySource()
     ) {
+        self.jwtSVIDKeys = jwtSVIDKeys
         self.identities = identities
         self.replay = replay
         self.clock = clock
@@ -66,7 +70,9 @@ public final class ClientAssertionVerifier: Sendable {
         if let typ = jws.header.typ?.lowercased(), !["jwt", "client-authentication+jwt"].contains(typ) {
             throw fail("client assertion has typ '\(typ.prefix(32))'; an access token is not a client assertion")
         }
-        guard let issuer = claims.iss, let subject = claims.sub, issuer == subject else {
+        // A JWT-SVID has no iss: its sub is the client and the trust domain's JWT-SVID key signs it.
+        let isJWTSVID = claims.iss == nil && jws.header.kid.map { jwtSVIDKeys.contains(kid: $0) } == true
+        guard let subject = claims.sub, let issuer = isJWTSVID ? subject : claims.iss, issuer == subject else {
             throw fail("client assertion must carry iss and sub, both equal to the client id")
         }
         if let clientID = claimed, clientID != issuer {
@@ -83,7 +89,7 @@ public final class ClientAssertionVerifier: Sendable {
         }
         guard let identity else { throw fail("unknown client") }
         do {
-            try jws.verify(with: try keys(for: identity))
+            try jws.verify(with: isJWTSVID ? jwtSVIDKeys.keys : try keys(for: identity))
         } catch {
             throw fail("client assertion signature is not valid for the registered key: \(error.reason)")
         }
