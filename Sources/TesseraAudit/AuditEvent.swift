@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// Something that happened and must be recorded: an issuance, a refusal, a revocation, an inventory change.
 public struct AuditEvent: Sendable, Equatable {
@@ -24,11 +25,15 @@ public struct AuditEvent: Sendable, Equatable {
     /// A single-use key (e.g. a client assertion's `jti`) persisted in the same transaction as the record,
     /// so replay protection survives a restart without a second write.
     public let replayGuard: ReplayGuard?
+    /// The credential this event hands out, recorded as a lease in the same transaction as the record.
+    public let lease: Lease?
 
     public init(
         type: String, outcome: Outcome, actor: String? = nil, subject: String? = nil, reason: String? = nil,
-        task: String? = nil, details: [String: AuditValue] = [:], replayGuard: ReplayGuard? = nil
+        task: String? = nil, details: [String: AuditValue] = [:], replayGuard: ReplayGuard? = nil,
+        lease: Lease? = nil
     ) {
+        self.lease = lease
         self.type = type
         self.outcome = outcome
         self.actor = actor

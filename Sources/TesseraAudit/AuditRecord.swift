@@ -11,8 +11,13 @@ public struct AuditRecord: Sendable, Equatable {
     public let body: String
     /// Not hashed: stored beside the record (see `AuditEvent.replayGuard`).
     public let replayGuard: ReplayGuard?
+    /// Not hashed: the lease written beside the record (see `AuditEvent.lease`).
+    public let lease: Lease?
 
-    public init(seq: Int64, prevHash: String, hash: String, body: String, replayGuard: ReplayGuard? = nil) {
+    public init(
+        seq: Int64, prevHash: String, hash: String, body: String, replayGuard: ReplayGuard? = nil, lease: Lease? = nil
+    ) {
+        self.lease = lease
         self.seq = seq
         self.prevHash = prevHash
         self.hash = hash
@@ -30,7 +35,8 @@ public struct AuditRecord: Sendable, Equatable {
             actor: event.actor, subject: event.subject, reason: event.reason, task: event.task, details: event.details,
             prev: prevHash)
         let body = content.canonicalJSON()
-        return AuditRecord(seq: seq, prevHash: prevHash, hash: digest(body), body: body, replayGuard: event.replayGuard)
+        return AuditRecord(seq: seq, prevHash: prevHash, hash: digest(body), body: body, replayGuard: event.replayGuard,
+            lease: event.lease)
     }
 
     /// SHA-256 of `body`, lowercase hex.

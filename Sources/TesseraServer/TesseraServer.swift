@@ -19,6 +19,7 @@ public struct TesseraServer {
     public let policies: PolicyEngine
     /// The OAuth token service (also driven directly by `tessera bench token-path`).
     public let tokens: TokenService
+    let taskService: TaskService
     /// Workload identity: trust domain CA, JWT-SVID key, bundle, agent API.
     public let spiffe: SPIFFEServices
     let router: Router<TesseraRequestContext>
@@ -65,10 +66,10 @@ public struct TesseraServer {
         let tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
             verifier: verifier, authorizer: authorizer ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience]),
-            audit: audit, tokenState: database.tokenState, clock: clock, logger: logger)
+            audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
         let admins = AdminAuthenticator(repository: database.adminTokens)
         let identities = IdentityService(
-            repository: inventory, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
+            repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
             maximumTokenTTL: configuration.maximumTokenTTL)
 
         let router = Router(context: TesseraRequestContext.self)
@@ -81,6 +82,9 @@ public struct TesseraServer {
             .add(middleware: RefusalAuditMiddleware(audit: audit))
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         AuditRoutes(store: database.audit).register(in: admin)
+        let taskService = TaskService(
+            repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL)
+        TaskRoutes(service: taskService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         let posture = PostureService(
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: configuration.maximumTokenTTL)
@@ -91,7 +95,7 @@ public struct TesseraServer {
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, bootstrap: result, database: database, audit: audit,
-            policies: policies, tokens: tokens, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, tokens: tokens, taskService: taskService, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
@@ -112,6 +116,15 @@ public struct TesseraServer {
             }
         }
         defer { sweeper.cancel() }
+        // Task deadlines: expire due tasks (revoking their leases) within about a second.
+        let taskService = self.taskService
+        let expirer = Task {
+            while !Task.isCancelled {
+                await taskService.expireDue()
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        defer { expirer.cancel() }
         let watcher = policies.directory == nil ? nil : policies.watch(audit: audit, logger: logger)
         defer { watcher?.cancel() }
         let spiffe = self.spiffe

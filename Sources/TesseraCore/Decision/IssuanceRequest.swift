@@ -22,11 +22,15 @@ public struct IssuanceRequest: Sendable {
     public let intent: String?
     /// How many actors stand between the original subject and this request (0 for direct requests).
     public let delegationDepth: Int
+    /// The task the credential is for, when the client named one.
+    public let task: WorkTask?
 
     public init(
         action: String, identity: Identity, requestedScopes: [String], audience: String, grantType: String,
-        sourceAddress: String?, time: Date, risk: String = "low", intent: String? = nil, delegationDepth: Int = 0
+        sourceAddress: String?, time: Date, risk: String = "low", intent: String? = nil, delegationDepth: Int = 0,
+        task: WorkTask? = nil
     ) {
+        self.task = task
         self.risk = risk
         self.intent = intent
         self.delegationDepth = delegationDepth

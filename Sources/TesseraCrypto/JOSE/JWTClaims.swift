@@ -11,10 +11,12 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     public let jti: String?
     public let scope: String?
     public let clientID: String?
+    /// Tessera's `task_id` claim: the task a token belongs to.
+    public let taskID: String?
 
     enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, nbf, iat, jti, scope
-        case clientID = "client_id"
+        case clientID = "client_id", taskID = "task_id"
     }
 
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.

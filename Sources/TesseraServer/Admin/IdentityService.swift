@@ -7,6 +7,7 @@ import TesseraStore
 /// Inventory operations for the admin API. Every change is audited before it is acknowledged.
 struct IdentityService: Sendable {
     let repository: any IdentityRepository
+    let tasks: any TaskRepository
     let audit: AuditLog
     let clock: any TimeSource
     let trustDomain: String
@@ -92,7 +93,12 @@ struct IdentityService: Sendable {
         }
         try await repository.update(updated)
         let type = status == .active ? "identity.reactivated" : "identity.\(status.rawValue)"
-        try await record(type, updated, actor: actor, reason: reason)
+        var revoked: [String] = []
+        if status != .active {
+            // A suspended or retired identity keeps nothing: every live credential is revoked now.
+            revoked = try await tasks.revokeLeases(subject: updated.clientID, reason: type, now: clock.now())
+        }
+        try await record(type, updated, actor: actor, reason: reason, revokedLeases: revoked.count)
         return updated
     }
 
@@ -112,13 +118,15 @@ struct IdentityService: Sendable {
     }
 
     private func record(
-        _ type: String, _ identity: Identity, actor: AdminPrincipal, reason: String? = nil, fields: [String] = []
+        _ type: String, _ identity: Identity, actor: AdminPrincipal, reason: String? = nil, fields: [String] = [],
+        revokedLeases: Int = 0
     ) async throws {
         var details: [String: AuditValue] = [
             "identity_id": .string(identity.id), "status": .string(identity.status.rawValue),
             "owner": .string(identity.owner), "kind": .string(identity.kind.rawValue), "scopes": .strings(identity.scopes),
         ]
         if !fields.isEmpty { details["fields"] = .strings(fields) }
+        if revokedLeases > 0 { details["revoked_leases"] = .int(Int64(revokedLeases)) }
         try await audit.append(
             AuditEvent(
                 type: type, outcome: .success, actor: actor.auditActor, subject: identity.clientID,

@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultTokenTTL: Int = 300
     /// Hard upper bound on any access-token lifetime (seconds).
     public var maximumTokenTTL: Int = 3600
+    /// Hard upper bound on a task's lifetime (seconds).
+    public var maximumTaskTTL: Int = 86_400
     /// Client assertions may expire at most this far in the future (seconds).
     public var maximumAssertionLifetime: Int = 300
     /// Tolerated clock difference with clients (seconds); bounded to 0...120.

@@ -12,6 +12,8 @@ public struct AccessToken: Sendable, Equatable {
     public let issuedAt: Date
     public let expiresAt: Date
     public let jti: String
+    /// The task the token was issued for (`task_id` claim).
+    public var taskID: String? = nil
 
     /// The claim set, serialized.
     public func claims() -> Data {
@@ -25,6 +27,7 @@ public struct AccessToken: Sendable, Equatable {
         json.field("nbf", Int(issuedAt.timeIntervalSince1970))
         json.field("exp", Int(expiresAt.timeIntervalSince1970))
         json.field("jti", jti)
+        if let taskID { json.field("task_id", taskID) }
         return json.finish()
     }
 }

@@ -58,6 +58,7 @@ extension TokenService {
         if let iat = claims.iat?.date { json.field("iat", Int(iat.timeIntervalSince1970)) }
         if let nbf = claims.nbf?.date { json.field("nbf", Int(nbf.timeIntervalSince1970)) }
         json.field("jti", jti)
+        if let taskID = claims.taskID { json.field("task_id", taskID) }
         return json.finish()
     }
 

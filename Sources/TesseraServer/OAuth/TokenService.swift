@@ -18,6 +18,7 @@ public struct TokenService: Sendable {
     let authorizer: any IssuanceAuthorizer
     let audit: AuditLog
     let tokenState: any TokenStateRepository
+    let tasks: any TaskRepository
     let clock: any TimeSource
     let logger: Logger
 
@@ -63,6 +64,8 @@ public struct TokenService: Sendable {
         async throws(IssuanceRefusal) -> (AccessToken, String)
     {
         let identity = client.identity
+        let now = clock.now()
+        let task = try await requestedTask(form)
         let scopes: [String]
         if let requested = form.nonEmpty("scope") {
             do {
@@ -70,8 +73,13 @@ public struct TokenService: Sendable {
             } catch {
                 throw IssuanceRefusal(OAuthError(.invalidScope, error.reason))
             }
+        } else if let task {
+            scopes = identity.scopes.filter(task.scopes.contains)
         } else {
             scopes = identity.scopes
+        }
+        if let task, case .ineligible(let reason) = task.admits(clientID: identity.clientID, requestedScopes: scopes, at: now) {
+            throw IssuanceRefusal(OAuthError(.invalidGrant, reason), details: ["task": .string(task.id)])
         }
         let audience: String
         do {
@@ -79,10 +87,9 @@ public struct TokenService: Sendable {
         } catch {
             throw IssuanceRefusal(error)
         }
-        let now = clock.now()
         let request = IssuanceRequest(
             action: "issue_token", identity: identity, requestedScopes: scopes, audience: audience, grantType: grantType,
-            sourceAddress: remoteAddress, time: now)
+            sourceAddress: remoteAddress, time: now, intent: task?.intent, task: task)
         let decision = await authorizer.authorize(request)
         guard decision.isAllowed else {
             let reason = decision.reasons.joined(separator: "; ")
@@ -102,9 +109,10 @@ public struct TokenService: Sendable {
         let ttl = min(identity.tokenTTL ?? configuration.defaultTokenTTL, configuration.maximumTokenTTL)
         var expiry = now.addingTimeInterval(TimeInterval(ttl))
         if let identityExpiry = identity.expiresAt, identityExpiry < expiry { expiry = identityExpiry }
+        if let task, task.expiresAt < expiry { expiry = task.expiresAt }
         let token = AccessToken(
             issuer: issuer, subject: identity.clientID, audience: audience, clientID: identity.clientID, scopes: scopes,
-            issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18))
+            issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18), taskID: task?.id)
         let signed: String
         do {
             signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
@@ -112,7 +120,7 @@ public struct TokenService: Sendable {
             throw IssuanceRefusal(OAuthError(.serverError, "could not sign the token"))
         }
         let event = AuditEvent(
-            type: "token.issued", outcome: .success, actor: identity.clientID, subject: identity.clientID,
+            type: "token.issued", outcome: .success, actor: identity.clientID, subject: identity.clientID, task: task?.id,
             details: [
                 "jti": .string(token.jti), "grant_type": .string(grantType), "scope": .strings(scopes),
                 "aud": .string(audience), "exp": .int(Int64(expiry.timeIntervalSince1970)),
@@ -122,7 +130,10 @@ public struct TokenService: Sendable {
             ],
             replayGuard: ReplayGuard(
                 key: ClientAssertionVerifier.replayKey(client: identity.clientID, jti: client.assertionJTI),
-                expiresAt: client.replayExpiry))
+                expiresAt: client.replayExpiry),
+            lease: Lease(
+                id: token.jti, kind: "access_token", subject: identity.clientID, taskID: task?.id, issuedAt: now,
+                expiresAt: expiry))
         do {
             try await audit.append(event)
         } catch {
@@ -131,6 +142,21 @@ public struct TokenService: Sendable {
                 OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
         }
         return (token, signed)
+    }
+
+    /// The task named by `task_id`, if any; an unknown task is an `invalid_grant`.
+    private func requestedTask(_ form: FormBody) async throws(IssuanceRefusal) -> WorkTask? {
+        guard let id = form.nonEmpty("task_id") else { return nil }
+        guard id.utf8.count <= 128 else { throw IssuanceRefusal(OAuthError(.invalidRequest, "task_id is too long")) }
+        let task: WorkTask?
+        do {
+            task = try await tasks.get(id: id)
+        } catch {
+            throw IssuanceRefusal(
+                OAuthError(.temporarilyUnavailable, "task store unavailable", status: .serviceUnavailable))
+        }
+        guard let task else { throw IssuanceRefusal(OAuthError(.invalidGrant, "unknown task")) }
+        return task
     }
 
     private func requestedAudience(_ form: FormBody) throws(OAuthError) -> String {

@@ -13,6 +13,8 @@ struct CedarRequestBuilder {
     var resource: EntityUID { EntityUID(type: "\(Self.namespace)::Audience", id: issuance.audience) }
     var action: EntityUID { EntityUID(type: "\(Self.namespace)::Action", id: issuance.action) }
 
+    static func taskUID(_ task: WorkTask) -> EntityUID { EntityUID(type: "\(namespace)::Task", id: task.id) }
+
     var request: Request {
         var context: [String: Value] = [
             "scopes": .set(Set(issuance.requestedScopes.map(Value.string))),
@@ -23,6 +25,7 @@ struct CedarRequestBuilder {
             "delegationDepth": .long(Int64(issuance.delegationDepth)),
         ]
         if let address = issuance.sourceAddress, let ip = Value.ipaddr(address) { context["sourceIP"] = ip }
+        if let task = issuance.task { context["task"] = .entity(Self.taskUID(task)) }
         return Request(principal: principal, action: action, resource: resource, context: context)
     }
 
@@ -47,6 +50,12 @@ struct CedarRequestBuilder {
         }
         result.append(Entity(uid: principal, attributes: attributes, parents: parents))
         if known[resource] == nil { result.append(Entity(uid: resource)) }
+        if let task = issuance.task {
+            result.append(
+                Entity(
+                    uid: Self.taskUID(task),
+                    attributes: ["intent": .string(task.intent), "scopes": .set(Set(task.scopes.map(Value.string)))]))
+        }
         return result
     }
 }

@@ -71,6 +71,7 @@ enum Migrations {
             try WorkloadIdentitySchema.create(db)
         }
         migrator.registerMigration("posture_001") { db in try PostureSchema.create(db) }
+        migrator.registerMigration("003_tasks_leases") { db in try TaskLeaseSchema.create(db) }
         return migrator
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TesseraAudit
+import TesseraCore
 
 struct SQLiteAuditRecordStore: AuditRecordStore {
     let pool: DatabasePool
@@ -23,6 +24,17 @@ struct SQLiteAuditRecordStore: AuditRecordStore {
                 try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body])
                 if let replay = record.replayGuard {
                     try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
+                }
+                if let lease = record.lease {
+                    try db.cachedStatement(
+                        sql: """
+                            INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            """
+                    ).execute(arguments: [
+                        lease.id, lease.kind, lease.subject, lease.taskID, lease.issuedAt.timeIntervalSince1970,
+                        lease.expiresAt.timeIntervalSince1970,
+                    ])
                 }
             }
             try db.execute(

@@ -38,6 +38,7 @@ struct TokenRequest: AsyncParsableCommand {
     @OptionGroup var client: ClientKeyOptions
     @Option(help: "Space- or comma-separated scopes (default: all granted).") var scope: String?
     @Option(help: "Token audience (resource server).") var audience: String?
+    @Option(help: "Task id: the token is a lease of that task and ends with it.") var task: String?
 
     func run() async throws {
         let http = try connection.client(requireToken: false)
@@ -50,6 +51,7 @@ struct TokenRequest: AsyncParsableCommand {
         ]
         form["scope"] = scope?.replacingOccurrences(of: ",", with: " ")
         form["audience"] = audience
+        form["task_id"] = task
         let data = try await AdminClient(base: http.base, token: nil).expect("POST", "/oauth2/token", form: form)
         if output.json {
             print(Output.prettyJSON(data))
@@ -104,7 +106,8 @@ struct TokenIntrospect: AsyncParsableCommand {
             return
         }
         let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-        for key in ["active", "sub", "client_id", "scope", "aud", "exp", "jti"] {
+        print("active    " + ((object["active"] as? Bool ?? false) ? "true" : "false"))
+        for key in ["sub", "client_id", "scope", "aud", "exp", "jti", "task_id"] {
             guard let value = object[key] else { continue }
             print(key.padding(toLength: 10, withPad: " ", startingAt: 0) + "\((value as? [String])?.joined(separator: ",") ?? "\(value)")")
         }

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import TesseraCore
+
+/// `/v1/tasks`: just-in-time work units whose end revokes their credentials.
+struct TaskRoutes {
+    let service: TaskService
+    let maximumBodySize: Int
+
+    func register(in group: RouterGroup<TesseraRequestContext>) {
+        group.post("tasks") { request, context in
+            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
+            let task = try await service.create(body, actor: try context.requireAdmin())
+            return try Response.json(TaskResource(task, now: service.clock.now()), status: .created)
+        }
+        group.get("tasks") { request, context in
+            _ = try context.requireAdmin()
+            let query = request.uri.queryParameters
+            var state: WorkTask.State?
+            if let raw = query["state"].map(String.init), !raw.isEmpty {
+                guard let parsed = WorkTask.State(rawValue: raw) else { throw ProblemDetails.badRequest("unknown state") }
+                state = parsed
+            }
+            let limit = query["limit"].flatMap { Int($0) } ?? 100
+            guard (1...1000).contains(limit) else { throw ProblemDetails.badRequest("limit must be 1...1000") }
+            let now = service.clock.now()
+            let tasks = try await service.repository.list(state: state, limit: limit)
+            return try Response.json(["tasks": tasks.map { TaskResource($0, now: now) }])
+        }
+        group.get("tasks/:id") { _, context in
+            _ = try context.requireAdmin()
+            let task = try await service.find(try context.parameters.require("id"))
+            return try Response.json(TaskResource(task, now: service.clock.now()))
+        }
+        group.get("tasks/:id/leases") { _, context in
+            _ = try context.requireAdmin()
+            let task = try await service.find(try context.parameters.require("id"))
+            let leases = try await service.repository.leases(taskID: task.id)
+            return try Response.json(["leases": leases.map(LeaseResource.init)])
+        }
+        for (action, state) in [("end", WorkTask.State.ended), ("revoke", .revoked)] {
+            group.post("tasks/:id/\(action)") { request, context in
+                let admin = try context.requireAdmin()
+                let buffer = try await request.adminBody(limit: maximumBodySize)
+                var reason: String?
+                if buffer.readableBytes > 0 {
+                    let body = try JSONObjectReader(buffer)
+                    try body.rejectUnknown(allowed: ["reason"])
+                    reason = try body.string("reason")
+                }
+                let task = try await service.find(try context.parameters.require("id"))
+                let (finished, revoked) = try await service.finish(task, as: state, reason: reason, actor: admin.auditActor)
+                return try Response.json(TaskResource(finished, now: service.clock.now(), revokedLeases: revoked.count))
+            }
+        }
+    }
+}
+
+/// The admin API's JSON view of a task.
+struct TaskResource: Encodable {
+    let id: String
+    let intent: String
+    let purpose: String?
+    let initiator: String
+    let identities: [String]
+    let scopes: [String]
+    let state: String
+    let createdAt: Date
+    let expiresAt: Date
+    let endedAt: Date?
+    let endReason: String?
+    let revokedLeases: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, intent, purpose, initiator, identities, scopes, state
+        case createdAt = "created_at", expiresAt = "expires_at", endedAt = "ended_at", endReason = "end_reason"
+        case revokedLeases = "revoked_leases"
+    }
+
+    init(_ task: WorkTask, now: Date, revokedLeases: Int? = nil) {
+        id = task.id
+        intent = task.intent
+        purpose = task.purpose
+        initiator = task.initiator
+        identities = task.identities
+        scopes = task.scopes
+        state = task.effectiveState(at: now).rawValue
+        createdAt = task.createdAt
+        expiresAt = task.expiresAt
+        endedAt = task.endedAt
+        endReason = task.endReason
+        self.revokedLeases = revokedLeases
+    }
+}
+
+/// The admin API's JSON view of a lease.
+struct LeaseResource: Encodable {
+    let id: String
+    let kind: String
+    let subject: String
+    let taskID: String?
+    let issuedAt: Date
+    let expiresAt: Date
+    let revokedAt: Date?
+    let revokeReason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, subject
+        case taskID = "task_id", issuedAt = "issued_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+        case revokeReason = "revoke_reason"
+    }
+
+    init(_ lease: Lease) {
+        id = lease.id
+        kind = lease.kind
+        subject = lease.subject
+        taskID = lease.taskID
+        issuedAt = lease.issuedAt
+        expiresAt = lease.expiresAt
+        revokedAt = lease.revokedAt
+        revokeReason = lease.revokeReason
+    }
+}

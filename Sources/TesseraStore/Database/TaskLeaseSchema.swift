@@ -1,0 +1,37 @@
+import GRDB
+
+/// Tables for tasks and leases (issue 6): every credential is a lease, optionally tied to a task.
+enum TaskLeaseSchema {
+    static func create(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE tasks (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    intent TEXT NOT NULL,
+                    purpose TEXT,
+                    initiator TEXT NOT NULL,
+                    identities TEXT NOT NULL,
+                    scopes TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    ended_at REAL,
+                    end_reason TEXT
+                );
+                CREATE INDEX tasks_open_expiry ON tasks(state, expires_at);
+                CREATE TABLE leases (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    task_id TEXT,
+                    issued_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    revoked_at REAL,
+                    revoke_reason TEXT
+                );
+                CREATE INDEX leases_task ON leases(task_id) WHERE task_id IS NOT NULL;
+                CREATE INDEX leases_subject ON leases(subject, expires_at);
+                CREATE INDEX leases_expiry ON leases(expires_at);
+                """)
+    }
+}
