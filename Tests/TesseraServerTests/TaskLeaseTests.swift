@@ -113,3 +113,30 @@ import TesseraStore
         #expect(try await server.admin("POST", "/v1/tasks", json: good).status == 201)
     }
 }
+
+@Test func revocationListIsSignedCacheableAndCurrent() async throws {
+    let server = try await TestServer.start()
+    defer { Task { await server.stop() } }
+    let workload = try await server.registerWorkload("listed")
+    let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
+    let jti = try #require(try JWTClaims.decode(try CompactJWS(parsing: token).payload).jti)
+    _ = try await server.form("/oauth2/revoke", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"])
+
+    let reply = try await server.send("GET", "/oauth2/revocations")
+    #expect(reply.status == 200)
+    let etag = try #require(reply.headers["etag"])
+    let list = try CompactJWS(parsing: String(decoding: reply.body, as: UTF8.self))
+    #expect(list.header.typ == "revocation-list+jwt")
+    let jwks = try JSONDecoder().decode(JWKSet.self, from: try await server.send("GET", "/.well-known/jwks.json").body)
+    try list.verify(with: try KeyedVerificationKey.from(jwks))
+    let claims = try JSONSerialization.jsonObject(with: list.payload) as? [String: Any] ?? [:]
+    let revoked = (claims["revoked"] as? [[String: Any]] ?? []).compactMap { $0["jti"] as? String }
+    #expect(revoked == [jti])
+    #expect(claims["iss"] as? String == server.base)
+
+    let cached = try await server.send("GET", "/oauth2/revocations", headers: ["If-None-Match": etag])
+    #expect(cached.status == 304)
+    server.clock.advance(by: 301)
+    let later = try await server.send("GET", "/oauth2/revocations", headers: ["If-None-Match": etag])
+    #expect(later.status == 200, "an expired token leaves the list, so the list changes")
+}

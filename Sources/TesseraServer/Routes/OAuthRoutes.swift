@@ -22,6 +22,17 @@ struct OAuthRoutes {
             json.field("issued_token_type", "urn:ietf:params:oauth:token-type:access_token")
             return Response.json(json.finish())
         }
+        router.get("oauth2/revocations") { request, _ in
+            let (body, etag) = try await tokens.revocationList()
+            var headers = HTTPFields()
+            headers[.eTag] = etag
+            headers[.cacheControl] = "public, max-age=\(TokenService.revocationListValidity / 2)"
+            if request.headers[.ifNoneMatch] == etag {
+                return Response(status: .notModified, headers: headers)
+            }
+            headers[.contentType] = "application/jwt"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
         router.post("oauth2/introspect") { request, context in
             let form = try await request.oauthForm(limit: maximumBodySize)
             let caller = try await caller(request, form: form, endpoint: "/oauth2/introspect")

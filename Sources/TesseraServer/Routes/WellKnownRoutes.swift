@@ -37,6 +37,7 @@ struct WellKnownRoutes {
         json.field("jwks_uri", issuer + "/.well-known/jwks.json")
         json.field("introspection_endpoint", issuer + "/oauth2/introspect")
         json.field("revocation_endpoint", issuer + "/oauth2/revoke")
+        json.field("revocation_list_uri", issuer + "/oauth2/revocations")
         json.field("grant_types_supported", ["client_credentials"])
         json.field("response_types_supported", [String]())
         json.field("token_endpoint_auth_methods_supported", ["private_key_jwt"])

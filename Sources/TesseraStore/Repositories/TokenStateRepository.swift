@@ -5,6 +5,8 @@ public protocol TokenStateRepository: Sendable {
     /// Records a revocation; idempotent.
     func revoke(jti: String, expiresAt: Date, reason: String, at: Date) async throws
     func isRevoked(jti: String) async throws -> Bool
+    /// Revoked tokens that have not expired at `now`: what offline validators must still refuse.
+    func revokedUnexpired(now: Date, limit: Int) async throws -> [(jti: String, expiresAt: Date)]
     /// Replay keys (see `ReplayGuard`) that have not expired at `now`.
     func unexpiredReplayKeys(now: Date) async throws -> [(key: String, expiresAt: Date)]
     /// Deletes expired replay keys and revocations of expired tokens.

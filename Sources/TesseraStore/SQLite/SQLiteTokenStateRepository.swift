@@ -19,6 +19,15 @@ struct SQLiteTokenStateRepository: TokenStateRepository {
         }
     }
 
+    func revokedUnexpired(now: Date, limit: Int) async throws -> [(jti: String, expiresAt: Date)] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > ? ORDER BY jti LIMIT ?",
+                arguments: [now.epoch, limit]
+            ).map { (jti: $0["jti"], expiresAt: Date(epoch: $0["expires_at"])) }
+        }
+    }
+
     func unexpiredReplayKeys(now: Date) async throws -> [(key: String, expiresAt: Date)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT key, expires_at FROM replay_keys WHERE expires_at > ?", arguments: [now.epoch])
