@@ -1,1 +1,0 @@
-// Placeholder until the agent sources land (helper-2 may delete this file).
