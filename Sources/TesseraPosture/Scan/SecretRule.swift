@@ -11,6 +11,8 @@ public struct SecretRule: Sendable {
     public let keywords: [String]
     /// The capture group holding the secret (0 = whole match).
     public let group: Int
+    /// How many lines a match may span, starting at the line holding the keyword (PEM blocks need many).
+    public let span: Int
     /// The capture group whose position is reported (defaults to `group`); e.g. a PEM block's BEGIN line.
     public let anchor: Int
     /// Extra check on the captured secret (entropy, placeholders, structure); `true` keeps the match.
@@ -21,7 +23,7 @@ public struct SecretRule: Sendable {
 
     /// Builds a rule; `pattern` must compile (rules are static, so a bad pattern is a programming error).
     public init(
-        id: String, name: String, pattern: String, keywords: [String], group: Int = 1, anchor: Int? = nil, caseInsensitive: Bool = false,
+        id: String, name: String, pattern: String, keywords: [String], group: Int = 1, anchor: Int? = nil, span: Int = 1, caseInsensitive: Bool = false,
         remediation: String, validate: @escaping @Sendable (_ secret: Substring, _ line: Substring) -> Bool = { _, _ in true }
     ) {
         self.id = id
@@ -29,6 +31,7 @@ public struct SecretRule: Sendable {
         self.keywords = keywords
         self.group = group
         self.anchor = anchor ?? group
+        self.span = span
         self.validate = validate
         self.remediation = remediation
         do {

@@ -32,7 +32,7 @@ public enum SecretRules {
         SecretRule(
             id: "private-key", name: "Private key (PEM)",
             pattern: #"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)\s*[\r\n]+((?:[^\r\n]*:[^\r\n]*[\r\n]+)*)\s*([A-Za-z0-9+/=]{40,})"#,
-            keywords: ["-----begin"], group: 3, anchor: 1, remediation: rotate,
+            keywords: ["-----begin"], group: 3, anchor: 1, span: 80, remediation: rotate,
             validate: { secret, _ in !Placeholders.isPlaceholder(secret) && Entropy.shannon(secret) > 4.0 }),
         SecretRule(
             id: "tessera-admin-token", name: "Tessera admin token", pattern: #"\b(tsr_admin_[A-Za-z0-9_-]{32,64})"#,
@@ -56,7 +56,7 @@ public enum SecretRules {
             validate: { secret, _ in ConnectionPasswords.isPlausible(secret) }),
         SecretRule(
             id: "generic-secret", name: "High-entropy value assigned to a secret-like name",
-            pattern: #"([a-z0-9_.-]*(?:secret|passwd|password|pwd|token|api_?key|apikey|access_?key|auth_?key|private_?key|credential)[a-z0-9_.-]*)["']?\s*(?::=|=>|=|:)\s*["'`]?([^\s"'`,;]{8,256})"#,
+            pattern: #"((?:secret|passwd|password|pwd|token|api_?key|apikey|access_?key|auth_?key|private_?key|credential)[a-z0-9_.-]{0,40})["']?\s*(?::=|=>|=|:)\s*["'`]?([^\s"'`,;]{8,256})"#,
             keywords: ["secret", "passw", "pwd", "token", "key", "credential"], group: 2, caseInsensitive: true,
             remediation: rotate, validate: { secret, line in GenericAssignment.isPlausible(secret, line: line) }),
     ]
@@ -97,16 +97,53 @@ enum GenericAssignment {
             return false
         }
         if value.lowercased() == "true" || value.lowercased() == "false" || value.lowercased() == "null" { return false }
+        if value.hasSuffix(")") || isMemberAccess(value) || isTypeName(value) { return false }
+        let hasDigit = value.contains(where: \.isNumber)
+        let hasSymbol = value.contains { !$0.isLetter && !$0.isNumber }
         let isPassword = line.range(of: "pass", options: .caseInsensitive) != nil || line.range(of: "pwd", options: .caseInsensitive) != nil
         let entropy = Entropy.shannon(value)
         let classes = Entropy.classes(value)
-        if isPassword { return value.count >= 8 && entropy >= 2.8 && classes >= 2 && !isIdentifier(value) }
+        if isPassword { return value.count >= 8 && entropy >= 2.8 && classes >= 2 && (hasDigit || hasSymbol) && !isIdentifier(value) }
         if Entropy.isHex(value) || isUUID(value) {
             let lower = line.lowercased()
             if ["hash", "sha", "digest", "checksum", "fingerprint", "_id", "uuid"].contains(where: lower.contains) { return false }
             return value.count >= 20 && entropy >= 3.0
         }
-        return value.count >= 16 && entropy >= 3.5 && classes >= 2 && !isIdentifier(value)
+        return value.count >= 16 && entropy >= 3.5 && classes >= 2 && hasDigit && !isIdentifier(value)
+    }
+
+    /// `configuration.issuer`, `ca.rootCertificate`: code, not a secret.
+    static func isMemberAccess(_ value: Substring) -> Bool {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count > 1
+            && parts.allSatisfy { part in
+                guard let first = part.first, first.isLetter || first == "_" else { return false }
+                return part.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            }
+    }
+
+    /// `PKCS7PrivateKeyTypes`, `Ed25519PrivateKey`: CamelCase words, at most one digit — a type, not a secret.
+    static func isTypeName(_ value: Substring) -> Bool {
+        guard value.allSatisfy({ $0.isLetter || $0.isNumber }), value.filter(\.isNumber).count <= 1 || value.first?.isUppercase == true
+        else { return false }
+        var words = 0
+        var run = 0
+        var inWord = false
+        for character in value {
+            if character.isUppercase {
+                if inWord && run >= 3 { words += 1 }
+                inWord = true
+                run = 0
+            } else if character.isLowercase && inWord {
+                run += 1
+            } else {
+                if inWord && run >= 3 { words += 1 }
+                inWord = false
+                run = 0
+            }
+        }
+        if inWord && run >= 3 { words += 1 }
+        return words >= 2 && value.filter(\.isNumber).count <= 3
     }
 
     static func isUUID(_ value: Substring) -> Bool {

@@ -91,7 +91,8 @@ public struct SecretScanner: Sendable {
         for case let url as URL in enumerator {
             let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey, .fileSizeKey, .isDirectoryKey])
             if values?.isDirectory == true {
-                if skippedFolders.contains(url.lastPathComponent) { enumerator.skipDescendants() }
+                let name = url.lastPathComponent
+                if skippedFolders.contains(name) || name.hasPrefix(".venv") { enumerator.skipDescendants() }
                 continue
             }
             guard values?.isRegularFile == true, values?.isSymbolicLink != true else { continue }

@@ -1,6 +1,9 @@
 import Foundation
 
 /// Runs the rule catalog over one text buffer and returns findings with line numbers.
+///
+/// Keywords are searched once over the lower-cased bytes; a rule's regular expression then runs only on the
+/// lines (or, for multi-line rules, the windows of lines) that contain one of its keywords.
 public struct TextScanner: Sendable {
     public let rules: [SecretRule]
 
@@ -11,44 +14,78 @@ public struct TextScanner: Sendable {
     /// Findings in `text`, attributed to `path` (and `commit` for history). `lineMap` maps text lines to
     /// file lines when the text is a patch (added lines only); by default line n of the text is line n.
     public func scan(_ text: String, path: String, commit: String? = nil, lineMap: [Int]? = nil) -> [SecretFinding] {
-        let lower = text.lowercased()
-        let active = rules.filter { rule in rule.keywords.contains { lower.contains($0) } }
-        guard !active.isEmpty else { return [] }
-        let ns = text as NSString
-        let lineStarts = Self.lineStarts(text)
+        let bytes = Array(text.utf8)
+        let lower = bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }
+        var lineStarts: [Int]?
         var findings: [SecretFinding] = []
         var claimed: [Int: [NSRange]] = [:]
-        for rule in active {
-            for match in rule.regex.matches(in: text, range: NSRange(location: 0, length: ns.length)) {
-                let secretNSRange = match.range(at: rule.group)
-                let range = match.range(at: rule.anchor)
-                guard range.location != NSNotFound, let secretRange = Range(secretNSRange, in: text) else { continue }
-                let index = Self.lineIndex(of: range.location, in: lineStarts)
-                let lineRange = Self.lineRange(index, starts: lineStarts, length: ns.length)
-                guard let swiftLine = Range(lineRange, in: text) else { continue }
-                let line = text[swiftLine]
-                let secret = text[secretRange]
-                if Placeholders.isAllowedLine(line) || !rule.validate(secret, line) { continue }
-                let whole = match.range
-                if claimed[index, default: []].contains(where: { NSIntersectionRange($0, whole).length > 0 }) { continue }
-                claimed[index, default: []].append(whole)
-                let fileLine = lineMap.map { index < $0.count ? $0[index] : index + 1 } ?? index + 1
-                findings.append(
-                    SecretFinding(
-                        ruleID: rule.id, path: path, line: fileLine, column: range.location - lineRange.location + 1,
-                        commit: commit, redacted: SecretFinding.redact(secret), fingerprint: SecretFinding.fingerprint(secret)))
+        for rule in rules {
+            var candidates = Set<Int>()
+            for keyword in rule.keywords {
+                let needle = Array(keyword.utf8)
+                var offset = 0
+                while let hit = Self.find(needle, in: lower, from: offset) {
+                    if lineStarts == nil { lineStarts = Self.lineStarts(bytes) }
+                    candidates.insert(Self.lineIndex(of: hit, in: lineStarts!))
+                    offset = hit + needle.count
+                }
+            }
+            guard let starts = lineStarts else { continue }
+            for index in candidates.sorted() {
+                let end = min(index + rule.span, starts.count)
+                let windowEnd = end < starts.count ? starts[end] : bytes.count
+                let firstLineEnd = index + 1 < starts.count ? starts[index + 1] : bytes.count
+                let window = String(decoding: bytes[starts[index]..<windowEnd], as: UTF8.self)
+                let firstLine = String(decoding: bytes[starts[index]..<firstLineEnd], as: UTF8.self)
+                let firstLength = (firstLine as NSString).length
+                for match in rule.regex.matches(in: window, range: NSRange(location: 0, length: (window as NSString).length)) {
+                    let anchor = match.range(at: rule.anchor)
+                    guard anchor.location != NSNotFound, anchor.location < firstLength,
+                        let secretRange = Range(match.range(at: rule.group), in: window)
+                    else { continue }
+                    let secret = window[secretRange]
+                    let line = firstLine[...]
+                    if Placeholders.isAllowedLine(line) || !rule.validate(secret, line) { continue }
+                    let whole = match.range
+                    if claimed[index, default: []].contains(where: { NSIntersectionRange($0, whole).length > 0 }) { continue }
+                    claimed[index, default: []].append(whole)
+                    let fileLine = lineMap.map { index < $0.count ? $0[index] : index + 1 } ?? index + 1
+                    findings.append(
+                        SecretFinding(
+                            ruleID: rule.id, path: path, line: fileLine, column: anchor.location + 1, commit: commit,
+                            redacted: SecretFinding.redact(secret), fingerprint: SecretFinding.fingerprint(secret)))
+                }
             }
         }
         return findings.sorted { ($0.line, $0.column) < ($1.line, $1.column) }
     }
 
-    static func lineStarts(_ text: String) -> [Int] {
-        var starts = [0]
-        var index = 0
-        for unit in text.utf16 {
+    /// The first index of `needle` in `haystack` at or after `from`.
+    static func find(_ needle: [UInt8], in haystack: [UInt8], from: Int) -> Int? {
+        guard let first = needle.first, haystack.count - from >= needle.count else { return nil }
+        let last = haystack.count - needle.count
+        var index = from
+        while index <= last {
+            if haystack[index] == first {
+                var matched = true
+                var k = 1
+                while k < needle.count {
+                    if haystack[index + k] != needle[k] {
+                        matched = false
+                        break
+                    }
+                    k += 1
+                }
+                if matched { return index }
+            }
             index += 1
-            if unit == 10 { starts.append(index) }
         }
+        return nil
+    }
+
+    static func lineStarts(_ bytes: [UInt8]) -> [Int] {
+        var starts = [0]
+        for (index, byte) in bytes.enumerated() where byte == 10 { starts.append(index + 1) }
         return starts
     }
 
@@ -60,11 +97,5 @@ public struct TextScanner: Sendable {
             if starts[mid] <= location { low = mid } else { high = mid - 1 }
         }
         return low
-    }
-
-    static func lineRange(_ index: Int, starts: [Int], length: Int) -> NSRange {
-        let start = starts[index]
-        let end = index + 1 < starts.count ? starts[index + 1] : length
-        return NSRange(location: start, length: end - start)
     }
 }
