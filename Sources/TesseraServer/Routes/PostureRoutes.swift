@@ -42,7 +42,8 @@ struct PostureRoutes {
         }
         group.post("owners/:name/depart") { _, context in
             let admin = try context.requireAdmin()
-            let name = try context.parameters.require("name")
+            let raw = try context.parameters.require("name")
+            let name = raw.removingPercentEncoding ?? raw
             let queued = try await service.depart(owner: name, actor: admin)
             struct Body: Encodable {
                 let owner: String
@@ -63,7 +64,10 @@ struct PostureRoutes {
         }
         group.get("static-secrets") { _, context in
             _ = try context.requireAdmin()
-            struct Page: Encodable { let staticSecrets: [StaticSecret] }
+            struct Page: Encodable {
+                let staticSecrets: [StaticSecret]
+                enum CodingKeys: String, CodingKey { case staticSecrets = "static_secrets" }
+            }
             return try Response.json(Page(staticSecrets: try await service.posture.staticSecrets()))
         }
         group.post("static-secrets/:id/rotated") { _, context in
@@ -76,7 +80,8 @@ struct PostureRoutes {
         }
         group.get("posture/evidence/:id") { request, context in
             _ = try context.requireAdmin()
-            guard let report = try await service.evidence(identityID: try context.parameters.require("id")) else {
+            let raw = try context.parameters.require("id")
+            guard let report = try await service.evidence(identityID: raw.removingPercentEncoding ?? raw) else {
                 throw ProblemDetails.notFound("no identity with this id")
             }
             if request.uri.queryParameters["format"] == "markdown" { return Self.markdown(MarkdownReport.render(report)) }
