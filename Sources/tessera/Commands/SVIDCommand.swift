@@ -5,7 +5,7 @@ import TesseraAgent
 struct SVIDCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "svid", abstract: "Act as a workload: fetch SVIDs from the agent's Workload API.",
-        subcommands: [SVIDFetch.self, SVIDBenchFixture.self])
+        subcommands: [SVIDFetch.self, SVIDBench.self, SVIDBenchFixture.self])
 }
 
 struct SVIDFetch: AsyncParsableCommand {
@@ -70,5 +70,22 @@ struct SVIDBenchFixture: AsyncParsableCommand {
         try Data(material.authorization.utf8).write(to: base.appendingPathComponent("authorization.txt"))
         try material.single.write(to: base.appendingPathComponent("single.json"))
         try material.batch.write(to: base.appendingPathComponent("batch.json"))
+    }
+}
+
+struct SVIDBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Load the agent's Workload API as a workload (calls per second).", shouldDisplay: false)
+    @Option(help: "Workload API socket.") var socket: String
+    @Option(help: "Seconds.") var seconds: Double = 5
+    @Option(help: "Concurrent callers on one connection.") var concurrency: Int = 8
+    @Option(help: "FetchJWTSVID for this audience (signed by the server per call) instead of FetchX509SVID.") var audience: String?
+
+    func run() async throws {
+        var path = socket
+        if path.hasPrefix("unix://") { path.removeFirst(7) }
+        let result = try await WorkloadAPIBenchmark.run(
+            socketPath: path, seconds: seconds, concurrency: concurrency, jwtAudience: audience)
+        print(String(format: "%.0f calls/s (%d calls, %d failures, %.1f s)", result.rate, result.calls, result.failures, result.seconds))
     }
 }
