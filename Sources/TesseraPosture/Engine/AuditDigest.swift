@@ -19,9 +19,12 @@ public struct AuditDigest: Sendable {
         while true {
             let page = try await store.records(after: cursor, limit: pageSize)
             guard let last = page.last else { break }
+            let decoder = JSONDecoder()
             for record in page {
-                guard let content = try? record.content() else { continue }
-                folder.fold(content)
+                guard record.body.contains("\"type\":\"token.") || record.body.contains("\"type\":\"svid.jwt."),
+                    let view = try? decoder.decode(PostureRecordView.self, from: Data(record.body.utf8))
+                else { continue }
+                folder.fold(view)
             }
             count += Int64(page.count)
             cursor = last.seq
@@ -44,8 +47,10 @@ public struct AuditDigest: Sendable {
             self.weekBeforeDay = dayAgo.addingTimeInterval(-7 * 86_400)
         }
 
-        mutating func fold(_ record: AuditRecordContent) {
-            guard let subject = record.subject, let time = ISO8601.parse(record.time), time <= now else { return }
+        mutating func fold(_ record: PostureRecordView) {
+            guard let subject = record.subject, let time = PostureRecordView.parseTime(record.time) ?? ISO8601.parse(record.time),
+                time <= now
+            else { return }
             switch record.type {
             case "token.issued", "svid.jwt.issued": issued(record, subject: subject, time: time)
             case "token.refused", "svid.jwt.refused": refused(record, subject: subject, time: time)
@@ -53,37 +58,37 @@ public struct AuditDigest: Sendable {
             }
         }
 
-        mutating func issued(_ record: AuditRecordContent, subject: String, time: Date) {
+        mutating func issued(_ record: PostureRecordView, subject: String, time: Date) {
             var profile = profiles[subject] ?? UsageProfile()
             profile.issued += 1
             if profile.firstIssued == nil { profile.firstIssued = time }
             profile.lastIssued = time
             profile.lastIssuedSeq = record.seq
             if time < driftStart { profile.issuedBeforeDrift += 1 }
-            if case .strings(let scopes)? = record.details["scope"] {
+            if let scopes = record.details.scope {
                 for scope in scopes { UsageProfile.see(scope, at: time, seq: record.seq, in: &profile.scopes) }
             }
-            if case .string(let source)? = record.details["source"], source != "unknown" {
+            if let source = record.details.source, source != "unknown" {
                 UsageProfile.see(Self.network(source), at: time, seq: record.seq, in: &profile.sources)
             }
-            if case .string(let audience)? = record.details["aud"] {
+            if let audience = record.details.aud {
                 UsageProfile.see(audience, at: time, seq: record.seq, in: &profile.audiences)
             }
-            if case .int(let exp)? = record.details["exp"] {
+            if let exp = record.details.exp {
                 let ttl = exp - Int64(time.timeIntervalSince1970.rounded(.down))
                 if ttl > profile.longestTTL {
                     profile.longestTTL = ttl
                     profile.longestTTLSeq = record.seq
                 }
             }
-            if case .strings(let chain)? = record.details["act"], chain.count > profile.deepestDelegation {
+            if let chain = record.details.act, chain.count > profile.deepestDelegation {
                 profile.deepestDelegation = chain.count
                 profile.deepestDelegationSeq = record.seq
             }
             profiles[subject] = profile
         }
 
-        mutating func refused(_ record: AuditRecordContent, subject: String, time: Date) {
+        mutating func refused(_ record: PostureRecordView, subject: String, time: Date) {
             var profile = profiles[subject] ?? UsageProfile()
             if time >= dayAgo {
                 profile.recentRefusals += 1

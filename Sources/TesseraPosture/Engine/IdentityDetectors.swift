@@ -1,5 +1,6 @@
 import Foundation
 import TesseraCore
+import TesseraPolicy
 
 /// Detectors that look at one identity: its inventory record, its owner, and its usage profile.
 struct IdentityDetectors {
@@ -7,7 +8,7 @@ struct IdentityDetectors {
     let thresholds: PostureThresholds
     let departedOwners: Set<String>
     /// The Cedar schema generated policies are validated against.
-    let schema: String?
+    let schema: Schema?
 
     func findings(for identity: Identity, profile: UsageProfile?) -> [Finding] {
         guard identity.status != .retired else { return [] }

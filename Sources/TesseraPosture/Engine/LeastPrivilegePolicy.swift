@@ -6,9 +6,18 @@ public enum LeastPrivilegePolicy {
     /// Actions the restriction applies to (the default schema's credential actions).
     static let actions = ["issue_token", "renew_token", "exchange_token"]
 
+    /// Parses `.cedarschema` text once, for `generate`.
+    public static func schema(_ text: String) throws -> Schema {
+        do {
+            return try Schema.parse(text)
+        } catch {
+            throw PostureError(.policy, "schema does not parse: \(error)")
+        }
+    }
+
     /// A `forbid` policy that refuses any request for scopes outside `keep` (or every request when `keep` is
-    /// empty). Validated against `schema` (`.cedarschema` text) when given.
-    public static func generate(spiffeID: String, keep: [String], windowDays: Int, schema: String?) throws -> String {
+    /// empty). Validated against `schema` when given.
+    public static func generate(spiffeID: String, keep: [String], windowDays: Int, schema: Schema?) throws -> String {
         let principal = "Tessera::Workload::\(literal(spiffeID))"
         let actionList = actions.map { "Tessera::Action::\(literal($0))" }.joined(separator: ", ")
         var text = """
@@ -29,13 +38,7 @@ public enum LeastPrivilegePolicy {
             throw PostureError(.policy, "generated policy does not parse: \(error)")
         }
         if let schema {
-            let parsed: Schema
-            do {
-                parsed = try Schema.parse(schema)
-            } catch {
-                throw PostureError(.policy, "schema does not parse: \(error)")
-            }
-            let result = Validator.validate(policies, schema: parsed)
+            let result = Validator.validate(policies, schema: schema)
             guard result.isValid else {
                 throw PostureError(.policy, "generated policy does not validate: \(result.errors.map(\.message).joined(separator: "; "))")
             }

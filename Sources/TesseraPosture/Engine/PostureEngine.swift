@@ -31,7 +31,8 @@ public struct PostureEngine: Sendable {
         let now = clock.now()
         let digest = try await AuditDigest.build(store: audit, now: now, thresholds: thresholds)
         let departed = Set(try await posture.owners().filter { $0.status == .departed }.map(\.name))
-        let detectors = IdentityDetectors(now: now, thresholds: thresholds, departedOwners: departed, schema: schema)
+        let detectors = IdentityDetectors(
+            now: now, thresholds: thresholds, departedOwners: departed, schema: try schema.map(LeastPrivilegePolicy.schema))
         var findings: [Finding] = []
         var keys: [String: [Identity]] = [:]
         var filter = IdentityFilter(limit: 1000)

@@ -6,7 +6,7 @@ struct PostureCommand: AsyncParsableCommand {
         commandName: "posture", abstract: "Posture findings (OWASP NHI Top 10), their lifecycle, and evidence reports.",
         subcommands: [
             PostureFindings.self, PostureReport.self, PostureAcknowledge.self, PostureResolve.self, PostureSecrets.self,
-            ScanCommand.self,
+            ScanCommand.self, PostureBench.self,
         ])
 }
 
