@@ -22,7 +22,8 @@ public struct AuditDigest: Sendable {
             let decoder = JSONDecoder()
             for record in page {
                 guard record.body.contains("\"type\":\"token.") || record.body.contains("\"type\":\"svid.jwt."),
-                    let view = try? decoder.decode(PostureRecordView.self, from: Data(record.body.utf8))
+                    let view = FastRecordParser.parse(record.body)
+                        ?? (try? decoder.decode(PostureRecordView.self, from: Data(record.body.utf8)))
                 else { continue }
                 folder.fold(view)
             }

@@ -12,6 +12,14 @@ struct PostureRecordView: Decodable {
 
         enum CodingKeys: String, CodingKey { case scope, source, aud, exp, act }
 
+        init(scope: [String]?, source: String?, aud: String?, exp: Int64?, act: [String]?) {
+            self.scope = scope
+            self.source = source
+            self.aud = aud
+            self.exp = exp
+            self.act = act
+        }
+
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             scope = try? container.decodeIfPresent([String].self, forKey: .scope)
@@ -27,6 +35,14 @@ struct PostureRecordView: Decodable {
     let type: String
     let subject: String?
     let details: Details
+
+    init(seq: Int64, time: String, type: String, subject: String?, details: Details) {
+        self.seq = seq
+        self.time = time
+        self.type = type
+        self.subject = subject
+        self.details = details
+    }
 
     /// Parses the audit log's own timestamp format (`2026-01-02T03:04:05Z`, optionally `.123`) without a
     /// formatter; falls back to `nil` for anything else.
