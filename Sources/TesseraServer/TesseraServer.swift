@@ -12,6 +12,8 @@ public struct TesseraServer {
     public let configuration: ServerConfiguration
     public let issuer: String
     public let port: Int
+    /// Port of the HTTPS (mTLS) listener, when `--tls-cert`/`--tls-key` are set.
+    public let tlsPort: Int?
     public let bootstrap: Bootstrap.Result
     public let database: TesseraDatabase
     public let audit: AuditLog
@@ -40,6 +42,7 @@ public struct TesseraServer {
         }
         let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
         let issuer = configuration.resolvedIssuer(port: port)
+        let tlsPort = try MutualTLSListener.port(configuration)
         let database: TesseraDatabase
         do {
             database = try TesseraDatabase(directory: configuration.dataDirectory)
@@ -63,10 +66,14 @@ public struct TesseraServer {
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys)
-        let tokens = TokenService(
+        var tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
             verifier: verifier, authorizer: authorizer ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience]),
             audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
+        if tlsPort != nil {
+            tokens.certificates = ClientCertificateAuthenticator(
+                identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
+        }
         let admins = AdminAuthenticator(repository: database.adminTokens)
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
@@ -75,7 +82,9 @@ public struct TesseraServer {
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
-        WellKnownRoutes(issuer: issuer, keys: result.keys).register(in: router)
+        WellKnownRoutes(
+            issuer: issuer, keys: result.keys, mutualTLSBase: tlsPort.map { MutualTLSListener.base(configuration, port: $0) }
+        ).register(in: router)
         OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: configuration.maximumBodySize).register(in: router)
         let admin = router.group("v1")
             .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
@@ -94,7 +103,7 @@ public struct TesseraServer {
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
-            configuration: configuration, issuer: issuer, port: port, bootstrap: result, database: database, audit: audit,
+            configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, tokens: tokens, taskService: taskService, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
@@ -130,6 +139,20 @@ public struct TesseraServer {
         let spiffe = self.spiffe
         let federation = Task { await spiffe.runBackground() }
         defer { federation.cancel() }
-        try await app.runService()
+        guard let tlsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath else {
+            try await app.runService()
+            return
+        }
+        let listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
+        let tlsApp = Application(
+            router: router, server: try listener.serverBuilder(),
+            configuration: .init(address: .hostname(configuration.host, port: tlsPort), serverName: "tessera"),
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await tlsApp.runService() }
+            group.addTask { try await app.runService() }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }

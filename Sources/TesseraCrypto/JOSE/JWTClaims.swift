@@ -13,9 +13,19 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     public let clientID: String?
     /// Tessera's `task_id` claim: the task a token belongs to.
     public let taskID: String?
+    /// RFC 8705 confirmation (`cnf`): the certificate a token is bound to.
+    public let cnf: Confirmation?
+
+    /// The `cnf` claim (RFC 7800), as far as Tessera uses it.
+    public struct Confirmation: Sendable, Decodable, Equatable {
+        /// `x5t#S256`: base64url SHA-256 thumbprint of the bound client certificate (RFC 8705 §3.1).
+        public let x5tS256: String?
+
+        enum CodingKeys: String, CodingKey { case x5tS256 = "x5t#S256" }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, nbf, iat, jti, scope
+        case iss, sub, aud, exp, nbf, iat, jti, scope, cnf
         case clientID = "client_id", taskID = "task_id"
     }
 

@@ -33,6 +33,16 @@ public struct ServerConfiguration: Sendable {
     public var developmentMode: Bool = false
     /// Workload identity (SPIFFE CA, SVIDs, agents, federation).
     public var spiffe = SPIFFEConfiguration()
+    /// PEM certificate chain of the HTTPS listener (mTLS client authentication, RFC 8705). With `tlsKeyPath`,
+    /// the same routes are also served over TLS on `tlsPort`.
+    public var tlsCertificatePath: String?
+    /// PEM private key of the HTTPS listener.
+    public var tlsKeyPath: String?
+    /// Port of the HTTPS listener; 0 picks a free one (tests).
+    public var tlsPort: Int = 8444
+
+    /// Whether the HTTPS (mTLS) listener is configured.
+    public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 
     public init() {}
 
@@ -46,6 +56,10 @@ public struct ServerConfiguration: Sendable {
     /// Checks the settings; the returned messages explain what to change.
     public func validate() throws(ServerError) {
         guard (0...65535).contains(port) else { throw ServerError(.configuration, "port must be 0...65535") }
+        guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
+            throw ServerError(.configuration, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+        }
+        guard (0...65535).contains(tlsPort) else { throw ServerError(.configuration, "TLS port must be 0...65535") }
         guard defaultTokenTTL >= 1, defaultTokenTTL <= maximumTokenTTL else {
             throw ServerError(.configuration, "default token TTL must be between 1 and the maximum token TTL")
         }

@@ -18,11 +18,20 @@ public struct TesseraRequestContext: RequestContext {
     public var admin: AdminPrincipal?
     /// The peer's IP address, when known.
     public let remoteAddress: String?
+    /// The connection, to read the verified client certificate of an mTLS request (`clientCertificate()`).
+    let channel: any Channel
     public var maxUploadSize: Int { 64 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.admin = nil
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
+    }
+
+    /// DER of the client certificate verified during the TLS handshake (RFC 8705); `nil` over plain HTTP
+    /// or when the client presented none.
+    public func clientCertificate() async -> [UInt8]? {
+        await MutualTLSListener.peerCertificate(of: channel)
     }
 }

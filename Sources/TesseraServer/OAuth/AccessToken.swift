@@ -14,6 +14,8 @@ public struct AccessToken: Sendable, Equatable {
     public let jti: String
     /// The task the token was issued for (`task_id` claim).
     public var taskID: String? = nil
+    /// RFC 8705 certificate binding: `base64url(SHA-256(DER))` of the client certificate (`cnf.x5t#S256`).
+    public var certificateThumbprint: String? = nil
 
     /// The claim set, serialized.
     public func claims() -> Data {
@@ -28,6 +30,11 @@ public struct AccessToken: Sendable, Equatable {
         json.field("exp", Int(expiresAt.timeIntervalSince1970))
         json.field("jti", jti)
         if let taskID { json.field("task_id", taskID) }
+        if let certificateThumbprint {
+            var cnf = JSONWriter()
+            cnf.field("x5t#S256", certificateThumbprint)
+            json.rawField("cnf", json: String(decoding: cnf.finish(), as: UTF8.self))
+        }
         return json.finish()
     }
 }

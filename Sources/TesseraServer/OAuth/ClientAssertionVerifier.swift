@@ -10,6 +10,9 @@ public struct AuthenticatedClient: Sendable {
     public let assertionJTI: String
     /// Until when the assertion's `jti` must be remembered.
     public let replayExpiry: Date
+    /// `base64url(SHA-256(DER))` of the client certificate when the client authenticated with mTLS
+    /// (`tls_client_auth`, RFC 8705): tokens are then bound to it (`cnf.x5t#S256`) and there is no assertion.
+    public var certificateThumbprint: String? = nil
 }
 
 /// Why client authentication failed: the RFC 6749 error, and the client it claimed to be (for the audit log).

@@ -59,6 +59,11 @@ extension TokenService {
         if let nbf = claims.nbf?.date { json.field("nbf", Int(nbf.timeIntervalSince1970)) }
         json.field("jti", jti)
         if let taskID = claims.taskID { json.field("task_id", taskID) }
+        if let thumbprint = claims.cnf?.x5tS256 {
+            var cnf = JSONWriter()
+            cnf.field("x5t#S256", thumbprint)
+            json.rawField("cnf", json: String(decoding: cnf.finish(), as: UTF8.self))
+        }
         return json.finish()
     }
 

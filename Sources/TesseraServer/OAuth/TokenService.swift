@@ -21,13 +21,17 @@ public struct TokenService: Sendable {
     let tasks: any TaskRepository
     let clock: any TimeSource
     let logger: Logger
+    /// mTLS client authentication (`tls_client_auth`), when the server has an HTTPS listener.
+    var certificates: ClientCertificateAuthenticator? = nil
 
     var tokenEndpoint: String { issuer + "/oauth2/token" }
     var validator: AccessTokenValidator { AccessTokenValidator(keys: keys, issuer: issuer) }
 
-    /// `POST /oauth2/token`.
-    public func token(_ form: FormBody, remoteAddress: String?, basicAuthorization: Bool) async throws(OAuthError)
-        -> (AccessToken, String)
+    /// `POST /oauth2/token`. `clientCertificate` is the DER of the client certificate verified by the TLS
+    /// handshake, if any: without a client assertion it authenticates the client (RFC 8705 `tls_client_auth`).
+    public func token(
+        _ form: FormBody, remoteAddress: String?, basicAuthorization: Bool, clientCertificate: [UInt8]? = nil
+    ) async throws(OAuthError) -> (AccessToken, String)
     {
         let grantType = form.nonEmpty("grant_type")
         do throws(OAuthError) {
@@ -45,7 +49,13 @@ public struct TokenService: Sendable {
         }
         let client: AuthenticatedClient
         do throws(ClientAuthenticationFailure) {
-            client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+            if let certificates, let clientCertificate, form["client_assertion"] == nil,
+                form["client_assertion_type"] == nil
+            {
+                client = try await certificates.authenticate(form, certificate: clientCertificate)
+            } else {
+                client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+            }
         } catch {
             await refuse(error.error, client: error.claimedClient, grantType: grantType, remoteAddress: remoteAddress)
             throw error.error
@@ -112,25 +122,34 @@ public struct TokenService: Sendable {
         if let task, task.expiresAt < expiry { expiry = task.expiresAt }
         let token = AccessToken(
             issuer: issuer, subject: identity.clientID, audience: audience, clientID: identity.clientID, scopes: scopes,
-            issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18), taskID: task?.id)
+            issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18), taskID: task?.id,
+            certificateThumbprint: client.certificateThumbprint)
         let signed: String
         do {
             signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
         } catch {
             throw IssuanceRefusal(OAuthError(.serverError, "could not sign the token"))
         }
+        var details: [String: AuditValue] = [
+            "jti": .string(token.jti), "grant_type": .string(grantType), "scope": .strings(scopes),
+            "aud": .string(audience), "exp": .int(Int64(expiry.timeIntervalSince1970)),
+            "policies": .strings(decision.determiningPolicies),
+            "policy_version": .string(decision.policySetVersion), "source": .string(remoteAddress ?? "unknown"),
+            "identity_id": .string(identity.id),
+        ]
+        var replayGuard: ReplayGuard? = nil
+        if let thumbprint = client.certificateThumbprint {
+            details["auth_method"] = .string(ClientCertificateAuthenticator.method)
+            details["x5t#S256"] = .string(thumbprint)
+        } else {
+            details["assertion_jti"] = .string(client.assertionJTI)
+            replayGuard = ReplayGuard(
+                key: ClientAssertionVerifier.replayKey(client: identity.clientID, jti: client.assertionJTI),
+                expiresAt: client.replayExpiry)
+        }
         let event = AuditEvent(
             type: "token.issued", outcome: .success, actor: identity.clientID, subject: identity.clientID, task: task?.id,
-            details: [
-                "jti": .string(token.jti), "grant_type": .string(grantType), "scope": .strings(scopes),
-                "aud": .string(audience), "exp": .int(Int64(expiry.timeIntervalSince1970)),
-                "assertion_jti": .string(client.assertionJTI), "policies": .strings(decision.determiningPolicies),
-                "policy_version": .string(decision.policySetVersion), "source": .string(remoteAddress ?? "unknown"),
-                "identity_id": .string(identity.id),
-            ],
-            replayGuard: ReplayGuard(
-                key: ClientAssertionVerifier.replayKey(client: identity.clientID, jti: client.assertionJTI),
-                expiresAt: client.replayExpiry),
+            details: details, replayGuard: replayGuard,
             lease: Lease(
                 id: token.jti, kind: "access_token", subject: identity.clientID, taskID: task?.id, issuedAt: now,
                 expiresAt: expiry))

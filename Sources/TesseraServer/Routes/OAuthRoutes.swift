@@ -13,7 +13,9 @@ struct OAuthRoutes {
         router.post("oauth2/token") { request, context in
             let form = try await request.oauthForm(limit: maximumBodySize)
             let basic = request.headers[.authorization]?.lowercased().hasPrefix("basic ") ?? false
-            let (token, signed) = try await tokens.token(form, remoteAddress: context.remoteAddress, basicAuthorization: basic)
+            let (token, signed) = try await tokens.token(
+                form, remoteAddress: context.remoteAddress, basicAuthorization: basic,
+                clientCertificate: await context.clientCertificate())
             var json = JSONWriter()
             json.field("access_token", signed)
             json.field("token_type", "Bearer")

@@ -7,6 +7,8 @@ import TesseraCrypto
 struct WellKnownRoutes {
     let issuer: String
     let keys: KeyRing
+    /// `https://HOST:PORT` of the mTLS listener, when there is one (RFC 8705 metadata).
+    var mutualTLSBase: String? = nil
 
     func register(in router: Router<TesseraRequestContext>) {
         let jwks: Data = {
@@ -14,7 +16,7 @@ struct WellKnownRoutes {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             return (try? encoder.encode(keys.jwks)) ?? Data("{\"keys\":[]}".utf8)
         }()
-        let metadata = Self.metadata(issuer: issuer)
+        let metadata = Self.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase)
         router.get(".well-known/jwks.json") { _, _ in
             var response = Response.json(jwks, cacheable: true)
             response.headers[.cacheControl] = "public, max-age=300"
@@ -29,7 +31,7 @@ struct WellKnownRoutes {
         router.get("healthz") { _, _ in Response.json(Data("{\"status\":\"ok\"}".utf8)) }
     }
 
-    static func metadata(issuer: String) -> Data {
+    static func metadata(issuer: String, mutualTLSBase: String? = nil) -> Data {
         let algorithms = JWSAlgorithm.allCases.map(\.rawValue)
         var json = JSONWriter()
         json.field("issuer", issuer)
@@ -40,13 +42,24 @@ struct WellKnownRoutes {
         json.field("revocation_list_uri", issuer + "/oauth2/revocations")
         json.field("grant_types_supported", ["client_credentials"])
         json.field("response_types_supported", [String]())
-        json.field("token_endpoint_auth_methods_supported", ["private_key_jwt"])
+        json.field(
+            "token_endpoint_auth_methods_supported",
+            mutualTLSBase == nil ? ["private_key_jwt"] : ["private_key_jwt", ClientCertificateAuthenticator.method])
         json.field("token_endpoint_auth_signing_alg_values_supported", algorithms)
         json.field("introspection_endpoint_auth_methods_supported", ["private_key_jwt", "bearer"])
         json.field("introspection_endpoint_auth_signing_alg_values_supported", algorithms)
         json.field("revocation_endpoint_auth_methods_supported", ["private_key_jwt", "bearer"])
         json.field("revocation_endpoint_auth_signing_alg_values_supported", algorithms)
         json.field("access_token_signing_alg_values_supported", ["ES256"])
+        if let mutualTLSBase {
+            // RFC 8705 §3.3 and §5.
+            json.field("tls_client_certificate_bound_access_tokens", true)
+            var aliases = JSONWriter()
+            aliases.field("token_endpoint", mutualTLSBase + "/oauth2/token")
+            aliases.field("introspection_endpoint", mutualTLSBase + "/oauth2/introspect")
+            aliases.field("revocation_endpoint", mutualTLSBase + "/oauth2/revoke")
+            json.rawField("mtls_endpoint_aliases", json: String(decoding: aliases.finish(), as: UTF8.self))
+        }
         return json.finish()
     }
 }

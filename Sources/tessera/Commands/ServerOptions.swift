@@ -37,6 +37,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("policy-dir"), help: "Cedar policy folder, reloaded on change or SIGHUP (default: built-in policies).")
     var policyDir: String?
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: also serve HTTPS with mTLS client authentication (RFC 8705).")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the HTTPS listener.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-port"), help: "Port of the HTTPS listener (0 picks a free one).")
+    var tlsPort: Int = 8444
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -52,6 +61,9 @@ struct ServerOptions: ParsableArguments {
         configuration.maximumTokenTTL = maxTokenTTL
         configuration.clockSkew = clockSkew
         configuration.policyDirectory = policyDir
+        configuration.tlsCertificatePath = tlsCert
+        configuration.tlsKeyPath = tlsKey
+        configuration.tlsPort = tlsPort
         configuration.developmentMode = development
         return configuration
     }

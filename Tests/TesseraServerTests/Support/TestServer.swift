@@ -14,6 +14,10 @@ final class TestServer: Sendable {
     let dataDirectory: String
     let kek: KeyEncryptionKey
     let clock: ManualTimeSource
+    /// The trust domain's CA and bundle (to issue X.509-SVIDs in tests).
+    let spiffe: SPIFFEServices
+    /// `https://127.0.0.1:PORT` when the server was configured with TLS.
+    let tlsBase: String?
     private let task: Task<Void, any Error>
 
     static func start(
@@ -32,10 +36,16 @@ final class TestServer: Sendable {
         guard let port = await iterator.next(), port > 0 else { throw TesseraError(.invalidArgument, "server did not start") }
         return TestServer(
             base: "http://127.0.0.1:\(port)", adminToken: server.bootstrap.newAdminToken ?? "", dataDirectory: configuration.dataDirectory,
-            kek: kek, clock: clock, task: task)
+            kek: kek, clock: clock, spiffe: server.spiffe, tlsBase: server.tlsPort.map { "https://127.0.0.1:\($0)" },
+            task: task)
     }
 
-    private init(base: String, adminToken: String, dataDirectory: String, kek: KeyEncryptionKey, clock: ManualTimeSource, task: Task<Void, any Error>) {
+    private init(
+        base: String, adminToken: String, dataDirectory: String, kek: KeyEncryptionKey, clock: ManualTimeSource,
+        spiffe: SPIFFEServices, tlsBase: String?, task: Task<Void, any Error>
+    ) {
+        self.spiffe = spiffe
+        self.tlsBase = tlsBase
         self.base = base
         self.adminToken = adminToken
         self.dataDirectory = dataDirectory

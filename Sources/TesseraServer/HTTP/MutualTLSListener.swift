@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOCore
+import NIOSSL
+import TesseraCore
+import TesseraCrypto
+import X509
+
+/// The HTTPS listener of a server configured with `--tls-cert`/`--tls-key`: the same routes as the plain
+/// listener, with optional client certificates (RFC 8705 mTLS client authentication).
+///
+/// A client that presents a certificate must present an X.509-SVID chain leading to the trust domain's
+/// current X.509 roots (overlap roots included, so CA rotation needs no restart), valid at the injected
+/// clock's time. No hostname verification is done for clients. A client without a certificate still
+/// connects: it must then authenticate with `private_key_jwt`.
+struct MutualTLSListener: Sendable {
+    let certificatePath: String
+    let keyPath: String
+    let state: TrustDomainState
+    let clock: any TimeSource
+
+    /// The Hummingbird server builder for this listener.
+    func serverBuilder() throws -> HTTPServerBuilder {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        } catch {
+            throw ServerError(.configuration, "TLS certificate or key could not be read: \(error)")
+        }
+        guard !chain.isEmpty else { throw ServerError(.configuration, "TLS certificate file holds no certificate") }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        tls.certificateVerification = .optionalVerification
+        let state = self.state
+        let clock = self.clock
+        return try .tls(
+            .http1(),
+            configuration: TLSChannelConfiguration(
+                tlsConfiguration: tls,
+                customAsyncVerificationCallback: { presented in
+                    Self.verify(presented, roots: state.authority.roots, now: clock.now()) ? .certificateVerified : .failed
+                }))
+    }
+
+    /// Whether `presented` (leaf first) is an X.509-SVID chain of the trust domain at `now`.
+    static func verify(_ presented: [NIOSSLCertificate], roots: [Certificate], now: Date) -> Bool {
+        guard let ders = try? presented.map({ try $0.toDERBytes() }),
+            let chain = try? X509SVIDVerifier.parse(der: ders)
+        else { return false }
+        return (try? X509SVIDVerifier(authorities: roots).verify(chain: chain, now: now)) != nil
+    }
+
+    /// The DER of the verified client certificate of the connection behind `channel`, if it is a TLS
+    /// connection whose client presented one.
+    static func peerCertificate(of channel: any Channel) async -> [UInt8]? {
+        guard let certificate = try? await channel.nioSSL_peerCertificate().get() else { return nil }
+        return try? certificate.toDERBytes()
+    }
+}
+
+extension MutualTLSListener {
+    /// The port of the HTTPS listener, or `nil` without TLS settings (0 picks a free port).
+    static func port(_ configuration: ServerConfiguration) throws -> Int? {
+        guard configuration.tlsEnabled else { return nil }
+        return configuration.tlsPort == 0 ? try FreePort.find(host: configuration.host) : configuration.tlsPort
+    }
+
+    /// `https://HOST:PORT` of the HTTPS listener.
+    static func base(_ configuration: ServerConfiguration, port: Int) -> String {
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return "https://\(host):\(port)"
+    }
+}

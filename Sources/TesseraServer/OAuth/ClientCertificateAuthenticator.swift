@@ -1,0 +1,71 @@
+import Crypto
+import Foundation
+import TesseraCore
+import TesseraCrypto
+import TesseraStore
+import X509
+
+/// `tls_client_auth` (RFC 8705 §2.1.1) with X.509-SVIDs: the client certificate verified during the TLS
+/// handshake authenticates the client whose SPIFFE ID is its single URI SAN.
+///
+/// The handshake already checked the chain against the trust domain's roots; here the leaf is checked again
+/// at the injected clock's time (a kept-alive connection can outlive its certificate), its SPIFFE ID must
+/// equal `client_id` when one is sent, and it must name an identity of the inventory that is eligible now.
+public struct ClientCertificateAuthenticator: Sendable {
+    public static let method = "tls_client_auth"
+
+    let identities: any IdentityRepository
+    let trustDomain: String
+    let clock: any TimeSource
+
+    public init(identities: any IdentityRepository, trustDomain: String, clock: any TimeSource) {
+        self.identities = identities
+        self.trustDomain = trustDomain
+        self.clock = clock
+    }
+
+    /// The RFC 8705 thumbprint of a DER certificate: `base64url(SHA-256(DER))`.
+    public static func thumbprint(of der: [UInt8]) -> String {
+        Base64URL.encode(Data(SHA256.hash(data: der)))
+    }
+
+    /// Authenticates the client of a token request that carries no assertion.
+    func authenticate(_ form: FormBody, certificate der: [UInt8]) async throws(ClientAuthenticationFailure)
+        -> AuthenticatedClient
+    {
+        var claimed: String? = form.nonEmpty("client_id")
+        func fail(_ description: String) -> ClientAuthenticationFailure {
+            ClientAuthenticationFailure(error: OAuthError(.invalidClient, description), claimedClient: claimed)
+        }
+        if form["client_secret"] != nil {
+            throw fail("client secrets are not accepted: authenticate with tls_client_auth or private_key_jwt")
+        }
+        guard let leaf = try? Certificate(derEncoded: der) else { throw fail("the client certificate is not valid X.509") }
+        let id: SPIFFEID
+        do {
+            id = try X509SVIDVerifier.spiffeID(ofLeaf: leaf)
+        } catch {
+            throw fail("the client certificate is not an X.509-SVID: \(error.reason)")
+        }
+        let spiffeID = id.description
+        if let clientID = claimed, clientID != spiffeID {
+            throw fail("client_id does not match the SPIFFE ID of the client certificate")
+        }
+        claimed = spiffeID
+        guard id.trustDomain == trustDomain else { throw fail("the client certificate is not from this trust domain") }
+        let now = clock.now()
+        guard leaf.notValidBefore <= now, now < leaf.notValidAfter else {
+            throw fail("the client certificate is expired or not yet valid")
+        }
+        let identity: Identity?
+        do {
+            identity = try await identities.get(spiffeID: spiffeID)
+        } catch {
+            throw ClientAuthenticationFailure(error: OAuthError(.serverError, "inventory unavailable"), claimedClient: claimed)
+        }
+        guard let identity else { throw fail("unknown client") }
+        if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }
+        return AuthenticatedClient(
+            identity: identity, assertionJTI: "", replayExpiry: now, certificateThumbprint: Self.thumbprint(of: der))
+    }
+}

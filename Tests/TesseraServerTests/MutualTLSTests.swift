@@ -1,0 +1,173 @@
+import Crypto
+import Foundation
+import Testing
+import TesseraCore
+import TesseraCrypto
+import TesseraServer
+
+/// RFC 8705 at the token endpoint: a real server with its HTTPS listener, and curl presenting X.509-SVIDs
+/// issued by the trust domain CA (URLSession on Linux cannot present client certificates).
+@Suite(.serialized) struct MutualTLSTests {
+    /// A folder with the server's TLS certificate (self-signed, for 127.0.0.1) and key, made with openssl.
+    private static func serverCertificate() throws -> String {
+        let folder = NSTemporaryDirectory() + "tessera-mtls-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let status = try run(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", folder + "/server-key.pem", "-out", folder + "/server.pem"]).status
+        #expect(status == 0)
+        return folder
+    }
+
+    /// Runs a program and returns its exit status and standard output.
+    @discardableResult
+    private static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// An X.509-SVID for `spiffeID` from the server's CA, written as `NAME.pem` and `NAME-key.pem`;
+    /// returns the leaf's DER.
+    private static func issueSVID(_ server: TestServer, _ spiffeID: String, folder: String, name: String) throws -> [UInt8] {
+        let key = P256.Signing.PrivateKey()
+        let publicKey = try CertificateRequest.publicKey(fromDER: try CertificateRequest.make(for: key))
+        let chain = try server.spiffe.state.authority.ca.issueX509SVID(
+            spiffeID: try SPIFFEID(parsing: spiffeID), publicKey: publicKey, now: server.clock.now(), ttl: 3600)
+        try chain.map { try $0.pemString() }.joined(separator: "\n").write(
+            toFile: folder + "/\(name).pem", atomically: true, encoding: .utf8)
+        try key.pemRepresentation.write(toFile: folder + "/\(name)-key.pem", atomically: true, encoding: .utf8)
+        return try chain[0].derBytes()
+    }
+
+    /// `POST /oauth2/token` over HTTPS with curl; `certificate` names the files written by `issueSVID`.
+    private static func token(
+        _ server: TestServer, folder: String, certificate: String?, fields: [String: String]
+    ) throws -> (curl: Int32, status: Int, json: [String: Any]) {
+        var arguments = [
+            "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
+            "-w", "\n%{http_code}", "--data", TestServer.encode(fields), server.tlsBase! + "/oauth2/token",
+        ]
+        if let certificate {
+            arguments += ["--cert", folder + "/\(certificate).pem", "--key", folder + "/\(certificate)-key.pem"]
+        }
+        let (status, output) = try run("/usr/bin/curl", arguments)
+        let text = String(decoding: output, as: UTF8.self)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let code = Int(lines.last ?? "") ?? 0
+        let body = Data(lines.dropLast().joined(separator: "\n").utf8)
+        let json = (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:]
+        return (status, code, json)
+    }
+
+    private static func start(folder: String) async throws -> TestServer {
+        try await TestServer.start { configuration in
+            configuration.tlsCertificatePath = folder + "/server.pem"
+            configuration.tlsKeyPath = folder + "/server-key.pem"
+            configuration.tlsPort = 0
+        }
+    }
+
+    @Test func certificateBoundTokenOverMutualTLS() async throws {
+        let folder = try Self.serverCertificate()
+        let server = try await Self.start(folder: folder)
+        defer { Task { await server.stop() } }
+        let workload = try await server.registerWorkload("mtls-app")
+        let leaf = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
+        let thumbprint = ClientCertificateAuthenticator.thumbprint(of: leaf)
+
+        for fields in [
+            ["grant_type": "client_credentials", "client_id": workload.clientID],
+            ["grant_type": "client_credentials"],
+        ] {
+            let reply = try Self.token(server, folder: folder, certificate: "svid", fields: fields)
+            #expect(reply.curl == 0)
+            #expect(reply.status == 200, "\(reply.json)")
+            let token = try #require(reply.json["access_token"] as? String)
+            let payload = try #require(Base64URL.decode(token.split(separator: ".")[1]))
+            let claims = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
+            #expect((claims["cnf"] as? [String: Any])?["x5t#S256"] as? String == thumbprint)
+            #expect(claims["sub"] as? String == workload.clientID)
+
+            let introspection = try await server.send(
+                "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": token]).utf8),
+                contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(server.adminToken)"])
+            #expect(introspection.json["active"] as? Bool == true)
+            #expect((introspection.json["cnf"] as? [String: Any])?["x5t#S256"] as? String == thumbprint)
+        }
+
+        // A token obtained with private_key_jwt is not bound.
+        let plain = try await server.requestToken(workload)
+        let plainToken = try #require(plain.json["access_token"] as? String)
+        let plainPayload = try #require(Base64URL.decode(plainToken.split(separator: ".")[1]))
+        #expect(String(decoding: plainPayload, as: UTF8.self).contains("cnf") == false)
+
+        // Metadata advertises RFC 8705 on both listeners.
+        let metadata = try await server.send("GET", "/.well-known/oauth-authorization-server").json
+        #expect((metadata["token_endpoint_auth_methods_supported"] as? [String])?.contains("tls_client_auth") == true)
+        #expect(metadata["tls_client_certificate_bound_access_tokens"] as? Bool == true)
+        let aliases = metadata["mtls_endpoint_aliases"] as? [String: Any]
+        #expect(aliases?["token_endpoint"] as? String == server.tlsBase! + "/oauth2/token")
+        #expect(aliases?["introspection_endpoint"] as? String == server.tlsBase! + "/oauth2/introspect")
+    }
+
+    @Test func refusals() async throws {
+        let folder = try Self.serverCertificate()
+        let server = try await Self.start(folder: folder)
+        defer { Task { await server.stop() } }
+        let workload = try await server.registerWorkload("mtls-refused")
+        let other = try await server.registerWorkload("mtls-other")
+        _ = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
+
+        // The certificate's SPIFFE ID is not the client_id.
+        var reply = try Self.token(
+            server, folder: folder, certificate: "svid",
+            fields: ["grant_type": "client_credentials", "client_id": other.clientID])
+        #expect(reply.status == 401)
+        #expect(reply.json["error"] as? String == "invalid_client")
+        #expect(reply.json["access_token"] == nil)
+
+        // No certificate and no assertion over HTTPS.
+        reply = try Self.token(
+            server, folder: folder, certificate: nil, fields: ["grant_type": "client_credentials", "client_id": workload.clientID])
+        #expect(reply.status == 401)
+        #expect(reply.json["error"] as? String == "invalid_client")
+
+        // A certificate from another CA (self-signed, same SPIFFE ID) fails the handshake.
+        let foreign = try Self.run(
+            "/usr/bin/openssl",
+            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+             "-subj", "/O=Elsewhere", "-addext", "subjectAltName=URI:\(workload.clientID)",
+             "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE",
+             "-keyout", folder + "/foreign-key.pem", "-out", folder + "/foreign.pem"])
+        #expect(foreign.status == 0)
+        reply = try Self.token(
+            server, folder: folder, certificate: "foreign", fields: ["grant_type": "client_credentials"])
+        #expect(reply.curl != 0 || reply.status == 401)
+        #expect(reply.json["access_token"] == nil)
+
+        // A suspended identity's certificate.
+        let suspended = try await server.registerWorkload("mtls-suspended")
+        _ = try Self.issueSVID(server, suspended.clientID, folder: folder, name: "suspended")
+        #expect(try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident"]).status == 200)
+        reply = try Self.token(server, folder: folder, certificate: "suspended", fields: ["grant_type": "client_credentials"])
+        #expect(reply.status == 401)
+        #expect(reply.json["error"] as? String == "invalid_client")
+        #expect((reply.json["error_description"] as? String ?? "").contains("suspended"))
+
+        // An SVID of an identity that is not in the inventory.
+        _ = try Self.issueSVID(server, "spiffe://example.org/unknown", folder: folder, name: "unknown")
+        reply = try Self.token(server, folder: folder, certificate: "unknown", fields: ["grant_type": "client_credentials"])
+        #expect(reply.status == 401)
+        #expect(reply.json["error"] as? String == "invalid_client")
+    }
+}
