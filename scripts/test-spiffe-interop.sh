@@ -16,7 +16,12 @@ TESSERA=$(readlink -f "$ROOT/.build/debug/tessera")  # /proc/PID/exe shows the r
 WORK=$(mktemp -d /tmp/tessera-spiffe.XXXXXX)
 chmod 755 "$WORK"
 PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TESSERA" dev --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+TLS_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# HTTPS listener for mTLS client authentication at the token endpoint (RFC 8705).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/server.key" -out "$WORK/server.pem" 2>/dev/null
+"$TESSERA" dev --port "$PORT" --data-dir "$WORK/data" --tls-cert "$WORK/server.pem" --tls-key "$WORK/server.key" \
+    --tls-port "$TLS_PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 AGENT=""
 cleanup() {
@@ -57,6 +62,28 @@ SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" "$VENV/bin/python" scripts/interop/pyspi
 echo "== openssl verify"
 openssl verify -CAfile "$WORK/bundle.pem" "$WORK/svid.pem"
 openssl x509 -in "$WORK/svid.pem" -noout -ext subjectAltName,basicConstraints,keyUsage
+
+echo "== curl: mTLS client authentication with the X.509-SVID (RFC 8705 tls_client_auth)"
+"$TESSERA" svid fetch --socket "$SOCKET" --write "$WORK/mtls" 2>/dev/null
+curl -fsS --cert "$WORK/mtls/svid.pem" --key "$WORK/mtls/svid.key" --cacert "$WORK/server.pem" \
+    "https://127.0.0.1:$TLS_PORT/oauth2/token" -d grant_type=client_credentials \
+    -d client_id=spiffe://example.org/interop-app >"$WORK/mtls/token.json"
+"$VENV/bin/python" - "$WORK/mtls/token.json" "$WORK/mtls/svid.pem" <<'PY'
+import base64, hashlib, json, ssl, sys
+token = json.load(open(sys.argv[1]))["access_token"]
+payload = token.split(".")[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+leaf = open(sys.argv[2]).read().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+expected = base64.urlsafe_b64encode(hashlib.sha256(ssl.PEM_cert_to_DER_cert(leaf)).digest()).rstrip(b"=").decode()
+assert claims["sub"] == "spiffe://example.org/interop-app", claims
+assert claims["cnf"]["x5t#S256"] == expected, (claims, expected)
+print("certificate-bound token for", claims["sub"], "x5t#S256", expected)
+PY
+if curl -fsS --cacert "$WORK/server.pem" "https://127.0.0.1:$TLS_PORT/oauth2/token" -d grant_type=client_credentials \
+    -d client_id=spiffe://example.org/interop-app >/dev/null 2>&1; then
+    echo "FAIL: a client without certificate or assertion got a token"; exit 1
+fi
+echo "no certificate, no assertion -> refused"
 
 if [ "$(id -u)" = 0 ]; then
     echo "== attestation: uid $OTHER_UID running the tessera binary gets its own identity"
