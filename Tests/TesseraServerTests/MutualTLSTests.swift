@@ -105,7 +105,24 @@ import TesseraServer
             #expect((introspection.json["cnf"] as? [String: Any])?["x5t#S256"] as? String == thumbprint)
         }
 
-        // A token obtained with private_key_jwt is not bound.
+        // private_key_jwt over mTLS: bound to the connection's certificate; another client's assertion is refused.
+        let assertionFields = [
+            "grant_type": "client_credentials", "client_assertion_type": ClientAssertionVerifier.assertionType,
+            "client_assertion": try workload.assertion(audience: server.tokenEndpoint, now: server.clock.now()),
+        ]
+        let bound = try Self.token(server, folder: folder, certificate: "svid", fields: assertionFields)
+        let boundToken = try #require(bound.json["access_token"] as? String)
+        let boundPayload = try #require(Base64URL.decode(boundToken.split(separator: ".")[1]))
+        let boundClaims = try #require(try JSONSerialization.jsonObject(with: boundPayload) as? [String: Any])
+        #expect((boundClaims["cnf"] as? [String: Any])?["x5t#S256"] as? String == thumbprint)
+        let stranger = try await server.registerWorkload("mtls-stranger")
+        var strangerFields = assertionFields
+        strangerFields["client_assertion"] = try stranger.assertion(audience: server.tokenEndpoint, now: server.clock.now())
+        let refused = try Self.token(server, folder: folder, certificate: "svid", fields: strangerFields)
+        #expect(refused.status == 401)
+        #expect(refused.json["error"] as? String == "invalid_client")
+
+        // A token obtained with private_key_jwt without a certificate is not bound.
         let plain = try await server.requestToken(workload)
         let plainToken = try #require(plain.json["access_token"] as? String)
         let plainPayload = try #require(Base64URL.decode(plainToken.split(separator: ".")[1]))

@@ -29,6 +29,19 @@ public struct ClientCertificateAuthenticator: Sendable {
         Base64URL.encode(Data(SHA256.hash(data: der)))
     }
 
+    /// The thumbprint binding a token of `identity` (authenticated with private_key_jwt) to the connection's
+    /// client certificate, which must be an X.509-SVID of that same identity.
+    func binding(for identity: Identity, certificate der: [UInt8]) throws(ClientAuthenticationFailure) -> String {
+        guard let leaf = try? Certificate(derEncoded: der), let id = try? X509SVIDVerifier.spiffeID(ofLeaf: leaf),
+            id.description == identity.clientID
+        else {
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.invalidClient, "the TLS client certificate is not an X.509-SVID of the authenticated client"),
+                claimedClient: identity.clientID)
+        }
+        return Self.thumbprint(of: der)
+    }
+
     /// Authenticates the client of a token request that carries no assertion.
     func authenticate(_ form: FormBody, certificate der: [UInt8]) async throws(ClientAuthenticationFailure)
         -> AuthenticatedClient

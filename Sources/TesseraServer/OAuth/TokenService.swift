@@ -47,7 +47,7 @@ public struct TokenService: Sendable {
             await refuse(error, client: form.nonEmpty("client_id"), grantType: grantType, remoteAddress: remoteAddress)
             throw error
         }
-        let client: AuthenticatedClient
+        var client: AuthenticatedClient
         do throws(ClientAuthenticationFailure) {
             if let certificates, let clientCertificate, form["client_assertion"] == nil,
                 form["client_assertion_type"] == nil
@@ -55,6 +55,10 @@ public struct TokenService: Sendable {
                 client = try await certificates.authenticate(form, certificate: clientCertificate)
             } else {
                 client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+                if let certificates, let clientCertificate {
+                    // private_key_jwt over mTLS: the token is bound to the connection's certificate too.
+                    client.certificateThumbprint = try certificates.binding(for: client.identity, certificate: clientCertificate)
+                }
             }
         } catch {
             await refuse(error.error, client: error.claimedClient, grantType: grantType, remoteAddress: remoteAddress)
@@ -138,9 +142,9 @@ public struct TokenService: Sendable {
             "identity_id": .string(identity.id),
         ]
         var replayGuard: ReplayGuard? = nil
-        if let thumbprint = client.certificateThumbprint {
+        if let thumbprint = client.certificateThumbprint { details["x5t#S256"] = .string(thumbprint) }
+        if client.assertionJTI.isEmpty {
             details["auth_method"] = .string(ClientCertificateAuthenticator.method)
-            details["x5t#S256"] = .string(thumbprint)
         } else {
             details["assertion_jti"] = .string(client.assertionJTI)
             replayGuard = ReplayGuard(
