@@ -21,9 +21,8 @@ public struct AuditDigest: Sendable {
             guard let last = page.last else { break }
             let decoder = JSONDecoder()
             for record in page {
-                guard record.body.contains("\"type\":\"token.") || record.body.contains("\"type\":\"svid.jwt."),
-                    let view = FastRecordParser.parse(record.body)
-                        ?? (try? decoder.decode(PostureRecordView.self, from: Data(record.body.utf8)))
+                // The fast parser reads the type itself; `fold` ignores types posture does not use.
+                guard let view = FastRecordParser.parse(record.body) ?? (try? decoder.decode(PostureRecordView.self, from: Data(record.body.utf8)))
                 else { continue }
                 folder.fold(view)
             }
