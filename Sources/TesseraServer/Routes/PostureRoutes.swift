@@ -94,6 +94,9 @@ struct PostureRoutes {
             if request.uri.queryParameters["format"] == "markdown" {
                 return Self.markdown(MarkdownReport.estate(findings, generatedAt: service.clock.now(), identities: count))
             }
+            if request.uri.queryParameters["format"] == "html" {
+                return Self.text(HTMLReport.estate(findings, generatedAt: service.clock.now(), identities: count), type: "text/html; charset=utf-8")
+            }
             struct Body: Encodable {
                 let generatedAt: Date
                 let identities: Int
@@ -149,9 +152,11 @@ struct PostureRoutes {
             rotationPeriodDays: period, createdAt: now, updatedAt: now)
     }
 
-    static func markdown(_ text: String) -> Response {
+    static func markdown(_ text: String) -> Response { Self.text(text, type: "text/markdown; charset=utf-8") }
+
+    static func text(_ text: String, type: String) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "text/markdown; charset=utf-8"
+        headers[.contentType] = type
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }

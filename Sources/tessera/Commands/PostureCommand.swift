@@ -44,19 +44,21 @@ struct PostureReport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Evidence report for one identity (--identity) or the whole estate.")
     @Option(help: "Inventory id or SPIFFE ID; omit for the estate report.") var identity: String?
-    @Option(help: "markdown or json.") var format: String = "markdown"
+    @Option(help: "markdown, json, or (estate report only) html.") var format: String = "markdown"
     @Flag(help: "Same as --format json.") var json = false
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         let chosen = json ? "json" : format
-        guard ["markdown", "json"].contains(chosen) else { throw CommandFailure(message: "--format must be markdown or json") }
+        guard ["markdown", "json", "html"].contains(chosen), chosen != "html" || identity == nil else {
+            throw CommandFailure(message: "--format must be markdown or json (html: estate report only)")
+        }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let path =
             identity.map { "/v1/posture/evidence/" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0) }
             ?? "/v1/posture/report"
-        let data = try await connection.client().expect("GET", path + (chosen == "markdown" ? "?format=markdown" : ""))
+        let data = try await connection.client().expect("GET", path + (chosen == "json" ? "" : "?format=\(chosen)"))
         print(chosen == "json" ? Output.prettyJSON(data) : String(decoding: data, as: UTF8.self))
     }
 }
