@@ -97,7 +97,7 @@ enum GenericAssignment {
             return false
         }
         if value.lowercased() == "true" || value.lowercased() == "false" || value.lowercased() == "null" { return false }
-        if value.hasSuffix(")") || isMemberAccess(value) || isTypeName(value) { return false }
+        if value.hasSuffix(")") || isMemberAccess(value) || isTypeName(value) || isWordList(value) { return false }
         let hasDigit = value.contains(where: \.isNumber)
         let hasSymbol = value.contains { !$0.isLetter && !$0.isNumber }
         let isPassword = line.range(of: "pass", options: .caseInsensitive) != nil || line.range(of: "pwd", options: .caseInsensitive) != nil
@@ -144,6 +144,15 @@ enum GenericAssignment {
         }
         if inWord && run >= 3 { words += 1 }
         return words >= 2 && value.filter(\.isNumber).count <= 3
+    }
+
+    /// `scram-sha-256`, `aes_256_gcm`: lower-case words and numbers joined by `-` or `_` — a setting, not a secret.
+    static func isWordList(_ value: Substring) -> Bool {
+        let parts = value.split(whereSeparator: { $0 == "-" || $0 == "_" })
+        return parts.count > 1
+            && parts.allSatisfy { part in
+                part.allSatisfy { $0.isLowercase && $0.isASCII } || part.allSatisfy { $0.isNumber }
+            }
     }
 
     static func isUUID(_ value: Substring) -> Bool {
