@@ -126,7 +126,7 @@ let package = Package(
                 "TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy", "TesseraCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            exclude: ["Corpus"]
+            exclude: ["Corpus", "Fixtures"]
         ),
         .testTarget(
             name: "TesseraServerTests",
