@@ -5,6 +5,7 @@ import NIOCore
 import TesseraAudit
 import TesseraCore
 import TesseraCrypto
+import TesseraSecrets
 import TesseraStore
 
 /// Assembles a running Tessera server: database, bootstrap, services, routes.
@@ -22,6 +23,7 @@ public struct TesseraServer {
     /// The OAuth token service (also driven directly by `tessera bench token-path`).
     public let tokens: TokenService
     let taskService: TaskService
+    let secrets: DynamicSecretsService?
     /// Workload identity: trust domain CA, JWT-SVID key, bundle, agent API.
     public let spiffe: SPIFFEServices
     let router: Router<TesseraRequestContext>
@@ -94,6 +96,15 @@ public struct TesseraServer {
         let taskService = TaskService(
             repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL)
         TaskRoutes(service: taskService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
+        var secrets: DynamicSecretsService?
+        if let postgres = configuration.postgresSecrets {
+            let service = DynamicSecretsService(
+                manager: PostgresRoleManager(settings: postgres.settings, templates: postgres.templates, logger: logger),
+                tokens: tokens, tasks: database.tasks, identities: inventory, authorizer: tokens.authorizer, audit: audit,
+                clock: clock, logger: logger)
+            SecretRoutes(service: service, maximumBodySize: configuration.maximumBodySize).register(in: router)
+            secrets = service
+        }
         let posture = PostureService(
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: configuration.maximumTokenTTL)
@@ -104,7 +115,7 @@ public struct TesseraServer {
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
-            policies: policies, tokens: tokens, taskService: taskService, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, tokens: tokens, taskService: taskService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
@@ -127,9 +138,16 @@ public struct TesseraServer {
         defer { sweeper.cancel() }
         // Task deadlines: expire due tasks (revoking their leases) within about a second.
         let taskService = self.taskService
+        let secrets = self.secrets
         let expirer = Task {
+            var ticks = 0
             while !Task.isCancelled {
                 await taskService.expireDue()
+                // Dynamic secrets of revoked or expired leases are destroyed on the next tick; roles
+                // left behind by a crash (no lease) are swept at start and every minute.
+                await secrets?.releaseDue()
+                if ticks % 120 == 0 { await secrets?.repairOrphans() }
+                ticks += 1
                 try? await Task.sleep(for: .milliseconds(500))
             }
         }

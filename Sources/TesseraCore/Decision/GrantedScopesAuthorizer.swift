@@ -17,7 +17,9 @@ public struct GrantedScopesAuthorizer: IssuanceAuthorizer {
                 outcome: .deny, reasons: ["scope not granted to this identity: \(missing.joined(separator: " "))"],
                 determiningPolicies: ["builtin:granted-scopes"], policySetVersion: Self.version, denial: .scope)
         }
-        if !defaultAudiences.contains(request.audience) && !request.identity.audiences.contains(request.audience) {
+        // Allowed audiences bound tokens; other credentials (dynamic secrets) name their own resource.
+        let isToken = request.action.hasSuffix("_token")
+        if isToken && !defaultAudiences.contains(request.audience) && !request.identity.audiences.contains(request.audience) {
             return PolicyDecision(
                 outcome: .deny, reasons: ["audience not allowed for this identity"],
                 determiningPolicies: ["builtin:allowed-audiences"], policySetVersion: Self.version, denial: .audience)

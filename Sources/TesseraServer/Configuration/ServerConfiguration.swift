@@ -1,4 +1,5 @@
 import Foundation
+import TesseraSecrets
 
 /// Settings of one `tessera server` process. Defaults are the safe ones.
 public struct ServerConfiguration: Sendable {
@@ -18,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultTokenTTL: Int = 300
     /// Hard upper bound on any access-token lifetime (seconds).
     public var maximumTokenTTL: Int = 3600
+    /// Dynamic PostgreSQL credentials (legacy systems), when configured.
+    public var postgresSecrets: PostgresSecretsConfiguration?
     /// Hard upper bound on a task's lifetime (seconds).
     public var maximumTaskTTL: Int = 86_400
     /// Client assertions may expire at most this far in the future (seconds).

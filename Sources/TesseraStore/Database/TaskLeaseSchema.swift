@@ -34,4 +34,13 @@ enum TaskLeaseSchema {
                 CREATE INDEX leases_expiry ON leases(expires_at);
                 """)
     }
+
+    /// Dynamic secrets must be destroyed, not just marked revoked: `released_at` records that they were.
+    static func addRelease(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE leases ADD COLUMN released_at REAL;
+                CREATE INDEX leases_unreleased ON leases(kind, released_at);
+                """)
+    }
 }

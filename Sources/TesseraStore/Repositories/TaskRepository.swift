@@ -16,4 +16,10 @@ public protocol TaskRepository: Sendable {
     func dueForExpiry(now: Date) async throws -> [WorkTask]
     func leases(taskID: String) async throws -> [Lease]
     func leases(subject: String, limit: Int) async throws -> [Lease]
+    /// Leases of `kind` that are revoked or expired at `now` but whose secret was not destroyed yet.
+    func pendingReleases(kind: String, now: Date) async throws -> [Lease]
+    /// Records that the lease's secret was destroyed.
+    func markReleased(id: String, at: Date) async throws
+    /// Ids of `kind` leases whose secret is still live (not released).
+    func unreleasedIDs(kind: String) async throws -> Set<String>
 }

@@ -80,6 +80,30 @@ struct SQLiteTaskRepository: TaskRepository {
         }
     }
 
+    func pendingReleases(kind: String, now: Date) async throws -> [Lease] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM leases WHERE kind = ? AND released_at IS NULL
+                      AND (revoked_at IS NOT NULL OR expires_at <= ?) LIMIT 500
+                    """, arguments: [kind, now.epoch]
+            ).map(Self.lease)
+        }
+    }
+
+    func markReleased(id: String, at: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE leases SET released_at = ? WHERE id = ?", arguments: [at.epoch, id])
+        }
+    }
+
+    func unreleasedIDs(kind: String) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT id FROM leases WHERE kind = ? AND released_at IS NULL", arguments: [kind]))
+        }
+    }
+
     /// Marks matching unexpired leases revoked and adds their ids to the revocation list, atomically.
     private static func revoke(
         _ db: Database, where condition: String, arguments: StatementArguments, reason: String, now: Date

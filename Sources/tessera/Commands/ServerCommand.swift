@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TesseraSecrets
 import TesseraServer
 
 struct ServerCommand: AsyncParsableCommand {
@@ -45,7 +46,19 @@ struct ServerRunner {
     func run() async throws {
         var logger = Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
-        let configuration = options.configuration(development: development)
+        var configuration = options.configuration(development: development)
+        if let roles = options.postgresRoles {
+            // The admin URL carries a password: only the environment, never a flag visible in `ps`.
+            guard let url = ProcessInfo.processInfo.environment["TESSERA_DYNAMIC_POSTGRES_URL"] else {
+                throw CommandFailure(message: "--postgres-roles needs TESSERA_DYNAMIC_POSTGRES_URL=postgres://user:password@host:port/db")
+            }
+            do {
+                configuration.postgresSecrets = PostgresSecretsConfiguration(
+                    settings: try PostgresConnectionSettings(url: url), templates: try PostgresRoleTemplate.load(file: roles))
+            } catch {
+                throw CommandFailure(message: error.reason)
+            }
+        }
         do {
             let (kek, source) = try KEKLoader.load(
                 file: options.kekFile, environment: ProcessInfo.processInfo.environment,

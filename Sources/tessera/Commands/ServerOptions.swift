@@ -46,6 +46,11 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("tls-port"), help: "Port of the HTTPS listener (0 picks a free one).")
     var tlsPort: Int = 8444
 
+    @Option(
+        name: .customLong("postgres-roles"),
+        help: "JSON file of dynamic PostgreSQL role templates; needs TESSERA_DYNAMIC_POSTGRES_URL=postgres://admin:pw@host/db.")
+    var postgresRoles: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 

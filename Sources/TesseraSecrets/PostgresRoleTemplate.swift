@@ -1,0 +1,62 @@
+import Foundation
+
+/// How to create one kind of dynamic PostgreSQL role. `{{name}}`, `{{password}}` and `{{expiry}}` in the
+/// statements are replaced by a quoted identifier and quoted literals — never spliced raw.
+public struct PostgresRoleTemplate: Sendable, Codable, Equatable {
+    /// Statements run in one transaction to create the role.
+    public let creation: [String]
+    /// Longest lifetime of a credential from this template, in seconds.
+    public let maxTTL: Int
+
+    enum CodingKeys: String, CodingKey {
+        case creation
+        case maxTTL = "max_ttl"
+    }
+
+    public init(creation: [String], maxTTL: Int) {
+        self.creation = creation
+        self.maxTTL = maxTTL
+    }
+
+    /// The statements with placeholders filled in.
+    func render(name: String, password: String, expiry: Date) throws(SecretsError) -> [String] {
+        let values = [
+            "{{name}}": Self.identifier(name), "{{password}}": Self.literal(password),
+            "{{expiry}}": Self.literal(ISO8601DateFormatter().string(from: expiry)),
+        ]
+        return try creation.map { statement throws(SecretsError) in
+            var rendered = statement
+            for (placeholder, value) in values { rendered = rendered.replacingOccurrences(of: placeholder, with: value) }
+            guard !rendered.contains("{{") else {
+                throw SecretsError(.configuration, "role template has an unknown placeholder")
+            }
+            return rendered
+        }
+    }
+
+    /// A double-quoted SQL identifier.
+    static func identifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A single-quoted SQL string literal.
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// Loads `{"name": {"creation": [...], "max_ttl": N}}` from a JSON file.
+    public static func load(file: String) throws(SecretsError) -> [String: PostgresRoleTemplate] {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw SecretsError(.configuration, "cannot read role templates at \(file)")
+        }
+        guard let templates = try? JSONDecoder().decode([String: PostgresRoleTemplate].self, from: data) else {
+            throw SecretsError(.configuration, "\(file) must map role names to {\"creation\": [...], \"max_ttl\": seconds}")
+        }
+        for (name, template) in templates {
+            guard !template.creation.isEmpty, template.maxTTL >= 1,
+                template.creation.contains(where: { $0.contains("{{name}}") })
+            else { throw SecretsError(.configuration, "role template \(name) needs creation statements using {{name}}") }
+        }
+        return templates
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import TesseraCrypto
+
+extension TokenService {
+    /// Authenticates a workload calling Tessera's own resource routes with one of Tessera's access tokens:
+    /// genuine, unexpired and not revoked.
+    func authenticateBearer(_ authorization: String?) async throws(ProblemDetails) -> JWTClaims {
+        let unauthorized = ProblemDetails(
+            .unauthorized, "Unauthorized", detail: "send a Tessera access token: Authorization: Bearer <token>")
+        guard let authorization, authorization.utf8.count <= CompactJWS.maximumLength + 16 else { throw unauthorized }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw unauthorized }
+        guard let claims = validator.validate(String(parts[1])), let jti = claims.jti, let exp = claims.exp?.date,
+            exp > clock.now()
+        else { throw unauthorized }
+        let revoked: Bool
+        do {
+            revoked = try await tokenState.isRevoked(jti: jti)
+        } catch {
+            throw ProblemDetails(.serviceUnavailable, "Unavailable", detail: "revocation state unavailable")
+        }
+        guard !revoked else { throw unauthorized }
+        return claims
+    }
+}
