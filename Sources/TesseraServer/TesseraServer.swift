@@ -110,7 +110,8 @@ public struct TesseraServer {
             maximumTokenTTL: configuration.maximumTokenTTL)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         let spiffe = try await SPIFFEServices.make(
-            configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock)
+            configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
+            authorizer: tokens.authorizer)
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(

@@ -36,7 +36,7 @@ namespace Tessera {
         task?: Task,
     };
 
-    action issue_token, exchange_token, renew_token, issue_secret, tool_call appliesTo {
+    action issue_token, exchange_token, renew_token, issue_secret, issue_svid, tool_call appliesTo {
         principal: [Workload],
         resource: [Audience],
         context: RequestContext,
@@ -49,13 +49,13 @@ namespace Tessera {
 // Tessera's default policies. The inventory's granted scopes and audiences are checked before Cedar:
 // these policies decide within that ceiling.
 
-// Active identities may obtain, renew and exchange tokens, and take dynamic secrets (inside a task).
+// Active identities may obtain, renew and exchange tokens, take SVIDs, and take dynamic secrets (in a task).
 @id("active-identities")
 permit (
     principal is Tessera::Workload,
     action in [
         Tessera::Action::"issue_token", Tessera::Action::"renew_token", Tessera::Action::"exchange_token",
-        Tessera::Action::"issue_secret"
+        Tessera::Action::"issue_secret", Tessera::Action::"issue_svid"
     ],
     resource is Tessera::Audience
 )

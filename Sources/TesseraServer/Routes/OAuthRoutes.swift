@@ -19,7 +19,7 @@ struct OAuthRoutes {
             var json = JSONWriter()
             json.field("access_token", signed)
             json.field("token_type", "Bearer")
-            json.field("expires_in", max(0, Int(token.expiresAt.timeIntervalSince(token.issuedAt))))
+            json.field("expires_in", max(0, Int(token.expiresAt.timeIntervalSince(token.issuedAt).rounded())))
             if !token.scopes.isEmpty { json.field("scope", token.scopes.joined(separator: " ")) }
             json.field("issued_token_type", "urn:ietf:params:oauth:token-type:access_token")
             return Response.json(json.finish())

@@ -18,6 +18,8 @@ struct AgentService: Sendable {
     let configuration: SPIFFEConfiguration
     /// The `aud` node proofs must carry.
     let proofAudience: String
+    /// The policy engine; `nil` only in tests that exercise the agent protocol alone.
+    var authorizer: (any IssuanceAuthorizer)? = nil
 
     /// The SPIFFE ID of node `id`.
     func nodeSPIFFEID(_ id: String) throws -> SPIFFEID {
@@ -131,6 +133,14 @@ struct AgentService: Sendable {
     func refusal(for id: SPIFFEID) async throws -> String? {
         guard let identity = try await identities.get(spiffeID: id.description) else { return "\(id) is not in the inventory" }
         if case .ineligible(let reason) = identity.eligibility(at: clock.now()) { return reason }
+        // The policy engine decides every issuance, SVIDs included (action `issue_svid`, resource = trust domain).
+        if let authorizer {
+            let decision = await authorizer.authorize(
+                IssuanceRequest(
+                    action: "issue_svid", identity: identity, requestedScopes: [], audience: "spiffe://\(id.trustDomain)",
+                    grantType: "svid", sourceAddress: nil, time: clock.now()))
+            if !decision.isAllowed { return decision.reasons.joined(separator: "; ") }
+        }
         return nil
     }
 

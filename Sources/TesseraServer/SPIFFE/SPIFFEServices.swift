@@ -17,7 +17,7 @@ public struct SPIFFEServices: Sendable {
 
     static func make(
         configuration: ServerConfiguration, issuer: String, database: TesseraDatabase, kek: KeyEncryptionKey,
-        audit: AuditLog, clock: any TimeSource
+        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
         let trustDomain = configuration.trustDomain
@@ -32,7 +32,7 @@ public struct SPIFFEServices: Sendable {
         let federation = FederationRefresher(repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval)
         let agents = AgentService(
             state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
-            configuration: spiffe, proofAudience: issuer + "/agent")
+            configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer)
         let admin = WorkloadAdminService(
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
             trustDomain: trustDomain, federation: federation,
