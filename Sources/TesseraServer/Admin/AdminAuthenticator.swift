@@ -24,10 +24,8 @@ public struct AdminAuthenticator: Sendable {
 
     /// The principal for an `Authorization` header value, or `nil`.
     public func authenticate(authorization: String?) async throws -> AdminPrincipal? {
-        guard let authorization, authorization.utf8.count <= 512 else { return nil }
-        let parts = authorization.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        guard let credential = BearerCredential.from(authorization, maximumLength: 512) else { return nil }
+        let token = credential.trimmingCharacters(in: .whitespaces)
         guard token.hasPrefix(Self.tokenPrefix) else { return nil }
         // Lookup by hash: the comparison happens on a digest, so timing reveals nothing about the token.
         guard let record = try await repository.find(hash: Self.hash(token)) else { return nil }

@@ -103,3 +103,14 @@ extension Request {
         }
     }
 }
+
+extension Request {
+    /// The optional `{"reason": "..."}` body of a lifecycle action (suspend, retire, end a task, ...).
+    func optionalReason(limit: Int) async throws -> String? {
+        let buffer = try await adminBody(limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        let body = try JSONObjectReader(buffer)
+        try body.rejectUnknown(allowed: ["reason"])
+        return try body.string("reason")
+    }
+}

@@ -7,10 +7,8 @@ extension TokenService {
     func authenticateBearer(_ authorization: String?) async throws(ProblemDetails) -> JWTClaims {
         let unauthorized = ProblemDetails(
             .unauthorized, "Unauthorized", detail: "send a Tessera access token: Authorization: Bearer <token>")
-        guard let authorization, authorization.utf8.count <= CompactJWS.maximumLength + 16 else { throw unauthorized }
-        let parts = authorization.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw unauthorized }
-        guard let claims = validator.validate(String(parts[1])), let jti = claims.jti, let exp = claims.exp?.date,
+        guard let token = BearerCredential.from(authorization, maximumLength: CompactJWS.maximumLength + 16),
+            let claims = validator.validate(String(token)), let jti = claims.jti, let exp = claims.exp?.date,
             exp > clock.now()
         else { throw unauthorized }
         let revoked: Bool

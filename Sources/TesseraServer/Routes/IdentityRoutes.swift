@@ -30,7 +30,7 @@ struct IdentityRoutes {
         }
         for (action, status) in [("suspend", IdentityStatus.suspended), ("retire", .retired), ("activate", .active)] {
             group.post("identities/:id/\(action)") { request, context in
-                let reason = try await Self.reason(request, limit: maximumBodySize)
+                let reason = try await request.optionalReason(limit: maximumBodySize)
                 let identity = try await service.transition(
                     id: try context.parameters.require("id"), to: status, reason: reason, actor: try context.requireAdmin())
                 return try Response.json(IdentityResource(identity, now: service.clock.now()))
@@ -86,14 +86,6 @@ struct IdentityRoutes {
         return try Response.json(Page(identities: identities.map { IdentityResource($0, now: now) }, nextCursor: next))
     }
 
-    /// The optional `{"reason": "..."}` body of a lifecycle action.
-    private static func reason(_ request: Request, limit: Int) async throws -> String? {
-        let buffer = try await request.adminBody(limit: limit)
-        guard buffer.readableBytes > 0 else { return nil }
-        let body = try JSONObjectReader(buffer)
-        try body.rejectUnknown(allowed: ["reason"])
-        return try body.string("reason")
-    }
 }
 
 extension TesseraRequestContext {

@@ -41,13 +41,7 @@ struct TaskRoutes {
         for (action, state) in [("end", WorkTask.State.ended), ("revoke", .revoked)] {
             group.post("tasks/:id/\(action)") { request, context in
                 let admin = try context.requireAdmin()
-                let buffer = try await request.adminBody(limit: maximumBodySize)
-                var reason: String?
-                if buffer.readableBytes > 0 {
-                    let body = try JSONObjectReader(buffer)
-                    try body.rejectUnknown(allowed: ["reason"])
-                    reason = try body.string("reason")
-                }
+                let reason = try await request.optionalReason(limit: maximumBodySize)
                 let task = try await service.find(try context.parameters.require("id"))
                 let (finished, revoked) = try await service.finish(task, as: state, reason: reason, actor: admin.auditActor)
                 return try Response.json(TaskResource(finished, now: service.clock.now(), revokedLeases: revoked.count))
