@@ -73,6 +73,7 @@ enum Migrations {
         migrator.registerMigration("posture_001") { db in try PostureSchema.create(db) }
         migrator.registerMigration("003_tasks_leases") { db in try TaskLeaseSchema.create(db) }
         migrator.registerMigration("004_lease_release") { db in try TaskLeaseSchema.addRelease(db) }
+        migrator.registerMigration("005_exceptions") { db in try ExceptionSchema.create(db) }
         return migrator
     }
 }
