@@ -23,6 +23,7 @@ public struct TesseraServer {
     /// The OAuth token service (also driven directly by `tessera bench token-path`).
     public let tokens: TokenService
     let taskService: TaskService
+    let exceptionService: ExceptionService
     let secrets: DynamicSecretsService?
     /// Workload identity: trust domain CA, JWT-SVID key, bundle, agent API.
     public let spiffe: SPIFFEServices
@@ -76,6 +77,7 @@ public struct TesseraServer {
             tokens.certificates = ClientCertificateAuthenticator(
                 identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
         }
+        tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
         let admins = AdminAuthenticator(repository: database.adminTokens)
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
@@ -96,6 +98,10 @@ public struct TesseraServer {
         let taskService = TaskService(
             repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL)
         TaskRoutes(service: taskService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
+        let exceptionService = ExceptionService(
+            repository: database.exceptions, identities: inventory, audit: audit, clock: clock,
+            maximumTTL: configuration.maximumExceptionTTL)
+        ExceptionRoutes(service: exceptionService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         var secrets: DynamicSecretsService?
         if let postgres = configuration.postgresSecrets {
             let service = DynamicSecretsService(
@@ -116,7 +122,7 @@ public struct TesseraServer {
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
-            policies: policies, tokens: tokens, taskService: taskService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
@@ -139,11 +145,13 @@ public struct TesseraServer {
         defer { sweeper.cancel() }
         // Task deadlines: expire due tasks (revoking their leases) within about a second.
         let taskService = self.taskService
+        let exceptionService = self.exceptionService
         let secrets = self.secrets
         let expirer = Task {
             var ticks = 0
             while !Task.isCancelled {
                 await taskService.expireDue()
+                await exceptionService.recordExpiries()
                 // Dynamic secrets of revoked or expired leases are destroyed on the next tick; roles
                 // left behind by a crash (no lease) are swept at start and every minute.
                 await secrets?.releaseDue()

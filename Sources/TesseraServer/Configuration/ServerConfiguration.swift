@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var postgresSecrets: PostgresSecretsConfiguration?
     /// Hard upper bound on a task's lifetime (seconds).
     public var maximumTaskTTL: Int = 86_400
+    /// Hard upper bound on a policy exception's lifetime (seconds); every exception must expire by then.
+    public var maximumExceptionTTL: Int = 30 * 86_400
     /// Client assertions may expire at most this far in the future (seconds).
     public var maximumAssertionLifetime: Int = 300
     /// Tolerated clock difference with clients (seconds); bounded to 0...120.

@@ -23,6 +23,8 @@ public struct TokenService: Sendable {
     let logger: Logger
     /// mTLS client authentication (`tls_client_auth`), when the server has an HTTPS listener.
     var certificates: ClientCertificateAuthenticator? = nil
+    /// Time-bound exceptions consulted when the policies refuse.
+    var exceptions: ExceptionGate? = nil
 
     var tokenEndpoint: String { issuer + "/oauth2/token" }
     var validator: AccessTokenValidator { AccessTokenValidator(keys: keys, issuer: issuer) }
@@ -105,21 +107,7 @@ public struct TokenService: Sendable {
             action: "issue_token", identity: identity, requestedScopes: scopes, audience: audience, grantType: grantType,
             sourceAddress: remoteAddress, time: now, intent: task?.intent, task: task)
         let decision = await authorizer.authorize(request)
-        guard decision.isAllowed else {
-            let reason = decision.reasons.joined(separator: "; ")
-            let code: OAuthError.Code
-            switch decision.denial {
-            case .scope: code = .invalidScope
-            case .audience: code = .invalidTarget
-            case .policy, nil: code = .unauthorizedClient
-            }
-            throw IssuanceRefusal(
-                OAuthError(code, reason.isEmpty ? "denied by policy" : reason),
-                details: [
-                    "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
-                    "scope": .strings(scopes), "aud": .string(audience),
-                ])
-        }
+        let exception = try await exceptionOverride(decision, request: request)
         let ttl = min(identity.tokenTTL ?? configuration.defaultTokenTTL, configuration.maximumTokenTTL)
         var expiry = now.addingTimeInterval(TimeInterval(ttl))
         if let identityExpiry = identity.expiresAt, identityExpiry < expiry { expiry = identityExpiry }
@@ -141,6 +129,10 @@ public struct TokenService: Sendable {
             "policy_version": .string(decision.policySetVersion), "source": .string(remoteAddress ?? "unknown"),
             "identity_id": .string(identity.id),
         ]
+        if let exception {
+            details["exception"] = .string(exception.id)
+            details["flagged"] = .bool(true)
+        }
         var replayGuard: ReplayGuard? = nil
         if let thumbprint = client.certificateThumbprint { details["x5t#S256"] = .string(thumbprint) }
         if client.assertionJTI.isEmpty {
@@ -165,6 +157,48 @@ public struct TokenService: Sendable {
                 OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
         }
         return (token, signed)
+    }
+
+    /// Nil when the policies allowed the request; the covering exception (its use durably recorded) when
+    /// they refused it but an active exception grants it; otherwise the refusal.
+    private func exceptionOverride(_ decision: PolicyDecision, request: IssuanceRequest)
+        async throws(IssuanceRefusal) -> PolicyException?
+    {
+        guard !decision.isAllowed else { return nil }
+        let reason = decision.reasons.joined(separator: "; ")
+        var details: [String: AuditValue] = [
+            "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
+            "scope": .strings(request.requestedScopes), "aud": .string(request.audience),
+        ]
+        if let exceptions {
+            let outcome = await exceptions.check(
+                identity: request.identity.clientID, action: request.action, scopes: request.requestedScopes,
+                audience: request.audience, at: request.time)
+            switch outcome {
+            case .granted(let exception):
+                do {
+                    try await exceptions.recordUse(
+                        exception, action: request.action, scopes: request.requestedScopes, audience: request.audience,
+                        deniedBecause: decision.reasons, task: request.task?.id, at: request.time)
+                } catch {
+                    throw IssuanceRefusal(
+                        OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
+                }
+                return exception
+            case .outOfScope(let exception, let why):
+                details["exception_out_of_scope"] = .string(exception.id)
+                details["exception_reason"] = .string(String(why.prefix(300)))
+            case .none:
+                break
+            }
+        }
+        let code: OAuthError.Code
+        switch decision.denial {
+        case .scope: code = .invalidScope
+        case .audience: code = .invalidTarget
+        case .policy, nil: code = .unauthorizedClient
+        }
+        throw IssuanceRefusal(OAuthError(code, reason.isEmpty ? "denied by policy" : reason), details: details)
     }
 
     /// The task named by `task_id`, if any; an unknown task is an `invalid_grant`.
