@@ -65,13 +65,15 @@ public struct TesseraServer {
         } catch {
             throw ServerError(.configuration, "policies rejected: \(error)")
         }
+        let departedOwners = try await DepartedOwners.load(database.posture)
         let jwtSVIDKeys = JWTSVIDKeySource()
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys)
         var tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
-            verifier: verifier, authorizer: authorizer ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience]),
+            verifier: verifier, authorizer: authorizer
+                ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience], departedOwners: departedOwners),
             audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
         if tlsPort != nil {
             tokens.certificates = ClientCertificateAuthenticator(
@@ -113,7 +115,7 @@ public struct TesseraServer {
         }
         let posture = PostureService(
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
-            maximumTokenTTL: configuration.maximumTokenTTL)
+            maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,

@@ -64,21 +64,29 @@ import FoundationNetworking
             return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
         }
 
-        func register(_ name: String, owner: String, scopes: [String], key: P256.Signing.PrivateKey) async throws -> String {
+        func register(
+            _ name: String, owner: String, scopes: [String], key: P256.Signing.PrivateKey, environment: String = "prod",
+            kind: String = "service"
+        ) async throws -> String {
             let body: [String: Any] = [
-                "spiffe_id": "spiffe://example.org/\(name)", "kind": "service", "owner": owner, "purpose": "posture e2e",
-                "scopes": scopes, "public_key_pem": key.publicKey.pemRepresentation, "environment": "prod",
+                "spiffe_id": "spiffe://example.org/\(name)", "kind": kind, "owner": owner, "purpose": "posture e2e",
+                "scopes": scopes, "public_key_pem": key.publicKey.pemRepresentation, "environment": environment,
             ]
             return try await object("POST", "/v1/identities", json: body)["id"] as? String ?? ""
         }
 
         func issue(_ name: String, key: P256.Signing.PrivateKey, scope: String) async throws {
+            let (status, data) = try await requestToken(name, key: key, scope: scope)
+            #expect(status == 200, "token: \(String(decoding: data, as: UTF8.self))")
+        }
+
+        /// A client-credentials request with a fresh private_key_jwt assertion; the status and body, whatever they are.
+        func requestToken(_ name: String, key: P256.Signing.PrivateKey, scope: String, extra: String = "") async throws -> (Int, Data) {
             let assertion = try ClientAssertion.sign(
                 clientID: "spiffe://example.org/\(name)", audience: base + "/oauth2/token", key: .p256(key), now: clock.now())
             let form = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-                + "&client_assertion=\(assertion)&scope=\(scope.replacingOccurrences(of: ":", with: "%3A"))"
-            let (status, data) = try await send("POST", "/oauth2/token", form: form)
-            #expect(status == 200, "token: \(String(decoding: data, as: UTF8.self))")
+                + "&client_assertion=\(assertion)&scope=\(scope.replacingOccurrences(of: ":", with: "%3A"))" + extra
+            return try await send("POST", "/oauth2/token", form: form)
         }
 
         func findings(_ query: String = "") async throws -> [[String: Any]] {

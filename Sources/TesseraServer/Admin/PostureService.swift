@@ -13,8 +13,13 @@ struct PostureService: Sendable {
     let auditStore: any AuditRecordStore
     let audit: AuditLog
     let clock: any TimeSource
+    /// The token service's view of departed owners, updated on `depart`.
+    let departedOwners: DepartedOwners?
 
-    init(database: TesseraDatabase, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int) {
+    init(
+        database: TesseraDatabase, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int,
+        departedOwners: DepartedOwners? = nil
+    ) {
         var thresholds = PostureThresholds()
         thresholds.maximumTokenTTL = min(thresholds.maximumTokenTTL, maximumTokenTTL)
         self.engine = PostureEngine(
@@ -26,6 +31,7 @@ struct PostureService: Sendable {
         self.auditStore = database.audit
         self.audit = audit
         self.clock = clock
+        self.departedOwners = departedOwners
     }
 
     /// Current findings with their lifecycle status.
@@ -58,6 +64,7 @@ struct PostureService: Sendable {
             filter.after = last.id
         }
         try await posture.depart(owner, identityIDs: ids, at: clock.now())
+        departedOwners?.insert(owner)
         try await audit.append(
             AuditEvent(
                 type: "owner.departed", outcome: .success, actor: actor.auditActor, subject: "owner:\(owner)",

@@ -7,10 +7,13 @@ import TesseraPolicy
 public struct CedarIssuanceAuthorizer: IssuanceAuthorizer {
     public let engine: PolicyEngine
     let ceiling: GrantedScopesAuthorizer
+    /// Owners who left: their identities' `Owner` entity has `status: "departed"`.
+    public let departedOwners: DepartedOwners
 
-    public init(engine: PolicyEngine, defaultAudiences: Set<String>) {
+    public init(engine: PolicyEngine, defaultAudiences: Set<String>, departedOwners: DepartedOwners = DepartedOwners()) {
         self.engine = engine
         self.ceiling = GrantedScopesAuthorizer(defaultAudiences: defaultAudiences)
+        self.departedOwners = departedOwners
     }
 
     public func authorize(_ request: IssuanceRequest) async -> PolicyDecision {
@@ -21,7 +24,8 @@ public struct CedarIssuanceAuthorizer: IssuanceAuthorizer {
                 outcome: .deny, reasons: granted.reasons, determiningPolicies: granted.determiningPolicies,
                 policySetVersion: bundle.version, denial: granted.denial)
         }
-        let cedarRequest = CedarRequestBuilder(request: request)
+        let owner = request.identity.owner.trimmingCharacters(in: .whitespaces)
+        let cedarRequest = CedarRequestBuilder(request: request, ownerDeparted: !owner.isEmpty && departedOwners.contains(owner))
         let response: Response
         do {
             let entities = try bundle.entities.overlaying(cedarRequest.entities(known: bundle.entities))

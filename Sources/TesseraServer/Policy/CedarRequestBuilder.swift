@@ -6,8 +6,13 @@ import TesseraPolicy
 struct CedarRequestBuilder {
     static let namespace = "Tessera"
     let issuance: IssuanceRequest
+    /// Whether the identity's owner has departed (the `Owner` entity's `status` is then `departed`).
+    let ownerDeparted: Bool
 
-    init(request: IssuanceRequest) { self.issuance = request }
+    init(request: IssuanceRequest, ownerDeparted: Bool = false) {
+        self.issuance = request
+        self.ownerDeparted = ownerDeparted
+    }
 
     var principal: EntityUID { EntityUID(type: "\(Self.namespace)::Workload", id: issuance.identity.spiffeID.description) }
     var resource: EntityUID { EntityUID(type: "\(Self.namespace)::Audience", id: issuance.audience) }
@@ -42,7 +47,9 @@ struct CedarRequestBuilder {
         if !owner.isEmpty {
             let ownerUID = EntityUID(type: "\(Self.namespace)::Owner", id: owner)
             attributes["owner"] = .entity(ownerUID)
-            if known[ownerUID] == nil { result.append(Entity(uid: ownerUID, attributes: ["status": "active"])) }
+            if known[ownerUID] == nil {
+                result.append(Entity(uid: ownerUID, attributes: ["status": .string(ownerDeparted ? "departed" : "active")]))
+            }
         }
         var parents: Set<EntityUID> = []
         if let boundary = identity.trustBoundary, !boundary.isEmpty {

@@ -1,0 +1,40 @@
+import Crypto
+import Foundation
+import Testing
+import TesseraCore
+
+/// `owner depart` reaches the token service: the Cedar `Owner` entity of a departed owner's identities carries
+/// `status: "departed"`, so the default policy `prod-needs-owner` refuses their production tokens.
+@Suite struct DepartedOwnerPolicyTests {
+    @Test func departedOwnerLosesProductionTokensUntilReassigned() async throws {
+        let clock = ManualTimeSource(Date(timeIntervalSince1970: 1_800_000_000))
+        let harness = try await PostureAPITests.Harness(clock: clock)
+        let prodKey = P256.Signing.PrivateKey(compactRepresentable: false)
+        let devKey = P256.Signing.PrivateKey(compactRepresentable: false)
+        let prod = try await harness.register("payments", owner: "carol@corp.invalid", scopes: ["pay:read"], key: prodKey)
+        _ = try await harness.register("sandbox", owner: "carol@corp.invalid", scopes: ["pay:read"], key: devKey, environment: "dev")
+        try await harness.issue("payments", key: prodKey, scope: "pay:read")
+
+        _ = try await harness.object("POST", "/v1/owners/carol@corp.invalid/depart")
+        clock.advance(by: 60)
+        let (status, body) = try await harness.requestToken("payments", key: prodKey, scope: "pay:read")
+        #expect(status == 400 || status == 401)
+        let error = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
+        #expect(error["error"] as? String == "unauthorized_client")
+        #expect((error["error_description"] as? String)?.contains("prod-needs-owner") == true)
+        // The refusal is audited with the determining policy.
+        let (_, lines) = try await harness.send("GET", "/v1/audit/records?limit=1000")
+        let refusals = String(decoding: lines, as: UTF8.self).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }.filter { $0["type"] as? String == "token.refused" && $0["subject"] as? String == "spiffe://example.org/payments" }
+        #expect(refusals.count == 1)
+        #expect((refusals.first?["details"] as? [String: Any])?["policies"] as? [String] == ["prod-needs-owner"])
+
+        // Outside production the policy does not apply.
+        try await harness.issue("sandbox", key: devKey, scope: "pay:read")
+        // A new, active owner restores production access.
+        _ = try await harness.object("PATCH", "/v1/identities/\(prod)", json: ["owner": "dave@corp.invalid"])
+        try await harness.issue("payments", key: prodKey, scope: "pay:read")
+        await harness.stop()
+    }
+}
