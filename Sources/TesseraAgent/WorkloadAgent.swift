@@ -93,6 +93,7 @@ public struct WorkloadAgent: Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask { await sync.run(interval: interval) }
+            group.addTask { await sync.watch() }
             group.addTask {
                 _ = try await transport.listeningAddress
                 // Any local process may connect; attestation decides what it gets.

@@ -72,6 +72,22 @@ public final class PostgresRoleManager: Sendable {
         }
     }
 
+    /// Moves a managed role's `VALID UNTIL` to `expiry` (an explicit lease renewal).
+    public func extend(_ username: String, until expiry: Date) async throws {
+        guard username.hasPrefix(Self.rolePrefix), username.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw SecretsError(.configuration, "refusing to alter a role Tessera did not create")
+        }
+        let role = PostgresRoleTemplate.identifier(username)
+        let until = PostgresRoleTemplate.literal(ISO8601.format(expiry))
+        try await withConnection { connection in
+            do {
+                try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(role) VALID UNTIL \(until)"), logger: logger)
+            } catch {
+                throw SecretsError(.backend, "PostgreSQL refused to extend role \(username)")
+            }
+        }
+    }
+
     /// Every role on the server that carries Tessera's prefix.
     public func managedRoles() async throws -> [String] {
         try await withConnection { connection in

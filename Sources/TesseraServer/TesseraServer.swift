@@ -81,9 +81,10 @@ public struct TesseraServer {
         }
         tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
         let admins = AdminAuthenticator(repository: database.adminTokens)
+        let changes = ChangeFeed()
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
-            maximumTokenTTL: configuration.maximumTokenTTL)
+            maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
 
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
@@ -113,13 +114,17 @@ public struct TesseraServer {
             SecretRoutes(service: service, maximumBodySize: configuration.maximumBodySize).register(in: router)
             secrets = service
         }
+        LeaseRoutes(
+            service: LeaseService(repository: database.tasks, audit: audit, clock: clock, changes: changes, secrets: secrets),
+            maximumBodySize: configuration.maximumBodySize
+        ).register(in: admin)
         let posture = PostureService(
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
-            authorizer: tokens.authorizer)
+            authorizer: tokens.authorizer, changes: changes)
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(

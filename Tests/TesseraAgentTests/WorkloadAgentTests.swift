@@ -23,7 +23,7 @@ private struct Harness {
     let serverTask: Task<Void, any Error>
     let agentTask: Task<Void, any Error>
 
-    static func start(selector: String = "unix:uid:\(getuid())") async throws -> Harness {
+    static func start(selector: String = "unix:uid:\(getuid())", syncInterval: Double = 0.2) async throws -> Harness {
         let clock = ManualTimeSource(Date())
         var configuration = ServerConfiguration()
         configuration.port = 0
@@ -57,7 +57,7 @@ private struct Harness {
         let directory = "/tmp/tsr-" + UUID().uuidString.prefix(8)
         var agentConfiguration = WorkloadAgent.Configuration(
             serverURL: URL(string: base)!, joinToken: token, socketPath: directory + "/api.sock", dataDirectory: directory + "/data")
-        agentConfiguration.syncInterval = 0.2
+        agentConfiguration.syncInterval = syncInterval
         let agent = WorkloadAgent(configuration: agentConfiguration, clock: clock)
         let (ready, readyContinuation) = AsyncStream<String>.makeStream()
         let agentTask = Task { try await agent.run { id in readyContinuation.yield(id) } }
@@ -270,4 +270,45 @@ private struct Harness {
     // A JWT-SVID for another audience is not a client assertion for this server.
     let other = try #require(try await client.fetchJWTSVIDs(audience: ["db"]).first?.1)
     #expect(try await exchange(other).0 != 200)
+}
+
+@Test func revocationReachesTheAgentWithoutWaitingForTheNextSync() async throws {
+    // Periodic syncs every 60 s: anything faster is the watch (long-poll) path.
+    let harness = try await Harness.start(syncInterval: 60)
+    defer { Task { await harness.stop() } }
+    let client = WorkloadAPIClient(socketPath: harness.socket)
+    let first = try #require(try await client.fetchX509SVIDs().first)
+    let serial = Hex.encode(first.certificates[0].serialNumber.bytes)
+
+    // The SVID is a lease, listed under its serial number.
+    let (_, listed) = try await harness.admin("GET", "/v1/leases?kind=x509_svid&subject=spiffe://example.org/web&state=live")
+    let leases = try #require(listed["leases"] as? [[String: Any]])
+    #expect(leases.compactMap { $0["id"] as? String }.contains(serial))
+
+    // Revoking that one lease: the agent stops serving it and fetches a replacement.
+    #expect(try await harness.admin("POST", "/v1/leases/\(serial)/revoke", ["reason": "key exposed"]).0 == 200)
+    var replaced: String?
+    for _ in 0..<100 where replaced == nil {
+        if let current = try? await client.fetchX509SVIDs().first {
+            let now = Hex.encode(current.certificates[0].serialNumber.bytes)
+            if now != serial { replaced = now }
+        }
+        if replaced == nil { try await Task.sleep(for: .milliseconds(50)) }
+    }
+    #expect(replaced != nil, "the revoked SVID was replaced well before the 60 s periodic sync")
+
+    // Suspending the identity: the agent stops serving its SVID at all.
+    let (_, page) = try await harness.admin("GET", "/v1/identities?spiffe_id=spiffe://example.org/web")
+    let id = try #require((page["identities"] as? [[String: Any]])?.first?["id"] as? String)
+    #expect(try await harness.admin("POST", "/v1/identities/\(id)/suspend").0 == 200)
+    var denied = false
+    for _ in 0..<100 where !denied {
+        do {
+            _ = try await client.fetchX509SVIDs()
+            try await Task.sleep(for: .milliseconds(50))
+        } catch let error as RPCError {
+            denied = error.code == .permissionDenied
+        }
+    }
+    #expect(denied, "a suspended identity's SVID is withdrawn from the Workload API")
 }

@@ -15,6 +15,8 @@ final class AgentSync: Sendable {
     let dataDirectory: String
     let logger: Logger
     private let node: Mutex<NodeCredential>
+    /// Set by the watch loop when the server's revision changed: the run loop syncs at once.
+    private let wake = Atomic<Bool>(false)
 
     init(client: ServerClient, cache: SVIDCache, node: NodeCredential, clock: any TimeSource, dataDirectory: String, logger: Logger) {
         self.client = client
@@ -33,9 +35,20 @@ final class AgentSync: Sendable {
         let now = clock.now()
         await cache.purgeExpired(now: now)
         let current = try await renewNodeIfNeeded(now: now)
-        let entries = try await client.entries(node: current)
+        let listing = try await client.entries(node: current)
+        let entries = listing.entries
+        let revoked = Set(listing.revokedSerials)
         let bundles = try await client.bundles(node: current)
-        let snapshot = await cache.current()
+        var snapshot = await cache.current()
+        // A revoked SVID is never served again: drop it now; the plan asks for a fresh one if still allowed.
+        let withdrawn = snapshot.svids.filter { revoked.contains($0.value.serial) }.map(\.key)
+        if !withdrawn.isEmpty {
+            await cache.update { state in
+                for key in withdrawn { state.svids[key] = nil }
+            }
+            snapshot = await cache.current()
+            logger.info("dropped revoked SVIDs", metadata: ["count": "\(withdrawn.count)"])
+        }
         let plan = try Self.plan(entries: entries, snapshot: snapshot, now: now)
         var issued: [String: SVIDCache.X509Item] = [:]
         if !plan.requests.isEmpty {
@@ -106,7 +119,8 @@ final class AgentSync: Sendable {
             for certificate in chain { der += try certificate.derBytes() }
             issued[entryID] = SVIDCache.X509Item(
                 spiffeID: svid.spiffeID, chainDER: Data(der), keyDER: key.derRepresentation,
-                issuedAt: chain[0].notValidBefore, expiresAt: chain[0].notValidAfter)
+                issuedAt: chain[0].notValidBefore, expiresAt: chain[0].notValidAfter,
+                serial: Hex.encode(chain[0].serialNumber.bytes))
         }
         return issued
     }
@@ -121,16 +135,38 @@ final class AgentSync: Sendable {
             || snapshot.svids.keys.contains { !liveIDs.contains($0) }
     }
 
-    /// Runs `syncOnce` every `interval` seconds until cancelled, logging failures.
+    /// Runs `syncOnce` every `interval` seconds, or at once when the watch loop saw a change, until cancelled.
     func run(interval: TimeInterval) async {
+        let clock = ContinuousClock()
         while !Task.isCancelled {
             do {
                 try await syncOnce()
             } catch {
-                await cache.purgeExpired(now: clock.now())
+                await cache.purgeExpired(now: self.clock.now())
                 logger.warning("sync with the server failed; serving cached SVIDs", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .seconds(interval))
+            let deadline = clock.now.advanced(by: .seconds(interval))
+            while clock.now < deadline, !Task.isCancelled, !wake.exchange(false, ordering: .acquiringAndReleasing) {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// Long-polls the server's change revision and wakes the run loop when it moves, so a revocation (an
+    /// identity suspended, an entry deleted, an SVID lease revoked) reaches the Workload API within a second.
+    func watch() async {
+        var revision: UInt64 = 0
+        while !Task.isCancelled {
+            do {
+                let next = try await client.watch(node: credential, since: revision)
+                if next != revision {
+                    if revision != 0 { wake.store(true, ordering: .releasing) }
+                    revision = next
+                }
+            } catch {
+                // The server is away or too old for watch: periodic syncs still run; retry calmly.
+                try? await Task.sleep(for: .seconds(2))
+            }
         }
     }
 }

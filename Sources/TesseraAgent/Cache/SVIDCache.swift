@@ -14,6 +14,8 @@ actor SVIDCache {
         let keyDER: Data
         let issuedAt: Date
         let expiresAt: Date
+        /// The leaf's serial number (lowercase hex), the id of its lease on the server.
+        var serial: String = ""
 
         func needsRenewal(at now: Date) -> Bool {
             now >= issuedAt.addingTimeInterval(expiresAt.timeIntervalSince(issuedAt) / 2)

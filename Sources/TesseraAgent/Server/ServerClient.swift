@@ -43,9 +43,15 @@ struct ServerClient: Sendable {
         return try Self.chain(reply)
     }
 
-    func entries(node: NodeCredential) async throws -> [RegistrationEntry] {
-        let reply: AgentAPI.Entries = try await send("GET", "entries", body: Optional<AgentAPI.RenewRequest>.none, node: node)
-        return reply.entries
+    func entries(node: NodeCredential) async throws -> AgentAPI.Entries {
+        try await send("GET", "entries", body: Optional<AgentAPI.RenewRequest>.none, node: node)
+    }
+
+    /// Long-polls the server's change revision (answers when it differs from `since`, or after ~10 s).
+    func watch(node: NodeCredential, since: UInt64) async throws -> UInt64 {
+        let reply: AgentAPI.Watch = try await send(
+            "GET", "watch", query: "since=\(since)", body: Optional<AgentAPI.RenewRequest>.none, node: node)
+        return reply.revision
     }
 
     func bundles(node: NodeCredential) async throws -> [String: SPIFFEBundle] {
@@ -77,9 +83,11 @@ struct ServerClient: Sendable {
     }
 
     private func send<Body: Encodable, Reply: Decodable>(
-        _ method: String, _ path: String, body: Body?, node: NodeCredential?
+        _ method: String, _ path: String, query: String? = nil, body: Body?, node: NodeCredential?
     ) async throws -> Reply {
-        var request = URLRequest(url: base.appendingPathComponent("agent/v1/\(path)"))
+        var url = base.appendingPathComponent("agent/v1/\(path)")
+        if let query, let withQuery = URL(string: url.absoluteString + "?" + query) { url = withQuery }
+        var request = URLRequest(url: url)
         request.httpMethod = method
         if let body {
             request.httpBody = try AgentAPI.encoder().encode(body)

@@ -37,24 +37,50 @@ public enum AgentAPI {
         public let spiffeID: String
         public let certificates: [String]
         public let expiresAt: Double
-        public init(entryID: String?, spiffeID: String, certificates: [String], expiresAt: Double) {
+        /// The leaf's serial number in lowercase hex: the id of its lease.
+        public let serial: String?
+        public init(entryID: String?, spiffeID: String, certificates: [String], expiresAt: Double, serial: String? = nil) {
             self.entryID = entryID
             self.spiffeID = spiffeID
             self.certificates = certificates
             self.expiresAt = expiresAt
+            self.serial = serial
         }
         enum CodingKeys: String, CodingKey {
             case entryID = "entry_id"
             case spiffeID = "spiffe_id"
             case certificates
             case expiresAt = "expires_at"
+            case serial
         }
     }
 
     /// `GET /agent/v1/entries`: the registration entries of the calling node.
     public struct Entries: Codable, Sendable {
         public let entries: [RegistrationEntry]
-        public init(entries: [RegistrationEntry]) { self.entries = entries }
+        /// Serials (lowercase hex) of this node's X.509-SVIDs that were revoked before they expired: the agent
+        /// stops serving them and asks for new ones.
+        public let revokedSerials: [String]
+        public init(entries: [RegistrationEntry], revokedSerials: [String] = []) {
+            self.entries = entries
+            self.revokedSerials = revokedSerials
+        }
+        enum CodingKeys: String, CodingKey {
+            case entries
+            case revokedSerials = "revoked_serials"
+        }
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            entries = try container.decode([RegistrationEntry].self, forKey: .entries)
+            revokedSerials = try container.decodeIfPresent([String].self, forKey: .revokedSerials) ?? []
+        }
+    }
+
+    /// `GET /agent/v1/watch?since=N`: answers once the server's change revision differs from `N` (or after
+    /// a timeout with the same one), so agents learn of revocations at once without polling fast.
+    public struct Watch: Codable, Sendable {
+        public let revision: UInt64
+        public init(revision: UInt64) { self.revision = revision }
     }
 
     /// `POST /agent/v1/x509-svids`: sign one CSR per entry.

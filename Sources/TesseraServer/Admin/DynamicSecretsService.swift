@@ -76,6 +76,15 @@ struct DynamicSecretsService: Sendable {
         return Issued(credential: credential, taskID: taskID)
     }
 
+    /// Moves the role's `VALID UNTIL` for an explicit renewal (the caller bounds it by the task).
+    func extend(_ lease: Lease, until: Date) async throws {
+        do {
+            try await manager.extend(lease.id, until: until)
+        } catch let error as SecretsError {
+            throw ProblemDetails(.badGateway, "Database unavailable", detail: error.reason)
+        }
+    }
+
     /// Drops the roles of revoked or expired leases; called about once a second.
     func releaseDue() async {
         guard let due = try? await tasks.pendingReleases(kind: Self.leaseKind, now: clock.now()) else { return }

@@ -12,6 +12,8 @@ struct IdentityService: Sendable {
     let clock: any TimeSource
     let trustDomain: String
     let maximumTokenTTL: Int
+    /// Bumped on lifecycle changes so agents drop SVIDs of identities that may no longer hold them.
+    var changes: ChangeFeed? = nil
 
     static let createFields: Set<String> = [
         "spiffe_id", "kind", "owner", "purpose", "trust_boundary", "environment", "expires_at", "review_by", "scopes",
@@ -98,6 +100,7 @@ struct IdentityService: Sendable {
             // A suspended or retired identity keeps nothing: every live credential is revoked now.
             revoked = try await tasks.revokeLeases(subject: updated.clientID, reason: type, now: clock.now())
         }
+        changes?.bump()
         try await record(type, updated, actor: actor, reason: reason, revokedLeases: revoked.count)
         return updated
     }

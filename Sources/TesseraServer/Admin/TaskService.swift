@@ -75,6 +75,39 @@ struct TaskService: Sendable {
         return (finished, revoked)
     }
 
+    /// Moves an open task's deadline to `now + ttl`: an explicit, audited renewal that never exceeds the
+    /// hard maximum counted from the task's start, and never shortens it.
+    func renew(_ task: WorkTask, ttl: Int, actor: String) async throws -> WorkTask {
+        let now = clock.now()
+        guard task.effectiveState(at: now) == .open else {
+            throw ProblemDetails(.conflict, "Invalid transition", detail: "task \(task.id) is \(task.effectiveState(at: now).rawValue)")
+        }
+        guard ttl >= 1 else { throw ProblemDetails.badRequest("$.ttl must be a positive number of seconds") }
+        let until = now.addingTimeInterval(TimeInterval(ttl))
+        let ceiling = task.createdAt.addingTimeInterval(TimeInterval(maximumTTL))
+        guard until <= ceiling else {
+            throw ProblemDetails.badRequest(
+                "a task lives at most \(maximumTTL) seconds from its start: it can be renewed until \(ISO8601.format(ceiling))")
+        }
+        guard until > task.expiresAt else {
+            throw ProblemDetails.badRequest("a renewal only extends: the task already runs until \(ISO8601.format(task.expiresAt))")
+        }
+        let renewed: WorkTask
+        do {
+            renewed = try await repository.renewTask(id: task.id, until: until, now: now)
+        } catch let error as StoreError where error.code == .conflict {
+            throw ProblemDetails(.conflict, "Invalid transition", detail: error.reason)
+        }
+        try await audit.append(
+            AuditEvent(
+                type: "task.renewed", outcome: .success, actor: actor, task: task.id,
+                details: [
+                    "previous_expiry": .int(Int64(task.expiresAt.timeIntervalSince1970)),
+                    "expires_at": .int(Int64(until.timeIntervalSince1970)),
+                ]))
+        return renewed
+    }
+
     /// Expires every open task past its deadline; called about once a second.
     func expireDue() async {
         guard let due = try? await repository.dueForExpiry(now: clock.now()) else { return }

@@ -13,6 +13,8 @@ struct WorkloadAdminService: Sendable {
     let configuration: SPIFFEConfiguration
     let trustDomain: String
     let federation: FederationRefresher
+    /// Bumped when entries or nodes change, so agents re-sync at once.
+    let changes: ChangeFeed
     let rotate: @Sendable () async throws -> TrustDomainAuthority
 
     static let joinTokenPrefix = "tsr_join_"
@@ -46,6 +48,7 @@ struct WorkloadAdminService: Sendable {
         guard id.utf8.count <= 64, try await repository.setNodeStatus(id: id, status: "revoked") else {
             throw ProblemDetails.notFound("no node \(id.prefix(64))")
         }
+        changes.bump()
         try await audit.append(AuditEvent(type: "node.revoked", outcome: .success, actor: actor.auditActor, subject: "node:\(id)"))
     }
 
@@ -79,6 +82,7 @@ struct WorkloadAdminService: Sendable {
             id: RegistrationEntry.newID(), spiffeID: spiffeID, nodeID: nodeID, selectors: selectors, x509TTL: x509TTL,
             jwtTTL: jwtTTL, createdAt: clock.now())
         try await repository.insertEntry(entry)
+        changes.bump()
         try await audit.append(
             AuditEvent(
                 type: "entry.created", outcome: .success, actor: actor.auditActor, subject: spiffeID.description,
@@ -92,6 +96,7 @@ struct WorkloadAdminService: Sendable {
         guard id.utf8.count <= 64, let entry = try await repository.entry(id: id), try await repository.deleteEntry(id: id) else {
             throw ProblemDetails.notFound("no registration entry \(id.prefix(64))")
         }
+        changes.bump()
         try await audit.append(
             AuditEvent(
                 type: "entry.deleted", outcome: .success, actor: actor.auditActor, subject: entry.spiffeID.description,

@@ -33,6 +33,12 @@ struct SPIFFERoutes {
             let node = try await agents.authenticate(authorization: request.headers[.authorization])
             return try encode(try await agents.entries(node: node))
         }
+        agent.get("watch") { request, _ in
+            _ = try await agents.authenticate(authorization: request.headers[.authorization])
+            let since = request.uri.queryParameters["since"].flatMap { UInt64($0) } ?? 0
+            let revision = await agents.changes.wait(since: since, timeout: .seconds(10))
+            return try encode(AgentAPI.Watch(revision: revision))
+        }
         agent.get("bundles") { request, _ in
             _ = try await agents.authenticate(authorization: request.headers[.authorization])
             return try encode(try await agents.bundles())

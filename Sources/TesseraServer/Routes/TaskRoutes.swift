@@ -38,6 +38,17 @@ struct TaskRoutes {
             let leases = try await service.repository.leases(taskID: task.id)
             return try Response.json(["leases": leases.map(LeaseResource.init)])
         }
+        group.post("tasks/:id/renew") { request, context in
+            let admin = try context.requireAdmin()
+            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
+            try body.rejectUnknown(allowed: ["ttl"])
+            guard case .some(.some(let ttl)) = try body.nullableInt("ttl") else {
+                throw ProblemDetails.badRequest("$.ttl (seconds from now) is required")
+            }
+            let task = try await service.find(try context.parameters.require("id"))
+            let renewed = try await service.renew(task, ttl: ttl, actor: admin.auditActor)
+            return try Response.json(TaskResource(renewed, now: service.clock.now()))
+        }
         for (action, state) in [("end", WorkTask.State.ended), ("revoke", .revoked)] {
             group.post("tasks/:id/\(action)") { request, context in
                 let admin = try context.requireAdmin()

@@ -39,10 +39,16 @@ extension AgentService {
             switch outcome {
             case .issued(let svid, let entry):
                 svids.append(svid)
+                let serial = svid.serial ?? ""
                 events.append(
                     AuditEvent(
                         type: "svid.x509.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
-                        details: ["entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt))]))
+                        details: ["entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt)), "serial": .string(serial)],
+                        lease: leases == nil || serial.isEmpty
+                            ? nil
+                            : Lease(
+                                id: serial, kind: Self.x509LeaseKind, subject: entry.spiffeID.description, taskID: nil,
+                                issuedAt: clock.now(), expiresAt: Date(timeIntervalSince1970: svid.expiresAt))))
             case .refused(let entryID, let reason):
                 refused[entryID] = reason
                 events.append(

@@ -20,6 +20,10 @@ struct AgentService: Sendable {
     let proofAudience: String
     /// The policy engine; `nil` only in tests that exercise the agent protocol alone.
     var authorizer: (any IssuanceAuthorizer)? = nil
+    /// Where SVIDs are recorded as leases (so they can be listed and revoked); `nil` in protocol-only tests.
+    var leases: (any TaskRepository)? = nil
+    /// Bumped when what agents serve may have changed; agents long-poll it.
+    var changes = ChangeFeed()
 
     /// The SPIFFE ID of node `id`.
     func nodeSPIFFEID(_ id: String) throws -> SPIFFEID {
@@ -91,9 +95,26 @@ struct AgentService: Sendable {
         return node
     }
 
+    /// The node's entries whose identity may hold an SVID now (a suspended, retired or expired identity's
+    /// entries are left out, so the agent drops its SVIDs), and the serials of revoked X.509-SVIDs.
     func entries(node: String) async throws -> AgentAPI.Entries {
-        AgentAPI.Entries(entries: try await repository.entries(nodeID: node))
+        let now = clock.now()
+        var eligible: [String: Bool] = [:]
+        var entries: [RegistrationEntry] = []
+        for entry in try await repository.entries(nodeID: node) {
+            let id = entry.spiffeID.description
+            if eligible[id] == nil {
+                eligible[id] = try await identities.get(spiffeID: id)?.eligibility(at: now).isEligible ?? false
+            }
+            if eligible[id] == true { entries.append(entry) }
+        }
+        let revoked = try await leases?.revokedLeaseIDs(
+            kind: Self.x509LeaseKind, subjects: Array(Set(entries.map(\.spiffeID.description))), now: now)
+        return AgentAPI.Entries(entries: entries, revokedSerials: revoked ?? [])
     }
+
+    static let x509LeaseKind = "x509_svid"
+    static let jwtLeaseKind = "jwt_svid"
 
     /// Signs a JWT-SVID for an entry of `node`.
     func issueJWT(node: String, request: AgentAPI.JWTSVIDRequest) async throws -> AgentAPI.JWTSVID {
@@ -108,7 +129,12 @@ struct AgentService: Sendable {
                     details: [
                         "entry_id": .string(entry.id), "jti": .string(svid.jti), "aud": .strings(request.audience),
                         "expires_at": .int(Int64(svid.expiresAt.timeIntervalSince1970)),
-                    ]))
+                    ],
+                    lease: leases == nil
+                        ? nil
+                        : Lease(
+                            id: svid.jti, kind: Self.jwtLeaseKind, subject: entry.spiffeID.description, taskID: nil,
+                            issuedAt: clock.now(), expiresAt: svid.expiresAt)))
             return AgentAPI.JWTSVID(
                 spiffeID: entry.spiffeID.description, token: svid.token, expiresAt: svid.expiresAt.timeIntervalSince1970)
         } catch {
@@ -150,7 +176,7 @@ struct AgentService: Sendable {
         return AgentAPI.X509SVID(
             entryID: entryID, spiffeID: id.description,
             certificates: try chain.map { Data(try $0.derBytes()).base64EncodedString() },
-            expiresAt: chain[0].notValidAfter.timeIntervalSince1970)
+            expiresAt: chain[0].notValidAfter.timeIntervalSince1970, serial: Hex.encode(chain[0].serialNumber.bytes))
     }
 
     func appendAll(_ events: [AuditEvent]) async throws {

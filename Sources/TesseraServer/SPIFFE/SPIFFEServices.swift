@@ -17,7 +17,7 @@ public struct SPIFFEServices: Sendable {
 
     static func make(
         configuration: ServerConfiguration, issuer: String, database: TesseraDatabase, kek: KeyEncryptionKey,
-        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil
+        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed()
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
         let trustDomain = configuration.trustDomain
@@ -32,10 +32,11 @@ public struct SPIFFEServices: Sendable {
         let federation = FederationRefresher(repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval)
         let agents = AgentService(
             state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
-            configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer)
+            configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer, leases: database.tasks,
+            changes: changes)
         let admin = WorkloadAdminService(
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
-            trustDomain: trustDomain, federation: federation,
+            trustDomain: trustDomain, federation: federation, changes: changes,
             rotate: {
                 let rotated = try await CABootstrap.rotate(
                     database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)

@@ -22,4 +22,35 @@ public protocol TaskRepository: Sendable {
     func markReleased(id: String, at: Date) async throws
     /// Ids of `kind` leases whose secret is still live (not released).
     func unreleasedIDs(kind: String) async throws -> Set<String>
+    func lease(id: String) async throws -> Lease?
+    /// Leases, newest first, filtered by `filter`.
+    func leases(matching filter: LeaseFilter, now: Date) async throws -> [Lease]
+    /// Revokes one unexpired lease (adding it to the revocation list); throws `conflict` if it is not live.
+    func revokeLease(id: String, reason: String, now: Date) async throws -> Lease
+    /// Revokes every live lease of `subject` of the given kinds (all kinds when empty).
+    func revokeLeases(subject: String, kinds: [String], reason: String, now: Date) async throws -> [String]
+    /// Moves a live lease's expiry to `expiresAt`; throws `conflict` if it is not live.
+    func renewLease(id: String, until expiresAt: Date, now: Date) async throws -> Lease
+    /// Moves an open task's deadline to `expiresAt`; throws `conflict` if it is not open.
+    func renewTask(id: String, until expiresAt: Date, now: Date) async throws -> WorkTask
+    /// Serials of revoked, unexpired `kind` leases of the given subjects.
+    func revokedLeaseIDs(kind: String, subjects: [String], now: Date) async throws -> [String]
+}
+
+/// Which leases to list.
+public struct LeaseFilter: Sendable {
+    public var subject: String?
+    public var taskID: String?
+    public var kind: String?
+    /// Only leases neither revoked nor expired.
+    public var liveOnly: Bool
+    public var limit: Int
+
+    public init(subject: String? = nil, taskID: String? = nil, kind: String? = nil, liveOnly: Bool = false, limit: Int = 100) {
+        self.subject = subject
+        self.taskID = taskID
+        self.kind = kind
+        self.liveOnly = liveOnly
+        self.limit = limit
+    }
 }

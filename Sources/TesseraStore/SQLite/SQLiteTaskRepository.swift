@@ -104,6 +104,94 @@ struct SQLiteTaskRepository: TaskRepository {
         }
     }
 
+    func lease(id: String) async throws -> Lease? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM leases WHERE id = ?", arguments: [id]).map(Self.lease)
+        }
+    }
+
+    func leases(matching filter: LeaseFilter, now: Date) async throws -> [Lease] {
+        var conditions: [String] = []
+        var arguments: StatementArguments = []
+        for (column, value) in [("subject", filter.subject), ("task_id", filter.taskID), ("kind", filter.kind)] {
+            guard let value else { continue }
+            conditions.append("\(column) = ?")
+            arguments += [value]
+        }
+        if filter.liveOnly {
+            conditions.append("revoked_at IS NULL AND expires_at > ?")
+            arguments += [now.epoch]
+        }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments += [filter.limit]
+        return try await pool.read { [arguments] db in
+            try Row.fetchAll(db, sql: "SELECT * FROM leases \(clause) ORDER BY issued_at DESC, id LIMIT ?", arguments: arguments)
+                .map(Self.lease)
+        }
+    }
+
+    func revokeLease(id: String, reason: String, now: Date) async throws -> Lease {
+        try await pool.write { db in
+            let ids = try Self.revoke(db, where: "id = ?", arguments: [id], reason: reason, now: now)
+            guard ids.count == 1 else { throw StoreError(.conflict, "lease \(id) is already revoked or expired") }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM leases WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "no lease \(id)")
+            }
+            return Self.lease(row)
+        }
+    }
+
+    func revokeLeases(subject: String, kinds: [String], reason: String, now: Date) async throws -> [String] {
+        try await pool.write { db in
+            guard !kinds.isEmpty else {
+                return try Self.revoke(db, where: "subject = ?", arguments: [subject], reason: reason, now: now)
+            }
+            let marks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
+            return try Self.revoke(
+                db, where: "subject = ? AND kind IN (\(marks))", arguments: StatementArguments([subject] + kinds),
+                reason: reason, now: now)
+        }
+    }
+
+    func renewLease(id: String, until expiresAt: Date, now: Date) async throws -> Lease {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE leases SET expires_at = ? WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
+                arguments: [expiresAt.epoch, id, now.epoch])
+            guard db.changesCount == 1 else { throw StoreError(.conflict, "lease \(id) is revoked or expired") }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM leases WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "no lease \(id)")
+            }
+            return Self.lease(row)
+        }
+    }
+
+    func renewTask(id: String, until expiresAt: Date, now: Date) async throws -> WorkTask {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tasks SET expires_at = ? WHERE id = ? AND state = 'open' AND expires_at > ?",
+                arguments: [expiresAt.epoch, id, now.epoch])
+            guard db.changesCount == 1 else { throw StoreError(.conflict, "task \(id) is not open") }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM tasks WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.notFound, "no task \(id)")
+            }
+            return try Self.task(row)
+        }
+    }
+
+    func revokedLeaseIDs(kind: String, subjects: [String], now: Date) async throws -> [String] {
+        guard !subjects.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: subjects.count).joined(separator: ", ")
+            return try String.fetchAll(
+                db,
+                sql: """
+                    SELECT id FROM leases WHERE kind = ? AND subject IN (\(marks)) AND revoked_at IS NOT NULL
+                      AND expires_at > ? LIMIT 10000
+                    """, arguments: StatementArguments([kind] + subjects) + [now.epoch])
+        }
+    }
+
     /// Marks matching unexpired leases revoked and adds their ids to the revocation list, atomically.
     private static func revoke(
         _ db: Database, where condition: String, arguments: StatementArguments, reason: String, now: Date
