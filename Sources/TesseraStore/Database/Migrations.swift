@@ -74,6 +74,7 @@ enum Migrations {
         migrator.registerMigration("003_tasks_leases") { db in try TaskLeaseSchema.create(db) }
         migrator.registerMigration("004_lease_release") { db in try TaskLeaseSchema.addRelease(db) }
         migrator.registerMigration("005_exceptions") { db in try ExceptionSchema.create(db) }
+        migrator.registerMigration("006_trusted_issuers") { db in try TrustedIssuerSchema.create(db) }
         return migrator
     }
 }
