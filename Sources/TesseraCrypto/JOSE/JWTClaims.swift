@@ -13,20 +13,26 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     public let clientID: String?
     /// Tessera's `task_id` claim: the task a token belongs to.
     public let taskID: String?
-    /// RFC 8705 confirmation (`cnf`): the certificate a token is bound to.
+    /// RFC 8705 / RFC 9449 confirmation (`cnf`): the certificate or DPoP key a token is bound to.
     public let cnf: Confirmation?
+    /// RFC 8693 `act`: the delegation chain, outermost actor first.
+    public let act: ActorChain?
+    /// RFC 8693 `may_act`: who may act for the subject.
+    public let mayAct: MayAct?
 
     /// The `cnf` claim (RFC 7800), as far as Tessera uses it.
     public struct Confirmation: Sendable, Decodable, Equatable {
         /// `x5t#S256`: base64url SHA-256 thumbprint of the bound client certificate (RFC 8705 §3.1).
         public let x5tS256: String?
+        /// `jkt`: RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6.1).
+        public let jkt: String?
 
-        enum CodingKeys: String, CodingKey { case x5tS256 = "x5t#S256" }
+        enum CodingKeys: String, CodingKey { case x5tS256 = "x5t#S256", jkt }
     }
 
     enum CodingKeys: String, CodingKey {
-        case iss, sub, aud, exp, nbf, iat, jti, scope, cnf
-        case clientID = "client_id", taskID = "task_id"
+        case iss, sub, aud, exp, nbf, iat, jti, scope, cnf, act
+        case clientID = "client_id", taskID = "task_id", mayAct = "may_act"
     }
 
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.
