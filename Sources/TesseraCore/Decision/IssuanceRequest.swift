@@ -24,6 +24,8 @@ public struct IssuanceRequest: Sendable {
     public let delegationDepth: Int
     /// The task the credential is for, when the client named one.
     public let task: WorkTask?
+    /// The token exchange being decided (action `exchange_token`), if any.
+    public var delegation: Delegation? = nil
 
     public init(
         action: String, identity: Identity, requestedScopes: [String], audience: String, grantType: String,

@@ -16,6 +16,10 @@ public struct AccessToken: Sendable, Equatable {
     public var taskID: String? = nil
     /// RFC 8705 certificate binding: `base64url(SHA-256(DER))` of the client certificate (`cnf.x5t#S256`).
     public var certificateThumbprint: String? = nil
+    /// RFC 9449 DPoP binding: RFC 7638 thumbprint of the proof key (`cnf.jkt`).
+    public var dpopThumbprint: String? = nil
+    /// RFC 8693 delegation chain (`act`), outermost actor first; empty when nobody acts for the subject.
+    public var actors: [String] = []
 
     /// The claim set, serialized.
     public func claims() -> Data {
@@ -30,11 +34,13 @@ public struct AccessToken: Sendable, Equatable {
         json.field("exp", Int(expiresAt.timeIntervalSince1970))
         json.field("jti", jti)
         if let taskID { json.field("task_id", taskID) }
-        if let certificateThumbprint {
+        if certificateThumbprint != nil || dpopThumbprint != nil {
             var cnf = JSONWriter()
-            cnf.field("x5t#S256", certificateThumbprint)
+            if let certificateThumbprint { cnf.field("x5t#S256", certificateThumbprint) }
+            if let dpopThumbprint { cnf.field("jkt", dpopThumbprint) }
             json.rawField("cnf", json: String(decoding: cnf.finish(), as: UTF8.self))
         }
+        if let act = ActorChain(subjects: actors).json() { json.rawField("act", json: act) }
         return json.finish()
     }
 }

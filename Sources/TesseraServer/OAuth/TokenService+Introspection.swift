@@ -48,7 +48,7 @@ extension TokenService {
             return json.finish()
         }
         json.field("active", true)
-        json.field("token_type", "Bearer")
+        json.field("token_type", claims.cnf?.jkt == nil ? "Bearer" : "DPoP")
         if let scope = claims.scope { json.field("scope", scope) }
         if let clientID = claims.clientID { json.field("client_id", clientID) }
         if let sub = claims.sub { json.field("sub", sub) }
@@ -59,11 +59,13 @@ extension TokenService {
         if let nbf = claims.nbf?.date { json.field("nbf", Int(nbf.timeIntervalSince1970)) }
         json.field("jti", jti)
         if let taskID = claims.taskID { json.field("task_id", taskID) }
-        if let thumbprint = claims.cnf?.x5tS256 {
+        if let confirmation = claims.cnf, confirmation.x5tS256 != nil || confirmation.jkt != nil {
             var cnf = JSONWriter()
-            cnf.field("x5t#S256", thumbprint)
+            if let thumbprint = confirmation.x5tS256 { cnf.field("x5t#S256", thumbprint) }
+            if let jkt = confirmation.jkt { cnf.field("jkt", jkt) }
             json.rawField("cnf", json: String(decoding: cnf.finish(), as: UTF8.self))
         }
+        if let act = claims.act?.json() { json.rawField("act", json: act) }
         return json.finish()
     }
 

@@ -23,6 +23,8 @@ public struct TokenService: Sendable {
     let logger: Logger
     /// mTLS client authentication (`tls_client_auth`), when the server has an HTTPS listener.
     var certificates: ClientCertificateAuthenticator? = nil
+    /// Token exchange (RFC 8693) and DPoP (RFC 9449), when configured.
+    public var exchangeServices: TokenExchangeServices? = nil
     /// Time-bound exceptions consulted when the policies refuse.
     var exceptions: ExceptionGate? = nil
 
@@ -32,13 +34,21 @@ public struct TokenService: Sendable {
     /// `POST /oauth2/token`. `clientCertificate` is the DER of the client certificate verified by the TLS
     /// handshake, if any: without a client assertion it authenticates the client (RFC 8705 `tls_client_auth`).
     public func token(
-        _ form: FormBody, remoteAddress: String?, basicAuthorization: Bool, clientCertificate: [UInt8]? = nil
+        _ form: FormBody, remoteAddress: String?, basicAuthorization: Bool, clientCertificate: [UInt8]? = nil,
+        dpopProof: String? = nil
     ) async throws(OAuthError) -> (AccessToken, String)
     {
         let grantType = form.nonEmpty("grant_type")
+        var dpop: DPoPVerifier.Proof? = nil
         do throws(OAuthError) {
             guard let grantType else { throw OAuthError(.invalidRequest, "grant_type is required") }
-            guard grantType == Self.clientCredentials else {
+            if let dpopProof {
+                guard let services = exchangeServices else {
+                    throw OAuthError(.invalidDPoPProof, "DPoP is not enabled on this server")
+                }
+                dpop = try services.dpop.verify(dpopProof, method: "POST", urls: [tokenEndpoint])
+            }
+            guard grantType == Self.clientCredentials || grantType == Self.tokenExchange else {
                 throw OAuthError(.unsupportedGrantType, "grant_type '\(grantType.prefix(80))' is not supported")
             }
             if basicAuthorization {
@@ -49,6 +59,7 @@ public struct TokenService: Sendable {
             await refuse(error, client: form.nonEmpty("client_id"), grantType: grantType, remoteAddress: remoteAddress)
             throw error
         }
+        if grantType == Self.tokenExchange { return try await exchange(form, remoteAddress: remoteAddress, dpop: dpop) }
         var client: AuthenticatedClient
         do throws(ClientAuthenticationFailure) {
             if let certificates, let clientCertificate, form["client_assertion"] == nil,
@@ -67,7 +78,8 @@ public struct TokenService: Sendable {
             throw error.error
         }
         do throws(IssuanceRefusal) {
-            return try await issue(for: client, form: form, grantType: Self.clientCredentials, remoteAddress: remoteAddress)
+            return try await issue(
+                for: client, form: form, grantType: Self.clientCredentials, remoteAddress: remoteAddress, dpop: dpop)
         } catch {
             await refuse(
                 error.error, client: client.identity.clientID, grantType: grantType, remoteAddress: remoteAddress,
@@ -76,8 +88,9 @@ public struct TokenService: Sendable {
         }
     }
 
-    private func issue(for client: AuthenticatedClient, form: FormBody, grantType: String, remoteAddress: String?)
-        async throws(IssuanceRefusal) -> (AccessToken, String)
+    private func issue(
+        for client: AuthenticatedClient, form: FormBody, grantType: String, remoteAddress: String?, dpop: DPoPVerifier.Proof?
+    ) async throws(IssuanceRefusal) -> (AccessToken, String)
     {
         let identity = client.identity
         let now = clock.now()
@@ -115,7 +128,7 @@ public struct TokenService: Sendable {
         let token = AccessToken(
             issuer: issuer, subject: identity.clientID, audience: audience, clientID: identity.clientID, scopes: scopes,
             issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18), taskID: task?.id,
-            certificateThumbprint: client.certificateThumbprint)
+            certificateThumbprint: client.certificateThumbprint, dpopThumbprint: dpop?.jkt)
         let signed: String
         do {
             signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
@@ -135,6 +148,7 @@ public struct TokenService: Sendable {
         }
         var replayGuard: ReplayGuard? = nil
         if let thumbprint = client.certificateThumbprint { details["x5t#S256"] = .string(thumbprint) }
+        if let jkt = dpop?.jkt { details["jkt"] = .string(jkt) }
         if client.assertionJTI.isEmpty {
             details["auth_method"] = .string(ClientCertificateAuthenticator.method)
         } else {
@@ -202,7 +216,7 @@ public struct TokenService: Sendable {
     }
 
     /// The task named by `task_id`, if any; an unknown task is an `invalid_grant`.
-    private func requestedTask(_ form: FormBody) async throws(IssuanceRefusal) -> WorkTask? {
+    func requestedTask(_ form: FormBody) async throws(IssuanceRefusal) -> WorkTask? {
         guard let id = form.nonEmpty("task_id") else { return nil }
         guard id.utf8.count <= 128 else { throw IssuanceRefusal(OAuthError(.invalidRequest, "task_id is too long")) }
         let task: WorkTask?
@@ -216,7 +230,7 @@ public struct TokenService: Sendable {
         return task
     }
 
-    private func requestedAudience(_ form: FormBody) throws(OAuthError) -> String {
+    func requestedAudience(_ form: FormBody) throws(OAuthError) -> String {
         let audience = form.nonEmpty("audience")
         let resource = form.nonEmpty("resource")
         if audience != nil && resource != nil {

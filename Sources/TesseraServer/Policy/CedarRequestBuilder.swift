@@ -31,7 +31,21 @@ struct CedarRequestBuilder {
         ]
         if let address = issuance.sourceAddress, let ip = Value.ipaddr(address) { context["sourceIP"] = ip }
         if let task = issuance.task { context["task"] = .entity(Self.taskUID(task)) }
+        if let delegation = issuance.delegation { context["delegation"] = Self.value(delegation) }
         return Request(principal: principal, action: action, resource: resource, context: context)
+    }
+
+    /// Claim names of external tokens the schema declares (`Tessera::ExternalClaims`).
+    static let knownClaims = ["sub", "repository", "repository_owner", "ref", "environment", "job_workflow_ref", "workflow"]
+
+    static func value(_ delegation: Delegation) -> Value {
+        var claims: [String: Value] = [:]
+        for name in knownClaims { if let value = delegation.claims[name] { claims[name] = .string(value) } }
+        return .record([
+            "subject": .string(delegation.subject), "subjectKind": .string(delegation.subjectKind),
+            "actors": .set(Set(delegation.actors.map(Value.string))), "sourceIssuer": .string(delegation.sourceIssuer),
+            "mappingRule": .string(delegation.mappingRule), "claims": .record(claims),
+        ])
     }
 
     /// The per-request entities: the identity, its owner and boundary, and the audience unless declared.

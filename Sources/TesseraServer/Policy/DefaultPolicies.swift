@@ -25,6 +25,27 @@ namespace Tessera {
     // A unit of work an agent acts in (issue 6/9).
     entity Task = { intent: String, scopes: Set<String> };
 
+    // Claims of an external token presented for exchange (those Tessera passes on).
+    type ExternalClaims = {
+        sub?: String,
+        repository?: String,
+        repository_owner?: String,
+        ref?: String,
+        environment?: String,
+        job_workflow_ref?: String,
+        workflow?: String,
+    };
+    // A token exchange (RFC 8693): the principal is the new holder (the outermost actor, or the mapped
+    // identity when nobody acts for the subject).
+    type Delegation = {
+        subject: String,        // SPIFFE ID, or "human:<name>"
+        subjectKind: String,    // workload, human
+        actors: Set<String>,    // the act chain after the exchange
+        sourceIssuer: String,   // iss of the subject token
+        mappingRule: String,    // claim-mapping rule of an external subject token, or ""
+        claims: ExternalClaims,
+    };
+
     type RequestContext = {
         scopes: Set<String>,
         grantType: String,
@@ -34,6 +55,7 @@ namespace Tessera {
         sourceIP?: ipaddr,
         delegationDepth: Long,
         task?: Task,
+        delegation?: Delegation,
     };
 
     action issue_token, exchange_token, renew_token, issue_secret, issue_svid, tool_call appliesTo {
@@ -95,6 +117,18 @@ when { context.risk == "high" || context.delegationDepth > 3 };
 forbid (principal is Tessera::Workload, action == Tessera::Action::"tool_call", resource)
 when { principal.kind == "ai-agent" }
 unless { context has task && context.task.scopes.containsAll(context.scopes) };
+
+// A person's token is exchanged only inside a task the person started: humans delegate, workloads act.
+@id("human-delegation-needs-task")
+forbid (principal, action == Tessera::Action::"exchange_token", resource)
+when { context has delegation && context.delegation.subjectKind == "human" }
+unless { context has task };
+
+// Agents take part in delegation chains only inside a task.
+@id("agent-exchange-outside-task")
+forbid (principal is Tessera::Workload, action == Tessera::Action::"exchange_token", resource)
+when { principal.kind == "ai-agent" }
+unless { context has task };
 
 """#
 }

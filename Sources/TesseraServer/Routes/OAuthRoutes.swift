@@ -13,12 +13,14 @@ struct OAuthRoutes {
         router.post("oauth2/token") { request, context in
             let form = try await request.oauthForm(limit: maximumBodySize)
             let basic = request.headers[.authorization]?.lowercased().hasPrefix("basic ") ?? false
+            let proofs = request.headers[values: .init("DPoP")!]
+            guard proofs.count <= 1 else { throw OAuthError(.invalidDPoPProof, "send at most one DPoP header") }
             let (token, signed) = try await tokens.token(
                 form, remoteAddress: context.remoteAddress, basicAuthorization: basic,
-                clientCertificate: await context.clientCertificate())
+                clientCertificate: await context.clientCertificate(), dpopProof: proofs.first)
             var json = JSONWriter()
             json.field("access_token", signed)
-            json.field("token_type", "Bearer")
+            json.field("token_type", token.dpopThumbprint == nil ? "Bearer" : "DPoP")
             json.field("expires_in", max(0, Int(token.expiresAt.timeIntervalSince(token.issuedAt).rounded())))
             if !token.scopes.isEmpty { json.field("scope", token.scopes.joined(separator: " ")) }
             json.field("issued_token_type", "urn:ietf:params:oauth:token-type:access_token")

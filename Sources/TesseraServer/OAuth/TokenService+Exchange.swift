@@ -1,0 +1,231 @@
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraCrypto
+
+extension TokenService {
+    /// RFC 8693 token exchange.
+    public static let tokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+
+    /// `grant_type=urn:ietf:params:oauth:grant-type:token-exchange`: trades a subject token (and an optional
+    /// actor token) for a Tessera access token that never carries more scope or a later expiry than the
+    /// subject token, with the delegation chain in `act`. Cedar decides (`exchange_token`); every outcome is
+    /// audited with `act_chain`, `subject_token_jti` and `issuer`.
+    func exchange(_ form: FormBody, remoteAddress: String?, dpop: DPoPVerifier.Proof?) async throws(OAuthError)
+        -> (AccessToken, String)
+    {
+        var facts: [String: AuditValue] = [:]
+        var claimed: String? = form.nonEmpty("client_id")
+        do throws(OAuthError) {
+            guard let services = exchangeServices else {
+                throw OAuthError(.unsupportedGrantType, "token exchange is not enabled on this server")
+            }
+            return try await exchangeChecked(
+                form, services: services, remoteAddress: remoteAddress, dpop: dpop, facts: &facts, claimed: &claimed)
+        } catch {
+            await refuse(error, client: claimed, grantType: Self.tokenExchange, remoteAddress: remoteAddress, details: facts)
+            throw error
+        }
+    }
+
+    private func exchangeChecked(
+        _ form: FormBody, services: TokenExchangeServices, remoteAddress: String?, dpop: DPoPVerifier.Proof?,
+        facts: inout [String: AuditValue], claimed: inout String?
+    ) async throws(OAuthError) -> (AccessToken, String) {
+        if let requested = form.nonEmpty("requested_token_type"), requested != Self.accessTokenType, requested != Self.jwtTokenType {
+            throw OAuthError(.invalidRequest, "requested_token_type '\(requested.prefix(80))' is not supported: Tessera issues access tokens")
+        }
+        guard let subjectToken = form.nonEmpty("subject_token") else { throw OAuthError(.invalidRequest, "subject_token is required") }
+        let subject = try await party(
+            token: subjectToken, type: form.nonEmpty("subject_token_type"), role: "subject_token", services: services)
+        facts["subject_token_jti"] = .string(subject.jti ?? "")
+        facts["issuer"] = .string(subject.sourceIssuer)
+        facts["subject"] = .string(subject.subject)
+        if !subject.mappingRule.isEmpty { facts["mapping_rule"] = .string(subject.mappingRule) }
+        facts["act_chain"] = .strings(subject.chain)
+        claimed = subject.subject
+
+        let actor = try await actingWorkload(form, services: services)
+        if let actor { claimed = actor.subject }
+        guard let holder = actor?.identity ?? subject.identity else {
+            throw OAuthError(
+                .unauthorizedClient,
+                "a person's token is exchanged only in a delegation: name the acting workload with actor_token")
+        }
+        // The subject token must have been meant for the new holder (or for Tessera itself).
+        if subject.sourceIssuer == issuer,
+            !(subject.audience.contains(where: { [issuer, tokenEndpoint, holder.clientID].contains($0) })
+                || subject.holder == holder.clientID)
+        {
+            throw OAuthError(.invalidGrant, "subject_token was not issued to \(holder.clientID) (aud)")
+        }
+        if let bound = subject.dpopThumbprint, dpop?.jkt != bound {
+            throw OAuthError(.invalidDPoPProof, "subject_token is DPoP-bound: send a DPoP proof signed with its key")
+        }
+        if subject.certificateThumbprint != nil {
+            throw OAuthError(.invalidGrant, "certificate-bound tokens (cnf.x5t#S256) cannot be exchanged")
+        }
+        if let allowed = subject.mayAct?.sub, allowed != holder.clientID {
+            throw OAuthError(.invalidGrant, "the subject token's may_act does not name \(holder.clientID)")
+        }
+        var chain = subject.chain
+        if holder.clientID != subject.holder, holder.clientID != subject.subject { chain.insert(holder.clientID, at: 0) }
+        facts["act_chain"] = .strings(chain)
+        guard chain.count <= services.configuration.maximumDelegationDepth else {
+            throw OAuthError(
+                .invalidGrant,
+                "the delegation chain would be \(chain.count) actors deep; at most \(services.configuration.maximumDelegationDepth) are allowed")
+        }
+
+        let now = clock.now()
+        let task = try await exchangeTask(form, subject: subject)
+        var scopes: [String]
+        if let requested = form.nonEmpty("scope") {
+            do {
+                scopes = try ScopeSet.parse(requested)
+            } catch {
+                throw OAuthError(.invalidScope, error.reason)
+            }
+            if let ceiling = subject.scopes {
+                let wider = scopes.filter { !ceiling.contains($0) }
+                guard wider.isEmpty else {
+                    throw OAuthError(
+                        .invalidScope, "token exchange never widens scope: \(wider.joined(separator: " ")) is not in the subject token")
+                }
+            }
+        } else {
+            scopes = (subject.scopes ?? holder.scopes).filter(holder.scopes.contains)
+            if let task { scopes = scopes.filter(task.scopes.contains) }
+        }
+        facts["scope"] = .strings(scopes)
+        if let task {
+            if case .ineligible(let reason) = task.admits(clientID: holder.clientID, requestedScopes: scopes, at: now) {
+                throw OAuthError(.invalidGrant, reason)
+            }
+            facts["task"] = .string(task.id)
+        }
+        let audience = try requestedAudience(form)
+        facts["aud"] = .string(audience)
+        var request = IssuanceRequest(
+            action: "exchange_token", identity: holder, requestedScopes: scopes, audience: audience,
+            grantType: Self.tokenExchange, sourceAddress: remoteAddress, time: now, intent: task?.intent,
+            delegationDepth: chain.count, task: task)
+        request.delegation = Delegation(
+            subject: subject.subject, subjectKind: subject.kind.rawValue, actors: chain, sourceIssuer: subject.sourceIssuer,
+            mappingRule: subject.mappingRule, claims: subject.claims?.values ?? [:])
+        let decision = await authorizer.authorize(request)
+        facts["policies"] = .strings(decision.determiningPolicies)
+        facts["policy_version"] = .string(decision.policySetVersion)
+        guard decision.isAllowed else {
+            let reason = decision.reasons.joined(separator: "; ")
+            let code: OAuthError.Code =
+                switch decision.denial {
+                case .scope: .invalidScope
+                case .audience: .invalidTarget
+                case .policy, nil: .unauthorizedClient
+                }
+            throw OAuthError(code, reason.isEmpty ? "denied by policy" : reason)
+        }
+
+        let ttl = min(holder.tokenTTL ?? configuration.defaultTokenTTL, configuration.maximumTokenTTL)
+        var expiry = min(now.addingTimeInterval(TimeInterval(ttl)), subject.expiresAt)
+        if let identityExpiry = holder.expiresAt, identityExpiry < expiry { expiry = identityExpiry }
+        if let task, task.expiresAt < expiry { expiry = task.expiresAt }
+        let token = AccessToken(
+            issuer: issuer, subject: subject.subject, audience: audience, clientID: holder.clientID, scopes: scopes,
+            issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18), taskID: task?.id,
+            dpopThumbprint: dpop?.jkt, actors: chain)
+        let signed: String
+        do {
+            signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
+        } catch {
+            throw OAuthError(.serverError, "could not sign the token")
+        }
+        var details = facts
+        details["jti"] = .string(token.jti)
+        details["grant_type"] = .string(Self.tokenExchange)
+        details["exp"] = .int(Int64(expiry.timeIntervalSince1970))
+        details["source"] = .string(remoteAddress ?? "unknown")
+        details["identity_id"] = .string(holder.id)
+        if let jkt = dpop?.jkt { details["jkt"] = .string(jkt) }
+        let assertion = actor?.assertion ?? subject.assertion
+        if let assertion { details["assertion_jti"] = .string(assertion.assertionJTI) }
+        let event = AuditEvent(
+            type: "token.issued", outcome: .success, actor: holder.clientID, subject: subject.subject, task: task?.id,
+            details: details,
+            replayGuard: assertion.map {
+                ReplayGuard(
+                    key: ClientAssertionVerifier.replayKey(client: $0.identity.clientID, jti: $0.assertionJTI),
+                    expiresAt: $0.replayExpiry)
+            },
+            lease: Lease(
+                id: token.jti, kind: "access_token", subject: holder.clientID, taskID: task?.id, issuedAt: now, expiresAt: expiry))
+        do {
+            try await audit.append(event)
+        } catch {
+            logger.error("audit append failed; exchanged token withheld", metadata: ["client": "\(holder.clientID)"])
+            throw OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable)
+        }
+        return (token, signed)
+    }
+
+    /// The workload acting for the subject: the `actor_token`, or the authenticated client, or both (then
+    /// they must agree). `nil` when neither is sent.
+    private func actingWorkload(_ form: FormBody, services: TokenExchangeServices) async throws(OAuthError) -> ExchangeParty? {
+        var actor: ExchangeParty? = nil
+        if let actorToken = form.nonEmpty("actor_token") {
+            let party = try await party(
+                token: actorToken, type: form.nonEmpty("actor_token_type"), role: "actor_token", services: services)
+            guard party.kind == .workload, party.identity != nil else {
+                throw OAuthError(.invalidRequest, "actor_token: the actor must be a workload in the inventory")
+            }
+            guard party.chain.isEmpty else {
+                throw OAuthError(.invalidRequest, "actor_token carries act: an actor cannot bring its own delegation chain")
+            }
+            actor = party
+        } else if form["actor_token_type"] != nil {
+            throw OAuthError(.invalidRequest, "actor_token_type without actor_token")
+        }
+        if form["client_secret"] != nil {
+            throw OAuthError(.invalidClient, "client secrets are not accepted: workloads authenticate with private_key_jwt")
+        }
+        guard form["client_assertion"] != nil || form["client_assertion_type"] != nil else { return actor }
+        let client: AuthenticatedClient
+        do {
+            client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+        } catch {
+            throw error.error
+        }
+        if let actor {
+            guard actor.subject == client.identity.clientID else {
+                throw OAuthError(.invalidRequest, "actor_token and the authenticated client are different workloads")
+            }
+            return actor
+        }
+        var party = ExchangeParty(
+            subject: client.identity.clientID, identity: client.identity, kind: .workload, expiresAt: client.replayExpiry,
+            sourceIssuer: client.identity.clientID)
+        party.assertion = client
+        return party
+    }
+
+    /// The task of the exchange: the subject token's, or the one named by `task_id` (a person may name only a
+    /// task they started).
+    private func exchangeTask(_ form: FormBody, subject: ExchangeParty) async throws(OAuthError) -> WorkTask? {
+        let named = form.nonEmpty("task_id")
+        if let named, let carried = subject.taskID, named != carried {
+            throw OAuthError(.invalidRequest, "task_id differs from the subject token's task")
+        }
+        guard let id = subject.taskID ?? named else { return nil }
+        let task: WorkTask?
+        do throws(IssuanceRefusal) {
+            task = try await requestedTask(FormBody(values: ["task_id": id]))
+        } catch {
+            throw error.error
+        }
+        if let task, subject.kind == .human, subject.taskID == nil, task.initiator != subject.subject {
+            throw OAuthError(.invalidGrant, "a person may delegate only in a task they started (initiator \(subject.subject))")
+        }
+        return task
+    }
+}
