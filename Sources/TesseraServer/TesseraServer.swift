@@ -80,6 +80,10 @@ public struct TesseraServer {
                 identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
         }
         tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
+        let federation = try FederationServices.make(
+            configuration: configuration, issuer: issuer, database: database, identities: inventory, jwtSVIDKeys: jwtSVIDKeys,
+            audit: audit, clock: clock)
+        tokens.exchangeServices = federation.exchange
         let admins = AdminAuthenticator(repository: database.adminTokens)
         let changes = ChangeFeed()
         let identities = IdentityService(
@@ -97,6 +101,7 @@ public struct TesseraServer {
             .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
             .add(middleware: RefusalAuditMiddleware(audit: audit))
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
+        federation.register(admin: admin, maximumBodySize: configuration.maximumBodySize)
         AuditRoutes(store: database.audit).register(in: admin)
         let taskService = TaskService(
             repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL)

@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     public var developmentMode: Bool = false
     /// Workload identity (SPIFFE CA, SVIDs, agents, federation).
     public var spiffe = SPIFFEConfiguration()
+    /// Token exchange, trusted issuers, DPoP and human sessions (issue 5).
+    public var federation = FederationConfiguration()
     /// PEM certificate chain of the HTTPS listener (mTLS client authentication, RFC 8705). With `tlsKeyPath`,
     /// the same routes are also served over TLS on `tlsPort`.
     public var tlsCertificatePath: String?
