@@ -83,4 +83,88 @@ import TesseraStore
         #expect(types.contains("secret.destroyed"))
         #expect(types.contains("secret.orphan_dropped"))
     }
+
+    /// Runs `psql` as `user`; returns the process (still running when `sql` blocks) and its output pipe.
+    private func psql(_ settings: PostgresConnectionSettings, _ user: String, _ password: String, _ sql: String) throws
+        -> (Process, Pipe)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "psql", "-h", settings.host, "-p", "\(settings.port)", "-U", user, "-d", settings.database, "-v", "ON_ERROR_STOP=1",
+            "-Atc", sql,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGPASSWORD"] = password
+        environment["PGCONNECT_TIMEOUT"] = "5"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        return (process, pipe)
+    }
+
+    @Test func psqlSessionsAreTerminatedWhenTheTaskEndsAndRenewalsStayWithinTheTask() async throws {
+        let postgres = try settings()
+        let server = try await TestServer.start {
+            $0.postgresSecrets = PostgresSecretsConfiguration(settings: postgres, templates: templates)
+        }
+        defer { Task { await server.stop() } }
+        let worker = try await server.registerWorkload("psql-batch", scopes: ["db:read"])
+        let task = try await server.admin("POST", "/v1/tasks", json: [
+            "intent": "ad-hoc report", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,
+        ])
+        let taskID = try #require(task.json["id"] as? String)
+        let token = try #require(try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        let issued = try await server.send(
+            "POST", "/v1/secrets/postgres", body: try JSONSerialization.data(withJSONObject: ["role": "read"]),
+            contentType: "application/json", headers: ["Authorization": "Bearer \(token)"])
+        let username = try #require(issued.json["username"] as? String)
+        let password = try #require(issued.json["password"] as? String)
+
+        // A real psql login works.
+        let (login, loginOutput) = try psql(postgres, username, password, "SELECT current_user")
+        login.waitUntilExit()
+        #expect(login.terminationStatus == 0)
+        #expect(String(decoding: loginOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(username))
+
+        // Renewal: beyond the task is refused; within it, PostgreSQL's VALID UNTIL moves too.
+        let beyond = try await server.admin("POST", "/v1/leases/\(username)/renew", json: ["ttl": 1200])
+        #expect(beyond.status == 400)
+        #expect((beyond.json["detail"] as? String)?.contains("renewal beyond the task") == true)
+        #expect(try await server.admin("POST", "/v1/leases/\(username)/renew", json: ["ttl": 60]).status == 400, "only extends")
+        #expect(try await server.admin("GET", "/v1/leases/\(username)").json["kind"] as? String == "postgres_role")
+        #expect(try await server.admin("POST", "/v1/tasks/\(taskID)/renew", json: ["ttl": 1800]).status == 200)
+        let renewed = try await server.admin("POST", "/v1/leases/\(username)/renew", json: ["ttl": 1700])
+        #expect(renewed.status == 200, "\(renewed.json)")
+        let (check, checkOutput) = try psql(
+            postgres, postgres.username, postgres.password ?? "",
+            "SELECT extract(epoch FROM rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '\(username)'")
+        check.waitUntilExit()
+        let validUntil = Double(
+            String(decoding: checkOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let renewedExpiry = try #require(formatter.date(from: renewed.json["expires_at"] as? String ?? ""))
+        #expect(abs(validUntil - renewedExpiry.timeIntervalSince1970) <= 1, "VALID UNTIL follows the renewal")
+
+        // An open session is terminated when the task ends, and logging in again fails.
+        let (session, sessionOutput) = try psql(postgres, username, password, "SELECT pg_sleep(30)")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(session.isRunning)
+        _ = try await server.admin("POST", "/v1/tasks/\(taskID)/end", json: ["reason": "report done"])
+        for _ in 0..<50 where session.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!session.isRunning, "the session was terminated within seconds, not after pg_sleep(30)")
+        session.waitUntilExit()
+        #expect(session.terminationStatus != 0)
+        let sessionText = String(decoding: sessionOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(sessionText.contains("terminat"), "\(sessionText)")
+        let (again, againOutput) = try psql(postgres, username, password, "SELECT 1")
+        again.waitUntilExit()
+        #expect(again.terminationStatus != 0)
+        let againText = String(decoding: againOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(againText.contains("authentication failed") || againText.contains("does not exist"), "\(againText)")
+    }
 }

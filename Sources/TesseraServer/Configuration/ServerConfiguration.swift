@@ -76,6 +76,12 @@ public struct ServerConfiguration: Sendable {
         guard (10...900).contains(maximumAssertionLifetime) else {
             throw ServerError(.configuration, "maximum assertion lifetime must be 10...900 seconds")
         }
+        guard (60...(30 * 86_400)).contains(maximumTaskTTL) else {
+            throw ServerError(.configuration, "maximum task TTL must be 60 seconds...30 days")
+        }
+        guard (60...(365 * 86_400)).contains(maximumExceptionTTL) else {
+            throw ServerError(.configuration, "maximum exception TTL must be 60 seconds...365 days: exceptions always expire")
+        }
         guard (0...120).contains(clockSkew) else { throw ServerError(.configuration, "clock skew must be 0...120 seconds") }
         guard (1024...(4 * 1024 * 1024)).contains(maximumBodySize) else {
             throw ServerError(.configuration, "maximum body size must be 1 KiB...4 MiB")

@@ -87,6 +87,13 @@ struct AdminClient {
         return "server answered \(reply.status)"
     }
 
+    /// One path segment, percent-encoded.
+    static func pathEscape(_ segment: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment
+    }
+
     static func formEncode(_ form: [String: String]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

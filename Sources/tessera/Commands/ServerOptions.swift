@@ -51,6 +51,12 @@ struct ServerOptions: ParsableArguments {
         help: "JSON file of dynamic PostgreSQL role templates; needs TESSERA_DYNAMIC_POSTGRES_URL=postgres://admin:pw@host/db.")
     var postgresRoles: String?
 
+    @Option(name: .customLong("max-task-ttl"), help: "Hard maximum task lifetime in seconds, renewals included.")
+    var maxTaskTTL: Int = 86_400
+
+    @Option(name: .customLong("max-exception-ttl"), help: "Hard maximum lifetime of a policy exception in seconds.")
+    var maxExceptionTTL: Int = 30 * 86_400
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -65,6 +71,8 @@ struct ServerOptions: ParsableArguments {
         configuration.defaultTokenTTL = tokenTTL
         configuration.maximumTokenTTL = maxTokenTTL
         configuration.clockSkew = clockSkew
+        configuration.maximumTaskTTL = maxTaskTTL
+        configuration.maximumExceptionTTL = maxExceptionTTL
         configuration.policyDirectory = policyDir
         configuration.tlsCertificatePath = tlsCert
         configuration.tlsKeyPath = tlsKey

@@ -4,13 +4,16 @@ import Foundation
 struct TaskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task", abstract: "Just-in-time tasks: every credential issued for a task ends with it.",
-        subcommands: [TaskCreate.self, TaskList.self, TaskShow.self, TaskEnd.self, TaskRevoke.self, TaskLeases.self])
+        subcommands: [
+            TaskCreate.self, TaskList.self, TaskShow.self, TaskRenew.self, TaskEnd.self, TaskRevoke.self, TaskLeases.self,
+        ])
 }
 
 struct TaskCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Start a task for some identities, with a scope ceiling and a deadline.",
-        discussion: "Example: tessera task create --intent 'close the month' --identities spiffe://example.org/billing --scopes invoices:read --ttl 900")
+        commandName: "start", abstract: "Start a task for some identities, with a scope ceiling and a deadline.",
+        discussion: "Example: tessera task start --intent 'close the month' --identities spiffe://example.org/billing --scopes invoices:read --ttl 900",
+        aliases: ["create"])
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -67,6 +70,21 @@ struct TaskShow: AsyncParsableCommand {
 
     func run() async throws {
         TaskPrinter.print(try await connection.client().expect("GET", "/v1/tasks/\(id)"), json: output.json)
+    }
+}
+
+struct TaskRenew: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renew", abstract: "Extend an open task's deadline (never beyond the server's maximum from its start).")
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Task id.") var id: String
+    @Option(help: "New lifetime in seconds from now.") var ttl: Int
+
+    func run() async throws {
+        TaskPrinter.print(
+            try await connection.client().expect("POST", "/v1/tasks/\(AdminClient.pathEscape(id))/renew", json: ["ttl": ttl]),
+            json: output.json)
     }
 }
 

@@ -23,6 +23,21 @@ enum Output {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
+    /// A JSON object as `key  value` lines for people, or pretty JSON for scripts.
+    static func printObject(_ data: Data, json: Bool) {
+        if json {
+            print(prettyJSON(data))
+            return
+        }
+        let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        let width = (object.keys.map(\.count).max() ?? 0) + 2
+        for key in object.keys.sorted() {
+            guard let value = object[key], !(value is NSNull) else { continue }
+            let text = (value as? [String])?.joined(separator: ",") ?? "\(value)"
+            print(key.padding(toLength: width, withPad: " ", startingAt: 0) + text)
+        }
+    }
+
     /// Pretty JSON for `--json` output.
     static func prettyJSON(_ data: Data) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
