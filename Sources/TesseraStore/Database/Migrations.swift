@@ -75,6 +75,7 @@ enum Migrations {
         migrator.registerMigration("004_lease_release") { db in try TaskLeaseSchema.addRelease(db) }
         migrator.registerMigration("005_exceptions") { db in try ExceptionSchema.create(db) }
         migrator.registerMigration("006_trusted_issuers") { db in try TrustedIssuerSchema.create(db) }
+        migrator.registerMigration("007_agent_tools") { db in try AgentToolSchema.create(db) }
         return migrator
     }
 }

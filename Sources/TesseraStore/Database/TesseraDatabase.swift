@@ -48,6 +48,7 @@ public final class TesseraDatabase: Sendable {
     public var tokenState: any TokenStateRepository { SQLiteTokenStateRepository(pool: pool) }
     public var tasks: any TaskRepository { SQLiteTaskRepository(pool: pool) }
     public var exceptions: any ExceptionRepository { SQLiteExceptionRepository(pool: pool) }
+    public var agentTools: any AgentToolRepository { SQLiteAgentToolRepository(pool: pool) }
     public var metadata: any MetadataRepository { SQLiteMetadataRepository(pool: pool) }
     public var audit: any AuditRecordStore { SQLiteAuditRecordStore(pool: pool) }
     public var spiffe: any SPIFFERepository { SQLiteSPIFFERepository(pool: pool) }

@@ -1,0 +1,24 @@
+import Foundation
+import TesseraCore
+
+/// Persistence for AI-agent tool catalogues, approvals and per-task call counts.
+public protocol AgentToolRepository: Sendable {
+    /// Replaces the catalogue of `identity` (a SPIFFE ID).
+    func setTools(_ tools: [AgentTool], identity: String) async throws
+    func tools(identity: String) async throws -> [AgentTool]
+    func createApproval(_ approval: ToolApproval) async throws
+    func approval(id: String) async throws -> ToolApproval?
+    /// A pending approval for the same call, if one is waiting.
+    func pendingApproval(taskID: String, agent: String, tool: String, argumentsDigest: String, now: Date) async throws
+        -> ToolApproval?
+    /// Pending approvals (oldest first), or all recent ones.
+    func approvals(pendingOnly: Bool, now: Date, limit: Int) async throws -> [ToolApproval]
+    /// Moves a pending, unexpired approval to `approved` or `denied`; throws `conflict` otherwise.
+    func decide(id: String, state: ToolApproval.State, by: String, reason: String?, now: Date) async throws -> ToolApproval
+    /// Marks an approved approval used (single use); false if it was not approved and unexpired.
+    func consume(id: String, now: Date) async throws -> Bool
+    /// Calls authorized so far in the task.
+    func calls(taskID: String) async throws -> Int
+    /// Counts one authorized call in the task and returns the new total.
+    func recordCall(taskID: String, now: Date) async throws -> Int
+}
