@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.36.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // Domain model: identities, clock, decisions. No dependencies beyond Foundation.
@@ -99,11 +100,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // MCP authorization gateway: agents' tool calls checked with the Tessera server before reaching MCP servers.
+        .target(
+            name: "TesseraMCP",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A small MCP server (stdio or HTTP) for the gateway's end-to-end test and benchmark.
+        .executableTarget(
+            name: "tessera-test-mcp-server",
+            dependencies: ["TesseraMCP", .product(name: "MCP", package: "swift-sdk")]
+        ),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraServer", "TesseraPolicy",
-                "TesseraAgent", "TesseraPosture", "TesseraSecrets",
+                "TesseraAgent", "TesseraPosture", "TesseraSecrets", "TesseraMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -142,6 +159,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Corpus", "Fixtures"]
+        ),
+        .testTarget(
+            name: "TesseraMCPTests",
+            dependencies: [
+                "TesseraMCP", "TesseraServer", "TesseraCrypto", "TesseraCore", "tessera-test-mcp-server",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "TesseraServerTests",

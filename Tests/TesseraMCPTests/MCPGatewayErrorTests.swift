@@ -1,0 +1,9 @@
+import Testing
+@testable import TesseraMCP
+
+@Suite struct MCPGatewayErrorTests {
+    @Test func descriptionCarriesCodeAndReason() {
+        let error = MCPGatewayError(.missingToken, "no token")
+        #expect(error.description == "missing_token: no token")
+    }
+}
