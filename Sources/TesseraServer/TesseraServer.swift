@@ -123,6 +123,14 @@ public struct TesseraServer {
             service: LeaseService(repository: database.tasks, audit: audit, clock: clock, changes: changes, secrets: secrets),
             maximumBodySize: configuration.maximumBodySize
         ).register(in: admin)
+        ToolRoutes(
+            service: ToolAuthorizationService(
+                tokens: tokens, tasks: database.tasks, identities: inventory, repository: database.agentTools,
+                authorizer: ToolCallAuthorizer(engine: policies, departedOwners: departedOwners), limiter: ToolCallRateLimiter(),
+                audit: audit, clock: clock, issuer: issuer, budget: configuration.toolCallBudget,
+                ratePerMinute: configuration.toolCallsPerMinute, approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
+            admins: admins, maximumBodySize: configuration.maximumBodySize
+        ).register(public: router, admin: admin)
         let posture = PostureService(
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)

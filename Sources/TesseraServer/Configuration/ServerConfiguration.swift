@@ -25,6 +25,12 @@ public struct ServerConfiguration: Sendable {
     public var maximumTaskTTL: Int = 86_400
     /// Hard upper bound on a policy exception's lifetime (seconds); every exception must expire by then.
     public var maximumExceptionTTL: Int = 30 * 86_400
+    /// Most AI-agent tool calls authorized in one task.
+    public var toolCallBudget: Int = 1000
+    /// Most AI-agent tool calls authorized per task per minute.
+    public var toolCallsPerMinute: Int = 120
+    /// How long a tool-call approval request (and the approval) stays usable, in seconds.
+    public var toolApprovalTTL: Int = 900
     /// Client assertions may expire at most this far in the future (seconds).
     public var maximumAssertionLifetime: Int = 300
     /// Tolerated clock difference with clients (seconds); bounded to 0...120.

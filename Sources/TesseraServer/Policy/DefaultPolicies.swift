@@ -24,6 +24,8 @@ namespace Tessera {
     entity Audience in [TrustBoundary] = { environment?: String };
     // A unit of work an agent acts in (issue 6/9).
     entity Task = { intent: String, scopes: Set<String> };
+    // A tool an AI agent may call, from the agent's catalogue (issue 9).
+    entity Tool = { risk: String, requiresApproval: Bool };    // risk: low, medium, high
 
     // Claims of an external token presented for exchange (those Tessera passes on).
     type ExternalClaims = {
@@ -46,6 +48,17 @@ namespace Tessera {
         claims: ExternalClaims,
     };
 
+    // One tool call by an AI agent (issue 9).
+    type ToolCall = {
+        name: String,
+        target: String,          // what the call acts on, "" when not named
+        argumentsDigest: String, // SHA-256 (hex) of the canonical arguments JSON
+        callCount: Long,         // calls already authorized in this task
+        callsLastMinute: Long,   // calls authorized in this task during the last minute
+        approved: Bool,          // a human approved exactly this call (tool + arguments)
+        chain: Set<String>,      // the token's subject and every actor
+    };
+
     type RequestContext = {
         scopes: Set<String>,
         grantType: String,
@@ -56,11 +69,17 @@ namespace Tessera {
         delegationDepth: Long,
         task?: Task,
         delegation?: Delegation,
+        toolCall?: ToolCall,
     };
 
-    action issue_token, exchange_token, renew_token, issue_secret, issue_svid, tool_call appliesTo {
+    action issue_token, exchange_token, renew_token, issue_secret, issue_svid appliesTo {
         principal: [Workload],
         resource: [Audience],
+        context: RequestContext,
+    };
+    action tool_call appliesTo {
+        principal: [Workload],
+        resource: [Tool],
         context: RequestContext,
     };
 }
@@ -90,6 +109,20 @@ when {
     principal.kind == "ai-agent" && principal.status == "active" &&
     context has task && context.task.scopes.containsAll(context.scopes)
 };
+
+// Tools whose catalogue entry requires approval are called only with a human's approval of this very call.
+// The `approval` annotation tells the server to answer `approval_required` (and open an approval) instead
+// of a plain denial when only such policies forbid.
+@id("tool-needs-approval")
+@approval("required")
+forbid (principal, action == Tessera::Action::"tool_call", resource is Tessera::Tool)
+when { resource.requiresApproval }
+unless { context has toolCall && context.toolCall.approved };
+
+// Containment: at most 20 high-risk tool calls per task, approved or not.
+@id("high-risk-tool-budget")
+forbid (principal, action == Tessera::Action::"tool_call", resource is Tessera::Tool)
+when { resource.risk == "high" && context has toolCall && context.toolCall.callCount >= 20 };
 
 // No production access for an identity without an owner, or whose owner has departed.
 @id("prod-needs-owner")

@@ -1,0 +1,79 @@
+import Foundation
+import TesseraCore
+import TesseraPolicy
+
+/// Decides one AI-agent tool call with Cedar: principal = the acting agent, action `tool_call`, resource =
+/// `Tessera::Tool` (risk and approval need from the agent's catalogue), context = the task, the scope
+/// `tool:<name>`, and the call (counts, rate, approval, delegation chain, arguments digest).
+struct ToolCallAuthorizer: Sendable {
+    let engine: PolicyEngine
+    let departedOwners: DepartedOwners
+
+    struct Call: Sendable {
+        let agent: Identity
+        let task: WorkTask
+        let tool: AgentTool
+        let target: String
+        let argumentsDigest: String
+        let callCount: Int
+        let callsLastMinute: Int
+        let approved: Bool
+        let chain: [String]
+        let delegationDepth: Int
+        let sourceAddress: String?
+        let time: Date
+    }
+
+    struct Decision: Sendable {
+        let allowed: Bool
+        /// Denied only by policies annotated `@approval("required")`: a human can let it through.
+        let approvalRequired: Bool
+        let reasons: [String]
+        let policies: [String]
+        let policySetVersion: String
+    }
+
+    func decide(_ call: Call) -> Decision {
+        let bundle = engine.bundle
+        let issuance = IssuanceRequest(
+            action: "tool_call", identity: call.agent, requestedScopes: [call.tool.scope], audience: "tool:\(call.tool.name)",
+            grantType: "tool_call", sourceAddress: call.sourceAddress, time: call.time, intent: call.task.intent,
+            delegationDepth: call.delegationDepth, task: call.task)
+        let owner = call.agent.owner.trimmingCharacters(in: .whitespaces)
+        let builder = CedarRequestBuilder(request: issuance, ownerDeparted: !owner.isEmpty && departedOwners.contains(owner))
+        let toolUID = EntityUID(type: "\(CedarRequestBuilder.namespace)::Tool", id: call.tool.name)
+        var context = builder.request.context
+        context["toolCall"] = .record([
+            "name": .string(call.tool.name), "target": .string(call.target), "argumentsDigest": .string(call.argumentsDigest),
+            "callCount": .long(Int64(call.callCount)), "callsLastMinute": .long(Int64(call.callsLastMinute)),
+            "approved": .bool(call.approved), "chain": .set(Set(call.chain.map(Value.string))),
+        ])
+        let request = Request(principal: builder.principal, action: builder.action, resource: toolUID, context: context)
+        let tool = Entity(
+            uid: toolUID,
+            attributes: ["risk": .string(call.tool.risk.rawValue), "requiresApproval": .bool(call.tool.requiresApproval)])
+        let response: Response
+        do {
+            let entities = try bundle.entities.overlaying(builder.entities(known: bundle.entities) + [tool])
+            response = Authorizer.isAuthorized(request, policies: bundle.policies, entities: entities)
+        } catch {
+            return Decision(
+                allowed: false, approvalRequired: false, reasons: ["policy input could not be built: \(error.reason)"],
+                policies: [], policySetVersion: bundle.version)
+        }
+        let ids = response.reasons.sorted()
+        if response.decision == .allow {
+            return Decision(allowed: true, approvalRequired: false, reasons: [], policies: ids, policySetVersion: bundle.version)
+        }
+        let approvalOnly = !ids.isEmpty && ids.allSatisfy { id in
+            bundle.policies.policies.first { $0.id == id }?.annotations.contains { $0.key == "approval" && $0.value == "required" }
+                ?? false
+        }
+        var reasons = ids.isEmpty ? ["no policy permits this tool call (default deny)"] : ["forbidden by policy: \(ids.joined(separator: ", "))"]
+        if !response.errors.isEmpty {
+            reasons.append("policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
+        }
+        return Decision(
+            allowed: false, approvalRequired: approvalOnly, reasons: reasons, policies: ids, policySetVersion: bundle.version)
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Hummingbird
+import TesseraAudit
+import TesseraCore
+
+/// AI-agent tool authorization: `/v1/authorize/tools`, `/v1/authorize/tool-call` and `GET /v1/approvals/{id}`
+/// take the agent's access token; catalogues and approval decisions are admin routes.
+struct ToolRoutes {
+    let service: ToolAuthorizationService
+    let admins: AdminAuthenticator
+    let maximumBodySize: Int
+
+    func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>) {
+        router.get("v1/authorize/tools") { request, _ in
+            let caller = try await service.caller(request.headers[.authorization])
+            let tools = try await service.tools(for: caller)
+            struct Page: Encodable {
+                let taskID: String
+                let tools: [AgentTool]
+                enum CodingKeys: String, CodingKey { case taskID = "task_id", tools }
+            }
+            return try Response.json(Page(taskID: caller.task.id, tools: tools))
+        }
+        router.post("v1/authorize/tool-call") { request, context in
+            let caller = try await service.caller(request.headers[.authorization])
+            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
+            let call = try Self.callRequest(body)
+            return try Response.json(try await service.authorize(caller, call, source: context.remoteAddress))
+        }
+        router.get("v1/approvals/:id") { request, context in
+            let id = try context.parameters.require("id")
+            let approval = try await service.repository.approval(id: String(id.prefix(64)))
+            let authorization = request.headers[.authorization]
+            if try await admins.authenticate(authorization: authorization) == nil {
+                let caller = try await service.caller(authorization)
+                guard approval?.taskID == caller.task.id else { throw ProblemDetails.notFound("no approval \(id.prefix(64))") }
+            }
+            guard let approval else { throw ProblemDetails.notFound("no approval \(id.prefix(64))") }
+            return try Response.json(ApprovalResource(approval, now: service.clock.now()))
+        }
+        group.get("approvals") { request, context in
+            _ = try context.requireAdmin()
+            let pendingOnly = (request.uri.queryParameters["state"].map(String.init) ?? "pending") == "pending"
+            let list = try await service.repository.approvals(pendingOnly: pendingOnly, now: service.clock.now(), limit: 200)
+            let now = service.clock.now()
+            return try Response.json(["approvals": list.map { ApprovalResource($0, now: now) }])
+        }
+        for (action, approve) in [("approve", true), ("deny", false)] {
+            group.post("approvals/:id/\(action)") { request, context in
+                let admin = try context.requireAdmin()
+                let reason = try await request.optionalReason(limit: maximumBodySize)
+                let decided = try await service.decide(
+                    try context.parameters.require("id"), approve: approve, reason: reason, actor: admin.auditActor)
+                return try Response.json(ApprovalResource(decided, now: service.clock.now()))
+            }
+        }
+        group.put("identities/:id/tools") { request, context in
+            let admin = try context.requireAdmin()
+            let agent = try await agentIdentity(try context.parameters.require("id"))
+            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
+            try body.rejectUnknown(allowed: ["tools"])
+            let tools = try Self.tools(body)
+            try await service.repository.setTools(tools, identity: agent.clientID)
+            try await service.audit.append(
+                AuditEvent(
+                    type: "agent.tools.set", outcome: .success, actor: admin.auditActor, subject: agent.clientID,
+                    details: [
+                        "tools": .strings(tools.map(\.name)),
+                        "approval_required": .strings(tools.filter(\.requiresApproval).map(\.name)),
+                    ]))
+            return try Response.json(["tools": tools])
+        }
+        group.get("identities/:id/tools") { _, context in
+            _ = try context.requireAdmin()
+            let agent = try await agentIdentity(try context.parameters.require("id"))
+            return try Response.json(["tools": try await service.repository.tools(identity: agent.clientID)])
+        }
+    }
+
+    private func agentIdentity(_ raw: String) async throws -> Identity {
+        let name = raw.removingPercentEncoding ?? raw
+        guard name.utf8.count <= 2048 else { throw ProblemDetails.notFound("no identity \(name.prefix(200))") }
+        var found = try await service.identities.get(id: name)
+        if found == nil { found = try await service.identities.get(spiffeID: name) }
+        guard let identity = found else { throw ProblemDetails.notFound("no identity \(name.prefix(200))") }
+        guard identity.kind == .aiAgent else {
+            throw ProblemDetails.badRequest("only ai-agent identities have tool catalogues; this one is a \(identity.kind.rawValue)")
+        }
+        return identity
+    }
+
+    static func callRequest(_ body: JSONObjectReader) throws -> ToolAuthorizationService.CallRequest {
+        try body.rejectUnknown(allowed: ["tool", "server", "resource", "arguments", "arguments_digest", "approval_id"])
+        let tool = try body.requiredString("tool")
+        do {
+            try AgentTool.validate(name: tool)
+        } catch {
+            throw ProblemDetails.badRequest("$.tool: \(error.reason)")
+        }
+        let digest: String
+        switch (body.object["arguments"], try body.string("arguments_digest")) {
+        case (.some, .some): throw ProblemDetails.badRequest("send either $.arguments or $.arguments_digest, not both")
+        case (.some(let arguments), nil): digest = ToolAuthorizationService.digest(of: arguments)
+        case (nil, .some(let given)):
+            guard given.count == 64, Hex.decode(given) != nil else {
+                throw ProblemDetails.badRequest("$.arguments_digest must be a SHA-256 in hex (64 characters)")
+            }
+            digest = given.lowercased()
+        case (nil, nil): digest = ToolAuthorizationService.digest(of: .object([:]))
+        }
+        let resource = try body.string("resource")
+        let server = try body.string("server")
+        guard (resource?.utf8.count ?? 0) <= 1024, (server?.utf8.count ?? 0) <= 128 else {
+            throw ProblemDetails.badRequest("$.resource or $.server is too long")
+        }
+        return .init(tool: tool, server: server, resource: resource, argumentsDigest: digest, approvalID: try body.string("approval_id"))
+    }
+
+    static func tools(_ body: JSONObjectReader) throws -> [AgentTool] {
+        guard case .array(let items)? = body.object["tools"] else {
+            throw ProblemDetails.badRequest("$.tools must be an array of {name, description, risk, requires_approval}")
+        }
+        guard items.count <= 500 else { throw ProblemDetails.badRequest("at most 500 tools per agent") }
+        var tools: [AgentTool] = []
+        for (index, item) in items.enumerated() {
+            guard case .object(let fields) = item, case .string(let name)? = fields["name"] else {
+                throw ProblemDetails.badRequest("$.tools[\(index)].name is required")
+            }
+            var description = ""
+            if case .string(let text)? = fields["description"] { description = text }
+            var risk = AgentTool.Risk.high
+            if let raw = fields["risk"] {
+                guard case .string(let text) = raw, let parsed = AgentTool.Risk(rawValue: text) else {
+                    throw ProblemDetails.badRequest("$.tools[\(index)].risk must be low, medium or high")
+                }
+                risk = parsed
+            }
+            var approval = risk == .high
+            if let raw = fields["requires_approval"] {
+                guard case .bool(let flag) = raw else {
+                    throw ProblemDetails.badRequest("$.tools[\(index)].requires_approval must be true or false")
+                }
+                approval = flag
+            }
+            let unknown = Set(fields.keys).subtracting(["name", "description", "risk", "requires_approval"])
+            guard unknown.isEmpty else { throw ProblemDetails.badRequest("$.tools[\(index)]: unknown field \(unknown.sorted()[0])") }
+            let tool = AgentTool(name: name, description: description, risk: risk, requiresApproval: approval)
+            do {
+                try tool.validate()
+            } catch {
+                throw ProblemDetails.badRequest("$.tools[\(index)]: \(error.reason)")
+            }
+            guard !tools.contains(where: { $0.name == name }) else {
+                throw ProblemDetails.badRequest("$.tools[\(index)]: duplicate tool \(name)")
+            }
+            tools.append(tool)
+        }
+        return tools
+    }
+}
+
+/// The API's JSON view of an approval.
+struct ApprovalResource: Encodable {
+    let id: String
+    let state: String
+    let taskID: String
+    let agent: String
+    let tool: String
+    let argumentsDigest: String
+    let resource: String?
+    let chain: [String]
+    let requestedAt: Date
+    let expiresAt: Date
+    let decidedAt: Date?
+    let decidedBy: String?
+    let reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, agent, tool, resource, chain, reason
+        case taskID = "task_id", argumentsDigest = "arguments_digest", requestedAt = "requested_at", expiresAt = "expires_at"
+        case decidedAt = "decided_at", decidedBy = "decided_by"
+    }
+
+    init(_ approval: ToolApproval, now: Date) {
+        id = approval.id
+        state = approval.effectiveState(at: now).rawValue
+        taskID = approval.taskID
+        agent = approval.agent
+        tool = approval.tool
+        argumentsDigest = approval.argumentsDigest
+        resource = approval.resource
+        chain = approval.chain
+        requestedAt = approval.requestedAt
+        expiresAt = approval.expiresAt
+        decidedAt = approval.decidedAt
+        decidedBy = approval.decidedBy
+        reason = approval.reason
+    }
+}
