@@ -37,6 +37,28 @@ struct EstateFixture {
             let aud: String?
             let count: Int?
             let act: [String]?
+            let act_chain: [String]?
+            let task: String?
+            let subject_token_jti: String?
+            let exception: String?
+            let exception_expires_day: Int?
+            let exception_out_of_scope: String?
+        }
+        struct TaskSpec: Decodable {
+            let id: String
+            let identities: [String]
+            let scopes: [String]
+            let created_day: Int
+            let expires_day: Int
+            let ended_day: Int?
+            let ended_hour: Int?
+        }
+        struct ExceptionSpec: Decodable {
+            let id: String
+            let identity: String
+            let scopes: [String]
+            let created_day: Int
+            let expires_day: Int
         }
         struct Secret: Decodable {
             let location: String
@@ -45,6 +67,7 @@ struct EstateFixture {
             let created_day: Int
             let rotated_day: Int?
             let period_days: Int
+            let fingerprint: String?
         }
         let start: String
         let now_day: Int
@@ -53,6 +76,8 @@ struct EstateFixture {
         let daily: [Daily]
         let events: [Event]
         let static_secrets: [Secret]
+        let tasks: [TaskSpec]
+        let exceptions: [ExceptionSpec]
         let expected: [String: [String]]
     }
 
@@ -103,18 +128,53 @@ struct EstateFixture {
         }
         for event in spec.events {
             let time = day(event.day, hour: event.hour)
-            if event.type == "refused" {
+            let subject = Self.spiffeID(event.identity)
+            switch event.type {
+            case "refused":
                 for index in 0..<(event.count ?? 1) {
+                    var details: [String: AuditValue] = ["error": .string("invalid_scope"), "source": .string("10.9.9.\(index)")]
+                    if let exception = event.exception_out_of_scope { details["exception_out_of_scope"] = .string(exception) }
                     let refusal = AuditEvent(
-                        type: "token.refused", outcome: .denied, actor: Self.spiffeID(event.identity), subject: Self.spiffeID(event.identity),
-                        reason: "invalid_scope: not granted", details: ["error": .string("invalid_scope"), "source": .string("10.9.9.\(index)")])
+                        type: "token.refused", outcome: .denied, actor: subject, subject: subject, reason: "invalid_scope: not granted",
+                        details: details)
                     timeline.append((time.addingTimeInterval(TimeInterval(index)), refusal))
                 }
-            } else {
+            case "exception_used":
+                let expires = Int64(day(event.exception_expires_day ?? event.day).timeIntervalSince1970)
                 timeline.append(
-                    (time, issued(event.identity, ids, time: time, scope: event.scope ?? [], source: event.source ?? "unknown", ttl: 300,
-                        aud: event.aud, act: event.act)))
+                    (time, AuditEvent(
+                        type: "exception.used", outcome: .success, actor: subject, subject: subject,
+                        details: ["exception": .string(event.exception ?? ""), "exception_expires": .int(expires), "flagged": .bool(true)])))
+            default:
+                for index in 0..<(event.count ?? 1) {
+                    let at = time.addingTimeInterval(TimeInterval(index))
+                    var record = issued(
+                        event.identity, ids, time: at, scope: event.scope ?? [], source: event.source ?? "unknown", ttl: 300, aud: event.aud,
+                        act: event.act)
+                    var details = record.details
+                    if let chain = event.act_chain { details["act_chain"] = .strings(chain) }
+                    if let jti = event.subject_token_jti { details["subject_token_jti"] = .string(jti) }
+                    record = AuditEvent(
+                        type: record.type, outcome: record.outcome, actor: record.actor, subject: record.subject, task: event.task,
+                        details: details)
+                    timeline.append((at, record))
+                }
             }
+        }
+        for task in spec.tasks {
+            let ended = task.ended_day.map { day($0, hour: task.ended_hour ?? 0) }
+            try await database.tasks.create(
+                WorkTask(
+                    id: task.id, intent: "fixture", purpose: nil, initiator: "fixture", identities: task.identities.map(Self.spiffeID),
+                    scopes: task.scopes, createdAt: day(task.created_day), expiresAt: day(task.expires_day), state: ended == nil ? .open : .ended,
+                    endedAt: ended, endReason: ended == nil ? nil : "done"))
+        }
+        for exception in spec.exceptions {
+            try await database.exceptions.create(
+                PolicyException(
+                    id: exception.id, identity: Self.spiffeID(exception.identity), owner: "alice@corp.invalid", justification: "fixture",
+                    actions: ["issue_token"], scopes: exception.scopes, audiences: [], createdBy: "admin:fixture",
+                    createdAt: day(exception.created_day), expiresAt: day(exception.expires_day)))
         }
         timeline.sort { $0.0 < $1.0 }
         let log = try await AuditLog(store: database.audit, clock: clock)
@@ -126,8 +186,8 @@ struct EstateFixture {
             let created = day(secret.created_day)
             _ = try await database.posture.upsert(
                 StaticSecret(
-                    id: "sts_" + secret.kind, kind: secret.kind, location: secret.location,
-                    fingerprint: SecretFinding.fingerprint(Substring(secret.location)), redacted: "AKIA…[20 chars]", owner: "alice@corp.invalid",
+                    id: "sts_" + secret.kind + "_" + secret.location.filter(\.isLetter), kind: secret.kind, location: secret.location,
+                    fingerprint: secret.fingerprint ?? SecretFinding.fingerprint(Substring(secret.location)), redacted: "AKIA…[20 chars]", owner: "alice@corp.invalid",
                     source: secret.source, lastRotatedAt: secret.rotated_day.map { day($0) }, rotationPeriodDays: secret.period_days,
                     createdAt: created, updatedAt: created))
         }
@@ -152,9 +212,8 @@ struct EstateFixture {
         return AuditEvent(type: "token.issued", outcome: .success, actor: Self.spiffeID(name), subject: Self.spiffeID(name), details: details)
     }
 
-    func engine(schema: String? = nil) -> PostureEngine {
-        PostureEngine(
-            identities: database.identities, posture: database.posture, audit: database.audit, clock: clock, schema: schema)
+    func engine(schema: String? = nil, thresholds: PostureThresholds = PostureThresholds(), digestPath: String? = nil) -> PostureEngine {
+        PostureEngine(database: database, clock: clock, thresholds: thresholds, schema: schema, digestPath: digestPath)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }

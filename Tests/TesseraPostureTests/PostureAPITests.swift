@@ -18,28 +18,37 @@ import FoundationNetworking
         let token: String
         let clock: ManualTimeSource
         let directory: String
+        let kek: KeyEncryptionKey
         let task: Task<Void, any Error>
 
-        init(clock: ManualTimeSource) async throws {
+        /// A server on a free port; pass `directory`, `kek` and `token` to restart on an existing data folder.
+        init(
+            clock: ManualTimeSource, directory: String? = nil, kek: KeyEncryptionKey? = nil, token: String? = nil,
+            policyDirectory: String? = nil
+        ) async throws {
             var configuration = ServerConfiguration()
             configuration.port = 0
-            configuration.dataDirectory = NSTemporaryDirectory() + "tessera-posture-e2e-" + UUID().uuidString
-            let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
+            configuration.dataDirectory = directory ?? NSTemporaryDirectory() + "tessera-posture-e2e-" + UUID().uuidString
+            configuration.policyDirectory = policyDirectory
+            let kek = kek ?? KeyEncryptionKey.generate().0
+            let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
+            let adminToken = token ?? server.bootstrap.newAdminToken ?? ""
             let (stream, continuation) = AsyncStream<Int>.makeStream()
             let task = Task { try await server.run { port in continuation.yield(port) } }
             var iterator = stream.makeAsyncIterator()
             let port = try #require(await iterator.next())
             self.base = "http://127.0.0.1:\(port)"
-            self.token = server.bootstrap.newAdminToken ?? ""
+            self.token = adminToken
+            self.kek = kek
             self.clock = clock
             self.directory = configuration.dataDirectory
             self.task = task
         }
 
-        func stop() async {
+        func stop(keepData: Bool = false) async {
             task.cancel()
             _ = await task.result
-            try? FileManager.default.removeItem(atPath: directory)
+            if !keepData { try? FileManager.default.removeItem(atPath: directory) }
         }
 
         func send(_ method: String, _ path: String, json: Any? = nil, form: String? = nil) async throws -> (Int, Data) {
@@ -66,12 +75,13 @@ import FoundationNetworking
 
         func register(
             _ name: String, owner: String, scopes: [String], key: P256.Signing.PrivateKey, environment: String = "prod",
-            kind: String = "service"
+            kind: String = "service", extra: [String: Any] = [:]
         ) async throws -> String {
-            let body: [String: Any] = [
+            var body: [String: Any] = [
                 "spiffe_id": "spiffe://example.org/\(name)", "kind": kind, "owner": owner, "purpose": "posture e2e",
                 "scopes": scopes, "public_key_pem": key.publicKey.pemRepresentation, "environment": environment,
             ]
+            body.merge(extra) { _, new in new }
             return try await object("POST", "/v1/identities", json: body)["id"] as? String ?? ""
         }
 
@@ -85,7 +95,7 @@ import FoundationNetworking
             let assertion = try ClientAssertion.sign(
                 clientID: "spiffe://example.org/\(name)", audience: base + "/oauth2/token", key: .p256(key), now: clock.now())
             let form = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-                + "&client_assertion=\(assertion)&scope=\(scope.replacingOccurrences(of: ":", with: "%3A"))" + extra
+                + "&client_assertion=\(assertion)&scope=\(scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope)" + extra
             return try await send("POST", "/oauth2/token", form: form)
         }
 

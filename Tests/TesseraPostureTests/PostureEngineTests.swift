@@ -86,9 +86,7 @@ import TesseraPolicy
         thresholds.refusalSpikeMinimum = 100
         let fixture = try await EstateFixture.load()
         defer { fixture.remove() }
-        let engine = PostureEngine(
-            identities: fixture.database.identities, posture: fixture.database.posture, audit: fixture.database.audit,
-            clock: fixture.clock, thresholds: thresholds)
+        let engine = fixture.engine(thresholds: thresholds)
         #expect(try await engine.evaluate().allSatisfy { $0.category != .refusalSpike })
     }
 }

@@ -1,109 +1,95 @@
 import Foundation
-import TesseraAudit
-import TesseraCore
+import TesseraStore
 
-/// Streams the audit log once, in pages, and folds it into a `UsageProfile` per subject. Memory is bounded by
-/// the number of subjects and their distinct scopes, sources and audiences — not by the number of records.
-public struct AuditDigest: Sendable {
-    public let profiles: [String: UsageProfile]
-    /// Records read.
-    public let records: Int64
+/// Brings the folded audit log up to date: loads the persisted digest (if it still matches the log), folds only
+/// the records after it — split across worker threads by seq range, each reading raw bodies from SQLite — and
+/// merges the parts in order.
+struct AuditDigest {
+    var state: DigestState
+    /// Records folded by this update (the rest came from the persisted digest).
+    let folded: Int64
+    /// Whether a persisted digest was used.
+    let incremental: Bool
 
-    /// Reads every record of `store` and folds the ones relevant to posture.
-    public static func build(
-        store: any AuditRecordStore, now: Date, thresholds: PostureThresholds, pageSize: Int = 5000
+    /// Folds the log after the persisted digest. Ranges of at least `2 × minimumPart` records are split across
+    /// `workers` threads.
+    static func update(
+        reader: PostureAuditReader, cachePath: String?, now: Date,
+        workers: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)), minimumPart: Int64 = 25_000
     ) async throws -> AuditDigest {
-        var folder = Folder(now: now, thresholds: thresholds)
-        var cursor: Int64 = 0
-        var count: Int64 = 0
-        while true {
-            let page = try await store.records(after: cursor, limit: pageSize)
-            guard let last = page.last else { break }
-            let decoder = JSONDecoder()
-            for record in page {
-                // The fast parser reads the type itself; `fold` ignores types posture does not use.
-                guard let view = FastRecordParser.parse(record.body) ?? (try? decoder.decode(PostureRecordView.self, from: Data(record.body.utf8)))
-                else { continue }
-                folder.fold(view)
-            }
-            count += Int64(page.count)
-            cursor = last.seq
-            if page.count < pageSize { break }
+        let head = try await reader.lastSeq()
+        let horizon = DigestState.hour(now.timeIntervalSince1970 - 8 * 86_400) - 1
+        var state = DigestState(horizonHour: horizon)
+        var incremental = false
+        if let cachePath, let data = FileManager.default.contents(atPath: cachePath), let loaded = DigestCodec.decode(data),
+            loaded.lastSeq <= head, try await Self.matches(loaded, reader)
+        {
+            state = loaded
+            state.horizonHour = max(loaded.horizonHour, horizon)
+            incremental = true
         }
-        return AuditDigest(profiles: folder.profiles, records: count)
-    }
-
-    struct Folder {
-        let now: Date
-        let driftStart: Date
-        let dayAgo: Date
-        let weekBeforeDay: Date
-        var profiles: [String: UsageProfile] = [:]
-
-        init(now: Date, thresholds: PostureThresholds) {
-            self.now = now
-            self.driftStart = now.addingTimeInterval(-Double(thresholds.driftWindowDays) * 86_400)
-            self.dayAgo = now.addingTimeInterval(-86_400)
-            self.weekBeforeDay = dayAgo.addingTimeInterval(-7 * 86_400)
-        }
-
-        mutating func fold(_ record: PostureRecordView) {
-            guard let subject = record.subject, let time = PostureRecordView.parseTime(record.time) ?? ISO8601.parse(record.time),
-                time <= now
-            else { return }
-            switch record.type {
-            case "token.issued", "svid.jwt.issued": issued(record, subject: subject, time: time)
-            case "token.refused", "svid.jwt.refused": refused(record, subject: subject, time: time)
-            default: return
-            }
-        }
-
-        mutating func issued(_ record: PostureRecordView, subject: String, time: Date) {
-            var profile = profiles[subject] ?? UsageProfile()
-            profile.issued += 1
-            if profile.firstIssued == nil { profile.firstIssued = time }
-            profile.lastIssued = time
-            profile.lastIssuedSeq = record.seq
-            if time < driftStart { profile.issuedBeforeDrift += 1 }
-            if let scopes = record.details.scope {
-                for scope in scopes { UsageProfile.see(scope, at: time, seq: record.seq, in: &profile.scopes) }
-            }
-            if let source = record.details.source, source != "unknown" {
-                UsageProfile.see(Self.network(source), at: time, seq: record.seq, in: &profile.sources)
-            }
-            if let audience = record.details.aud {
-                UsageProfile.see(audience, at: time, seq: record.seq, in: &profile.audiences)
-            }
-            if let exp = record.details.exp {
-                let ttl = exp - Int64(time.timeIntervalSince1970.rounded(.down))
-                if ttl > profile.longestTTL {
-                    profile.longestTTL = ttl
-                    profile.longestTTLSeq = record.seq
+        let start = state.lastSeq
+        guard head > start else { return AuditDigest(state: state, folded: 0, incremental: incremental) }
+        let parts = max(1, min(Int64(workers), (head - start) / max(1, minimumPart)))
+        let step = (head - start + parts - 1) / parts
+        let horizonHour = state.horizonHour
+        let pieces = try await withThrowingTaskGroup(of: (Int64, DigestState).self) { group in
+            for index in 0..<parts {
+                let from = start + index * step
+                let through = min(head, from + step)
+                guard from < through else { continue }
+                group.addTask {
+                    let piece = try await OffPoolThread.run {
+                        var piece = DigestState(horizonHour: horizonHour)
+                        var record = RawRecord()
+                        try reader.scan(after: from, through: through) { seq, body in
+                            piece.fold(seq: seq, body: body, record: &record)
+                        }
+                        return piece
+                    }
+                    return (from, piece)
                 }
             }
-            if let chain = record.details.act, chain.count > profile.deepestDelegation {
-                profile.deepestDelegation = chain.count
-                profile.deepestDelegationSeq = record.seq
-            }
-            profiles[subject] = profile
+            var pieces: [(Int64, DigestState)] = []
+            for try await piece in group { pieces.append(piece) }
+            return pieces.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        for piece in pieces { state.absorb(piece) }
+        state.lastSeq = head
+        state.lastHash = try await reader.hash(seq: head) ?? ""
+        return AuditDigest(state: state, folded: head - start, incremental: incremental)
+    }
 
-        mutating func refused(_ record: PostureRecordView, subject: String, time: Date) {
-            var profile = profiles[subject] ?? UsageProfile()
-            if time >= dayAgo {
-                profile.recentRefusals += 1
-                if profile.recentRefusalSeqs.count < 5 { profile.recentRefusalSeqs.append(record.seq) }
-            } else if time >= weekBeforeDay {
-                profile.baselineRefusals += 1
-            }
-            profiles[subject] = profile
+    /// Whether the log still holds the record the digest ends with (not replaced, not truncated).
+    static func matches(_ state: DigestState, _ reader: PostureAuditReader) async throws -> Bool {
+        guard state.lastSeq > 0 else { return true }
+        return try await reader.hash(seq: state.lastSeq) == state.lastHash
+    }
+
+    /// Writes the digest for the next evaluation (atomically; failures only cost the next evaluation a full fold).
+    static func save(_ state: DigestState, to path: String) async {
+        let data = DigestCodec.encode(state)
+        _ = try? await OffPoolThread.run {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+            chmod(path, 0o600)
         }
+    }
+}
 
-        /// The source as a network: IPv4 addresses are grouped by /24, so DHCP churn inside a subnet is not drift.
-        static func network(_ source: String) -> String {
-            let parts = source.split(separator: ".")
-            guard parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) else { return source }
-            return parts.prefix(3).joined(separator: ".") + ".0/24"
+/// Runs blocking work (SQLite scans, big file writes) on its own thread, so the cooperative pool that serves
+/// HTTP requests stays free.
+enum OffPoolThread {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do {
+                    continuation.resume(returning: try body())
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
         }
     }
 }

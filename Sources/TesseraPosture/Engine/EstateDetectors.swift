@@ -7,18 +7,10 @@ struct EstateDetectors {
     let now: Date
 
     /// Public-key material (the JWK's `x`/`y`/`n`) of each identity's key set.
-    static func keyMaterial(_ jwks: String) -> [String] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(jwks.utf8)) as? [String: Any],
-            let keys = object["keys"] as? [[String: Any]]
-        else { return [] }
-        return keys.compactMap { key in
-            let parts = ["x", "y", "n"].compactMap { key[$0] as? String }
-            return parts.isEmpty ? nil : parts.joined(separator: ".")
-        }
-    }
+    static func keyMaterial(_ jwks: String) -> [String] { KeyMaterial.of(jwks) }
 
-    /// One finding per key registered for more than one identity.
-    func sharedKeys(_ owners: [String: [Identity]]) -> [Finding] {
+    /// One finding per key registered for more than one identity (`owners`: key material → (id, SPIFFE ID)).
+    func sharedKeys(_ owners: [String: [(id: String, clientID: String)]]) -> [Finding] {
         owners.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { material, identities in
             let ids = identities.map(\.clientID).sorted()
             return Finding(
@@ -29,9 +21,21 @@ struct EstateDetectors {
         }
     }
 
-    /// Secrets found in code, and static secrets past their rotation period.
+    /// Secrets found in code, static secrets past their rotation period, and one secret value (fingerprint)
+    /// stored at several locations: the same credential path serving several workloads or people.
     func staticSecrets(_ secrets: [StaticSecret]) -> [Finding] {
         var out: [Finding] = []
+        for (fingerprint, copies) in Dictionary(grouping: secrets, by: \.fingerprint) where Set(copies.map(\.location)).count > 1 {
+            let locations = Set(copies.map(\.location)).sorted()
+            let owners = Set(copies.compactMap(\.owner)).sorted()
+            out.append(
+                Finding(
+                    category: .sharedCredential, identityID: nil, subject: locations[0], discriminator: "secret\u{0}" + fingerprint,
+                    title: "one \(copies[0].kind) value is stored at \(locations.count) locations: \(locations.joined(separator: ", "))",
+                    evidence: copies.map {
+                        Evidence(kind: "static-secret", detail: "\($0.redacted) at \($0.location) (id \($0.id), owner \($0.owner ?? "-"))")
+                    } + (owners.count > 1 ? [.inventory("owners: \(owners.joined(separator: ", "))")] : [])))
+        }
         for secret in secrets {
             let detail = Evidence(kind: "static-secret", detail: "\(secret.kind) \(secret.redacted) at \(secret.location) (id \(secret.id))")
             if secret.source == "scan" {

@@ -3,56 +3,194 @@ import TesseraAudit
 import TesseraCore
 import TesseraStore
 
-/// Computes posture findings from the inventory, the posture tables and the audit log, at the injected clock's
-/// current time. One pass over the audit log (streamed in pages), one pass over the inventory (in pages).
+/// Computes posture findings from the inventory, the posture tables, tasks, exceptions and the audit log, at
+/// the injected clock's current time. The audit log is folded into a digest that is persisted between
+/// evaluations (`digestPath`), so an evaluation reads only the records appended since the last one; the
+/// inventory is read once, in pages.
 public struct PostureEngine: Sendable {
     public let identities: any IdentityRepository
     public let posture: any PostureRepository
-    public let audit: any AuditRecordStore
+    public let tasks: any TaskRepository
+    public let exceptions: any ExceptionRepository
+    let reader: PostureAuditReader
+    let inventoryReader: PostureInventoryReader
     public let clock: any TimeSource
     public let thresholds: PostureThresholds
     /// Cedar schema text that generated least-privilege policies are validated against (`nil`: parse only).
     public let schema: String?
+    /// Where the digest is kept between evaluations; `nil` folds the whole log every time.
+    public let digestPath: String?
 
     public init(
-        identities: any IdentityRepository, posture: any PostureRepository, audit: any AuditRecordStore, clock: any TimeSource,
-        thresholds: PostureThresholds = PostureThresholds(), schema: String? = nil
+        database: TesseraDatabase, clock: any TimeSource, thresholds: PostureThresholds = PostureThresholds(), schema: String? = nil,
+        digestPath: String? = nil
     ) {
-        self.identities = identities
-        self.posture = posture
-        self.audit = audit
+        self.identities = database.identities
+        self.posture = database.posture
+        self.tasks = database.tasks
+        self.exceptions = database.exceptions
+        self.reader = database.postureAudit
+        self.inventoryReader = database.postureInventory
         self.clock = clock
         self.thresholds = thresholds
         self.schema = schema
+        self.digestPath = digestPath
+    }
+
+    /// The digest file for a database: next to it, derived data (deleting it only costs one full fold).
+    public static func defaultDigestPath(for database: TesseraDatabase) -> String { database.path + ".posture-digest" }
+
+    /// One evaluation and what it cost.
+    public struct Evaluation: Sendable {
+        public let findings: [Finding]
+        /// Audit records folded by this evaluation (the rest came from the persisted digest).
+        public let recordsFolded: Int64
+        /// Audit records the digest covers.
+        public let recordsTotal: Int64
+        /// Whether a persisted digest was reused.
+        public let incremental: Bool
+        public let identities: Int
     }
 
     /// Every current finding, sorted by severity (highest first), then category and subject.
-    public func evaluate() async throws -> [Finding] {
+    public func evaluate() async throws -> [Finding] { try await run().findings }
+
+    public func run() async throws -> Evaluation {
         let now = clock.now()
-        let digest = try await AuditDigest.build(store: audit, now: now, thresholds: thresholds)
+        var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now)
+        try await resolveTasks(&digest.state)
+        digest.state.prune(now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
+        let state = digest.state
+        let saving = digestPath.flatMap { path in digest.folded > 0 ? Task { await AuditDigest.save(state, to: path) } : nil }
         let departed = Set(try await posture.owners().filter { $0.status == .departed }.map(\.name))
-        let detectors = IdentityDetectors(
-            now: now, thresholds: thresholds, departedOwners: departed, schema: try schema.map(LeastPrivilegePolicy.schema))
+        let generator = LeastPrivilegePolicy.Generator(
+            windowDays: thresholds.usageWindowDays, schema: try schema.map(LeastPrivilegePolicy.schema))
+        let detectors = IdentityDetectors(now: now, thresholds: thresholds, departedOwners: departed, digest: state, policies: generator)
+        let excepted = (try? await exceptions.list(identity: nil, activeAt: nil, limit: 1_000_000)) ?? []
+        let exceptionSubjects = Set(excepted.map(\.identity))
+        let eventSubjects = DelegationDetectors.subjects(in: state)
+        let inventory = try await inventoryPass(detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
+        var findings = inventory.findings
+        let estate = EstateDetectors(now: now)
+        findings += estate.sharedKeys(inventory.sharedKeys)
+        findings += estate.staticSecrets(try await posture.staticSecrets())
+        findings += DelegationDetectors(now: now, thresholds: thresholds, digest: state, identityIDs: inventory.subjectIdentities).findings()
+        findings += DelegationDetectors.exceptions(excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
+        // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
+        let order = findings.indices.sorted { i, j in
+            let a = findings[i]
+            let b = findings[j]
+            if a.severity != b.severity { return a.severity > b.severity }
+            if a.category != b.category { return a.category.rawValue < b.category.rawValue }
+            if a.subject != b.subject { return a.subject < b.subject }
+            return a.id < b.id
+        }
+        findings = order.map { findings[$0] }
+        await saving?.value
+        return Evaluation(
+            findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental, identities: inventory.count)
+    }
+
+    /// What one pass over (a range of) the inventory found.
+    struct InventoryPass: Sendable {
         var findings: [Finding] = []
-        var keys: [String: [Identity]] = [:]
-        var filter = IdentityFilter(limit: 1000)
-        while true {
-            let page = try await identities.list(filter)
-            for identity in page {
-                findings += detectors.findings(for: identity, profile: digest.profiles[identity.clientID])
-                if identity.status != .retired {
-                    for material in EstateDetectors.keyMaterial(identity.jwks) { keys[material, default: []].append(identity) }
+        /// Key material registered for more than one identity.
+        var sharedKeys: [String: [(id: String, clientID: String)]] = [:]
+        /// The first identity seen with each key.
+        var firstOwner: [String: (id: String, clientID: String)] = [:]
+        var subjectIdentities: [Int32: String] = [:]
+        var spiffeIdentities: [String: String] = [:]
+        var count = 0
+
+        /// Appends the pass over the next id range.
+        mutating func append(_ next: InventoryPass) {
+            findings += next.findings
+            for (material, owner) in next.firstOwner {
+                if let first = firstOwner[material] {
+                    sharedKeys[material] = (sharedKeys[material] ?? [first]) + (next.sharedKeys[material] ?? [owner])
+                } else {
+                    firstOwner[material] = owner
+                    if let shared = next.sharedKeys[material] { sharedKeys[material] = shared }
                 }
             }
-            guard page.count == filter.limit, let last = page.last else { break }
-            filter.after = last.id
+            subjectIdentities.merge(next.subjectIdentities) { first, _ in first }
+            spiffeIdentities.merge(next.spiffeIdentities) { first, _ in first }
+            count += next.count
         }
-        let estate = EstateDetectors(now: now)
-        findings += estate.sharedKeys(keys)
-        findings += estate.staticSecrets(try await posture.staticSecrets())
-        return findings.sorted { a, b in
-            if a.severity != b.severity { return a.severity > b.severity }
-            return (a.category.rawValue, a.subject, a.id) < (b.category.rawValue, b.subject, b.id)
+    }
+
+    /// Reads every identity once, split by id range across threads (off the cooperative pool), running the
+    /// per-identity detectors.
+    func inventoryPass(detectors: IdentityDetectors, eventSubjects: Set<Int32>, exceptionSubjects: Set<String>) async throws
+        -> InventoryPass
+    {
+        let reader = inventoryReader
+        let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        let bounds = try await OffPoolThread.run { try reader.boundaries(parts: workers) }
+        let ranges: [(String?, String?)] = zip([nil] + bounds.map(Optional.some), bounds.map(Optional.some) + [nil]).map { ($0, $1) }
+        let passes = try await withThrowingTaskGroup(of: (Int, InventoryPass).self) { group in
+            for (index, range) in ranges.enumerated() {
+                group.addTask {
+                    let pass = try await OffPoolThread.run {
+                        try Self.inventoryPass(
+                            reader: reader, after: range.0, through: range.1, detectors: detectors, eventSubjects: eventSubjects,
+                            exceptionSubjects: exceptionSubjects)
+                    }
+                    return (index, pass)
+                }
+            }
+            var passes: [(Int, InventoryPass)] = []
+            for try await pass in group { passes.append(pass) }
+            return passes.sorted { $0.0 < $1.0 }.map(\.1)
         }
+        var total = InventoryPass()
+        for pass in passes { total.append(pass) }
+        return total
+    }
+
+    static func inventoryPass(
+        reader: PostureInventoryReader, after: String?, through: String?, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
+        exceptionSubjects: Set<String>
+    ) throws -> InventoryPass {
+        var pass = InventoryPass()
+        try reader.scan(after: after, through: through) { identity in
+            pass.count += 1
+            pass.findings += detectors.findings(for: identity)
+            if identity.status != .retired {
+                for material in EstateDetectors.keyMaterial(identity.jwks) {
+                    if let first = pass.firstOwner[material] {
+                        pass.sharedKeys[material, default: [first]].append((identity.id, identity.clientID))
+                    } else {
+                        pass.firstOwner[material] = (identity.id, identity.clientID)
+                    }
+                }
+            }
+            if let subject = detectors.digest.subjectID(identity.clientID), eventSubjects.contains(subject) {
+                pass.subjectIdentities[subject] = identity.id
+            }
+            if exceptionSubjects.contains(identity.clientID) { pass.spiffeIdentities[identity.clientID] = identity.id }
+        }
+        return pass
+    }
+
+    /// Checks issuances made under tasks against the tasks: identity named, scopes covered, before the end.
+    /// A task's scopes and identities never change and its end is in the past once set, so a check is final.
+    func resolveTasks(_ state: inout DigestState) async throws {
+        guard !state.taskUses.isEmpty else { return }
+        var known: [Int32: WorkTask] = [:]
+        for id in Set(state.taskUses.keys.map(\.task)) {
+            if let task = try await tasks.get(id: state.values.string(id)) { known[id] = task }
+        }
+        for (key, use) in state.taskUses {
+            guard let task = known[key.task] else { continue }
+            if !task.identities.contains(state.subjects.string(key.subject)) {
+                state.violation(.taskIdentity, key.subject, key.task, seq: use.firstSeq, time: use.last)
+            }
+            let outside = use.scopes.filter { !task.scopes.contains(state.values.string($0.key)) }
+            if let seq = outside.values.min() { state.violation(.taskScope, key.subject, key.task, seq: seq, time: use.last) }
+            let end = min(task.endedAt ?? .distantFuture, task.expiresAt).timeIntervalSince1970
+            if use.last > end { state.violation(.taskEnded, key.subject, key.task, seq: use.lastSeq, time: use.last) }
+        }
+        state.taskUses = [:]
     }
 }

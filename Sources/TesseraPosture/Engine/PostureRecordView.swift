@@ -1,7 +1,7 @@
 import Foundation
 
-/// The fields of an audit record body that posture reads, decoded without the general `AuditValue` machinery
-/// (the digest decodes millions of these). Unknown or differently typed details are ignored.
+/// The fields of an audit record body that posture reads, decoded with `JSONDecoder`: the fallback for bodies
+/// the fast `RawRecordParser` declines (escaped strings). Unknown or differently typed details are ignored.
 struct PostureRecordView: Decodable {
     struct Details: Decodable {
         let scope: [String]?
@@ -9,15 +9,15 @@ struct PostureRecordView: Decodable {
         let aud: String?
         let exp: Int64?
         let act: [String]?
+        let actChain: [String]?
+        let subjectTokenJTI: String?
+        let exception: String?
+        let exceptionOutOfScope: String?
+        let exceptionExpires: Int64?
 
-        enum CodingKeys: String, CodingKey { case scope, source, aud, exp, act }
-
-        init(scope: [String]?, source: String?, aud: String?, exp: Int64?, act: [String]?) {
-            self.scope = scope
-            self.source = source
-            self.aud = aud
-            self.exp = exp
-            self.act = act
+        enum CodingKeys: String, CodingKey {
+            case scope, source, aud, exp, act, actChain = "act_chain", subjectTokenJTI = "subject_token_jti", exception
+            case exceptionOutOfScope = "exception_out_of_scope", exceptionExpires = "exception_expires"
         }
 
         init(from decoder: any Decoder) throws {
@@ -27,6 +27,11 @@ struct PostureRecordView: Decodable {
             aud = try? container.decodeIfPresent(String.self, forKey: .aud)
             exp = try? container.decodeIfPresent(Int64.self, forKey: .exp)
             act = try? container.decodeIfPresent([String].self, forKey: .act)
+            actChain = try? container.decodeIfPresent([String].self, forKey: .actChain)
+            subjectTokenJTI = try? container.decodeIfPresent(String.self, forKey: .subjectTokenJTI)
+            exception = try? container.decodeIfPresent(String.self, forKey: .exception)
+            exceptionOutOfScope = try? container.decodeIfPresent(String.self, forKey: .exceptionOutOfScope)
+            exceptionExpires = try? container.decodeIfPresent(Int64.self, forKey: .exceptionExpires)
         }
     }
 
@@ -34,48 +39,37 @@ struct PostureRecordView: Decodable {
     let time: String
     let type: String
     let subject: String?
+    let task: String?
     let details: Details
 
-    init(seq: Int64, time: String, type: String, subject: String?, details: Details) {
-        self.seq = seq
-        self.time = time
-        self.type = type
-        self.subject = subject
-        self.details = details
-    }
-
-    /// Parses the audit log's own timestamp format (`2026-01-02T03:04:05Z`, optionally `.123`) without a
-    /// formatter; falls back to `nil` for anything else.
-    static func parseTime(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 20 || bytes.count == 24, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84, bytes[13] == 58,
-            bytes[16] == 58, bytes.last == 90
-        else { return nil }
-        func number(_ from: Int, _ count: Int) -> Int? {
-            var value = 0
-            for index in from..<(from + count) {
-                let digit = Int(bytes[index]) - 48
-                guard (0...9).contains(digit) else { return nil }
-                value = value * 10 + digit
-            }
-            return value
+    /// Fills `record` with spans into `scratch`, which receives the strings' bytes.
+    func fill(_ record: inout RawRecord, scratch: inout [UInt8]) -> Bool {
+        record.reset()
+        scratch.removeAll(keepingCapacity: true)
+        func span(_ text: String?) -> Span {
+            guard let text else { return Span() }
+            let start = scratch.count
+            scratch.append(contentsOf: text.utf8)
+            return Span(start: Int32(start), count: Int32(scratch.count - start))
         }
-        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-            let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month), (1...31).contains(day)
-        else { return nil }
-        var millis = 0
-        if bytes.count == 24 {
-            guard bytes[19] == 46, let fraction = number(20, 3) else { return nil }
-            millis = fraction
-        }
-        // Days from civil (Howard Hinnant).
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        let days = era * 146_097 + dayOfEra - 719_468
-        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second) + Double(millis) / 1000
-        return Date(timeIntervalSince1970: seconds)
+        var timeBytes = Array(time.utf8)
+        guard let parsed = timeBytes.withUnsafeMutableBytes({ RawRecord.parseTime($0.baseAddress!, $0.count) }) else { return false }
+        var typeBytes = Array(type.utf8)
+        record.kind = typeBytes.withUnsafeMutableBytes { RawRecord.kind($0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, $0.count) }
+        record.seq = seq
+        record.time = parsed
+        record.subject = span(subject)
+        record.task = span(task)
+        record.source = span(details.source)
+        record.aud = span(details.aud)
+        record.subjectTokenJTI = span(details.subjectTokenJTI)
+        record.exception = span(details.exception)
+        record.exceptionOutOfScope = span(details.exceptionOutOfScope)
+        record.exp = details.exp
+        record.exceptionExpires = details.exceptionExpires
+        for scope in details.scope ?? [] { record.scopes.append(span(scope)) }
+        for actor in details.act ?? [] { record.act.append(span(actor)) }
+        for actor in details.actChain ?? [] { record.actChain.append(span(actor)) }
+        return true
     }
 }

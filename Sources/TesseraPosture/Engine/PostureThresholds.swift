@@ -18,6 +18,18 @@ public struct PostureThresholds: Sendable, Equatable {
     public var refusalSpikeFactor: Double = 3
     /// Delegation: `act` chains deeper than this.
     public var maximumDelegationDepth: Int = 3
+    /// Rate drift: at least this many issuances in the last 24 hours...
+    public var rateSpikeMinimum: Int64 = 20
+    /// ...and more than this multiple of the identity's daily average over the 7 days before (at least 1/day).
+    public var rateSpikeFactor: Double = 5
+    /// One subject token exchanged more than this many times.
+    public var maximumExchangesPerSubjectToken: Int = 10
+    /// Exceptions expiring within this many days are reported.
+    public var exceptionWarningDays: Int = 3
+    /// Expired (not revoked) exceptions are reported for this many days after expiry.
+    public var exceptionExpiredDays: Int = 30
+    /// Event-level findings (task, exchange, exception misuse) stay for this many days after the last event.
+    public var eventRetentionDays: Int = 30
     /// Evidence records kept per finding.
     public var evidenceLimit: Int = 5
 

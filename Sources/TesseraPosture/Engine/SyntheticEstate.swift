@@ -4,14 +4,13 @@ import TesseraCore
 import TesseraStore
 
 /// Generates a synthetic estate for the posture benchmark: `identities` identities granted 4 scopes each,
-/// and `records` `token.issued` records spread over 60 days before `now` (each using 1–2 of the scopes,
-/// from one of a few source networks), written as a valid hash chain in batches.
+/// and `records` audit records spread over 60 days before `now` (see `appendRecords`), written as a valid hash
+/// chain in batches of 50,000 per transaction.
 public enum SyntheticEstate {
     public static func generate(
         database: TesseraDatabase, identities: Int, records: Int, now: Date, seed: UInt64 = 42,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws {
-        var random = SplitMix(seed: seed)
         let start = now.addingTimeInterval(-60 * 86_400)
         let scopes = (0..<4).map { "svc:\($0)" }
         var batch: [Identity] = []
@@ -30,34 +29,55 @@ public enum SyntheticEstate {
             }
         }
         if !batch.isEmpty { try await database.syntheticEstate.insert(batch) }
-        var seq: Int64 = 0
-        var prev = AuditRecord.genesisHash
-        var records_: [AuditRecord] = []
-        let span = now.timeIntervalSince(start)
+        try await appendRecords(
+            database: database, identities: identities, records: records, from: start, to: now, seed: seed, progress: progress)
+        try await database.posture.depart("departed@bench.invalid", identityIDs: [], at: now)
+    }
+
+    /// Appends `records` records spread evenly over `from ..< to`, continuing the hash chain: 99 % `token.issued`
+    /// (1–2 of the 4 scopes, one of a few source networks per identity), 1 % `token.refused`.
+    public static func appendRecords(
+        database: TesseraDatabase, identities: Int, records: Int, from start: Date, to end: Date, seed: UInt64,
+        progress: (@Sendable (String) -> Void)? = nil
+    ) async throws {
+        var random = SplitMix(seed: seed)
+        let scopes = (0..<4).map { "svc:\($0)" }
+        let head = try await database.audit.recordedHead()
+        var seq = head?.seq ?? 0
+        var prev = head?.hash ?? AuditRecord.genesisHash
+        var batch: [AuditRecord] = []
+        let span = end.timeIntervalSince(start)
         for index in 0..<records {
             let who = Int(random.next() % UInt64(max(identities, 1)))
+            let subject = "spiffe://bench.invalid/w/\(who)"
             let time = start.addingTimeInterval(span * Double(index) / Double(max(records, 1)))
-            let used = who % 3 == 0 ? [scopes[0]] : [scopes[0], scopes[Int(random.next() % 4)]]
-            let event = AuditEvent(
-                type: "token.issued", outcome: .success, actor: "spiffe://bench.invalid/w/\(who)",
-                subject: "spiffe://bench.invalid/w/\(who)",
-                details: [
-                    "jti": .string(String(random.next(), radix: 36)), "scope": .strings(used), "aud": .string("https://api.bench.invalid"),
-                    "exp": .int(Int64(time.timeIntervalSince1970) + 300), "source": .string("10.\(who % 200).\(random.next() % 2).7"),
-                    "grant_type": .string("client_credentials"),
-                ])
+            let source = AuditValue.string("10.\(who % 200).\(random.next() % 2).7")
+            let event: AuditEvent
+            if random.next() % 100 == 0 {
+                event = AuditEvent(
+                    type: "token.refused", outcome: .denied, actor: subject, subject: subject, reason: "invalid_scope: not granted",
+                    details: ["error": .string("invalid_scope"), "grant_type": .string("client_credentials"), "source": source])
+            } else {
+                let used = who % 3 == 0 ? [scopes[0]] : [scopes[0], scopes[Int(random.next() % 4)]]
+                event = AuditEvent(
+                    type: "token.issued", outcome: .success, actor: subject, subject: subject,
+                    details: [
+                        "jti": .string(String(random.next(), radix: 36)), "scope": .strings(used), "aud": .string("https://api.bench.invalid"),
+                        "exp": .int(Int64(time.timeIntervalSince1970) + 300), "source": source,
+                        "grant_type": .string("client_credentials"),
+                    ])
+            }
             seq += 1
             let record = try AuditRecord.make(seq: seq, prevHash: prev, time: time, event: event)
             prev = record.hash
-            records_.append(record)
-            if records_.count == 10_000 {
-                try await database.audit.append(records_)
-                records_.removeAll(keepingCapacity: true)
+            batch.append(record)
+            if batch.count == 50_000 {
+                try await database.audit.append(batch)
+                batch.removeAll(keepingCapacity: true)
                 if seq % 500_000 == 0 { progress?("records: \(seq)") }
             }
         }
-        if !records_.isEmpty { try await database.audit.append(records_) }
-        try await database.posture.depart("departed@bench.invalid", identityIDs: [], at: now)
+        if !batch.isEmpty { try await database.audit.append(batch) }
     }
 
     /// A small deterministic generator (SplitMix64).

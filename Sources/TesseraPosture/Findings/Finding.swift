@@ -57,8 +57,19 @@ public struct Finding: Sendable, Codable, Equatable {
 
     /// `f_` + the first 16 hex digits of SHA-256(category, subject, discriminator).
     public static func id(category: FindingCategory, subject: String, discriminator: String) -> String {
-        let digest = SHA256.hash(data: Data("\(category.rawValue)\u{0}\(subject)\u{0}\(discriminator)".utf8))
-        return "f_" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        var hasher = SHA256()
+        for (index, part) in [category.rawValue, subject, discriminator].enumerated() {
+            if index > 0 { hasher.update(data: [0]) }
+            var part = part
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = Array("f_".utf8)
+        for byte in hasher.finalize().prefix(8) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -72,16 +83,45 @@ public struct LeastPrivilegeSuggestion: Sendable, Codable, Equatable {
     public let keepScopes: [String]
     /// Granted but never issued in the window: the grant to remove.
     public let removeScopes: [String]
-    /// A Cedar policy (validated against the schema when one was given) refusing everything but `keepScopes`.
-    public let cedarPolicy: String
+    /// The identity the policy restricts, and the window it was learned from.
+    let spiffeID: String
+    let windowDays: Int
+    /// Set when the policy shape failed to parse or validate (then `cedarPolicy` is a comment saying so).
+    let failure: String?
 
-    public init(keepScopes: [String], removeScopes: [String], cedarPolicy: String) {
+    /// A Cedar policy refusing everything but `keepScopes` (its shape parsed and validated against the schema,
+    /// when one was given, once per evaluation). Rendered on demand: a large estate has many of these.
+    public var cedarPolicy: String {
+        if let failure { return "// policy generation failed: \(failure)" }
+        return LeastPrivilegePolicy.text(spiffeID: spiffeID, keep: keepScopes, windowDays: windowDays)
+    }
+
+    init(keepScopes: [String], removeScopes: [String], spiffeID: String, windowDays: Int, failure: String?) {
         self.keepScopes = keepScopes
         self.removeScopes = removeScopes
-        self.cedarPolicy = cedarPolicy
+        self.spiffeID = spiffeID
+        self.windowDays = windowDays
+        self.failure = failure
     }
 
     enum CodingKeys: String, CodingKey {
-        case keepScopes = "keep_scopes", removeScopes = "remove_scopes", cedarPolicy = "cedar_policy"
+        case keepScopes = "keep_scopes", removeScopes = "remove_scopes", cedarPolicy = "cedar_policy", spiffeID = "spiffe_id"
+        case windowDays = "window_days", failure
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(keepScopes, forKey: .keepScopes)
+        try container.encode(removeScopes, forKey: .removeScopes)
+        try container.encode(cedarPolicy, forKey: .cedarPolicy)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        keepScopes = try container.decode([String].self, forKey: .keepScopes)
+        removeScopes = try container.decode([String].self, forKey: .removeScopes)
+        spiffeID = try container.decodeIfPresent(String.self, forKey: .spiffeID) ?? ""
+        windowDays = try container.decodeIfPresent(Int.self, forKey: .windowDays) ?? 30
+        failure = try container.decodeIfPresent(String.self, forKey: .failure)
     }
 }

@@ -13,13 +13,21 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     case refusalSpike = "refusal-spike"
     case sharedCredential = "shared-credential"
     case delegationDepth = "delegation-depth"
+    case agentOutsideTask = "agent-outside-task"
+    case exchangeLoop = "exchange-loop"
+    case subjectTokenReuse = "subject-token-reuse"
+    case exceptionExpiring = "exception-expiring"
+    case exceptionExpired = "exception-expired"
+    case exceptionOutOfScope = "exception-out-of-scope"
 
     /// The OWASP NHI Top 10 (2025) item this category evidences.
     public var owasp: OWASPItem {
         switch self {
         case .stale, .reviewOverdue, .expired, .orphaned: .nhi1
         case .secretInCode, .refusalSpike: .nhi2
-        case .overPrivilege, .delegationDepth: .nhi5
+        case .overPrivilege, .delegationDepth, .agentOutsideTask, .exchangeLoop: .nhi5
+        case .exceptionExpiring, .exceptionExpired, .exceptionOutOfScope: .nhi5
+        case .subjectTokenReuse: .nhi4
         case .longLivedToken, .unrotatedSecret: .nhi7
         case .contextDrift: .nhi8
         case .sharedSPIFFEID, .sharedCredential: .nhi9
@@ -29,7 +37,9 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     /// The default severity.
     public var severity: Severity {
         switch self {
-        case .secretInCode, .orphaned, .expired: .high
+        case .secretInCode, .orphaned, .expired, .agentOutsideTask, .exchangeLoop: .high
+        case .subjectTokenReuse, .exceptionExpiring, .exceptionOutOfScope: .medium
+        case .exceptionExpired: .low
         case .overPrivilege, .unrotatedSecret, .contextDrift, .sharedCredential, .refusalSpike, .delegationDepth: .medium
         case .sharedSPIFFEID, .longLivedToken: .medium
         case .stale, .reviewOverdue: .low
@@ -52,6 +62,14 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
         case .refusalSpike: "Investigate the refused requests: a stolen key probing for access looks like this. Suspend if unexplained."
         case .sharedCredential: "Give each identity its own key pair; a key registered for several identities cannot be attributed."
         case .delegationDepth: "Shorten the delegation chain; deny exchanges beyond the allowed depth in policy."
+        case .agentOutsideTask:
+            "Revoke the agent's leases, end or narrow the task, and find out why a credential was issued outside it (policy gap?)."
+        case .exchangeLoop: "Refuse exchanges whose actor is already in the act chain; revoke the tokens minted by the loop."
+        case .subjectTokenReuse: "Revoke the subject token and find out who is minting from it; cap exchanges per subject token."
+        case .exceptionExpiring: "Fix the underlying policy or workload before the exception expires, or renew it with a fresh review."
+        case .exceptionExpired: "Close the expired exception (revoke it with a reason) once the workload no longer depends on it."
+        case .exceptionOutOfScope:
+            "Find out why the identity asks for more than its exception grants; do not widen the exception without review."
         }
     }
 }

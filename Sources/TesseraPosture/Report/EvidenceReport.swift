@@ -3,8 +3,9 @@ import TesseraAudit
 import TesseraCore
 import TesseraStore
 
-/// Evidence for auditors about one identity: ownership, every credential issued (and whether it was revoked),
-/// lifecycle changes, and its current findings — each line pointing at the audit record that proves it.
+/// Evidence for auditors about one identity: ownership and purpose, every credential issued (each lease, and
+/// when it expired or was revoked), key rotations, exceptions, lifecycle changes and its current findings —
+/// each line pointing at the audit record or table row that proves it.
 public struct EvidenceReport: Sendable, Codable {
     public struct Entry: Sendable, Codable, Equatable {
         public let seq: Int64
@@ -14,12 +15,34 @@ public struct EvidenceReport: Sendable, Codable {
         public let summary: String
     }
 
+    /// One credential (lease) issued to the identity and how it ended.
+    public struct Credential: Sendable, Codable, Equatable {
+        public let id: String
+        public let kind: String
+        public let task: String?
+        public let issuedAt: Date
+        public let expiresAt: Date
+        public let revokedAt: Date?
+        public let revokeReason: String?
+        /// `live`, `expired` or `revoked`, at the report's time.
+        public let state: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, task, issuedAt = "issued_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+            case revokeReason = "revoke_reason", state
+        }
+    }
+
     public let generatedAt: Date
     public let identity: Identity
     public let ownerStatus: String
     public let awaitingReassignment: Bool
+    public let credentials: [Credential]
     public let issuances: [Entry]
     public let revocations: [Entry]
+    /// Key changes: creation with its first key, then every update that replaced the key set.
+    public let rotations: [Entry]
+    public let exceptions: [PolicyException]
     public let lifecycle: [Entry]
     public let findings: [TrackedFinding]
     /// The audit chain head the report was built against.
@@ -27,50 +50,87 @@ public struct EvidenceReport: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case generatedAt = "generated_at", identity, ownerStatus = "owner_status", awaitingReassignment = "awaiting_reassignment"
-        case issuances, revocations, lifecycle, findings, auditHeadSeq = "audit_head_seq"
+        case credentials, issuances, revocations, rotations, exceptions, lifecycle, findings, auditHeadSeq = "audit_head_seq"
     }
 
-    /// Builds the report by streaming the audit log for records about `identity`.
+    /// Builds the report: the audit log is scanned raw (bodies that do not mention the identity are skipped
+    /// without decoding), leases and exceptions come from their tables.
     public static func build(
-        identity: Identity, findings: [TrackedFinding], posture: any PostureRepository, audit: any AuditRecordStore,
-        now: Date
+        identity: Identity, findings: [TrackedFinding], database: TesseraDatabase, now: Date, leaseLimit: Int = 10_000
     ) async throws -> EvidenceReport {
+        let reader = database.postureAudit
+        let head = try await reader.lastSeq()
+        let needles = [identity.clientID, identity.id].map { Array("\"\($0)\"".utf8) }
+        let records = try await OffPoolThread.run {
+            var matches: [AuditRecordContent] = []
+            try reader.scan(after: 0, through: head) { _, body in
+                guard needles.contains(where: { Self.contains(body, $0) }),
+                    let content = try? JSONDecoder().decode(AuditRecordContent.self, from: Data(body))
+                else { return }
+                matches.append(content)
+            }
+            return matches
+        }
         var issuances: [Entry] = []
         var revocations: [Entry] = []
+        var rotations: [Entry] = []
         var lifecycle: [Entry] = []
-        var cursor: Int64 = 0
-        var head: Int64?
-        while true {
-            let page = try await audit.records(after: cursor, limit: 5000)
-            guard let last = page.last else { break }
-            for record in page {
-                guard let content = try? record.content() else { continue }
-                let about = content.subject == identity.clientID || content.subject == identity.id
-                    || content.details["identity_id"] == .string(identity.id)
-                guard about else { continue }
-                func entry(_ summary: String) -> Entry {
-                    Entry(seq: content.seq, time: content.time, type: content.type, actor: content.actor, summary: summary)
-                }
-                switch content.type {
-                case "token.issued", "svid.jwt.issued":
-                    issuances.append(entry(describeIssuance(content.details)))
-                case "token.revoked":
-                    revocations.append(entry("jti \(text(content.details["jti"])) revoked: \(content.reason ?? "no reason")"))
-                case let type where type.hasPrefix("identity.") || type.hasPrefix("owner."):
-                    lifecycle.append(entry(content.reason ?? type))
-                default: continue
-                }
+        for content in records {
+            let about = content.subject == identity.clientID || content.subject == identity.id
+                || content.details["identity_id"] == .string(identity.id)
+            guard about else { continue }
+            func entry(_ summary: String) -> Entry {
+                Entry(seq: content.seq, time: content.time, type: content.type, actor: content.actor, summary: summary)
             }
-            cursor = last.seq
-            head = last.seq
-            if page.count < 5000 { break }
+            switch content.type {
+            case "token.issued", "svid.jwt.issued":
+                issuances.append(entry(describeIssuance(content.details)))
+            case "token.revoked", "lease.revoked":
+                revocations.append(entry("\(text(content.details["jti"] ?? content.details["lease"])) revoked: \(content.reason ?? "no reason")"))
+            case "identity.created":
+                rotations.append(entry("first key set registered"))
+                lifecycle.append(entry(content.reason ?? content.type))
+            case "identity.updated":
+                if case .strings(let fields)? = content.details["fields"], fields.contains(where: { $0 == "jwks" || $0 == "public_key_pem" }) {
+                    rotations.append(entry("key set replaced"))
+                }
+                lifecycle.append(entry(content.reason ?? "updated \(text(content.details["fields"]))"))
+            case let type where type.hasPrefix("identity.") || type.hasPrefix("owner.") || type.hasPrefix("exception."):
+                lifecycle.append(entry(content.reason ?? type))
+            default: continue
+            }
         }
-        let owner = try await posture.owner(identity.owner)
-        let queued = try await posture.reassignmentQueue().contains { $0.identityID == identity.id }
+        let leases = try await database.tasks.leases(matching: LeaseFilter(subject: identity.clientID, limit: leaseLimit), now: now)
+        let credentials = leases.sorted { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) }.map { lease in
+            Credential(
+                id: lease.id, kind: lease.kind, task: lease.taskID, issuedAt: lease.issuedAt, expiresAt: lease.expiresAt,
+                revokedAt: lease.revokedAt, revokeReason: lease.revokeReason,
+                state: lease.revokedAt != nil ? "revoked" : lease.expiresAt <= now ? "expired" : "live")
+        }
+        let exceptions = (try? await database.exceptions.list(identity: identity.clientID, activeAt: nil, limit: 1000)) ?? []
+        let owner = try await database.posture.owner(identity.owner)
+        let queued = try await database.posture.reassignmentQueue().contains { $0.identityID == identity.id }
         return EvidenceReport(
             generatedAt: now, identity: identity, ownerStatus: owner?.status.rawValue ?? "active", awaitingReassignment: queued,
-            issuances: issuances, revocations: revocations, lifecycle: lifecycle,
-            findings: findings.filter { $0.finding.identityID == identity.id }, auditHeadSeq: head)
+            credentials: credentials, issuances: issuances, revocations: revocations, rotations: rotations,
+            exceptions: exceptions.sorted { $0.createdAt < $1.createdAt }, lifecycle: lifecycle,
+            findings: findings.filter { $0.finding.identityID == identity.id || $0.finding.subject == identity.clientID },
+            auditHeadSeq: head == 0 ? nil : head)
+    }
+
+    static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
+        return needle.withUnsafeBytes { pattern in
+            var offset = 0
+            let last = haystack.count - needle.count
+            while offset <= last {
+                guard let hit = memchr(base + offset, Int32(first), last - offset + 1) else { return false }
+                let position = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(base + position, pattern.baseAddress!, needle.count) == 0 { return true }
+                offset = position + 1
+            }
+            return false
+        }
     }
 
     static func text(_ value: AuditValue?) -> String {
@@ -86,6 +146,8 @@ public struct EvidenceReport: Sendable, Codable {
     static func describeIssuance(_ details: [String: AuditValue]) -> String {
         var expiry = "-"
         if case .int(let exp)? = details["exp"] { expiry = ISO8601.format(Date(timeIntervalSince1970: TimeInterval(exp))) }
-        return "jti \(text(details["jti"])) scope [\(text(details["scope"]))] aud \(text(details["aud"])) expires \(expiry) from \(text(details["source"]))"
+        var out = "jti \(text(details["jti"])) scope [\(text(details["scope"]))] aud \(text(details["aud"])) expires \(expiry) from \(text(details["source"]))"
+        if details["exception"] != nil { out += " (granted by exception \(text(details["exception"])))" }
+        return out
     }
 }

@@ -17,11 +17,37 @@ public enum MarkdownReport {
             ("review by", identity.reviewBy.map(ISO8601.format) ?? "-"), ("created", ISO8601.format(identity.createdAt)),
         ]
         for (name, value) in rows { out += "| \(name) | \(cell(value)) |\n" }
+        out += "\n## Credentials (leases: \(report.credentials.count))\n\n"
+        if report.credentials.isEmpty {
+            out += "None.\n"
+        } else {
+            out += "| id | kind | task | issued | expires | ended |\n|---|---|---|---|---|---|\n"
+            for credential in report.credentials {
+                out += "| \(cell(credential.id)) | \(credential.kind) | \(cell(credential.task ?? "-")) | \(ISO8601.format(credential.issuedAt)) | "
+                    + "\(ISO8601.format(credential.expiresAt)) | \(cell(ended(credential))) |\n"
+            }
+        }
         out += section("Credentials issued (\(report.issuances.count))", report.issuances)
         out += section("Revocations (\(report.revocations.count))", report.revocations)
+        out += section("Key rotations (\(report.rotations.count))", report.rotations)
+        out += "\n## Exceptions (\(report.exceptions.count))\n\n"
+        if report.exceptions.isEmpty {
+            out += "None.\n"
+        } else {
+            out += "| id | owner | scopes | created | expires | state | uses | justification |\n|---|---|---|---|---|---|---|---|\n"
+            for exception in report.exceptions {
+                out += "| \(exception.id) | \(cell(exception.owner)) | \(cell(exception.scopes.joined(separator: " "))) | "
+                    + "\(ISO8601.format(exception.createdAt)) | \(ISO8601.format(exception.expiresAt)) | \(exception.state(at: report.generatedAt).rawValue) | "
+                    + "\(exception.uses) | \(cell(exception.justification)) |\n"
+            }
+        }
         out += section("Lifecycle changes (\(report.lifecycle.count))", report.lifecycle)
         out += "\n## Open findings (\(report.findings.count))\n\n"
         out += findingsTable(report.findings)
+        out += "\n## Control mapping\n\n| OWASP NHI Top 10 (2025) | NIST CSF 2.0 | findings |\n|---|---|---|\n"
+        for item in OWASPItem.allCases {
+            out += "| \(item.rawValue) \(item.title) | \(nist(item)) | \(report.findings.filter { $0.finding.owasp == item }.count) |\n"
+        }
         return out
     }
 
@@ -35,6 +61,14 @@ public enum MarkdownReport {
         }
         out += "\n## Findings\n\n" + findingsTable(findings)
         return out
+    }
+
+    /// How a credential ended (or that it is still live).
+    static func ended(_ credential: EvidenceReport.Credential) -> String {
+        if let revoked = credential.revokedAt {
+            return "revoked \(ISO8601.format(revoked))\(credential.revokeReason.map { ": \($0)" } ?? "")"
+        }
+        return credential.state == "expired" ? "expired \(ISO8601.format(credential.expiresAt))" : "live"
     }
 
     static func nist(_ item: OWASPItem) -> String {

@@ -13,6 +13,7 @@ struct PostureService: Sendable {
     let auditStore: any AuditRecordStore
     let audit: AuditLog
     let clock: any TimeSource
+    let database: TesseraDatabase
     /// The token service's view of departed owners, updated on `depart`.
     let departedOwners: DepartedOwners?
 
@@ -23,8 +24,8 @@ struct PostureService: Sendable {
         var thresholds = PostureThresholds()
         thresholds.maximumTokenTTL = min(thresholds.maximumTokenTTL, maximumTokenTTL)
         self.engine = PostureEngine(
-            identities: database.identities, posture: database.posture, audit: database.audit, clock: clock,
-            thresholds: thresholds, schema: schema)
+            database: database, clock: clock, thresholds: thresholds, schema: schema,
+            digestPath: PostureEngine.defaultDigestPath(for: database))
         self.ledger = FindingLedger(posture: database.posture, clock: clock)
         self.identities = database.identities
         self.posture = database.posture
@@ -32,6 +33,7 @@ struct PostureService: Sendable {
         self.audit = audit
         self.clock = clock
         self.departedOwners = departedOwners
+        self.database = database
     }
 
     /// Current findings with their lifecycle status.
@@ -94,8 +96,7 @@ struct PostureService: Sendable {
             identity = try await identities.get(id: identityID)
         }
         guard let identity else { return nil }
-        return try await EvidenceReport.build(
-            identity: identity, findings: try await findings(), posture: posture, audit: auditStore, now: clock.now())
+        return try await EvidenceReport.build(identity: identity, findings: try await findings(), database: database, now: clock.now())
     }
 
     func register(_ secret: StaticSecret, actor: AdminPrincipal) async throws -> StaticSecret {

@@ -84,8 +84,12 @@ struct PostureRoutes {
             guard let report = try await service.evidence(identityID: raw.removingPercentEncoding ?? raw) else {
                 throw ProblemDetails.notFound("no identity with this id")
             }
-            if request.uri.queryParameters["format"] == "markdown" { return Self.markdown(MarkdownReport.render(report)) }
-            return try Response.json(report)
+            switch request.uri.queryParameters["format"].map(String.init) {
+            case "markdown"?: return Self.markdown(MarkdownReport.render(report))
+            case "html"?: return Self.text(HTMLReport.evidence(report), type: "text/html; charset=utf-8")
+            case "json"?, nil: return try Response.json(report)
+            case let other?: throw ProblemDetails.badRequest("format must be json, markdown or html, not \(other.prefix(20))")
+            }
         }
         group.get("posture/report") { request, context in
             _ = try context.requireAdmin()

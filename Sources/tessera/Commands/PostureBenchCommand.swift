@@ -11,30 +11,56 @@ import Glibc
 struct PostureBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Generate a synthetic estate (--generate) or time a posture evaluation over one (offline, from a data folder).")
+        abstract: "Generate a synthetic estate (--generate) or time posture evaluations over one (offline, from a data folder).",
+        discussion: """
+            Without --generate: a cold evaluation (the persisted digest is deleted first), then --append new audit records \
+            are written and an incremental evaluation folds only those, then one more evaluation with nothing new.
+            """)
     @Option(name: .customLong("data-dir"), help: "Data folder for the synthetic estate.") var dataDir: String
     @Flag(help: "Generate the estate instead of evaluating it.") var generate = false
     @Option(help: "Identities to generate.") var identities: Int = 100_000
     @Option(help: "token.issued records to generate.") var records: Int = 1_000_000
+    @Option(help: "Records appended before the incremental evaluation (0: skip it).") var append: Int = 100_000
+
+    static let now = Date(timeIntervalSince1970: 1_900_000_000)
 
     func run() async throws {
         let database = try TesseraDatabase(directory: dataDir)
-        let now = Date(timeIntervalSince1970: 1_900_000_000)
         let started = Date()
         if generate {
             try await SyntheticEstate.generate(
-                database: database, identities: identities, records: records, now: now, progress: { Output.note($0) })
+                database: database, identities: identities, records: records, now: Self.now, progress: { Output.note($0) })
             print(String(format: "generated %d identities, %d records in %.1f s", identities, records, Date().timeIntervalSince(started)))
             return
         }
-        let engine = PostureEngine(
-            identities: database.identities, posture: database.posture, audit: database.audit, clock: ManualTimeSource(now))
-        let findings = try await engine.evaluate()
+        let digestPath = PostureEngine.defaultDigestPath(for: database)
+        try? FileManager.default.removeItem(atPath: digestPath)
+        let engine = PostureEngine(database: database, clock: ManualTimeSource(Self.now), digestPath: digestPath)
+        let cold = try await Self.timed("cold (full fold)", engine)
+        let counts = Dictionary(grouping: cold.findings, by: \.category.rawValue).mapValues(\.count)
+        print("  " + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        let size = (try? FileManager.default.attributesOfItem(atPath: digestPath)[.size] as? Int) ?? 0
+        print(String(format: "  persisted digest: %.0f MB", Double(size) / 1_048_576))
+        if append > 0 {
+            let count = try await database.identities.count(IdentityFilter())
+            try await SyntheticEstate.appendRecords(
+                database: database, identities: count, records: append, from: Self.now.addingTimeInterval(-3600), to: Self.now, seed: 7)
+            _ = try await Self.timed("incremental (+\(append) records)", engine)
+        }
+        _ = try await Self.timed("incremental (nothing new)", engine)
+    }
+
+    static func timed(_ label: String, _ engine: PostureEngine) async throws -> PostureEngine.Evaluation {
+        let started = Date()
+        let evaluation = try await engine.run()
         let seconds = Date().timeIntervalSince(started)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let counts = Dictionary(grouping: findings, by: \.category.rawValue).mapValues(\.count)
-        print(String(format: "evaluated in %.1f s, peak RSS %.0f MB, %d findings", seconds, Double(usage.ru_maxrss) / 1024, findings.count))
-        print(counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        print(
+            String(
+                format: "%@: %.1f s, %lld records folded of %lld, %d identities, %d findings, peak RSS so far %.0f MB", label, seconds,
+                evaluation.recordsFolded, evaluation.recordsTotal, evaluation.identities, evaluation.findings.count,
+                Double(usage.ru_maxrss) / 1024))
+        return evaluation
     }
 }

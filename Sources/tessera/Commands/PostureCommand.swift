@@ -44,14 +44,14 @@ struct PostureReport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Evidence report for one identity (--identity) or the whole estate.")
     @Option(help: "Inventory id or SPIFFE ID; omit for the estate report.") var identity: String?
-    @Option(help: "markdown, json, or (estate report only) html.") var format: String = "markdown"
+    @Option(help: "markdown, json or html (self-contained, printable).") var format: String = "markdown"
     @Flag(help: "Same as --format json.") var json = false
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         let chosen = json ? "json" : format
-        guard ["markdown", "json", "html"].contains(chosen), chosen != "html" || identity == nil else {
-            throw CommandFailure(message: "--format must be markdown or json (html: estate report only)")
+        guard ["markdown", "json", "html"].contains(chosen) else {
+            throw CommandFailure(message: "--format must be markdown, json or html")
         }
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
