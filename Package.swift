@@ -114,7 +114,9 @@ let package = Package(
         // A small MCP server (stdio or HTTP) for the gateway's end-to-end test and benchmark.
         .executableTarget(
             name: "tessera-test-mcp-server",
-            dependencies: ["TesseraMCP", .product(name: "MCP", package: "swift-sdk")]
+            dependencies: [
+                "TesseraMCP", .product(name: "MCP", package: "swift-sdk"), .product(name: "Hummingbird", package: "hummingbird"),
+            ]
         ),
         .executableTarget(
             name: "tessera",
