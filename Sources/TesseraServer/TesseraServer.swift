@@ -81,10 +81,12 @@ public struct TesseraServer {
         }
         tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
         let federation = try FederationServices.make(
-            configuration: configuration, issuer: issuer, database: database, identities: inventory, jwtSVIDKeys: jwtSVIDKeys,
+            configuration: configuration, issuer: issuer, keys: result.keys, database: database, identities: inventory,
+            jwtSVIDKeys: jwtSVIDKeys,
             audit: audit, clock: clock)
         tokens.exchangeServices = federation.exchange
-        let admins = AdminAuthenticator(repository: database.adminTokens)
+        var admins = AdminAuthenticator(repository: database.adminTokens)
+        admins.sessions = federation.sessions
         let changes = ChangeFeed()
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
@@ -101,7 +103,7 @@ public struct TesseraServer {
             .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
             .add(middleware: RefusalAuditMiddleware(audit: audit))
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        federation.register(admin: admin, maximumBodySize: configuration.maximumBodySize)
+        federation.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         AuditRoutes(store: database.audit).register(in: admin)
         let taskService = TaskService(
             repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL)

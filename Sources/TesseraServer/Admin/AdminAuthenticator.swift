@@ -9,6 +9,8 @@ public struct AdminAuthenticator: Sendable {
     public static let tokenPrefix = "tsr_admin_"
 
     let repository: any AdminTokenRepository
+    /// People's admin sessions (OIDC sign-in), when a human IdP is configured.
+    var sessions: HumanSessions? = nil
 
     /// Creates a new admin token: the plaintext (shown once) and the record to store.
     public static func mint(name: String, role: String, at now: Date) -> (String, AdminTokenRecord) {
@@ -24,9 +26,9 @@ public struct AdminAuthenticator: Sendable {
 
     /// The principal for an `Authorization` header value, or `nil`.
     public func authenticate(authorization: String?) async throws -> AdminPrincipal? {
-        guard let credential = BearerCredential.from(authorization, maximumLength: 512) else { return nil }
+        guard let credential = BearerCredential.from(authorization, maximumLength: 4096) else { return nil }
         let token = credential.trimmingCharacters(in: .whitespaces)
-        guard token.hasPrefix(Self.tokenPrefix) else { return nil }
+        guard token.hasPrefix(Self.tokenPrefix) else { return try await sessions?.principal(token) }
         // Lookup by hash: the comparison happens on a digest, so timing reveals nothing about the token.
         guard let record = try await repository.find(hash: Self.hash(token)) else { return nil }
         return AdminPrincipal(tokenID: record.id, name: record.name, role: record.role)

@@ -14,6 +14,9 @@ public struct FederationConfiguration: Sendable {
     public var dpopWindow: Double = 120
     /// Lifetime of a human's admin session token (seconds).
     public var humanSessionTTL: Int = 900
+    /// The organisation's IdP for people's sign-in (OIDC authorization code + PKCE); it must also be a trusted
+    /// issuer of kind `human` (keys, audiences, group → role mappings).
+    public var humanIdP: HumanIdPConfiguration? = nil
 
     public init() {}
 
@@ -31,5 +34,20 @@ public struct FederationConfiguration: Sendable {
         guard (60...43_200).contains(humanSessionTTL) else {
             throw ServerError(.configuration, "human session TTL must be 60 s...12 h: human sessions are short")
         }
+    }
+}
+
+/// The server's client registration at the organisation's IdP.
+public struct HumanIdPConfiguration: Sendable {
+    /// The IdP's issuer identifier (OIDC discovery at `<issuer>/.well-known/openid-configuration`).
+    public var issuer: String
+    public var clientID: String
+    /// For confidential clients (`client_secret_post`); public clients rely on PKCE alone.
+    public var clientSecret: String?
+
+    public init(issuer: String, clientID: String, clientSecret: String? = nil) {
+        self.issuer = issuer
+        self.clientID = clientID
+        self.clientSecret = clientSecret
     }
 }

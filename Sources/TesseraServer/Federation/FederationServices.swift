@@ -4,29 +4,46 @@ import TesseraAudit
 import TesseraCore
 import TesseraStore
 
-/// Token exchange, trusted issuers and DPoP, assembled for a server.
+/// Token exchange, trusted issuers, DPoP, people's sign-in and delegation, assembled for a server.
 struct FederationServices: Sendable {
     let exchange: TokenExchangeServices
     let issuers: TrustedIssuerService
+    let sessions: HumanSessions
+    let relyingParty: OIDCRelyingParty?
+    let delegations: DelegationService
 
     static func make(
-        configuration: ServerConfiguration, issuer: String, database: TesseraDatabase, identities: any IdentityRepository,
-        jwtSVIDKeys: JWTSVIDKeySource, audit: AuditLog, clock: any TimeSource
+        configuration: ServerConfiguration, issuer: String, keys: KeyRing, database: TesseraDatabase,
+        identities: any IdentityRepository, jwtSVIDKeys: JWTSVIDKeySource, audit: AuditLog, clock: any TimeSource
     ) throws -> FederationServices {
         let settings = configuration.federation
         try settings.validate()
-        let keys = IssuerKeyCache(fetcher: HTTPDocumentFetcher(timeout: settings.fetchTimeout), clock: clock, configuration: settings)
+        let fetcher = HTTPDocumentFetcher(timeout: settings.fetchTimeout)
+        let issuerKeys = IssuerKeyCache(fetcher: fetcher, clock: clock, configuration: settings)
         let exchange = TokenExchangeServices(
-            configuration: settings, issuers: database.trustedIssuers, keys: keys, identities: identities,
+            configuration: settings, issuers: database.trustedIssuers, keys: issuerKeys, identities: identities,
             jwtSVIDKeys: jwtSVIDKeys, clock: clock, skew: configuration.clockSkew)
         let issuers = TrustedIssuerService(
-            repository: database.trustedIssuers, identities: identities, keys: keys, audit: audit, clock: clock,
+            repository: database.trustedIssuers, identities: identities, keys: issuerKeys, audit: audit, clock: clock,
             trustDomain: configuration.trustDomain, ownIssuer: issuer)
-        return FederationServices(exchange: exchange, issuers: issuers)
+        let sessions = HumanSessions(
+            keys: keys, issuer: issuer, clock: clock, ttl: settings.humanSessionTTL, tokenState: database.tokenState)
+        let relyingParty = settings.humanIdP.map {
+            OIDCRelyingParty(
+                idp: $0, callback: issuer + "/auth/callback", fetcher: fetcher, issuers: database.trustedIssuers,
+                external: exchange.external, sessions: sessions, audit: audit, clock: clock)
+        }
+        let delegations = DelegationService(
+            keys: keys, issuer: issuer, tasks: database.tasks, identities: identities, audit: audit, clock: clock,
+            ttl: min(300, configuration.maximumTokenTTL))
+        return FederationServices(
+            exchange: exchange, issuers: issuers, sessions: sessions, relyingParty: relyingParty, delegations: delegations)
     }
 
-    /// Admin routes (`/v1/issuers`).
-    func register(admin: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {
+    /// Public routes (`/auth/...`) and admin routes (`/v1/issuers`, `/v1/delegations`).
+    func register(public router: Router<TesseraRequestContext>, admin: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {
         IssuerRoutes(service: issuers, maximumBodySize: maximumBodySize).register(in: admin)
+        LoginRoutes(relyingParty: relyingParty, delegations: delegations, maximumBodySize: maximumBodySize)
+            .register(public: router, admin: admin)
     }
 }

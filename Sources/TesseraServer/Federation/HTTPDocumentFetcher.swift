@@ -52,6 +52,33 @@ public struct HTTPDocumentFetcher: Sendable {
         return data
     }
 
+    /// The JSON body of a `POST url` with a form body (an OIDC token request). Any status is returned: OAuth
+    /// errors come back as JSON with 400.
+    public func postForm(_ url: String, _ fields: [String: String]) async throws(FetchError) -> (Int, Data) {
+        guard Self.isAllowed(url), let parsed = URL(string: url) else {
+            throw FetchError("refusing to call \(url.prefix(200)): only https (or http on loopback) is allowed")
+        }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let body = fields.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }.joined(separator: "&")
+        var request = URLRequest(url: parsed, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body.utf8)
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        do {
+            let (data, response) = try await session.data(for: request)
+            guard data.count <= Self.maximumSize else { throw FetchError("\(url.prefix(200)) answered more than 256 KiB") }
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        } catch let error as FetchError {
+            throw error
+        } catch {
+            throw FetchError("\(url.prefix(200)) could not be reached within \(timeout) s")
+        }
+    }
+
     /// Why a fetch failed; safe to show.
     public struct FetchError: Error, Sendable, CustomStringConvertible {
         public let description: String

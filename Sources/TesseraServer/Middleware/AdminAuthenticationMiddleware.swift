@@ -28,6 +28,16 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
             throw ProblemDetails(
                 .unauthorized, "Unauthorized", detail: "an admin bearer token is required (Authorization: Bearer tsr_admin_...)")
         }
+        guard AdminRole.permits(principal.role, method: request.method, path: request.uri.path) else {
+            _ = try? await audit.append(
+                AuditEvent(
+                    type: "admin.forbidden", outcome: .denied, actor: principal.auditActor,
+                    reason: "role \(principal.role) may not \(request.method.rawValue) \(request.uri.path.prefix(200))",
+                    details: ["role": .string(principal.role), "source": .string(context.remoteAddress ?? "unknown")]))
+            throw ProblemDetails(
+                .forbidden, "Forbidden",
+                detail: "role \(principal.role) may not \(request.method.rawValue) this route (viewer: reads; operator: tasks, leases, delegations)")
+        }
         var context = context
         context.admin = principal
         return try await next(request, context)

@@ -20,6 +20,8 @@ public struct AccessToken: Sendable, Equatable {
     public var dpopThumbprint: String? = nil
     /// RFC 8693 delegation chain (`act`), outermost actor first; empty when nobody acts for the subject.
     public var actors: [String] = []
+    /// RFC 8693 `may_act`: the only workload that may act for the subject (delegation tokens).
+    public var mayActSubject: String? = nil
 
     /// The claim set, serialized.
     public func claims() -> Data {
@@ -41,6 +43,11 @@ public struct AccessToken: Sendable, Equatable {
             json.rawField("cnf", json: String(decoding: cnf.finish(), as: UTF8.self))
         }
         if let act = ActorChain(subjects: actors).json() { json.rawField("act", json: act) }
+        if let mayActSubject {
+            var mayAct = JSONWriter()
+            mayAct.field("sub", mayActSubject)
+            json.rawField("may_act", json: String(decoding: mayAct.finish(), as: UTF8.self))
+        }
         return json.finish()
     }
 }

@@ -36,6 +36,11 @@ extension TokenService {
             throw OAuthError(.invalidRequest, "requested_token_type '\(requested.prefix(80))' is not supported: Tessera issues access tokens")
         }
         guard let subjectToken = form.nonEmpty("subject_token") else { throw OAuthError(.invalidRequest, "subject_token is required") }
+        // What the token claims, recorded for refusals before anything is verified (replaced once verified).
+        if let claims = Self.unverifiedClaims(subjectToken) {
+            facts["issuer"] = .string(String((claims.iss ?? "").prefix(256)))
+            facts["subject_token_jti"] = .string(String((claims.jti ?? "").prefix(256)))
+        }
         let subject = try await party(
             token: subjectToken, type: form.nonEmpty("subject_token_type"), role: "subject_token", services: services)
         facts["subject_token_jti"] = .string(subject.jti ?? "")
@@ -51,13 +56,6 @@ extension TokenService {
             throw OAuthError(
                 .unauthorizedClient,
                 "a person's token is exchanged only in a delegation: name the acting workload with actor_token")
-        }
-        // The subject token must have been meant for the new holder (or for Tessera itself).
-        if subject.sourceIssuer == issuer,
-            !(subject.audience.contains(where: { [issuer, tokenEndpoint, holder.clientID].contains($0) })
-                || subject.holder == holder.clientID)
-        {
-            throw OAuthError(.invalidGrant, "subject_token was not issued to \(holder.clientID) (aud)")
         }
         if let bound = subject.dpopThumbprint, dpop?.jkt != bound {
             throw OAuthError(.invalidDPoPProof, "subject_token is DPoP-bound: send a DPoP proof signed with its key")
@@ -77,6 +75,13 @@ extension TokenService {
                 "the delegation chain would be \(chain.count) actors deep; at most \(services.configuration.maximumDelegationDepth) are allowed")
         }
 
+        // The subject token must have been meant for the new holder (or for Tessera itself).
+        if subject.sourceIssuer == issuer,
+            !(subject.audience.contains(where: { [issuer, tokenEndpoint, holder.clientID].contains($0) })
+                || subject.holder == holder.clientID)
+        {
+            throw OAuthError(.invalidGrant, "subject_token was not issued to \(holder.clientID) (aud)")
+        }
         let now = clock.now()
         let task = try await exchangeTask(form, subject: subject)
         var scopes: [String]
@@ -167,6 +172,12 @@ extension TokenService {
             throw OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable)
         }
         return (token, signed)
+    }
+
+    /// The claims of a compact JWT without verifying anything (for audit records of refusals only).
+    static func unverifiedClaims(_ token: String) -> JWTClaims? {
+        guard token.utf8.count <= CompactJWS.maximumLength, let jws = try? CompactJWS(parsing: token) else { return nil }
+        return try? JWTClaims.decode(jws.payload)
     }
 
     /// The workload acting for the subject: the `actor_token`, or the authenticated client, or both (then

@@ -47,6 +47,7 @@ struct ServerRunner {
         var logger = Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         var configuration = options.configuration(development: development)
+        try options.federation.apply(to: &configuration)
         if let roles = options.postgresRoles {
             // The admin URL carries a password: only the environment, never a flag visible in `ps`.
             guard let url = ProcessInfo.processInfo.environment["TESSERA_DYNAMIC_POSTGRES_URL"] else {

@@ -57,6 +57,8 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("max-exception-ttl"), help: "Hard maximum lifetime of a policy exception in seconds.")
     var maxExceptionTTL: Int = 30 * 86_400
 
+    @OptionGroup var federation: FederationOptions
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 

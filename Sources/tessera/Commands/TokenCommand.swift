@@ -5,7 +5,9 @@ import TesseraCrypto
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Request, inspect and revoke access tokens.",
-        subcommands: [TokenRequest.self, TokenAssertion.self, TokenIntrospect.self, TokenRevoke.self])
+        subcommands: [
+            TokenRequest.self, TokenAssertion.self, TokenIntrospect.self, TokenRevoke.self, TokenExchange.self, TokenInspect.self,
+        ])
 }
 
 /// A client identity and its private key, for commands that sign assertions.

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import TesseraServer
+
+/// Server options for token exchange, DPoP and people's sign-in (issue 5).
+struct FederationOptions: ParsableArguments {
+    @Option(name: .customLong("max-delegation-depth"), help: "Most actors in an exchanged token's act chain.")
+    var maxDelegationDepth: Int = 3
+
+    @Option(name: .customLong("oidc-issuer"), help: "The organisation's IdP for people's sign-in (also add it: tessera issuer add --kind human).")
+    var oidcIssuer: String?
+
+    @Option(name: .customLong("oidc-client-id"), help: "Tessera's client id at the IdP.")
+    var oidcClientID: String?
+
+    @Option(name: .customLong("oidc-client-secret-file"), help: "File with the client secret (confidential clients; PKCE is always used).")
+    var oidcClientSecretFile: String?
+
+    @Option(name: .customLong("human-session-ttl"), help: "Lifetime of a person's admin session in seconds.")
+    var humanSessionTTL: Int = 900
+
+    func apply(to configuration: inout ServerConfiguration) throws {
+        configuration.federation.maximumDelegationDepth = maxDelegationDepth
+        configuration.federation.humanSessionTTL = humanSessionTTL
+        switch (oidcIssuer, oidcClientID) {
+        case (nil, nil): break
+        case (let issuer?, let clientID?):
+            var secret: String? = nil
+            if let oidcClientSecretFile {
+                guard let text = try? String(contentsOfFile: oidcClientSecretFile, encoding: .utf8) else {
+                    throw CommandFailure(message: "cannot read \(oidcClientSecretFile)")
+                }
+                secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            configuration.federation.humanIdP = HumanIdPConfiguration(issuer: issuer, clientID: clientID, clientSecret: secret)
+        default: throw CommandFailure(message: "--oidc-issuer and --oidc-client-id go together")
+        }
+    }
+}
