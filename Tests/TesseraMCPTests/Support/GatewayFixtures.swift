@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import MCP
+@testable import TesseraMCP
+
+/// Shared pieces of the gateway's end-to-end tests.
+enum GatewayFixtures {
+    /// The catalogue of the test agent: every tool of `tessera-test-mcp-server`; `delete_records` is high risk (a
+    /// human approves each call).
+    static var catalogue: [[String: Any]] {
+        [
+            ["name": "echo", "description": "Echo the text back", "risk": "low"],
+            ["name": "add", "description": "Add two numbers", "risk": "low"],
+            ["name": "read_invoice", "description": "Read one invoice", "risk": "medium"],
+            ["name": "delete_records", "description": "Delete every record of a table", "risk": "high"],
+            ["name": "send_email", "description": "Send an e-mail", "risk": "medium"],
+        ]
+    }
+    /// The task allows all of them but `send_email`.
+    static let taskTools = ["echo", "add", "read_invoice", "delete_records"]
+
+    /// `tessera-test-mcp-server`, built next to the test bundle.
+    static var testServerPath: String {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return folder.appendingPathComponent("tessera-test-mcp-server").path
+    }
+
+    static func temporaryFile(_ name: String) -> String {
+        NSTemporaryDirectory() + "tessera-mcp-\(UUID().uuidString)-\(name)"
+    }
+
+    /// The lines the test server wrote: one per call it executed.
+    static func executed(_ log: String) -> [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// The text of a tool result's first content item.
+    static func text(_ content: [Tool.Content]) -> String {
+        guard case .text(let text, _, _)? = content.first else { return "" }
+        return text
+    }
+
+    /// Runs an HTTP gateway listener on a free port; returns the port and the task serving it.
+    static func listen(_ gateway: MCPGateway) async throws -> (port: Int, task: Task<Void, any Error>) {
+        let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let task = Task {
+            try await GatewayHTTPListener(
+                host: "127.0.0.1", port: 0, path: "/mcp", gateway: gateway,
+                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            ).run { continuation.yield($0) }
+        }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw MCPGatewayError(.upstreamUnavailable, "listener did not start") }
+        return (port, task)
+    }
+
+    /// Waits (up to 20 s of real time) for `condition`.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<400 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
