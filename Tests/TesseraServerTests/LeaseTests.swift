@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import TesseraSecrets
+import TesseraServer
 
 @Suite(.serialized) struct LeaseTests {
     private func introspect(_ server: TestServer, _ token: String) async throws -> [String: Any] {
@@ -95,4 +97,31 @@ import Testing
         let types = try await server.auditRecords().compactMap { $0["type"] as? String }
         #expect(types.filter { $0 == "task.renewed" }.count == 1)
     }
+}
+
+/// A database that is down: a clear error, no credential, no lease left behind.
+@Test func aDatabaseThatIsDownGetsAClearErrorAndLeavesNothingBehind() async throws {
+    // Port 1 on loopback: nothing listens there, connections are refused at once.
+    let settings = try PostgresConnectionSettings(url: "postgres://admin:Pw-n0t-in-errors@127.0.0.1:1/app")
+    let server = try await TestServer.start {
+        $0.postgresSecrets = PostgresSecretsConfiguration(
+            settings: settings,
+            templates: ["read": PostgresRoleTemplate(creation: ["CREATE ROLE {{name}} LOGIN PASSWORD {{password}}"], maxTTL: 600)])
+    }
+    defer { Task { await server.stop() } }
+    let worker = try await server.registerWorkload("db-down-worker", scopes: ["db:read"])
+    let task = try await server.admin("POST", "/v1/tasks", json: [
+        "intent": "export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 300,
+    ])
+    let taskID = try #require(task.json["id"] as? String)
+    let token = try #require(try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
+    let reply = try await server.send(
+        "POST", "/v1/secrets/postgres", body: try JSONSerialization.data(withJSONObject: ["role": "read"]),
+        contentType: "application/json", headers: ["Authorization": "Bearer \(token)"])
+    #expect(reply.status == 502)
+    #expect(reply.headers["content-type"]?.contains("problem+json") == true)
+    #expect((reply.json["detail"] as? String)?.contains("cannot connect") == true, "\(reply.json)")
+    #expect(!(String(decoding: reply.body, as: UTF8.self).contains("Pw-n0t-in-errors")), "the admin password never appears in errors")
+    let leases = try await server.admin("GET", "/v1/leases?kind=postgres_role")
+    #expect((leases.json["leases"] as? [Any])?.isEmpty == true, "no lease for a credential that was never created")
 }
