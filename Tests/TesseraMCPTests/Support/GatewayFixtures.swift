@@ -63,3 +63,48 @@ enum GatewayFixtures {
         return false
     }
 }
+
+extension GatewayFixtures {
+    /// Starts `tessera-test-mcp-server --http 0` and returns the process and its MCP endpoint.
+    static func startHTTPTestServer(log: String) throws -> (process: Process, endpoint: URL) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: testServerPath)
+        process.arguments = ["--http", "0", "--log", log]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(0x0A) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw MCPGatewayError(.upstreamUnavailable, "the HTTP test server did not start") }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let port = text.split(separator: "\n").first?.split(separator: " ").last.flatMap({ Int($0) }) else {
+            throw MCPGatewayError(.upstreamUnavailable, "the HTTP test server said '\(text)'")
+        }
+        return (process, URL(string: "http://127.0.0.1:\(port)/mcp")!)
+    }
+}
+
+/// Two pipes joining an in-process stdio gateway and an agent.
+struct StdioLink {
+    let agentToGateway = Pipe()
+    let gatewayToAgent = Pipe()
+
+    var gatewayInput: Int32 { agentToGateway.fileHandleForReading.fileDescriptor }
+    var gatewayOutput: Int32 { gatewayToAgent.fileHandleForWriting.fileDescriptor }
+
+    func agentTransport() -> PipeTransport {
+        PipeTransport(
+            input: gatewayToAgent.fileHandleForReading.fileDescriptor, output: agentToGateway.fileHandleForWriting.fileDescriptor,
+            label: "the gateway")
+    }
+
+    /// The agent hangs up: the gateway sees the end of its input.
+    func closeAgentSide() { try? agentToGateway.fileHandleForWriting.close() }
+
+    /// The gateway's output ends too, so the agent's reader stops.
+    func closeGatewaySide() { try? gatewayToAgent.fileHandleForWriting.close() }
+}
