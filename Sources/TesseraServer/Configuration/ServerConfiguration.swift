@@ -88,6 +88,9 @@ public struct ServerConfiguration: Sendable {
         guard (60...(365 * 86_400)).contains(maximumExceptionTTL) else {
             throw ServerError(.configuration, "maximum exception TTL must be 60 seconds...365 days: exceptions always expire")
         }
+        guard toolCallBudget >= 1, toolCallsPerMinute >= 1, (10...86_400).contains(toolApprovalTTL) else {
+            throw ServerError(.configuration, "tool-call budget and rate must be at least 1, approval TTL 10 s...1 day")
+        }
         guard (0...120).contains(clockSkew) else { throw ServerError(.configuration, "clock skew must be 0...120 seconds") }
         guard (1024...(4 * 1024 * 1024)).contains(maximumBodySize) else {
             throw ServerError(.configuration, "maximum body size must be 1 KiB...4 MiB")

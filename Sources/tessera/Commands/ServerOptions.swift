@@ -59,6 +59,12 @@ struct ServerOptions: ParsableArguments {
 
     @OptionGroup var federation: FederationOptions
 
+    @Option(name: .customLong("tool-call-budget"), help: "Most AI-agent tool calls authorized in one task.")
+    var toolCallBudget: Int = 1000
+
+    @Option(name: .customLong("tool-calls-per-minute"), help: "Most AI-agent tool calls authorized per task per minute.")
+    var toolCallsPerMinute: Int = 120
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -75,6 +81,8 @@ struct ServerOptions: ParsableArguments {
         configuration.clockSkew = clockSkew
         configuration.maximumTaskTTL = maxTaskTTL
         configuration.maximumExceptionTTL = maxExceptionTTL
+        configuration.toolCallBudget = toolCallBudget
+        configuration.toolCallsPerMinute = toolCallsPerMinute
         configuration.policyDirectory = policyDir
         configuration.tlsCertificatePath = tlsCert
         configuration.tlsKeyPath = tlsKey
