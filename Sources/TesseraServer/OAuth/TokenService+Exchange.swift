@@ -75,6 +75,11 @@ extension TokenService {
                 "the delegation chain would be \(chain.count) actors deep; at most \(services.configuration.maximumDelegationDepth) are allowed")
         }
 
+        let pattern: GrantPatterns.Grant =
+            actor != nil && holder.clientID != subject.subject ? .exchangeAsActor : subject.mappingRule.isEmpty ? .exchangeOwnToken : .exchangeMapped
+        if let refusal = GrantPatterns.refusal(kind: holder.kind, grant: pattern) {
+            throw OAuthError(.unauthorizedClient, refusal)
+        }
         // The subject token must have been meant for the new holder (or for Tessera itself).
         if subject.sourceIssuer == issuer,
             !(subject.audience.contains(where: { [issuer, tokenEndpoint, holder.clientID].contains($0) })

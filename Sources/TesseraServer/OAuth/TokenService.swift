@@ -77,6 +77,13 @@ public struct TokenService: Sendable {
             await refuse(error.error, client: error.claimedClient, grantType: grantType, remoteAddress: remoteAddress)
             throw error.error
         }
+        if let pattern = GrantPatterns.refusal(kind: client.identity.kind, grant: .clientCredentials) {
+            let error = OAuthError(.unauthorizedClient, pattern)
+            await refuse(
+                error, client: client.identity.clientID, grantType: grantType, remoteAddress: remoteAddress,
+                details: ["kind": .string(client.identity.kind.rawValue)])
+            throw error
+        }
         do throws(IssuanceRefusal) {
             return try await issue(
                 for: client, form: form, grantType: Self.clientCredentials, remoteAddress: remoteAddress, dpop: dpop)

@@ -39,7 +39,10 @@ struct LoginCommand: AsyncParsableCommand {
         guard let session = query["session"] else {
             throw CommandFailure(message: "the sign-in did not return a session: \(query["error"] ?? "unknown error")")
         }
-        FileManager.default.createFile(atPath: output, contents: Data((session + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: output, contents: Data((session + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else { throw CommandFailure(message: "cannot write \(output)") }
         Output.note("signed in as \(query["role"] ?? "?"); session saved to \(output)")
         Output.note("use it: export TESSERA_TOKEN=$(cat \(output))   or   --token-file \(output)")
     }
