@@ -76,6 +76,7 @@ enum Migrations {
         migrator.registerMigration("005_exceptions") { db in try ExceptionSchema.create(db) }
         migrator.registerMigration("006_trusted_issuers") { db in try TrustedIssuerSchema.create(db) }
         migrator.registerMigration("007_agent_tools") { db in try AgentToolSchema.create(db) }
+        migrator.registerMigration("008_console_indexes") { db in try ConsoleSchema.create(db) }
         return migrator
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+import TesseraAudit
+import TesseraCore
+
+/// `ConsoleReader` on SQLite, using the indexes of migration `008_console_indexes`.
+struct SQLiteConsoleReader: ConsoleReader {
+    let pool: DatabasePool
+
+    func identities(_ query: ConsoleIdentityQuery) async throws -> [Identity] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func add(_ sql: String, _ values: (any DatabaseValueConvertible)?...) {
+            conditions.append(sql)
+            arguments.append(contentsOf: values)
+        }
+        if let kind = query.kind { add("kind = ?", kind) }
+        if let owner = query.owner { add("owner = ?", owner) }
+        if let environment = query.environment { add("environment = ?", environment) }
+        if let status = query.status { add("status = ?", status) }
+        // A prefix as a range, so the (filter, spiffe_id) or spiffe_id index serves it.
+        if let prefix = query.spiffeIDPrefix, !prefix.isEmpty { add("spiffe_id >= ? AND spiffe_id < ?", prefix, prefix + "\u{10FFFF}") }
+        if let after = query.after { add("spiffe_id > ?", after) }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(1, min(query.limit, 1000))
+        let bound = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM identities \(clause) ORDER BY spiffe_id LIMIT \(limit)", arguments: bound
+            ).map(SQLiteIdentityRepository.identity)
+        }
+    }
+
+    func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage {
+        let limit = max(1, min(query.limit, 1000))
+        return try await pool.read { db in
+            let head = try Int64.fetchOne(db, sql: "SELECT seq FROM audit_head WHERE id = 1") ?? 0
+            let before = min(query.before ?? head + 1, head + 1)
+            let floor = max(1, before - max(1, query.window))
+            var conditions = ["seq < ?", "seq >= ?"]
+            var arguments: [(any DatabaseValueConvertible)?] = [before, floor]
+            // The expressions must match the index definitions exactly.
+            if let subject = query.subject {
+                conditions.append("json_extract(body, '$.subject') = ?")
+                arguments.append(subject)
+            }
+            if let task = query.task {
+                conditions.append("json_extract(body, '$.task') = ?")
+                arguments.append(task)
+            }
+            if let prefix = query.typePrefix, !prefix.isEmpty {
+                conditions.append("substr(json_extract(body, '$.type'), 1, ?) = ?")
+                arguments.append(prefix.unicodeScalars.count)
+                arguments.append(prefix)
+            }
+            let records = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, prev_hash, hash, body FROM audit_records WHERE \(conditions.joined(separator: " AND "))
+                    ORDER BY seq DESC LIMIT \(limit)
+                    """, arguments: StatementArguments(arguments)
+            ).map { AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"]) }
+            let next: Int64?
+            if records.count == limit, let last = records.last {
+                next = last.seq
+            } else {
+                next = floor > 1 ? floor : nil
+            }
+            return ConsoleAuditPage(records: records, nextBefore: next, headSeq: head)
+        }
+    }
+}
+
+extension TesseraDatabase {
+    /// The console's read-only queries.
+    public var console: any ConsoleReader { SQLiteConsoleReader(pool: pool) }
+}
