@@ -122,6 +122,11 @@ let package = Package(
                 "TesseraMCP", .product(name: "MCP", package: "swift-sdk"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The MCP gateway benchmark's scripted agent (scripts/bench/mcp-gateway).
+        .executableTarget(
+            name: "tessera-mcp-bench",
+            dependencies: ["TesseraMCP", .product(name: "MCP", package: "swift-sdk")]
+        ),
         .executableTarget(
             name: "tessera",
             dependencies: [
