@@ -128,4 +128,33 @@ import TesseraCrypto
         #expect((exchanged["cnf"] as? [String: Any])?["jkt"] as? String == key.thumbprint)
         #expect(exchanged["act"] == nil)
     }
+
+    @Test func aBoundActorTokenNeedsItsKeyToo() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let subject = try await server.registerWorkload("dpop-subject")
+        let actor = try await server.registerWorkload("dpop-actor", extra: ["audiences": ["https://api"]])
+        let key = ProofKey()
+        let now = server.clock.now()
+        let subjectToken = try #require(try await server.requestToken(subject).json["access_token"] as? String)
+        let bound = try await server.send(
+            "POST", "/oauth2/token",
+            body: Data(
+                TestServer.encode([
+                    "grant_type": "client_credentials",
+                    "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    "client_assertion": try actor.assertion(audience: server.tokenEndpoint, now: now),
+                ]).utf8), contentType: "application/x-www-form-urlencoded",
+            headers: ["DPoP": try key.proof(url: server.tokenEndpoint, iat: now)])
+        let actorToken = try #require(bound.json["access_token"] as? String)
+        let form = [
+            "grant_type": TokenExchangeTests.grant, "subject_token": subjectToken,
+            "subject_token_type": TokenExchangeTests.accessToken, "actor_token": actorToken,
+            "actor_token_type": TokenExchangeTests.accessToken, "audience": "https://api",
+        ]
+        #expect(try await server.form("/oauth2/token", form).json["error"] as? String == "invalid_dpop_proof")
+        let with = try await server.form("/oauth2/token", form, headers: ["DPoP": try key.proof(url: server.tokenEndpoint, iat: now)])
+        #expect(with.status == 200, "\(String(decoding: with.body, as: UTF8.self))")
+        #expect((decodeClaims(try #require(with.json["access_token"] as? String))["act"] as? [String: Any])?["sub"] as? String == actor.clientID)
+    }
 }

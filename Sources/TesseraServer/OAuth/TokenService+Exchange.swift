@@ -50,7 +50,7 @@ extension TokenService {
         facts["act_chain"] = .strings(subject.chain)
         claimed = subject.subject
 
-        let actor = try await actingWorkload(form, services: services)
+        let actor = try await actingWorkload(form, services: services, dpop: dpop)
         if let actor { claimed = actor.subject }
         guard let holder = actor?.identity ?? subject.identity else {
             throw OAuthError(
@@ -187,7 +187,9 @@ extension TokenService {
 
     /// The workload acting for the subject: the `actor_token`, or the authenticated client, or both (then
     /// they must agree). `nil` when neither is sent.
-    private func actingWorkload(_ form: FormBody, services: TokenExchangeServices) async throws(OAuthError) -> ExchangeParty? {
+    private func actingWorkload(_ form: FormBody, services: TokenExchangeServices, dpop: DPoPVerifier.Proof?)
+        async throws(OAuthError) -> ExchangeParty?
+    {
         var actor: ExchangeParty? = nil
         if let actorToken = form.nonEmpty("actor_token") {
             let party = try await party(
@@ -197,6 +199,12 @@ extension TokenService {
             }
             guard party.chain.isEmpty else {
                 throw OAuthError(.invalidRequest, "actor_token carries act: an actor cannot bring its own delegation chain")
+            }
+            if let bound = party.dpopThumbprint, dpop?.jkt != bound {
+                throw OAuthError(.invalidDPoPProof, "actor_token is DPoP-bound: send a DPoP proof signed with its key")
+            }
+            if party.certificateThumbprint != nil {
+                throw OAuthError(.invalidRequest, "certificate-bound tokens (cnf.x5t#S256) cannot be actor tokens")
             }
             actor = party
         } else if form["actor_token_type"] != nil {
