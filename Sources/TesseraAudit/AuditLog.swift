@@ -27,6 +27,8 @@ public final class AuditLog: Sendable {
     private let clock: any TimeSource
     private let state: Mutex<State>
     private let batchObserver: (@Sendable (Int) -> Void)?
+    /// Told about every durable batch: the event types in it and how long the durable write took.
+    private let writeObserver: Mutex<(@Sendable ([String], Duration) -> Void)?> = Mutex(nil)
 
     /// Opens the log on `store`, continuing the chain from its recorded head.
     public init(store: any AuditRecordStore, clock: any TimeSource, onBatch: (@Sendable (Int) -> Void)? = nil)
@@ -55,6 +57,11 @@ public final class AuditLog: Sendable {
         }
     }
 
+    /// Observes every durable batch (e.g. for metrics): its event types and the time its write took.
+    public func observeWrites(_ observer: @escaping @Sendable ([String], Duration) -> Void) {
+        writeObserver.withLock { $0 = observer }
+    }
+
     /// The current head of the chain, as written.
     public var head: AuditHead? { state.withLock { $0.head } }
 
@@ -80,6 +87,7 @@ public final class AuditLog: Sendable {
         records.reserveCapacity(batch.count)
         var seq = head?.seq ?? 0
         var prev = head?.hash ?? AuditRecord.genesisHash
+        let started = ContinuousClock.now
         do {
             for pending in batch {
                 seq += 1
@@ -95,6 +103,9 @@ public final class AuditLog: Sendable {
         }
         state.withLock { $0.head = AuditHead(seq: seq, hash: prev) }
         batchObserver?(batch.count)
+        if let observer = writeObserver.withLock({ $0 }) {
+            observer(batch.map(\.event.type), ContinuousClock.now - started)
+        }
         for (pending, record) in zip(batch, records) { pending.continuation.resume(returning: record) }
     }
 }

@@ -20,6 +20,8 @@ public struct TesseraServer {
     public let audit: AuditLog
     /// The Cedar policy set deciding every issuance.
     public let policies: PolicyEngine
+    /// Prometheus metrics of this server (`GET /metrics`).
+    public let metrics: ServerMetrics
     /// The OAuth token service (also driven directly by `tessera bench token-path`).
     public let tokens: TokenService
     let taskService: TaskService
@@ -55,6 +57,8 @@ public struct TesseraServer {
         let result = try await Bootstrap.run(
             database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
         let audit = try await AuditLog(store: database.audit, clock: clock)
+        let metrics = ServerMetrics()
+        audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
         let inventory = CachingIdentityRepository(database.identities)
         let replay = ReplayCache()
         replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
@@ -72,8 +76,11 @@ public struct TesseraServer {
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys)
         var tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
-            verifier: verifier, authorizer: authorizer
-                ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience], departedOwners: departedOwners),
+            verifier: verifier,
+            authorizer: MeasuredAuthorizer(
+                inner: authorizer
+                    ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience], departedOwners: departedOwners),
+                metrics: metrics),
             audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
         if tlsPort != nil {
             tokens.certificates = ClientCertificateAuthenticator(
@@ -93,12 +100,14 @@ public struct TesseraServer {
             maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
 
         let router = Router(context: TesseraRequestContext.self)
+        router.add(middleware: MetricsMiddleware(metrics: metrics, maximumBodySize: configuration.maximumBodySize))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
         WellKnownRoutes(
             issuer: issuer, keys: result.keys, mutualTLSBase: tlsPort.map { MutualTLSListener.base(configuration, port: $0) }
         ).register(in: router)
         OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: configuration.maximumBodySize).register(in: router)
+        OperationsRoutes(metrics: metrics, database: database, policies: policies, admins: admins).register(in: router)
         let admin = router.group("v1")
             .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
             .add(middleware: RefusalAuditMiddleware(audit: audit))
@@ -137,8 +146,6 @@ public struct TesseraServer {
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        ConsoleRoutes(database: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
-            .register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
             authorizer: tokens.authorizer, changes: changes)
@@ -146,7 +153,7 @@ public struct TesseraServer {
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
-            policies: policies, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
@@ -171,6 +178,8 @@ public struct TesseraServer {
         let taskService = self.taskService
         let exceptionService = self.exceptionService
         let secrets = self.secrets
+        let leaseStore = self.database.tasks
+        let metrics = self.metrics
         let expirer = Task {
             var ticks = 0
             while !Task.isCancelled {
@@ -180,6 +189,7 @@ public struct TesseraServer {
                 // left behind by a crash (no lease) are swept at start and every minute.
                 await secrets?.releaseDue()
                 if ticks % 120 == 0 { await secrets?.repairOrphans() }
+                if ticks % 10 == 0, let live = try? await leaseStore.liveLeaseCount(now: clock.now()) { metrics.activeLeases(live) }
                 ticks += 1
                 try? await Task.sleep(for: .milliseconds(500))
             }

@@ -53,6 +53,11 @@ public final class TesseraDatabase: Sendable {
     public var audit: any AuditRecordStore { SQLiteAuditRecordStore(pool: pool) }
     public var spiffe: any SPIFFERepository { SQLiteSPIFFERepository(pool: pool) }
 
+    /// A trivial read: throws when the database cannot answer (readiness checks).
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
     /// Runs raw SQL; for tests that simulate tampering.
     public func unsafeExecute(_ sql: String) throws {
         try pool.write { db in try db.execute(sql: sql) }

@@ -33,6 +33,8 @@ public protocol TaskRepository: Sendable {
     func renewLease(id: String, until expiresAt: Date, now: Date) async throws -> Lease
     /// Moves an open task's deadline to `expiresAt`; throws `conflict` if it is not open.
     func renewTask(id: String, until expiresAt: Date, now: Date) async throws -> WorkTask
+    /// Leases neither revoked nor expired at `now` (the active-leases gauge).
+    func liveLeaseCount(now: Date) async throws -> Int
     /// Serials of revoked, unexpired `kind` leases of the given subjects.
     func revokedLeaseIDs(kind: String, subjects: [String], now: Date) async throws -> [String]
 }

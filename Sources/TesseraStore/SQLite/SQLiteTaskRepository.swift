@@ -179,6 +179,13 @@ struct SQLiteTaskRepository: TaskRepository {
         }
     }
 
+    func liveLeaseCount(now: Date) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM leases WHERE expires_at > ? AND revoked_at IS NULL", arguments: [now.epoch]) ?? 0
+        }
+    }
+
     func revokedLeaseIDs(kind: String, subjects: [String], now: Date) async throws -> [String] {
         guard !subjects.isEmpty else { return [] }
         return try await pool.read { db in
