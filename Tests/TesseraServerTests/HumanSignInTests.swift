@@ -126,9 +126,15 @@ import FoundationNetworking
         #expect((token["act"] as? [String: Any])?["sub"] as? String == agent.clientID)
         #expect(token["task_id"] as? String == taskID)
 
-        // The session itself, handed to a workload, is no delegation: the agent is not its audience... but
-        // Tessera tokens aimed at Tessera are; policy still requires the task, and may_act is absent, so
-        // the agent must name the task the person started.
+        // The session itself, handed to a workload, is no delegation: it was issued for the admin API only.
+        let misused = try await server.form(
+            "/oauth2/token",
+            [
+                "grant_type": TokenExchangeTests.grant, "subject_token": session, "subject_token_type": TokenExchangeTests.accessToken,
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: server.clock.now()),
+                "actor_token_type": TokenExchangeTests.jwt, "audience": "https://tool",
+            ])
+        #expect(misused.json["error"] as? String == "invalid_grant")
         let signedIn = try #require(try await server.auditRecords().last { $0["type"] as? String == "human.signed_in" })
         #expect((signedIn["details"] as? [String: Any])?["role"] as? String == "operator")
     }

@@ -25,7 +25,8 @@ public struct FederationConfiguration: Sendable {
         guard (1...10).contains(maximumDelegationDepth) else {
             throw ServerError(.configuration, "maximum delegation depth must be 1...10")
         }
-        guard fetchTimeout > 0, fetchTimeout <= 30 else { throw ServerError(.configuration, "fetch timeout must be 0...30 s") }
+        // Whole seconds: FoundationNetworking hands timeouts to libcurl, where sub-second values fail at once.
+        guard fetchTimeout >= 1, fetchTimeout <= 30 else { throw ServerError(.configuration, "fetch timeout must be 1...30 s") }
         guard minimumRefreshInterval >= 1, keyRefreshInterval >= minimumRefreshInterval, maximumKeyAge >= keyRefreshInterval
         else {
             throw ServerError(.configuration, "key refresh intervals must satisfy 1 <= minimum <= refresh <= maximum age")
