@@ -44,7 +44,11 @@ struct ServerRunner {
     let writeAdminTokenFile: Bool
 
     func run() async throws {
-        var logger = Logger(label: "tessera")
+        guard ["text", "json"].contains(options.logFormat) else {
+            throw CommandFailure(message: "--log-format must be text or json")
+        }
+        var logger = options.logFormat == "json"
+            ? Logger(label: "tessera", factory: { JSONLogHandler(label: $0) }) : Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         var configuration = options.configuration(development: development)
         try options.federation.apply(to: &configuration)

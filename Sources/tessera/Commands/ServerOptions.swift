@@ -65,6 +65,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("tool-calls-per-minute"), help: "Most AI-agent tool calls authorized per task per minute.")
     var toolCallsPerMinute: Int = 120
 
+    @Option(name: .customLong("log-format"), help: "text (default) or json (one object per line, with request ids).")
+    var logFormat: String = "text"
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
