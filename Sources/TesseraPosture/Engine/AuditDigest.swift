@@ -54,7 +54,13 @@ struct AuditDigest {
             for try await piece in group { pieces.append(piece) }
             return pieces.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        for piece in pieces { state.absorb(piece) }
+        var remaining = pieces[...]
+        if state.records == 0, state.lastSeq == 0, let first = remaining.first {
+            // A cold fold: the first piece is the digest (re-interning it into an empty one would only copy it).
+            state = first
+            remaining = remaining.dropFirst()
+        }
+        for piece in remaining { state.absorb(piece) }
         state.lastSeq = head
         state.lastHash = try await reader.hash(seq: head) ?? ""
         return AuditDigest(state: state, folded: head - start, incremental: incremental)

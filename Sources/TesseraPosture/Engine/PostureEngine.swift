@@ -77,13 +77,13 @@ public struct PostureEngine: Sendable {
         findings += DelegationDetectors(now: now, thresholds: thresholds, digest: state, identityIDs: inventory.subjectIdentities).findings()
         findings += DelegationDetectors.exceptions(excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
         // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
-        let order = findings.indices.sorted { i, j in
-            let a = findings[i]
-            let b = findings[j]
-            if a.severity != b.severity { return a.severity > b.severity }
-            if a.category != b.category { return a.category.rawValue < b.category.rawValue }
-            if a.subject != b.subject { return a.subject < b.subject }
-            return a.id < b.id
+        let order = findings.withUnsafeBufferPointer { all in
+            all.indices.sorted { i, j in
+                if all[i].severity != all[j].severity { return all[i].severity > all[j].severity }
+                if all[i].category != all[j].category { return all[i].category.rawValue < all[j].category.rawValue }
+                if all[i].subject != all[j].subject { return all[i].subject < all[j].subject }
+                return all[i].id < all[j].id
+            }
         }
         findings = order.map { findings[$0] }
         await saving?.value

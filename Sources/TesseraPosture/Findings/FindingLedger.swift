@@ -28,6 +28,7 @@ public struct FindingLedger: Sendable {
         let now = clock.now()
         let states = try await posture.findingStates()
         var tracked: [TrackedFinding] = []
+        var changes: [FindingState] = []
         let current = Set(findings.map(\.id))
         for finding in findings {
             let state = states[finding.id]
@@ -36,16 +37,17 @@ public struct FindingLedger: Sendable {
                 continue
             }
             if state == nil || state?.status != .open {
-                try await posture.setFindingState(
+                changes.append(
                     FindingState(id: finding.id, status: .open, reason: state == nil ? nil : "condition present again", until: nil,
                         actor: "system", updatedAt: now))
             }
             tracked.append(TrackedFinding(finding: finding, status: .open, reason: nil, until: nil))
         }
         for (id, state) in states where !current.contains(id) && state.status != .resolved {
-            try await posture.setFindingState(
-                FindingState(id: id, status: .resolved, reason: "condition cleared", until: nil, actor: "system", updatedAt: now))
+            changes.append(FindingState(id: id, status: .resolved, reason: "condition cleared", until: nil, actor: "system", updatedAt: now))
         }
+        // One transaction for the whole evaluation (a large estate's first evaluation opens every finding).
+        try await posture.setFindingStates(changes)
         return tracked
     }
 

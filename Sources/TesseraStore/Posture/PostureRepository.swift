@@ -19,4 +19,6 @@ public protocol PostureRepository: Sendable {
 
     func findingStates() async throws -> [String: FindingState]
     func setFindingState(_ state: FindingState) async throws
+    /// Writes many states in one transaction.
+    func setFindingStates(_ states: [FindingState]) async throws
 }

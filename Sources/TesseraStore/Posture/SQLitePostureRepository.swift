@@ -100,15 +100,22 @@ struct SQLitePostureRepository: PostureRepository {
         }
     }
 
-    func setFindingState(_ state: FindingState) async throws {
+    func setFindingState(_ state: FindingState) async throws { try await setFindingStates([state]) }
+
+    func setFindingStates(_ states: [FindingState]) async throws {
+        guard !states.isEmpty else { return }
         try await pool.write { db in
-            try db.execute(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO posture_finding_states (id, status, reason, until, actor, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET status = excluded.status, reason = excluded.reason, until = excluded.until,
                       actor = excluded.actor, updated_at = excluded.updated_at
-                    """,
-                arguments: [state.id, state.status.rawValue, state.reason, state.until?.epoch, state.actor, state.updatedAt.epoch])
+                    """)
+            for state in states {
+                try statement.execute(arguments: [
+                    state.id, state.status.rawValue, state.reason, state.until?.epoch, state.actor, state.updatedAt.epoch,
+                ])
+            }
         }
     }
 
