@@ -333,14 +333,17 @@ function findingsTable(findings) {
     const f = tracked.finding;
     const actions = h("td", { class: "actions" });
     const row = h("tr", { "data-finding": f.id },
-      h("td", {}, badge(f.severity)), h("td", {}, f.title, h("div", { class: "muted" }, f.remediation || "")),
+      h("td", {}, badge(f.severity)),
+      h("td", { title: f.title.length > 240 ? f.title : null }, f.title.length > 240 ? f.title.slice(0, 240) + "…" : f.title,
+        h("div", { class: "muted" }, f.remediation || "")),
       h("td", { class: "mono" }, f.identityID ? link("#/identity/" + encodeURIComponent(f.identityID), f.subject) : f.subject),
       h("td", {}, f.owasp), h("td", { class: "status" }, badge(tracked.status), tracked.reason ? h("div", { class: "muted" }, tracked.reason) : null),
       actions);
+    if (tracked.status === "open") {
+      actions.append(h("button", { type: "button", class: "ack", onclick: () => findingForm(actions, f.id, "acknowledge") }, "Acknowledge"), " ");
+    }
     if (tracked.status !== "resolved") {
-      actions.append(
-        h("button", { type: "button", class: "ack", onclick: () => findingForm(actions, f.id, "acknowledge") }, "Acknowledge"), " ",
-        h("button", { type: "button", class: "resolve", onclick: () => findingForm(actions, f.id, "resolve") }, "Resolve"));
+      actions.append(h("button", { type: "button", class: "resolve", onclick: () => findingForm(actions, f.id, "resolve") }, "Resolve"));
     }
     rows.push(row);
   }

@@ -10,6 +10,7 @@ enum ConsoleAssets {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Tessera console</title>
 <link rel="stylesheet" href="/console/app.css">
 <script src="/console/app.js" defer></script>
@@ -381,14 +382,17 @@ function findingsTable(findings) {
     const f = tracked.finding;
     const actions = h("td", { class: "actions" });
     const row = h("tr", { "data-finding": f.id },
-      h("td", {}, badge(f.severity)), h("td", {}, f.title, h("div", { class: "muted" }, f.remediation || "")),
+      h("td", {}, badge(f.severity)),
+      h("td", { title: f.title.length > 240 ? f.title : null }, f.title.length > 240 ? f.title.slice(0, 240) + "…" : f.title,
+        h("div", { class: "muted" }, f.remediation || "")),
       h("td", { class: "mono" }, f.identityID ? link("#/identity/" + encodeURIComponent(f.identityID), f.subject) : f.subject),
       h("td", {}, f.owasp), h("td", { class: "status" }, badge(tracked.status), tracked.reason ? h("div", { class: "muted" }, tracked.reason) : null),
       actions);
+    if (tracked.status === "open") {
+      actions.append(h("button", { type: "button", class: "ack", onclick: () => findingForm(actions, f.id, "acknowledge") }, "Acknowledge"), " ");
+    }
     if (tracked.status !== "resolved") {
-      actions.append(
-        h("button", { type: "button", class: "ack", onclick: () => findingForm(actions, f.id, "acknowledge") }, "Acknowledge"), " ",
-        h("button", { type: "button", class: "resolve", onclick: () => findingForm(actions, f.id, "resolve") }, "Resolve"));
+      actions.append(h("button", { type: "button", class: "resolve", onclick: () => findingForm(actions, f.id, "resolve") }, "Resolve"));
     }
     rows.push(row);
   }
