@@ -156,6 +156,16 @@ public struct TesseraServer {
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
     }
 
+    /// Every route the server registered, as `METHOD /path` (captures as `{name}`), for the OpenAPI test.
+    public var routeList: [String] {
+        router.routes.map { route in
+            let path = "\(route.path)".split(separator: "/").map { part in
+                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+            }.joined(separator: "/")
+            return "\(route.method.rawValue) /\(path)"
+        }
+    }
+
     /// Serves until cancelled or signalled (SIGINT/SIGTERM).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let tokenState = self.tokenState

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import TesseraStore
 
-/// `/readyz` (dependencies answer) and `/metrics` (Prometheus text, admin bearer token required).
+/// `/readyz` (dependencies answer), `/openapi.json`, and `/metrics` (Prometheus text, admin bearer token required).
 struct OperationsRoutes {
     let metrics: ServerMetrics
     let database: TesseraDatabase
@@ -27,6 +27,9 @@ struct OperationsRoutes {
             var response = try Response.json(Body(status: ready ? "ready" : "not ready", checks: checks))
             if !ready { response.status = .serviceUnavailable }
             return response
+        }
+        router.get("openapi.json") { _, _ in
+            Response.json(Data(OpenAPIDocument.json.utf8), cacheable: true)
         }
         router.get("metrics") { request, _ in
             guard try await admins.authenticate(authorization: request.headers[.authorization]) != nil else {

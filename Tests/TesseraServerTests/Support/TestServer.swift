@@ -18,6 +18,8 @@ final class TestServer: Sendable {
     let spiffe: SPIFFEServices
     /// `https://127.0.0.1:PORT` when the server was configured with TLS.
     let tlsBase: String?
+    /// Every route the server registered (`METHOD /path`).
+    let routeList: [String]
     private let task: Task<Void, any Error>
 
     static func start(
@@ -30,20 +32,25 @@ final class TestServer: Sendable {
         try configure(&configuration)
         let kek = kek ?? KeyEncryptionKey.generate().0
         let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
+        let routes = server.routeList
+        let spiffe = server.spiffe
+        let newAdminToken = server.bootstrap.newAdminToken ?? ""
+        let tlsPort = server.tlsPort
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let task = Task { try await server.run { port in continuation.yield(port) } }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TesseraError(.invalidArgument, "server did not start") }
         return TestServer(
-            base: "http://127.0.0.1:\(port)", adminToken: server.bootstrap.newAdminToken ?? "", dataDirectory: configuration.dataDirectory,
-            kek: kek, clock: clock, spiffe: server.spiffe, tlsBase: server.tlsPort.map { "https://127.0.0.1:\($0)" },
-            task: task)
+            base: "http://127.0.0.1:\(port)", adminToken: newAdminToken, dataDirectory: configuration.dataDirectory,
+            kek: kek, clock: clock, spiffe: spiffe, tlsBase: tlsPort.map { "https://127.0.0.1:\($0)" },
+            routeList: routes, task: task)
     }
 
     private init(
         base: String, adminToken: String, dataDirectory: String, kek: KeyEncryptionKey, clock: ManualTimeSource,
-        spiffe: SPIFFEServices, tlsBase: String?, task: Task<Void, any Error>
+        spiffe: SPIFFEServices, tlsBase: String?, routeList: [String], task: Task<Void, any Error>
     ) {
+        self.routeList = routeList
         self.spiffe = spiffe
         self.tlsBase = tlsBase
         self.base = base
