@@ -116,6 +116,33 @@ import TesseraCrypto
         #expect(wrongAudience["subject_token_jti"] as? String != nil)
     }
 
+    @Test func hugeAndOddClaimsAreHandledWithoutCrashing() async throws {
+        let f = try await Self.fixture()
+        defer { Task { await f.server.stop() } }
+        let now = f.server.clock.now()
+        var claims: [String: Any] = [
+            "sub": "job", "aud": ["other", "tessera"], "repository": "acme/billing", "ref": "refs/heads/main",
+            "junk": String(repeating: "x", count: 8_000), "nested": ["a": ["b": ["c": ["d": ["e": ["f": "deep"]]]]]],
+            "numbers": [1, 2, 3], "flag": true,
+        ]
+        for index in 0..<300 { claims["c\(index)"] = index }
+        let big = try f.ci.mint(claims, now: now)
+        #expect(big.utf8.count > 10_000)
+        let reply = try await Self.exchange(f.server, subject: big)
+        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+        // Over the 16 KiB limit: refused before any decoding.
+        claims["junk"] = String(repeating: "x", count: 16_000)
+        let huge = try await Self.exchange(f.server, subject: try f.ci.mint(claims, now: now))
+        #expect(huge.json["error"] as? String == "invalid_request")
+        // Wrong types for registered claims and a non-object payload.
+        let badTypes = try f.ci.mint(["sub": 42, "aud": "tessera", "exp": "tomorrow"], now: now)
+        #expect(try await Self.exchange(f.server, subject: badTypes).json["error"] as? String == "invalid_request")
+        let notObject = try forgeJWS(header: #"{"alg":"ES256","kid":"\#(f.ci.kid)"}"#, claims: "[1,2]", key: f.ci.key)
+        #expect(try await Self.exchange(f.server, subject: notObject).json["error"] as? String == "invalid_request")
+        let none = Base64URL.encode(Data(#"{"alg":"none"}"#.utf8)) + "." + Base64URL.encode(Data(#"{"iss":"https://ci.example.com"}"#.utf8)) + "."
+        #expect(try await Self.exchange(f.server, subject: none).json["error"] as? String == "invalid_request")
+    }
+
     @Test func humanDelegatesThroughAgentToolAndDatabaseWithinTheDepthLimit() async throws {
         let f = try await Self.fixture()
         defer { Task { await f.server.stop() } }

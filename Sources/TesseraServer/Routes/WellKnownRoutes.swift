@@ -40,7 +40,8 @@ struct WellKnownRoutes {
         json.field("introspection_endpoint", issuer + "/oauth2/introspect")
         json.field("revocation_endpoint", issuer + "/oauth2/revoke")
         json.field("revocation_list_uri", issuer + "/oauth2/revocations")
-        json.field("grant_types_supported", ["client_credentials"])
+        json.field("grant_types_supported", ["client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"])
+        json.field("dpop_signing_alg_values_supported", ["ES256", "ES384", "EdDSA", "RS256", "PS256"])
         json.field("response_types_supported", [String]())
         json.field(
             "token_endpoint_auth_methods_supported",
