@@ -1,5 +1,5 @@
 // Tessera web console. Plain JavaScript, no dependencies. Every value from the server is put into the page
-// with textContent or setAttribute (never innerHTML); the bearer token lives in sessionStorage only.
+// with textContent or setAttribute, never parsed as HTML; the bearer token lives in sessionStorage only.
 "use strict";
 
 const TOKEN_KEY = "tessera.console.token";

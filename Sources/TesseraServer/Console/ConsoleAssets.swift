@@ -48,7 +48,7 @@ enum ConsoleAssets {
     /// `console/app.js`
     static let appJS = #"""
 // Tessera web console. Plain JavaScript, no dependencies. Every value from the server is put into the page
-// with textContent or setAttribute (never innerHTML); the bearer token lives in sessionStorage only.
+// with textContent or setAttribute, never parsed as HTML; the bearer token lives in sessionStorage only.
 "use strict";
 
 const TOKEN_KEY = "tessera.console.token";
