@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import TesseraServer
 
 @main
 struct TesseraCommand: AsyncParsableCommand {
@@ -18,4 +20,19 @@ struct TesseraCommand: AsyncParsableCommand {
             ApprovalCommand.self, ToolsCommand.self, MCPGatewayCommand.self, IssuerCommand.self, LoginCommand.self,
         ]
     )
+
+    /// Expands `--config FILE` before parsing (packaging/tessera.conf documents every option).
+    static func main() async {
+        do {
+            let arguments = try ConfigurationFile.expand(Array(CommandLine.arguments.dropFirst()))
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
