@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraCrypto
+import Testing
+
 @testable import TesseraServer
 
 @Suite struct ClaimMapperTests {
@@ -33,21 +34,27 @@ import TesseraCrypto
         let claims = ExternalClaims(values: ["repository": "acme/billing", "ref": "refs/heads/main"])
         #expect(ClaimMapper.map(claims, rules: rules) == .mapped(identity: "spiffe://example.org/billing", rule: "deploy-main"))
         let tag = ExternalClaims(values: ["repository": "acme/billing", "ref": "refs/tags/v2.0"])
-        #expect(ClaimMapper.map(tag, rules: rules) == .mapped(identity: "spiffe://example.org/billing-release", rule: "any-release"))
+        #expect(
+            ClaimMapper.map(tag, rules: rules) == .mapped(identity: "spiffe://example.org/billing-release", rule: "any-release"))
     }
 
     @Test func noRuleNoAccess() {
-        #expect(ClaimMapper.map(ExternalClaims(values: ["repository": "acme/billing", "ref": "refs/heads/dev"]), rules: rules) == .noMatch)
-        #expect(ClaimMapper.map(ExternalClaims(values: ["repository": "evil/billing", "ref": "refs/heads/main"]), rules: rules) == .noMatch)
+        #expect(
+            ClaimMapper.map(ExternalClaims(values: ["repository": "acme/billing", "ref": "refs/heads/dev"]), rules: rules)
+                == .noMatch)
+        #expect(
+            ClaimMapper.map(ExternalClaims(values: ["repository": "evil/billing", "ref": "refs/heads/main"]), rules: rules)
+                == .noMatch)
         // A missing claim never matches, even against a wildcard.
         #expect(ClaimMapper.map(ExternalClaims(values: ["repository": "acme/billing"]), rules: rules) == .noMatch)
         #expect(ClaimMapper.map(ExternalClaims(values: ["ref": "x"]), rules: []) == .noMatch)
     }
 
     @Test func twoIdentitiesAreAmbiguous() {
-        let overlapping = rules + [
-            ClaimMappingRule(name: "broad", match: ["repository": "acme/*"], identity: "spiffe://example.org/other")
-        ]
+        let overlapping =
+            rules + [
+                ClaimMappingRule(name: "broad", match: ["repository": "acme/*"], identity: "spiffe://example.org/other")
+            ]
         let claims = ExternalClaims(values: ["repository": "acme/billing", "ref": "refs/heads/main"])
         #expect(
             ClaimMapper.map(claims, rules: overlapping)

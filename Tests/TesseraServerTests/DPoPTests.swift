@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import Testing
 import TesseraCore
 import TesseraCrypto
+import Testing
 
 /// RFC 9449 DPoP at the token endpoint, over real HTTP.
 @Suite struct DPoPTests {
@@ -121,7 +121,8 @@ import TesseraCrypto
         let otherKey = try await server.form(
             "/oauth2/token", form, headers: ["DPoP": try ProofKey().proof(url: server.tokenEndpoint, iat: now)])
         #expect(otherKey.json["error"] as? String == "invalid_dpop_proof")
-        let with = try await server.form("/oauth2/token", form, headers: ["DPoP": try key.proof(url: server.tokenEndpoint, iat: now)])
+        let with = try await server.form(
+            "/oauth2/token", form, headers: ["DPoP": try key.proof(url: server.tokenEndpoint, iat: now)])
         #expect(with.status == 200, "\(String(decoding: with.body, as: UTF8.self))")
         let exchanged = decodeClaims(try #require(with.json["access_token"] as? String))
         #expect(exchanged["aud"] as? String == "https://api")
@@ -153,8 +154,11 @@ import TesseraCrypto
             "actor_token_type": TokenExchangeTests.accessToken, "audience": "https://api",
         ]
         #expect(try await server.form("/oauth2/token", form).json["error"] as? String == "invalid_dpop_proof")
-        let with = try await server.form("/oauth2/token", form, headers: ["DPoP": try key.proof(url: server.tokenEndpoint, iat: now)])
+        let with = try await server.form(
+            "/oauth2/token", form, headers: ["DPoP": try key.proof(url: server.tokenEndpoint, iat: now)])
         #expect(with.status == 200, "\(String(decoding: with.body, as: UTF8.self))")
-        #expect((decodeClaims(try #require(with.json["access_token"] as? String))["act"] as? [String: Any])?["sub"] as? String == actor.clientID)
+        #expect(
+            (decodeClaims(try #require(with.json["access_token"] as? String))["act"] as? [String: Any])?["sub"] as? String
+                == actor.clientID)
     }
 }

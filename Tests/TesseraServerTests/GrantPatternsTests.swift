@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
 
 /// One pattern per class: a pipeline federates through its CI system and nothing else.
 @Suite struct GrantPatternsTests {
@@ -36,7 +36,10 @@ import TesseraCore
         let own = try #require(try await server.requestToken(service).json["access_token"] as? String)
         let acting = try await TokenExchangeTests.exchange(
             server, subject: own, type: TokenExchangeTests.accessToken,
-            ["actor_token": try pipeline.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": TokenExchangeTests.jwt])
+            [
+                "actor_token": try pipeline.assertion(audience: server.tokenEndpoint, now: now),
+                "actor_token_type": TokenExchangeTests.jwt,
+            ])
         #expect(acting.json["error"] as? String == "unauthorized_client")
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraServer
+import Testing
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// People sign in through an IdP (authorization code + PKCE), get short role-bound admin sessions, start tasks
@@ -130,7 +131,8 @@ import FoundationNetworking
         let misused = try await server.form(
             "/oauth2/token",
             [
-                "grant_type": TokenExchangeTests.grant, "subject_token": session, "subject_token_type": TokenExchangeTests.accessToken,
+                "grant_type": TokenExchangeTests.grant, "subject_token": session,
+                "subject_token_type": TokenExchangeTests.accessToken,
                 "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: server.clock.now()),
                 "actor_token_type": TokenExchangeTests.jwt, "audience": "https://tool",
             ])
@@ -144,7 +146,8 @@ import FoundationNetworking
         defer { idp.stub.stop() }
         let server = try await Self.start(idp)
         defer { Task { await server.stop() } }
-        let (_, back) = try await Self.signIn(server, idp: idp, claims: ["sub": "u-2", "email": "val@example.com", "groups": ["readers"]])
+        let (_, back) = try await Self.signIn(
+            server, idp: idp, claims: ["sub": "u-2", "email": "val@example.com", "groups": ["readers"]])
         let session = try #require(back?.queryItems?.first { $0.name == "session" }?.value)
         #expect(try await server.admin("GET", "/v1/issuers", token: session).status == 200)
         #expect(try await server.admin("POST", "/v1/tasks", json: ["intent": "x"], token: session).status == 403)
@@ -155,7 +158,8 @@ import FoundationNetworking
             server, idp: idp, claims: ["sub": "u-3", "email": "eve@example.com", "groups": ["nobody"]])
         #expect(refusedStatus == 403)
         let (badNonce, _) = try await Self.signIn(
-            server, idp: idp, claims: ["sub": "u-4", "email": "mallory@example.com", "groups": ["platform"]], nonceOverride: "forged")
+            server, idp: idp, claims: ["sub": "u-4", "email": "mallory@example.com", "groups": ["platform"]],
+            nonceOverride: "forged")
         #expect(badNonce == 403)
         let refusals = try await server.auditRecords().filter { $0["type"] as? String == "human.sign_in_refused" }
         #expect(refusals.count == 2)

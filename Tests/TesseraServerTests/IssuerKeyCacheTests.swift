@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraCrypto
+import Testing
+
 @testable import TesseraServer
 
 /// Key fetching against a real HTTP endpoint that can be slow, down, or rotate keys.
@@ -109,7 +110,9 @@ import TesseraCrypto
 
     @Test func malformedOrUnusableKeySetsAreRefused() throws {
         #expect(throws: KeyUnavailable.self) { try IssuerKeyCache.parse(Data("not json".utf8), source: "x") }
-        #expect(throws: KeyUnavailable.self) { try IssuerKeyCache.parse(Data(#"{"keys":[{"kty":"oct","k":"AAAA"}]}"#.utf8), source: "x") }
+        #expect(throws: KeyUnavailable.self) {
+            try IssuerKeyCache.parse(Data(#"{"keys":[{"kty":"oct","k":"AAAA"}]}"#.utf8), source: "x")
+        }
         #expect(throws: KeyUnavailable.self) { try IssuerKeyCache.parse(Data(#"{"keys":[]}"#.utf8), source: "x") }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraCrypto
+import Testing
 
 /// RFC 8693 token exchange over real HTTP: external tokens mapped by rules, delegation chains, and attacks.
 @Suite struct TokenExchangeTests {
@@ -60,8 +60,10 @@ import TesseraCrypto
         defer { Task { await f.server.stop() } }
         let now = f.server.clock.now()
         let external = try f.ci.mint(
-            ["sub": "repo:acme/billing:ref:refs/heads/main", "aud": "tessera", "repository": "acme/billing",
-             "ref": "refs/heads/main", "jti": "gh-1"], now: now, lifetime: 120)
+            [
+                "sub": "repo:acme/billing:ref:refs/heads/main", "aud": "tessera", "repository": "acme/billing",
+                "ref": "refs/heads/main", "jti": "gh-1",
+            ], now: now, lifetime: 120)
         let reply = try await Self.exchange(f.server, subject: external, ["scope": "invoices:read"])
         #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
         #expect(reply.json["issued_token_type"] as? String == Self.accessToken)
@@ -97,7 +99,10 @@ import TesseraCrypto
                 "invalid_request"
             ),
             ("expired", try f.ci.mint(good, now: now.addingTimeInterval(-3_600)), "invalid_request"),
-            ("signed by another key", try ExternalIssuerKey(issuer: f.ci.issuer, kid: f.ci.kid).mint(good, now: now), "invalid_request"),
+            (
+                "signed by another key", try ExternalIssuerKey(issuer: f.ci.issuer, kid: f.ci.kid).mint(good, now: now),
+                "invalid_request"
+            ),
             ("malformed", "not.a.jwt", "invalid_request"),
             ("huge", String(repeating: "a", count: 20_000) + ".b.c", "invalid_request"),
         ]
@@ -139,7 +144,9 @@ import TesseraCrypto
         #expect(try await Self.exchange(f.server, subject: badTypes).json["error"] as? String == "invalid_request")
         let notObject = try forgeJWS(header: #"{"alg":"ES256","kid":"\#(f.ci.kid)"}"#, claims: "[1,2]", key: f.ci.key)
         #expect(try await Self.exchange(f.server, subject: notObject).json["error"] as? String == "invalid_request")
-        let none = Base64URL.encode(Data(#"{"alg":"none"}"#.utf8)) + "." + Base64URL.encode(Data(#"{"iss":"https://ci.example.com"}"#.utf8)) + "."
+        let none =
+            Base64URL.encode(Data(#"{"alg":"none"}"#.utf8)) + "."
+            + Base64URL.encode(Data(#"{"iss":"https://ci.example.com"}"#.utf8)) + "."
         #expect(try await Self.exchange(f.server, subject: none).json["error"] as? String == "invalid_request")
     }
 
@@ -161,7 +168,8 @@ import TesseraCrypto
         let taskID = try #require(created.json["id"] as? String)
         let now = server.clock.now()
         let human = try f.idp.mint(
-            ["sub": "u-123", "email": "alice@example.com", "aud": "tessera", "groups": ["platform-admins"]], now: now, lifetime: 600)
+            ["sub": "u-123", "email": "alice@example.com", "aud": "tessera", "groups": ["platform-admins"]], now: now,
+            lifetime: 600)
 
         // Without an actor a person's token is not exchanged.
         let direct = try await Self.exchange(server, subject: human, type: Self.idToken, ["task_id": taskID])
@@ -169,16 +177,20 @@ import TesseraCrypto
         // Outside a task, policy refuses the delegation.
         let outside = try await Self.exchange(
             server, subject: human, type: Self.idToken,
-            ["actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "spiffe://example.org/tool"])
+            [
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "spiffe://example.org/tool",
+            ])
         #expect(outside.json["error"] as? String == "unauthorized_client")
         #expect((outside.json["error_description"] as? String ?? "").contains("human-delegation-needs-task"))
 
         // human → agent (for the tool)
         let first = try await Self.exchange(
             server, subject: human, type: Self.idToken,
-            ["actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "spiffe://example.org/tool", "task_id": taskID])
+            [
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "spiffe://example.org/tool", "task_id": taskID,
+            ])
         #expect(first.status == 200, "\(String(decoding: first.body, as: UTF8.self))")
         let t1 = try #require(first.json["access_token"] as? String)
         let c1 = decodeClaims(t1)
@@ -190,15 +202,19 @@ import TesseraCrypto
         // The tool may not widen the scope.
         let wider = try await Self.exchange(
             server, subject: t1, type: Self.accessToken,
-            ["actor_token": try tool.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "spiffe://example.org/db", "scope": "invoices:read invoices:write"])
+            [
+                "actor_token": try tool.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "spiffe://example.org/db", "scope": "invoices:read invoices:write",
+            ])
         #expect(wider.json["error"] as? String == "invalid_scope")
 
         // agent → tool (for the database)
         let second = try await Self.exchange(
             server, subject: t1, type: Self.accessToken,
-            ["actor_token": try tool.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "spiffe://example.org/db"])
+            [
+                "actor_token": try tool.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "spiffe://example.org/db",
+            ])
         #expect(second.status == 200, "\(String(decoding: second.body, as: UTF8.self))")
         let t2 = try #require(second.json["access_token"] as? String)
         let c2 = decodeClaims(t2)
@@ -209,8 +225,10 @@ import TesseraCrypto
         // tool → database: three actors, the limit.
         let third = try await Self.exchange(
             server, subject: t2, type: Self.accessToken,
-            ["actor_token": try db.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "spiffe://example.org/extra"])
+            [
+                "actor_token": try db.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "spiffe://example.org/extra",
+            ])
         #expect(third.status == 200, "\(String(decoding: third.body, as: UTF8.self))")
         let t3 = try #require(third.json["access_token"] as? String)
         let act = try #require(decodeClaims(t3)["act"] as? [String: Any])
@@ -228,8 +246,10 @@ import TesseraCrypto
         // A fourth actor exceeds the default depth of 3.
         let fourth = try await Self.exchange(
             server, subject: t3, type: Self.accessToken,
-            ["actor_token": try extra.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "https://elsewhere"])
+            [
+                "actor_token": try extra.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "https://elsewhere",
+            ])
         #expect(fourth.json["error"] as? String == "invalid_grant")
         #expect((fourth.json["error_description"] as? String ?? "").contains("4 actors deep"))
         let refused = try await Self.lastRecord(server, type: "token.refused")
@@ -239,8 +259,10 @@ import TesseraCrypto
         // A token meant for the tool cannot be exchanged by another workload that was never its audience.
         let stolen = try await Self.exchange(
             server, subject: t1, type: Self.accessToken,
-            ["actor_token": try extra.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "audience": "https://elsewhere"])
+            [
+                "actor_token": try extra.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "https://elsewhere",
+            ])
         #expect(stolen.json["error"] as? String == "invalid_grant")
     }
 
@@ -251,16 +273,24 @@ import TesseraCrypto
         let agent = try await server.registerWorkload("agent2", extra: ["audiences": ["https://api"]])
         let created = try await server.admin(
             "POST", "/v1/tasks",
-            json: ["intent": "t", "identities": [agent.clientID], "scopes": ["invoices:read"], "ttl": 600, "initiator": "bob@example.com"])
+            json: [
+                "intent": "t", "identities": [agent.clientID], "scopes": ["invoices:read"], "ttl": 600,
+                "initiator": "bob@example.com",
+            ])
         let taskID = try #require(created.json["id"] as? String)
         let now = server.clock.now()
         let restricted = try f.idp.mint(
-            ["sub": "u-9", "email": "bob@example.com", "aud": "tessera", "may_act": ["sub": "spiffe://example.org/someone-else"]],
+            [
+                "sub": "u-9", "email": "bob@example.com", "aud": "tessera",
+                "may_act": ["sub": "spiffe://example.org/someone-else"],
+            ],
             now: now)
         let reply = try await Self.exchange(
             server, subject: restricted, type: Self.idToken,
-            ["actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "task_id": taskID, "audience": "https://api"])
+            [
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "task_id": taskID, "audience": "https://api",
+            ])
         #expect(reply.json["error"] as? String == "invalid_grant")
         #expect((reply.json["error_description"] as? String ?? "").contains("may_act"))
 
@@ -268,8 +298,10 @@ import TesseraCrypto
         let alice = try f.idp.mint(["sub": "u-1", "email": "alice@example.com", "aud": "tessera"], now: now)
         let foreign = try await Self.exchange(
             server, subject: alice, type: Self.idToken,
-            ["actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
-             "task_id": taskID, "audience": "https://api"])
+            [
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "task_id": taskID, "audience": "https://api",
+            ])
         #expect(foreign.json["error"] as? String == "invalid_grant")
 
         // Unsupported token types are refused clearly.
@@ -290,9 +322,18 @@ import TesseraCrypto
         let bad: [[String: Any]] = [
             ["issuer": "http://example.com", "audiences": ["x"]],  // plain http off loopback
             ["issuer": "https://a.example", "audiences": []],
-            ["issuer": "https://a.example", "audiences": ["x"], "rules": [["match": [:], "identity": "spiffe://example.org/billing"]]],
-            ["issuer": "https://a.example", "audiences": ["x"], "rules": [["match": ["sub": "*"], "identity": "spiffe://example.org/billing"]]],
-            ["issuer": "https://a.example", "audiences": ["x"], "rules": [["match": ["sub": "a"], "identity": "spiffe://example.org/nobody"]]],
+            [
+                "issuer": "https://a.example", "audiences": ["x"],
+                "rules": [["match": [:], "identity": "spiffe://example.org/billing"]],
+            ],
+            [
+                "issuer": "https://a.example", "audiences": ["x"],
+                "rules": [["match": ["sub": "*"], "identity": "spiffe://example.org/billing"]],
+            ],
+            [
+                "issuer": "https://a.example", "audiences": ["x"],
+                "rules": [["match": ["sub": "a"], "identity": "spiffe://example.org/nobody"]],
+            ],
             ["issuer": "https://a.example", "audiences": ["x"], "jwks": ["keys": [["kty": "oct", "k": "AAAA"]]]],
             ["issuer": "https://a.example", "audiences": ["x"], "kind": "robot"],
             ["issuer": "https://a.example", "audiences": ["x"], "surprise": true],

@@ -49,8 +49,11 @@ public struct TrustedIssuer: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, issuer, kind, audiences, rules
-        case jwksURI = "jwks_uri", pinnedJWKS = "pinned_jwks", groupsClaim = "groups_claim"
-        case roleMappings = "role_mappings", createdAt = "created_at"
+        case jwksURI = "jwks_uri"
+        case pinnedJWKS = "pinned_jwks"
+        case groupsClaim = "groups_claim"
+        case roleMappings = "role_mappings"
+        case createdAt = "created_at"
     }
 }
 

@@ -30,7 +30,10 @@ public enum Glob {
         let p = Array(pattern.unicodeScalars)
         let v = Array(value.unicodeScalars)
         // Iterative matcher with single backtracking point: linear in practice, no recursion.
-        var pi = 0, vi = 0, star = -1, mark = 0
+        var pi = 0
+        var vi = 0
+        var star = -1
+        var mark = 0
         while vi < v.count {
             if pi < p.count, p[pi] == "?" || (p[pi] != "*" && p[pi] == v[vi]) {
                 pi += 1

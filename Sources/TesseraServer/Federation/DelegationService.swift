@@ -20,7 +20,8 @@ struct DelegationService: Sendable {
     func delegate(_ body: JSONObjectReader, principal: AdminPrincipal) async throws -> (token: String, expiresAt: Date) {
         try body.rejectUnknown(allowed: ["task_id", "actor"])
         guard principal.tokenID.hasPrefix("human:") else {
-            throw ProblemDetails(.forbidden, "Forbidden", detail: "only a signed-in person delegates (sign in with tessera login)")
+            throw ProblemDetails(
+                .forbidden, "Forbidden", detail: "only a signed-in person delegates (sign in with tessera login)")
         }
         let taskID = try body.requiredString("task_id")
         let actor = try body.requiredString("actor")
@@ -48,7 +49,8 @@ struct DelegationService: Sendable {
             AuditEvent(
                 type: "token.issued", outcome: .success, actor: human, subject: human, task: task.id,
                 details: [
-                    "jti": .string(token.jti), "grant_type": .string("urn:tessera:delegation"), "may_act": .string(identity.clientID),
+                    "jti": .string(token.jti), "grant_type": .string("urn:tessera:delegation"),
+                    "may_act": .string(identity.clientID),
                     "aud": .string(identity.clientID), "scope": .strings(task.scopes), "act_chain": .strings([]),
                     "issuer": .string(issuer), "exp": .int(Int64(expiry.timeIntervalSince1970)),
                 ],

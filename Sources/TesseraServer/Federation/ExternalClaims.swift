@@ -3,7 +3,8 @@ import Foundation
 /// The claims of an external token as flat strings, for claim-mapping rules and policy context.
 ///
 /// Nested objects are flattened with dots (`kubernetes.io.namespace`); scalars become strings; arrays of
-/// strings are kept as lists (e.g. `groups`). Anything deeper than 4 levels or beyond 256 claims is ignored.
+/// strings are kept as lists (e.g. `groups`). Anything deeper than 4 levels is ignored. The 16 KiB token limit
+/// bounds the number of claims; the cap of 4,096 is a backstop that a valid token never reaches.
 public struct ExternalClaims: Sendable, Equatable {
     public private(set) var values: [String: String] = [:]
     public private(set) var lists: [String: [String]] = [:]
@@ -23,7 +24,7 @@ public struct ExternalClaims: Sendable, Equatable {
 
     private mutating func flatten(_ object: [String: Any], prefix: String, depth: Int) {
         for (key, value) in object {
-            guard values.count + lists.count < 256 else { return }
+            guard values.count + lists.count < 4096 else { return }
             let name = prefix + key
             switch value {
             case let string as String: values[name] = string

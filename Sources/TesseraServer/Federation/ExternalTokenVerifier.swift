@@ -50,7 +50,8 @@ struct ExternalTokenVerifier: Sendable {
             throw fail("signature is not valid for the keys of \(issuer.issuer.prefix(200)): \(error.reason)")
         }
         guard let aud = claims.aud, aud.values.contains(where: issuer.audiences.contains) else {
-            throw OAuthError(.invalidTarget, "\(role): aud is not an audience this server accepts from \(issuer.issuer.prefix(200))")
+            throw OAuthError(
+                .invalidTarget, "\(role): aud is not an audience this server accepts from \(issuer.issuer.prefix(200))")
         }
         let now = clock.now()
         guard let exp = claims.exp?.date else { throw fail("exp is required") }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Fetches small JSON documents (OIDC discovery, JWK Sets) from external issuers with a hard timeout and a

@@ -29,9 +29,11 @@ struct LoginRoutes {
             let signIn = try await relyingParty.finish(code: code, state: state, source: context.remoteAddress)
             let expiresIn = max(0, Int(signIn.expiresAt.timeIntervalSinceNow.rounded()))
             if let returnTo = signIn.returnTo, var components = URLComponents(string: returnTo) {
-                components.queryItems = (components.queryItems ?? []) + [
-                    URLQueryItem(name: "session", value: signIn.session), URLQueryItem(name: "role", value: signIn.role.rawValue),
-                ]
+                components.queryItems =
+                    (components.queryItems ?? []) + [
+                        URLQueryItem(name: "session", value: signIn.session),
+                        URLQueryItem(name: "role", value: signIn.role.rawValue),
+                    ]
                 var headers = HTTPFields()
                 headers[.location] = components.string ?? returnTo
                 headers[.cacheControl] = "no-store"

@@ -74,13 +74,17 @@ public actor OIDCRelyingParty {
         let challenge = Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
         var components = URLComponents(string: authorize)
         let existing = components?.queryItems ?? []
-        components?.queryItems = existing + [
-            URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: idp.clientID),
-            URLQueryItem(name: "redirect_uri", value: callback), URLQueryItem(name: "scope", value: "openid email profile"),
-            URLQueryItem(name: "state", value: state), URLQueryItem(name: "nonce", value: nonce),
-            URLQueryItem(name: "code_challenge", value: challenge), URLQueryItem(name: "code_challenge_method", value: "S256"),
-        ]
-        guard let url = components?.string else { throw ProblemDetails(.internalServerError, "Error", detail: "bad authorize URL") }
+        components?.queryItems =
+            existing + [
+                URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: idp.clientID),
+                URLQueryItem(name: "redirect_uri", value: callback), URLQueryItem(name: "scope", value: "openid email profile"),
+                URLQueryItem(name: "state", value: state), URLQueryItem(name: "nonce", value: nonce),
+                URLQueryItem(name: "code_challenge", value: challenge),
+                URLQueryItem(name: "code_challenge_method", value: "S256"),
+            ]
+        guard let url = components?.string else {
+            throw ProblemDetails(.internalServerError, "Error", detail: "bad authorize URL")
+        }
         return url
     }
 
@@ -103,7 +107,9 @@ public actor OIDCRelyingParty {
         }
         guard reply.0 == 200, let object = try? JSONSerialization.jsonObject(with: reply.1) as? [String: Any],
             let idToken = object["id_token"] as? String
-        else { throw ProblemDetails(.badGateway, "IdP refused", detail: "the IdP did not return an ID token (status \(reply.0))") }
+        else {
+            throw ProblemDetails(.badGateway, "IdP refused", detail: "the IdP did not return an ID token (status \(reply.0))")
+        }
         let human: String
         let role: AdminRole
         do throws(OAuthError) {
@@ -134,7 +140,8 @@ public actor OIDCRelyingParty {
                         id: minted.jti, kind: "human_session", subject: human, taskID: nil, issuedAt: now,
                         expiresAt: minted.expiresAt)))
         } catch {
-            throw ProblemDetails(.serviceUnavailable, "Unavailable", detail: "the audit log is unavailable; no session was issued")
+            throw ProblemDetails(
+                .serviceUnavailable, "Unavailable", detail: "the audit log is unavailable; no session was issued")
         }
         return SignIn(session: minted.token, human: human, role: role, expiresAt: minted.expiresAt, returnTo: login.returnTo)
     }

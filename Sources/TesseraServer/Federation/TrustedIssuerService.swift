@@ -17,13 +17,17 @@ struct TrustedIssuerService: Sendable {
     let ownIssuer: String
 
     func create(_ body: JSONObjectReader, actor: AdminPrincipal) async throws -> TrustedIssuer {
-        try body.rejectUnknown(allowed: ["issuer", "kind", "jwks_uri", "jwks", "audiences", "rules", "groups_claim", "role_mappings"])
+        try body.rejectUnknown(allowed: [
+            "issuer", "kind", "jwks_uri", "jwks", "audiences", "rules", "groups_claim", "role_mappings",
+        ])
         let url = try body.requiredString("issuer")
         guard !url.isEmpty, url.utf8.count <= 512, !url.contains(where: \.isWhitespace), url != ownIssuer else {
             throw ProblemDetails.badRequest("$.issuer must be an issuer identifier (at most 512 bytes, not Tessera itself)")
         }
         let kindText = try body.string("kind") ?? TrustedIssuer.Kind.workload.rawValue
-        guard let kind = TrustedIssuer.Kind(rawValue: kindText) else { throw ProblemDetails.badRequest("$.kind must be workload or human") }
+        guard let kind = TrustedIssuer.Kind(rawValue: kindText) else {
+            throw ProblemDetails.badRequest("$.kind must be workload or human")
+        }
         let jwksURI = try body.string("jwks_uri")
         let pinned = try body.objectText("jwks")
         if let pinned {
@@ -34,7 +38,9 @@ struct TrustedIssuerService: Sendable {
             }
             guard jwksURI == nil else { throw ProblemDetails.badRequest("send either $.jwks (pinned) or $.jwks_uri, not both") }
         } else if let jwksURI {
-            guard HTTPDocumentFetcher.isAllowed(jwksURI) else { throw ProblemDetails.badRequest("$.jwks_uri must be https (http only on loopback)") }
+            guard HTTPDocumentFetcher.isAllowed(jwksURI) else {
+                throw ProblemDetails.badRequest("$.jwks_uri must be https (http only on loopback)")
+            }
         } else {
             guard HTTPDocumentFetcher.isAllowed(url) else {
                 throw ProblemDetails.badRequest("$.issuer must be https for discovery (http only on loopback), or pin $.jwks")
@@ -118,14 +124,17 @@ struct TrustedIssuerService: Sendable {
                 patterns[claim] = text
             }
             guard (1...16).contains(patterns.count) else {
-                throw ProblemDetails.badRequest("\(path).match must name 1 to 16 claims: a rule without conditions would map every token")
+                throw ProblemDetails.badRequest(
+                    "\(path).match must name 1 to 16 claims: a rule without conditions would map every token")
             }
             guard patterns.values.contains(where: { !$0.allSatisfy { $0 == "*" || $0 == "?" } }) else {
                 throw ProblemDetails.badRequest("\(path).match must constrain at least one claim (not only wildcards)")
             }
             do throws(TesseraError) {
                 let id = try SPIFFEID(parsing: identity)
-                guard id.trustDomain == trustDomain else { throw TesseraError(.invalidSPIFFEID, "not in trust domain \(trustDomain)") }
+                guard id.trustDomain == trustDomain else {
+                    throw TesseraError(.invalidSPIFFEID, "not in trust domain \(trustDomain)")
+                }
             } catch {
                 throw ProblemDetails.badRequest("\(path).identity: \(error.reason)")
             }

@@ -32,10 +32,15 @@ extension TokenService {
         _ form: FormBody, services: TokenExchangeServices, remoteAddress: String?, dpop: DPoPVerifier.Proof?,
         facts: inout [String: AuditValue], claimed: inout String?
     ) async throws(OAuthError) -> (AccessToken, String) {
-        if let requested = form.nonEmpty("requested_token_type"), requested != Self.accessTokenType, requested != Self.jwtTokenType {
-            throw OAuthError(.invalidRequest, "requested_token_type '\(requested.prefix(80))' is not supported: Tessera issues access tokens")
+        if let requested = form.nonEmpty("requested_token_type"), requested != Self.accessTokenType,
+            requested != Self.jwtTokenType
+        {
+            throw OAuthError(
+                .invalidRequest, "requested_token_type '\(requested.prefix(80))' is not supported: Tessera issues access tokens")
         }
-        guard let subjectToken = form.nonEmpty("subject_token") else { throw OAuthError(.invalidRequest, "subject_token is required") }
+        guard let subjectToken = form.nonEmpty("subject_token") else {
+            throw OAuthError(.invalidRequest, "subject_token is required")
+        }
         // What the token claims, recorded for refusals before anything is verified (replaced once verified).
         if let claims = Self.unverifiedClaims(subjectToken) {
             facts["issuer"] = .string(String((claims.iss ?? "").prefix(256)))
@@ -72,11 +77,13 @@ extension TokenService {
         guard chain.count <= services.configuration.maximumDelegationDepth else {
             throw OAuthError(
                 .invalidGrant,
-                "the delegation chain would be \(chain.count) actors deep; at most \(services.configuration.maximumDelegationDepth) are allowed")
+                "the delegation chain would be \(chain.count) actors deep; at most \(services.configuration.maximumDelegationDepth) are allowed"
+            )
         }
 
         let pattern: GrantPatterns.Grant =
-            actor != nil && holder.clientID != subject.subject ? .exchangeAsActor : subject.mappingRule.isEmpty ? .exchangeOwnToken : .exchangeMapped
+            actor != nil && holder.clientID != subject.subject
+            ? .exchangeAsActor : subject.mappingRule.isEmpty ? .exchangeOwnToken : .exchangeMapped
         if let refusal = GrantPatterns.refusal(kind: holder.kind, grant: pattern) {
             throw OAuthError(.unauthorizedClient, refusal)
         }
@@ -100,7 +107,8 @@ extension TokenService {
                 let wider = scopes.filter { !ceiling.contains($0) }
                 guard wider.isEmpty else {
                     throw OAuthError(
-                        .invalidScope, "token exchange never widens scope: \(wider.joined(separator: " ")) is not in the subject token")
+                        .invalidScope,
+                        "token exchange never widens scope: \(wider.joined(separator: " ")) is not in the subject token")
                 }
             }
         } else {
@@ -169,12 +177,14 @@ extension TokenService {
                     expiresAt: $0.replayExpiry)
             },
             lease: Lease(
-                id: token.jti, kind: "access_token", subject: holder.clientID, taskID: task?.id, issuedAt: now, expiresAt: expiry))
+                id: token.jti, kind: "access_token", subject: holder.clientID, taskID: task?.id, issuedAt: now, expiresAt: expiry)
+        )
         do {
             try await audit.append(event)
         } catch {
             logger.error("audit append failed; exchanged token withheld", metadata: ["client": "\(holder.clientID)"])
-            throw OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable)
+            throw OAuthError(
+                .temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable)
         }
         return (token, signed)
     }

@@ -81,7 +81,9 @@ extension TokenService {
     }
 
     /// One of Tessera's own tokens.
-    private func own(_ token: String, role: String, now: Date, services: TokenExchangeServices) async throws(OAuthError) -> ExchangeParty {
+    private func own(_ token: String, role: String, now: Date, services: TokenExchangeServices) async throws(OAuthError)
+        -> ExchangeParty
+    {
         guard let claims = validator.validate(token), let jti = claims.jti, let exp = claims.exp?.date, let sub = claims.sub
         else { throw OAuthError(.invalidRequest, "\(role): not a genuine Tessera access token") }
         guard exp > now else { throw OAuthError(.invalidGrant, "\(role): the token has expired") }
@@ -128,7 +130,9 @@ extension TokenService {
         } catch {
             throw OAuthError(.temporarilyUnavailable, "inventory unavailable", status: .serviceUnavailable)
         }
-        guard let identity else { throw OAuthError(.invalidGrant, "\(role): the mapped identity \(spiffeID) is not in the inventory") }
+        guard let identity else {
+            throw OAuthError(.invalidGrant, "\(role): the mapped identity \(spiffeID) is not in the inventory")
+        }
         if case .ineligible(let reason) = identity.eligibility(at: now) { throw OAuthError(.invalidGrant, "\(role): \(reason)") }
         return identity
     }

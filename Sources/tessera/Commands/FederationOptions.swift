@@ -7,13 +7,17 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("max-delegation-depth"), help: "Most actors in an exchanged token's act chain.")
     var maxDelegationDepth: Int = 3
 
-    @Option(name: .customLong("oidc-issuer"), help: "The organisation's IdP for people's sign-in (also add it: tessera issuer add --kind human).")
+    @Option(
+        name: .customLong("oidc-issuer"),
+        help: "The organisation's IdP for people's sign-in (also add it: tessera issuer add --kind human).")
     var oidcIssuer: String?
 
     @Option(name: .customLong("oidc-client-id"), help: "Tessera's client id at the IdP.")
     var oidcClientID: String?
 
-    @Option(name: .customLong("oidc-client-secret-file"), help: "File with the client secret (confidential clients; PKCE is always used).")
+    @Option(
+        name: .customLong("oidc-client-secret-file"),
+        help: "File with the client secret (confidential clients; PKCE is always used).")
     var oidcClientSecretFile: String?
 
     @Option(name: .customLong("human-session-ttl"), help: "Lifetime of a person's admin session in seconds.")

@@ -54,7 +54,8 @@ struct IssuerAdd: AsyncParsableCommand {
         var body: [String: Any] = ["issuer": issuer, "kind": kind, "audiences": audience, "rules": try rule.map(Self.parseRule)]
         body["jwks_uri"] = jwksURI
         if let jwksFile {
-            guard let data = FileManager.default.contents(atPath: jwksFile), let object = try? JSONSerialization.jsonObject(with: data)
+            guard let data = FileManager.default.contents(atPath: jwksFile),
+                let object = try? JSONSerialization.jsonObject(with: data)
             else { throw CommandFailure(message: "cannot read a JSON JWK Set from \(jwksFile)") }
             body["jwks"] = object
         }

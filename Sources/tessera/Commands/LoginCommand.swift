@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `tessera login`: a person signs in through the organisation's IdP. The server is the OIDC relying party
@@ -88,7 +89,9 @@ final class LoopbackListener {
             let target = line.split(separator: " ").dropFirst().first.map(String.init) ?? ""
             guard target.hasPrefix("/done"), let components = URLComponents(string: "http://127.0.0.1" + target) else { continue }
             let body = "<html><body>Signed in to Tessera. You can close this tab.</body></html>"
-            let response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+            let response =
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+                + body
             _ = response.withCString { write(client, $0, strlen($0)) }
             var query: [String: String] = [:]
             for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }

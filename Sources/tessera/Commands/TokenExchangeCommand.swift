@@ -21,7 +21,8 @@ struct TokenExchange: AsyncParsableCommand {
     @Option(name: .customLong("actor-key"), help: "PEM private key of the acting workload.")
     var actorKey: String?
     @Option(help: "Audience of the new token.") var audience: String?
-    @Option(help: "Space- or comma-separated scopes (default: the subject token's, within the actor's grants).") var scope: String?
+    @Option(help: "Space- or comma-separated scopes (default: the subject token's, within the actor's grants).") var scope:
+        String?
     @Option(help: "Task id (a person delegates inside a task they started).") var task: String?
 
     static func urn(_ type: String) -> String {
