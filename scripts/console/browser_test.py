@@ -104,6 +104,12 @@ with sync_playwright() as p:
     expect(page.locator("#identity-facts")).to_contain_text("<img src=x onerror=")
     assert page.evaluate("window.__xss") is None and page.locator("main img").count() == 0 and not dialogs
 
+    # An identity's own findings appear on its page.
+    legacy = api("/v1/identities?spiffe_id=spiffe://example.org/legacy-report")["identities"][0]["id"]
+    page.goto(addr + "/console/#/identity/" + legacy)
+    expect(page.locator("#identity-facts")).to_contain_text("bob@example.com")
+    expect(page.locator("#identity-findings")).to_contain_text("was due for review")
+
     # The task page and its delegation graph: the person, the agent, the tool service, the database, the tool.
     page.click("#nav >> text=Tasks")
     page.click(f"text={task_id}")

@@ -249,11 +249,12 @@ async function inventoryView(_, params) {
 
 async function identityView(id) {
   const identity = await api("/v1/identities/" + encodeURIComponent(id));
-  const [leases, activity, findings] = await Promise.all([
+  const [leases, activity] = await Promise.all([
     api("/v1/leases" + query({ subject: identity.spiffe_id, limit: 50 })),
     api("/v1/console/audit" + query({ subject: identity.spiffe_id, limit: 25 })),
-    api("/v1/findings" + query({ identity: identity.id })).catch((e) => ({ error: e.message, findings: [] })),
   ]);
+  // Findings come from a posture evaluation over the whole estate: fill them in when they arrive.
+  const findingsSection = h("div", { id: "identity-findings" }, h("p", { class: "muted" }, "Evaluating posture…"));
   const facts = h("dl", { class: "facts", id: "identity-facts" },
     ...[["SPIFFE ID", identity.spiffe_id], ["Inventory id", identity.id], ["Kind", identity.kind], ["Owner", identity.owner],
       ["Purpose", identity.purpose], ["Status", badge(identity.status)], ["Environment", identity.environment || "—"],
@@ -265,8 +266,13 @@ async function identityView(id) {
     h("h2", {}, "Leases"), leaseTable(leases.leases),
     h("h2", {}, "Recent activity"), auditTable(activity.records, { id: "identity-activity" }),
     h("p", {}, link("#/audit" + query({ subject: identity.spiffe_id }), "Full timeline of this identity →")),
-    h("h2", {}, "Findings"),
-    findings.error ? h("p", { class: "error" }, "Findings unavailable: " + findings.error) : findingsTable(findings.findings));
+    h("h2", {}, "Findings"), findingsSection);
+  try {
+    const findings = await api("/v1/findings" + query({ identity: identity.id }));
+    findingsSection.replaceChildren(findingsTable(findings.findings));
+  } catch (e) {
+    findingsSection.replaceChildren(h("p", { class: "error" }, "Findings unavailable: " + e.message));
+  }
 }
 
 function leaseTable(leases) {
