@@ -19,8 +19,12 @@ struct MetricsMiddleware: RouterMiddleware {
         var request = request
         var grant: String?
         if request.method == .post, request.uri.path == "/oauth2/token" {
-            // The form is small and bounded; collecting it here lets the handler read it again.
-            if let body = try? await request.collectBody(upTo: maximumBodySize) {
+            grant = "unknown"
+            // Peek at the form only when its declared length is within the limit: collecting it then cannot
+            // fail on size, and the handler reads the collected copy. Anything else is left to the handler
+            // (which refuses it with an OAuth error); a body that breaks mid-read fails the request here.
+            if let length = request.headers[.contentLength].flatMap(Int.init), length <= maximumBodySize {
+                let body = try await request.collectBody(upTo: maximumBodySize)
                 grant = Self.grantType(String(buffer: body))
             }
         }
