@@ -50,6 +50,8 @@ public struct PostureEngine: Sendable {
         /// Whether a persisted digest was reused.
         public let incremental: Bool
         public let identities: Int
+        /// Wall time of each phase, in seconds (fold, inventory, estate, sort, save), for benchmarks.
+        public let phases: [(name: String, seconds: Double)]
     }
 
     /// Every current finding, sorted by severity (highest first), then category and subject.
@@ -57,10 +59,19 @@ public struct PostureEngine: Sendable {
 
     public func run() async throws -> Evaluation {
         let now = clock.now()
+        var phases: [(name: String, seconds: Double)] = []
+        var mark = ContinuousClock.now
+        func phase(_ name: String) {
+            let next = ContinuousClock.now
+            let elapsed = next - mark
+            phases.append((name, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            mark = next
+        }
         var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now)
         try await resolveTasks(&digest.state)
         digest.state.prune(now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
         let state = digest.state
+        phase(digest.incremental ? "load + fold" : "fold")
         let saving = digestPath.flatMap { path in digest.folded > 0 ? Task { await AuditDigest.save(state, to: path) } : nil }
         let departed = Set(try await posture.owners().filter { $0.status == .departed }.map(\.name))
         let generator = LeastPrivilegePolicy.Generator(
@@ -70,12 +81,14 @@ public struct PostureEngine: Sendable {
         let exceptionSubjects = Set(excepted.map(\.identity))
         let eventSubjects = DelegationDetectors.subjects(in: state)
         let inventory = try await inventoryPass(detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
+        phase("inventory")
         var findings = inventory.findings
         let estate = EstateDetectors(now: now)
         findings += estate.sharedKeys(inventory.sharedKeys)
         findings += estate.staticSecrets(try await posture.staticSecrets())
         findings += DelegationDetectors(now: now, thresholds: thresholds, digest: state, identityIDs: inventory.subjectIdentities).findings()
         findings += DelegationDetectors.exceptions(excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
+        phase("estate")
         // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
         let order = findings.withUnsafeBufferPointer { all in
             all.indices.sorted { i, j in
@@ -86,9 +99,11 @@ public struct PostureEngine: Sendable {
             }
         }
         findings = order.map { findings[$0] }
+        phase("sort")
         await saving?.value
+        phase("save (rest)")
         return Evaluation(
-            findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental, identities: inventory.count)
+            findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental, identities: inventory.count, phases: phases)
     }
 
     /// What one pass over (a range of) the inventory found.

@@ -61,6 +61,7 @@ struct PostureBench: AsyncParsableCommand {
                 format: "%@: %.1f s, %lld records folded of %lld, %d identities, %d findings, peak RSS so far %.0f MB", label, seconds,
                 evaluation.recordsFolded, evaluation.recordsTotal, evaluation.identities, evaluation.findings.count,
                 Double(usage.ru_maxrss) / 1024))
+        print("  " + evaluation.phases.map { String(format: "%@ %.1f s", $0.name, $0.seconds) }.joined(separator: ", "))
         return evaluation
     }
 }
