@@ -50,11 +50,9 @@ import Testing
         } throws: { error in
             (error as? MCPGatewayError)?.code == .upstreamUnavailable
         }
-        await #expect {
+        await #expect(throws: MCPGatewayError(.upstreamUnavailable, "upstream 'gone' exited (exit status 1) before completing the MCP handshake")) {
             try await UpstreamConnection.connect(
-                UpstreamSpec(name: "gone", endpoint: .stdio(executable: "true", arguments: [])), timeout: .seconds(10))
-        } throws: { error in
-            (error as? MCPGatewayError)?.code == .upstreamUnavailable
+                UpstreamSpec(name: "gone", endpoint: .stdio(executable: "false", arguments: [])), timeout: .seconds(10))
         }
     }
 
@@ -65,5 +63,23 @@ import Testing
             guard let error = error as? MCPGatewayError else { return false }
             return error.code == .upstreamUnavailable && error.reason.contains("cannot reach upstream 'wiki' at http://127.0.0.1:9/mcp")
         }
+    }
+
+    @Test func anUpstreamThatDiesFailsTheNextCallInsteadOfHanging() async throws {
+        let upstream = try await UpstreamConnection.connect(
+            UpstreamSpec(name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: [])))
+        #expect(try await upstream.listTools().count == 5)
+        let pid = try #require(upstream.processID)
+        kill(pid, SIGKILL)
+        #expect(try await GatewayFixtures.eventually {
+            do {
+                _ = try await upstream.callTool("echo", arguments: ["text": "x"])
+                return false
+            } catch {
+                let reason = (error as? MCPGatewayError)?.reason ?? ""
+                return (error as? MCPGatewayError)?.code == .upstreamUnavailable && reason.hasPrefix("upstream 'billing' has exited")
+            }
+        })
+        await upstream.close()
     }
 }

@@ -79,7 +79,10 @@ public actor PipeTransport: Transport {
             return nil
         }
         if let failure {
-            throw MCPError.internalError("cannot write to \(label): \(String(cString: strerror(failure)))")
+            // EPIPE: the peer is gone.
+            throw failure == EPIPE
+                ? MCPError.connectionClosed
+                : MCPError.transportError(MCPGatewayError(.upstreamUnavailable, "cannot write to \(label): \(String(cString: strerror(failure)))"))
         }
     }
 

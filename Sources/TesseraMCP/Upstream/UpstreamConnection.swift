@@ -55,11 +55,16 @@ public final class UpstreamConnection: Sendable {
     private func handshake(transport: any Transport, timeout: Duration) async throws {
         let client = self.client
         let name = self.name
+        let process = self.process
         try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 do {
                     try await client.connect(transport: transport)
                 } catch {
+                    if let status = await process?.awaitExit(within: .milliseconds(500)) {
+                        throw MCPGatewayError(
+                            .upstreamUnavailable, "upstream '\(name)' exited (exit status \(status)) before completing the MCP handshake")
+                    }
                     throw MCPGatewayError(.upstreamUnavailable, "upstream '\(name)' did not complete the MCP handshake: \(Self.text(error))")
                 }
                 return true

@@ -44,6 +44,16 @@ public final class UpstreamProcess: Sendable {
     /// The exit status once the process has ended.
     public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
+    /// The exit status, waiting up to `limit` for the process to end; nil if it is still running.
+    public func awaitExit(within limit: Duration) async -> Int32? {
+        let clock = ContinuousClock()
+        let deadline = clock.now + limit
+        while process.isRunning && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return exitStatus
+    }
+
     /// Closes the server's stdin (the MCP way to ask a stdio server to exit), then terminates it if it lingers.
     public func stop() async {
         try? stdin.fileHandleForWriting.close()
