@@ -133,11 +133,13 @@ import Testing
     @Test func aBoundActorTokenNeedsItsKeyToo() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let subject = try await server.registerWorkload("dpop-subject")
+        let subject = try await server.registerWorkload("dpop-subject", extra: ["audiences": ["spiffe://example.org/dpop-actor"]])
         let actor = try await server.registerWorkload("dpop-actor", extra: ["audiences": ["https://api"]])
         let key = ProofKey()
         let now = server.clock.now()
-        let subjectToken = try #require(try await server.requestToken(subject).json["access_token"] as? String)
+        let subjectToken = try #require(
+            try await server.requestToken(subject) { $0["audience"] = "spiffe://example.org/dpop-actor" }.json["access_token"]
+                as? String)
         let bound = try await server.send(
             "POST", "/oauth2/token",
             body: Data(

@@ -304,6 +304,32 @@ import Testing
             ])
         #expect(foreign.json["error"] as? String == "invalid_grant")
 
+        // A workload's token for Tessera itself does not let another workload act for it: only a token that names
+        // the actor (aud or may_act) does.
+        let billing = try await server.registerWorkload("billing2", extra: ["audiences": [agent.clientID]])
+        let forTessera = try #require(try await server.requestToken(billing).json["access_token"] as? String)
+        let hijack = try await Self.exchange(
+            server, subject: forTessera, type: Self.accessToken,
+            [
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "https://api",
+            ])
+        #expect(hijack.json["error"] as? String == "invalid_grant")
+        let forAgent = try #require(
+            try await server.requestToken(billing) { $0["audience"] = agent.clientID }.json["access_token"] as? String)
+        let delegated = try await Self.exchange(
+            server, subject: forAgent, type: Self.accessToken,
+            [
+                "actor_token": try agent.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt,
+                "audience": "https://api",
+            ])
+        #expect(delegated.status == 200, "\(String(decoding: delegated.body, as: UTF8.self))")
+        // The subject cannot re-exchange a token its actor holds.
+        let back = try await Self.exchange(
+            server, subject: try #require(delegated.json["access_token"] as? String), type: Self.accessToken,
+            ["actor_token": try billing.assertion(audience: server.tokenEndpoint, now: now), "actor_token_type": Self.jwt])
+        #expect(back.json["error"] as? String == "invalid_grant")
+
         // Unsupported token types are refused clearly.
         let saml = try await Self.exchange(server, subject: alice, type: "urn:ietf:params:oauth:token-type:saml2")
         #expect(saml.json["error"] as? String == "invalid_request")

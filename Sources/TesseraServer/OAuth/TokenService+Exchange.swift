@@ -71,6 +71,10 @@ extension TokenService {
         if let allowed = subject.mayAct?.sub, allowed != holder.clientID {
             throw OAuthError(.invalidGrant, "the subject token's may_act does not name \(holder.clientID)")
         }
+        if holder.clientID == subject.subject, let current = subject.chain.first {
+            throw OAuthError(
+                .invalidGrant, "this token is held by \(current) acting for \(subject.subject); only \(current) may exchange it")
+        }
         var chain = subject.chain
         if holder.clientID != subject.holder, holder.clientID != subject.subject { chain.insert(holder.clientID, at: 0) }
         facts["act_chain"] = .strings(chain)
@@ -87,12 +91,16 @@ extension TokenService {
         if let refusal = GrantPatterns.refusal(kind: holder.kind, grant: pattern) {
             throw OAuthError(.unauthorizedClient, refusal)
         }
-        // The subject token must have been meant for the new holder (or for Tessera itself).
-        if subject.sourceIssuer == issuer,
-            !(subject.audience.contains(where: { [issuer, tokenEndpoint, holder.clientID].contains($0) })
-                || subject.holder == holder.clientID)
-        {
-            throw OAuthError(.invalidGrant, "subject_token was not issued to \(holder.clientID) (aud)")
+        // A Tessera subject token must have been meant for the new holder: a new actor only when the token names it
+        // (aud or may_act); the holder itself also with a token for Tessera.
+        if subject.sourceIssuer == issuer {
+            let joins = chain.count > subject.chain.count
+            let named = subject.audience.contains(holder.clientID) || subject.mayAct?.sub == holder.clientID
+            let own =
+                subject.holder == holder.clientID || subject.audience.contains(where: { [issuer, tokenEndpoint].contains($0) })
+            guard joins ? named : (named || own) else {
+                throw OAuthError(.invalidGrant, "subject_token was not issued to \(holder.clientID) (aud)")
+            }
         }
         let now = clock.now()
         let task = try await exchangeTask(form, subject: subject)
