@@ -121,6 +121,41 @@ import Testing
         #expect(wrongAudience["subject_token_jti"] as? String != nil)
     }
 
+    @Test func jwtSVIDsOfAFederatedTrustDomainMapByRule() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let partner = ExternalIssuerKey(issuer: "spiffe://partner.org")
+        _ = try await server.registerWorkload("partner-gateway")
+        var jwks = partner.jwks
+        if var keys = jwks["keys"] as? [[String: Any]] {
+            keys[0]["use"] = "jwt-svid"
+            jwks["keys"] = keys
+        }
+        let trusted = try await server.admin(
+            "POST", "/v1/issuers",
+            json: [
+                "issuer": "spiffe://partner.org", "jwks": jwks, "audiences": [server.base],
+                "rules": [
+                    [
+                        "name": "partner-api", "match": ["sub": "spiffe://partner.org/api/*"],
+                        "identity": "spiffe://example.org/partner-gateway",
+                    ]
+                ],
+            ])
+        #expect(trusted.status == 201, "\(String(decoding: trusted.body, as: UTF8.self))")
+        let now = server.clock.now()
+        let svid = try partner.mint(["iss": NSNull(), "sub": "spiffe://partner.org/api/orders", "aud": server.base], now: now)
+        let reply = try await Self.exchange(server, subject: svid)
+        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+        #expect(
+            decodeClaims(try #require(reply.json["access_token"] as? String))["sub"] as? String
+                == "spiffe://example.org/partner-gateway")
+        let record = try await Self.lastRecord(server, type: "token.issued")
+        #expect((record["details"] as? [String: Any])?["issuer"] as? String == "spiffe://partner.org")
+        let other = try partner.mint(["iss": NSNull(), "sub": "spiffe://partner.org/batch/x", "aud": server.base], now: now)
+        #expect(try await Self.exchange(server, subject: other).json["error"] as? String == "invalid_grant")
+    }
+
     @Test func hugeAndOddClaimsAreHandledWithoutCrashing() async throws {
         let f = try await Self.fixture()
         defer { Task { await f.server.stop() } }

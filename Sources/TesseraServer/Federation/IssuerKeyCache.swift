@@ -118,7 +118,10 @@ public actor IssuerKeyCache {
             throw KeyUnavailable("\(source.prefix(200)) is not a JWK Set")
         }
         let keys = set.keys.prefix(64).compactMap { jwk -> KeyedVerificationKey? in
-            guard jwk.d == nil, jwk.use == nil || jwk.use == "sig", let key = try? VerificationKey(jwk: jwk) else { return nil }
+            // `jwt-svid` keys of a SPIFFE bundle are signing keys too; `x509-svid` and `enc` keys are not.
+            guard jwk.d == nil, [nil, "sig", "jwt-svid"].contains(jwk.use), let key = try? VerificationKey(jwk: jwk) else {
+                return nil
+            }
             return KeyedVerificationKey(kid: jwk.kid, key: key)
         }
         guard !keys.isEmpty else { throw KeyUnavailable("\(source.prefix(200)) holds no usable signing key") }

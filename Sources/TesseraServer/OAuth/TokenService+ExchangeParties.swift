@@ -29,7 +29,12 @@ extension TokenService {
         if claims.iss == issuer {
             return try await own(token, role: role, now: now, services: services)
         }
-        if let iss = claims.iss, let trusted = try await services.external.trusted(iss) {
+        // A JWT-SVID of another trust domain has no iss: its trust domain (`spiffe://<td>`) is the issuer.
+        var iss = claims.iss
+        if iss == nil, let sub = claims.sub, let id = try? SPIFFEID(parsing: sub), id.trustDomain != configuration.trustDomain {
+            iss = "spiffe://" + id.trustDomain
+        }
+        if let iss, let trusted = try await services.external.trusted(iss) {
             let verified = try await services.external.verify(jws, claims: claims, issuer: trusted, role: role)
             var party: ExchangeParty
             switch trusted.kind {
