@@ -121,6 +121,10 @@ import TesseraCore
         let result = try await gateway.callTool(.init(name: "search"), token: "t")
         #expect(result.isError == true)
         #expect(text(result) == "Tessera refused the call to 'search': task task_1 is revoked.")
+        authorizer.fail(with: MCPGatewayError(.unauthorized, "token revoked"))
+        let revoked = try await gateway.callTool(.init(name: "search"), token: "t")
+        #expect(revoked.isError == true)
+        #expect(text(revoked).contains("not accepted (invalid, expired, or revoked with its task); Tessera says: token revoked"))
 
         authorizer.fail(with: MCPGatewayError(.serverUnavailable, "cannot reach the Tessera server"))
         await #expect(throws: MCPGatewayError.self) { try await gateway.callTool(.init(name: "search"), token: "t") }

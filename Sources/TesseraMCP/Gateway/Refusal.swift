@@ -28,7 +28,10 @@ struct Refusal: Sendable {
 
     /// Tessera refused the token (401) or its task (403): a revoked task answers this way.
     init(error: MCPGatewayError, tool: String) {
-        text = "Tessera refused the call to '\(tool)': \(error.reason)."
+        let why = error.code == .unauthorized
+            ? "the agent's access token is not accepted (invalid, expired, or revoked with its task); Tessera says: \(error.reason)"
+            : error.reason
+        text = "Tessera refused the call to '\(tool)': \(why)."
         data = ["decision": .string("deny"), "reasons": .array([.string(error.reason)]), "status": .string(error.code.rawValue)]
     }
 
