@@ -8,6 +8,32 @@ struct SQLiteConsoleReader: ConsoleReader {
     let pool: DatabasePool
 
     func identities(_ query: ConsoleIdentityQuery) async throws -> [Identity] {
+        let (sql, arguments) = Self.identitySQL(query)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map(SQLiteIdentityRepository.identity)
+        }
+    }
+
+    func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage {
+        let limit = max(1, min(query.limit, 1000))
+        return try await pool.read { db in
+            let head = try Int64.fetchOne(db, sql: "SELECT seq FROM audit_head WHERE id = 1") ?? 0
+            let (sql, arguments, floor) = Self.auditSQL(query, head: head)
+            let records = try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+                AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"])
+            }
+            let next: Int64?
+            if records.count == limit, let last = records.last {
+                next = last.seq
+            } else {
+                next = floor > 1 ? floor : nil
+            }
+            return ConsoleAuditPage(records: records, nextBefore: next, headSeq: head)
+        }
+    }
+
+    /// The inventory page's statement: filters and a SPIFFE ID range, in SPIFFE ID order.
+    static func identitySQL(_ query: ConsoleIdentityQuery) -> (String, StatementArguments) {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func add(_ sql: String, _ values: (any DatabaseValueConvertible)?...) {
@@ -23,50 +49,41 @@ struct SQLiteConsoleReader: ConsoleReader {
         if let after = query.after { add("spiffe_id > ?", after) }
         let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = max(1, min(query.limit, 1000))
-        let bound = StatementArguments(arguments)
-        return try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM identities \(clause) ORDER BY spiffe_id LIMIT \(limit)", arguments: bound
-            ).map(SQLiteIdentityRepository.identity)
-        }
+        return ("SELECT * FROM identities \(clause) ORDER BY spiffe_id LIMIT \(limit)", StatementArguments(arguments))
     }
 
-    func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage {
+    /// The timeline page's statement, newest first, inside the window `[floor, before)`.
+    static func auditSQL(_ query: ConsoleAuditQuery, head: Int64) -> (String, StatementArguments, floor: Int64) {
+        let before = min(query.before ?? head + 1, head + 1)
+        let floor = max(1, before - max(1, query.window))
+        var conditions = ["seq < ?", "seq >= ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [before, floor]
+        // The expressions must match the index definitions exactly.
+        if let subject = query.subject {
+            conditions.append("json_extract(body, '$.subject') = ?")
+            arguments.append(subject)
+        }
+        if let task = query.task {
+            conditions.append("json_extract(body, '$.task') = ?")
+            arguments.append(task)
+        }
+        if let prefix = query.typePrefix, !prefix.isEmpty {
+            conditions.append("substr(json_extract(body, '$.type'), 1, ?) = ?")
+            arguments.append(prefix.unicodeScalars.count)
+            arguments.append(prefix)
+        }
         let limit = max(1, min(query.limit, 1000))
-        return try await pool.read { db in
-            let head = try Int64.fetchOne(db, sql: "SELECT seq FROM audit_head WHERE id = 1") ?? 0
-            let before = min(query.before ?? head + 1, head + 1)
-            let floor = max(1, before - max(1, query.window))
-            var conditions = ["seq < ?", "seq >= ?"]
-            var arguments: [(any DatabaseValueConvertible)?] = [before, floor]
-            // The expressions must match the index definitions exactly.
-            if let subject = query.subject {
-                conditions.append("json_extract(body, '$.subject') = ?")
-                arguments.append(subject)
-            }
-            if let task = query.task {
-                conditions.append("json_extract(body, '$.task') = ?")
-                arguments.append(task)
-            }
-            if let prefix = query.typePrefix, !prefix.isEmpty {
-                conditions.append("substr(json_extract(body, '$.type'), 1, ?) = ?")
-                arguments.append(prefix.unicodeScalars.count)
-                arguments.append(prefix)
-            }
-            let records = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, prev_hash, hash, body FROM audit_records WHERE \(conditions.joined(separator: " AND "))
-                    ORDER BY seq DESC LIMIT \(limit)
-                    """, arguments: StatementArguments(arguments)
-            ).map { AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"]) }
-            let next: Int64?
-            if records.count == limit, let last = records.last {
-                next = last.seq
-            } else {
-                next = floor > 1 ? floor : nil
-            }
-            return ConsoleAuditPage(records: records, nextBefore: next, headSeq: head)
+        let sql = """
+            SELECT seq, prev_hash, hash, body FROM audit_records WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY seq DESC LIMIT \(limit)
+            """
+        return (sql, StatementArguments(arguments), floor)
+    }
+
+    /// SQLite's plan for a statement (`EXPLAIN QUERY PLAN` details), for tests that keep the pages on indexes.
+    func plan(_ sql: String, _ arguments: StatementArguments) async throws -> [String] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
         }
     }
 }
