@@ -173,7 +173,15 @@ private struct Harness {
     #expect(try await harness.admin("POST", "/v1/identities/\(id)/suspend").0 == 200)
     await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: ["other-audience"]) }
     #expect(try await harness.admin("POST", "/v1/identities/\(id)/activate").0 == 200)
-    _ = try await client.fetchJWTSVIDs(audience: ["other-audience"])
+    // Suspension withdrew the entry from the agent; reactivation brings it back at the next (pushed) sync.
+    var restored = false
+    for _ in 0..<100 where !restored {
+        let jwt = try? await client.fetchJWTSVIDs(audience: ["other-audience"])
+        let x509 = try? await client.fetchX509SVIDs()
+        restored = jwt != nil && x509?.isEmpty == false
+        if !restored { try await Task.sleep(for: .milliseconds(50)) }
+    }
+    #expect(restored, "a reactivated identity gets its SVIDs again")
 
     #expect(try await harness.admin("POST", "/v1/nodes/n1/revoke").0 == 204)
     await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: ["third-audience"]) }
