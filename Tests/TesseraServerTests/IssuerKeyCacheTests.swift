@@ -108,6 +108,21 @@ import Testing
         #expect(stub.hits("/jwks") == 1)
     }
 
+    @Test func unreachableEndpointIsAClearErrorAndRateLimited() async throws {
+        let stub = try StubIssuerServer()
+        let trusted = issuer(stub)
+        stub.stop()  // nothing listens on the port any more
+        let keys = cache(ManualTimeSource())
+        do {
+            _ = try await keys.keys(for: trusted, kid: "k1")
+            Issue.record("keys of an unreachable issuer")
+        } catch {
+            #expect(error.description.contains("could not be fetched"))
+        }
+        await #expect(throws: KeyUnavailable.self) { try await keys.keys(for: trusted, kid: "k1") }
+        #expect(await keys.fetches[trusted.id] == 1)
+    }
+
     @Test func malformedOrUnusableKeySetsAreRefused() throws {
         #expect(throws: KeyUnavailable.self) { try IssuerKeyCache.parse(Data("not json".utf8), source: "x") }
         #expect(throws: KeyUnavailable.self) {

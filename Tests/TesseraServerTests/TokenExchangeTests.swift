@@ -252,6 +252,12 @@ import Testing
             ])
         #expect(second.status == 200, "\(String(decoding: second.body, as: UTF8.self))")
         let t2 = try #require(second.json["access_token"] as? String)
+        let introspected = try await server.send(
+            "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": t2]).utf8),
+            contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(server.adminToken)"])
+        #expect(introspected.json["active"] as? Bool == true)
+        #expect((introspected.json["act"] as? [String: Any])?["sub"] as? String == tool.clientID)
+        #expect(((introspected.json["act"] as? [String: Any])?["act"] as? [String: Any])?["sub"] as? String == agent.clientID)
         let c2 = decodeClaims(t2)
         #expect((c2["exp"] as? Int ?? .max) <= (c1["exp"] as? Int ?? 0))
         #expect(c2["task_id"] as? String == taskID)
