@@ -119,4 +119,41 @@ import FoundationNetworking
         await upstream.close()
         await tessera.stop()
     }
+
+    @Test func concurrentAgentsWithTheSameRequestIDsGetTheirOwnAnswers() async throws {
+        let tessera = try await TesseraHarness.start()
+        let agent = try await tessera.agent(name: "twin-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
+        let upstream = try await UpstreamConnection.connect(
+            UpstreamSpec(name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: [])))
+        let gateway = MCPGateway(
+            upstreams: [upstream], authorizer: TesseraAuthorizationClient(base: URL(string: tessera.base)!), approvalTimeout: 60,
+            pollInterval: .milliseconds(50))
+        let (port, listener) = try await GatewayFixtures.listen(gateway)
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = 30
+        let session = URLSession(configuration: configuration)
+        @Sendable func post(_ tool: String, _ arguments: String) async throws -> String {
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
+            request.setValue("Bearer \(agent.token)", forHTTPHeaderField: "Authorization")
+            request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#.utf8)
+            let (data, _) = try await session.data(for: request)
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let content = (object?["result"] as? [String: Any])?["content"] as? [[String: Any]]
+            return content?.first?["text"] as? String ?? String(decoding: data, as: UTF8.self)
+        }
+        // Both use JSON-RPC id 1; the first waits for a human while the second is answered.
+        async let first = post("delete_records", #"{"table":"first"}"#)
+        #expect(try await GatewayFixtures.eventually { !(try await tessera.pendingApprovals()).isEmpty })
+        #expect(try await post("echo", #"{"text":"second"}"#) == "second")
+        let pending = try await tessera.pendingApprovals()
+        #expect(try await tessera.admin("POST", "/v1/approvals/\(pending[0])/approve").status == 200)
+        #expect(try await first == "deleted every record of first")
+
+        listener.cancel()
+        await upstream.close()
+        await tessera.stop()
+    }
 }

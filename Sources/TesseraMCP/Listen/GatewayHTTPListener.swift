@@ -8,6 +8,9 @@ import MCP
 /// Stateless mode (the SDK's `StatelessHTTPServerTransport`): every POST is answered with JSON, there are no
 /// sessions to hijack, and each request is authorized with the token it carries. A request without a bearer token
 /// is answered 401 with `WWW-Authenticate: Bearer` before it reaches MCP.
+///
+/// Each POST gets its own transport and MCP server: the SDK's stateless transport matches answers to requests by
+/// JSON-RPC id, and two agents may well both send id 1 at the same time.
 public struct GatewayHTTPListener: Sendable {
     public let host: String
     public let port: Int
@@ -25,14 +28,7 @@ public struct GatewayHTTPListener: Sendable {
 
     /// Serves until the task is cancelled (or SIGINT/SIGTERM); `onRunning` receives the bound port.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
-            OriginValidator.localhost(), AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(),
-            ProtocolVersionValidator(),
-        ]))
-        let server = await GatewayServer.make(gateway: gateway, credential: .httpBearer)
-        try await server.start(transport: transport)
-        defer { Task { await server.stop() } }
-
+        let gateway = self.gateway
         let router = Router()
         router.post(RouterPath(path)) { request, _ -> Response in
             guard let header = request.headers[.authorization], AgentCredential.bearer(header) != nil else {
@@ -41,7 +37,15 @@ public struct GatewayHTTPListener: Sendable {
                     message: "present a Tessera access token as 'Authorization: Bearer <token>'",
                     headers: [.wwwAuthenticate: "Bearer"])
             }
-            let answer = await transport.handleRequest(try await HTTPBridge.request(request))
+            let message = try await HTTPBridge.request(request)
+            let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
+                OriginValidator.localhost(), AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(),
+                ProtocolVersionValidator(),
+            ]))
+            let server = await GatewayServer.make(gateway: gateway, credential: .httpBearer)
+            try await server.start(transport: transport)
+            let answer = await transport.handleRequest(message)
+            await server.stop()
             return HTTPBridge.response(answer)
         }
         for method in [HTTPRequest.Method.get, .delete, .put, .patch] {
