@@ -55,6 +55,8 @@ let package = Package(
             dependencies: [
                 "TesseraCore", "TesseraAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Posture: secret scanning, detectors over inventory + audit, findings, evidence reports.
@@ -158,7 +160,7 @@ let package = Package(
         ),
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
-        .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore"]),
+        .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore", "TesseraSecrets"]),
         .testTarget(
             name: "TesseraSecretsTests",
             dependencies: ["TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]

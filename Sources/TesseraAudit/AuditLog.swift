@@ -82,20 +82,39 @@ public final class AuditLog: Sendable {
         }
     }
 
+    /// Most times a batch is re-chained because other writers (other servers on a shared store) moved the head.
+    static let maximumRechains = 64
+
     private func write(_ batch: [Pending], after head: AuditHead?) async {
         var records: [AuditRecord] = []
-        records.reserveCapacity(batch.count)
-        var seq = head?.seq ?? 0
-        var prev = head?.hash ?? AuditRecord.genesisHash
+        var head = head
+        var seq: Int64 = 0
+        var prev = ""
         let started = ContinuousClock.now
         do {
-            for pending in batch {
-                seq += 1
-                let record = try AuditRecord.make(seq: seq, prevHash: prev, time: pending.time, event: pending.event)
-                records.append(record)
-                prev = record.hash
+            var attempts = 0
+            while true {
+                records.removeAll(keepingCapacity: true)
+                seq = head?.seq ?? 0
+                prev = head?.hash ?? AuditRecord.genesisHash
+                for pending in batch {
+                    seq += 1
+                    let record = try AuditRecord.make(seq: seq, prevHash: prev, time: pending.time, event: pending.event)
+                    records.append(record)
+                    prev = record.hash
+                }
+                switch try await store.append(records, after: head) {
+                case .appended: break
+                case .headMoved(let actual):
+                    attempts += 1
+                    guard attempts < Self.maximumRechains else {
+                        throw AuditError(.appendFailed, "the audit head kept moving under other writers")
+                    }
+                    head = actual
+                    continue
+                }
+                break
             }
-            try await store.append(records)
         } catch {
             let failure = AuditError(.appendFailed, "audit record could not be made durable")
             for pending in batch { pending.continuation.resume(throwing: failure) }

@@ -18,4 +18,23 @@ public protocol AuditRecordStore: Sendable {
     func append(_ records: [AuditRecord]) async throws
     /// Records with `seq > after`, in order, at most `limit`.
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord]
+    /// Appends records chained after `expected`, atomically, unless another writer moved the head first: then
+    /// nothing is written and the actual head is returned, so the caller re-chains the batch and tries again.
+    /// Stores shared by several servers (PostgreSQL) serialise this in the database; the default (one
+    /// writer per store) just appends.
+    func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult
+}
+
+/// The outcome of a conditional append.
+public enum AppendResult: Sendable, Equatable {
+    case appended
+    /// Another writer moved the head; nothing was written.
+    case headMoved(AuditHead?)
+}
+
+extension AuditRecordStore {
+    public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
+        try await append(records)
+        return .appended
+    }
 }

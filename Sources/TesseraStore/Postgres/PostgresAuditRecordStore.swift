@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraAudit
+import TesseraCore
+
+/// The audit chain in PostgreSQL, shared by several Tessera servers: appends are serialised in the database
+/// (a transaction-scoped advisory lock, then a check that the head is the one the batch was chained after),
+/// so the chain stays one verifiable sequence whoever writes. A writer whose head is stale gets the actual
+/// head back and re-chains its batch (see `AuditLog`). Group commit still applies per server: one
+/// transaction per batch, durable at `COMMIT` (`synchronous_commit = on`).
+///
+/// The first piece of the PostgreSQL backend (issue 8): the other repositories still live in SQLite.
+public actor PostgresAuditRecordStore: AuditRecordStore {
+    /// The advisory-lock key serialising audit appends ("tessera" in ASCII, truncated).
+    static let lockKey: Int64 = 0x7465_7373_6572_61
+
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var nextID = 1
+
+    public init(host: String, port: Int, username: String, password: String?, database: String, logger: Logger) {
+        configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        self.logger = logger
+    }
+
+    /// Creates the tables if they do not exist.
+    public func migrate() async throws {
+        let connection = try await open()
+        for statement in [
+            """
+            CREATE TABLE IF NOT EXISTS audit_records (
+                seq BIGINT PRIMARY KEY, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL)
+            """,
+            "CREATE TABLE IF NOT EXISTS audit_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS replay_keys (key TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
+            """
+            CREATE TABLE IF NOT EXISTS leases (
+                id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, task_id TEXT,
+                issued_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
+                revoked_at DOUBLE PRECISION, revoke_reason TEXT, released_at DOUBLE PRECISION)
+            """,
+        ] {
+            do {
+                try await run(connection, statement)
+            } catch let error as PSQLError {
+                throw AuditError(
+                    .appendFailed, "PostgreSQL refused the audit schema: \(error.serverInfo?[.message] ?? "no detail")")
+            }
+        }
+    }
+
+    public func recordedHead() async throws -> AuditHead? {
+        try await Self.head(try await open(), logger: logger)
+    }
+
+    public func append(_ records: [AuditRecord]) async throws {
+        guard let first = records.first else { return }
+        let expected = first.seq == 1 ? nil : AuditHead(seq: first.seq - 1, hash: first.prevHash)
+        guard case .appended = try await append(records, after: expected) else {
+            throw AuditError(.appendFailed, "the audit head moved: another writer appended first")
+        }
+    }
+
+    public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
+        guard let last = records.last else { return .appended }
+        let connection = try await open()
+        do {
+            try await run(connection, "BEGIN")
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            let actual = try await Self.head(connection, logger: logger)
+            guard actual == expected else {
+                try await run(connection, "ROLLBACK")
+                return .headMoved(actual)
+            }
+            let seqs = records.map(\.seq)
+            let prevs = records.map(\.prevHash)
+            let hashes = records.map(\.hash)
+            let bodies = records.map(\.body)
+            try await connection.query(
+                """
+                INSERT INTO audit_records (seq, prev_hash, hash, body)
+                SELECT * FROM unnest(\(seqs)::BIGINT[], \(prevs)::TEXT[], \(hashes)::TEXT[], \(bodies)::TEXT[])
+                """, logger: logger)
+            for record in records {
+                if let replay = record.replayGuard {
+                    let expires = replay.expiresAt.timeIntervalSince1970
+                    try await connection.query(
+                        "INSERT INTO replay_keys (key, expires_at) VALUES (\(replay.key), \(expires)) ON CONFLICT DO NOTHING",
+                        logger: logger)
+                }
+                if let lease = record.lease {
+                    let issued = lease.issuedAt.timeIntervalSince1970
+                    let expires = lease.expiresAt.timeIntervalSince1970
+                    try await connection.query(
+                        """
+                        INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
+                        VALUES (\(lease.id), \(lease.kind), \(lease.subject), \(lease.taskID), \(issued), \(expires))
+                        """, logger: logger)
+                }
+            }
+            try await connection.query(
+                """
+                INSERT INTO audit_head (id, seq, hash) VALUES (1, \(last.seq), \(last.hash))
+                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                """, logger: logger)
+            try await run(connection, "COMMIT")
+            return .appended
+        } catch {
+            _ = try? await run(connection, "ROLLBACK")
+            // A broken connection is replaced on the next call.
+            self.connection = nil
+            try? await connection.close()
+            throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
+        }
+    }
+
+    public func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
+        let connection = try await open()
+        let rows = try await connection.query(
+            "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
+            logger: logger)
+        var records: [AuditRecord] = []
+        for try await (seq, prev, hash, body) in rows.decode((Int64, String, String, String).self) {
+            records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body))
+        }
+        return records
+    }
+
+    /// Closes the connection (it reopens on the next call).
+    public func close() async {
+        try? await connection?.close()
+        connection = nil
+    }
+
+    private func open() async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        do {
+            let made = try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger)
+            nextID += 1
+            connection = made
+            return made
+        } catch {
+            throw AuditError(.appendFailed, "cannot connect to PostgreSQL at \(configuration.host ?? "?")")
+        }
+    }
+
+    private func run(_ connection: PostgresConnection, _ sql: String) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+    }
+
+    private static func head(_ connection: PostgresConnection, logger: Logger) async throws -> AuditHead? {
+        let rows = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1", logger: logger)
+        for try await (seq, hash) in rows.decode((Int64, String).self) { return AuditHead(seq: seq, hash: hash) }
+        return nil
+    }
+}

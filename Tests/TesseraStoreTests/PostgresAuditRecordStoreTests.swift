@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import Testing
+import TesseraAudit
+import TesseraCore
+import TesseraSecrets
+import TesseraStore
+
+/// Two "servers" (two audit logs, two connections) appending to one PostgreSQL audit chain at once: the chain
+/// stays one verifiable sequence. Runs against the PostgreSQL that scripts/test starts.
+@Suite(.serialized) struct PostgresAuditRecordStoreTests {
+    private func store() throws -> PostgresAuditRecordStore {
+        guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
+            throw AuditError(.appendFailed, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
+        }
+        let settings = try PostgresConnectionSettings(url: url)
+        // The `tessera` database (owned by the test role) that scripts/postgres-test-server creates.
+        return PostgresAuditRecordStore(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: "tessera", logger: Logger(label: "test"))
+    }
+
+    @Test func twoWritersKeepOneVerifiableChain() async throws {
+        let nodeA = try store()
+        let nodeB = try store()
+        do {
+            try await twoWriters(nodeA, nodeB)
+        } catch {
+            await nodeA.close()
+            await nodeB.close()
+            throw error
+        }
+    }
+
+    private func twoWriters(_ nodeA: PostgresAuditRecordStore, _ nodeB: PostgresAuditRecordStore) async throws {
+        try await nodeA.migrate()
+        let before = try await nodeA.recordedHead()?.seq ?? 0
+        let clock = ManualTimeSource(Date())
+        let logA = try await AuditLog(store: nodeA, clock: clock)
+        let logB = try await AuditLog(store: nodeB, clock: clock)
+        let perNode = 300
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (name, log) in [("a", logA), ("b", logB)] {
+                for index in 0..<perNode {
+                    group.addTask {
+                        try await log.append(
+                            AuditEvent(
+                                type: "test.concurrent", outcome: .success, actor: "node-\(name)",
+                                details: ["n": .int(Int64(index))],
+                                lease: Lease(
+                                    id: "lease-\(name)-\(index)-\(UUID().uuidString)", kind: "access_token",
+                                    subject: "spiffe://example.org/x", taskID: nil, issuedAt: clock.now(),
+                                    expiresAt: clock.now().addingTimeInterval(60))))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let head = try #require(try await nodeB.recordedHead())
+        #expect(head.seq == before + Int64(2 * perNode), "every append of both nodes is in the chain, none twice")
+        // The whole chain verifies, whichever node reads it.
+        let report = try await AuditVerifier(store: nodeB).verify()
+        #expect(report.isIntact, "\(String(describing: report.firstBreak))")
+        #expect(report.head == head)
+        let mine = try await nodeA.records(after: before, limit: 2 * perNode)
+        #expect(mine.map(\.seq) == Array((before + 1)...(before + Int64(2 * perNode))))
+        let actors = mine.compactMap { try? $0.content().actor }
+        #expect(actors.filter { $0 == "node-a" }.count == perNode)
+        #expect(actors.filter { $0 == "node-b" }.count == perNode)
+        await nodeA.close()
+        await nodeB.close()
+    }
+
+    @Test func aStaleWriterIsToldTheActualHeadAndWritesNothing() async throws {
+        let store = try store()
+        do {
+            try await stale(store)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    private func stale(_ store: PostgresAuditRecordStore) async throws {
+        try await store.migrate()
+        let current = try await store.recordedHead()
+        let stale = AuditHead(seq: (current?.seq ?? 0) + 1000, hash: String(repeating: "0", count: 64))
+        let record = try AuditRecord.make(
+            seq: stale.seq + 1, prevHash: stale.hash, time: Date(), event: AuditEvent(type: "test.stale", outcome: .success))
+        #expect(try await store.append([record], after: stale) == .headMoved(current))
+        #expect(try await store.recordedHead() == current, "nothing was written")
+        await store.close()
+    }
+}
