@@ -37,7 +37,9 @@ struct IdentityDetectors {
     func lifecycle(_ identity: InventoryRow, _ subject: Int32?) -> [Finding] {
         var out: [Finding] = []
         let profile = subject.map { digest.profiles[Int($0)] }
-        let owner = identity.owner.trimmingCharacters(in: .whitespaces)
+        // Trim only when needed: Foundation's trimming is slow, and a million owners are read per evaluation.
+        let edges = [identity.owner.utf8.first, identity.owner.utf8.last]
+        let owner = edges.contains { $0 == 32 || $0 == 9 || ($0 ?? 0) >= 0x80 } ? identity.owner.trimmingCharacters(in: .whitespaces) : identity.owner
         if owner.isEmpty || departedOwners.contains(owner) {
             let why = owner.isEmpty ? "has no owner" : "is owned by \(owner), who has departed"
             out.append(finding(.orphaned, identity, "\(identity.clientID) \(why)", [.inventory("owner: \(owner.isEmpty ? "(none)" : owner)")]))

@@ -117,7 +117,7 @@ public struct PostureEngine: Sendable {
         var spiffeIdentities: [String: String] = [:]
         var count = 0
 
-        /// Appends the pass over the next id range.
+        /// Appends the pass over the next row range.
         mutating func append(_ next: InventoryPass) {
             findings += next.findings
             for (material, owner) in next.firstOwner {
@@ -134,21 +134,20 @@ public struct PostureEngine: Sendable {
         }
     }
 
-    /// Reads every identity once, split by id range across threads (off the cooperative pool), running the
+    /// Reads every identity once, split by row range across threads (off the cooperative pool), running the
     /// per-identity detectors.
     func inventoryPass(detectors: IdentityDetectors, eventSubjects: Set<Int32>, exceptionSubjects: Set<String>) async throws
         -> InventoryPass
     {
         let reader = inventoryReader
         let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        let bounds = try await OffPoolThread.run { try reader.boundaries(parts: workers) }
-        let ranges: [(String?, String?)] = zip([nil] + bounds.map(Optional.some), bounds.map(Optional.some) + [nil]).map { ($0, $1) }
+        let ranges = try await OffPoolThread.run { try reader.ranges(parts: workers) }
         let passes = try await withThrowingTaskGroup(of: (Int, InventoryPass).self) { group in
             for (index, range) in ranges.enumerated() {
                 group.addTask {
                     let pass = try await OffPoolThread.run {
                         try Self.inventoryPass(
-                            reader: reader, after: range.0, through: range.1, detectors: detectors, eventSubjects: eventSubjects,
+                            reader: reader, after: range.after, through: range.through, detectors: detectors, eventSubjects: eventSubjects,
                             exceptionSubjects: exceptionSubjects)
                     }
                     return (index, pass)
@@ -164,7 +163,7 @@ public struct PostureEngine: Sendable {
     }
 
     static func inventoryPass(
-        reader: PostureInventoryReader, after: String?, through: String?, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
+        reader: PostureInventoryReader, after: Int64, through: Int64, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
         exceptionSubjects: Set<String>
     ) throws -> InventoryPass {
         var pass = InventoryPass()

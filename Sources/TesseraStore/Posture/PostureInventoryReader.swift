@@ -46,37 +46,26 @@ public struct InventoryRow: Sendable {
 public struct PostureInventoryReader: Sendable {
     let pool: DatabasePool
 
-    /// Ids that split the inventory into `parts` ranges of about equal size (`parts - 1` of them, ascending).
-    public func boundaries(parts: Int) throws -> [String] {
+    /// Row ranges `(after, through]` that split the inventory into `parts` about equal parts, in storage order.
+    public func ranges(parts: Int) throws -> [(after: Int64, through: Int64)] {
         try pool.read { db in
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM identities") ?? 0
-            guard parts > 1, count >= parts * 1000 else { return [] }
-            return try (1..<parts).compactMap { part in
-                try String.fetchOne(db, sql: "SELECT id FROM identities ORDER BY id LIMIT 1 OFFSET ?", arguments: [count * part / parts])
-            }
+            let last = try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM identities") ?? 0
+            let count = Int64(max(1, parts))
+            guard last >= count * 1000 else { return [(0, last)] }
+            return (0..<count).map { part in (last * part / count, last * (part + 1) / count) }
         }
     }
 
-    /// Calls `body` for every identity with `after < id <= through` (either bound optional), in id order. Blocks
-    /// the calling thread.
-    public func scan(after: String? = nil, through: String? = nil, _ body: (InventoryRow) throws -> Void) throws {
+    /// Calls `body` for every identity whose row is in `(after, through]`, in storage order (a scan by id would
+    /// read the table through its index, one random page per row). Blocks the calling thread.
+    public func scan(after: Int64, through: Int64, _ body: (InventoryRow) throws -> Void) throws {
         try pool.read { db in
-            var conditions: [String] = []
-            var arguments: [String] = []
-            if let after {
-                conditions.append("id > ?")
-                arguments.append(after)
-            }
-            if let through {
-                conditions.append("id <= ?")
-                arguments.append(through)
-            }
             let statement = try db.makeStatement(
                 sql: """
                     SELECT id, spiffe_id, owner, status, scopes, jwks, token_ttl, created_at, expires_at, review_by
-                    FROM identities \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) ORDER BY id
+                    FROM identities WHERE rowid > ? AND rowid <= ?
                     """)
-            try statement.setArguments(StatementArguments(arguments))
+            try statement.setArguments([after, through])
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
             func text(_ column: Int32) -> String {
