@@ -20,3 +20,15 @@ public struct ServerError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { reason }
 }
+
+/// A document (discovery, JWKS, token response) could not be fetched from an external party; safe to show.
+public struct FetchError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The keys of a trusted issuer could not be obtained; safe to show.
+public struct KeyUnavailable: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -146,6 +146,8 @@ public struct TesseraServer {
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
+        ConsoleRoutes(database: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
+            .register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
             authorizer: tokens.authorizer, changes: changes)

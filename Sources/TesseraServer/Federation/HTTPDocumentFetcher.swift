@@ -79,10 +79,4 @@ public struct HTTPDocumentFetcher: Sendable {
             throw FetchError("\(url.prefix(200)) could not be reached within \(timeout) s")
         }
     }
-
-    /// Why a fetch failed; safe to show.
-    public struct FetchError: Error, Sendable, CustomStringConvertible {
-        public let description: String
-        init(_ description: String) { self.description = description }
-    }
 }

@@ -108,7 +108,7 @@ public actor IssuerKeyCache {
         } catch let error as KeyUnavailable {
             throw error
         } catch {
-            throw KeyUnavailable((error as? HTTPDocumentFetcher.FetchError)?.description ?? "fetch failed")
+            throw KeyUnavailable((error as? FetchError)?.description ?? "fetch failed")
         }
     }
 
@@ -127,10 +127,4 @@ public actor IssuerKeyCache {
         guard !keys.isEmpty else { throw KeyUnavailable("\(source.prefix(200)) holds no usable signing key") }
         return keys
     }
-}
-
-/// Keys of an issuer could not be obtained; safe to show.
-public struct KeyUnavailable: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }
