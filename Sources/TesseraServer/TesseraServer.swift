@@ -33,11 +33,14 @@ public struct TesseraServer {
     let logger: Logger
     let tokenState: any TokenStateRepository
     let clock: any TimeSource
+    /// Applies other servers' changes to this one's caches while it runs.
+    let clusterSync: ClusterSync
 
     /// Opens the data folder, runs bootstrap and builds the router. Call `run()` to serve.
     public static func make(
         configuration: ServerConfiguration, kek: KeyEncryptionKey, clock: any TimeSource = SystemTimeSource(),
-        authorizer: (any IssuanceAuthorizer)? = nil, logger: Logger = Logger(label: "tessera")
+        authorizer: (any IssuanceAuthorizer)? = nil, logger: Logger = Logger(label: "tessera"),
+        eventBus: any ClusterEventBus = SingleNodeEventBus()
     ) async throws -> TesseraServer {
         try configuration.validate()
         do {
@@ -59,7 +62,12 @@ public struct TesseraServer {
         let audit = try await AuditLog(store: database.audit, clock: clock)
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
-        let inventory = CachingIdentityRepository(database.identities)
+        // Alone on its database the cache is exact; with other servers it hears their writes over the event bus
+        // and trusts an entry for at most a second should an event be lost.
+        let alone = eventBus is SingleNodeEventBus
+        let inventory = CachingIdentityRepository(
+            database.identities, maximumAge: alone ? nil : .seconds(1),
+            onChange: { spiffeID in await eventBus.publish(.identityChanged, subject: spiffeID) })
         let replay = ReplayCache()
         replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
         let defaultAudience = configuration.defaultAudience ?? issuer
@@ -69,7 +77,8 @@ public struct TesseraServer {
         } catch {
             throw ServerError(.configuration, "policies rejected: \(error)")
         }
-        let departedOwners = try await DepartedOwners.load(database.posture)
+        let departedOwners = try await DepartedOwners.load(
+            database.posture, onInsert: { owner in Task { await eventBus.publish(.ownerDeparted, subject: owner) } })
         let jwtSVIDKeys = JWTSVIDKeySource()
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
@@ -94,7 +103,10 @@ public struct TesseraServer {
         tokens.exchangeServices = federation.exchange
         var admins = AdminAuthenticator(repository: database.adminTokens)
         admins.sessions = federation.sessions
-        let changes = ChangeFeed()
+        let changes = ChangeFeed(onBump: { Task { await eventBus.publish(.servingChanged, subject: "") } })
+        let clusterSync = ClusterSync(
+            bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
+            logger: logger)
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
             maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
@@ -155,7 +167,8 @@ public struct TesseraServer {
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
-            policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+            policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
+            clusterSync: clusterSync)
     }
 
     /// Every route the server registered, as `METHOD /path` (captures as `{name}`), for the OpenAPI test.
@@ -179,6 +192,9 @@ public struct TesseraServer {
                 await onRunning(channel.localAddress?.port ?? 0)
             },
             logger: logger)
+        let clusterSync = self.clusterSync
+        let syncing = Task { await clusterSync.run() }
+        defer { syncing.cancel() }
         let sweeper = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))

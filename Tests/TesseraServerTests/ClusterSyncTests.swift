@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import Testing
+import TesseraCore
+import TesseraSecrets
+@testable import TesseraServer
+@testable import TesseraStore
+
+/// Two servers' caches over one database with PostgreSQL cluster events between them (the PostgreSQL that
+/// scripts/test starts): a suspension through server A is what server B serves next, within a second; a departure
+/// on A reaches B's policy input; a revocation on A wakes agents attached to B.
+@Suite(.serialized) struct ClusterSyncTests {
+    private func bus(_ origin: String, channel: String) throws -> PostgresEventBus {
+        guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
+            throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
+        }
+        let settings = try PostgresConnectionSettings(url: url)
+        return PostgresEventBus(
+            origin: origin, host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: "tessera", channel: channel, logger: Logger(label: "test"))
+    }
+
+    private struct Node {
+        let bus: PostgresEventBus
+        let inventory: CachingIdentityRepository
+        let changes: ChangeFeed
+        let departed: DepartedOwners
+        let sync: ClusterSync
+    }
+
+    private func node(_ name: String, _ database: TesseraDatabase, channel: String) async throws -> Node {
+        let bus = try bus(name, channel: channel)
+        try await bus.start()
+        let inventory = CachingIdentityRepository(
+            database.identities, maximumAge: .seconds(60),
+            onChange: { spiffeID in await bus.publish(.identityChanged, subject: spiffeID) })
+        let changes = ChangeFeed(onBump: { Task { await bus.publish(.servingChanged, subject: "") } })
+        let departed = try await DepartedOwners.load(
+            database.posture, onInsert: { owner in Task { await bus.publish(.ownerDeparted, subject: owner) } })
+        let sync = ClusterSync(
+            bus: bus, inventory: inventory, changes: changes, departedOwners: departed, posture: database.posture,
+            logger: Logger(label: "test"))
+        return Node(bus: bus, inventory: inventory, changes: changes, departed: departed, sync: sync)
+    }
+
+    /// Polls `condition` until it holds or a second has passed; returns how long it took.
+    private func within(_ limit: Duration = .seconds(1), _ condition: () async throws -> Bool) async throws -> Duration? {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < limit {
+            if try await condition() { return ContinuousClock.now - started }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
+    @Test func aChangeOnOneServerIsServedByTheOtherWithinASecond() async throws {
+        let directory = NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString
+        let database = try TesseraDatabase(directory: directory)
+        let channel = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_")
+        let nodeA = try await node("cluster-a", database, channel: channel)
+        let nodeB = try await node("cluster-b", database, channel: channel)
+        let syncB = Task { await nodeB.sync.run() }
+        defer { syncB.cancel() }
+
+        let now = Date()
+        let spiffeID = "spiffe://example.org/billing"
+        let active = Identity(
+            id: Identity.newID(), spiffeID: try SPIFFEID(parsing: spiffeID), kind: .service, owner: "alice", purpose: "bills",
+            jwks: "{\"keys\":[]}", createdAt: now, updatedAt: now)
+        try await nodeA.inventory.create(active)
+        // B reads and caches the active identity (its cache would serve it for a minute without events).
+        #expect(try await nodeB.inventory.get(spiffeID: spiffeID)?.status == .active)
+
+        let suspended = Identity(
+            id: active.id, spiffeID: active.spiffeID, kind: .service, owner: "alice", purpose: "bills", status: .suspended,
+            jwks: active.jwks, createdAt: now, updatedAt: now.addingTimeInterval(1))
+        let revision = nodeB.changes.current
+        try await nodeA.inventory.update(suspended)
+        let seen = try await within { try await nodeB.inventory.get(spiffeID: spiffeID)?.status == .suspended }
+        #expect(seen != nil, "server B serves the suspension within a second")
+        #expect(nodeB.changes.current != revision, "agents attached to B re-sync")
+
+        // An owner departure recorded on A reaches B's policy input.
+        try await database.posture.depart("alice", identityIDs: [active.id], at: now)
+        nodeA.departed.insert("alice")
+        #expect(try await within { nodeB.departed.contains("alice") } != nil)
+
+        // A revocation on A (a bump of A's feed) wakes B's agents.
+        let before = nodeB.changes.current
+        nodeA.changes.bump()
+        #expect(try await within { nodeB.changes.current != before } != nil)
+
+        await nodeA.bus.stop()
+        await nodeB.bus.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @Test func withoutEventsTheCacheTrustsAnEntryNoLongerThanItsMaximumAge() async throws {
+        let directory = NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString
+        let database = try TesseraDatabase(directory: directory)
+        let writer = CachingIdentityRepository(database.identities)
+        let reader = CachingIdentityRepository(database.identities, maximumAge: .milliseconds(200))
+        let now = Date()
+        let spiffeID = "spiffe://example.org/batch"
+        let active = Identity(
+            id: Identity.newID(), spiffeID: try SPIFFEID(parsing: spiffeID), kind: .batchJob, owner: "bob", purpose: "nightly",
+            jwks: "{\"keys\":[]}", createdAt: now, updatedAt: now)
+        try await writer.create(active)
+        #expect(try await reader.get(spiffeID: spiffeID)?.status == .active)
+        try await writer.update(
+            Identity(
+                id: active.id, spiffeID: active.spiffeID, kind: .batchJob, owner: "bob", purpose: "nightly", status: .retired,
+                jwks: active.jwks, createdAt: now, updatedAt: now))
+        #expect(try await reader.get(spiffeID: spiffeID)?.status == .active, "still cached: no event was sent")
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(try await reader.get(spiffeID: spiffeID)?.status == .retired, "re-read once the entry is too old")
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}

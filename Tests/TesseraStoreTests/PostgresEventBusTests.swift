@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+import TesseraSecrets
+@testable import TesseraStore
+
+/// Cluster events over a real PostgreSQL (the one scripts/test starts): delivery between two buses, no echo,
+/// resync after the listener's connection is cut, oversized subjects degrade to a resync.
+@Suite(.serialized) struct PostgresEventBusTests {
+    static func settings() throws -> PostgresConnectionSettings {
+        guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
+            throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
+        }
+        return try PostgresConnectionSettings(url: url)
+    }
+
+    static func bus(_ origin: String, channel: String) throws -> PostgresEventBus {
+        let settings = try settings()
+        return PostgresEventBus(
+            origin: origin, host: settings.host, port: settings.port, username: settings.username,
+            password: settings.password, database: "tessera", channel: channel, logger: Logger(label: "test"))
+    }
+
+    /// A channel of its own per test, so tests running at the same time do not hear each other.
+    static func channel() -> String { "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_") }
+
+    /// The first event on `stream` within `timeout`, or nil.
+    static func next(_ stream: AsyncStream<ClusterEvent>, within timeout: Duration) async -> ClusterEvent? {
+        await withTaskGroup(of: ClusterEvent?.self) { group in
+            group.addTask {
+                for await event in stream { return event }
+                return nil
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    @Test func anEventReachesTheOtherServerAndIsNotEchoed() async throws {
+        let channel = Self.channel()
+        let nodeA = try Self.bus("node-a", channel: channel)
+        let nodeB = try Self.bus("node-b", channel: channel)
+        try await nodeA.start()
+        try await nodeB.start()
+        let atA = nodeA.events()
+        let atB = nodeB.events()
+        let started = ContinuousClock.now
+        await nodeA.publish(.identityChanged, subject: "spiffe://example.org/billing")
+        let received = await Self.next(atB, within: .seconds(2))
+        #expect(received == ClusterEvent(kind: .identityChanged, subject: "spiffe://example.org/billing", origin: "node-a"))
+        #expect(ContinuousClock.now - started < .seconds(1), "delivered within a second")
+        #expect(await Self.next(atA, within: .milliseconds(300)) == nil, "a server does not hear its own events")
+        await nodeA.stop()
+        await nodeB.stop()
+    }
+
+    @Test func aListenerThatLosesItsConnectionReconnectsAndAsksForAResync() async throws {
+        let channel = Self.channel()
+        let nodeA = try Self.bus("node-a", channel: channel)
+        let nodeB = try Self.bus("node-b", channel: channel)
+        try await nodeA.start()
+        try await nodeB.start()
+        let atB = nodeB.events()
+        let pid = try #require(try await nodeB.listenerBackendPID())
+        let settings = try Self.settings()
+        let admin = try await PostgresConnection.connect(
+            configuration: .init(
+                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                database: "tessera", tls: .disable),
+            id: 9, logger: Logger(label: "test"))
+        _ = try await admin.query("SELECT pg_terminate_backend(\(pid))", logger: Logger(label: "test")).collect()
+        try await admin.close()
+        let resync = await Self.next(atB, within: .seconds(5))
+        #expect(resync?.kind == .resync, "events may have been lost while it was away: drop every cache")
+        await nodeA.publish(.ownerDeparted, subject: "alice")
+        let after = await Self.next(atB, within: .seconds(2))
+        #expect(after == ClusterEvent(kind: .ownerDeparted, subject: "alice", origin: "node-a"), "listening again")
+        await nodeA.stop()
+        await nodeB.stop()
+    }
+
+    @Test func aSubjectThatCannotTravelBecomesAResync() async throws {
+        let channel = Self.channel()
+        let nodeA = try Self.bus("node-a", channel: channel)
+        let nodeB = try Self.bus("node-b", channel: channel)
+        try await nodeA.start()
+        try await nodeB.start()
+        let atB = nodeB.events()
+        await nodeA.publish(.identityChanged, subject: String(repeating: "x", count: 9000))
+        #expect(await Self.next(atB, within: .seconds(2))?.kind == .resync)
+        await nodeA.publish(.identityChanged, subject: "a\u{1F}b")
+        #expect(await Self.next(atB, within: .seconds(2))?.kind == .resync)
+        await nodeA.stop()
+        await nodeB.stop()
+    }
+
+    @Test func payloadsThatDoNotParseAreDropped() {
+        #expect(ClusterEvent(payload: "identity") == nil)
+        #expect(ClusterEvent(payload: "\u{1F}node\u{1F}x") == nil)
+        #expect(ClusterEvent(payload: "identity\u{1F}\u{1F}x") == nil)
+        let event = ClusterEvent(kind: .servingChanged, subject: "", origin: "n1")
+        #expect(ClusterEvent(payload: event.payload) == event)
+    }
+}
+
+@Test func aChannelNameThatIsNotAnIdentifierIsRefused() async throws {
+    let bus = try PostgresEventBusTests.bus("node-a", channel: "x; DROP TABLE audit_records")
+    await #expect(throws: StoreError.self) { try await bus.start() }
+}
