@@ -10,7 +10,7 @@ import TesseraCore
 /// head back and re-chains its batch (see `AuditLog`). Group commit still applies per server: one
 /// transaction per batch, durable at `COMMIT` (`synchronous_commit = on`).
 ///
-/// The first piece of the PostgreSQL backend (issue 8): the other repositories still live in SQLite.
+/// The audit store of `PostgresStorage`; it keeps one connection of its own (batches are written one at a time).
 public actor PostgresAuditRecordStore: AuditRecordStore {
     /// The advisory-lock key serialising audit appends ("tessera" in ASCII, truncated).
     static let lockKey: Int64 = 0x7465_7373_6572_61
@@ -21,34 +21,25 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     private var nextID = 1
 
     public init(host: String, port: Int, username: String, password: String?, database: String, logger: Logger) {
-        configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        self.init(
+            endpoint: PostgresEndpoint(host: host, port: port, username: username, password: password, database: database),
+            logger: logger)
+    }
+
+    /// A store on its own connection to `endpoint` (`PostgresStorage.audit` makes one per server).
+    public init(endpoint: PostgresEndpoint, logger: Logger) {
+        configuration = endpoint.connectionConfiguration
         self.logger = logger
     }
 
-    /// Creates the tables if they do not exist.
+    /// Applies the schema migrations (`PostgresMigrator`; the audit tables are part of `001_foundation`).
     public func migrate() async throws {
         let connection = try await open()
-        for statement in [
-            """
-            CREATE TABLE IF NOT EXISTS audit_records (
-                seq BIGINT PRIMARY KEY, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL)
-            """,
-            "CREATE TABLE IF NOT EXISTS audit_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS replay_keys (key TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
-            """
-            CREATE TABLE IF NOT EXISTS leases (
-                id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, task_id TEXT,
-                issued_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
-                revoked_at DOUBLE PRECISION, revoke_reason TEXT, released_at DOUBLE PRECISION)
-            """,
-        ] {
-            do {
-                try await run(connection, statement)
-            } catch let error as PSQLError {
-                throw AuditError(
-                    .appendFailed, "PostgreSQL refused the audit schema: \(error.serverInfo?[.message] ?? "no detail")")
-            }
+        do {
+            try await PostgresMigrator.migrate(connection, logger: logger)
+        } catch let error as PSQLError {
+            throw AuditError(
+                .appendFailed, "PostgreSQL refused the schema (SQLSTATE \(error.serverInfo?[.sqlState] ?? "none"))")
         }
     }
 
