@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraAudit
+
+/// Tessera's state in PostgreSQL, shared by several servers.
+///
+/// One `PostgresClient` (postgres-nio's connection pool, at most `endpoint.maximumConnections` connections)
+/// serves every repository; its `run()` is driven by a task this object owns, ended by `close()`. The audit
+/// chain has its own store (`PostgresAuditRecordStore`, one connection: group commit writes one batch at a
+/// time, serialised across servers by an advisory lock). `connect` applies the schema migrations first.
+public final class PostgresStorage: TesseraStorage {
+    public let endpoint: PostgresEndpoint
+    public let engine = "postgresql"
+    let database: PostgresDatabase
+    private let runner: Task<Void, Never>
+    private let auditStore: PostgresAuditRecordStore
+
+    private init(endpoint: PostgresEndpoint, client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
+        self.endpoint = endpoint
+        self.runner = runner
+        database = PostgresDatabase(client: client, endpoint: endpoint, logger: logger)
+        auditStore = PostgresAuditRecordStore(endpoint: endpoint, logger: logger)
+    }
+
+    deinit { runner.cancel() }
+
+    /// Opens the pool and migrates the schema (waiting at most `timeout` for the server to answer).
+    public static func connect(
+        _ endpoint: PostgresEndpoint, logger: Logger = Logger(label: "tessera.postgres"),
+        timeout: Duration = .seconds(15)
+    ) async throws -> PostgresStorage {
+        let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        let storage = PostgresStorage(endpoint: endpoint, client: client, runner: runner, logger: logger)
+        do {
+            try await storage.withTimeout(timeout) {
+                _ = try await client.withConnection { connection in
+                    try await PostgresMigrator.migrate(connection, logger: logger)
+                }
+            }
+        } catch {
+            await storage.close()
+            throw storage.database.storeError(error)
+        }
+        return storage
+    }
+
+    /// Closes the pool and the audit connection; repositories fail afterwards.
+    public func close() async {
+        await auditStore.close()
+        runner.cancel()
+        await runner.value
+    }
+
+    public var identities: any IdentityRepository { PostgresIdentityRepository(database: database) }
+    public var signingKeys: any SigningKeyRepository { PostgresSigningKeyRepository(database: database) }
+    public var adminTokens: any AdminTokenRepository { PostgresAdminTokenRepository(database: database) }
+    public var tokenState: any TokenStateRepository { PostgresTokenStateRepository(database: database) }
+    public var tasks: any TaskRepository { PostgresTaskRepository(database: database) }
+    public var exceptions: any ExceptionRepository { PostgresExceptionRepository(database: database) }
+    public var agentTools: any AgentToolRepository { PostgresAgentToolRepository(database: database) }
+    public var metadata: any MetadataRepository { PostgresMetadataRepository(database: database) }
+    public var spiffe: any SPIFFERepository { PostgresSPIFFERepository(database: database) }
+    public var trustedIssuers: any TrustedIssuerRepository { PostgresTrustedIssuerRepository(database: database) }
+    public var posture: any PostureRepository { PostgresPostureRepository(database: database) }
+    public var audit: any AuditRecordStore { auditStore }
+
+    /// `SELECT 1` within five seconds, or a `StoreError`.
+    public func ping() async throws {
+        do {
+            try await withTimeout(.seconds(5)) { try await self.database.rows("SELECT 1") }
+        } catch {
+            throw database.storeError(error)
+        }
+    }
+
+    /// Runs raw SQL; for tests that simulate tampering or inspect the schema.
+    public func unsafeExecute(_ sql: String) async throws {
+        try await database.rows(PostgresQuery(unsafeSQL: sql))
+    }
+
+    /// Runs `body`, or throws `unavailable` when it takes longer than `timeout` (an unreachable server makes
+    /// the pool wait for a connection indefinitely).
+    private func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let endpoint = self.endpoint
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw StoreError(.unavailable, "PostgreSQL at \(endpoint) did not answer within \(timeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
