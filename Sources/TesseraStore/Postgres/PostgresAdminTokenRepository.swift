@@ -6,11 +6,15 @@ struct PostgresAdminTokenRepository: AdminTokenRepository {
     let database: PostgresDatabase
 
     func insert(_ token: AdminTokenRecord) async throws {
-        try await database.rows(
-            """
-            INSERT INTO admin_tokens (id, token_hash, name, role, created_at)
-            VALUES (\(token.id), \(token.tokenHash), \(token.name), \(token.role), \(token.createdAt.epoch))
-            """)
+        do {
+            try await database.rows(
+                """
+                INSERT INTO admin_tokens (id, token_hash, name, role, created_at)
+                VALUES (\(token.id), \(token.tokenHash), \(token.name), \(token.role), \(token.createdAt.epoch))
+                """)
+        } catch let error as StoreError where error.code == .conflict {
+            throw StoreError(.conflict, "an admin token with this id or hash already exists")
+        }
     }
 
     func find(hash: String) async throws -> AdminTokenRecord? {

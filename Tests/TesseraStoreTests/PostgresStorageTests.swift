@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+@testable import TesseraStore
+
+/// What only the PostgreSQL engine has: its migrator, its pool's failure modes.
+@Suite struct PostgresStorageTests {
+    @Test func serversStartingAtOnceMigrateOnce() async throws {
+        let fixture = try await StorageEngine.postgresql.open()
+        guard case .schema(let endpoint) = fixture.location else { throw StoreError(.unavailable, "not PostgreSQL") }
+        await fixture.tearDown()
+        // A fresh, empty schema; four servers start against it at the same time.
+        let fresh = try StorageEngine.testEndpoint(schema: endpoint.schema! + "_m")
+        try await StorageEngine.admin(fresh) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(fresh.schema!)"), logger: logger)
+        }
+        let servers = try await withThrowingTaskGroup(of: PostgresStorage.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresStorage.connect(fresh) } }
+            var servers: [PostgresStorage] = []
+            for try await server in group { servers.append(server) }
+            return servers
+        }
+        let applied = try await servers[0].database.rows("SELECT id FROM schema_migrations ORDER BY id").map {
+            try $0.value("id", as: String.self)
+        }
+        #expect(applied.sorted() == PostgresSchema.migrations.map(\.id).sorted(), "every migration recorded once")
+        // Idempotent: connecting again applies nothing and the tables work.
+        let again = try await PostgresStorage.connect(fresh)
+        try await again.metadata.set("v", for: "k")
+        #expect(try await servers[1].metadata.value(for: "k") == "v")
+        for server in servers + [again] { await server.close() }
+        try await StorageEngine.admin(fresh) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(fresh.schema!) CASCADE"), logger: logger)
+        }
+    }
+
+    @Test func anUnreachableServerIsAClearErrorWithoutThePassword() async throws {
+        let endpoint = PostgresEndpoint(
+            host: "127.0.0.1", port: 1, username: "tessera", password: "s3cret-Pa55", database: "tessera")
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await PostgresStorage.connect(endpoint, timeout: .seconds(3))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.reason.contains("127.0.0.1:1") == true)
+        #expect(error.map { !"\($0)".contains("s3cret-Pa55") } == true)
+    }
+
+    @Test func aStorageURLIsParsedAndABadOneRefused() throws {
+        let endpoint = try PostgresEndpoint(url: "postgres://tessera:p%40ss@db.internal:6432/prod")
+        #expect(endpoint.host == "db.internal" && endpoint.port == 6432 && endpoint.database == "prod")
+        #expect(endpoint.password == "p@ss")
+        #expect(!endpoint.description.contains("p@ss"))
+        #expect(throws: StoreError.self) { try PostgresEndpoint(url: "mysql://u:secret@h/db") }
+        let bad = #expect(throws: StoreError.self) { try PostgresEndpoint(url: "postgres://:secret@h/db") }
+        #expect(bad.map { !$0.reason.contains("secret") } == true)
+    }
+
+    @Test func aSchemaThatIsNotTesserasIsCorrupted() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let storage = try #require(fixture.primary as? PostgresStorage)
+            try await storage.unsafeExecute("DROP TABLE admin_tokens")
+            let error = await #expect(throws: StoreError.self) { try await storage.adminTokens.count() }
+            #expect(error?.code == .corrupted)
+        }
+    }
+}
