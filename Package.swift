@@ -160,7 +160,10 @@ let package = Package(
         ),
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
-        .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore", "TesseraSecrets"]),
+        .testTarget(
+            name: "TesseraStoreTests",
+            dependencies: ["TesseraStore", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .testTarget(
             name: "TesseraSecretsTests",
             dependencies: ["TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]

@@ -16,7 +16,8 @@ public struct TesseraServer {
     /// Port of the HTTPS (mTLS) listener, when `--tls-cert`/`--tls-key` are set.
     public let tlsPort: Int?
     public let bootstrap: Bootstrap.Result
-    public let database: TesseraDatabase
+    /// Where the state lives: SQLite in the data folder (default) or PostgreSQL (`storage`).
+    public let database: any TesseraStorage
     public let audit: AuditLog
     /// The Cedar policy set deciding every issuance.
     public let policies: PolicyEngine
@@ -48,12 +49,7 @@ public struct TesseraServer {
         let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
         let issuer = configuration.resolvedIssuer(port: port)
         let tlsPort = try MutualTLSListener.port(configuration)
-        let database: TesseraDatabase
-        do {
-            database = try TesseraDatabase(directory: configuration.dataDirectory)
-        } catch let error as StoreError {
-            throw ServerError(.storage, error.reason)
-        }
+        let database = try await openStorage(configuration, logger: logger)
         let result = try await Bootstrap.run(
             database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
         let audit = try await AuditLog(store: database.audit, clock: clock)
@@ -142,11 +138,14 @@ public struct TesseraServer {
                 ratePerMinute: configuration.toolCallsPerMinute, approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
             admins: admins, maximumBodySize: configuration.maximumBodySize
         ).register(public: router, admin: admin)
-        let posture = PostureService(
-            database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
-            maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
+        // Posture reads the SQLite file directly (inventory and audit scans): with PostgreSQL it answers 501.
+        let posture = (database as? TesseraDatabase).map {
+            PostureService(
+                database: $0, audit: audit, clock: clock, schema: DefaultPolicies.schema,
+                maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
+        }
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        ConsoleRoutes(database: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
+        ConsoleRoutes(storage: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
             .register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
@@ -156,6 +155,24 @@ public struct TesseraServer {
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock)
+    }
+
+    /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
+    static func openStorage(_ configuration: ServerConfiguration, logger: Logger) async throws -> any TesseraStorage {
+        do {
+            if let url = configuration.storage {
+                var postgresLogger = logger
+                postgresLogger[metadataKey: "component"] = "postgres"
+                var endpoint = try PostgresEndpoint(url: url)
+                if endpoint.password == nil, let password = configuration.storagePassword {
+                    endpoint = endpoint.with(password: password)
+                }
+                return try await PostgresStorage.connect(endpoint, logger: postgresLogger)
+            }
+            return try TesseraDatabase(directory: configuration.dataDirectory)
+        } catch let error as StoreError {
+            throw ServerError(.storage, error.reason)
+        }
     }
 
     /// Every route the server registered, as `METHOD /path` (captures as `{name}`), for the OpenAPI test.

@@ -10,12 +10,18 @@ import TesseraCore
 /// head back and re-chains its batch (see `AuditLog`). Group commit still applies per server: one
 /// transaction per batch, durable at `COMMIT` (`synchronous_commit = on`).
 ///
-/// The audit store of `PostgresStorage`; it keeps one connection of its own (batches are written one at a time).
+/// `PostgresStorage.audit` runs it on the storage's pool (a connection per batch); the public initialisers
+/// give it one connection of its own (tools and tests), closed by `close()`.
 public actor PostgresAuditRecordStore: AuditRecordStore {
     /// The advisory-lock key serialising audit appends ("tessera" in ASCII, truncated).
     static let lockKey: Int64 = 0x7465_7373_6572_61
 
-    private let configuration: PostgresConnection.Configuration
+    private enum Source {
+        case pool(PostgresDatabase)
+        case own(PostgresConnection.Configuration)
+    }
+
+    private let source: Source
     private let logger: Logger
     private var connection: PostgresConnection?
     private var nextID = 1
@@ -26,17 +32,22 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
             logger: logger)
     }
 
-    /// A store on its own connection to `endpoint` (`PostgresStorage.audit` makes one per server).
+    /// A store on its own connection to `endpoint`.
     public init(endpoint: PostgresEndpoint, logger: Logger) {
-        configuration = endpoint.connectionConfiguration
+        source = .own(endpoint.connectionConfiguration)
         self.logger = logger
+    }
+
+    /// A store on the shared pool of `PostgresStorage`.
+    init(database: PostgresDatabase) {
+        source = .pool(database)
+        logger = database.logger
     }
 
     /// Applies the schema migrations (`PostgresMigrator`; the audit tables are part of `001_foundation`).
     public func migrate() async throws {
-        let connection = try await open()
         do {
-            try await PostgresMigrator.migrate(connection, logger: logger)
+            try await withConnection { connection, logger in _ = try await PostgresMigrator.migrate(connection, logger: logger) }
         } catch let error as PSQLError {
             throw AuditError(
                 .appendFailed, "PostgreSQL refused the schema (SQLSTATE \(error.serverInfo?[.sqlState] ?? "none"))")
@@ -44,7 +55,7 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     }
 
     public func recordedHead() async throws -> AuditHead? {
-        try await Self.head(try await open(), logger: logger)
+        try await withConnection { connection, logger in try await Self.head(connection, logger: logger) }
     }
 
     public func append(_ records: [AuditRecord]) async throws {
@@ -56,14 +67,46 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     }
 
     public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
-        guard let last = records.last else { return .appended }
-        let connection = try await open()
+        guard !records.isEmpty else { return .appended }
         do {
-            try await run(connection, "BEGIN")
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-            let actual = try await Self.head(connection, logger: logger)
+            return try await withConnection { connection, logger in
+                try await Self.append(records, after: expected, on: connection, logger: logger)
+            }
+        } catch {
+            throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
+        }
+    }
+
+    public func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
+        try await withConnection { connection, logger in
+            let rows = try await connection.query(
+                "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
+                logger: logger)
+            var records: [AuditRecord] = []
+            for try await (seq, prev, hash, body) in rows.decode((Int64, String, String, String).self) {
+                records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body))
+            }
+            return records
+        }
+    }
+
+    /// Closes the store's own connection (it reopens on the next call); nothing to do on the shared pool.
+    public func close() async {
+        try? await connection?.close()
+        connection = nil
+    }
+
+    /// One transaction: lock, check the head, insert records, replay keys and leases, move the head.
+    private static func append(
+        _ records: [AuditRecord], after expected: AuditHead?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendResult {
+        guard let last = records.last else { return .appended }
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            let actual = try await head(connection, logger: logger)
             guard actual == expected else {
-                try await run(connection, "ROLLBACK")
+                try await connection.query("ROLLBACK", logger: logger)
                 return .headMoved(actual)
             }
             let seqs = records.map(\.seq)
@@ -97,36 +140,40 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
                 INSERT INTO audit_head (id, seq, hash) VALUES (1, \(last.seq), \(last.hash))
                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
                 """, logger: logger)
-            try await run(connection, "COMMIT")
+            try await connection.query("COMMIT", logger: logger)
             return .appended
         } catch {
-            _ = try? await run(connection, "ROLLBACK")
-            // A broken connection is replaced on the next call.
-            self.connection = nil
-            try? await connection.close()
-            throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
         }
     }
 
-    public func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
-        let connection = try await open()
-        let rows = try await connection.query(
-            "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
-            logger: logger)
-        var records: [AuditRecord] = []
-        for try await (seq, prev, hash, body) in rows.decode((Int64, String, String, String).self) {
-            records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body))
+    /// Runs `body` on a pooled connection, or on the store's own (replaced after an error).
+    private func withConnection<Result: Sendable>(
+        _ body: (PostgresConnection, Logger) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        switch source {
+        case .pool(let database):
+            do {
+                return try await database.client.withConnection { connection in try await body(connection, logger) }
+            } catch let error as PSQLError where error.serverInfo == nil {
+                throw AuditError(.appendFailed, "cannot reach PostgreSQL at \(database.endpoint)")
+            }
+        case .own(let configuration):
+            let connection = try await open(configuration)
+            do {
+                return try await body(connection, logger)
+            } catch {
+                // A broken connection is replaced on the next call.
+                self.connection = nil
+                try? await connection.close()
+                throw error
+            }
         }
-        return records
     }
 
-    /// Closes the connection (it reopens on the next call).
-    public func close() async {
-        try? await connection?.close()
-        connection = nil
-    }
-
-    private func open() async throws -> PostgresConnection {
+    private func open(_ configuration: PostgresConnection.Configuration) async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         do {
             let made = try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger)
@@ -136,10 +183,6 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
         } catch {
             throw AuditError(.appendFailed, "cannot connect to PostgreSQL at \(configuration.host ?? "?")")
         }
-    }
-
-    private func run(_ connection: PostgresConnection, _ sql: String) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
     private static func head(_ connection: PostgresConnection, logger: Logger) async throws -> AuditHead? {

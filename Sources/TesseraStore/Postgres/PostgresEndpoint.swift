@@ -28,11 +28,20 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
         self.maximumConnections = maximumConnections
     }
 
-    /// Parses `postgres://user:password@host:port/database` (or `postgresql://`); the password may be absent.
-    public init(url text: String, schema: String? = nil) throws(StoreError) {
+    /// Parses `postgres://user:password@host:port/database[?schema=name]` (or `postgresql://`); the password
+    /// may be absent. `schema` (lowercase letters, digits, `_`) puts Tessera's tables in that existing schema.
+    public init(url text: String) throws(StoreError) {
         guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
             let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
         else { throw StoreError(.unavailable, "expected a storage URL postgres://user:password@host:port/database") }
+        var schema: String?
+        for item in url.queryItems ?? [] {
+            guard item.name == "schema", let value = item.value, Self.isPlainIdentifier(value) else {
+                throw StoreError(
+                    .unavailable, "the storage URL accepts only ?schema=NAME (lowercase letters, digits and _)")
+            }
+            schema = value
+        }
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         self.init(
             host: host, port: url.port ?? 5432, username: user.removingPercentEncoding ?? user,
@@ -40,7 +49,23 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
             database: path.isEmpty ? "postgres" : path, schema: schema)
     }
 
-    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+    /// A schema name safe as-is in `search_path`: `[a-z_][a-z0-9_]*`, at most 63 bytes.
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 63, first == UInt8(ascii: "_") || (97...122).contains(first)
+        else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (97...122).contains($0) || (48...57).contains($0) }
+    }
+
+    /// The same endpoint with `password` (when the URL carried none, e.g. it comes from the environment).
+    public func with(password: String?) -> PostgresEndpoint {
+        PostgresEndpoint(
+            host: host, port: port, username: username, password: password, database: database, schema: schema,
+            maximumConnections: maximumConnections)
+    }
+
+    public var description: String {
+        "postgres://\(username)@\(host):\(port)/\(database)" + (schema.map { "?schema=\($0)" } ?? "")
+    }
 }
 
 extension PostgresEndpoint {

@@ -6,9 +6,9 @@ import TesseraAudit
 /// Tessera's state in PostgreSQL, shared by several servers.
 ///
 /// One `PostgresClient` (postgres-nio's connection pool, at most `endpoint.maximumConnections` connections)
-/// serves every repository; its `run()` is driven by a task this object owns, ended by `close()`. The audit
-/// chain has its own store (`PostgresAuditRecordStore`, one connection: group commit writes one batch at a
-/// time, serialised across servers by an advisory lock). `connect` applies the schema migrations first.
+/// serves every repository and the audit store (`PostgresAuditRecordStore`: group commit writes one batch at
+/// a time per server, serialised across servers by an advisory lock); its `run()` is driven by a task this
+/// object owns, ended by `close()` (or when the object goes away). `connect` applies the migrations first.
 public final class PostgresStorage: TesseraStorage {
     public let endpoint: PostgresEndpoint
     public let engine = "postgresql"
@@ -20,7 +20,7 @@ public final class PostgresStorage: TesseraStorage {
         self.endpoint = endpoint
         self.runner = runner
         database = PostgresDatabase(client: client, endpoint: endpoint, logger: logger)
-        auditStore = PostgresAuditRecordStore(endpoint: endpoint, logger: logger)
+        auditStore = PostgresAuditRecordStore(database: database)
     }
 
     deinit { runner.cancel() }
@@ -46,9 +46,8 @@ public final class PostgresStorage: TesseraStorage {
         return storage
     }
 
-    /// Closes the pool and the audit connection; repositories fail afterwards.
+    /// Closes the pool; repositories fail afterwards.
     public func close() async {
-        await auditStore.close()
         runner.cancel()
         await runner.value
     }
