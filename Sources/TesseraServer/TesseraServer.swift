@@ -55,7 +55,10 @@ public struct TesseraServer {
         let audit = try await AuditLog(store: database.audit, clock: clock)
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
-        let inventory = CachingIdentityRepository(database.identities)
+        // The read-through identity cache is only safe when this process makes every write: with storage shared
+        // by several servers, a suspension on another server must be seen at once, so every lookup reads PostgreSQL.
+        let inventory: any IdentityRepository =
+            database is TesseraDatabase ? CachingIdentityRepository(database.identities) : database.identities
         let replay = ReplayCache()
         replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
         let defaultAudience = configuration.defaultAudience ?? issuer

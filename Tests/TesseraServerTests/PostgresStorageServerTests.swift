@@ -101,6 +101,12 @@ import TesseraStore
         #expect(revoked.status == 200)
         #expect(try await introspect(nodeB) == false, "a revocation on A is honoured by B")
 
+        // Suspended on A: B refuses the identity at once (no per-server identity cache with shared storage).
+        #expect(try await nodeA.admin("POST", "/v1/identities/\(workload.id)/suspend").status == 200)
+        let refused = try await nodeB.requestToken(
+            workload, assertion: try workload.assertion(audience: Self.issuer + "/oauth2/token", now: nodeB.clock.now()))
+        #expect(refused.status != 200, "\(String(decoding: refused.body, as: UTF8.self))")
+
         // Both servers wrote to one audit chain, and it verifies from either.
         let verify = try await nodeB.admin("GET", "/v1/audit/verify", token: nodeA.adminToken)
         #expect(verify.json["intact"] as? Bool == true)

@@ -13,8 +13,9 @@ import TesseraCore
 /// `PostgresStorage.audit` runs it on the storage's pool (a connection per batch); the public initialisers
 /// give it one connection of its own (tools and tests), closed by `close()`.
 public actor PostgresAuditRecordStore: AuditRecordStore {
-    /// The advisory-lock key serialising audit appends ("tessera" in ASCII, truncated).
-    static let lockKey: Int64 = 0x7465_7373_6572_61
+    /// The advisory-lock class serialising audit appends ("tsau" in ASCII); the second key is the schema's hash,
+    /// so the chains of several Tessera schemas in one database do not wait for each other.
+    static let lockClass: Int32 = 0x7473_6175
 
     private enum Source {
         case pool(PostgresDatabase)
@@ -103,7 +104,8 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
         guard let last = records.last else { return .appended }
         try await connection.query("BEGIN", logger: logger)
         do {
-            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
             let actual = try await head(connection, logger: logger)
             guard actual == expected else {
                 try await connection.query("ROLLBACK", logger: logger)

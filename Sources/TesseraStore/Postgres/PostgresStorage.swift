@@ -25,7 +25,8 @@ public final class PostgresStorage: TesseraStorage {
 
     deinit { runner.cancel() }
 
-    /// Opens the pool and migrates the schema (waiting at most `timeout` for the server to answer).
+    /// Opens the pool (waiting at most `timeout` for the server to answer) and migrates the schema (as long as
+    /// that takes: a migration may wait for another server's).
     public static func connect(
         _ endpoint: PostgresEndpoint, logger: Logger = Logger(label: "tessera.postgres"),
         timeout: Duration = .seconds(15)
@@ -34,10 +35,9 @@ public final class PostgresStorage: TesseraStorage {
         let runner = Task { await client.run() }
         let storage = PostgresStorage(endpoint: endpoint, client: client, runner: runner, logger: logger)
         do {
-            try await storage.withTimeout(timeout) {
-                _ = try await client.withConnection { connection in
-                    try await PostgresMigrator.migrate(connection, logger: logger)
-                }
+            try await storage.withTimeout(timeout) { try await client.withConnection { _ in } }
+            _ = try await client.withConnection { connection in
+                try await PostgresMigrator.migrate(connection, logger: logger)
             }
         } catch {
             await storage.close()
