@@ -145,7 +145,7 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
             try await connection.query("COMMIT", logger: logger)
             return .appended
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            await connection.rollbackOrClose(logger: logger)
             throw error
         }
     }

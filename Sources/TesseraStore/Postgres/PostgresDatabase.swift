@@ -31,7 +31,7 @@ struct PostgresDatabase: Sendable {
                     try await connection.query("COMMIT", logger: logger)
                     return result
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    await connection.rollbackOrClose(logger: logger)
                     throw error
                 }
             }
@@ -61,6 +61,16 @@ struct PostgresDatabase: Sendable {
 }
 
 extension PostgresConnection {
+    /// Rolls back the open transaction; if that fails (e.g. the task was cancelled mid-statement), closes the
+    /// connection so the pool never hands out one that is still inside a transaction.
+    func rollbackOrClose(logger: Logger) async {
+        do {
+            try await query("ROLLBACK", logger: logger)
+        } catch {
+            try? await close()
+        }
+    }
+
     /// Runs `query` and collects its rows.
     @discardableResult
     func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {

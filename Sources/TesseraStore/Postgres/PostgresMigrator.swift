@@ -38,7 +38,7 @@ enum PostgresMigrator {
             try await connection.query("COMMIT", logger: logger)
             return applied
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            await connection.rollbackOrClose(logger: logger)
             throw error
         }
     }

@@ -65,6 +65,11 @@ import TesseraCore
             try await spiffe.insertJoinToken(hash: "h3", nodeID: "n2", expiresAt: storeEpoch.addingTimeInterval(1), createdAt: storeEpoch)
             #expect(try await spiffe.node(id: "n1")?.status == "pending")
             #expect(try await spiffe.nodes().map(\.id) == ["n1", "n2"])
+            // A reused token hash fails as a whole: the node it would have created is rolled back with it.
+            await #expect(throws: (any Error).self) {
+                try await spiffe.insertJoinToken(hash: "h1", nodeID: "n7", expiresAt: expires, createdAt: storeEpoch)
+            }
+            #expect(try await spiffe.node(id: "n7") == nil)
 
             let now = storeEpoch.addingTimeInterval(5)
             #expect(try await spiffe.consumeJoinToken(hash: "h1", now: now) == "n1")
