@@ -7,7 +7,7 @@ import TesseraServer
 import TesseraStore
 
 /// Two servers on different ports sharing one PostgreSQL storage (`--storage postgres://...`): one trust
-/// domain, one inventory, one revocation list, one audit chain; posture and the console answer 501.
+/// domain, one inventory, one revocation list, one audit chain, one console; posture answers 501.
 @Suite(.serialized) struct PostgresStorageServerTests {
     static let issuer = "https://tessera.test"
 
@@ -112,8 +112,19 @@ import TesseraStore
         #expect(verify.json["intact"] as? Bool == true)
         #expect((verify.json["records_checked"] as? Int ?? 0) >= 3)
 
+        // The console reads the shared storage: B lists what A registered, and the timeline of its identity.
+        let page = try await nodeB.admin("GET", "/v1/console/identities?q=shared-", token: nodeA.adminToken)
+        #expect(page.status == 200, "\(String(decoding: page.body, as: UTF8.self))")
+        let listed = (page.json["identities"] as? [[String: Any]])?.compactMap { $0["spiffe_id"] as? String }
+        #expect(listed == [workload.clientID])
+        let subject = workload.clientID.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let timeline = try await nodeB.admin("GET", "/v1/console/audit?subject=\(subject)", token: nodeA.adminToken)
+        #expect(timeline.status == 200)
+        let types = (timeline.json["records"] as? [[String: Any]])?.compactMap { $0["type"] as? String } ?? []
+        #expect(types.contains("token.issued") && types.contains("token.revoked"), "\(types)")
+
         // Not ported yet: a clear RFC 9457 problem, not a crash.
-        for path in ["/v1/findings", "/v1/console/identities", "/v1/owners/reassignments"] {
+        for path in ["/v1/findings", "/v1/owners/reassignments", "/v1/static-secrets"] {
             let reply = try await nodeB.admin("GET", path, token: nodeA.adminToken)
             #expect(reply.status == 501, "\(path)")
             #expect(reply.headers["content-type"] == "application/problem+json")

@@ -10,9 +10,8 @@ struct ConsoleRoutes {
     let api: ConsoleAPIRoutes
 
     init(storage: any TesseraStorage, identities: any IdentityRepository, trustDomain: String, clock: any TimeSource) {
-        let reader: any ConsoleReader = (storage as? TesseraDatabase)?.console ?? UnavailableConsoleReader()
         api = ConsoleAPIRoutes(
-            reader: reader, tasks: storage.tasks, identities: identities, trustDomain: trustDomain, clock: clock)
+            reader: storage.console, tasks: storage.tasks, identities: identities, trustDomain: trustDomain, clock: clock)
     }
 
     /// No inline script or style, no third-party origin, no framing, no form posts, no `<base>` games.

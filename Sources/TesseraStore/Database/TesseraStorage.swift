@@ -20,6 +20,8 @@ public protocol TesseraStorage: Sendable {
     var posture: any PostureRepository { get }
     /// The store of the hash-chained audit log.
     var audit: any AuditRecordStore { get }
+    /// The web console's paged reads (inventory, audit timeline).
+    var console: any ConsoleReader { get }
     /// A trivial read: throws when the storage cannot answer (readiness checks).
     func ping() async throws
 }

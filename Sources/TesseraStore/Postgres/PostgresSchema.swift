@@ -1,7 +1,8 @@
 /// The PostgreSQL schema: the same tables, columns and meaning as the SQLite migrations (`Migrations` and the
 /// `*Schema` enums), under the same migration ids, in PostgreSQL's dialect: `REAL` epoch seconds become
-/// `DOUBLE PRECISION`, `INTEGER` becomes `BIGINT` (or `BOOLEAN` for flags), `BLOB` becomes `BYTEA`, and
-/// `json_extract` becomes `->>`. Every statement is idempotent (`IF NOT EXISTS`), so a database whose audit
+/// `DOUBLE PRECISION`, `INTEGER` becomes `BIGINT` (or `BOOLEAN` for flags), `BLOB` becomes `BYTEA`,
+/// `json_extract` becomes `->>`, and the identity keys collate `"C"` (byte order, as SQLite compares them, so
+/// keyset pages and prefix ranges behave the same whatever the database's locale). Every statement is idempotent (`IF NOT EXISTS`), so a database whose audit
 /// tables were made by the first `PostgresAuditRecordStore` migrates cleanly. Never edit a shipped migration:
 /// add a new one, here and in `Migrations`.
 enum PostgresSchema {
@@ -38,7 +39,8 @@ enum PostgresSchema {
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         """
         CREATE TABLE IF NOT EXISTS identities (
-            id TEXT PRIMARY KEY, spiffe_id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, owner TEXT NOT NULL,
+            id TEXT COLLATE "C" PRIMARY KEY, spiffe_id TEXT COLLATE "C" NOT NULL UNIQUE, kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
             purpose TEXT NOT NULL, trust_boundary TEXT, environment TEXT, expires_at DOUBLE PRECISION,
             review_by DOUBLE PRECISION, status TEXT NOT NULL, scopes TEXT NOT NULL, audiences TEXT NOT NULL,
             token_ttl BIGINT, jwks TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,

@@ -64,6 +64,7 @@ public final class PostgresStorage: TesseraStorage {
     public var trustedIssuers: any TrustedIssuerRepository { PostgresTrustedIssuerRepository(database: database) }
     public var posture: any PostureRepository { PostgresPostureRepository(database: database) }
     public var audit: any AuditRecordStore { auditStore }
+    public var console: any ConsoleReader { PostgresConsoleReader(database: database) }
 
     /// `SELECT 1` within five seconds, or a `StoreError`.
     public func ping() async throws {
