@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TesseraAudit
 import Testing
 @testable import TesseraStore
 
@@ -62,6 +63,27 @@ import Testing
             try await storage.unsafeExecute("DROP TABLE admin_tokens")
             let error = await #expect(throws: StoreError.self) { try await storage.adminTokens.count() }
             #expect(error?.code == .corrupted)
+        }
+    }
+}
+
+/// The pool's lifetime follows its users, and a closed storage fails cleanly.
+@Suite struct PostgresPoolLifetimeTests {
+    @Test func aRepositoryOutlivesItsStorageObjectAndAClosedOneFailsCleanly() async throws {
+        try await withStorage(.postgresql) { fixture in
+            guard case .schema(let endpoint) = fixture.location else { return }
+            // Only the repository is kept: the pool must keep running for it.
+            let metadata = try await PostgresStorage.connect(endpoint).metadata
+            try await Task.sleep(for: .milliseconds(100))
+            try await metadata.set("v1", for: "k")
+            #expect(try await metadata.value(for: "k") == "v1")
+
+            let storage = try await PostgresStorage.connect(endpoint)
+            let audit = storage.audit
+            await storage.close()
+            let error = await #expect(throws: StoreError.self) { try await storage.metadata.value(for: "k") }
+            #expect(error?.code == .unavailable)
+            await #expect(throws: AuditError.self) { try await audit.records(after: 0, limit: 1) }
         }
     }
 }

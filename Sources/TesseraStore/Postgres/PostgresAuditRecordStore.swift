@@ -159,7 +159,12 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
         case .pool(let database):
             do {
                 return try await database.client.withConnection { connection in try await body(connection, logger) }
-            } catch let error as PSQLError where error.serverInfo == nil {
+            } catch let error as PSQLError where error.serverInfo != nil {
+                throw error
+            } catch let error as AuditError {
+                throw error
+            } catch {
+                // Connection failures and a closed pool, without the driver's internals.
                 throw AuditError(.appendFailed, "cannot reach PostgreSQL at \(database.endpoint)")
             }
         case .own(let configuration):

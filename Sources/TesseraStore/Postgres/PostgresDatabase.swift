@@ -2,14 +2,15 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The connection pool every PostgreSQL repository shares: a postgres-nio `PostgresClient` (its `run()` is
-/// driven by `PostgresStorage`), with the two ways the repositories talk to it: a single statement, or a
-/// transaction on one leased connection. Every error leaves as a `StoreError` without the SQL text, the bound
-/// values or the password.
+/// What every PostgreSQL repository shares: the pool (`PostgresPool`), and the two ways the repositories talk
+/// to it: a single statement, or a transaction on one leased connection. Every error leaves as a `StoreError`
+/// without the SQL text, the bound values or the password.
 struct PostgresDatabase: Sendable {
-    let client: PostgresClient
+    let pool: PostgresPool
     let endpoint: PostgresEndpoint
     let logger: Logger
+
+    var client: PostgresClient { pool.client }
 
     /// Runs one statement and collects its rows.
     @discardableResult

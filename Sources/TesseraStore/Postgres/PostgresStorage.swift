@@ -5,51 +5,47 @@ import TesseraAudit
 
 /// Tessera's state in PostgreSQL, shared by several servers.
 ///
-/// One `PostgresClient` (postgres-nio's connection pool, at most `endpoint.maximumConnections` connections)
+/// One `PostgresPool` (postgres-nio's `PostgresClient`, at most `endpoint.maximumConnections` connections)
 /// serves every repository and the audit store (`PostgresAuditRecordStore`: group commit writes one batch at
-/// a time per server, serialised across servers by an advisory lock); its `run()` is driven by a task this
-/// object owns, ended by `close()` (or when the object goes away). `connect` applies the migrations first.
+/// a time per server, serialised across servers by an advisory lock). The pool runs while anything holds it
+/// (this object or a repository it handed out) or until `close()`. `connect` applies the migrations first.
 public final class PostgresStorage: TesseraStorage {
     public let endpoint: PostgresEndpoint
     public let engine = "postgresql"
     let database: PostgresDatabase
-    private let runner: Task<Void, Never>
     private let auditStore: PostgresAuditRecordStore
 
-    private init(endpoint: PostgresEndpoint, client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
+    private init(endpoint: PostgresEndpoint, pool: PostgresPool, logger: Logger) {
         self.endpoint = endpoint
-        self.runner = runner
-        database = PostgresDatabase(client: client, endpoint: endpoint, logger: logger)
+        database = PostgresDatabase(pool: pool, endpoint: endpoint, logger: logger)
         auditStore = PostgresAuditRecordStore(database: database)
     }
 
-    deinit { runner.cancel() }
-
-    /// Opens the pool (waiting at most `timeout` for the server to answer) and migrates the schema (as long as
-    /// that takes: a migration may wait for another server's).
+    /// Opens the pool (waiting at most `timeout` for the server to answer) and, unless `migrate` is false
+    /// (read-only tools), migrates the schema (as long as that takes: a migration may wait for another server's).
     public static func connect(
         _ endpoint: PostgresEndpoint, logger: Logger = Logger(label: "tessera.postgres"),
-        timeout: Duration = .seconds(15)
+        timeout: Duration = .seconds(15), migrate: Bool = true
     ) async throws -> PostgresStorage {
-        let client = PostgresClient(configuration: endpoint.clientConfiguration, backgroundLogger: logger)
-        let runner = Task { await client.run() }
-        let storage = PostgresStorage(endpoint: endpoint, client: client, runner: runner, logger: logger)
+        let pool = PostgresPool(endpoint, logger: logger)
+        let storage = PostgresStorage(endpoint: endpoint, pool: pool, logger: logger)
         do {
-            try await storage.withTimeout(timeout) { try await client.withConnection { _ in } }
-            _ = try await client.withConnection { connection in
-                try await PostgresMigrator.migrate(connection, logger: logger)
+            try await storage.withTimeout(timeout) { try await pool.client.withConnection { _ in } }
+            if migrate {
+                _ = try await pool.client.withConnection { connection in
+                    try await PostgresMigrator.migrate(connection, logger: logger)
+                }
             }
         } catch {
-            await storage.close()
+            await pool.shutdown()
             throw storage.database.storeError(error)
         }
         return storage
     }
 
-    /// Closes the pool; repositories fail afterwards.
+    /// Closes the pool; every repository of this storage fails afterwards.
     public func close() async {
-        runner.cancel()
-        await runner.value
+        await database.pool.shutdown()
     }
 
     public var identities: any IdentityRepository { PostgresIdentityRepository(database: database) }
