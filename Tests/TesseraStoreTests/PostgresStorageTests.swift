@@ -87,3 +87,56 @@ import Testing
         }
     }
 }
+
+/// `sslmode` of the storage URL against the test cluster, which offers TLS with a throwaway CA.
+@Suite struct PostgresTLSTests {
+    private func url(_ query: String) throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
+            throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
+        }
+        var components = URLComponents(string: base)!
+        components.path = "/tessera"
+        components.percentEncodedQuery = query
+        return components.string!
+    }
+
+    private func ca() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_CA"] else {
+            throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_CA is not set: start the cluster with scripts/postgres-test-server")
+        }
+        return path
+    }
+
+    /// Whether the storage's own connections are encrypted, as the server sees them.
+    private func encrypted(_ url: String) async throws -> Bool {
+        let storage = try await PostgresStorage.connect(try PostgresEndpoint(url: url), timeout: .seconds(10), migrate: false)
+        defer { Task { await storage.close() } }
+        let rows = try await storage.database.rows("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        return try rows.first?.value("ssl", as: Bool.self) ?? false
+    }
+
+    @Test func connectionsAreEncryptedAsConfigured() async throws {
+        #expect(try await !encrypted(try url("sslmode=disable")))
+        #expect(try await encrypted(try url("sslmode=prefer")))
+        #expect(try await encrypted(try url("sslmode=require")))
+        #expect(try await encrypted(try url("sslmode=verify-full&sslrootcert=\(try ca())")))
+    }
+
+    @Test func verifyFullRefusesAServerItCannotVerify() async throws {
+        // The system's roots do not know the throwaway CA: no connection, a clear error, no hang.
+        let endpoint = try PostgresEndpoint(url: try url("sslmode=verify-full"))
+        let error = await #expect(throws: StoreError.self) {
+            _ = try await PostgresStorage.connect(endpoint, timeout: .seconds(3), migrate: false)
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error.map { !"\($0)".contains(endpoint.password ?? "\u{0}") } == true)
+    }
+
+    @Test func badTLSSettingsAreRefusedUpFront() throws {
+        #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=allow-anything")) }
+        #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=require&sslrootcert=\(try ca())")) }
+        #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=verify-full&sslrootcert=/nonexistent/ca.pem")) }
+        #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=require&sslmode=disable")) }
+        #expect(try PostgresEndpoint(url: try url("schema=abc")).tls == .prefer, "libpq's default")
+    }
+}

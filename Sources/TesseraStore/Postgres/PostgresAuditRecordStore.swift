@@ -19,7 +19,7 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
 
     private enum Source {
         case pool(PostgresDatabase)
-        case own(PostgresConnection.Configuration)
+        case own(PostgresEndpoint)
     }
 
     private let source: Source
@@ -35,7 +35,7 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
 
     /// A store on its own connection to `endpoint`.
     public init(endpoint: PostgresEndpoint, logger: Logger) {
-        source = .own(endpoint.connectionConfiguration)
+        source = .own(endpoint)
         self.logger = logger
     }
 
@@ -167,8 +167,8 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
                 // Connection failures and a closed pool, without the driver's internals.
                 throw AuditError(.appendFailed, "cannot reach PostgreSQL at \(database.endpoint)")
             }
-        case .own(let configuration):
-            let connection = try await open(configuration)
+        case .own(let endpoint):
+            let connection = try await open(endpoint)
             do {
                 return try await body(connection, logger)
             } catch {
@@ -180,15 +180,16 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
         }
     }
 
-    private func open(_ configuration: PostgresConnection.Configuration) async throws -> PostgresConnection {
+    private func open(_ endpoint: PostgresEndpoint) async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         do {
-            let made = try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger)
+            let made = try await PostgresConnection.connect(
+                configuration: try endpoint.connectionConfiguration(), id: nextID, logger: logger)
             nextID += 1
             connection = made
             return made
         } catch {
-            throw AuditError(.appendFailed, "cannot connect to PostgreSQL at \(configuration.host ?? "?")")
+            throw AuditError(.appendFailed, "cannot connect to PostgreSQL at \(endpoint)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// Where the PostgreSQL storage lives: server, role and database, and optionally the schema Tessera's tables
@@ -14,10 +15,12 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
     public let schema: String?
     /// Most connections the pool opens (per server).
     public let maximumConnections: Int
+    /// Encryption of the connections (`sslmode`).
+    public let tls: PostgresTLSMode
 
     public init(
         host: String, port: Int, username: String, password: String?, database: String, schema: String? = nil,
-        maximumConnections: Int = 16
+        maximumConnections: Int = 16, tls: PostgresTLSMode = .prefer
     ) {
         self.host = host
         self.port = port
@@ -26,27 +29,35 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
         self.database = database
         self.schema = schema
         self.maximumConnections = maximumConnections
+        self.tls = tls
     }
 
-    /// Parses `postgres://user:password@host:port/database[?schema=name]` (or `postgresql://`); the password
-    /// may be absent. `schema` (lowercase letters, digits, `_`) puts Tessera's tables in that existing schema.
+    /// Parses `postgres://user:password@host:port/database[?schema=name&sslmode=mode&sslrootcert=file]` (or
+    /// `postgresql://`); the password may be absent. `schema` (lowercase letters, digits, `_`) puts Tessera's
+    /// tables in that existing schema; `sslmode` is `disable`, `prefer` (default), `require` or `verify-full`
+    /// (with `sslrootcert`, a PEM file of trusted roots; else the system's).
     public init(url text: String) throws(StoreError) {
         guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
             let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
         else { throw StoreError(.unavailable, "expected a storage URL postgres://user:password@host:port/database") }
-        var schema: String?
+        var parameters: [String: String] = [:]
         for item in url.queryItems ?? [] {
-            guard item.name == "schema", let value = item.value, Self.isPlainIdentifier(value) else {
-                throw StoreError(
-                    .unavailable, "the storage URL accepts only ?schema=NAME (lowercase letters, digits and _)")
+            guard ["schema", "sslmode", "sslrootcert"].contains(item.name), let value = item.value, !value.isEmpty,
+                parameters[item.name] == nil
+            else {
+                throw StoreError(.unavailable, "the storage URL accepts once each: schema, sslmode, sslrootcert")
             }
-            schema = value
+            parameters[item.name] = value
         }
+        if let schema = parameters["schema"], !Self.isPlainIdentifier(schema) {
+            throw StoreError(.unavailable, "schema must be lowercase letters, digits and _")
+        }
+        let tls = try PostgresTLSMode(sslmode: parameters["sslmode"], rootCertificates: parameters["sslrootcert"])
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         self.init(
             host: host, port: url.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: url.password.map { $0.removingPercentEncoding ?? $0 },
-            database: path.isEmpty ? "postgres" : path, schema: schema)
+            database: path.isEmpty ? "postgres" : path, schema: parameters["schema"], tls: tls)
     }
 
     /// A schema name safe as-is in `search_path`: `[a-z_][a-z0-9_]*`, at most 63 bytes.
@@ -60,7 +71,7 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
     public func with(password: String?) -> PostgresEndpoint {
         PostgresEndpoint(
             host: host, port: port, username: username, password: password, database: database, schema: schema,
-            maximumConnections: maximumConnections)
+            maximumConnections: maximumConnections, tls: tls)
     }
 
     public var description: String {
@@ -70,16 +81,33 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
 
 extension PostgresEndpoint {
     var clientConfiguration: PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch (self.tls, self.tls.tlsConfiguration) {
+        case (.prefer, let configuration?): tls = .prefer(configuration)
+        case (_, let configuration?): tls = .require(configuration)
+        case (_, nil): tls = .disable
+        }
         var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
         return configuration
     }
 
-    var connectionConfiguration: PostgresConnection.Configuration {
+    /// A single connection's settings; throws when the TLS settings cannot be loaded (e.g. a bad root file).
+    func connectionConfiguration() throws(StoreError) -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch (self.tls, try self.tls.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }) {
+            case (.prefer, let context?): tls = .prefer(context)
+            case (_, let context?): tls = .require(context)
+            case (_, nil): tls = .disable
+            }
+        } catch {
+            throw StoreError(.unavailable, "the TLS settings of \(self) cannot be loaded")
+        }
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+            host: host, port: port, username: username, password: password, database: database, tls: tls)
         if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
         return configuration
     }

@@ -53,7 +53,7 @@ enum StorageEngine: String, CaseIterable, Sendable, CustomTestStringConvertible 
             host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password,
             database: endpoint.database)
         let connection = try await PostgresConnection.connect(
-            configuration: plain.connectionConfiguration, id: 1, logger: logger)
+            configuration: try plain.connectionConfiguration(), id: 1, logger: logger)
         do {
             try await body(connection, logger)
         } catch {
