@@ -140,3 +140,49 @@ import Testing
         #expect(try PostgresEndpoint(url: try url("schema=abc")).tls == .prefer, "libpq's default")
     }
 }
+
+/// The console's pages stay cheap at a million rows only if PostgreSQL can read them from an index in page
+/// order: with sequential and bitmap scans priced out, every plan is an index scan and none sorts.
+@Suite struct PostgresConsolePlanTests {
+    private func plan(_ storage: PostgresStorage, _ query: PostgresQuery) async throws -> [String] {
+        let logger = storage.database.logger
+        return try await storage.database.transaction { connection in
+            // Empty tables make any plan cheap: price out full and bitmap scans, so what is left shows whether an
+            // index can return the page in order.
+            try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
+            try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
+            return try await connection.rows(PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: query.binds), logger: logger)
+                .map { try $0.value("QUERY PLAN", as: String.self) }
+        }
+    }
+
+    @Test func consolePagesAreIndexScansInPageOrder() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let storage = try #require(fixture.primary as? PostgresStorage)
+            let prefix = "spiffe://example.org/payments/"
+            let identityQueries: [ConsoleIdentityQuery] = [
+                ConsoleIdentityQuery(), ConsoleIdentityQuery(after: "spiffe://example.org/m"),
+                ConsoleIdentityQuery(spiffeIDPrefix: prefix), ConsoleIdentityQuery(kind: "ai-agent"),
+                ConsoleIdentityQuery(owner: "alice@example.com", after: "spiffe://example.org/m"),
+                ConsoleIdentityQuery(environment: "prod"), ConsoleIdentityQuery(status: "suspended"),
+                ConsoleIdentityQuery(spiffeIDPrefix: prefix, kind: "service", after: prefix + "b"),
+            ]
+            for query in identityQueries {
+                let lines = try await plan(storage, PostgresConsoleReader.identityQuery(query))
+                #expect(lines.contains { $0.contains("Index Scan") || $0.contains("Index Only Scan") }, "\(query): \(lines)")
+                #expect(!lines.contains { $0.contains("Sort") }, "\(query) sorts: \(lines)")
+            }
+            let auditQueries: [ConsoleAuditQuery] = [
+                ConsoleAuditQuery(), ConsoleAuditQuery(before: 500), ConsoleAuditQuery(subject: "spiffe://example.org/a"),
+                ConsoleAuditQuery(task: "task_1", before: 90), ConsoleAuditQuery(typePrefix: "token."),
+            ]
+            for query in auditQueries {
+                let lines = try await plan(storage, PostgresConsoleReader.auditQuery(query, head: 1000).0)
+                #expect(lines.contains { $0.contains("Index Scan Backward") }, "\(query): \(lines)")
+                #expect(!lines.contains { $0.contains("Sort") }, "\(query) sorts: \(lines)")
+                if query.subject != nil { #expect(lines.contains { $0.contains("audit_records_subject") }, "\(lines)") }
+                if query.task != nil { #expect(lines.contains { $0.contains("audit_records_task") }, "\(lines)") }
+            }
+        }
+    }
+}
