@@ -56,6 +56,7 @@ let package = Package(
                 "TesseraCore", "TesseraAudit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -160,7 +161,10 @@ let package = Package(
         ),
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
-        .testTarget(name: "TesseraStoreTests", dependencies: ["TesseraStore", "TesseraSecrets"]),
+        .testTarget(
+            name: "TesseraStoreTests",
+            dependencies: ["TesseraStore", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .testTarget(
             name: "TesseraSecretsTests",
             dependencies: ["TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]

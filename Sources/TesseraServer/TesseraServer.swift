@@ -16,7 +16,8 @@ public struct TesseraServer {
     /// Port of the HTTPS (mTLS) listener, when `--tls-cert`/`--tls-key` are set.
     public let tlsPort: Int?
     public let bootstrap: Bootstrap.Result
-    public let database: TesseraDatabase
+    /// Where the state lives: SQLite in the data folder (default) or PostgreSQL (`storage`).
+    public let database: any TesseraStorage
     public let audit: AuditLog
     /// The Cedar policy set deciding every issuance.
     public let policies: PolicyEngine
@@ -51,19 +52,16 @@ public struct TesseraServer {
         let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
         let issuer = configuration.resolvedIssuer(port: port)
         let tlsPort = try MutualTLSListener.port(configuration)
-        let database: TesseraDatabase
-        do {
-            database = try TesseraDatabase(directory: configuration.dataDirectory)
-        } catch let error as StoreError {
-            throw ServerError(.storage, error.reason)
-        }
+        let database = try await openStorage(configuration, logger: logger)
         let result = try await Bootstrap.run(
             database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
         let audit = try await AuditLog(store: database.audit, clock: clock)
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
-        // Alone on its database the cache is exact; with other servers it hears their writes over the event bus
-        // and trusts an entry for at most a second should an event be lost.
+        // Alone on its database the identity cache is exact. Servers sharing PostgreSQL tell each other of their
+        // writes over LISTEN/NOTIFY (`ClusterEventBus`), and trust a cached entry for at most a second should an
+        // event be lost.
+        let eventBus = try await clusterEventBus(eventBus, storage: database, logger: logger)
         let alone = eventBus is SingleNodeEventBus
         let inventory = CachingIdentityRepository(
             database.identities, maximumAge: alone ? nil : .seconds(1),
@@ -154,11 +152,14 @@ public struct TesseraServer {
                 ratePerMinute: configuration.toolCallsPerMinute, approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
             admins: admins, maximumBodySize: configuration.maximumBodySize
         ).register(public: router, admin: admin)
-        let posture = PostureService(
-            database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
-            maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
+        // Posture reads the SQLite file directly (inventory and audit scans): with PostgreSQL it answers 501.
+        let posture = (database as? TesseraDatabase).map {
+            PostureService(
+                database: $0, audit: audit, clock: clock, schema: DefaultPolicies.schema,
+                maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
+        }
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        ConsoleRoutes(database: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
+        ConsoleRoutes(storage: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
             .register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
@@ -169,6 +170,41 @@ public struct TesseraServer {
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
             clusterSync: clusterSync)
+    }
+
+    /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
+    /// The given bus, or for PostgreSQL storage (when none was given) a `PostgresEventBus` on the same server,
+    /// listening before the server serves.
+    static func clusterEventBus(
+        _ given: any ClusterEventBus, storage: any TesseraStorage, logger: Logger
+    ) async throws -> any ClusterEventBus {
+        guard given is SingleNodeEventBus, let postgres = storage as? PostgresStorage else { return given }
+        let host = ProcessInfo.processInfo.hostName
+        let origin = "\(host.prefix(64))-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+        do {
+            let bus = try PostgresEventBus(origin: origin, endpoint: postgres.endpoint, logger: logger)
+            try await bus.start()
+            return bus
+        } catch let error as StoreError {
+            throw ServerError(.storage, error.reason)
+        }
+    }
+
+    static func openStorage(_ configuration: ServerConfiguration, logger: Logger) async throws -> any TesseraStorage {
+        do {
+            if let url = configuration.storage {
+                var postgresLogger = logger
+                postgresLogger[metadataKey: "component"] = "postgres"
+                var endpoint = try PostgresEndpoint(url: url)
+                if endpoint.password == nil, let password = configuration.storagePassword {
+                    endpoint = endpoint.with(password: password)
+                }
+                return try await PostgresStorage.connect(endpoint, logger: postgresLogger)
+            }
+            return try TesseraDatabase(directory: configuration.dataDirectory)
+        } catch let error as StoreError {
+            throw ServerError(.storage, error.reason)
+        }
     }
 
     /// Every route the server registered, as `METHOD /path` (captures as `{name}`), for the OpenAPI test.

@@ -16,7 +16,7 @@ public enum Bootstrap {
     static let kekCheckPlaintext = Data("tessera-kek-check-v1".utf8)
 
     public static func run(
-        database: TesseraDatabase, kek: KeyEncryptionKey, trustDomain: String, clock: any TimeSource
+        database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, clock: any TimeSource
     ) async throws -> Result {
         let meta = database.metadata
         if let sealed = try await meta.value(for: "kek_check") {

@@ -12,7 +12,7 @@ public enum CABootstrap {
 
     /// Loads the authority; `generated` lists what was created (for the start-up banner and the audit log).
     public static func run(
-        database: TesseraDatabase, kek: KeyEncryptionKey, trustDomain: String, configuration: SPIFFEConfiguration,
+        database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, configuration: SPIFFEConfiguration,
         clock: any TimeSource
     ) async throws -> (TrustDomainAuthority, generated: [String]) {
         try configuration.validate()
@@ -75,7 +75,7 @@ public enum CABootstrap {
 
     /// Forces a CA rotation now: a new CA signs from now on; the previous root stays in the bundle.
     static func rotate(
-        database: TesseraDatabase, kek: KeyEncryptionKey, trustDomain: String, configuration: SPIFFEConfiguration,
+        database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, configuration: SPIFFEConfiguration,
         clock: any TimeSource
     ) async throws -> TrustDomainAuthority {
         let repository = database.spiffe

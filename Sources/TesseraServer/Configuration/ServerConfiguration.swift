@@ -1,5 +1,6 @@
 import Foundation
 import TesseraSecrets
+import TesseraStore
 
 /// Settings of one `tessera server` process. Defaults are the safe ones.
 public struct ServerConfiguration: Sendable {
@@ -9,6 +10,11 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 8443
     /// Folder holding the SQLite database.
     public var dataDirectory: String = ".tessera"
+    /// PostgreSQL storage shared by several servers (`postgres://user:password@host:port/database`); nil keeps
+    /// the embedded SQLite database in `dataDirectory`.
+    public var storage: String?
+    /// The PostgreSQL password when `storage` has none (kept out of URLs, files and process lists).
+    public var storagePassword: String?
     /// The SPIFFE trust domain this server is authoritative for.
     public var trustDomain: String = "example.org"
     /// The OAuth issuer identifier. Defaults to `http://HOST:PORT` once the port is known.
@@ -68,6 +74,13 @@ public struct ServerConfiguration: Sendable {
 
     /// Checks the settings; the returned messages explain what to change.
     public func validate() throws(ServerError) {
+        if let storage {
+            do {
+                _ = try PostgresEndpoint(url: storage)
+            } catch {
+                throw ServerError(.configuration, "storage: \(error.reason)")
+            }
+        }
         guard (0...65535).contains(port) else { throw ServerError(.configuration, "port must be 0...65535") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ServerError(.configuration, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)")

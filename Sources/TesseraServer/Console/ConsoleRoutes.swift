@@ -9,9 +9,9 @@ import TesseraStore
 struct ConsoleRoutes {
     let api: ConsoleAPIRoutes
 
-    init(database: TesseraDatabase, identities: any IdentityRepository, trustDomain: String, clock: any TimeSource) {
+    init(storage: any TesseraStorage, identities: any IdentityRepository, trustDomain: String, clock: any TimeSource) {
         api = ConsoleAPIRoutes(
-            reader: database.console, tasks: database.tasks, identities: identities, trustDomain: trustDomain, clock: clock)
+            reader: storage.console, tasks: storage.tasks, identities: identities, trustDomain: trustDomain, clock: clock)
     }
 
     /// No inline script or style, no third-party origin, no framing, no form posts, no `<base>` games.

@@ -13,7 +13,7 @@ struct FederationServices: Sendable {
     let delegations: DelegationService
 
     static func make(
-        configuration: ServerConfiguration, issuer: String, keys: KeyRing, database: TesseraDatabase,
+        configuration: ServerConfiguration, issuer: String, keys: KeyRing, database: any TesseraStorage,
         identities: any IdentityRepository, jwtSVIDKeys: JWTSVIDKeySource, audit: AuditLog, clock: any TimeSource
     ) throws -> FederationServices {
         let settings = configuration.federation

@@ -5,7 +5,7 @@ import TesseraStore
 /// `/readyz` (dependencies answer), `/openapi.json`, and `/metrics` (Prometheus text, admin bearer token required).
 struct OperationsRoutes {
     let metrics: ServerMetrics
-    let database: TesseraDatabase
+    let database: any TesseraStorage
     let policies: PolicyEngine
     let admins: AdminAuthenticator
 

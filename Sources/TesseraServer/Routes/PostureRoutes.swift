@@ -7,18 +7,31 @@ import TesseraStore
 
 /// `/v1/findings`, `/v1/owners`, `/v1/static-secrets`, `/v1/posture`: posture for administrators.
 struct PostureRoutes {
-    let service: PostureService
+    /// Nil with PostgreSQL storage: the posture engine reads the SQLite database directly (not ported yet).
+    let service: PostureService?
     let maximumBodySize: Int
+
+    /// The service, or a 501 problem when the storage engine cannot serve posture yet.
+    private func available() throws -> PostureService {
+        guard let service else {
+            throw ProblemDetails(
+                .notImplemented, "Not implemented",
+                detail: "posture is not available with PostgreSQL storage yet; use SQLite storage for posture")
+        }
+        return service
+    }
 
     func register(in group: RouterGroup<TesseraRequestContext>) {
         group.get("findings") { request, context in
             _ = try context.requireAdmin()
+            let service = try available()
             let list = try Self.filter(try await service.findings(), request.uri.queryParameters)
             struct Page: Encodable { let findings: [TrackedFinding] }
             return try Response.json(Page(findings: list))
         }
         group.post("findings/:id/acknowledge") { request, context in
             let admin = try context.requireAdmin()
+            let service = try available()
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["reason", "until"])
             let reason = try body.requiredString("reason")
@@ -29,6 +42,7 @@ struct PostureRoutes {
         }
         group.post("findings/:id/resolve") { request, context in
             let admin = try context.requireAdmin()
+            let service = try available()
             let buffer = try await request.adminBody(limit: maximumBodySize)
             var reason: String?
             if buffer.readableBytes > 0 {
@@ -42,6 +56,7 @@ struct PostureRoutes {
         }
         group.post("owners/:name/depart") { _, context in
             let admin = try context.requireAdmin()
+            let service = try available()
             let raw = try context.parameters.require("name")
             let name = raw.removingPercentEncoding ?? raw
             let queued = try await service.depart(owner: name, actor: admin)
@@ -54,16 +69,19 @@ struct PostureRoutes {
         }
         group.get("owners/reassignments") { _, context in
             _ = try context.requireAdmin()
+            let service = try available()
             struct Page: Encodable { let reassignments: [ReassignmentItem] }
             return try Response.json(Page(reassignments: try await service.reassignments()))
         }
         group.post("static-secrets") { request, context in
             let admin = try context.requireAdmin()
+            let service = try available()
             let secret = try Self.staticSecret(JSONObjectReader(try await request.adminBody(limit: maximumBodySize)), now: service.clock.now())
             return try Response.json(try await service.register(secret, actor: admin), status: .created)
         }
         group.get("static-secrets") { _, context in
             _ = try context.requireAdmin()
+            let service = try available()
             struct Page: Encodable {
                 let staticSecrets: [StaticSecret]
                 enum CodingKeys: String, CodingKey { case staticSecrets = "static_secrets" }
@@ -72,6 +90,7 @@ struct PostureRoutes {
         }
         group.post("static-secrets/:id/rotated") { _, context in
             let admin = try context.requireAdmin()
+            let service = try available()
             do {
                 return try Response.json(try await service.rotated(id: try context.parameters.require("id"), actor: admin))
             } catch let error as StoreError where error.code == .notFound {
@@ -80,6 +99,7 @@ struct PostureRoutes {
         }
         group.get("posture/evidence/:id") { request, context in
             _ = try context.requireAdmin()
+            let service = try available()
             let raw = try context.parameters.require("id")
             guard let report = try await service.evidence(identityID: raw.removingPercentEncoding ?? raw) else {
                 throw ProblemDetails.notFound("no identity with this id")
@@ -93,6 +113,7 @@ struct PostureRoutes {
         }
         group.get("posture/report") { request, context in
             _ = try context.requireAdmin()
+            let service = try available()
             let findings = try await service.findings()
             let count = try await service.identities.count(IdentityFilter())
             if request.uri.queryParameters["format"] == "markdown" {

@@ -16,7 +16,7 @@ public struct SPIFFEServices: Sendable {
     let federation: FederationRefresher
 
     static func make(
-        configuration: ServerConfiguration, issuer: String, database: TesseraDatabase, kek: KeyEncryptionKey,
+        configuration: ServerConfiguration, issuer: String, database: any TesseraStorage, kek: KeyEncryptionKey,
         audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed()
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe

@@ -15,20 +15,13 @@ struct SQLiteConsoleReader: ConsoleReader {
     }
 
     func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage {
-        let limit = max(1, min(query.limit, 1000))
-        return try await pool.read { db in
+        try await pool.read { db in
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM audit_head WHERE id = 1") ?? 0
             let (sql, arguments, floor) = Self.auditSQL(query, head: head)
             let records = try Row.fetchAll(db, sql: sql, arguments: arguments).map {
                 AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"])
             }
-            let next: Int64?
-            if records.count == limit, let last = records.last {
-                next = last.seq
-            } else {
-                next = floor > 1 ? floor : nil
-            }
-            return ConsoleAuditPage(records: records, nextBefore: next, headSeq: head)
+            return ConsoleAuditPage(records: records, pageSize: query.pageSize, floor: floor, headSeq: head)
         }
     }
 
@@ -54,8 +47,7 @@ struct SQLiteConsoleReader: ConsoleReader {
 
     /// The timeline page's statement, newest first, inside the window `[floor, before)`.
     static func auditSQL(_ query: ConsoleAuditQuery, head: Int64) -> (String, StatementArguments, floor: Int64) {
-        let before = min(query.before ?? head + 1, head + 1)
-        let floor = max(1, before - max(1, query.window))
+        let (before, floor) = query.bounds(head: head)
         var conditions = ["seq < ?", "seq >= ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [before, floor]
         // The expressions must match the index definitions exactly.
@@ -72,7 +64,7 @@ struct SQLiteConsoleReader: ConsoleReader {
             arguments.append(prefix.unicodeScalars.count)
             arguments.append(prefix)
         }
-        let limit = max(1, min(query.limit, 1000))
+        let limit = query.pageSize
         let sql = """
             SELECT seq, prev_hash, hash, body FROM audit_records WHERE \(conditions.joined(separator: " AND "))
             ORDER BY seq DESC LIMIT \(limit)

@@ -26,7 +26,7 @@ struct SQLiteTrustedIssuerRepository: TrustedIssuerRepository {
     }
 
     func insert(_ issuer: TrustedIssuer) async throws {
-        let document = String(decoding: try Self.encoder.encode(issuer), as: UTF8.self)
+        let document = try TrustedIssuerDocument.encode(issuer)
         try await pool.write { db in
             let exists = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM trusted_issuers WHERE issuer = ? OR id = ?", arguments: [issuer.issuer, issuer.id])
@@ -44,21 +44,8 @@ struct SQLiteTrustedIssuerRepository: TrustedIssuerRepository {
         }
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return encoder
-    }()
-
     private static func decode(_ document: String) throws -> TrustedIssuer {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
-        do {
-            return try decoder.decode(TrustedIssuer.self, from: Data(document.utf8))
-        } catch {
-            throw StoreError(.corrupted, "a trusted_issuers row is not a valid issuer document")
-        }
+        try TrustedIssuerDocument.decode(document)
     }
 }
 

@@ -10,50 +10,53 @@ import TesseraCore
 /// head back and re-chains its batch (see `AuditLog`). Group commit still applies per server: one
 /// transaction per batch, durable at `COMMIT` (`synchronous_commit = on`).
 ///
-/// The first piece of the PostgreSQL backend (issue 8): the other repositories still live in SQLite.
+/// `PostgresStorage.audit` runs it on the storage's pool (a connection per batch); the public initialisers
+/// give it one connection of its own (tools and tests), closed by `close()`.
 public actor PostgresAuditRecordStore: AuditRecordStore {
-    /// The advisory-lock key serialising audit appends ("tessera" in ASCII, truncated).
-    static let lockKey: Int64 = 0x7465_7373_6572_61
+    /// The advisory-lock class serialising audit appends ("tsau" in ASCII); the second key is the schema's hash,
+    /// so the chains of several Tessera schemas in one database do not wait for each other.
+    static let lockClass: Int32 = 0x7473_6175
 
-    private let configuration: PostgresConnection.Configuration
+    private enum Source {
+        case pool(PostgresDatabase)
+        case own(PostgresEndpoint)
+    }
+
+    private let source: Source
     private let logger: Logger
     private var connection: PostgresConnection?
     private var nextID = 1
 
     public init(host: String, port: Int, username: String, password: String?, database: String, logger: Logger) {
-        configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        self.init(
+            endpoint: PostgresEndpoint(host: host, port: port, username: username, password: password, database: database),
+            logger: logger)
+    }
+
+    /// A store on its own connection to `endpoint`.
+    public init(endpoint: PostgresEndpoint, logger: Logger) {
+        source = .own(endpoint)
         self.logger = logger
     }
 
-    /// Creates the tables if they do not exist.
+    /// A store on the shared pool of `PostgresStorage`.
+    init(database: PostgresDatabase) {
+        source = .pool(database)
+        logger = database.logger
+    }
+
+    /// Applies the schema migrations (`PostgresMigrator`; the audit tables are part of `001_foundation`).
     public func migrate() async throws {
-        let connection = try await open()
-        for statement in [
-            """
-            CREATE TABLE IF NOT EXISTS audit_records (
-                seq BIGINT PRIMARY KEY, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL)
-            """,
-            "CREATE TABLE IF NOT EXISTS audit_head (id INT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS replay_keys (key TEXT PRIMARY KEY, expires_at DOUBLE PRECISION NOT NULL)",
-            """
-            CREATE TABLE IF NOT EXISTS leases (
-                id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, task_id TEXT,
-                issued_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
-                revoked_at DOUBLE PRECISION, revoke_reason TEXT, released_at DOUBLE PRECISION)
-            """,
-        ] {
-            do {
-                try await run(connection, statement)
-            } catch let error as PSQLError {
-                throw AuditError(
-                    .appendFailed, "PostgreSQL refused the audit schema: \(error.serverInfo?[.message] ?? "no detail")")
-            }
+        do {
+            try await withConnection { connection, logger in _ = try await PostgresMigrator.migrate(connection, logger: logger) }
+        } catch let error as PSQLError {
+            throw AuditError(
+                .appendFailed, "PostgreSQL refused the schema (SQLSTATE \(error.serverInfo?[.sqlState] ?? "none"))")
         }
     }
 
     public func recordedHead() async throws -> AuditHead? {
-        try await Self.head(try await open(), logger: logger)
+        try await withConnection { connection, logger in try await Self.head(connection, logger: logger) }
     }
 
     public func append(_ records: [AuditRecord]) async throws {
@@ -65,14 +68,47 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     }
 
     public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
-        guard let last = records.last else { return .appended }
-        let connection = try await open()
+        guard !records.isEmpty else { return .appended }
         do {
-            try await run(connection, "BEGIN")
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-            let actual = try await Self.head(connection, logger: logger)
+            return try await withConnection { connection, logger in
+                try await Self.append(records, after: expected, on: connection, logger: logger)
+            }
+        } catch {
+            throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
+        }
+    }
+
+    public func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
+        try await withConnection { connection, logger in
+            let rows = try await connection.query(
+                "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
+                logger: logger)
+            var records: [AuditRecord] = []
+            for try await (seq, prev, hash, body) in rows.decode((Int64, String, String, String).self) {
+                records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body))
+            }
+            return records
+        }
+    }
+
+    /// Closes the store's own connection (it reopens on the next call); nothing to do on the shared pool.
+    public func close() async {
+        try? await connection?.close()
+        connection = nil
+    }
+
+    /// One transaction: lock, check the head, insert records, replay keys and leases, move the head.
+    private static func append(
+        _ records: [AuditRecord], after expected: AuditHead?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendResult {
+        guard let last = records.last else { return .appended }
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
+            let actual = try await head(connection, logger: logger)
             guard actual == expected else {
-                try await run(connection, "ROLLBACK")
+                try await connection.query("ROLLBACK", logger: logger)
                 return .headMoved(actual)
             }
             let seqs = records.map(\.seq)
@@ -106,49 +142,55 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
                 INSERT INTO audit_head (id, seq, hash) VALUES (1, \(last.seq), \(last.hash))
                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
                 """, logger: logger)
-            try await run(connection, "COMMIT")
+            try await connection.query("COMMIT", logger: logger)
             return .appended
         } catch {
-            _ = try? await run(connection, "ROLLBACK")
-            // A broken connection is replaced on the next call.
-            self.connection = nil
-            try? await connection.close()
-            throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
+            await connection.rollbackOrClose(logger: logger)
+            throw error
         }
     }
 
-    public func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
-        let connection = try await open()
-        let rows = try await connection.query(
-            "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
-            logger: logger)
-        var records: [AuditRecord] = []
-        for try await (seq, prev, hash, body) in rows.decode((Int64, String, String, String).self) {
-            records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body))
+    /// Runs `body` on a pooled connection, or on the store's own (replaced after an error).
+    private func withConnection<Result: Sendable>(
+        _ body: (PostgresConnection, Logger) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
+        switch source {
+        case .pool(let database):
+            do {
+                return try await database.client.withConnection { connection in try await body(connection, logger) }
+            } catch let error as PSQLError where error.serverInfo != nil {
+                throw error
+            } catch let error as AuditError {
+                throw error
+            } catch {
+                // Connection failures and a closed pool, without the driver's internals.
+                throw AuditError(.appendFailed, "cannot reach PostgreSQL at \(database.endpoint)")
+            }
+        case .own(let endpoint):
+            let connection = try await open(endpoint)
+            do {
+                return try await body(connection, logger)
+            } catch {
+                // A broken connection is replaced on the next call.
+                self.connection = nil
+                try? await connection.close()
+                throw error
+            }
         }
-        return records
     }
 
-    /// Closes the connection (it reopens on the next call).
-    public func close() async {
-        try? await connection?.close()
-        connection = nil
-    }
-
-    private func open() async throws -> PostgresConnection {
+    private func open(_ endpoint: PostgresEndpoint) async throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         do {
-            let made = try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger)
+            let made = try await PostgresConnection.connect(
+                configuration: try endpoint.connectionConfiguration(), id: nextID, logger: logger)
             nextID += 1
             connection = made
             return made
         } catch {
-            throw AuditError(.appendFailed, "cannot connect to PostgreSQL at \(configuration.host ?? "?")")
+            throw AuditError(.appendFailed, "cannot connect to PostgreSQL at \(endpoint)")
         }
-    }
-
-    private func run(_ connection: PostgresConnection, _ sql: String) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
     private static func head(_ connection: PostgresConnection, logger: Logger) async throws -> AuditHead? {

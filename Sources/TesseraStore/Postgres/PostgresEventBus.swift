@@ -24,17 +24,32 @@ public final class PostgresEventBus: ClusterEventBus {
     private let listener = Mutex<Task<Void, Never>?>(nil)
     private let listening = Mutex<PostgresConnection?>(nil)
 
+    /// The bus of the servers sharing `endpoint` (same TLS settings as the storage); the channel is per schema,
+    /// so deployments in different schemas of one database do not hear each other.
+    public convenience init(origin: String, endpoint: PostgresEndpoint, logger: Logger) throws(StoreError) {
+        self.init(
+            origin: origin, configuration: try endpoint.connectionConfiguration(),
+            channel: endpoint.schema.map { "\(Self.defaultChannel)_\($0)" } ?? Self.defaultChannel, logger: logger)
+    }
+
     /// - Parameters:
     ///   - origin: this server's name (unique among the servers sharing the database).
     ///   - channel: the NOTIFY channel; lower-case letters, digits and `_`, at most 63 bytes.
-    public init(
+    public convenience init(
         origin: String, host: String, port: Int, username: String, password: String?, database: String,
         channel: String = PostgresEventBus.defaultChannel, logger: Logger
     ) {
+        self.init(
+            origin: origin,
+            configuration: PostgresConnection.Configuration(
+                host: host, port: port, username: username, password: password, database: database, tls: .disable),
+            channel: channel, logger: logger)
+    }
+
+    init(origin: String, configuration: PostgresConnection.Configuration, channel: String, logger: Logger) {
         self.origin = origin
         self.channel = channel
-        configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        self.configuration = configuration
         self.logger = logger
         publisher = Publisher(configuration: configuration, channel: channel, logger: logger)
     }

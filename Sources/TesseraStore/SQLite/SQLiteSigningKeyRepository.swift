@@ -37,9 +37,13 @@ struct SQLiteAdminTokenRepository: AdminTokenRepository {
 
     func insert(_ token: AdminTokenRecord) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO admin_tokens (id, token_hash, name, role, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [token.id, token.tokenHash, token.name, token.role, token.createdAt.epoch])
+            do {
+                try db.execute(
+                    sql: "INSERT INTO admin_tokens (id, token_hash, name, role, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [token.id, token.tokenHash, token.name, token.role, token.createdAt.epoch])
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw StoreError(.conflict, "an admin token with this id or hash already exists")
+            }
         }
     }
 

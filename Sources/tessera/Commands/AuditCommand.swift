@@ -5,7 +5,8 @@ import TesseraStore
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Verify and export the hash-chained audit log (offline, from the data folder).",
+        commandName: "audit",
+        abstract: "Verify and export the hash-chained audit log (offline, from the data folder or PostgreSQL storage).",
         subcommands: [AuditVerify.self, AuditExport.self])
 }
 
@@ -15,10 +16,12 @@ struct AuditVerify: AsyncParsableCommand {
         abstract: "Check every record's hash and link; exits 1 and names the first broken record if the chain is broken.")
 
     @Option(name: .customLong("data-dir"), help: "The server's data folder.") var dataDir: String = ".tessera"
+    @Option(help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
+    var storage: String?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let database = try AuditStoreOpener.open(dataDir)
+        let database = try await AuditStoreOpener.open(dataDir: dataDir, storage: storage)
         let report = try await AuditVerifier(store: database.audit).verify()
         if output.json {
             var object: [String: Any] = ["intact": report.isIntact, "records_checked": report.recordsChecked]
@@ -40,11 +43,13 @@ struct AuditExport: AsyncParsableCommand {
         commandName: "export", abstract: "Write the audit log as JSON lines (each record's fields plus its hash).")
 
     @Option(name: .customLong("data-dir"), help: "The server's data folder.") var dataDir: String = ".tessera"
+    @Option(help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
+    var storage: String?
     @Option(help: "Output file (default: standard output).") var output: String?
     @Option(help: "Start after this sequence number.") var after: Int64 = 0
 
     func run() async throws {
-        let store = try AuditStoreOpener.open(dataDir).audit
+        let store = try await AuditStoreOpener.open(dataDir: dataDir, storage: storage).audit
         let handle: FileHandle
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600]),
@@ -68,6 +73,22 @@ struct AuditExport: AsyncParsableCommand {
 }
 
 enum AuditStoreOpener {
+    /// PostgreSQL storage when `--storage` (or `TESSERA_STORAGE`) names one, read as it is (no migration);
+    /// else the SQLite database in `dataDir`, which must exist.
+    static func open(dataDir: String, storage: String?) async throws -> any TesseraStorage {
+        let environment = ProcessInfo.processInfo.environment
+        if let url = storage ?? environment["TESSERA_STORAGE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                var endpoint = try PostgresEndpoint(url: url)
+                if endpoint.password == nil { endpoint = endpoint.with(password: environment["TESSERA_STORAGE_PASSWORD"]) }
+                return try await PostgresStorage.connect(endpoint, migrate: false)
+            } catch let error as StoreError {
+                throw CommandFailure(message: error.reason)
+            }
+        }
+        return try open(dataDir)
+    }
+
     static func open(_ dataDir: String) throws -> TesseraDatabase {
         let path = (dataDir as NSString).appendingPathComponent(TesseraDatabase.fileName)
         guard FileManager.default.fileExists(atPath: path) else {

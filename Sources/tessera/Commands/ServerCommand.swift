@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TesseraSecrets
 import TesseraServer
+import TesseraStore
 
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,10 +83,11 @@ struct ServerRunner {
                 try announce(adminToken: token)
             }
             let issuer = server.issuer
-            let dataDir = options.dataDir
+            // Where the state is: the data folder, or the PostgreSQL endpoint (its description has no password).
+            let location = (server.database as? PostgresStorage).map { "storage \($0.endpoint)" } ?? "data in \(options.dataDir)"
             let trustDomain = options.trustDomain
             try await server.run { port in
-                Output.note("tessera listening on \(issuer) (port \(port)), trust domain \(trustDomain), data in \(dataDir)")
+                Output.note("tessera listening on \(issuer) (port \(port)), trust domain \(trustDomain), \(location)")
             }
         } catch let error as ServerError {
             throw CommandFailure(message: error.reason)

@@ -13,6 +13,13 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Folder for the SQLite database (and, in dev mode, the KEK and admin token).")
     var dataDir: String = ".tessera"
 
+    @Option(
+        help: """
+            PostgreSQL storage shared by several servers: postgres://user@host:port/database (default: SQLite in \
+            --data-dir). Env: TESSERA_STORAGE; the password may come from TESSERA_STORAGE_PASSWORD instead of the URL.
+            """)
+    var storage: String?
+
     @Option(name: .customLong("trust-domain"), help: "The SPIFFE trust domain this server is authoritative for.")
     var trustDomain: String = "example.org"
 
@@ -76,6 +83,9 @@ struct ServerOptions: ParsableArguments {
         configuration.host = host
         configuration.port = port
         configuration.dataDirectory = dataDir
+        let environment = ProcessInfo.processInfo.environment
+        configuration.storage = storage ?? environment["TESSERA_STORAGE"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.storagePassword = environment["TESSERA_STORAGE_PASSWORD"]
         configuration.trustDomain = trustDomain
         configuration.issuer = issuer
         configuration.defaultAudience = defaultAudience

@@ -1,0 +1,31 @@
+import TesseraAudit
+
+/// Where Tessera keeps its state: every repository, the audit chain's store, and a readiness probe.
+///
+/// Two engines: `TesseraDatabase` (embedded SQLite in a data folder, the default) and `PostgresStorage`
+/// (PostgreSQL shared by several servers). Code that only needs repositories takes `any TesseraStorage`.
+public protocol TesseraStorage: Sendable {
+    /// A short name of the engine for logs and problems: `sqlite` or `postgresql`.
+    var engine: String { get }
+    var identities: any IdentityRepository { get }
+    var signingKeys: any SigningKeyRepository { get }
+    var adminTokens: any AdminTokenRepository { get }
+    var tokenState: any TokenStateRepository { get }
+    var tasks: any TaskRepository { get }
+    var exceptions: any ExceptionRepository { get }
+    var agentTools: any AgentToolRepository { get }
+    var metadata: any MetadataRepository { get }
+    var spiffe: any SPIFFERepository { get }
+    var trustedIssuers: any TrustedIssuerRepository { get }
+    var posture: any PostureRepository { get }
+    /// The store of the hash-chained audit log.
+    var audit: any AuditRecordStore { get }
+    /// The web console's paged reads (inventory, audit timeline).
+    var console: any ConsoleReader { get }
+    /// A trivial read: throws when the storage cannot answer (readiness checks).
+    func ping() async throws
+}
+
+extension TesseraDatabase: TesseraStorage {
+    public var engine: String { "sqlite" }
+}

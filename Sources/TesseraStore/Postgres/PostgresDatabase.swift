@@ -1,0 +1,101 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What every PostgreSQL repository shares: the pool (`PostgresPool`), and the two ways the repositories talk
+/// to it: a single statement, or a transaction on one leased connection. Every error leaves as a `StoreError`
+/// without the SQL text, the bound values or the password.
+struct PostgresDatabase: Sendable {
+    let pool: PostgresPool
+    let endpoint: PostgresEndpoint
+    let logger: Logger
+
+    var client: PostgresClient { pool.client }
+
+    /// Runs one statement and collects its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        do {
+            return try await client.withConnection { connection in try await connection.rows(query, logger: logger) }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// Runs `body` in a transaction (`BEGIN` ... `COMMIT`) on one connection; rolls back when it throws.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    await connection.rollbackOrClose(logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw storeError(error)
+        }
+    }
+
+    /// Translates a driver error into a `StoreError` that names the server but no secret or value.
+    func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState] {
+                switch state {
+                case "23505": return StoreError(.conflict, "the record already exists")
+                case "40001", "40P01": return StoreError(.conflict, "a concurrent write conflicted; retry")
+                case "42P01", "42703":
+                    return StoreError(.corrupted, "the PostgreSQL schema at \(endpoint) is not Tessera's (SQLSTATE \(state))")
+                default: return StoreError(.unavailable, "PostgreSQL at \(endpoint) refused the statement (SQLSTATE \(state))")
+                }
+            }
+            return StoreError(.unavailable, "cannot reach PostgreSQL at \(endpoint)")
+        }
+        if error is CancellationError { return StoreError(.unavailable, "the PostgreSQL request was cancelled") }
+        return StoreError(.unavailable, "cannot reach PostgreSQL at \(endpoint)")
+    }
+}
+
+extension PostgresConnection {
+    /// Rolls back the open transaction; if that fails (e.g. the task was cancelled mid-statement), closes the
+    /// connection so the pool never hands out one that is still inside a transaction.
+    func rollbackOrClose(logger: Logger) async {
+        do {
+            try await query("ROLLBACK", logger: logger)
+        } catch {
+            try? await close()
+        }
+    }
+
+    /// Runs `query` and collects its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        var rows: [PostgresRow] = []
+        for try await row in try await self.query(query, logger: logger) { rows.append(row) }
+        return rows
+    }
+}
+
+extension PostgresRow {
+    /// The value of `column`, decoded; `corrupted` when the column is missing or has another type.
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        let row = makeRandomAccess()
+        guard row.contains(column) else { throw StoreError(.corrupted, "a row lacks the column \(column)") }
+        do {
+            return try row[column].decode(T.self, context: .default)
+        } catch {
+            throw StoreError(.corrupted, "the column \(column) does not hold a \(T.self)")
+        }
+    }
+
+    /// A date stored as epoch seconds.
+    func date(_ column: String) throws -> Date { Date(epoch: try value(column, as: Double.self)) }
+
+    /// An optional date stored as epoch seconds.
+    func optionalDate(_ column: String) throws -> Date? { try value(column, as: Double?.self).map(Date.init(epoch:)) }
+}

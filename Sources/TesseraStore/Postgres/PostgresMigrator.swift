@@ -1,0 +1,45 @@
+import Logging
+import PostgresNIO
+
+/// Applies `PostgresSchema.migrations` that a database lacks, recording each id in `schema_migrations`.
+///
+/// Everything happens in one transaction holding a transaction-scoped advisory lock (per schema), so two
+/// servers starting at once against an empty database do not race: the second waits, then sees every migration applied and
+/// does nothing. PostgreSQL's DDL is transactional, so a failed migration leaves no half-made schema.
+enum PostgresMigrator {
+    /// The advisory-lock class of migrations ("tsmg" in ASCII); the second key is the schema's hash, so servers
+    /// sharing a schema take turns while databases with several Tessera schemas migrate them in parallel.
+    static let lockClass: Int32 = 0x7473_6d67
+
+    /// Migrates the database (the schema on the connection's `search_path`); returns the ids it applied.
+    @discardableResult
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        try await connection.query("BEGIN", logger: logger)
+        do {
+            try await connection.query(
+                "SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var done: Set<String> = []
+            for row in try await connection.rows("SELECT id FROM schema_migrations", logger: logger) {
+                done.insert(try row.value("id", as: String.self))
+            }
+            var applied: [String] = []
+            for migration in PostgresSchema.migrations where !done.contains(migration.id) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migrations (id) VALUES (\(migration.id))", logger: logger)
+                applied.append(migration.id)
+            }
+            try await connection.query("COMMIT", logger: logger)
+            return applied
+        } catch {
+            await connection.rollbackOrClose(logger: logger)
+            throw error
+        }
+    }
+}

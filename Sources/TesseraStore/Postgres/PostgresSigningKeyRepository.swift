@@ -1,0 +1,26 @@
+import Foundation
+import PostgresNIO
+
+/// The trust domain's signing keys in PostgreSQL: every server sees the same rotation.
+struct PostgresSigningKeyRepository: SigningKeyRepository {
+    let database: PostgresDatabase
+
+    func insert(_ key: StoredSigningKey) async throws {
+        try await database.rows(
+            try """
+            INSERT INTO signing_keys (kid, algorithm, purpose, sealed_private_key, public_jwk, created_at, status)
+            VALUES (\(key.kid), \(key.algorithm), \(key.purpose), \(key.sealedPrivateKey), \(key.publicJWK),
+              \(key.createdAt.epoch), \(key.status))
+            """)
+    }
+
+    func keys(purpose: String) async throws -> [StoredSigningKey] {
+        try await database.rows("SELECT * FROM signing_keys WHERE purpose = \(purpose) ORDER BY created_at DESC").map {
+            row in
+            StoredSigningKey(
+                kid: try row.value("kid"), algorithm: try row.value("algorithm"), purpose: try row.value("purpose"),
+                sealedPrivateKey: try row.value("sealed_private_key"), publicJWK: try row.value("public_jwk"),
+                createdAt: try row.date("created_at"), status: try row.value("status"))
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraAudit
+
+/// Tessera's state in PostgreSQL, shared by several servers.
+///
+/// One `PostgresPool` (postgres-nio's `PostgresClient`, at most `endpoint.maximumConnections` connections)
+/// serves every repository and the audit store (`PostgresAuditRecordStore`: group commit writes one batch at
+/// a time per server, serialised across servers by an advisory lock). The pool runs while anything holds it
+/// (this object or a repository it handed out) or until `close()`. `connect` applies the migrations first.
+public final class PostgresStorage: TesseraStorage {
+    public let endpoint: PostgresEndpoint
+    public let engine = "postgresql"
+    let database: PostgresDatabase
+    private let auditStore: PostgresAuditRecordStore
+
+    private init(endpoint: PostgresEndpoint, pool: PostgresPool, logger: Logger) {
+        self.endpoint = endpoint
+        database = PostgresDatabase(pool: pool, endpoint: endpoint, logger: logger)
+        auditStore = PostgresAuditRecordStore(database: database)
+    }
+
+    /// Opens the pool (waiting at most `timeout` for the server to answer) and, unless `migrate` is false
+    /// (read-only tools), migrates the schema (as long as that takes: a migration may wait for another server's).
+    public static func connect(
+        _ endpoint: PostgresEndpoint, logger: Logger = Logger(label: "tessera.postgres"),
+        timeout: Duration = .seconds(15), migrate: Bool = true
+    ) async throws -> PostgresStorage {
+        let pool = PostgresPool(endpoint, logger: logger)
+        let storage = PostgresStorage(endpoint: endpoint, pool: pool, logger: logger)
+        do {
+            try await storage.withTimeout(timeout) { try await pool.client.withConnection { _ in } }
+            if migrate {
+                _ = try await pool.client.withConnection { connection in
+                    try await PostgresMigrator.migrate(connection, logger: logger)
+                }
+            }
+        } catch {
+            await pool.shutdown()
+            throw storage.database.storeError(error)
+        }
+        return storage
+    }
+
+    /// Closes the pool; every repository of this storage fails afterwards.
+    public func close() async {
+        await database.pool.shutdown()
+    }
+
+    public var identities: any IdentityRepository { PostgresIdentityRepository(database: database) }
+    public var signingKeys: any SigningKeyRepository { PostgresSigningKeyRepository(database: database) }
+    public var adminTokens: any AdminTokenRepository { PostgresAdminTokenRepository(database: database) }
+    public var tokenState: any TokenStateRepository { PostgresTokenStateRepository(database: database) }
+    public var tasks: any TaskRepository { PostgresTaskRepository(database: database) }
+    public var exceptions: any ExceptionRepository { PostgresExceptionRepository(database: database) }
+    public var agentTools: any AgentToolRepository { PostgresAgentToolRepository(database: database) }
+    public var metadata: any MetadataRepository { PostgresMetadataRepository(database: database) }
+    public var spiffe: any SPIFFERepository { PostgresSPIFFERepository(database: database) }
+    public var trustedIssuers: any TrustedIssuerRepository { PostgresTrustedIssuerRepository(database: database) }
+    public var posture: any PostureRepository { PostgresPostureRepository(database: database) }
+    public var audit: any AuditRecordStore { auditStore }
+    public var console: any ConsoleReader { PostgresConsoleReader(database: database) }
+
+    /// `SELECT 1` within five seconds, or a `StoreError`.
+    public func ping() async throws {
+        do {
+            try await withTimeout(.seconds(5)) { try await self.database.rows("SELECT 1") }
+        } catch {
+            throw database.storeError(error)
+        }
+    }
+
+    /// Runs raw SQL; for tests that simulate tampering or inspect the schema.
+    public func unsafeExecute(_ sql: String) async throws {
+        try await database.rows(PostgresQuery(unsafeSQL: sql))
+    }
+
+    /// Runs `body`, or throws `unavailable` when it takes longer than `timeout` (an unreachable server makes
+    /// the pool wait for a connection indefinitely).
+    private func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let endpoint = self.endpoint
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw StoreError(.unavailable, "PostgreSQL at \(endpoint) did not answer within \(timeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TesseraAudit
+import TesseraCore
+@testable import TesseraStore
+
+/// The console's paged reads: inventory pages in SPIFFE ID (byte) order with filters, prefixes and cursors,
+/// and the audit timeline newest first with subject/task/type filters and bounded windows; the same on
+/// SQLite and PostgreSQL.
+@Suite struct ConsoleStoreContractTests {
+    @Test(arguments: StorageEngine.allCases) func inventoryPages(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            // Mixed case and punctuation: byte order puts "B" before "a" and "-" before "/".
+            let paths = ["a/one", "a/two", "a-b", "B/upper", "payments/api", "payments/batch", "payments/web"]
+            for (index, path) in paths.enumerated() {
+                try await fixture.primary.identities.create(
+                    Identity(
+                        id: "nhi_\(index)", spiffeID: try SPIFFEID(parsing: "spiffe://example.org/\(path)"),
+                        kind: path.hasPrefix("payments/b") ? .batchJob : .service, owner: index % 2 == 0 ? "alice" : "bob",
+                        purpose: "p", environment: "prod", jwks: "{}", createdAt: storeEpoch, updatedAt: storeEpoch))
+            }
+            let reader = fixture.primary.console
+            let all = try await reader.identities(ConsoleIdentityQuery(limit: 100)).map(\.spiffeID.description)
+            #expect(all == paths.map { "spiffe://example.org/\($0)" }.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) })
+            let first = try await reader.identities(ConsoleIdentityQuery(limit: 3))
+            let rest = try await reader.identities(ConsoleIdentityQuery(after: first.last?.spiffeID.description, limit: 100))
+            #expect((first + rest).map(\.spiffeID.description) == all, "the cursor continues without gaps or repeats")
+            let payments = try await reader.identities(ConsoleIdentityQuery(spiffeIDPrefix: "spiffe://example.org/payments/"))
+            #expect(payments.map(\.id) == ["nhi_4", "nhi_5", "nhi_6"])
+            #expect(try await reader.identities(ConsoleIdentityQuery(kind: "batch-job")).map(\.id) == ["nhi_5"])
+            let bob = try await reader.identities(ConsoleIdentityQuery(spiffeIDPrefix: "spiffe://example.org/a", owner: "bob"))
+            #expect(bob.map(\.id) == ["nhi_1"], "a/two is bob's; a-b and a/one are alice's")
+        }
+    }
+
+    @Test(arguments: StorageEngine.allCases) func auditTimeline(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            let log = try await AuditLog(store: fixture.primary.audit, clock: ManualTimeSource(storeEpoch))
+            for index in 0..<30 {
+                try await log.append(
+                    AuditEvent(
+                        type: index % 3 == 0 ? "token.issued" : "identity.updated", outcome: .success,
+                        subject: "spiffe://example.org/s\(index % 2)", task: index < 10 ? "task_a" : nil))
+            }
+            let reader = fixture.primary.console
+            let newest = try await reader.auditRecords(ConsoleAuditQuery(limit: 5))
+            #expect(newest.headSeq == 30)
+            #expect(newest.records.map(\.seq) == [30, 29, 28, 27, 26])
+            #expect(newest.nextBefore == 26)
+            let older = try await reader.auditRecords(ConsoleAuditQuery(before: 26, limit: 100))
+            #expect(older.records.count == 25 && older.nextBefore == nil, "the start of the chain ends the timeline")
+
+            let subject = try await reader.auditRecords(ConsoleAuditQuery(subject: "spiffe://example.org/s1", limit: 100))
+            #expect(subject.records.map(\.seq) == stride(from: 30, through: 2, by: -2).map(Int64.init))
+            let task = try await reader.auditRecords(ConsoleAuditQuery(task: "task_a", limit: 100))
+            #expect(task.records.map(\.seq) == Array((1...10).reversed()))
+            let tokens = try await reader.auditRecords(ConsoleAuditQuery(typePrefix: "token.", limit: 100))
+            #expect(tokens.records.map(\.seq) == stride(from: 28, through: 1, by: -3).map(Int64.init))
+            let windowed = try await reader.auditRecords(ConsoleAuditQuery(typePrefix: "token.", limit: 100, window: 10))
+            #expect(windowed.records.map(\.seq) == [28, 25, 22], "only seq 21...30 are read")
+            #expect(windowed.nextBefore == 21, "the next request continues below the window")
+        }
+    }
+}

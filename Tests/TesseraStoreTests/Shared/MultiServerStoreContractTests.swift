@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+import TesseraCore
+@testable import TesseraStore
+
+/// What matters when several servers share one database, with two stores on the same data standing in for
+/// two servers (two pools on one SQLite file; two PostgreSQL pools on one schema).
+@Suite struct MultiServerStoreContractTests {
+    @Test(arguments: StorageEngine.allCases) func aJoinTokenIsConsumedOnceWhenTwoServersRace(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            let serverA = fixture.primary.spiffe
+            let serverB = try await fixture.another().spiffe
+            let tokens = 25
+            for index in 0..<tokens {
+                try await serverA.insertJoinToken(
+                    hash: "h\(index)", nodeID: "n\(index)", expiresAt: storeEpoch.addingTimeInterval(600), createdAt: storeEpoch)
+            }
+            let now = storeEpoch.addingTimeInterval(1)
+            let winners = try await withThrowingTaskGroup(of: String?.self) { group in
+                for index in 0..<tokens {
+                    for server in [serverA, serverB] {
+                        group.addTask { try await server.consumeJoinToken(hash: "h\(index)", now: now) }
+                    }
+                }
+                var winners: [String] = []
+                for try await node in group { if let node { winners.append(node) } }
+                return winners
+            }
+            #expect(winners.count == tokens, "each token attests exactly one of the two racing servers")
+            #expect(Set(winners).count == tokens)
+            #expect(try await serverB.nodes().allSatisfy { $0.status == "active" })
+        }
+    }
+
+    @Test(arguments: StorageEngine.allCases) func toolCallBudgetCountsEveryCallFromTwoServers(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            let serverA = fixture.primary.agentTools
+            let serverB = try await fixture.another().agentTools
+            let perServer = 40
+            let totals = try await withThrowingTaskGroup(of: Int.self) { group in
+                for server in [serverA, serverB] {
+                    for _ in 0..<perServer {
+                        group.addTask { try await server.recordCall(taskID: "t1", now: storeEpoch) }
+                    }
+                }
+                var totals: [Int] = []
+                for try await total in group { totals.append(total) }
+                return totals
+            }
+            #expect(totals.sorted() == Array(1...(2 * perServer)), "every call saw its own running total, none lost")
+            #expect(try await serverA.calls(taskID: "t1") == 2 * perServer)
+            #expect(try await serverB.calls(taskID: "t1") == 2 * perServer)
+        }
+    }
+
+    @Test(arguments: StorageEngine.allCases) func aLeaseRevokedOnOneServerIsRevokedOnTheOther(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            let serverB = try await fixture.another()
+            let task = WorkTask(
+                id: "t1", intent: "deploy", purpose: nil, initiator: "alice", identities: [], scopes: [],
+                createdAt: storeEpoch, expiresAt: storeEpoch.addingTimeInterval(600))
+            try await fixture.primary.tasks.create(task)
+            let leases = (0..<5).map {
+                Lease(
+                    id: "l\($0)", kind: "access_token", subject: "spiffe://example.org/ci", taskID: "t1", issuedAt: storeEpoch,
+                    expiresAt: storeEpoch.addingTimeInterval(300))
+            }
+            try await issueLeases(leases, into: fixture.primary)
+            #expect(try await serverB.tasks.liveLeaseCount(now: storeEpoch) == 5)
+            #expect(try await !serverB.tokenState.isRevoked(jti: "l0"))
+
+            let now = storeEpoch.addingTimeInterval(2)
+            // Both servers revoke the same lease at once: exactly one succeeds, the other is told it is not live.
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for server in [fixture.primary, serverB] {
+                    group.addTask { (try? await server.tasks.revokeLease(id: "l0", reason: "race", now: now)) != nil }
+                }
+                var outcomes: [Bool] = []
+                for await outcome in group { outcomes.append(outcome) }
+                return outcomes
+            }
+            #expect(outcomes.filter { $0 }.count == 1)
+
+            let revoked = try await fixture.primary.tasks.end(try task.ending(.revoked, reason: "stop", at: now), now: now)
+            #expect(revoked.sorted() == ["l1", "l2", "l3", "l4"])
+            for lease in leases {
+                #expect(try await serverB.tokenState.isRevoked(jti: lease.id), "server B refuses \(lease.id)")
+                #expect(try await serverB.tasks.lease(id: lease.id)?.revokedAt == now)
+            }
+            #expect(try await serverB.tasks.get(id: "t1")?.state == .revoked)
+            #expect(try await serverB.tasks.liveLeaseCount(now: now) == 0)
+        }
+    }
+}
