@@ -97,6 +97,9 @@ struct ServerRunner {
     private func announce(adminToken: String) throws {
         if writeAdminTokenFile {
             let path = (options.dataDir as NSString).appendingPathComponent("admin-token")
+            // With PostgreSQL storage nothing else made the data folder.
+            try? FileManager.default.createDirectory(
+                atPath: options.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             guard FileManager.default.createFile(
                 atPath: path, contents: Data((adminToken + "\n").utf8), attributes: [.posixPermissions: 0o600])
             else { throw CommandFailure(message: "cannot write \(path)") }

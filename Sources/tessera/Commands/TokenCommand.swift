@@ -41,10 +41,14 @@ struct TokenRequest: AsyncParsableCommand {
     @Option(help: "Space- or comma-separated scopes (default: all granted).") var scope: String?
     @Option(help: "Token audience (resource server).") var audience: String?
     @Option(help: "Task id: the token is a lease of that task and ends with it.") var task: String?
+    @Option(
+        name: .customLong("assertion-audience"),
+        help: "The client assertion's aud (default: SERVER/oauth2/token; for a node behind a load balancer, the issuer's token endpoint).")
+    var assertionAudience: String?
 
     func run() async throws {
         let http = try connection.client(requireToken: false)
-        let endpoint = http.base.absoluteString + "/oauth2/token"
+        let endpoint = assertionAudience ?? (http.base.absoluteString + "/oauth2/token")
         let assertion = try ClientAssertion.sign(
             clientID: client.clientID, audience: endpoint, key: try client.signingKey(), now: Date())
         var form = [
