@@ -82,45 +82,31 @@ public final class AuditLog: Sendable {
         }
     }
 
-    /// Most times a batch is re-chained because other writers (other servers on a shared store) moved the head.
-    static let maximumRechains = 64
-
     private func write(_ batch: [Pending], after head: AuditHead?) async {
-        var records: [AuditRecord] = []
-        var head = head
-        var seq: Int64 = 0
-        var prev = ""
+        let records: [AuditRecord]
         let started = ContinuousClock.now
+        let entries = batch.map { ($0.time, $0.event) }
         do {
-            var attempts = 0
-            while true {
-                records.removeAll(keepingCapacity: true)
-                seq = head?.seq ?? 0
-                prev = head?.hash ?? AuditRecord.genesisHash
-                for pending in batch {
+            // Chained after whatever head the store has when it writes (other servers may share it).
+            records = try await store.append(after: head) { head in
+                var seq = head?.seq ?? 0
+                var prev = head?.hash ?? AuditRecord.genesisHash
+                var made: [AuditRecord] = []
+                made.reserveCapacity(entries.count)
+                for (time, event) in entries {
                     seq += 1
-                    let record = try AuditRecord.make(seq: seq, prevHash: prev, time: pending.time, event: pending.event)
-                    records.append(record)
+                    let record = try AuditRecord.make(seq: seq, prevHash: prev, time: time, event: event)
+                    made.append(record)
                     prev = record.hash
                 }
-                switch try await store.append(records, after: head) {
-                case .appended: break
-                case .headMoved(let actual):
-                    attempts += 1
-                    guard attempts < Self.maximumRechains else {
-                        throw AuditError(.appendFailed, "the audit head kept moving under other writers")
-                    }
-                    head = actual
-                    continue
-                }
-                break
+                return made
             }
         } catch {
             let failure = AuditError(.appendFailed, "audit record could not be made durable")
             for pending in batch { pending.continuation.resume(throwing: failure) }
             return
         }
-        state.withLock { $0.head = AuditHead(seq: seq, hash: prev) }
+        if let last = records.last { state.withLock { $0.head = AuditHead(seq: last.seq, hash: last.hash) } }
         batchObserver?(batch.count)
         if let observer = writeObserver.withLock({ $0 }) {
             observer(batch.map(\.event.type), ContinuousClock.now - started)

@@ -23,6 +23,12 @@ public protocol AuditRecordStore: Sendable {
     /// Stores shared by several servers (PostgreSQL) serialise this in the database; the default (one
     /// writer per store) just appends.
     func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult
+    /// Appends the records `chain` makes after the head, whatever the head is by then, and returns them. `expected`
+    /// is the head the caller last saw. Stores shared by several writers call `chain` again under their lock when
+    /// another writer moved the head, so a batch costs one transaction however busy the other writers are.
+    func append(
+        after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
+    ) async throws -> [AuditRecord]
 }
 
 /// The outcome of a conditional append.
@@ -36,5 +42,22 @@ extension AuditRecordStore {
     public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
         try await append(records)
         return .appended
+    }
+
+    /// Most times a batch is re-chained because other writers moved the head (default implementation).
+    static var maximumRechains: Int { 64 }
+
+    public func append(
+        after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
+    ) async throws -> [AuditRecord] {
+        var head = expected
+        for _ in 0..<Self.maximumRechains {
+            let records = try chain(head)
+            switch try await append(records, after: head) {
+            case .appended: return records
+            case .headMoved(let actual): head = actual
+            }
+        }
+        throw AuditError(.appendFailed, "the audit head kept moving under other writers")
     }
 }

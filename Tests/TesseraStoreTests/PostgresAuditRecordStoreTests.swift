@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 import Testing
@@ -90,5 +91,32 @@ import TesseraStore
         #expect(try await store.append([record], after: stale) == .headMoved(current))
         #expect(try await store.recordedHead() == current, "nothing was written")
         await store.close()
+    }
+
+    @Test func aBatchChainedAfterAStaleHeadIsChainedAgainUnderTheLock() async throws {
+        let store = try store()
+        do {
+            try await store.migrate()
+            let current = try await store.recordedHead()
+            let stale = AuditHead(seq: (current?.seq ?? 0) + 1000, hash: String(repeating: "0", count: 64))
+            let heads = Mutex<[AuditHead?]>([])
+            let written = try await store.append(after: stale) { head in
+                heads.withLock { $0.append(head) }
+                let seq = (head?.seq ?? 0) + 1
+                return [
+                    try AuditRecord.make(
+                        seq: seq, prevHash: head?.hash ?? AuditRecord.genesisHash, time: Date(),
+                        event: AuditEvent(type: "test.rechained", outcome: .success))
+                ]
+            }
+            #expect(heads.withLock { $0 } == [stale, current], "chained once for the caller's head, once under the lock")
+            #expect(written.first?.seq == (current?.seq ?? 0) + 1)
+            #expect(try await store.recordedHead() == written.last.map { AuditHead(seq: $0.seq, hash: $0.hash) })
+            #expect(try await AuditVerifier(store: store).verify().isIntact)
+            await store.close()
+        } catch {
+            await store.close()
+            throw error
+        }
     }
 }

@@ -71,7 +71,32 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
         guard !records.isEmpty else { return .appended }
         do {
             return try await withConnection { connection, logger in
-                try await Self.append(records, after: expected, on: connection, logger: logger)
+                let written = try await Self.append(
+                    records, after: expected, chaining: nil, on: connection, logger: logger)
+                if written != nil { return AppendResult.appended }
+                return .headMoved(try await Self.head(connection, logger: logger))
+            }
+        } catch {
+            throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
+        }
+    }
+
+    /// One transaction whoever else writes: under the lock, a batch chained after a stale head is chained again
+    /// after the actual one.
+    public func append(
+        after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
+    ) async throws -> [AuditRecord] {
+        try await withoutActuallyEscaping(chain) { chain in try await appendChaining(after: expected, chain) }
+    }
+
+    private func appendChaining(
+        after expected: AuditHead?, _ chain: @escaping @Sendable (AuditHead?) throws -> [AuditRecord]
+    ) async throws -> [AuditRecord] {
+        let records = try chain(expected)
+        guard !records.isEmpty else { return [] }
+        do {
+            return try await withConnection { connection, logger in
+                try await Self.append(records, after: expected, chaining: chain, on: connection, logger: logger) ?? []
             }
         } catch {
             throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
@@ -98,44 +123,56 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     }
 
     /// One transaction: lock, check the head, insert records, replay keys and leases, move the head.
+    /// Writes `records` (or, when the head is not `expected`, what `chain` makes after the actual head) in one
+    /// transaction; nil when the head moved and there is no `chain`.
     private static func append(
-        _ records: [AuditRecord], after expected: AuditHead?, on connection: PostgresConnection, logger: Logger
-    ) async throws -> AppendResult {
-        guard let last = records.last else { return .appended }
+        _ prepared: [AuditRecord], after expected: AuditHead?, chaining chain: (@Sendable (AuditHead?) throws -> [AuditRecord])?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [AuditRecord]? {
         try await connection.query("BEGIN", logger: logger)
         do {
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
             let actual = try await head(connection, logger: logger)
-            guard actual == expected else {
-                try await connection.query("ROLLBACK", logger: logger)
-                return .headMoved(actual)
+            var records = prepared
+            if actual != expected {
+                guard let chain else {
+                    try await connection.query("ROLLBACK", logger: logger)
+                    return nil
+                }
+                records = try chain(actual)
             }
-            let seqs = records.map(\.seq)
-            let prevs = records.map(\.prevHash)
-            let hashes = records.map(\.hash)
-            let bodies = records.map(\.body)
+            guard let last = records.last else {
+                try await connection.query("ROLLBACK", logger: logger)
+                return []
+            }
             try await connection.query(
                 """
                 INSERT INTO audit_records (seq, prev_hash, hash, body)
-                SELECT * FROM unnest(\(seqs)::BIGINT[], \(prevs)::TEXT[], \(hashes)::TEXT[], \(bodies)::TEXT[])
+                SELECT * FROM unnest(\(records.map(\.seq))::BIGINT[], \(records.map(\.prevHash))::TEXT[],
+                    \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[])
                 """, logger: logger)
-            for record in records {
-                if let replay = record.replayGuard {
-                    let expires = replay.expiresAt.timeIntervalSince1970
-                    try await connection.query(
-                        "INSERT INTO replay_keys (key, expires_at) VALUES (\(replay.key), \(expires)) ON CONFLICT DO NOTHING",
-                        logger: logger)
-                }
-                if let lease = record.lease {
-                    let issued = lease.issuedAt.timeIntervalSince1970
-                    let expires = lease.expiresAt.timeIntervalSince1970
-                    try await connection.query(
-                        """
-                        INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
-                        VALUES (\(lease.id), \(lease.kind), \(lease.subject), \(lease.taskID), \(issued), \(expires))
-                        """, logger: logger)
-                }
+            let replays = records.compactMap(\.replayGuard)
+            if !replays.isEmpty {
+                try await connection.query(
+                    """
+                    INSERT INTO replay_keys (key, expires_at)
+                    SELECT * FROM unnest(\(replays.map(\.key))::TEXT[], \(replays.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+            }
+            let leases = records.compactMap(\.lease)
+            if !leases.isEmpty {
+                // Arrays cannot carry NULL here: an empty task id stands for none.
+                try await connection.query(
+                    """
+                    INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
+                    SELECT id, kind, subject, NULLIF(task, ''), issued, expires FROM unnest(
+                        \(leases.map(\.id))::TEXT[], \(leases.map(\.kind))::TEXT[], \(leases.map(\.subject))::TEXT[],
+                        \(leases.map { $0.taskID ?? "" })::TEXT[], \(leases.map(\.issuedAt.timeIntervalSince1970))::DOUBLE PRECISION[],
+                        \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
+                        AS l(id, kind, subject, task, issued, expires)
+                    """, logger: logger)
             }
             try await connection.query(
                 """
@@ -143,14 +180,13 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
                 """, logger: logger)
             try await connection.query("COMMIT", logger: logger)
-            return .appended
+            return records
         } catch {
             await connection.rollbackOrClose(logger: logger)
             throw error
         }
     }
 
-    /// Runs `body` on a pooled connection, or on the store's own (replaced after an error).
     private func withConnection<Result: Sendable>(
         _ body: (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
