@@ -80,7 +80,9 @@ public struct TesseraServer {
         let jwtSVIDKeys = JWTSVIDKeySource()
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
-            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys)
+            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys,
+            // Servers sharing PostgreSQL claim each assertion's jti in the database: accepted once cluster-wide.
+            sharedReplay: database is PostgresStorage ? database.tokenState : nil)
         var tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
             verifier: verifier,

@@ -38,7 +38,8 @@ import TesseraStore
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
-    @Test func twoServersShareOneStorage() async throws {
+    /// Starts two servers on one fresh schema (A first), runs `body`, stops them and drops the schema.
+    private static func withTwoNodes(_ body: (TestServer, TestServer) async throws -> Void) async throws {
         let storage = try await Self.freshStorage()
         let kek = TestServer.freshKEK()
         // Nodes behind one name share the issuer (tokens of one node must be valid on the other).
@@ -57,7 +58,7 @@ import TesseraStore
             throw error
         }
         do {
-            try await shared(nodeA, nodeB)
+            try await body(nodeA, nodeB)
         } catch {
             await nodeA.stop()
             await nodeB.stop()
@@ -66,6 +67,53 @@ import TesseraStore
         await nodeA.stop()
         await nodeB.stop()
         try await Self.admin(storage.endpoint, "DROP SCHEMA \(storage.schema) CASCADE")
+    }
+
+    @Test func twoServersShareOneStorage() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in try await shared(nodeA, nodeB) }
+    }
+
+    /// A client assertion (`jti`) or DPoP proof accepted by A is a replay at B: each is claimed in PostgreSQL
+    /// before a token is issued, not only in A's memory.
+    @Test func anAssertionOrProofAcceptedByOneServerIsAReplayAtTheOther() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in
+            let endpoint = Self.issuer + "/oauth2/token"
+            let workload = try await nodeA.registerWorkload("replayed")
+            let assertion = try workload.assertion(audience: endpoint, now: nodeA.clock.now())
+            let first = try await nodeA.requestToken(workload, assertion: assertion)
+            #expect(first.status == 200, "\(String(decoding: first.body, as: UTF8.self))")
+            let replayed = try await nodeB.requestToken(workload, assertion: assertion)
+            #expect(replayed.status == 401, "\(String(decoding: replayed.body, as: UTF8.self))")
+            #expect(replayed.json["error"] as? String == "invalid_client")
+            #expect((replayed.json["error_description"] as? String ?? "").contains("replay"))
+            // A fresh assertion is still accepted by B: only the used jti is refused.
+            let fresh = try workload.assertion(audience: endpoint, now: nodeB.clock.now())
+            #expect(try await nodeB.requestToken(workload, assertion: fresh).status == 200)
+
+            // The same DPoP proof (with a fresh assertion each time): used at A, a replay at B.
+            let key = DPoPTests.ProofKey()
+            let proof = try key.proof(url: endpoint, iat: nodeA.clock.now())
+            func withProof(_ node: TestServer) async throws -> TestServer.Reply {
+                try await node.form(
+                    "/oauth2/token",
+                    [
+                        "grant_type": "client_credentials",
+                        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        "client_assertion": try workload.assertion(audience: endpoint, now: node.clock.now()),
+                    ], headers: ["DPoP": proof])
+            }
+            let bound = try await withProof(nodeA)
+            #expect(bound.status == 200, "\(String(decoding: bound.body, as: UTF8.self))")
+            let replayedProof = try await withProof(nodeB)
+            #expect(replayedProof.status == 400, "\(String(decoding: replayedProof.body, as: UTF8.self))")
+            #expect(replayedProof.json["error"] as? String == "invalid_dpop_proof")
+            #expect((replayedProof.json["error_description"] as? String ?? "").contains("replay"))
+
+            // Both refusals by B are in the shared audit chain.
+            let refusals = try await nodeA.auditRecords().filter { $0["type"] as? String == "token.refused" }
+            let errors = refusals.compactMap { ($0["details"] as? [String: Any])?["error"] as? String }
+            #expect(errors.contains("invalid_client") && errors.contains("invalid_dpop_proof"), "\(errors)")
+        }
     }
 
     private func shared(_ nodeA: TestServer, _ nodeB: TestServer) async throws {
