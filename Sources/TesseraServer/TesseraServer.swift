@@ -53,8 +53,10 @@ public struct TesseraServer {
         let issuer = configuration.resolvedIssuer(port: port)
         let tlsPort = try MutualTLSListener.port(configuration)
         let database = try await openStorage(configuration, logger: logger)
-        let result = try await Bootstrap.run(
-            database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
+        // Servers starting at once on empty PostgreSQL take turns: the first creates, the others find.
+        let result = try await database.withBootstrapLock {
+            try await Bootstrap.run(database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
+        }
         let audit = try await AuditLog(store: database.audit, clock: clock)
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }

@@ -188,6 +188,60 @@ import TesseraStore
         }
     }
 
+    /// Two servers starting at the same moment on an empty schema end with one trust domain: one signing key
+    /// (same JWKS), one CA (same bundle), one bootstrap admin token, and tokens one issues the other validates.
+    @Test func twoServersBootstrappingAtOnceMakeOneSetOfKeys() async throws {
+        let storage = try await Self.freshStorage()
+        let kek = TestServer.freshKEK()
+        let starts = try await withThrowingTaskGroup(of: TestServer.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await TestServer.start(kek: kek) {
+                        $0.storage = storage.url
+                        $0.issuer = Self.issuer
+                    }
+                }
+            }
+            var nodes: [TestServer] = []
+            for try await node in group { nodes.append(node) }
+            return nodes
+        }
+        let (nodeA, nodeB) = (starts[0], starts[1])
+        do {
+            let adminTokens = [nodeA.adminToken, nodeB.adminToken].filter { !$0.isEmpty }
+            #expect(adminTokens.count == 1, "one bootstrap admin token for the shared storage")
+            let admin = adminTokens.first ?? ""
+            for path in ["/.well-known/jwks.json", "/bundle"] {
+                let fromA = try await nodeA.send("GET", path)
+                let fromB = try await nodeB.send("GET", path)
+                #expect(fromA.status == 200 && fromA.body == fromB.body, "\(path)")
+            }
+            let jwks = try await nodeA.send("GET", "/.well-known/jwks.json")
+            #expect((jwks.json["keys"] as? [Any])?.count == 1, "one signing key")
+            let bundle = try await nodeA.send("GET", "/bundle")
+            #expect((bundle.json["keys"] as? [[String: Any]])?.filter { $0["use"] as? String == "x509-svid" }.count == 1, "one CA")
+            // The admin token works on both; a token issued by each is active at the other's introspection.
+            let workload = try await nodeA.registerWorkload("bootstrapped", token: admin)
+            for (issuer, validator) in [(nodeA, nodeB), (nodeB, nodeA)] {
+                let assertion = try workload.assertion(audience: Self.issuer + "/oauth2/token", now: issuer.clock.now())
+                let issued = try await issuer.requestToken(workload, assertion: assertion)
+                #expect(issued.status == 200, "\(String(decoding: issued.body, as: UTF8.self))")
+                let token = try #require(issued.json["access_token"] as? String)
+                let reply = try await validator.send(
+                    "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": token]).utf8),
+                    contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(admin)"])
+                #expect(reply.json["active"] as? Bool == true, "\(String(decoding: reply.body, as: UTF8.self))")
+            }
+        } catch {
+            await nodeA.stop()
+            await nodeB.stop()
+            throw error
+        }
+        await nodeA.stop()
+        await nodeB.stop()
+        try await Self.admin(storage.endpoint, "DROP SCHEMA \(storage.schema) CASCADE")
+    }
+
     @Test func aBadStorageURLIsAConfigurationErrorWithoutThePassword() async throws {
         let error = await #expect(throws: ServerError.self) {
             _ = try await TestServer.start { $0.storage = "postgres://tessera:hunter2@127.0.0.1:5432/db?schema=x;drop" }

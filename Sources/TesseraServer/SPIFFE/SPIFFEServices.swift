@@ -21,8 +21,11 @@ public struct SPIFFEServices: Sendable {
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
         let trustDomain = configuration.trustDomain
-        let (authority, generated) = try await CABootstrap.run(
-            database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+        // One server at a time creates (or rotates at half-life) the CA: servers starting at once end with one.
+        let (authority, generated) = try await database.withBootstrapLock {
+            try await CABootstrap.run(
+                database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+        }
         for item in generated {
             try await audit.append(
                 AuditEvent(type: "ca.generated", outcome: .success, actor: "system", subject: "spiffe://\(trustDomain)",
@@ -38,8 +41,10 @@ public struct SPIFFEServices: Sendable {
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
             trustDomain: trustDomain, federation: federation, changes: changes,
             rotate: {
-                let rotated = try await CABootstrap.rotate(
-                    database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                let rotated = try await database.withBootstrapLock {
+                    try await CABootstrap.rotate(
+                        database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                }
                 state.replace(with: rotated)
                 return rotated
             })
