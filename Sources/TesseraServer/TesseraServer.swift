@@ -36,6 +36,8 @@ public struct TesseraServer {
     let clock: any TimeSource
     /// Applies other servers' changes to this one's caches while it runs.
     let clusterSync: ClusterSync
+    /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
+    static let periodicReloadInterval: Duration = .seconds(30)
 
     /// Opens the data folder, runs bootstrap and builds the router. Call `run()` to serve.
     public static func make(
@@ -106,9 +108,6 @@ public struct TesseraServer {
         var admins = AdminAuthenticator(repository: database.adminTokens)
         admins.sessions = federation.sessions
         let changes = ChangeFeed(onBump: { Task { await eventBus.publish(.servingChanged, subject: "") } })
-        let clusterSync = ClusterSync(
-            bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
-            logger: logger)
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
             maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
@@ -167,9 +166,18 @@ public struct TesseraServer {
             .register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
-            authorizer: tokens.authorizer, changes: changes)
+            authorizer: tokens.authorizer, changes: changes,
+            onRotate: { await eventBus.publish(.keysChanged, subject: "") })
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+        // Another server's CA rotation reaches this one by its `keysChanged` event, or by the periodic reload.
+        let clusterSync = ClusterSync(
+            bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
+            logger: logger,
+            reloadKeys: {
+                try await spiffe.reload()
+                jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+            })
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
@@ -235,6 +243,10 @@ public struct TesseraServer {
         let clusterSync = self.clusterSync
         let syncing = Task { await clusterSync.run() }
         defer { syncing.cancel() }
+        // With other servers on the storage: re-read what they may have rotated even if an event was lost.
+        let reloading = clusterSync.bus is SingleNodeEventBus
+            ? nil : Task { await clusterSync.runPeriodicReload(every: Self.periodicReloadInterval) }
+        defer { reloading?.cancel() }
         let sweeper = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))

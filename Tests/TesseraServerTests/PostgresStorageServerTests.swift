@@ -242,6 +242,41 @@ import TesseraStore
         try await Self.admin(storage.endpoint, "DROP SCHEMA \(storage.schema) CASCADE")
     }
 
+    /// A CA rotated on A (`POST /v1/spiffe/ca/rotate`) reaches B over the cluster event bus within a second:
+    /// B's bundle is A's (old and new root), and B signs X.509-SVIDs with the new CA as A does.
+    @Test func aCARotationOnOneServerIsSeenByTheOtherWithinASecond() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in
+            let before = try await nodeB.send("GET", "/bundle")
+            func x509Authorities(_ reply: TestServer.Reply) -> Int {
+                (reply.json["keys"] as? [[String: Any]])?.filter { $0["use"] as? String == "x509-svid" }.count ?? 0
+            }
+            #expect(x509Authorities(before) == 1)
+            let rotated = try await nodeA.admin("POST", "/v1/spiffe/ca/rotate")
+            #expect(rotated.status == 200, "\(String(decoding: rotated.body, as: UTF8.self))")
+            let bundleA = try await nodeA.send("GET", "/bundle")
+            #expect(x509Authorities(bundleA) == 2, "the new root and the previous one, for overlap")
+            let rotatedAt = ContinuousClock.now
+            var bundleB = try await nodeB.send("GET", "/bundle")
+            while bundleB.body != bundleA.body, ContinuousClock.now - rotatedAt < .seconds(1) {
+                try await Task.sleep(for: .milliseconds(20))
+                bundleB = try await nodeB.send("GET", "/bundle")
+            }
+            #expect(bundleB.body == bundleA.body, "B serves A's bundle after the rotation")
+            #expect(ContinuousClock.now - rotatedAt < .seconds(1))
+            let caA = nodeA.spiffe.state.authority.ca.certificate
+            #expect(nodeB.spiffe.state.authority.ca.certificate == caA, "B signs with the CA A rotated to")
+            // The OAuth signing key does not rotate: tokens of either server stay valid at the other.
+            let workload = try await nodeA.registerWorkload("after-rotation")
+            let issued = try await nodeA.requestToken(
+                workload, assertion: try workload.assertion(audience: Self.issuer + "/oauth2/token", now: nodeA.clock.now()))
+            let token = try #require(issued.json["access_token"] as? String)
+            let reply = try await nodeB.send(
+                "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": token]).utf8),
+                contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(nodeA.adminToken)"])
+            #expect(reply.json["active"] as? Bool == true)
+        }
+    }
+
     @Test func aBadStorageURLIsAConfigurationErrorWithoutThePassword() async throws {
         let error = await #expect(throws: ServerError.self) {
             _ = try await TestServer.start { $0.storage = "postgres://tessera:hunter2@127.0.0.1:5432/db?schema=x;drop" }

@@ -14,10 +14,14 @@ public struct SPIFFEServices: Sendable {
     let agents: AgentService
     let admin: WorkloadAdminService
     let federation: FederationRefresher
+    /// Reads the authority as stored (after another server rotated the CA).
+    let loadAuthority: @Sendable () async throws -> TrustDomainAuthority
 
+    /// `onRotate` runs after this server rotated the CA (to tell the servers sharing its storage).
     static func make(
         configuration: ServerConfiguration, issuer: String, database: any TesseraStorage, kek: KeyEncryptionKey,
-        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed()
+        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed(),
+        onRotate: @escaping @Sendable () async -> Void = {}
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
         let trustDomain = configuration.trustDomain
@@ -46,9 +50,18 @@ public struct SPIFFEServices: Sendable {
                         database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
                 }
                 state.replace(with: rotated)
+                await onRotate()
                 return rotated
             })
-        return SPIFFEServices(state: state, generated: generated, agents: agents, admin: admin, federation: federation)
+        return SPIFFEServices(
+            state: state, generated: generated, agents: agents, admin: admin, federation: federation,
+            loadAuthority: { try await CABootstrap.load(database: database, kek: kek, configuration: spiffe, clock: clock) })
+    }
+
+    /// Re-reads the CA, roots and JWT-SVID keys from storage and serves them from now on (a rotation made by
+    /// another server sharing the storage). On error the current authority stays.
+    func reload() async throws {
+        state.replace(with: try await loadAuthority())
     }
 
     func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {
