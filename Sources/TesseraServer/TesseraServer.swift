@@ -170,6 +170,8 @@ public struct TesseraServer {
             onRotate: { await eventBus.publish(.keysChanged, subject: "") })
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+        // A CA this start created or rotated (at half-life) is news for the servers already running.
+        if !spiffe.generated.isEmpty { await eventBus.publish(.keysChanged, subject: "") }
         // Another server's CA rotation reaches this one by its `keysChanged` event, or by the periodic reload.
         let clusterSync = ClusterSync(
             bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
