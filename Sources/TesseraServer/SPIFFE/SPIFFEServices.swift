@@ -59,9 +59,10 @@ public struct SPIFFEServices: Sendable {
     }
 
     /// Re-reads the CA, roots and JWT-SVID keys from storage and serves them from now on (a rotation made by
-    /// another server sharing the storage). On error the current authority stays.
+    /// another server sharing the storage). On error, or when the read is older than what this server holds
+    /// (it raced a rotation), the current authority stays.
     func reload() async throws {
-        state.replace(with: try await loadAuthority())
+        state.replace(withStored: try await loadAuthority())
     }
 
     func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {
