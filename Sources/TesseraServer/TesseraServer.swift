@@ -36,6 +36,8 @@ public struct TesseraServer {
     let clock: any TimeSource
     /// Applies other servers' changes to this one's caches while it runs.
     let clusterSync: ClusterSync
+    /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
+    static let periodicReloadInterval: Duration = .seconds(30)
 
     /// Opens the data folder, runs bootstrap and builds the router. Call `run()` to serve.
     public static func make(
@@ -53,8 +55,10 @@ public struct TesseraServer {
         let issuer = configuration.resolvedIssuer(port: port)
         let tlsPort = try MutualTLSListener.port(configuration)
         let database = try await openStorage(configuration, logger: logger)
-        let result = try await Bootstrap.run(
-            database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
+        // Servers starting at once on empty PostgreSQL take turns: the first creates, the others find.
+        let result = try await database.withBootstrapLock {
+            try await Bootstrap.run(database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
+        }
         let audit = try await AuditLog(store: database.audit, clock: clock)
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
@@ -80,7 +84,9 @@ public struct TesseraServer {
         let jwtSVIDKeys = JWTSVIDKeySource()
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
-            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys)
+            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys,
+            // Servers sharing PostgreSQL claim each assertion's jti in the database: accepted once cluster-wide.
+            sharedReplay: database is PostgresStorage ? database.tokenState : nil)
         var tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
             verifier: verifier,
@@ -102,9 +108,6 @@ public struct TesseraServer {
         var admins = AdminAuthenticator(repository: database.adminTokens)
         admins.sessions = federation.sessions
         let changes = ChangeFeed(onBump: { Task { await eventBus.publish(.servingChanged, subject: "") } })
-        let clusterSync = ClusterSync(
-            bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
-            logger: logger)
         let identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
             maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
@@ -163,9 +166,20 @@ public struct TesseraServer {
             .register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
-            authorizer: tokens.authorizer, changes: changes)
+            authorizer: tokens.authorizer, changes: changes,
+            onRotate: { await eventBus.publish(.keysChanged, subject: "") })
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+        // A CA this start created or rotated (at half-life) is news for the servers already running.
+        if !spiffe.generated.isEmpty { await eventBus.publish(.keysChanged, subject: "") }
+        // Another server's CA rotation reaches this one by its `keysChanged` event, or by the periodic reload.
+        let clusterSync = ClusterSync(
+            bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
+            logger: logger,
+            reloadKeys: {
+                try await spiffe.reload()
+                jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+            })
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
@@ -231,6 +245,10 @@ public struct TesseraServer {
         let clusterSync = self.clusterSync
         let syncing = Task { await clusterSync.run() }
         defer { syncing.cancel() }
+        // With other servers on the storage: re-read what they may have rotated even if an event was lost.
+        let reloading = clusterSync.bus is SingleNodeEventBus
+            ? nil : Task { await clusterSync.runPeriodicReload(every: Self.periodicReloadInterval) }
+        defer { reloading?.cancel() }
         let sweeper = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(60))

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import TesseraCore
 import TesseraSecrets
@@ -115,5 +116,27 @@ import TesseraSecrets
         try await Task.sleep(for: .milliseconds(250))
         #expect(try await reader.get(spiffeID: spiffeID)?.status == .retired, "re-read once the entry is too old")
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// `keysChanged` (and any kind this server does not know) re-reads the signing material; without events the
+    /// periodic reload does it every interval.
+    @Test func keysAreReloadedOnTheirEventAndPeriodically() async throws {
+        let database = try TesseraDatabase(directory: NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString)
+        let reloads = Mutex(0)
+        let sync = ClusterSync(
+            bus: SingleNodeEventBus(), inventory: CachingIdentityRepository(database.identities, maximumAge: nil),
+            changes: ChangeFeed(), departedOwners: try await DepartedOwners.load(database.posture), posture: database.posture,
+            logger: Logger(label: "test"), reloadKeys: { reloads.withLock { $0 += 1 } })
+        await sync.apply(ClusterEvent(kind: .keysChanged, subject: "", origin: "a"))
+        #expect(reloads.withLock { $0 } == 1)
+        await sync.apply(ClusterEvent(kind: .identityChanged, subject: "spiffe://example.org/x", origin: "a"))
+        #expect(reloads.withLock { $0 } == 1, "an identity change leaves the keys alone")
+        await sync.apply(ClusterEvent(kind: ClusterEvent.Kind(rawValue: "from-a-newer-server"), subject: "", origin: "a"))
+        #expect(reloads.withLock { $0 } == 2, "an unknown kind drops everything, keys included")
+        let periodic = Task { await sync.runPeriodicReload(every: .milliseconds(20)) }
+        try await Task.sleep(for: .milliseconds(300))
+        periodic.cancel()
+        await periodic.value
+        #expect(reloads.withLock { $0 } >= 4)
     }
 }

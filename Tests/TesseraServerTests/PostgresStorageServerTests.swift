@@ -38,7 +38,8 @@ import TesseraStore
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
-    @Test func twoServersShareOneStorage() async throws {
+    /// Starts two servers on one fresh schema (A first), runs `body`, stops them and drops the schema.
+    private static func withTwoNodes(_ body: (TestServer, TestServer) async throws -> Void) async throws {
         let storage = try await Self.freshStorage()
         let kek = TestServer.freshKEK()
         // Nodes behind one name share the issuer (tokens of one node must be valid on the other).
@@ -57,7 +58,7 @@ import TesseraStore
             throw error
         }
         do {
-            try await shared(nodeA, nodeB)
+            try await body(nodeA, nodeB)
         } catch {
             await nodeA.stop()
             await nodeB.stop()
@@ -66,6 +67,53 @@ import TesseraStore
         await nodeA.stop()
         await nodeB.stop()
         try await Self.admin(storage.endpoint, "DROP SCHEMA \(storage.schema) CASCADE")
+    }
+
+    @Test func twoServersShareOneStorage() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in try await shared(nodeA, nodeB) }
+    }
+
+    /// A client assertion (`jti`) or DPoP proof accepted by A is a replay at B: each is claimed in PostgreSQL
+    /// before a token is issued, not only in A's memory.
+    @Test func anAssertionOrProofAcceptedByOneServerIsAReplayAtTheOther() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in
+            let endpoint = Self.issuer + "/oauth2/token"
+            let workload = try await nodeA.registerWorkload("replayed")
+            let assertion = try workload.assertion(audience: endpoint, now: nodeA.clock.now())
+            let first = try await nodeA.requestToken(workload, assertion: assertion)
+            #expect(first.status == 200, "\(String(decoding: first.body, as: UTF8.self))")
+            let replayed = try await nodeB.requestToken(workload, assertion: assertion)
+            #expect(replayed.status == 401, "\(String(decoding: replayed.body, as: UTF8.self))")
+            #expect(replayed.json["error"] as? String == "invalid_client")
+            #expect((replayed.json["error_description"] as? String ?? "").contains("replay"))
+            // A fresh assertion is still accepted by B: only the used jti is refused.
+            let fresh = try workload.assertion(audience: endpoint, now: nodeB.clock.now())
+            #expect(try await nodeB.requestToken(workload, assertion: fresh).status == 200)
+
+            // The same DPoP proof (with a fresh assertion each time): used at A, a replay at B.
+            let key = DPoPTests.ProofKey()
+            let proof = try key.proof(url: endpoint, iat: nodeA.clock.now())
+            func withProof(_ node: TestServer) async throws -> TestServer.Reply {
+                try await node.form(
+                    "/oauth2/token",
+                    [
+                        "grant_type": "client_credentials",
+                        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        "client_assertion": try workload.assertion(audience: endpoint, now: node.clock.now()),
+                    ], headers: ["DPoP": proof])
+            }
+            let bound = try await withProof(nodeA)
+            #expect(bound.status == 200, "\(String(decoding: bound.body, as: UTF8.self))")
+            let replayedProof = try await withProof(nodeB)
+            #expect(replayedProof.status == 400, "\(String(decoding: replayedProof.body, as: UTF8.self))")
+            #expect(replayedProof.json["error"] as? String == "invalid_dpop_proof")
+            #expect((replayedProof.json["error_description"] as? String ?? "").contains("replay"))
+
+            // Both refusals by B are in the shared audit chain.
+            let refusals = try await nodeA.auditRecords().filter { $0["type"] as? String == "token.refused" }
+            let errors = refusals.compactMap { ($0["details"] as? [String: Any])?["error"] as? String }
+            #expect(errors.contains("invalid_client") && errors.contains("invalid_dpop_proof"), "\(errors)")
+        }
     }
 
     private func shared(_ nodeA: TestServer, _ nodeB: TestServer) async throws {
@@ -137,6 +185,95 @@ import TesseraStore
             #expect(reply.status == 501, "\(path)")
             #expect(reply.headers["content-type"] == "application/problem+json")
             #expect((reply.json["detail"] as? String)?.contains("not available with PostgreSQL storage yet") == true)
+        }
+    }
+
+    /// Two servers starting at the same moment on an empty schema end with one trust domain: one signing key
+    /// (same JWKS), one CA (same bundle), one bootstrap admin token, and tokens one issues the other validates.
+    @Test func twoServersBootstrappingAtOnceMakeOneSetOfKeys() async throws {
+        let storage = try await Self.freshStorage()
+        let kek = TestServer.freshKEK()
+        let starts = try await withThrowingTaskGroup(of: TestServer.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    try await TestServer.start(kek: kek) {
+                        $0.storage = storage.url
+                        $0.issuer = Self.issuer
+                    }
+                }
+            }
+            var nodes: [TestServer] = []
+            for try await node in group { nodes.append(node) }
+            return nodes
+        }
+        let (nodeA, nodeB) = (starts[0], starts[1])
+        do {
+            let adminTokens = [nodeA.adminToken, nodeB.adminToken].filter { !$0.isEmpty }
+            #expect(adminTokens.count == 1, "one bootstrap admin token for the shared storage")
+            let admin = adminTokens.first ?? ""
+            for path in ["/.well-known/jwks.json", "/bundle"] {
+                let fromA = try await nodeA.send("GET", path)
+                let fromB = try await nodeB.send("GET", path)
+                #expect(fromA.status == 200 && fromA.body == fromB.body, "\(path)")
+            }
+            let jwks = try await nodeA.send("GET", "/.well-known/jwks.json")
+            #expect((jwks.json["keys"] as? [Any])?.count == 1, "one signing key")
+            let bundle = try await nodeA.send("GET", "/bundle")
+            #expect((bundle.json["keys"] as? [[String: Any]])?.filter { $0["use"] as? String == "x509-svid" }.count == 1, "one CA")
+            // The admin token works on both; a token issued by each is active at the other's introspection.
+            let workload = try await nodeA.registerWorkload("bootstrapped", token: admin)
+            for (issuer, validator) in [(nodeA, nodeB), (nodeB, nodeA)] {
+                let assertion = try workload.assertion(audience: Self.issuer + "/oauth2/token", now: issuer.clock.now())
+                let issued = try await issuer.requestToken(workload, assertion: assertion)
+                #expect(issued.status == 200, "\(String(decoding: issued.body, as: UTF8.self))")
+                let token = try #require(issued.json["access_token"] as? String)
+                let reply = try await validator.send(
+                    "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": token]).utf8),
+                    contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(admin)"])
+                #expect(reply.json["active"] as? Bool == true, "\(String(decoding: reply.body, as: UTF8.self))")
+            }
+        } catch {
+            await nodeA.stop()
+            await nodeB.stop()
+            throw error
+        }
+        await nodeA.stop()
+        await nodeB.stop()
+        try await Self.admin(storage.endpoint, "DROP SCHEMA \(storage.schema) CASCADE")
+    }
+
+    /// A CA rotated on A (`POST /v1/spiffe/ca/rotate`) reaches B over the cluster event bus within a second:
+    /// B's bundle is A's (old and new root), and B signs X.509-SVIDs with the new CA as A does.
+    @Test func aCARotationOnOneServerIsSeenByTheOtherWithinASecond() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in
+            let before = try await nodeB.send("GET", "/bundle")
+            func x509Authorities(_ reply: TestServer.Reply) -> Int {
+                (reply.json["keys"] as? [[String: Any]])?.filter { $0["use"] as? String == "x509-svid" }.count ?? 0
+            }
+            #expect(x509Authorities(before) == 1)
+            let rotated = try await nodeA.admin("POST", "/v1/spiffe/ca/rotate")
+            #expect(rotated.status == 200, "\(String(decoding: rotated.body, as: UTF8.self))")
+            let bundleA = try await nodeA.send("GET", "/bundle")
+            #expect(x509Authorities(bundleA) == 2, "the new root and the previous one, for overlap")
+            let rotatedAt = ContinuousClock.now
+            var bundleB = try await nodeB.send("GET", "/bundle")
+            while bundleB.body != bundleA.body, ContinuousClock.now - rotatedAt < .seconds(1) {
+                try await Task.sleep(for: .milliseconds(20))
+                bundleB = try await nodeB.send("GET", "/bundle")
+            }
+            #expect(bundleB.body == bundleA.body, "B serves A's bundle after the rotation")
+            #expect(ContinuousClock.now - rotatedAt < .seconds(1))
+            let caA = nodeA.spiffe.state.authority.ca.certificate
+            #expect(nodeB.spiffe.state.authority.ca.certificate == caA, "B signs with the CA A rotated to")
+            // The OAuth signing key does not rotate: tokens of either server stay valid at the other.
+            let workload = try await nodeA.registerWorkload("after-rotation")
+            let issued = try await nodeA.requestToken(
+                workload, assertion: try workload.assertion(audience: Self.issuer + "/oauth2/token", now: nodeA.clock.now()))
+            let token = try #require(issued.json["access_token"] as? String)
+            let reply = try await nodeB.send(
+                "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": token]).utf8),
+                contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(nodeA.adminToken)"])
+            #expect(reply.json["active"] as? Bool == true)
         }
     }
 

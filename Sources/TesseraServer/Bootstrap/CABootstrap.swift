@@ -36,8 +36,28 @@ public enum CABootstrap {
             try await repository.insertAuthority(record)
             _ = try await repository.nextBundleSequence()
             generated.append(active == nil ? "x509-ca" : "x509-ca-rotated")
-            stored = try await repository.authorities()
         }
+        if try await database.signingKeys.keys(purpose: jwtPurpose).isEmpty {
+            let key = SigningKey.generate()
+            try await database.signingKeys.insert(
+                StoredSigningKey(
+                    kid: key.kid, algorithm: "ES256", purpose: jwtPurpose,
+                    sealedPrivateKey: try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)"),
+                    publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: now, status: "active"))
+            _ = try await repository.nextBundleSequence()
+            generated.append("jwt-svid-key")
+        }
+        return (try await load(database: database, kek: kek, configuration: configuration, clock: clock), generated)
+    }
+
+    /// Reads the authority as stored, creating and changing nothing: what another server's rotation left (the
+    /// cluster's `keysChanged` event and the periodic reload use it). Expired CAs are left out.
+    static func load(
+        database: any TesseraStorage, kek: KeyEncryptionKey, configuration: SPIFFEConfiguration, clock: any TimeSource
+    ) async throws -> TrustDomainAuthority {
+        let repository = database.spiffe
+        let now = clock.now()
+        let stored = try await repository.authorities().filter { $0.notAfter > now }
         guard let activeRecord = stored.first(where: { $0.status == "active" }) else {
             throw ServerError(.storage, "no active X.509 CA in the data folder")
         }
@@ -47,19 +67,7 @@ public enum CABootstrap {
             let certificates = try X509SVIDVerifier.parse(der: ([record.certificate] + record.chain).map { Array($0) })
             if let root = certificates.last, !roots.contains(root) { roots.append(root) }
         }
-
-        var keys = try await database.signingKeys.keys(purpose: jwtPurpose)
-        if keys.isEmpty {
-            let key = SigningKey.generate()
-            try await database.signingKeys.insert(
-                StoredSigningKey(
-                    kid: key.kid, algorithm: "ES256", purpose: jwtPurpose,
-                    sealedPrivateKey: try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)"),
-                    publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: now, status: "active"))
-            _ = try await repository.nextBundleSequence()
-            generated.append("jwt-svid-key")
-            keys = try await database.signingKeys.keys(purpose: jwtPurpose)
-        }
+        let keys = try await database.signingKeys.keys(purpose: jwtPurpose)
         guard let jwtRecord = keys.first(where: { $0.status == "active" }) else {
             throw ServerError(.storage, "no active JWT-SVID key in the data folder")
         }
@@ -67,10 +75,9 @@ public enum CABootstrap {
         let published = keys.filter { $0.status == "active" || $0.status == "published" }.compactMap {
             try? JWKSet.parse($0.publicJWK).keys.first
         }
-        let authority = TrustDomainAuthority(
+        return TrustDomainAuthority(
             ca: ca, roots: roots, jwtKey: jwtKey, jwtAuthorities: published,
             sequence: try await repository.bundleSequence(), refreshHint: configuration.bundleRefreshHint)
-        return (authority, generated)
     }
 
     /// Forces a CA rotation now: a new CA signs from now on; the previous root stays in the bundle.

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import TesseraStore
 
-/// Applies other servers' `ClusterEvent`s to this server's caches: identities, the agents' change feed and the
-/// departed owners the policy input uses. The database stays the truth; this only decides when to re-read it.
+/// Applies other servers' `ClusterEvent`s to this server's caches: identities, the agents' change feed, the
+/// departed owners the policy input uses and the trust domain's signing material. The database stays the truth;
+/// this only decides when to re-read it.
 struct ClusterSync: Sendable {
     let bus: any ClusterEventBus
     let inventory: CachingIdentityRepository
@@ -11,6 +12,8 @@ struct ClusterSync: Sendable {
     let departedOwners: DepartedOwners
     let posture: any PostureRepository
     let logger: Logger
+    /// Re-reads the trust domain's CA and keys from storage (`keysChanged`); nothing when not given.
+    var reloadKeys: (@Sendable () async throws -> Void)? = nil
 
     /// Runs until the bus's stream ends or the task is cancelled.
     func run() async {
@@ -29,11 +32,37 @@ struct ClusterSync: Sendable {
             changes.bumpLocally()
         case .ownerDeparted:
             await reloadOwners()
+        case .keysChanged:
+            await reloadSigningMaterial()
         default:
             // `.resync`, or a kind a newer server publishes: drop everything.
             inventory.invalidateAll()
             changes.bumpLocally()
             await reloadOwners()
+            await reloadSigningMaterial()
+        }
+    }
+
+    /// The backstop for lost events: re-reads the signing material and the departed owners every `interval`
+    /// until cancelled, so another server's rotation is seen within `interval` even without its event.
+    func runPeriodicReload(every interval: Duration) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            await reloadSigningMaterial()
+            await reloadOwners()
+        }
+    }
+
+    private func reloadSigningMaterial() async {
+        guard let reloadKeys else { return }
+        do {
+            try await reloadKeys()
+        } catch {
+            logger.warning("the trust domain's keys could not be re-read from storage: \(error)")
         }
     }
 

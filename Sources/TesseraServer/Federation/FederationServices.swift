@@ -20,9 +20,11 @@ struct FederationServices: Sendable {
         try settings.validate()
         let fetcher = HTTPDocumentFetcher(timeout: settings.fetchTimeout)
         let issuerKeys = IssuerKeyCache(fetcher: fetcher, clock: clock, configuration: settings)
-        let exchange = TokenExchangeServices(
+        var exchange = TokenExchangeServices(
             configuration: settings, issuers: database.trustedIssuers, keys: issuerKeys, identities: identities,
             jwtSVIDKeys: jwtSVIDKeys, clock: clock, skew: configuration.clockSkew)
+        // Servers sharing PostgreSQL claim each DPoP proof's jti in the database: a proof is used once cluster-wide.
+        if database is PostgresStorage { exchange.dpop.sharedReplay = database.tokenState }
         let issuers = TrustedIssuerService(
             repository: database.trustedIssuers, identities: identities, keys: issuerKeys, audit: audit, clock: clock,
             trustDomain: configuration.trustDomain, ownIssuer: issuer)

@@ -9,7 +9,7 @@ public struct TokenExchangeServices: Sendable {
     let external: ExternalTokenVerifier
     let identities: any IdentityRepository
     let jwtSVIDKeys: JWTSVIDKeySource
-    let dpop: DPoPVerifier
+    var dpop: DPoPVerifier
 
     public init(
         configuration: FederationConfiguration, issuers: any TrustedIssuerRepository, keys: IssuerKeyCache,

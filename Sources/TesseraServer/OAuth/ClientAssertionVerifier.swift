@@ -27,6 +27,9 @@ public final class ClientAssertionVerifier: Sendable {
 
     private let identities: any IdentityRepository
     private let replay: ReplayCache
+    /// Where a `jti` is claimed for every server sharing the storage (PostgreSQL), after the local cache
+    /// let it through; `nil` when this server is alone on its database.
+    private let sharedReplay: (any TokenStateRepository)?
     private let clock: any TimeSource
     private let maximumLifetime: TimeInterval
     private let skew: TimeInterval
@@ -36,9 +39,10 @@ public final class ClientAssertionVerifier: Sendable {
 
     public init(
         identities: any IdentityRepository, replay: ReplayCache, clock: any TimeSource, maximumLifetime: Int, skew: Int,
-        jwtSVIDKeys: JWTSVIDKeySource = JWTSVIDKeySource()
+        jwtSVIDKeys: JWTSVIDKeySource = JWTSVIDKeySource(), sharedReplay: (any TokenStateRepository)? = nil
     ) {
         self.jwtSVIDKeys = jwtSVIDKeys
+        self.sharedReplay = sharedReplay
         self.identities = identities
         self.replay = replay
         self.clock = clock
@@ -120,8 +124,19 @@ public final class ClientAssertionVerifier: Sendable {
             throw fail("client assertion must carry a jti of at most 256 bytes")
         }
         let replayExpiry = exp.addingTimeInterval(skew)
-        guard replay.insert(Self.replayKey(client: issuer, jti: jti), expiresAt: replayExpiry, now: now) else {
+        let replayKey = Self.replayKey(client: issuer, jti: jti)
+        guard replay.insert(replayKey, expiresAt: replayExpiry, now: now) else {
             throw fail("client assertion jti was already used (replay)")
+        }
+        if let sharedReplay {
+            let fresh: Bool
+            do {
+                fresh = try await sharedReplay.claimReplayKey(replayKey, expiresAt: replayExpiry, now: now)
+            } catch {
+                throw ClientAuthenticationFailure(
+                    error: OAuthError(.serverError, "replay protection unavailable"), claimedClient: claimed)
+            }
+            guard fresh else { throw fail("client assertion jti was already used (replay)") }
         }
         return AuthenticatedClient(identity: identity, assertionJTI: jti, replayExpiry: replayExpiry)
     }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import TesseraCore
 import TesseraCrypto
+import TesseraStore
 
 extension OAuthError.Code {
     /// RFC 9449 §5: the DPoP proof is missing, malformed, replayed or does not fit the request.
@@ -16,6 +17,8 @@ public struct DPoPVerifier: Sendable {
     public static let maximumLength = 8 * 1024
 
     let replay: ReplayCache
+    /// Where a proof's `jti` is claimed for every server sharing the storage (PostgreSQL); `nil` when alone.
+    var sharedReplay: (any TokenStateRepository)? = nil
     let clock: any TimeSource
     /// Proofs older or newer than this are refused (seconds); their `jti`s are remembered that long.
     let window: TimeInterval
@@ -26,6 +29,9 @@ public struct DPoPVerifier: Sendable {
         /// RFC 7638 thumbprint of the proof key (`cnf.jkt`).
         public let jkt: String
         public let jti: String
+        /// The key under which the `jti` is remembered, and until when.
+        let replayKey: String
+        let replayExpiry: Date
     }
 
     private struct Header: Decodable {
@@ -85,10 +91,25 @@ public struct DPoPVerifier: Sendable {
             guard claims.ath == hash else { throw fail("ath must be the hash of the presented token") }
         }
         let jkt = JWKThumbprint.compute(jwk)
-        guard replay.insert("dpop|\(jkt)|\(jti)", expiresAt: iat.addingTimeInterval(window + 2 * skew), now: now) else {
+        let replayKey = "dpop|\(jkt)|\(jti)"
+        let replayExpiry = iat.addingTimeInterval(window + 2 * skew)
+        guard replay.insert(replayKey, expiresAt: replayExpiry, now: now) else {
             throw fail("jti was already used (replay)")
         }
-        return Proof(jkt: jkt, jti: jti)
+        return Proof(jkt: jkt, jti: jti, replayKey: replayKey, replayExpiry: replayExpiry)
+    }
+
+    /// Claims a verified proof's `jti` for every server sharing the storage (after `verify` let it through
+    /// the local cache); a no-op when this server is alone on its database.
+    func claimShared(_ proof: Proof) async throws(OAuthError) {
+        guard let sharedReplay else { return }
+        let fresh: Bool
+        do {
+            fresh = try await sharedReplay.claimReplayKey(proof.replayKey, expiresAt: proof.replayExpiry, now: clock.now())
+        } catch {
+            throw OAuthError(.serverError, "replay protection unavailable")
+        }
+        guard fresh else { throw OAuthError(.invalidDPoPProof, "DPoP proof: jti was already used (replay)") }
     }
 
     /// RFC 9449 §4.3: compare without query and fragment; scheme and host case-insensitively.

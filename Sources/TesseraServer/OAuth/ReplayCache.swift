@@ -2,7 +2,9 @@ import Foundation
 import Synchronization
 
 /// Remembers single-use keys (assertion `jti`s) until they expire. Check-and-insert is atomic.
-/// The durable copy lives beside the audit record (`ReplayGuard`) and is reloaded on start.
+/// The durable copy lives beside the audit record (`ReplayGuard`) and is reloaded on start. With PostgreSQL
+/// storage this is the fast first check: a key it lets through is then claimed in the database
+/// (`TokenStateRepository.claimReplayKey`), so another server's use of it is a replay too.
 public final class ReplayCache: Sendable {
     private struct State {
         var entries: [String: Date] = [:]

@@ -46,7 +46,9 @@ public struct TokenService: Sendable {
                 guard let services = exchangeServices else {
                     throw OAuthError(.invalidDPoPProof, "DPoP is not enabled on this server")
                 }
-                dpop = try services.dpop.verify(dpopProof, method: "POST", urls: [tokenEndpoint])
+                let proof = try services.dpop.verify(dpopProof, method: "POST", urls: [tokenEndpoint])
+                try await services.dpop.claimShared(proof)
+                dpop = proof
             }
             guard grantType == Self.clientCredentials || grantType == Self.tokenExchange else {
                 throw OAuthError(.unsupportedGrantType, "grant_type '\(grantType.prefix(80))' is not supported")

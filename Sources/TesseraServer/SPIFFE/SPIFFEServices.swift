@@ -14,15 +14,22 @@ public struct SPIFFEServices: Sendable {
     let agents: AgentService
     let admin: WorkloadAdminService
     let federation: FederationRefresher
+    /// Reads the authority as stored (after another server rotated the CA).
+    let loadAuthority: @Sendable () async throws -> TrustDomainAuthority
 
+    /// `onRotate` runs after this server rotated the CA (to tell the servers sharing its storage).
     static func make(
         configuration: ServerConfiguration, issuer: String, database: any TesseraStorage, kek: KeyEncryptionKey,
-        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed()
+        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed(),
+        onRotate: @escaping @Sendable () async -> Void = {}
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
         let trustDomain = configuration.trustDomain
-        let (authority, generated) = try await CABootstrap.run(
-            database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+        // One server at a time creates (or rotates at half-life) the CA: servers starting at once end with one.
+        let (authority, generated) = try await database.withBootstrapLock {
+            try await CABootstrap.run(
+                database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+        }
         for item in generated {
             try await audit.append(
                 AuditEvent(type: "ca.generated", outcome: .success, actor: "system", subject: "spiffe://\(trustDomain)",
@@ -38,12 +45,24 @@ public struct SPIFFEServices: Sendable {
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
             trustDomain: trustDomain, federation: federation, changes: changes,
             rotate: {
-                let rotated = try await CABootstrap.rotate(
-                    database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                let rotated = try await database.withBootstrapLock {
+                    try await CABootstrap.rotate(
+                        database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                }
                 state.replace(with: rotated)
+                await onRotate()
                 return rotated
             })
-        return SPIFFEServices(state: state, generated: generated, agents: agents, admin: admin, federation: federation)
+        return SPIFFEServices(
+            state: state, generated: generated, agents: agents, admin: admin, federation: federation,
+            loadAuthority: { try await CABootstrap.load(database: database, kek: kek, configuration: spiffe, clock: clock) })
+    }
+
+    /// Re-reads the CA, roots and JWT-SVID keys from storage and serves them from now on (a rotation made by
+    /// another server sharing the storage). On error, or when the read is older than what this server holds
+    /// (it raced a rotation), the current authority stays.
+    func reload() async throws {
+        state.replace(withStored: try await loadAuthority())
     }
 
     func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {

@@ -37,4 +37,15 @@ public final class TrustDomainState: Sendable {
     func replace(with authority: TrustDomainAuthority) {
         current.withLock { $0 = authority }
     }
+
+    /// Replaces the authority with one read from storage unless it is older than the one held (a lower bundle
+    /// sequence: a read that raced this server's own rotation); `false` when it was kept.
+    @discardableResult
+    func replace(withStored authority: TrustDomainAuthority) -> Bool {
+        current.withLock { held in
+            guard authority.bundle.sequence >= held.bundle.sequence else { return false }
+            held = authority
+            return true
+        }
+    }
 }

@@ -14,6 +14,8 @@ public struct ClusterEvent: Sendable, Equatable {
         public static let identityChanged = Kind(rawValue: "identity")
         /// Leases, entries or nodes changed what agents may serve (revocations): agents re-sync.
         public static let servingChanged = Kind(rawValue: "serving")
+        /// Signing material changed (the X.509 CA was rotated): re-read keys and authorities from storage.
+        public static let keysChanged = Kind(rawValue: "keys")
         /// An owner departed: `subject` is the owner's name.
         public static let ownerDeparted = Kind(rawValue: "owner")
         /// The listener lost its connection and may have missed events: drop every cache. Never published;

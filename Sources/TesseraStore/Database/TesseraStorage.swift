@@ -24,6 +24,17 @@ public protocol TesseraStorage: Sendable {
     var console: any ConsoleReader { get }
     /// A trivial read: throws when the storage cannot answer (readiness checks).
     func ping() async throws
+    /// Runs `body` while no other server sharing this storage runs its own: first-start creation of keys, CA and
+    /// the bootstrap admin token, and CA rotation, so servers starting at once end with one set. Errors `body`
+    /// throws pass through unchanged. A no-op wrapper for storage a single server owns (SQLite).
+    func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T
+}
+
+extension TesseraStorage {
+    /// Runs `body` directly: storage only one server uses needs no coordination.
+    public func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await body()
+    }
 }
 
 extension TesseraDatabase: TesseraStorage {

@@ -71,6 +71,41 @@ public final class PostgresStorage: TesseraStorage {
         }
     }
 
+    /// The advisory-lock class of bootstrap and CA rotation ("tsbs" in ASCII); the second key is the schema's hash.
+    static let bootstrapLockClass: Int32 = 0x7473_6273
+
+    /// Holds a transaction-scoped advisory lock (class `tsbs`, per schema) on one connection while `body` runs on
+    /// the pool's others; the lock goes with the transaction's end, or with the connection should this server
+    /// die. A second server waits, then finds what the first one made.
+    public func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        let logger = database.logger
+        let outcome: Result<T, any Error>
+        do {
+            outcome = try await database.client.withConnection { connection in
+                try await connection.query("BEGIN", logger: logger)
+                do {
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(\(Self.bootstrapLockClass), hashtext(current_schema()))", logger: logger)
+                } catch {
+                    await connection.rollbackOrClose(logger: logger)
+                    throw error
+                }
+                let outcome: Result<T, any Error>
+                do {
+                    outcome = .success(try await body())
+                } catch {
+                    outcome = .failure(error)
+                }
+                // Nothing was written on this connection: ending the transaction only releases the lock.
+                await connection.rollbackOrClose(logger: logger)
+                return outcome
+            }
+        } catch {
+            throw database.storeError(error)
+        }
+        return try outcome.get()
+    }
+
     /// Runs raw SQL; for tests that simulate tampering or inspect the schema.
     public func unsafeExecute(_ sql: String) async throws {
         try await database.rows(PostgresQuery(unsafeSQL: sql))

@@ -29,6 +29,17 @@ struct PostgresTokenStateRepository: TokenStateRepository {
         }
     }
 
+    func claimReplayKey(_ key: String, expiresAt: Date, now: Date) async throws -> Bool {
+        // One statement: a concurrent claim of the same key waits for this row, then sees it taken.
+        try await !database.rows(
+            """
+            INSERT INTO replay_keys (key, expires_at) VALUES (\(key), \(expiresAt.epoch))
+            ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at
+            WHERE replay_keys.expires_at <= \(now.epoch) RETURNING key
+            """
+        ).isEmpty
+    }
+
     func purgeExpired(now: Date) async throws {
         try await database.transaction { connection in
             try await connection.query("DELETE FROM replay_keys WHERE expires_at <= \(now.epoch)", logger: database.logger)

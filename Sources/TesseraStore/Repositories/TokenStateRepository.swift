@@ -9,6 +9,10 @@ public protocol TokenStateRepository: Sendable {
     func revokedUnexpired(now: Date, limit: Int) async throws -> [(jti: String, expiresAt: Date)]
     /// Replay keys (see `ReplayGuard`) that have not expired at `now`.
     func unexpiredReplayKeys(now: Date) async throws -> [(key: String, expiresAt: Date)]
+    /// Claims a single-use key until `expiresAt`, atomically for every server sharing the storage: `true` for
+    /// the first claim, `false` while an earlier claim has not expired at `now` (a replay). An expired claim is
+    /// taken over.
+    func claimReplayKey(_ key: String, expiresAt: Date, now: Date) async throws -> Bool
     /// Deletes expired replay keys and revocations of expired tokens.
     func purgeExpired(now: Date) async throws
 }

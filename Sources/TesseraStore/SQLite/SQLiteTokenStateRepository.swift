@@ -35,6 +35,18 @@ struct SQLiteTokenStateRepository: TokenStateRepository {
         }
     }
 
+    func claimReplayKey(_ key: String, expiresAt: Date, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO replay_keys (key, expires_at) VALUES (?, ?)
+                    ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_keys.expires_at <= ?
+                    """,
+                arguments: [key, expiresAt.epoch, now.epoch])
+            return db.changesCount > 0
+        }
+    }
+
     func purgeExpired(now: Date) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM replay_keys WHERE expires_at <= ?", arguments: [now.epoch])

@@ -120,7 +120,8 @@ final class TestServer: Sendable {
 
     /// Registers a workload with a fresh P-256 key and returns it.
     func registerWorkload(
-        _ name: String, scopes: [String] = ["invoices:read", "invoices:write"], extra: [String: Any] = [:]
+        _ name: String, scopes: [String] = ["invoices:read", "invoices:write"], extra: [String: Any] = [:],
+        token: String? = nil
     ) async throws -> Workload {
         let key = P256.Signing.PrivateKey()
         var body: [String: Any] = [
@@ -129,7 +130,7 @@ final class TestServer: Sendable {
             "environment": "prod",
         ]
         body.merge(extra) { $1 }
-        let reply = try await admin("POST", "/v1/identities", json: body)
+        let reply = try await admin("POST", "/v1/identities", json: body, token: token)
         guard reply.status == 201, let id = reply.json["id"] as? String else {
             throw TesseraError(.invalidArgument, "register failed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
         }
