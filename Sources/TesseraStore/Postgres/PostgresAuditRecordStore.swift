@@ -131,6 +131,9 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     ) async throws -> [AuditRecord]? {
         try await connection.query("BEGIN", logger: logger)
         do {
+            // The lock, then the head in a statement of its own: under READ COMMITTED a statement's snapshot is
+            // taken when it starts, so a head read in the statement that waited for the lock could be stale. All
+            // inserts go in one statement: the lock is held for five round trips whatever the batch holds.
             try await connection.query(
                 "SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
             let actual = try await head(connection, logger: logger)
@@ -146,36 +149,28 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
                 try await connection.query("ROLLBACK", logger: logger)
                 return []
             }
+            let replays = records.compactMap(\.replayGuard)
+            let leases = records.compactMap(\.lease)
+            // Arrays cannot carry NULL here: an empty task id stands for none.
             try await connection.query(
                 """
-                INSERT INTO audit_records (seq, prev_hash, hash, body)
-                SELECT * FROM unnest(\(records.map(\.seq))::BIGINT[], \(records.map(\.prevHash))::TEXT[],
-                    \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[])
-                """, logger: logger)
-            let replays = records.compactMap(\.replayGuard)
-            if !replays.isEmpty {
-                try await connection.query(
-                    """
+                WITH written AS (
+                    INSERT INTO audit_records (seq, prev_hash, hash, body)
+                    SELECT * FROM unnest(\(records.map(\.seq))::BIGINT[], \(records.map(\.prevHash))::TEXT[],
+                        \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[])),
+                replay AS (
                     INSERT INTO replay_keys (key, expires_at)
-                    SELECT * FROM unnest(\(replays.map(\.key))::TEXT[], \(replays.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
-            }
-            let leases = records.compactMap(\.lease)
-            if !leases.isEmpty {
-                // Arrays cannot carry NULL here: an empty task id stands for none.
-                try await connection.query(
-                    """
+                    SELECT * FROM unnest(\(replays.map(\.key))::TEXT[],
+                        \(replays.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
+                    ON CONFLICT DO NOTHING),
+                leased AS (
                     INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
                     SELECT id, kind, subject, NULLIF(task, ''), issued, expires FROM unnest(
                         \(leases.map(\.id))::TEXT[], \(leases.map(\.kind))::TEXT[], \(leases.map(\.subject))::TEXT[],
-                        \(leases.map { $0.taskID ?? "" })::TEXT[], \(leases.map(\.issuedAt.timeIntervalSince1970))::DOUBLE PRECISION[],
+                        \(leases.map { $0.taskID ?? "" })::TEXT[],
+                        \(leases.map(\.issuedAt.timeIntervalSince1970))::DOUBLE PRECISION[],
                         \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
-                        AS l(id, kind, subject, task, issued, expires)
-                    """, logger: logger)
-            }
-            try await connection.query(
-                """
+                        AS l(id, kind, subject, task, issued, expires))
                 INSERT INTO audit_head (id, seq, hash) VALUES (1, \(last.seq), \(last.hash))
                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
                 """, logger: logger)
