@@ -157,13 +157,14 @@ with sync_playwright() as p:
     expect(records.first).to_contain_text("finding.acknowledged")
     page.fill("#f-type", "token.")
     page.click("#audit-filters button[type=submit]")
-    expect(records.first).to_be_visible()
+    # Wait for the filtered page itself (the previous page stays visible until it is replaced).
+    expect(records.first.locator("td.type")).to_contain_text("token.")
     types = records.locator("td.type").all_inner_texts()
     assert types and all(t.startswith("token.") for t in types), types
     page.fill("#f-type", "")
     page.fill("#f-task", task_id)
     page.click("#audit-filters button[type=submit]")
-    expect(records.first).to_be_visible()
+    expect(records.first).to_contain_text(task_id)
     assert all(task_id in r for r in records.all_inner_texts()), records.all_inner_texts()
     expect(page.locator("#audit-records")).to_contain_text("tool.call.allowed")
     page.fill("#f-task", "")
