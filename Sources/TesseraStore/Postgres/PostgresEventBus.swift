@@ -64,6 +64,7 @@ public final class PostgresEventBus: ClusterEventBus {
         let task = Task { [self] in
             var connection: PostgresConnection? = first
             var reconnected = false
+            var everListened = false
             var backoff: Duration = .milliseconds(50)
             while !Task.isCancelled {
                 if connection == nil {
@@ -78,6 +79,7 @@ public final class PostgresEventBus: ClusterEventBus {
                 listening.withLock { $0 = current }
                 do {
                     try await current.listen(on: channel) { notifications in
+                        everListened = true
                         readyContinuation.yield()
                         if reconnected {
                             fanOut.yield(ClusterEvent(kind: .resync, subject: "", origin: ""))
@@ -97,12 +99,15 @@ public final class PostgresEventBus: ClusterEventBus {
                 }
                 try? await current.close()
                 connection = nil
+                // The first LISTEN failed: `start()` reports it instead of waiting for a retry that may never work.
+                guard everListened else { break }
                 reconnected = true
             }
             readyContinuation.finish()
         }
         listener.withLock { $0 = task }
-        for await _ in ready { break }
+        for await _ in ready { return }
+        throw StoreError(.unavailable, "PostgreSQL at \(configuration.host ?? "?") refused to LISTEN for cluster events")
     }
 
     public func publish(_ kind: ClusterEvent.Kind, subject: String) async {
