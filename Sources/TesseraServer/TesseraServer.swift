@@ -169,6 +169,10 @@ public struct TesseraServer {
             authorizer: tokens.authorizer, changes: changes,
             onRotate: { await eventBus.publish(.keysChanged, subject: "") })
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
+        SigningKeyRoutes(
+            database: database, kek: kek, keys: result.keys, audit: audit, clock: clock, issuer: issuer,
+            onRotate: { await eventBus.publish(.keysChanged, subject: "") }
+        ).register(in: admin)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
         // A CA this start created or rotated (at half-life) is news for the servers already running.
         if !spiffe.generated.isEmpty { await eventBus.publish(.keysChanged, subject: "") }
@@ -177,6 +181,7 @@ public struct TesseraServer {
             bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
             logger: logger,
             reloadKeys: {
+                try await Bootstrap.reload(result.keys, database: database, kek: kek)
                 try await spiffe.reload()
                 jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
             })

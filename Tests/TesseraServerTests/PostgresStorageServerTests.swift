@@ -277,6 +277,41 @@ import TesseraStore
         }
     }
 
+    @Test func aSigningKeyRotatedOnOneServerSignsAndVerifiesOnTheOtherWithinASecond() async throws {
+        try await Self.withTwoNodes { nodeA, nodeB in
+            func kids(_ server: TestServer) async throws -> [String] {
+                let reply = try await server.send("GET", "/.well-known/jwks.json")
+                return (reply.json["keys"] as? [[String: Any]])?.compactMap { $0["kid"] as? String } ?? []
+            }
+            let before = try await kids(nodeB)
+            let rotated = try await nodeA.admin("POST", "/v1/keys/rotate")
+            #expect(rotated.status == 200, "\(String(decoding: rotated.body, as: UTF8.self))")
+            let newKid = try #require(rotated.json["kid"] as? String)
+            let rotatedAt = ContinuousClock.now
+            var seen = try await kids(nodeB)
+            while seen.first != newKid, ContinuousClock.now - rotatedAt < .seconds(1) {
+                try await Task.sleep(for: .milliseconds(20))
+                seen = try await kids(nodeB)
+            }
+            #expect(seen == [newKid] + before, "B publishes A's new key first, the previous one kept")
+            #expect(ContinuousClock.now - rotatedAt < .seconds(1))
+            // B signs with the new key, and A verifies it (and the other way round).
+            let workload = try await nodeA.registerWorkload("key-rotation")
+            let issued = try await nodeB.requestToken(
+                workload, assertion: try workload.assertion(audience: Self.issuer + "/oauth2/token", now: nodeB.clock.now()))
+            let token = try #require(issued.json["access_token"] as? String)
+            let header = try #require(token.split(separator: ".").first)
+            var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            let json = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: base64))) as? [String: Any]
+            #expect(json?["kid"] as? String == newKid)
+            let reply = try await nodeA.send(
+                "POST", "/oauth2/introspect", body: Data(TestServer.encode(["token": token]).utf8),
+                contentType: "application/x-www-form-urlencoded", headers: ["Authorization": "Bearer \(nodeA.adminToken)"])
+            #expect(reply.json["active"] as? Bool == true)
+        }
+    }
+
     @Test func aBadStorageURLIsAConfigurationErrorWithoutThePassword() async throws {
         let error = await #expect(throws: ServerError.self) {
             _ = try await TestServer.start { $0.storage = "postgres://tessera:hunter2@127.0.0.1:5432/db?schema=x;drop" }

@@ -49,6 +49,19 @@ public enum Bootstrap {
             stored = [record]
             generated = true
         }
+        let (active, published) = try keys(from: stored, kek: kek)
+
+        var adminToken: String?
+        if try await database.adminTokens.count() == 0 {
+            let (token, record) = AdminAuthenticator.mint(name: "bootstrap", role: "admin", at: clock.now())
+            try await database.adminTokens.insert(record)
+            adminToken = token
+        }
+        return Result(keys: KeyRing(active: active, published: published), newAdminToken: adminToken, generatedSigningKey: generated)
+    }
+
+    /// The active signing key (opened with the KEK) and the published public keys, from stored records.
+    static func keys(from stored: [StoredSigningKey], kek: KeyEncryptionKey) throws -> (SigningKey, [JWK]) {
         guard let activeRecord = stored.first(where: { $0.status == "active" }) else {
             throw ServerError(.storage, "no active signing key in the data folder")
         }
@@ -63,13 +76,30 @@ public enum Bootstrap {
             jwk.alg = "ES256"
             return jwk
         }
+        // Active first: the JWKS lists the signing key before the ones kept for verification.
+        return (active, published.filter { $0.kid == active.kid } + published.filter { $0.kid != active.kid })
+    }
 
-        var adminToken: String?
-        if try await database.adminTokens.count() == 0 {
-            let (token, record) = AdminAuthenticator.mint(name: "bootstrap", role: "admin", at: clock.now())
-            try await database.adminTokens.insert(record)
-            adminToken = token
+    /// Re-reads the signing keys from storage into `ring` (after a rotation on this or another server).
+    static func reload(_ ring: KeyRing, database: any TesseraStorage, kek: KeyEncryptionKey) async throws {
+        let (active, published) = try keys(from: try await database.signingKeys.keys(purpose: "jwt"), kek: kek)
+        ring.replace(active: active, published: published)
+    }
+
+    /// Generates a new ES256 signing key and makes it the active one (the previous key stays published to verify
+    /// the tokens it signed; older ones are retired), under the bootstrap lock so servers never rotate at once.
+    /// Returns the new key's `kid`.
+    static func rotateSigningKey(database: any TesseraStorage, kek: KeyEncryptionKey, clock: any TimeSource) async throws
+        -> String
+    {
+        try await database.withBootstrapLock {
+            let key = SigningKey.generate()
+            let sealed = try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)")
+            try await database.signingKeys.rotate(
+                to: StoredSigningKey(
+                    kid: key.kid, algorithm: "ES256", purpose: "jwt", sealedPrivateKey: sealed,
+                    publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: clock.now(), status: "active"))
+            return key.kid
         }
-        return Result(keys: KeyRing(active: active, published: published), newAdminToken: adminToken, generatedSigningKey: generated)
     }
 }

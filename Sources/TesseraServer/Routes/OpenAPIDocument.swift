@@ -2453,6 +2453,78 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/v1/keys": {
+   "get": {
+    "tags": [
+     "oauth"
+    ],
+    "summary": "Token signing keys (kid, algorithm, status; no private material)",
+    "operationId": "get__v1_keys",
+    "security": [
+     {
+      "adminToken": []
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/keys/rotate": {
+   "post": {
+    "tags": [
+     "oauth"
+    ],
+    "summary": "Rotate the token signing key (the previous key stays published for overlap)",
+    "operationId": "post__v1_keys_rotate",
+    "security": [
+     {
+      "adminToken": []
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/v1/leases": {
    "get": {
     "tags": [

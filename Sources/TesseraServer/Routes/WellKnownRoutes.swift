@@ -11,14 +11,11 @@ struct WellKnownRoutes {
     var mutualTLSBase: String? = nil
 
     func register(in router: Router<TesseraRequestContext>) {
-        let jwks: Data = {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return (try? encoder.encode(keys.jwks)) ?? Data("{\"keys\":[]}".utf8)
-        }()
+        let keys = self.keys
         let metadata = Self.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase)
         router.get(".well-known/jwks.json") { _, _ in
-            var response = Response.json(jwks, cacheable: true)
+            // Read per request: a rotation (here or on another server) changes it.
+            var response = Response.json(keys.jwksDocument, cacheable: true)
             response.headers[.cacheControl] = "public, max-age=300"
             response.headers[.contentType] = "application/jwk-set+json"
             return response

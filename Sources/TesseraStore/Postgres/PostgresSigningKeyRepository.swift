@@ -14,6 +14,24 @@ struct PostgresSigningKeyRepository: SigningKeyRepository {
             """)
     }
 
+    func rotate(to key: StoredSigningKey) async throws {
+        let logger = database.logger
+        try await database.transaction { connection in
+            try await connection.rows(
+                "UPDATE signing_keys SET status = 'retired' WHERE purpose = \(key.purpose) AND status = 'published'",
+                logger: logger)
+            try await connection.rows(
+                "UPDATE signing_keys SET status = 'published' WHERE purpose = \(key.purpose) AND status = 'active'",
+                logger: logger)
+            try await connection.rows(
+                """
+                INSERT INTO signing_keys (kid, algorithm, purpose, sealed_private_key, public_jwk, created_at, status)
+                VALUES (\(key.kid), \(key.algorithm), \(key.purpose), \(key.sealedPrivateKey), \(key.publicJWK),
+                  \(key.createdAt.epoch), 'active')
+                """, logger: logger)
+        }
+    }
+
     func keys(purpose: String) async throws -> [StoredSigningKey] {
         try await database.rows("SELECT * FROM signing_keys WHERE purpose = \(purpose) ORDER BY created_at DESC").map {
             row in

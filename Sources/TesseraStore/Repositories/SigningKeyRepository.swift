@@ -31,4 +31,7 @@ public protocol SigningKeyRepository: Sendable {
     func insert(_ key: StoredSigningKey) async throws
     /// Keys for `purpose`, newest first.
     func keys(purpose: String) async throws -> [StoredSigningKey]
+    /// Makes `key` the active key of its purpose in one transaction: the active key becomes `published` (it still
+    /// verifies the tokens it signed), keys published before it become `retired` (no longer served).
+    func rotate(to key: StoredSigningKey) async throws
 }

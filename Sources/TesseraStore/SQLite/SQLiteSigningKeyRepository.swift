@@ -18,6 +18,23 @@ struct SQLiteSigningKeyRepository: SigningKeyRepository {
         }
     }
 
+    func rotate(to key: StoredSigningKey) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE signing_keys SET status = 'retired' WHERE purpose = ? AND status = 'published'",
+                arguments: [key.purpose])
+            try db.execute(
+                sql: "UPDATE signing_keys SET status = 'published' WHERE purpose = ? AND status = 'active'",
+                arguments: [key.purpose])
+            try db.execute(
+                sql: """
+                    INSERT INTO signing_keys (kid, algorithm, purpose, sealed_private_key, public_jwk, created_at, status)
+                    VALUES (?, ?, ?, ?, ?, ?, 'active')
+                    """,
+                arguments: [key.kid, key.algorithm, key.purpose, key.sealedPrivateKey, key.publicJWK, key.createdAt.epoch])
+        }
+    }
+
     func keys(purpose: String) async throws -> [StoredSigningKey] {
         try await pool.read { db in
             try Row.fetchAll(
