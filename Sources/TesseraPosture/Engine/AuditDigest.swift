@@ -2,7 +2,7 @@ import Foundation
 import TesseraStore
 
 /// Brings the folded audit log up to date: loads the persisted digest (if it still matches the log), folds only
-/// the records after it — split across worker threads by seq range, each reading raw bodies from SQLite — and
+/// the records after it — split across worker threads by seq range, each reading raw bodies from SQLite (or streamed from PostgreSQL) — and
 /// merges the parts in order.
 struct AuditDigest {
     var state: DigestState
@@ -39,6 +39,15 @@ struct AuditDigest {
                 let through = min(head, from + step)
                 guard from < through else { continue }
                 group.addTask {
+                    guard reader.blocks else {
+                        // PostgreSQL: each range streamed on a connection of its own.
+                        var piece = DigestState(horizonHour: horizonHour)
+                        var record = RawRecord()
+                        try await reader.stream(after: from, through: through) { seq, body in
+                            piece.fold(seq: seq, body: body, record: &record)
+                        }
+                        return (from, piece)
+                    }
                     let piece = try await OffPoolThread.run {
                         var piece = DigestState(horizonHour: horizonHour)
                         var record = RawRecord()
