@@ -81,10 +81,17 @@ struct AuditDigest {
         return try await reader.hash(seq: state.lastSeq) == state.lastHash
     }
 
-    /// Writes the digest for the next evaluation (atomically; failures only cost the next evaluation a full fold).
+    /// Writes the digest for the next evaluation (atomically, making its folder if missing; failures only cost the
+    /// next evaluation a full fold).
     static func save(_ state: DigestState, to path: String) async {
         let data = DigestCodec.encode(state)
         _ = try? await OffPoolThread.run {
+            // PostgreSQL storage keeps nothing else in the data folder: it may not exist yet.
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             chmod(path, 0o600)
         }
