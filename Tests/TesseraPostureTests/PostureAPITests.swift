@@ -178,6 +178,11 @@ import FoundationNetworking
         let report = try await harness.object("GET", "/v1/posture/report")
         #expect((report["by_owasp"] as? [String: Int])?["NHI1"] == 1)
 
+        // 100 quiet days later both identities are stale (the digest is continued, not refolded).
+        clock.advance(by: 100 * 86_400)
+        let stale = try await harness.findings("?category=stale").compactMap { ($0["finding"] as? [String: Any])?["identity_id"] as? String }
+        #expect(stale.count == 2 && stale.contains(billing), "\(stale)")
+
         // The digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.
         let files = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory)) ?? []
         if postgres {
