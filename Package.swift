@@ -174,6 +174,7 @@ let package = Package(
             dependencies: [
                 "TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy", "TesseraCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             exclude: ["Corpus", "Fixtures"]
         ),

@@ -5,6 +5,7 @@ import NIOCore
 import TesseraAudit
 import TesseraCore
 import TesseraCrypto
+import TesseraPosture
 import TesseraSecrets
 import TesseraStore
 
@@ -155,12 +156,18 @@ public struct TesseraServer {
                 ratePerMinute: configuration.toolCallsPerMinute, approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
             admins: admins, maximumBodySize: configuration.maximumBodySize
         ).register(public: router, admin: admin)
-        // Posture reads the SQLite file directly (inventory and audit scans): with PostgreSQL it answers 501.
-        let posture = (database as? TesseraDatabase).map {
-            PostureService(
-                database: $0, audit: audit, clock: clock, schema: DefaultPolicies.schema,
-                maximumTokenTTL: configuration.maximumTokenTTL, departedOwners: departedOwners)
-        }
+        // Posture's digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.
+        let digestPath: String? =
+            if let sqlite = database as? TesseraDatabase {
+                PostureEngine.defaultDigestPath(for: sqlite)
+            } else if let postgres = database as? PostgresStorage {
+                PostureEngine.digestPath(dataDirectory: configuration.dataDirectory, endpoint: postgres.endpoint)
+            } else {
+                nil
+            }
+        let posture = PostureService(
+            database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
+            maximumTokenTTL: configuration.maximumTokenTTL, digestPath: digestPath, departedOwners: departedOwners)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         ConsoleRoutes(storage: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
             .register(public: router, admin: admin)

@@ -11,7 +11,8 @@ import FoundationNetworking
 #endif
 
 /// End to end through the real server's HTTP API: identities registered over HTTP, tokens issued with real
-/// private_key_jwt assertions over simulated weeks (injected clock), then findings, lifecycle and evidence.
+/// private_key_jwt assertions over simulated weeks (injected clock), then findings, lifecycle and evidence; on
+/// SQLite and on PostgreSQL storage (a schema of its own in the test cluster).
 @Suite struct PostureAPITests {
     final class Harness: Sendable {
         let base: String
@@ -24,12 +25,13 @@ import FoundationNetworking
         /// A server on a free port; pass `directory`, `kek` and `token` to restart on an existing data folder.
         init(
             clock: ManualTimeSource, directory: String? = nil, kek: KeyEncryptionKey? = nil, token: String? = nil,
-            policyDirectory: String? = nil
+            policyDirectory: String? = nil, storage: String? = nil
         ) async throws {
             var configuration = ServerConfiguration()
             configuration.port = 0
             configuration.dataDirectory = directory ?? NSTemporaryDirectory() + "tessera-posture-e2e-" + UUID().uuidString
             configuration.policyDirectory = policyDirectory
+            configuration.storage = storage
             let kek = kek ?? KeyEncryptionKey.generate().0
             let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
             let adminToken = token ?? server.bootstrap.newAdminToken ?? ""
@@ -104,9 +106,22 @@ import FoundationNetworking
         }
     }
 
-    @Test func findingsLifecycleAndEvidenceOverHTTP() async throws {
+    @Test(arguments: ["sqlite", "postgresql"]) func findingsLifecycleAndEvidenceOverHTTP(engine: String) async throws {
+        let schema = engine == "postgresql" ? try await PostureTestSchema.create() : nil
         let clock = ManualTimeSource(Date(timeIntervalSince1970: 1_800_000_000))
-        let harness = try await Harness(clock: clock)
+        let harness = try await Harness(clock: clock, storage: schema?.url)
+        do {
+            try await scenario(harness, clock: clock, postgres: schema != nil)
+        } catch {
+            await harness.stop()
+            try? await schema?.drop()
+            throw error
+        }
+        await harness.stop()
+        try await schema?.drop()
+    }
+
+    private func scenario(_ harness: Harness, clock: ManualTimeSource, postgres: Bool) async throws {
         let billingKey = P256.Signing.PrivateKey(compactRepresentable: false)
         let wikiKey = P256.Signing.PrivateKey(compactRepresentable: false)
         let billing = try await harness.register("billing", owner: "alice@corp.invalid", scopes: ["invoices:read", "invoices:write"], key: billingKey)
@@ -162,6 +177,18 @@ import FoundationNetworking
         #expect(String(decoding: html, as: UTF8.self).contains("NHI1 Improper Offboarding"))
         let report = try await harness.object("GET", "/v1/posture/report")
         #expect((report["by_owasp"] as? [String: Int])?["NHI1"] == 1)
-        await harness.stop()
+
+        // 100 quiet days later both identities are stale (the digest is continued, not refolded).
+        clock.advance(by: 100 * 86_400)
+        let stale = try await harness.findings("?category=stale").compactMap { ($0["finding"] as? [String: Any])?["identity_id"] as? String }
+        #expect(stale.count == 2 && stale.contains(billing), "\(stale)")
+
+        // The digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory)) ?? []
+        if postgres {
+            #expect(files.contains { $0.hasPrefix("posture-digest.postgres.") }, "\(files)")
+        } else {
+            #expect(files.contains { $0.hasSuffix(".posture-digest") }, "\(files)")
+        }
     }
 }

@@ -7,7 +7,7 @@ import TesseraServer
 import TesseraStore
 
 /// Two servers on different ports sharing one PostgreSQL storage (`--storage postgres://...`): one trust
-/// domain, one inventory, one revocation list, one audit chain, one console; posture answers 501.
+/// domain, one inventory, one revocation list, one audit chain, one console, posture over both.
 @Suite(.serialized) struct PostgresStorageServerTests {
     static let issuer = "https://tessera.test"
 
@@ -179,13 +179,14 @@ import TesseraStore
         let types = (timeline.json["records"] as? [[String: Any]])?.compactMap { $0["type"] as? String } ?? []
         #expect(types.contains("token.issued") && types.contains("token.revoked"), "\(types)")
 
-        // Not ported yet: a clear RFC 9457 problem, not a crash.
-        for path in ["/v1/findings", "/v1/owners/reassignments", "/v1/static-secrets"] {
+        // Posture on the shared storage: B answers from the records and inventory A wrote.
+        for path in ["/v1/findings", "/v1/owners/reassignments", "/v1/static-secrets", "/v1/posture/report"] {
             let reply = try await nodeB.admin("GET", path, token: nodeA.adminToken)
-            #expect(reply.status == 501, "\(path)")
-            #expect(reply.headers["content-type"] == "application/problem+json")
-            #expect((reply.json["detail"] as? String)?.contains("not available with PostgreSQL storage yet") == true)
+            #expect(reply.status == 200, "\(path): \(reply.json)")
         }
+        let evidence = try await nodeB.admin("GET", "/v1/posture/evidence/\(workload.id)", token: nodeA.adminToken)
+        #expect(evidence.status == 200)
+        #expect((evidence.json["issuances"] as? [[String: Any]])?.isEmpty == false, "\(evidence.json)")
     }
 
     /// Two servers starting at the same moment on an empty schema end with one trust domain: one signing key

@@ -2,7 +2,7 @@ import Foundation
 import TesseraStore
 
 /// Brings the folded audit log up to date: loads the persisted digest (if it still matches the log), folds only
-/// the records after it — split across worker threads by seq range, each reading raw bodies from SQLite — and
+/// the records after it — split across worker threads by seq range, each reading raw bodies from SQLite (or streamed from PostgreSQL) — and
 /// merges the parts in order.
 struct AuditDigest {
     var state: DigestState
@@ -39,6 +39,15 @@ struct AuditDigest {
                 let through = min(head, from + step)
                 guard from < through else { continue }
                 group.addTask {
+                    guard reader.blocks else {
+                        // PostgreSQL: each range streamed on a connection of its own.
+                        var piece = DigestState(horizonHour: horizonHour)
+                        var record = RawRecord()
+                        try await reader.stream(after: from, through: through) { seq, body in
+                            piece.fold(seq: seq, body: body, record: &record)
+                        }
+                        return (from, piece)
+                    }
                     let piece = try await OffPoolThread.run {
                         var piece = DigestState(horizonHour: horizonHour)
                         var record = RawRecord()
@@ -72,10 +81,17 @@ struct AuditDigest {
         return try await reader.hash(seq: state.lastSeq) == state.lastHash
     }
 
-    /// Writes the digest for the next evaluation (atomically; failures only cost the next evaluation a full fold).
+    /// Writes the digest for the next evaluation (atomically, making its folder if missing; failures only cost the
+    /// next evaluation a full fold).
     static func save(_ state: DigestState, to path: String) async {
         let data = DigestCodec.encode(state)
         _ = try? await OffPoolThread.run {
+            // PostgreSQL storage keeps nothing else in the data folder: it may not exist yet.
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
             chmod(path, 0o600)
         }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TesseraAudit
 import TesseraCore
@@ -21,8 +22,9 @@ public struct PostureEngine: Sendable {
     /// Where the digest is kept between evaluations; `nil` folds the whole log every time.
     public let digestPath: String?
 
+    /// An engine over any storage (SQLite reads raw statements on threads of their own; PostgreSQL streams).
     public init(
-        database: TesseraDatabase, clock: any TimeSource, thresholds: PostureThresholds = PostureThresholds(), schema: String? = nil,
+        database: any TesseraStorage, clock: any TimeSource, thresholds: PostureThresholds = PostureThresholds(), schema: String? = nil,
         digestPath: String? = nil
     ) {
         self.identities = database.identities
@@ -39,6 +41,15 @@ public struct PostureEngine: Sendable {
 
     /// The digest file for a database: next to it, derived data (deleting it only costs one full fold).
     public static func defaultDigestPath(for database: TesseraDatabase) -> String { database.path + ".posture-digest" }
+
+    /// The digest file for PostgreSQL storage: in the server's data folder, named per endpoint and schema
+    /// (`posture-digest.postgres.` + 16 hex digits of SHA-256 of `host:port/database/schema`), so servers or
+    /// schemas sharing a folder never share a digest. A cache like SQLite's: a mismatch costs one full fold.
+    public static func digestPath(dataDirectory: String, endpoint: PostgresEndpoint) -> String {
+        let key = "\(endpoint.host):\(endpoint.port)/\(endpoint.database)/\(endpoint.schema ?? "")"
+        let digest = SHA256.hash(data: Data(key.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return (dataDirectory as NSString).appendingPathComponent("posture-digest.postgres.\(digest)")
+    }
 
     /// One evaluation and what it cost.
     public struct Evaluation: Sendable {
@@ -141,6 +152,14 @@ public struct PostureEngine: Sendable {
     {
         let reader = inventoryReader
         let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        guard reader.blocks else {
+            // PostgreSQL: one stream, the detectors run as rows arrive.
+            var pass = InventoryPass()
+            try await reader.stream { identity in
+                Self.visit(identity, into: &pass, detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
+            }
+            return pass
+        }
         let ranges = try await OffPoolThread.run { try reader.ranges(parts: workers) }
         let passes = try await withThrowingTaskGroup(of: (Int, InventoryPass).self) { group in
             for (index, range) in ranges.enumerated() {
@@ -168,6 +187,16 @@ public struct PostureEngine: Sendable {
     ) throws -> InventoryPass {
         var pass = InventoryPass()
         try reader.scan(after: after, through: through) { identity in
+            visit(identity, into: &pass, detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
+        }
+        return pass
+    }
+
+    /// Runs the per-identity detectors on one identity and records its key material and ids.
+    static func visit(
+        _ identity: InventoryRow, into pass: inout InventoryPass, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
+        exceptionSubjects: Set<String>
+    ) {
             pass.count += 1
             pass.findings += detectors.findings(for: identity)
             if identity.status != .retired {
@@ -183,8 +212,6 @@ public struct PostureEngine: Sendable {
                 pass.subjectIdentities[subject] = identity.id
             }
             if exceptionSubjects.contains(identity.clientID) { pass.spiffeIdentities[identity.clientID] = identity.id }
-        }
-        return pass
     }
 
     /// Checks issuances made under tasks against the tasks: identity named, scopes covered, before the end.

@@ -56,20 +56,28 @@ public struct EvidenceReport: Sendable, Codable {
     /// Builds the report: the audit log is scanned raw (bodies that do not mention the identity are skipped
     /// without decoding), leases and exceptions come from their tables.
     public static func build(
-        identity: Identity, findings: [TrackedFinding], database: TesseraDatabase, now: Date, leaseLimit: Int = 10_000
+        identity: Identity, findings: [TrackedFinding], database: any TesseraStorage, now: Date, leaseLimit: Int = 10_000
     ) async throws -> EvidenceReport {
         let reader = database.postureAudit
         let head = try await reader.lastSeq()
         let needles = [identity.clientID, identity.id].map { Array("\"\($0)\"".utf8) }
-        let records = try await OffPoolThread.run {
-            var matches: [AuditRecordContent] = []
-            try reader.scan(after: 0, through: head) { _, body in
-                guard needles.contains(where: { Self.contains(body, $0) }),
-                    let content = try? JSONDecoder().decode(AuditRecordContent.self, from: Data(body))
-                else { return }
-                matches.append(content)
+        @Sendable func match(_ body: UnsafeRawBufferPointer, into matches: inout [AuditRecordContent]) {
+            guard needles.contains(where: { Self.contains(body, $0) }),
+                let content = try? JSONDecoder().decode(AuditRecordContent.self, from: Data(body))
+            else { return }
+            matches.append(content)
+        }
+        let records: [AuditRecordContent]
+        if reader.blocks {
+            records = try await OffPoolThread.run {
+                var matches: [AuditRecordContent] = []
+                try reader.scan(after: 0, through: head) { _, body in match(body, into: &matches) }
+                return matches
             }
-            return matches
+        } else {
+            var matches: [AuditRecordContent] = []
+            try await reader.stream(after: 0, through: head) { _, body in match(body, into: &matches) }
+            records = matches
         }
         var issuances: [Entry] = []
         var revocations: [Entry] = []

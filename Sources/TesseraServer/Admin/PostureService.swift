@@ -13,19 +13,19 @@ struct PostureService: Sendable {
     let auditStore: any AuditRecordStore
     let audit: AuditLog
     let clock: any TimeSource
-    let database: TesseraDatabase
+    let database: any TesseraStorage
     /// The token service's view of departed owners, updated on `depart`.
     let departedOwners: DepartedOwners?
 
     init(
-        database: TesseraDatabase, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int,
-        departedOwners: DepartedOwners? = nil
+        database: any TesseraStorage, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int,
+        digestPath: String?, departedOwners: DepartedOwners? = nil
     ) {
         var thresholds = PostureThresholds()
         thresholds.maximumTokenTTL = min(thresholds.maximumTokenTTL, maximumTokenTTL)
         self.engine = PostureEngine(
             database: database, clock: clock, thresholds: thresholds, schema: schema,
-            digestPath: PostureEngine.defaultDigestPath(for: database))
+            digestPath: digestPath)
         self.ledger = FindingLedger(posture: database.posture, clock: clock)
         self.identities = database.identities
         self.posture = database.posture

@@ -7,19 +7,12 @@ import TesseraStore
 
 /// `/v1/findings`, `/v1/owners`, `/v1/static-secrets`, `/v1/posture`: posture for administrators.
 struct PostureRoutes {
-    /// Nil with PostgreSQL storage: the posture engine reads the SQLite database directly (not ported yet).
-    let service: PostureService?
+    /// Posture on the server's storage (SQLite or PostgreSQL).
+    let service: PostureService
     let maximumBodySize: Int
 
-    /// The service, or a 501 problem when the storage engine cannot serve posture yet.
-    private func available() throws -> PostureService {
-        guard let service else {
-            throw ProblemDetails(
-                .notImplemented, "Not implemented",
-                detail: "posture is not available with PostgreSQL storage yet; use SQLite storage for posture")
-        }
-        return service
-    }
+    /// The service (every storage engine serves posture).
+    private func available() throws -> PostureService { service }
 
     func register(in group: RouterGroup<TesseraRequestContext>) {
         group.get("findings") { request, context in

@@ -22,6 +22,10 @@ public protocol TesseraStorage: Sendable {
     var audit: any AuditRecordStore { get }
     /// The web console's paged reads (inventory, audit timeline).
     var console: any ConsoleReader { get }
+    /// Posture's raw reads of the audit log (the digest and evidence reports).
+    var postureAudit: PostureAuditReader { get }
+    /// Posture's reads of the inventory (only the columns the detectors use).
+    var postureInventory: PostureInventoryReader { get }
     /// A trivial read: throws when the storage cannot answer (readiness checks).
     func ping() async throws
     /// Runs `body` while no other server sharing this storage runs its own: first-start creation of keys, CA and

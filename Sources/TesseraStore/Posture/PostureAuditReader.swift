@@ -1,25 +1,83 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PostgresNIO
 
 /// Raw, read-only access to the audit table for posture's digest: record bodies are handed out as bytes
 /// borrowed from SQLite (no `Row`, no `String`), so folding ten million records allocates almost nothing.
+/// On PostgreSQL the bodies are streamed in `seq` order (one connection per range) and handed out as the bytes
+/// of each row's buffer, to the same parser.
 public struct PostureAuditReader: Sendable {
-    let pool: DatabasePool
+    enum Backend: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresDatabase)
+    }
+
+    let backend: Backend
+
+    init(pool: DatabasePool) { backend = .sqlite(pool) }
+
+    init(postgres: PostgresDatabase) { backend = .postgres(postgres) }
+
+    /// Whether `scan` blocks the calling thread (SQLite: run it on a thread of its own); otherwise use
+    /// `stream` (PostgreSQL).
+    public var blocks: Bool {
+        if case .sqlite = backend { return true }
+        return false
+    }
 
     /// The highest sequence number in the audit table (0 when empty).
     public func lastSeq() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_records") ?? 0 }
+        switch backend {
+        case .sqlite(let pool):
+            return try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_records") ?? 0 }
+        case .postgres(let database):
+            return try await database.rows("SELECT COALESCE(MAX(seq), 0)::BIGINT AS seq FROM audit_records").first?.value("seq", as: Int64.self) ?? 0
+        }
     }
 
     /// The stored hash of record `seq`, if it exists.
     public func hash(seq: Int64) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db, sql: "SELECT hash FROM audit_records WHERE seq = ?", arguments: [seq]) }
+        switch backend {
+        case .sqlite(let pool):
+            return try await pool.read { db in
+                try String.fetchOne(db, sql: "SELECT hash FROM audit_records WHERE seq = ?", arguments: [seq])
+            }
+        case .postgres(let database):
+            return try await database.rows("SELECT hash FROM audit_records WHERE seq = \(seq)").first?.value("hash", as: String.self)
+        }
+    }
+
+    /// Calls `body` with each record's sequence number and canonical JSON body for `after < seq <= through`, in
+    /// order, on any storage: SQLite's scan on a thread of its own, PostgreSQL's stream on the caller's task.
+    /// The bytes are valid only during the call.
+    public func stream(after: Int64, through: Int64, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) async throws {
+        switch backend {
+        case .sqlite:
+            throw StoreError(.unavailable, "the SQLite audit scan blocks: call scan(after:through:) off the cooperative pool")
+        case .postgres(let database):
+            do {
+                try await database.client.withConnection { connection in
+                    let rows = try await connection.query(
+                        "SELECT seq, body FROM audit_records WHERE seq > \(after) AND seq <= \(through) ORDER BY seq",
+                        logger: database.logger)
+                    for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                        try bytes.withUnsafeReadableBytes { try body(seq, $0) }
+                    }
+                }
+            } catch {
+                throw database.storeError(error)
+            }
+        }
     }
 
     /// Calls `body` with each record's sequence number and canonical JSON body for `after < seq <= through`, in
     /// order. The bytes are valid only during the call. Blocks the calling thread (run it off the cooperative pool).
+    /// SQLite only (`blocks`); PostgreSQL reads with `stream`.
     public func scan(after: Int64, through: Int64, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        guard case .sqlite(let pool) = backend else {
+            throw StoreError(.unavailable, "the PostgreSQL audit scan is asynchronous: call stream(after:through:)")
+        }
         try pool.read { db in
             let statement = try db.makeStatement(sql: "SELECT seq, body FROM audit_records WHERE seq > ? AND seq <= ? ORDER BY seq")
             try statement.setArguments([after, through])
@@ -43,4 +101,9 @@ public struct PostureAuditReader: Sendable {
 extension TesseraDatabase {
     /// Raw audit access for posture's digest.
     public var postureAudit: PostureAuditReader { PostureAuditReader(pool: pool) }
+}
+
+extension PostgresStorage {
+    /// Audit access for posture's digest, streamed from PostgreSQL.
+    public var postureAudit: PostureAuditReader { PostureAuditReader(postgres: database) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PostgresNIO
 import TesseraCore
 
 /// The inventory fields posture's detectors read, without the full `Identity` decoding (no SPIFFE ID parse,
@@ -42,13 +43,31 @@ public struct InventoryRow: Sendable {
     }
 }
 
-/// Streams the identities table for posture in one read transaction, row by row.
+/// Streams the identities table for posture in one read transaction, row by row. On PostgreSQL the table is
+/// streamed in one statement (`stream`), only the columns the detectors read.
 public struct PostureInventoryReader: Sendable {
-    let pool: DatabasePool
+    enum Backend: Sendable {
+        case sqlite(DatabasePool)
+        case postgres(PostgresDatabase)
+    }
+
+    let backend: Backend
+
+    init(pool: DatabasePool) { backend = .sqlite(pool) }
+
+    init(postgres: PostgresDatabase) { backend = .postgres(postgres) }
+
+    /// Whether `scan` blocks the calling thread (SQLite); otherwise read with `stream` (PostgreSQL).
+    public var blocks: Bool {
+        if case .sqlite = backend { return true }
+        return false
+    }
 
     /// Row ranges `(after, through]` that split the inventory into `parts` about equal parts, in storage order.
+    /// SQLite only; PostgreSQL's inventory is one stream.
     public func ranges(parts: Int) throws -> [(after: Int64, through: Int64)] {
-        try pool.read { db in
+        guard case .sqlite(let pool) = backend else { return [(0, .max)] }
+        return try pool.read { db in
             let last = try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM identities") ?? 0
             let count = Int64(max(1, parts))
             guard last >= count * 1000 else { return [(0, last)] }
@@ -56,9 +75,41 @@ public struct PostureInventoryReader: Sendable {
         }
     }
 
+    /// Calls `body` for every identity, streamed from PostgreSQL in one statement (the caller's task).
+    public func stream(_ body: (InventoryRow) throws -> Void) async throws {
+        guard case .postgres(let database) = backend else {
+            throw StoreError(.unavailable, "the SQLite inventory scan blocks: call scan(after:through:) off the cooperative pool")
+        }
+        do {
+            try await database.client.withConnection { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT id, spiffe_id, owner, status, scopes, jwks, token_ttl, created_at, expires_at, review_by
+                    FROM identities
+                    """, logger: database.logger)
+                let columns = (String, String, String, String, String, String, Int64?, Double, Double?, Double?).self
+                for try await row in rows.decode(columns) {
+                    guard let status = IdentityStatus(rawValue: row.3) else {
+                        throw StoreError(.corrupted, "identity row has an unknown status")
+                    }
+                    try body(
+                        InventoryRow(
+                            id: row.0, clientID: row.1, owner: row.2, status: status, scopes: Self.list(row.4), jwks: row.5,
+                            tokenTTL: row.6.map { Int($0) }, createdAt: Date(timeIntervalSince1970: row.7),
+                            expiresAt: row.8.map(Date.init(timeIntervalSince1970:)), reviewBy: row.9.map(Date.init(timeIntervalSince1970:))))
+                }
+            }
+        } catch {
+            throw database.storeError(error)
+        }
+    }
+
     /// Calls `body` for every identity whose row is in `(after, through]`, in storage order (a scan by id would
-    /// read the table through its index, one random page per row). Blocks the calling thread.
+    /// read the table through its index, one random page per row). Blocks the calling thread. SQLite only.
     public func scan(after: Int64, through: Int64, _ body: (InventoryRow) throws -> Void) throws {
+        guard case .sqlite(let pool) = backend else {
+            throw StoreError(.unavailable, "the PostgreSQL inventory scan is asynchronous: call stream(_:)")
+        }
         try pool.read { db in
             let statement = try db.makeStatement(
                 sql: """
@@ -122,4 +173,9 @@ public struct PostureInventoryReader: Sendable {
 extension TesseraDatabase {
     /// Raw inventory access for posture.
     public var postureInventory: PostureInventoryReader { PostureInventoryReader(pool: pool) }
+}
+
+extension PostgresStorage {
+    /// Inventory access for posture, streamed from PostgreSQL.
+    public var postureInventory: PostureInventoryReader { PostureInventoryReader(postgres: database) }
 }
