@@ -12,9 +12,18 @@ struct KeysList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "Show the signing keys: kid, algorithm, status (active, published, retired).")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        print(Output.prettyJSON(try await connection.client().expect("GET", "/v1/keys")))
+        let data = try await connection.client().expect("GET", "/v1/keys")
+        if output.json {
+            print(Output.prettyJSON(data))
+            return
+        }
+        let keys = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
+        print(Output.table(
+            ["KID", "ALGORITHM", "STATUS", "CREATED"],
+            keys.map { key in ["kid", "algorithm", "status", "created_at"].map { "\(key[$0] ?? "")" } }))
     }
 }
 
@@ -28,8 +37,9 @@ struct KeysRotate: AsyncParsableCommand {
             storage load the new key within a second.
             """)
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        print(Output.prettyJSON(try await connection.client().expect("POST", "/v1/keys/rotate")))
+        Output.printObject(try await connection.client().expect("POST", "/v1/keys/rotate"), json: output.json)
     }
 }
