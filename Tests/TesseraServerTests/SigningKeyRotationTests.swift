@@ -1,16 +1,13 @@
 import Foundation
 import Testing
+import TesseraCrypto
 @testable import TesseraServer
 
 /// `POST /v1/keys/rotate` on a real server: the new key signs, the previous one still verifies what it signed, a
 /// second rotation retires the oldest, the listing carries no private material, and every rotation is audited.
 @Suite struct SigningKeyRotationTests {
     private func kid(of token: String) throws -> String {
-        let header = try #require(token.split(separator: ".").first)
-        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        let json = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: base64))) as? [String: Any]
-        return try #require(json?["kid"] as? String)
+        try #require(try CompactJWS(parsing: token).header.kid)
     }
 
     private func jwksKids(_ server: TestServer) async throws -> [String] {
