@@ -25,6 +25,24 @@ import TesseraSecrets
     /// A channel of its own per test, so tests running at the same time do not hear each other.
     static func channel() -> String { "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_") }
 
+    /// Two started buses on a channel of their own, stopped afterwards whether `body` passes or throws.
+    static func withTwoBuses(_ body: (PostgresEventBus, PostgresEventBus) async throws -> Void) async throws {
+        let channel = channel()
+        let nodeA = try bus("node-a", channel: channel)
+        let nodeB = try bus("node-b", channel: channel)
+        do {
+            try await nodeA.start()
+            try await nodeB.start()
+            try await body(nodeA, nodeB)
+        } catch {
+            await nodeA.stop()
+            await nodeB.stop()
+            throw error
+        }
+        await nodeA.stop()
+        await nodeB.stop()
+    }
+
     /// The first event on `stream` within `timeout`, or nil.
     static func next(_ stream: AsyncStream<ClusterEvent>, within timeout: Duration) async -> ClusterEvent? {
         await withTaskGroup(of: ClusterEvent?.self) { group in
@@ -43,61 +61,46 @@ import TesseraSecrets
     }
 
     @Test func anEventReachesTheOtherServerAndIsNotEchoed() async throws {
-        let channel = Self.channel()
-        let nodeA = try Self.bus("node-a", channel: channel)
-        let nodeB = try Self.bus("node-b", channel: channel)
-        try await nodeA.start()
-        try await nodeB.start()
-        let atA = nodeA.events()
-        let atB = nodeB.events()
-        let started = ContinuousClock.now
-        await nodeA.publish(.identityChanged, subject: "spiffe://example.org/billing")
-        let received = await Self.next(atB, within: .seconds(2))
-        #expect(received == ClusterEvent(kind: .identityChanged, subject: "spiffe://example.org/billing", origin: "node-a"))
-        #expect(ContinuousClock.now - started < .seconds(1), "delivered within a second")
-        #expect(await Self.next(atA, within: .milliseconds(300)) == nil, "a server does not hear its own events")
-        await nodeA.stop()
-        await nodeB.stop()
+        try await Self.withTwoBuses { nodeA, nodeB in
+            let atA = nodeA.events()
+            let atB = nodeB.events()
+            let started = ContinuousClock.now
+            await nodeA.publish(.identityChanged, subject: "spiffe://example.org/billing")
+            let received = await Self.next(atB, within: .seconds(2))
+            #expect(received == ClusterEvent(kind: .identityChanged, subject: "spiffe://example.org/billing", origin: "node-a"))
+            #expect(ContinuousClock.now - started < .seconds(1), "delivered within a second")
+            #expect(await Self.next(atA, within: .milliseconds(300)) == nil, "a server does not hear its own events")
+        }
     }
 
     @Test func aListenerThatLosesItsConnectionReconnectsAndAsksForAResync() async throws {
-        let channel = Self.channel()
-        let nodeA = try Self.bus("node-a", channel: channel)
-        let nodeB = try Self.bus("node-b", channel: channel)
-        try await nodeA.start()
-        try await nodeB.start()
-        let atB = nodeB.events()
-        let pid = try #require(try await nodeB.listenerBackendPID())
-        let settings = try Self.settings()
-        let admin = try await PostgresConnection.connect(
-            configuration: .init(
-                host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-                database: "tessera", tls: .disable),
-            id: 9, logger: Logger(label: "test"))
-        _ = try await admin.query("SELECT pg_terminate_backend(\(pid))", logger: Logger(label: "test")).collect()
-        try await admin.close()
-        let resync = await Self.next(atB, within: .seconds(5))
-        #expect(resync?.kind == .resync, "events may have been lost while it was away: drop every cache")
-        await nodeA.publish(.ownerDeparted, subject: "alice")
-        let after = await Self.next(atB, within: .seconds(2))
-        #expect(after == ClusterEvent(kind: .ownerDeparted, subject: "alice", origin: "node-a"), "listening again")
-        await nodeA.stop()
-        await nodeB.stop()
+        try await Self.withTwoBuses { nodeA, nodeB in
+            let atB = nodeB.events()
+            let pid = try #require(try await nodeB.listenerBackendPID())
+            let settings = try Self.settings()
+            let admin = try await PostgresConnection.connect(
+                configuration: .init(
+                    host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+                    database: "tessera", tls: .disable),
+                id: 9, logger: Logger(label: "test"))
+            _ = try await admin.query("SELECT pg_terminate_backend(\(pid))", logger: Logger(label: "test")).collect()
+            try await admin.close()
+            let resync = await Self.next(atB, within: .seconds(5))
+            #expect(resync?.kind == .resync, "events may have been lost while it was away: drop every cache")
+            await nodeA.publish(.ownerDeparted, subject: "alice")
+            let after = await Self.next(atB, within: .seconds(2))
+            #expect(after == ClusterEvent(kind: .ownerDeparted, subject: "alice", origin: "node-a"), "listening again")
+        }
     }
 
     @Test func aSubjectThatCannotTravelBecomesAResync() async throws {
-        let channel = Self.channel()
-        let nodeA = try Self.bus("node-a", channel: channel)
-        let nodeB = try Self.bus("node-b", channel: channel)
-        try await nodeA.start()
-        try await nodeB.start()
-        let atB = nodeB.events()
-        await nodeA.publish(.identityChanged, subject: String(repeating: "x", count: 9000))
-        #expect(await Self.next(atB, within: .seconds(2))?.kind == .resync)
-        await nodeA.publish(.identityChanged, subject: "a\u{1F}b")
-        #expect(await Self.next(atB, within: .seconds(2))?.kind == .resync)
-        await nodeA.stop()
-        await nodeB.stop()
+        try await Self.withTwoBuses { nodeA, nodeB in
+            let atB = nodeB.events()
+            await nodeA.publish(.identityChanged, subject: String(repeating: "x", count: 9000))
+            #expect(await Self.next(atB, within: .seconds(2))?.kind == .resync)
+            await nodeA.publish(.identityChanged, subject: "a\u{1F}b")
+            #expect(await Self.next(atB, within: .seconds(2))?.kind == .resync)
+        }
     }
 
     @Test func payloadsThatDoNotParseAreDropped() {
