@@ -8,12 +8,7 @@ import PostgresNIO
 /// On PostgreSQL the bodies are streamed in `seq` order (one connection per range) and handed out as the bytes
 /// of each row's buffer, to the same parser.
 public struct PostureAuditReader: Sendable {
-    enum Backend: Sendable {
-        case sqlite(DatabasePool)
-        case postgres(PostgresDatabase)
-    }
-
-    let backend: Backend
+    let backend: PostureBackend
 
     init(pool: DatabasePool) { backend = .sqlite(pool) }
 
@@ -21,10 +16,7 @@ public struct PostureAuditReader: Sendable {
 
     /// Whether `scan` blocks the calling thread (SQLite: run it on a thread of its own); otherwise use
     /// `stream` (PostgreSQL).
-    public var blocks: Bool {
-        if case .sqlite = backend { return true }
-        return false
-    }
+    public var blocks: Bool { backend.blocks }
 
     /// The highest sequence number in the audit table (0 when empty).
     public func lastSeq() async throws -> Int64 {

@@ -46,22 +46,14 @@ public struct InventoryRow: Sendable {
 /// Streams the identities table for posture in one read transaction, row by row. On PostgreSQL the table is
 /// streamed in one statement (`stream`), only the columns the detectors read.
 public struct PostureInventoryReader: Sendable {
-    enum Backend: Sendable {
-        case sqlite(DatabasePool)
-        case postgres(PostgresDatabase)
-    }
-
-    let backend: Backend
+    let backend: PostureBackend
 
     init(pool: DatabasePool) { backend = .sqlite(pool) }
 
     init(postgres: PostgresDatabase) { backend = .postgres(postgres) }
 
     /// Whether `scan` blocks the calling thread (SQLite); otherwise read with `stream` (PostgreSQL).
-    public var blocks: Bool {
-        if case .sqlite = backend { return true }
-        return false
-    }
+    public var blocks: Bool { backend.blocks }
 
     /// Row ranges `(after, through]` that split the inventory into `parts` about equal parts, in storage order.
     /// SQLite only; PostgreSQL's inventory is one stream.
