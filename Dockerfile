@@ -26,7 +26,7 @@ COPY packaging/tessera.conf /etc/tessera/tessera.conf
 USER tessera:tessera
 VOLUME /var/lib/tessera
 EXPOSE 8443
-HEALTHCHECK --interval=10s --timeout=3s CMD ["/usr/local/bin/tessera", "--help"]
+HEALTHCHECK --interval=10s --timeout=5s CMD ["/usr/local/bin/tessera", "health", "--url", "http://127.0.0.1:8443", "--timeout", "3"]
 # The KEK comes from a mounted secret file: --kek-file /run/secrets/tessera-kek
 ENTRYPOINT ["/usr/local/bin/tessera", "server", "--config", "/etc/tessera/tessera.conf", "--host", "0.0.0.0", \
     "--kek-file", "/run/secrets/tessera-kek"]

@@ -31,11 +31,26 @@ JSON
 for role in $(roles); do psql "$PG" -qc "DROP ROLE \"$role\"" >/dev/null; done
 start
 export TESSERA_TOKEN=$(cat "$WORK/data/admin-token")
+# A second server on the same data folder (issue 13, attacker finding F3) is refused at once with a clear error,
+# instead of interleaving the audit chain and then answering 503 forever. The restart after kill -9 below shows the
+# lock dies with its process.
+PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+if timeout 60 "$TESSERA" dev --port "$PORT2" --data-dir "$WORK/data" --log-level warning >"$WORK/second.log" 2>&1; then
+    fail "a second server started on the same data folder"
+fi
+grep -q "is using the data folder" "$WORK/second.log" || fail "second server: $(cat "$WORK/second.log")"
+curl -fsS "$TESSERA_ADDR/healthz" >/dev/null || fail "the first server stopped answering"
+# `tessera health` (the container HEALTHCHECK, issue 19 item 8): exit 0 from /readyz while ready, 1 when down.
+"$TESSERA" health --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["status"] == "ready"' \
+    || fail "tessera health did not report ready"
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$WORK/client.key"
 openssl pkey -in "$WORK/client.key" -pubout -out "$WORK/client.pub"
 ID=spiffe://example.org/legacy-report
 "$TESSERA" identity create --spiffe-id "$ID" --kind service --owner ops@example.com --purpose "crash test" \
-    --scopes db:read --public-key "$WORK/client.pub" >/dev/null
+    --scopes db:read --public-key "$WORK/client.pub" --trust-boundary reporting-vpc >/dev/null
+# `identity list --trust-boundary` filters as GET /v1/identities?trust_boundary= does (issue 19, item 6).
+count() { "$TESSERA" identity list --trust-boundary "$1" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["identities"]))'; }
+[ "$(count reporting-vpc)" = 1 ] && [ "$(count elsewhere)" = 0 ] || fail "identity list --trust-boundary did not filter"
 LONG=$("$TESSERA" task start --intent "long export" --identities "$ID" --scopes db:read --ttl 600 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 SHORT=$("$TESSERA" task start --intent "short export" --identities "$ID" --scopes db:read --ttl 4 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 creds() {
@@ -50,6 +65,7 @@ SHORT_USER=$(echo "$SHORT_CREDS" | python3 -c 'import json,sys; print(json.load(
 LEASES_BEFORE=$("$TESSERA" lease list --json | python3 -c 'import json,sys; print(sorted(l["id"] for l in json.load(sys.stdin)["leases"]))')
 
 kill -9 "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+if "$TESSERA" health --timeout 2 >/dev/null 2>&1; then fail "tessera health passed with the server down"; fi
 [ "$(roles | grep -c .)" = 2 ] || fail "expected the 2 roles to survive the crash, got: $(roles)"
 # A role created just before a crash, whose lease never became durable, must not survive either.
 ORPHAN=tsr_deadbeefcafe0001

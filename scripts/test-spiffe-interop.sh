@@ -50,10 +50,16 @@ OTHER_UID=65534
     --selector "unix:uid:$OTHER_UID" --selector "unix:path:$TESSERA" >/dev/null
 
 SOCKET="$WORK/agent/api.sock"
-"$TESSERA" agent --server "$TESSERA_ADDR" --join-token "$("$TESSERA" node token --node interop-node)" \
+# The dev server speaks plain HTTP on loopback: --insecure. The token goes through the environment, not argv (ps).
+JOIN_TOKEN="$("$TESSERA" node token --node interop-node)"
+TESSERA_JOIN_TOKEN="$JOIN_TOKEN" "$TESSERA" agent --server "$TESSERA_ADDR" --insecure \
     --socket "$SOCKET" --data-dir "$WORK/agent-data" --sync-interval 1 >"$WORK/agent.log" 2>&1 &
 AGENT=$!
 for _ in $(seq 1 100); do [ -S "$SOCKET" ] && break; sleep 0.1; done
+# Issue 13 item 23: what `ps` shows of the agent carries no join token.
+if tr '\0' ' ' <"/proc/$AGENT/cmdline" | grep -qF "$JOIN_TOKEN"; then
+    echo "FAILED: the join token is visible in the agent's command line" >&2; exit 1
+fi
 chmod 755 "$WORK/agent"
 
 echo "== py-spiffe"

@@ -14,8 +14,11 @@ import Glibc
 public struct WorkloadAgent: Sendable {
     /// How an agent is set up.
     public struct Configuration: Sendable {
-        /// The server's base URL (use https outside a lab: the join token travels in the first request).
+        /// The server's base URL: `https`, or `http` only with `allowInsecureHTTP` (the join token and the
+        /// node proofs would travel in clear text).
         public var serverURL: URL
+        /// Accept an `http://` server URL (labs, tests, a loopback server). Off by default.
+        public var allowInsecureHTTP = false
         /// One-time join token; needed only when the data folder holds no valid node SVID.
         public var joinToken: String?
         /// Where the Workload API listens.
@@ -24,6 +27,8 @@ public struct WorkloadAgent: Sendable {
         public var dataDirectory: String
         /// Seconds between synchronisations with the server.
         public var syncInterval: TimeInterval = 5
+        /// Reads processes for workload attestation; nil = `/proc` (tests inject one that simulates an exec).
+        var processInspector: (any ProcessInspector)?
 
         public init(serverURL: URL, joinToken: String?, socketPath: String, dataDirectory: String) {
             self.serverURL = serverURL
@@ -41,6 +46,21 @@ public struct WorkloadAgent: Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+    }
+
+    /// Refuses a server URL that is not https, unless plain HTTP was allowed explicitly (`--insecure`).
+    public static func validate(serverURL url: URL, allowInsecureHTTP: Bool) throws(AgentError) {
+        guard let scheme = url.scheme?.lowercased(), url.host != nil else {
+            throw AgentError(.configuration, "the server URL must be an absolute https URL")
+        }
+        if scheme == "https" { return }
+        guard scheme == "http" else { throw AgentError(.configuration, "the server URL must be https (not \(scheme))") }
+        guard allowInsecureHTTP else {
+            throw AgentError(
+                .configuration,
+                "refusing plain-HTTP server URL \(url.absoluteString): the join token and node proofs would travel in clear "
+                    + "text; use https, or pass --insecure (labs and tests only)")
+        }
     }
 
     /// Loads the saved node SVID, or attests with the join token. Returns the node credential.
@@ -63,6 +83,7 @@ public struct WorkloadAgent: Sendable {
 
     /// Runs until cancelled. `onReady` is called once the socket is listening, with the node's SPIFFE ID.
     public func run(onReady: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+        try Self.validate(serverURL: configuration.serverURL, allowInsecureHTTP: configuration.allowInsecureHTTP)
         let client = ServerClient(base: configuration.serverURL, clock: clock)
         let node = try await nodeCredential(client: client)
         let cache = SVIDCache()
@@ -74,8 +95,10 @@ public struct WorkloadAgent: Sendable {
             logger.warning("first sync failed; will retry", metadata: ["error": "\(error)"])
         }
         let clock = self.clock
+        let inspector = configuration.processInspector ?? ProcFS(hashes: ExecutableHashCache())
+        let peers = PeerRegistry(inspector: inspector)
         let service = WorkloadAPIService(
-            cache: cache, attestor: WorkloadAttestor(hashes: ExecutableHashCache()),
+            cache: cache, peers: peers, attestor: WorkloadAttestor(inspector: inspector),
             // JWT-SVIDs are signed per call (never cached): each carries its own jti, so one can serve as a
             // single-use client assertion at the token endpoint, and every one is in the audit log.
             jwtSource: { entry, audience in
@@ -85,7 +108,9 @@ public struct WorkloadAgent: Sendable {
         let path = configuration.socketPath
         try prepareSocketPath(path)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
-        transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = PeerCredentialsHandler.install
+        // Each connection's peer is recorded at accept (credentials, pidfd, executable); each stream is tied to it.
+        transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = peers.acceptConnection
+        transportConfig.channelDebuggingCallbacks.onAcceptHTTP2Stream = peers.acceptStream
         let transport = HTTP2ServerTransport.Posix(
             address: .unixDomainSocket(path: path), transportSecurity: .plaintext, config: transportConfig)
         let server = GRPCServer(transport: transport, services: [service])

@@ -11,6 +11,8 @@ public final class AuditLog: Sendable {
     private struct Pending {
         let event: AuditEvent
         let time: Date
+        /// A checkpoint: its statement is made when the batch is chained, over the head it follows.
+        let isCheckpoint: Bool
         let continuation: CheckedContinuation<AuditRecord, any Error>
     }
 
@@ -18,23 +20,33 @@ public final class AuditLog: Sendable {
         var queue: [Pending] = []
         var writing = false
         var head: AuditHead?
+        /// The last record this writer appended.
+        var ownHead: AuditHead?
     }
 
     /// Largest batch written in one transaction.
     public static let maximumBatch = 1024
 
     private let store: any AuditRecordStore
+    /// The keys and writer id records are sealed with; nil writes legacy, unkeyed records (tests and tools).
+    public let sealing: AuditSealing?
     private let clock: any TimeSource
     private let state: Mutex<State>
     private let batchObserver: (@Sendable (Int) -> Void)?
     /// Told about every durable batch: the event types in it and how long the durable write took.
     private let writeObserver: Mutex<(@Sendable ([String], Duration) -> Void)?> = Mutex(nil)
 
-    /// Opens the log on `store`, continuing the chain from its recorded head.
-    public init(store: any AuditRecordStore, clock: any TimeSource, onBatch: (@Sendable (Int) -> Void)? = nil)
-        async throws
-    {
+    /// The event type of checkpoint records.
+    public static let checkpointType = "audit.checkpoint"
+
+    /// Opens the log on `store`, continuing the chain from its recorded head. With `sealing`, every record is keyed
+    /// (HMAC) and names its writer, and `checkpoint()` is available.
+    public init(
+        store: any AuditRecordStore, clock: any TimeSource, sealing: AuditSealing? = nil,
+        onBatch: (@Sendable (Int) -> Void)? = nil
+    ) async throws {
         self.store = store
+        self.sealing = sealing
         self.clock = clock
         self.batchObserver = onBatch
         let head = try await store.recordedHead()
@@ -44,9 +56,26 @@ public final class AuditLog: Sendable {
     /// Appends `event` and returns its record once it is durable.
     @discardableResult
     public func append(_ event: AuditEvent) async throws -> AuditRecord {
+        try await enqueue(event, checkpoint: false)
+    }
+
+    /// Appends a signed checkpoint over the head it follows (whoever wrote that head) and returns it once durable.
+    public func checkpoint() async throws -> SignedAuditCheckpoint {
+        guard let sealing else { throw AuditError(.appendFailed, "checkpoints need the audit keys (derived from the KEK)") }
+        let record = try await enqueue(
+            AuditEvent(type: Self.checkpointType, outcome: .success, actor: "system", subject: sealing.writer),
+            checkpoint: true)
+        guard let details = try? record.content().details, let signed = SignedAuditCheckpoint(details: details) else {
+            throw AuditError(.appendFailed, "the checkpoint record could not be read back")
+        }
+        return signed
+    }
+
+    private func enqueue(_ event: AuditEvent, checkpoint: Bool) async throws -> AuditRecord {
         try await withCheckedThrowingContinuation { continuation in
             let startWriter = state.withLock { state -> Bool in
-                state.queue.append(Pending(event: event, time: clock.now(), continuation: continuation))
+                state.queue.append(
+                    Pending(event: event, time: clock.now(), isCheckpoint: checkpoint, continuation: continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -67,7 +96,7 @@ public final class AuditLog: Sendable {
 
     private func drain() async {
         while true {
-            let next = state.withLock { state -> ([Pending], AuditHead?)? in
+            let next = state.withLock { state -> ([Pending], AuditHead?, AuditHead?)? in
                 if state.queue.isEmpty {
                     state.writing = false
                     return nil
@@ -75,29 +104,39 @@ public final class AuditLog: Sendable {
                 let take = min(state.queue.count, Self.maximumBatch)
                 let batch = Array(state.queue.prefix(take))
                 state.queue.removeFirst(take)
-                return (batch, state.head)
+                return (batch, state.head, state.ownHead)
             }
-            guard let (batch, head) = next else { return }
-            await write(batch, after: head)
+            guard let (batch, head, ownHead) = next else { return }
+            await write(batch, after: head, ownHead: ownHead)
         }
     }
 
-    private func write(_ batch: [Pending], after head: AuditHead?) async {
+    private func write(_ batch: [Pending], after head: AuditHead?, ownHead: AuditHead?) async {
         let records: [AuditRecord]
         let started = ContinuousClock.now
-        let entries = batch.map { ($0.time, $0.event) }
+        let entries = batch.map { ($0.time, $0.event, $0.isCheckpoint) }
+        let sealing = self.sealing
         do {
             // Chained after whatever head the store has when it writes (other servers may share it).
             records = try await store.append(after: head) { head in
                 var seq = head?.seq ?? 0
                 var prev = head?.hash ?? AuditRecord.genesisHash
+                var own = ownHead
                 var made: [AuditRecord] = []
                 made.reserveCapacity(entries.count)
-                for (time, event) in entries {
+                for (index, (time, event, isCheckpoint)) in entries.enumerated() {
+                    var event = event
+                    if isCheckpoint, let sealing {
+                        event = try Self.checkpointEvent(
+                            event, over: AuditHead(seq: seq, hash: prev), own: own, time: time, sealing: sealing)
+                    }
                     seq += 1
-                    let record = try AuditRecord.make(seq: seq, prevHash: prev, time: time, event: event)
+                    let record = try AuditRecord.make(
+                        seq: seq, prevHash: prev, time: time, event: event, sealing: sealing,
+                        sealsHead: index == entries.count - 1)
                     made.append(record)
                     prev = record.hash
+                    own = AuditHead(seq: record.seq, hash: record.hash)
                 }
                 return made
             }
@@ -106,11 +145,28 @@ public final class AuditLog: Sendable {
             for pending in batch { pending.continuation.resume(throwing: failure) }
             return
         }
-        if let last = records.last { state.withLock { $0.head = AuditHead(seq: last.seq, hash: last.hash) } }
+        if let last = records.last {
+            state.withLock {
+                $0.head = AuditHead(seq: last.seq, hash: last.hash)
+                $0.ownHead = $0.head
+            }
+        }
         batchObserver?(batch.count)
         if let observer = writeObserver.withLock({ $0 }) {
             observer(batch.map(\.event.type), ContinuousClock.now - started)
         }
         for (pending, record) in zip(batch, records) { pending.continuation.resume(returning: record) }
+    }
+
+    /// The checkpoint record's event: a statement over `head` (and this writer's last record), signed.
+    private static func checkpointEvent(
+        _ event: AuditEvent, over head: AuditHead, own: AuditHead?, time: Date, sealing: AuditSealing
+    ) throws -> AuditEvent {
+        let statement = AuditCheckpoint(
+            seq: head.seq, hash: head.hash, time: ISO8601.format(time.roundedToMilliseconds), writer: sealing.writer,
+            writers: own.map { [sealing.writer: $0] } ?? [:], keyFingerprint: sealing.keyring.checkpointKey.fingerprint)
+        let signed = try SignedAuditCheckpoint(signing: statement, with: sealing.keyring)
+        return AuditEvent(
+            type: event.type, outcome: event.outcome, actor: event.actor, subject: event.subject, details: signed.details)
     }
 }

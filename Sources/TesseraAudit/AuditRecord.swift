@@ -3,20 +3,27 @@ import Foundation
 import TesseraCore
 
 /// One entry of the hash chain. `body` is the canonical JSON that was hashed; it embeds `prev`, so
-/// `hash = SHA-256(body)` links every record to the one before it.
+/// `hash = SHA-256(body)` links every record to the one before it. A keyed record names its key and writer in
+/// `body` and carries `mac`, an HMAC of `hash` under a key derived from the KEK (see `AuditKeyring`).
 public struct AuditRecord: Sendable, Equatable {
     public let seq: Int64
     public let prevHash: String
     public let hash: String
     public let body: String
-    /// Not hashed: stored beside the record (see `AuditEvent.replayGuard`).
+    /// HMAC-SHA256 of `hash` under the key the body names (`key`); nil on legacy (unkeyed) records.
+    public let mac: String?
+    /// Not stored with the record: when the record is the last of its batch, the MAC of the head it becomes.
+    public let headMAC: String?    /// Not hashed: stored beside the record (see `AuditEvent.replayGuard`).
     public let replayGuard: ReplayGuard?
     /// Not hashed: the lease written beside the record (see `AuditEvent.lease`).
     public let lease: Lease?
 
     public init(
-        seq: Int64, prevHash: String, hash: String, body: String, replayGuard: ReplayGuard? = nil, lease: Lease? = nil
+        seq: Int64, prevHash: String, hash: String, body: String, mac: String? = nil, headMAC: String? = nil,
+        replayGuard: ReplayGuard? = nil, lease: Lease? = nil
     ) {
+        self.mac = mac
+        self.headMAC = headMAC
         self.lease = lease
         self.seq = seq
         self.prevHash = prevHash
@@ -28,15 +35,27 @@ public struct AuditRecord: Sendable, Equatable {
     /// The `prev` of the first record.
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// Builds the record that follows `prevHash` at `seq`.
-    public static func make(seq: Int64, prevHash: String, time: Date, event: AuditEvent) throws -> AuditRecord {
+    /// Builds the record that follows `prevHash` at `seq`: keyed and attributed to the writer when `sealing` is
+    /// given, with the head MAC when `sealsHead` (the last record of a batch).
+    public static func make(
+        seq: Int64, prevHash: String, time: Date, event: AuditEvent, sealing: AuditSealing? = nil, sealsHead: Bool = false
+    ) throws -> AuditRecord {
+        let keyID = sealing?.keyring.current.id
         let content = AuditRecordContent(
             seq: seq, time: ISO8601.format(time.roundedToMilliseconds), type: event.type, outcome: event.outcome,
             actor: event.actor, subject: event.subject, reason: event.reason, task: event.task, details: event.details,
-            prev: prevHash)
+            prev: prevHash, key: keyID, writer: sealing?.writer)
         let body = content.canonicalJSON()
-        return AuditRecord(seq: seq, prevHash: prevHash, hash: digest(body), body: body, replayGuard: event.replayGuard,
-            lease: event.lease)
+        let hash = digest(body)
+        var mac: String?
+        var headMAC: String?
+        if let sealing, let keyID {
+            mac = sealing.keyring.recordMAC(hash: hash, keyID: keyID)
+            if sealsHead { headMAC = sealing.keyring.headMAC(AuditHead(seq: seq, hash: hash), keyID: keyID) }
+        }
+        return AuditRecord(
+            seq: seq, prevHash: prevHash, hash: hash, body: body, mac: mac, headMAC: headMAC,
+            replayGuard: event.replayGuard, lease: event.lease)
     }
 
     /// SHA-256 of `body`, lowercase hex.
@@ -49,9 +68,9 @@ public struct AuditRecord: Sendable, Equatable {
         try JSONDecoder().decode(AuditRecordContent.self, from: Data(body.utf8))
     }
 
-    /// The record as one JSON line for export: its fields plus `hash`.
+    /// The record as one JSON line for export: its fields plus `hash` (and `mac` when keyed).
     public func exportLine() -> String {
-        String(body.dropLast()) + ",\"hash\":\"\(hash)\"}"
+        String(body.dropLast()) + ",\"hash\":\"\(hash)\"" + (mac.map { ",\"mac\":\"\($0)\"" } ?? "") + "}"
     }
 }
 
@@ -67,6 +86,29 @@ public struct AuditRecordContent: Sendable, Codable, Equatable {
     public let task: String?
     public let details: [String: AuditValue]
     public let prev: String
+    /// The id of the MAC key (absent on legacy, unkeyed records).
+    public let key: String?
+    /// The server instance that appended the record (absent on legacy records).
+    public let writer: String?
+
+    public init(
+        seq: Int64, time: String, type: String, outcome: AuditEvent.Outcome, actor: String?, subject: String?,
+        reason: String?, task: String?, details: [String: AuditValue], prev: String, key: String? = nil,
+        writer: String? = nil
+    ) {
+        self.seq = seq
+        self.time = time
+        self.type = type
+        self.outcome = outcome
+        self.actor = actor
+        self.subject = subject
+        self.reason = reason
+        self.task = task
+        self.details = details
+        self.prev = prev
+        self.key = key
+        self.writer = writer
+    }
 }
 
 extension Date {

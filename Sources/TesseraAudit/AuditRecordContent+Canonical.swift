@@ -17,6 +17,7 @@ extension AuditRecordContent {
             }
         }
         json.rawField("details", json: String(decoding: details.finish(), as: UTF8.self))
+        if let key { json.field("key", key) }
         json.field("outcome", outcome.rawValue)
         json.field("prev", prev)
         if let reason { json.field("reason", reason) }
@@ -25,6 +26,7 @@ extension AuditRecordContent {
         if let task { json.field("task", task) }
         json.field("time", time)
         json.field("type", type)
+        if let writer { json.field("writer", writer) }
         return String(decoding: json.finish(), as: UTF8.self)
     }
 }

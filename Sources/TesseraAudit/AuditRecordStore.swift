@@ -14,7 +14,10 @@ public struct AuditHead: Sendable, Equatable {
 public protocol AuditRecordStore: Sendable {
     /// The head written together with the last append (detects truncation of the tail).
     func recordedHead() async throws -> AuditHead?
-    /// Appends records in one transaction and moves the recorded head to the last one.
+    /// The MAC stored with the recorded head (`AuditRecord.headMAC` of the batch that moved it there), if any.
+    func recordedHeadMAC() async throws -> String?
+    /// Appends records (with their MACs) in one transaction and moves the recorded head to the last one, storing
+    /// its `headMAC`.
     func append(_ records: [AuditRecord]) async throws
     /// Records with `seq > after`, in order, at most `limit`.
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord]
@@ -39,6 +42,9 @@ public enum AppendResult: Sendable, Equatable {
 }
 
 extension AuditRecordStore {
+    /// Stores without head MACs: none (a keyed chain on such a store fails verification at its head).
+    public func recordedHeadMAC() async throws -> String? { nil }
+
     public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
         try await append(records)
         return .appended

@@ -8,7 +8,11 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
     public let username: String
     public let password: String?
     public let database: String
+    /// Encryption of the admin connection (`?sslmode=...&sslrootcert=...`).
+    public let tls: PostgresAdminTLS
 
+    /// Parses `postgres://user:password@host:port/database[?sslmode=mode&sslrootcert=file]`; without `sslmode`,
+    /// TLS is required unless the host is loopback.
     public init(url text: String) throws(SecretsError) {
         guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
             let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
@@ -19,6 +23,14 @@ public struct PostgresConnectionSettings: Sendable, CustomStringConvertible {
         self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
         let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         self.database = path.isEmpty ? "postgres" : path
+        var parameters: [String: String] = [:]
+        for item in url.queryItems ?? [] {
+            guard ["sslmode", "sslrootcert"].contains(item.name), let value = item.value, !value.isEmpty,
+                parameters[item.name] == nil
+            else { throw SecretsError(.configuration, "the PostgreSQL URL accepts once each: sslmode, sslrootcert") }
+            parameters[item.name] = value
+        }
+        self.tls = try PostgresAdminTLS(sslmode: parameters["sslmode"], rootCertificates: parameters["sslrootcert"], host: host)
     }
 
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 import TesseraCore
 
@@ -102,10 +103,29 @@ public final class PostgresRoleManager: Sendable {
         }
     }
 
+    /// Whether the admin connection is encrypted (`pg_stat_ssl`), for tests and diagnostics.
+    func connectionIsEncrypted() async throws -> Bool {
+        try await withConnection { connection in
+            let rows = try await connection.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: logger)
+            for try await (ssl) in rows.decode(Bool.self) { return ssl }
+            return false
+        }
+    }
+
     private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch (settings.tls, try settings.tls.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }) {
+            case (.prefer, let context?): tls = .prefer(context)
+            case (_, let context?): tls = .require(context)
+            case (_, nil): tls = .disable
+            }
+        } catch {
+            throw SecretsError(.configuration, "TLS settings for \(settings) are not usable")
+        }
         let configuration = PostgresConnection.Configuration(
             host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-            database: settings.database, tls: .disable)
+            database: settings.database, tls: tls)
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)

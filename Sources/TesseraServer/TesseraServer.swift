@@ -37,6 +37,8 @@ public struct TesseraServer {
     let clock: any TimeSource
     /// Applies other servers' changes to this one's caches while it runs.
     let clusterSync: ClusterSync
+    /// Counts refusals of callers who proved nothing; written as periodic aggregate records (issue 13, item 8).
+    let refusals: RefusalAggregator
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -52,6 +54,8 @@ public struct TesseraServer {
         } catch {
             throw ServerError(.configuration, "trust domain: \(error.reason)")
         }
+        // Every file in the data folder private to this user, including SQLite's -wal/-shm (issue 13, item 22).
+        try DataFolderPermissions.secure(configuration.dataDirectory, create: configuration.storage == nil)
         let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
         let issuer = configuration.resolvedIssuer(port: port)
         let tlsPort = try MutualTLSListener.port(configuration)
@@ -60,9 +64,21 @@ public struct TesseraServer {
         let result = try await database.withBootstrapLock {
             try await Bootstrap.run(database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
         }
-        let audit = try await AuditLog(store: database.audit, clock: clock)
+        // Audit records are keyed (HMAC) and checkpoints signed with keys derived from the KEK, never stored.
+        let auditKeys = AuditKeyring(rootKey: kek.derivedKey(purpose: AuditKeyring.kekPurpose))
+        // Never extend a chain this server cannot vouch for (issue 13, attacker findings): its recorded head must be
+        // its last record and carry a valid MAC, or a database writer could strip every key and re-chain, or delete the
+        // newest records and move the head back, and the next append would seal the result.
+        try await AuditHeadCheck(store: database.audit, keyring: auditKeys).check(
+            acceptUnkeyedPrefix: configuration.auditCheckpoints.acceptUnkeyedPrefix)
+        let audit = try await AuditLog(
+            store: database.audit, clock: clock, sealing: AuditSealing(keyring: auditKeys, writer: AuditWriterID.make()))
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
+        let refusals = RefusalAggregator(
+            audit: audit, clock: clock, metrics: metrics, logger: logger,
+            interval: .milliseconds(Int64(configuration.listener.refusalFlushInterval * 1000)),
+            maximumKeys: configuration.listener.refusalMaximumKeys)
         // Alone on its database the identity cache is exact. Servers sharing PostgreSQL tell each other of their
         // writes over LISTEN/NOTIFY (`ClusterEventBus`), and trust a cached entry for at most a second should an
         // event be lost.
@@ -117,6 +133,7 @@ public struct TesseraServer {
         router.add(middleware: MetricsMiddleware(metrics: metrics, maximumBodySize: configuration.maximumBodySize))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: RefusalScopeMiddleware(aggregator: refusals))
         WellKnownRoutes(
             issuer: issuer, keys: result.keys, mutualTLSBase: tlsPort.map { MutualTLSListener.base(configuration, port: $0) }
         ).register(in: router)
@@ -127,9 +144,13 @@ public struct TesseraServer {
             .add(middleware: RefusalAuditMiddleware(audit: audit))
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         federation.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
-        AuditRoutes(store: database.audit).register(in: admin)
+        let auditRoutes = AuditRoutes(
+            store: database.audit, keyring: auditKeys, acceptUnkeyedPrefix: configuration.auditCheckpoints.acceptUnkeyedPrefix)
+        auditRoutes.register(in: admin)
+        auditRoutes.registerPublic(in: router)
         let taskService = TaskService(
-            repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL)
+            repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL,
+            trustDomain: configuration.trustDomain)
         TaskRoutes(service: taskService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         let exceptionService = ExceptionService(
             repository: database.exceptions, identities: inventory, audit: audit, clock: clock,
@@ -195,7 +216,7 @@ public struct TesseraServer {
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
-            clusterSync: clusterSync)
+            clusterSync: clusterSync, refusals: refusals)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -247,9 +268,12 @@ public struct TesseraServer {
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let tokenState = self.tokenState
         let clock = self.clock
+        // One per-source connection count across both listeners; deadlines on each (issue 13, item 7).
+        let limiter = ConnectionLimiter(limit: configuration.listener.maximumConnectionsPerSource)
         let app = Application(
-            router: router,
+            router: router, server: ListenerPipeline.http1(configuration.listener, limiter: limiter),
             configuration: .init(address: .hostname(configuration.host, port: port), serverName: "tessera"),
+            services: [refusals],
             onServerRunning: { channel in
                 await onRunning(channel.localAddress?.port ?? 0)
             },
@@ -294,18 +318,34 @@ public struct TesseraServer {
         let spiffe = self.spiffe
         let federation = Task { await spiffe.runBackground() }
         defer { federation.cancel() }
-        guard let tlsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath else {
-            try await app.runService()
+        // Signed audit checkpoints on a schedule and at clean shutdown (`AuditCheckpointService`).
+        let checkpoints = AuditCheckpointService(audit: audit, configuration: configuration.auditCheckpoints, logger: logger)
+        checkpoints.announce()
+        let checkpointing = Task { await checkpoints.run() }
+        defer { checkpointing.cancel() }
+        // The other listeners (mTLS, metrics) run beside the main one and stop with it.
+        var others: [any ApplicationProtocol] = []
+        if let tlsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
+            let listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
+            others.append(
+                Application(
+                    router: router,
+                    server: try listener.serverBuilder(base: ListenerPipeline.http1(configuration.listener, limiter: limiter)),
+                    configuration: .init(address: .hostname(configuration.host, port: tlsPort), serverName: "tessera"),
+                    logger: logger))
+        }
+        if let metricsListen = configuration.listener.metricsListen {
+            others.append(
+                try MetricsListener(parsing: metricsListen).application(
+                    metrics: metrics, settings: configuration.listener, limiter: limiter, logger: logger))
+        }
+        guard !others.isEmpty else {
+            try await checkpoints.closing { try await app.runService() }
             return
         }
-        let listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
-        let tlsApp = Application(
-            router: router, server: try listener.serverBuilder(),
-            configuration: .init(address: .hostname(configuration.host, port: tlsPort), serverName: "tessera"),
-            logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await tlsApp.runService() }
-            group.addTask { try await app.runService() }
+            for other in others { group.addTask { try await other.runService() } }
+            group.addTask { try await checkpoints.closing { try await app.runService() } }
             try await group.next()
             group.cancelAll()
         }

@@ -71,18 +71,30 @@ private let now = Date(timeIntervalSince1970: 1_800_000_000)
     let chain = try ca.issueX509SVID(
         spiffeID: try SPIFFEID(parsing: "spiffe://example.org/tessera/agent/n1"),
         publicKey: Certificate.PublicKey(key.publicKey), now: now, ttl: 3600)
-    let proof = try NodeProof.sign(key: key, chain: chain, audience: "http://s/agent", now: now)
-    let id = try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://s/agent", now: now)
-    #expect(id.path == "/tessera/agent/n1")
+    let bound = NodeProof.Binding(method: "GET", path: "/agent/v1/entries", body: Data())
+    let proof = try NodeProof.sign(key: key, chain: chain, audience: "http://s/agent", binding: bound, now: now)
+    let verified = try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://s/agent", binding: bound, now: now)
+    #expect(verified.spiffeID.path == "/tessera/agent/n1")
+    #expect(!verified.jti.isEmpty)
     #expect(throws: TesseraCryptoError.self) {
-        try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://other/agent", now: now)
+        try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://other/agent", binding: bound, now: now)
     }
     #expect(throws: TesseraCryptoError.self) {
-        try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://s/agent", now: now.addingTimeInterval(300))
+        try NodeProof.verify(
+            proof, authorities: [ca.certificate], audience: "http://s/agent", binding: bound, now: now.addingTimeInterval(300))
+    }
+    for other in [
+        NodeProof.Binding(method: "POST", path: "/agent/v1/entries", body: Data()),
+        NodeProof.Binding(method: "GET", path: "/agent/v1/bundles", body: Data()),
+        NodeProof.Binding(method: "GET", path: "/agent/v1/entries", body: Data("{}".utf8)),
+    ] {
+        #expect(throws: TesseraCryptoError.self) {
+            try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://s/agent", binding: other, now: now)
+        }
     }
     let stranger = P256.Signing.PrivateKey()
-    let forged = try NodeProof.sign(key: stranger, chain: chain, audience: "http://s/agent", now: now)
+    let forged = try NodeProof.sign(key: stranger, chain: chain, audience: "http://s/agent", binding: bound, now: now)
     #expect(throws: TesseraCryptoError.self) {
-        try NodeProof.verify(forged, authorities: [ca.certificate], audience: "http://s/agent", now: now)
+        try NodeProof.verify(forged, authorities: [ca.certificate], audience: "http://s/agent", binding: bound, now: now)
     }
 }

@@ -113,7 +113,8 @@ import TesseraStore
         let types = lines.compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["type"] as? String
         }
-        #expect(types.filter { $0.hasPrefix("identity.") || $0.hasPrefix("admin.") } == ["identity.created", "admin.auth_failed"])
+        // The unauthenticated request is counted, not recorded one by one (AuditFloodAttackTests).
+        #expect(types.filter { $0.hasPrefix("identity.") || $0.hasPrefix("admin.") } == ["identity.created"])
     }
 }
 

@@ -94,6 +94,50 @@ import _CryptoExtras
         expectError(try await server.requestToken(workload, assertion: typed), "invalid_client", status: 401, mentioning: "typ")
     }
 
+    /// Issue 13's attacker passes: headers that name their own key (`jwk`, `jku`, a traversal `kid`) are never trusted
+    /// (only the registered key verifies), an unknown `crit` extension is refused (RFC 7515 §4.1.11), and the high-S
+    /// twin of a used ES256 signature is the same assertion: a replay.
+    @Test func headersThatBringTheirOwnKeyAndMalleableSignaturesGetNothing() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let workload = try await server.registerWorkload("jose")
+        let now = Int(server.clock.now().timeIntervalSince1970)
+        func claims() -> String {
+            #"{"iss":"\#(workload.clientID)","sub":"\#(workload.clientID)","aud":"\#(server.tokenEndpoint)","exp":\#(now + 60),"jti":"\#(UUID())"}"#
+        }
+        let attacker = P256.Signing.PrivateKey()
+        let attackerJWK = String(decoding: try JSONEncoder().encode(VerificationKey.p256(attacker.publicKey).jwk()), as: UTF8.self)
+        for header in [
+            #"{"alg":"ES256","jwk":\#(attackerJWK)}"#, #"{"alg":"ES256","jku":"https://evil.example/jwks.json"}"#,
+            #"{"alg":"ES256","kid":"../../../../dev/null"}"#, #"{"alg":"ES256","x5u":"https://evil.example/cert.pem"}"#,
+        ] {
+            let forged = try forgeJWS(header: header, claims: claims(), key: .p256(attacker))
+            expectError(try await server.requestToken(workload, assertion: forged), "invalid_client", status: 401)
+        }
+        let critical = try forgeJWS(
+            header: #"{"alg":"ES256","crit":["x-unknown"],"x-unknown":true}"#, claims: claims(), key: workload.key)
+        expectError(try await server.requestToken(workload, assertion: critical), "invalid_client", status: 401)
+
+        // (r, s) and (r, n - s) both verify under ECDSA: the twin of a used assertion must be refused as a replay.
+        let used = try forgeJWS(header: #"{"alg":"ES256"}"#, claims: claims(), key: workload.key)
+        #expect(try await server.requestToken(workload, assertion: used).status == 200)
+        let parts = used.split(separator: ".").map(String.init)
+        var signature = [UInt8](try #require(Base64URL.decode(parts[2])))
+        let order: [UInt8] = [
+            0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+        ]
+        var borrow = 0
+        for index in stride(from: 31, through: 0, by: -1) {
+            let difference = Int(order[index]) - Int(signature[32 + index]) - borrow
+            signature[32 + index] = UInt8((difference + 256) % 256)
+            borrow = difference < 0 ? 1 : 0
+        }
+        let twin = parts[0] + "." + parts[1] + "." + Base64URL.encode(Data(signature))
+        #expect(twin != used)
+        expectError(try await server.requestToken(workload, assertion: twin), "invalid_client", status: 401)
+    }
+
     @Test func claimChecks() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }

@@ -45,7 +45,7 @@ import TesseraSecrets
     }
 
     /// Polls `condition` until it holds or a second has passed; returns how long it took.
-    private func within(_ limit: Duration = .seconds(1), _ condition: () async throws -> Bool) async throws -> Duration? {
+    private func within(_ limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Duration? {
         let started = ContinuousClock.now
         while ContinuousClock.now - started < limit {
             if try await condition() { return ContinuousClock.now - started }
@@ -54,7 +54,7 @@ import TesseraSecrets
         return nil
     }
 
-    @Test func aChangeOnOneServerIsServedByTheOtherWithinASecond() async throws {
+    @Test func aChangeOnOneServerIsServedByTheOtherByEvent() async throws {
         let directory = NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString
         let database = try TesseraDatabase(directory: directory)
         let channel = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_")
@@ -78,7 +78,7 @@ import TesseraSecrets
         let revision = nodeB.changes.current
         try await nodeA.inventory.update(suspended)
         let seen = try await within { try await nodeB.inventory.get(spiffeID: spiffeID)?.status == .suspended }
-        #expect(seen != nil, "server B serves the suspension within a second")
+        #expect(seen != nil, "server B serves the suspension by event, long before its one-minute cache expiry")
         #expect(nodeB.changes.current != revision, "agents attached to B re-sync")
 
         // An owner departure recorded on A reaches B's policy input.
@@ -100,7 +100,10 @@ import TesseraSecrets
         let directory = NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString
         let database = try TesseraDatabase(directory: directory)
         let writer = CachingIdentityRepository(database.identities)
-        let reader = CachingIdentityRepository(database.identities, maximumAge: .milliseconds(200))
+        // Ages are measured on a clock the test moves: a saturated test machine must not age the entry by itself.
+        let offset = Mutex(Duration.zero)
+        let reader = CachingIdentityRepository(
+            database.identities, maximumAge: .seconds(60), now: { ContinuousClock.now + offset.withLock { $0 } })
         let now = Date()
         let spiffeID = "spiffe://example.org/batch"
         let active = Identity(
@@ -113,7 +116,7 @@ import TesseraSecrets
                 id: active.id, spiffeID: active.spiffeID, kind: .batchJob, owner: "bob", purpose: "nightly", status: .retired,
                 jwks: active.jwks, createdAt: now, updatedAt: now))
         #expect(try await reader.get(spiffeID: spiffeID)?.status == .active, "still cached: no event was sent")
-        try await Task.sleep(for: .milliseconds(250))
+        offset.withLock { $0 = .seconds(61) }
         #expect(try await reader.get(spiffeID: spiffeID)?.status == .retired, "re-read once the entry is too old")
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -134,7 +137,9 @@ import TesseraSecrets
         await sync.apply(ClusterEvent(kind: ClusterEvent.Kind(rawValue: "from-a-newer-server"), subject: "", origin: "a"))
         #expect(reloads.withLock { $0 } == 2, "an unknown kind drops everything, keys included")
         let periodic = Task { await sync.runPeriodicReload(every: .milliseconds(20)) }
-        try await Task.sleep(for: .milliseconds(300))
+        // Two periodic reloads arrive (waited for, not timed: a saturated test machine delays timers by seconds).
+        let deadline = ContinuousClock.now + .seconds(60)
+        while reloads.withLock({ $0 }) < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         periodic.cancel()
         await periodic.value
         #expect(reloads.withLock { $0 } >= 4)

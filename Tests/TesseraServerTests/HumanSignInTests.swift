@@ -10,17 +10,12 @@ import Testing
 /// People sign in through an IdP (authorization code + PKCE), get short role-bound admin sessions, start tasks
 /// and delegate them to workloads. The IdP is a stand-in served over real HTTP.
 @Suite struct HumanSignInTests {
-    /// Stops URLSession from following redirects, so each hop can be inspected.
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(
-            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-            newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-        ) { completionHandler(nil) }
-    }
-
     struct IdP {
         let stub: StubIssuerServer
         let key: ExternalIssuerKey
+
+        /// How Tessera names the person `sub` of this IdP.
+        func human(_ sub: String) -> String { HumanName.key(issuer: stub.base, subject: sub) }
     }
 
     static func idp() throws -> IdP {
@@ -35,30 +30,32 @@ import Testing
     }
 
     static func location(_ url: String) async throws -> (Int, URLComponents?) {
-        let session = URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
-        let (_, response) = try await session.data(from: URL(string: url)!)
-        let http = response as! HTTPURLResponse
-        return (http.statusCode, (http.value(forHTTPHeaderField: "Location")).flatMap(URLComponents.init(string:)))
+        let hop = try await SignInBrowser().get(url)
+        return (hop.status, hop.locationComponents)
     }
 
-    /// Runs the whole sign-in as a browser would; the IdP answers with an ID token for `claims`.
-    static func signIn(_ server: TestServer, idp: IdP, claims: [String: Any], nonceOverride: String? = nil) async throws
-        -> (Int, URLComponents?)
-    {
-        let (status, authorize) = try await location(server.base + "/auth/login?return_to=http://127.0.0.1:9/done")
-        #expect(status == 302)
-        let items = authorize?.queryItems ?? []
-        func item(_ name: String) -> String? { items.first { $0.name == name }?.value }
-        #expect(item("code_challenge_method") == "S256")
-        #expect(item("code_challenge")?.isEmpty == false)
-        let nonce = try #require(item("nonce"))
-        let state = try #require(item("state"))
+    /// Runs the whole sign-in as a browser would; the IdP answers with an ID token for `claims`. `login` is
+    /// the query of `/auth/login` (empty for the console; `tessera login` sends its redirect and challenge).
+    static func signIn(
+        _ server: TestServer, idp: IdP, claims: [String: Any], nonceOverride: String? = nil, login: String = "",
+        browser: SignInBrowser = SignInBrowser()
+    ) async throws -> SignInBrowser.Hop {
+        let start = try await browser.get(server.base + "/auth/login" + login)
+        #expect(start.status == 302)
+        #expect(browser.cookie("tessera_signin") != nil)
+        #expect(start.query("code_challenge_method") == "S256")
+        #expect(start.query("code_challenge")?.isEmpty == false)
+        let nonce = try #require(start.query("nonce"))
+        let state = try #require(start.query("state"))
         var all = claims
         all["aud"] = "tessera-console"
         all["nonce"] = nonceOverride ?? nonce
         let idToken = try idp.key.mint(all, now: server.clock.now())
         idp.stub.serve("/token", #"{"access_token":"x","token_type":"Bearer","id_token":"\#(idToken)"}"#)
-        return try await location(server.base + "/auth/callback?code=abc&state=\(state)")
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let escaped = state.addingPercentEncoding(withAllowedCharacters: allowed) ?? state
+        return try await browser.get(server.base + "/auth/callback?code=abc&state=\(escaped)")
     }
 
     static func start(_ idp: IdP) async throws -> TestServer {
@@ -82,14 +79,18 @@ import Testing
         defer { Task { await server.stop() } }
         let agent = try await server.registerWorkload("assistant", extra: ["kind": "ai-agent", "audiences": ["https://tool"]])
 
-        let (status, back) = try await Self.signIn(
-            server, idp: idp, claims: ["sub": "u-1", "email": "alice@example.com", "groups": ["ops", "other"]])
-        #expect(status == 302)
-        #expect(back?.host == "127.0.0.1")
-        let session = try #require(back?.queryItems?.first { $0.name == "session" }?.value)
-        #expect(back?.queryItems?.first { $0.name == "role" }?.value == "operator")
+        let back = try await Self.signIn(
+            server, idp: idp,
+            claims: ["sub": "u-1", "email": "alice@example.com", "email_verified": true, "groups": ["ops", "other"]])
+        #expect(back.status == 200)
+        #expect(back.location == nil)
+        let session = try #require(back.json["session_token"] as? String)
+        #expect(back.json["role"] as? String == "operator")
+        #expect(back.json["email"] as? String == "alice@example.com")
+        let alice = idp.human("u-1")
         let claims = decodeClaims(session)
-        #expect(claims["sub"] as? String == "human:alice@example.com")
+        #expect(claims["sub"] as? String == alice)
+        #expect(claims["email"] as? String == "alice@example.com")
         #expect((claims["exp"] as? Int ?? .max) - (claims["iat"] as? Int ?? 0) <= 900)
 
         // Operators read and run tasks, but do not change the inventory.
@@ -102,7 +103,7 @@ import Testing
             json: ["intent": "triage tickets", "identities": [agent.clientID], "scopes": ["invoices:read"], "ttl": 600],
             token: session)
         #expect(task.status == 201, "\(String(decoding: task.body, as: UTF8.self))")
-        #expect(task.json["initiator"] as? String == "human:alice@example.com")
+        #expect(task.json["initiator"] as? String == alice)
         let taskID = try #require(task.json["id"] as? String)
 
         let delegation = try await server.admin(
@@ -123,7 +124,7 @@ import Testing
             ])
         #expect(exchanged.status == 200, "\(String(decoding: exchanged.body, as: UTF8.self))")
         let token = decodeClaims(try #require(exchanged.json["access_token"] as? String))
-        #expect(token["sub"] as? String == "human:alice@example.com")
+        #expect(token["sub"] as? String == alice)
         #expect((token["act"] as? [String: Any])?["sub"] as? String == agent.clientID)
         #expect(token["task_id"] as? String == taskID)
 
@@ -146,26 +147,29 @@ import Testing
         defer { idp.stub.stop() }
         let server = try await Self.start(idp)
         defer { Task { await server.stop() } }
-        let (_, back) = try await Self.signIn(
+        let back = try await Self.signIn(
             server, idp: idp, claims: ["sub": "u-2", "email": "val@example.com", "groups": ["readers"]])
-        let session = try #require(back?.queryItems?.first { $0.name == "session" }?.value)
+        let session = try #require(back.json["session_token"] as? String)
+        // The email was not verified by the IdP: it is neither the key nor shown.
+        #expect(back.json["email"] == nil)
+        #expect(decodeClaims(session)["email"] == nil)
         #expect(try await server.admin("GET", "/v1/issuers", token: session).status == 200)
         #expect(try await server.admin("POST", "/v1/tasks", json: ["intent": "x"], token: session).status == 403)
         let denied = try #require(try await server.auditRecords().last { $0["type"] as? String == "admin.forbidden" })
-        #expect(denied["actor"] as? String == "human:val@example.com")
+        #expect(denied["actor"] as? String == idp.human("u-2"))
 
-        let (refusedStatus, _) = try await Self.signIn(
+        let refused = try await Self.signIn(
             server, idp: idp, claims: ["sub": "u-3", "email": "eve@example.com", "groups": ["nobody"]])
-        #expect(refusedStatus == 403)
-        let (badNonce, _) = try await Self.signIn(
+        #expect(refused.status == 403)
+        let badNonce = try await Self.signIn(
             server, idp: idp, claims: ["sub": "u-4", "email": "mallory@example.com", "groups": ["platform"]],
             nonceOverride: "forged")
-        #expect(badNonce == 403)
+        #expect(badNonce.status == 403)
         let refusals = try await server.auditRecords().filter { $0["type"] as? String == "human.sign_in_refused" }
         #expect(refusals.count == 2)
-        // A replayed callback (state already used) is refused.
+        // A state the server did not seal is refused.
         #expect(try await Self.location(server.base + "/auth/callback?code=abc&state=reused").0 == 400)
-        // Only loopback redirects receive a session.
+        // Only the CLI's exact loopback redirect is accepted; the old return_to is refused.
         #expect(try await Self.location(server.base + "/auth/login?return_to=https://evil.example/steal").0 == 400)
     }
 

@@ -16,7 +16,9 @@ import Testing
     func cache(_ clock: ManualTimeSource, timeout: Double = 2) -> IssuerKeyCache {
         var settings = FederationConfiguration()
         settings.fetchTimeout = timeout
-        return IssuerKeyCache(fetcher: HTTPDocumentFetcher(timeout: timeout), clock: clock, configuration: settings)
+        // The stand-in issuer listens on loopback, which the default network policy refuses.
+        let fetcher = HTTPDocumentFetcher(timeout: timeout, policy: FederationNetworkPolicy(allowPrivateNetworks: true))
+        return IssuerKeyCache(fetcher: fetcher, clock: clock, configuration: settings)
     }
 
     @Test func discoversCachesAndRefreshesAfterTheInterval() async throws {
@@ -92,7 +94,7 @@ import Testing
         let stub = try StubIssuerServer()
         defer { stub.stop() }
         stub.serve("/jwks", ExternalIssuerKey(issuer: stub.base, kid: "k1").jwksText)
-        stub.setDelay(5)
+        stub.setDelay(60)  // far beyond the 1 s timeout, also when a saturated test run delays timers
         let keys = cache(ManualTimeSource(), timeout: 1)
         let trusted = issuer(stub)
         let failures = await withTaskGroup(of: Bool.self) { group in

@@ -9,7 +9,7 @@ import TesseraServer
 /// issued by the trust domain CA (URLSession on Linux cannot present client certificates).
 @Suite(.serialized) struct MutualTLSTests {
     /// A folder with the server's TLS certificate (self-signed, for 127.0.0.1) and key, made with openssl.
-    private static func serverCertificate() throws -> String {
+    static func serverCertificate() throws -> String {
         let folder = NSTemporaryDirectory() + "tessera-mtls-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let status = try run(
@@ -23,7 +23,7 @@ import TesseraServer
 
     /// Runs a program and returns its exit status and standard output.
     @discardableResult
-    private static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
+    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -38,7 +38,7 @@ import TesseraServer
 
     /// An X.509-SVID for `spiffeID` from the server's CA, written as `NAME.pem` and `NAME-key.pem`;
     /// returns the leaf's DER.
-    private static func issueSVID(_ server: TestServer, _ spiffeID: String, folder: String, name: String) throws -> [UInt8] {
+    static func issueSVID(_ server: TestServer, _ spiffeID: String, folder: String, name: String) throws -> [UInt8] {
         let key = P256.Signing.PrivateKey()
         let publicKey = try CertificateRequest.publicKey(fromDER: try CertificateRequest.make(for: key))
         let chain = try server.spiffe.state.authority.ca.issueX509SVID(
@@ -69,7 +69,7 @@ import TesseraServer
         return (status, code, json)
     }
 
-    private static func start(folder: String) async throws -> TestServer {
+    static func start(folder: String) async throws -> TestServer {
         try await TestServer.start { configuration in
             configuration.tlsCertificatePath = folder + "/server.pem"
             configuration.tlsKeyPath = folder + "/server-key.pem"

@@ -7,6 +7,7 @@ the agent exchanges for a token to call a tool; the tool exchanges again to reac
 token carries sub = the person and act = tool -> agent. One more hop exceeds the depth limit and is refused.
 Exit status 0 only if every check holds.
 """
+import hashlib
 import json
 import subprocess
 import sys
@@ -48,8 +49,9 @@ def exchange(session, subject, subject_type, audience, **extra):
 # 1. A person signs in: Tessera is the OIDC relying party (code + PKCE); the browser is played by requests.
 requests.put(f"{idp}/users/alice@example.com", json={"email": "alice@example.com", "groups": ["ops"]}, timeout=10).raise_for_status()
 browser = requests.Session()
-r = browser.get(base + "/auth/login", params={"return_to": "http://127.0.0.1:9/done"}, allow_redirects=False, timeout=10)
+r = browser.get(base + "/auth/login", allow_redirects=False, timeout=10)
 assert r.status_code == 302, r.text
+assert "tessera_signin" in browser.cookies, r.headers  # the sign-in is bound to this browser
 authorize = r.headers["Location"]
 q = parse_qs(urlparse(authorize).query)
 assert q["code_challenge_method"] == ["S256"] and q["nonce"] and q["state"], q
@@ -58,12 +60,14 @@ assert r.status_code in (302, 303), r.text
 callback = r.headers["Location"]
 assert callback.startswith(base + "/auth/callback"), callback
 r = browser.get(callback, allow_redirects=False, timeout=10)
-assert r.status_code == 302, r.text
-back = parse_qs(urlparse(r.headers["Location"]).query)
-session_token, role = back["session"][0], back["role"][0]
+assert r.status_code == 200, r.text  # the session is in the body, never in a URL
+signed_in = r.json()
+session_token, role = signed_in["session_token"], signed_in["role"]
 assert role == "operator", role
-assert claims(session_token)["sub"] == "human:alice@example.com"
-print("signed in: human:alice@example.com as operator")
+# People are keyed on (iss, sub): human:<first 8 bytes of SHA-256(iss), hex>:<sub>.
+alice = "human:" + hashlib.sha256(idp.encode()).hexdigest()[:16] + ":alice@example.com"
+assert claims(session_token)["sub"] == alice, claims(session_token)
+print(f"signed in: {alice} as operator")
 admin = {"Authorization": f"Bearer {session_token}"}
 assert requests.post(base + "/v1/identities", json={}, headers=admin, timeout=10).status_code == 403
 
@@ -73,7 +77,7 @@ task = requests.post(base + "/v1/tasks", headers=admin, timeout=10, json={
     "identities": ["spiffe://example.org/agent", "spiffe://example.org/tool", "spiffe://example.org/db"]})
 assert task.status_code == 201, task.text
 task = task.json()
-assert task["initiator"] == "human:alice@example.com", task
+assert task["initiator"] == alice, task
 d = requests.post(base + "/v1/delegations", headers=admin, timeout=10,
                   json={"task_id": task["id"], "actor": "spiffe://example.org/agent"})
 assert d.status_code == 201, d.text
@@ -82,14 +86,14 @@ delegation = d.json()["delegation_token"]
 # 3. The agent exchanges the delegation for a token to call the tool (authlib, private_key_jwt).
 t1 = exchange(workload("agent"), delegation, AT, "spiffe://example.org/tool")
 c1 = claims(t1["access_token"])
-assert c1["sub"] == "human:alice@example.com" and c1["act"] == {"sub": "spiffe://example.org/agent"}, c1
+assert c1["sub"] == alice and c1["act"] == {"sub": "spiffe://example.org/agent"}, c1
 assert c1["task_id"] == task["id"] and c1["scope"] == "invoices:read", c1
 assert t1["issued_token_type"] == AT
 
 # 4. The tool exchanges again to reach the database: the chain grows.
 t2 = exchange(workload("tool"), t1["access_token"], AT, "spiffe://example.org/db")
 c2 = claims(t2["access_token"])
-assert c2["sub"] == "human:alice@example.com", c2
+assert c2["sub"] == alice, c2
 assert c2["act"] == {"sub": "spiffe://example.org/tool", "act": {"sub": "spiffe://example.org/agent"}}, c2
 assert c2["exp"] <= c1["exp"] and c2["task_id"] == task["id"], (c1, c2)
 print(subprocess.run([tessera, "token", "inspect", t2["access_token"]], capture_output=True, text=True, check=True).stdout)

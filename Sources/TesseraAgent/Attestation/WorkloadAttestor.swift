@@ -1,84 +1,50 @@
-import Crypto
 import Foundation
 import TesseraCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Turns kernel peer credentials into a `WorkloadProcess`: uid and gid from `SO_PEERCRED`, executable path
-/// and SHA-256 from `/proc/PID/exe`. Guards against pid reuse: the process must have started before its
-/// stream opened, and its start time must be the same before and after the executable is read.
+/// Turns a connection's `AcceptedPeer` into a `WorkloadProcess`, at every RPC and every stream message.
+///
+/// The rule (as SPIRE's): the binary used for attestation must be the one the process ran when its
+/// connection was accepted, and still run now. uid and gid come from `SO_PEERCRED` (fixed by the kernel at
+/// `connect(2)`); path and SHA-256 from `/proc/PID/exe`, read only while the pidfd taken at accept shows the
+/// process alive (so `/proc/PID` cannot be another process that reused the pid), and only when the
+/// executable's device and inode and the start time are those recorded at accept. A process that exec'd
+/// since accept — e.g. connected, handed the socket to a child, then exec'd a trusted binary — is refused.
 struct WorkloadAttestor: Sendable {
-    let hashes: ExecutableHashCache
-    /// Root of the proc file system (tests may point elsewhere).
-    var proc = "/proc"
+    let inspector: any ProcessInspector
 
-    func attest(_ credentials: PeerCredentials, streamOpenedAt: Date) async throws(AgentError) -> WorkloadProcess {
-        let pid = credentials.pid
-        guard let before = startTime(pid) else {
-            throw AgentError(.attestationFailed, "calling process \(pid) is gone")
+    func attest(_ peer: AcceptedPeer) async throws(AgentError) -> WorkloadProcess {
+        if let refusal = peer.refusal { throw AgentError(.attestationFailed, refusal) }
+        let pid = peer.credentials.pid
+        guard let handle = peer.handle, handle.isAlive else {
+            throw AgentError(.attestationFailed, "calling process \(pid) has exited")
         }
-        if let started = startDate(ticks: before), started.timeIntervalSince(streamOpenedAt) > 1 {
-            throw AgentError(.attestationFailed, "process \(pid) started after the call was made (pid reused)")
+        guard inspector.startTicks(pid) == peer.startTicks else {
+            throw AgentError(.attestationFailed, "calling process \(pid) is not the process that connected (pid reused)")
         }
-        let path = executablePath(pid)
+        var path: String?
         var digest: String?
-        if path != nil { digest = await hashes.sha256(of: "\(proc)/\(pid)/exe") }
-        guard startTime(pid) == before else {
+        if let accepted = peer.executable {
+            try requireSameExecutable(pid, accepted)
+            path = inspector.executablePath(pid)
+            if let (hashed, sha256) = await inspector.executableSHA256(pid) {
+                guard hashed == accepted else { throw execd(pid) }
+                digest = sha256
+            }
+            try requireSameExecutable(pid, accepted)
+        }
+        // Everything above was read from /proc/PID while the process was alive: it was this process.
+        guard handle.isAlive, inspector.startTicks(pid) == peer.startTicks else {
             throw AgentError(.attestationFailed, "calling process \(pid) exited during attestation")
         }
         return WorkloadProcess(
-            pid: pid, uid: credentials.uid, gid: credentials.gid, executablePath: path, executableSHA256: digest)
+            pid: pid, uid: peer.credentials.uid, gid: peer.credentials.gid, executablePath: path, executableSHA256: digest)
     }
 
-    /// `/proc/PID/exe`, without the ` (deleted)` suffix the kernel adds for replaced binaries.
-    func executablePath(_ pid: Int32) -> String? {
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/\(pid)/exe") else { return nil }
-        return target.hasSuffix(" (deleted)") ? String(target.dropLast(10)) : target
+    private func requireSameExecutable(_ pid: Int32, _ accepted: ExecutableIdentity) throws(AgentError) {
+        guard inspector.executableIdentity(pid) == accepted else { throw execd(pid) }
     }
 
-    /// Field 22 of `/proc/PID/stat`: start time in clock ticks since boot.
-    func startTime(_ pid: Int32) -> UInt64? {
-        guard let stat = try? String(contentsOfFile: "\(proc)/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // Fields after the command: state is field 3, so start time (22) is index 19 here.
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
-    }
-
-    private func startDate(ticks: UInt64) -> Date? {
-        guard let stat = try? String(contentsOfFile: "\(proc)/stat", encoding: .utf8),
-            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
-            let boot = Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces))
-        else { return nil }
-        let hertz = Double(sysconf(Int32(_SC_CLK_TCK)))
-        guard hertz > 0 else { return nil }
-        return Date(timeIntervalSince1970: boot + Double(ticks) / hertz)
-    }
-}
-
-/// SHA-256 of executables, cached by device, inode, size and modification time.
-actor ExecutableHashCache {
-    private var cache: [String: String] = [:]
-
-    init() {}
-
-    func sha256(of path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        let key = "\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec):\(info.st_mtim.tv_nsec)"
-        if let cached = cache[key] { return cached }
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-        }
-        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        if cache.count > 1024 { cache.removeAll() }
-        cache[key] = digest
-        return digest
+    private func execd(_ pid: Int32) -> AgentError {
+        AgentError(.attestationFailed, "process \(pid) executed another binary after its connection was accepted")
     }
 }

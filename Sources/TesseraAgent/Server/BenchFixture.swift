@@ -4,24 +4,27 @@ import TesseraCore
 import TesseraCrypto
 
 /// Request material for load tests of the agent API (`scripts/bench/svid`): attests a node with a join token
-/// and prints a node proof plus X.509-SVID request bodies, so a load generator can replay them while the proof
-/// is valid (120 s).
+/// and writes X.509-SVID request bodies plus one node proof per request: proofs are single-use (their `jti` is
+/// claimed by the server) and bound to the body's hash, so a load generator sends each proof once, within its
+/// 120 s lifetime.
 public enum BenchFixture {
     public struct Material: Sendable {
-        /// The `Authorization` header value.
-        public let authorization: String
+        /// `Authorization` header values for `single`, one per request.
+        public let singleAuthorizations: [String]
+        /// `Authorization` header values for `batch`, one per request.
+        public let batchAuthorizations: [String]
         /// `POST /agent/v1/x509-svids` body with one CSR.
         public let single: Data
         /// The same with `batch` CSRs.
         public let batch: Data
     }
 
-    public static func make(server: URL, joinToken: String, entryID: String, batch: Int) async throws -> Material {
+    public static func make(
+        server: URL, joinToken: String, entryID: String, batch: Int, singleProofs: Int, batchProofs: Int
+    ) async throws -> Material {
         let client = ServerClient(base: server, clock: SystemTimeSource())
         let key = P256.Signing.PrivateKey(compactRepresentable: false)
         let node = NodeCredential(key: key, chain: try await client.attest(joinToken: joinToken, key: key))
-        let proof = try NodeProof.sign(
-            key: node.key, chain: node.chain, audience: client.proofAudience, now: Date(), lifetime: NodeProof.maximumLifetime)
         func body(_ count: Int) throws -> Data {
             let items = try (0..<count).map { _ in
                 let key = P256.Signing.PrivateKey(compactRepresentable: false)
@@ -30,6 +33,20 @@ public enum BenchFixture {
             }
             return try AgentAPI.encoder().encode(AgentAPI.X509SVIDBatchRequest(requests: items))
         }
-        return Material(authorization: "SVID " + proof, single: try body(1), batch: try body(batch))
+        func proofs(_ count: Int, for body: Data) throws -> [String] {
+            let now = Date()
+            return try (0..<count).map { _ in
+                "SVID "
+                    + (try NodeProof.sign(
+                        key: node.key, chain: node.chain, audience: client.proofAudience,
+                        binding: NodeProof.Binding(method: "POST", path: "/agent/v1/x509-svids", body: body), now: now,
+                        lifetime: NodeProof.maximumLifetime))
+            }
+        }
+        let single = try body(1)
+        let batched = try body(batch)
+        return Material(
+            singleAuthorizations: try proofs(singleProofs, for: single), batchAuthorizations: try proofs(batchProofs, for: batched),
+            single: single, batch: batched)
     }
 }

@@ -89,12 +89,17 @@ struct ServerClient: Sendable {
         if let query, let withQuery = URL(string: url.absoluteString + "?" + query) { url = withQuery }
         var request = URLRequest(url: url)
         request.httpMethod = method
+        var bytes = Data()
         if let body {
-            request.httpBody = try AgentAPI.encoder().encode(body)
+            bytes = try AgentAPI.encoder().encode(body)
+            request.httpBody = bytes
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         if let node {
-            let proof = try NodeProof.sign(key: node.key, chain: node.chain, audience: proofAudience, now: clock.now())
+            // A fresh proof per request, bound to its method, path and body; the server accepts each once.
+            let binding = NodeProof.Binding(method: method, path: "/agent/v1/\(path)", body: bytes)
+            let proof = try NodeProof.sign(
+                key: node.key, chain: node.chain, audience: proofAudience, binding: binding, now: clock.now())
             request.setValue("SVID \(proof)", forHTTPHeaderField: "Authorization")
         }
         let data: Data

@@ -10,6 +10,8 @@ import TesseraCrypto
 /// state in every message and are pushed again whenever SVIDs rotate or bundles change.
 struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
     let cache: SVIDCache
+    /// Every open connection's peer as recorded at accept.
+    let peers: PeerRegistry
     let attestor: WorkloadAttestor
     let jwtSource: @Sendable (RegistrationEntry, [String]) async throws -> String
     let clock: any TimeSource
@@ -64,7 +66,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
     func fetchJWTSVID(
         request: ServerRequest<WorkloadAPI_JWTSVIDRequest>, context: ServerContext
     ) async throws -> ServerResponse<WorkloadAPI_JWTSVIDResponse> {
-        let process = try await caller(request.metadata, "FetchJWTSVID")
+        let process = try await caller(request.metadata, "FetchJWTSVID").process
         let audience = request.message.audience.filter { !$0.isEmpty }
         guard !audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         var entries = try await matching(process)
@@ -108,7 +110,7 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
     func validateJWTSVID(
         request: ServerRequest<WorkloadAPI_ValidateJWTSVIDRequest>, context: ServerContext
     ) async throws -> ServerResponse<WorkloadAPI_ValidateJWTSVIDResponse> {
-        let process = try await caller(request.metadata, "ValidateJWTSVID")
+        let process = try await caller(request.metadata, "ValidateJWTSVID").process
         _ = try await matching(process)
         guard !request.message.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
         guard !request.message.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
@@ -127,22 +129,40 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
 
     // MARK: Attestation
 
-    /// Checks the security header and attests the caller; every refusal is `InvalidArgument` (no header)
-    /// or `PermissionDenied` (unknown caller), and nothing else is revealed.
-    private func caller(_ metadata: Metadata, _ method: String) async throws -> WorkloadProcess {
+    /// A caller attested at the start of an RPC: its connection's peer record and what it is now.
+    struct Caller: Sendable {
+        let peer: AcceptedPeer
+        let process: WorkloadProcess
+        let method: String
+    }
+
+    /// Checks the security header and attests the caller against its connection's accept-time record; every
+    /// refusal is `InvalidArgument` (no header) or `PermissionDenied` (unknown caller, or a process that
+    /// exited or exec'd since its connection was accepted), logged, and nothing else is revealed.
+    private func caller(_ metadata: Metadata, _ method: String) async throws -> Caller {
         guard metadata[stringValues: "workload.spiffe.io"].contains(where: { $0 == "true" }) else {
             throw RPCError(code: .invalidArgument, message: "security header missing from request")
         }
         let stamped = Array(metadata[stringValues: PeerCredentialsHandler.header])
-        guard stamped.count == 1, let (credentials, opened) = PeerCredentialsHandler.parse(stamped[0]) else {
+        guard stamped.count == 1, let id = PeerCredentialsHandler.parse(stamped[0]), let peer = peers.peer(id) else {
+            logger.warning("workload attestation refused", metadata: ["method": "\(method)", "reason": "unknown connection"])
             throw RPCError(code: .permissionDenied, message: "caller could not be attested")
         }
+        let process = try await attest(peer, method)
+        logger.debug("workload attested", metadata: ["method": "\(method)", "pid": "\(process.pid)", "uid": "\(process.uid)"])
+        return Caller(peer: peer, process: process, method: method)
+    }
+
+    private func attest(_ peer: AcceptedPeer, _ method: String) async throws -> WorkloadProcess {
         do {
-            let process = try await attestor.attest(credentials, streamOpenedAt: opened)
-            logger.debug("workload attested", metadata: ["method": "\(method)", "pid": "\(process.pid)", "uid": "\(process.uid)"])
-            return process
+            return try await attestor.attest(peer)
         } catch {
-            logger.info("workload attestation failed", metadata: ["method": "\(method)", "reason": "\(error.reason)"])
+            logger.warning(
+                "workload attestation refused",
+                metadata: [
+                    "method": "\(method)", "pid": "\(peer.credentials.pid)", "uid": "\(peer.credentials.uid)",
+                    "reason": "\(error.reason)",
+                ])
             throw RPCError(code: .permissionDenied, message: "caller could not be attested")
         }
     }
@@ -154,16 +174,18 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
         return entries
     }
 
-    /// Writes a message built from every new snapshot until the client goes away. Ends with
-    /// `PermissionDenied` when the caller stops matching any entry (e.g. its entry was deleted).
+    /// Writes a message built from every new snapshot until the client goes away. Before each message the
+    /// caller is attested again (still alive, same executable as at accept). Ends with `PermissionDenied`
+    /// when that fails or the caller stops matching any entry (e.g. its entry was deleted).
     private func stream<Message>(
-        _ process: WorkloadProcess, build: @Sendable (SVIDCache.Snapshot, [RegistrationEntry]) -> Message?,
+        _ caller: Caller, build: @Sendable (SVIDCache.Snapshot, [RegistrationEntry]) -> Message?,
         write: (Message) async throws -> Void
     ) async throws {
-        _ = try await matching(process)
+        _ = try await matching(caller.process)
         let (id, updates) = await cache.subscribe()
         defer { Task { await cache.unsubscribe(id) } }
         for await snapshot in updates {
+            let process = try await attest(caller.peer, caller.method)
             let entries = snapshot.entries.filter { $0.matches(process) }
             if entries.isEmpty && snapshot.ready {
                 throw RPCError(code: .permissionDenied, message: "no identity issued")

@@ -18,6 +18,9 @@ public struct ToolApproval: Sendable, Codable, Equatable {
     public let tool: String
     public let argumentsDigest: String
     public let resource: String?
+    /// The upstream MCP server the call goes to (`nil` when the caller named none): an approval for one upstream
+    /// never lets a same-named tool of another through.
+    public let server: String?
     /// The delegation chain of the request (subject, then actors), for the approver to see.
     public let chain: [String]
     public let state: State
@@ -30,8 +33,9 @@ public struct ToolApproval: Sendable, Codable, Equatable {
     public init(
         id: String, taskID: String, agent: String, tool: String, argumentsDigest: String, resource: String?, chain: [String],
         state: State, requestedAt: Date, expiresAt: Date, decidedAt: Date? = nil, decidedBy: String? = nil,
-        reason: String? = nil
+        reason: String? = nil, server: String? = nil
     ) {
+        self.server = server
         self.id = id
         self.taskID = taskID
         self.agent = agent
@@ -56,8 +60,10 @@ public struct ToolApproval: Sendable, Codable, Equatable {
     }
 
     /// Whether this approval lets exactly this call through at `now`.
-    public func authorizes(taskID: String, agent: String, tool: String, argumentsDigest: String, at now: Date) -> Bool {
+    public func authorizes(
+        taskID: String, agent: String, tool: String, server: String?, argumentsDigest: String, at now: Date
+    ) -> Bool {
         effectiveState(at: now) == .approved && self.taskID == taskID && self.agent == agent && self.tool == tool
-            && self.argumentsDigest == argumentsDigest
+            && self.server == server && self.argumentsDigest == argumentsDigest
     }
 }

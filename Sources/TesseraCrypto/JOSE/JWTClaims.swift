@@ -19,6 +19,9 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     public let act: ActorChain?
     /// RFC 8693 `may_act`: who may act for the subject.
     public let mayAct: MayAct?
+    /// Tessera's `parent_jti`: the `jti`s of the Tessera tokens an exchanged token was derived from, nearest first.
+    /// Revoking any of them revokes this token.
+    public let parentJTIs: [String]?
 
     /// The `cnf` claim (RFC 7800), as far as Tessera uses it.
     public struct Confirmation: Sendable, Decodable, Equatable {
@@ -32,7 +35,7 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, nbf, iat, jti, scope, cnf, act
-        case clientID = "client_id", taskID = "task_id", mayAct = "may_act"
+        case clientID = "client_id", taskID = "task_id", mayAct = "may_act", parentJTIs = "parent_jti"
     }
 
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.

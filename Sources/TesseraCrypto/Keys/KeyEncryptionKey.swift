@@ -26,6 +26,13 @@ public struct KeyEncryptionKey: Sendable {
         try self.init(key: SymmetricKey(data: bytes))
     }
 
+    /// A subkey for one purpose (HKDF-SHA256, `purpose` as info), e.g. the audit log's MAC and checkpoint keys.
+    /// The KEK itself never leaves this type; different purposes give independent keys.
+    public func derivedKey(purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: key, salt: Data("tessera kek derivation".utf8), info: Data(purpose.utf8), outputByteCount: 32)
+    }
+
     /// A fresh random KEK and its base64 encoding.
     public static func generate() -> (KeyEncryptionKey, String) {
         let key = SymmetricKey(size: .bits256)

@@ -15,8 +15,11 @@ public struct GitHistoryScanner: Sendable {
     /// Findings in the history of the repository at `root`, one per (secret, path), attributed to the
     /// oldest commit that added it.
     public func scan(root: String) throws -> [SecretFinding] {
-        let output = try run(["-C", root, "log", "-p", "--all", "--unified=0", "--no-color", "--no-ext-diff",
-            "--no-renames", "--format=%x00commit %H"])
+        let output = try run(
+            Self.hardening + [
+                "-C", root, "log", "-p", "--all", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv",
+                "--no-show-signature", "--no-renames", "--format=%x00commit %H",
+            ])
         var byKey: [String: SecretFinding] = [:]
         for finding in parse(output) {
             // git log lists newest first: a later entry for the same key is an older commit.
@@ -67,10 +70,36 @@ public struct GitHistoryScanner: Sendable {
         return Int(plus.dropFirst().split(separator: ",").first ?? "")
     }
 
+    /// Options that keep a scanned repository from running anything (issue 13, item 13): its `.git/config` is
+    /// attacker-controlled, so every command it can name (fsmonitor, external diff, textconv drivers, hooks,
+    /// signature verification, pagers, transports) is overridden on the command line, which wins over it.
+    static let hardening: [String] = [
+        "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "diff.external=",
+        "-c", "core.pager=cat", "-c", "pager.log=false", "-c", "log.showSignature=false", "-c", "gpg.program=/bin/false",
+        "-c", "gpg.ssh.program=/bin/false", "-c", "gpg.x509.program=/bin/false", "-c", "protocol.allow=never",
+        "-c", "core.sshCommand=/bin/false", "-c", "core.gitProxy=", "-c", "core.askPass=/bin/false",
+        "-c", "credential.helper=", "-c", "core.untrackedCache=false", "--no-pager", "--no-replace-objects",
+    ]
+
+    /// The environment of every git call: no system or global configuration, no inherited `GIT_*` variables
+    /// (which could point git at another repository or config), no prompts, no optional index writes.
+    static func environment(_ inherited: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
+        var environment = inherited.filter { !$0.key.hasPrefix("GIT_") }
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        environment["GIT_ATTR_NOSYSTEM"] = "1"
+        environment["GIT_TERMINAL_PROMPT"] = "0"
+        environment["GIT_OPTIONAL_LOCKS"] = "0"
+        environment["GIT_PAGER"] = "cat"
+        environment["PAGER"] = "cat"
+        return environment
+    }
+
     private func run(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: git)
         process.arguments = arguments
+        process.environment = Self.environment()
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

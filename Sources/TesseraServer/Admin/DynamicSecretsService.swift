@@ -24,8 +24,8 @@ struct DynamicSecretsService: Sendable {
         let taskID: String
     }
 
-    func issue(authorization: String?, template: String, remoteAddress: String?) async throws -> Issued {
-        let claims = try await tokens.authenticateBearer(authorization)
+    func issue(_ presented: ResourceRequest, template: String, remoteAddress: String?) async throws -> Issued {
+        let claims = try await tokens.authenticateResource(presented)
         guard let subject = claims.sub else { throw ProblemDetails(.unauthorized, "Unauthorized", detail: "token has no sub") }
         guard let taskID = claims.taskID else {
             throw ProblemDetails(

@@ -32,6 +32,9 @@ struct IdentityService: Sendable {
         guard spiffeID.trustDomain == trustDomain else {
             throw ProblemDetails.badRequest("$.spiffe_id must be in this server's trust domain \(trustDomain)")
         }
+        guard !AgentService.isNodeNamespace(spiffeID) else {
+            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) is reserved for agents' node identities")
+        }
         guard let jwks = try Self.keys(body) else {
             throw ProblemDetails.badRequest(
                 "how the identity authenticates is required: $.public_key_pem or $.jwks (private_key_jwt)")
@@ -112,7 +115,20 @@ struct IdentityService: Sendable {
         return identity
     }
 
+    /// Most characters of an owner, trust boundary or environment name, and of a purpose.
+    static let maximumNameLength = 256
+    static let maximumPurposeLength = 1024
+
     private func validate(_ identity: Identity) throws(ProblemDetails) {
+        // Names are keys in the console, policies and reports: short and single-line (issue 13, item 21).
+        for (path, value) in [
+            ("$.owner", identity.owner), ("$.trust_boundary", identity.trustBoundary ?? ""),
+            ("$.environment", identity.environment ?? ""),
+        ] {
+            try JSONObjectReader.check(value, at: path, maximum: Self.maximumNameLength)
+            if value.contains(where: \.isNewline) { throw ProblemDetails.badRequest("\(path) must be a single line") }
+        }
+        try JSONObjectReader.check(identity.purpose, at: "$.purpose", maximum: Self.maximumPurposeLength)
         do {
             try identity.validate(maximumTokenTTL: maximumTokenTTL)
         } catch {

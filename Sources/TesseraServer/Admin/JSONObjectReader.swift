@@ -8,10 +8,26 @@ struct JSONObjectReader {
     let object: [String: JSONValue]
 
     init(_ buffer: ByteBuffer) throws(ProblemDetails) {
-        guard buffer.readableBytes > 0 else { throw .badRequest("request body must be a JSON object") }
+        try self.init(utf8: try Self.utf8Body(buffer))
+    }
+
+    /// The body's bytes, refused unless they are UTF-8 without NUL (RFC 8259 §8.1). Foundation would also decode
+    /// UTF-16/32, which byte-level checks made before parsing (exact numbers, duplicate names in tool calls) cannot
+    /// see into (issue 13, attacker finding): such checks read what this returns, then `init(utf8:)` parses it.
+    static func utf8Body(_ buffer: ByteBuffer) throws(ProblemDetails) -> Data {
+        let bytes = Data(buffer.readableBytesView)
+        guard !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else {
+            throw .badRequest("request body must be UTF-8 JSON")
+        }
+        return bytes
+    }
+
+    /// Parses bytes `utf8Body` returned.
+    init(utf8 bytes: Data) throws(ProblemDetails) {
+        guard !bytes.isEmpty else { throw .badRequest("request body must be a JSON object") }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            value = try JSONDecoder().decode(JSONValue.self, from: bytes)
         } catch {
             throw .badRequest("request body is not valid JSON")
         }
@@ -25,12 +41,26 @@ struct JSONObjectReader {
         }
     }
 
-    /// A present, non-null string.
+    /// Longest string field accepted (characters); names and free text are far shorter, keys and PEM fit.
+    static let maximumStringLength = 8192
+
+    /// A present, non-null string without NUL or other control characters (tab and newlines allowed) and at most
+    /// `maximumStringLength` characters.
     func string(_ key: String) throws(ProblemDetails) -> String? {
         switch object[key] {
         case nil: return nil
-        case .string(let value): return value
+        case .string(let value):
+            try Self.check(value, at: "$.\(key)")
+            return value
         default: throw .badRequest("$.\(key) must be a string")
+        }
+    }
+
+    /// Refuses control characters (other than tab, CR, LF) and over-long values, naming the field.
+    static func check(_ value: String, at path: String, maximum: Int = maximumStringLength) throws(ProblemDetails) {
+        guard value.count <= maximum else { throw .badRequest("\(path) must be at most \(maximum) characters") }
+        if value.unicodeScalars.contains(where: { ($0.properties.generalCategory == .control && !["\t", "\n", "\r"].contains($0)) }) {
+            throw .badRequest("\(path) must not contain NUL or other control characters")
         }
     }
 
@@ -73,6 +103,7 @@ struct JSONObjectReader {
             var result: [String] = []
             for (index, value) in values.enumerated() {
                 guard case .string(let text) = value else { throw .badRequest("$.\(key)[\(index)] must be a string") }
+                try Self.check(text, at: "$.\(key)[\(index)]")
                 result.append(text)
             }
             return result

@@ -41,7 +41,15 @@ struct PostureService: Sendable {
         try await ledger.reconcile(try await engine.evaluate())
     }
 
+    /// Refuses (404) an id no evaluation ever reported: acknowledging or resolving it would record a fiction.
+    private func requireKnown(_ id: String) async throws {
+        guard id.utf8.count <= 256, try await posture.findingStates()[id] != nil else {
+            throw ProblemDetails.notFound("no finding with id \(id.prefix(64))")
+        }
+    }
+
     func acknowledge(id: String, reason: String, until: Date?, actor: AdminPrincipal) async throws {
+        try await requireKnown(id)
         try await ledger.acknowledge(id: id, reason: reason, until: until, actor: actor.auditActor)
         var details: [String: AuditValue] = ["finding_id": .string(id)]
         if let until { details["until"] = .string(ISO8601.format(until)) }
@@ -50,6 +58,7 @@ struct PostureService: Sendable {
     }
 
     func resolve(id: String, reason: String?, actor: AdminPrincipal) async throws {
+        try await requireKnown(id)
         try await ledger.resolve(id: id, reason: reason, actor: actor.auditActor)
         try await audit.append(
             AuditEvent(type: "finding.resolved", outcome: .success, actor: actor.auditActor, subject: id, reason: reason))

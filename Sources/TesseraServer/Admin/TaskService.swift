@@ -11,6 +11,8 @@ struct TaskService: Sendable {
     let clock: any TimeSource
     /// Hard maximum task lifetime in seconds.
     let maximumTTL: Int
+    /// The trust domain whose workloads may be members of a task; `nil` accepts any (protocol-only tests).
+    var trustDomain: String? = nil
 
     static let createFields: Set<String> = ["intent", "purpose", "identities", "scopes", "ttl", "initiator"]
 
@@ -23,7 +25,29 @@ struct TaskService: Sendable {
         guard let identities = try body.stringArray("identities") else {
             throw ProblemDetails.badRequest("$.identities is required: the SPIFFE IDs allowed to act in the task")
         }
-        let initiator = try body.string("initiator").map { "human:\($0.prefix(200))" } ?? actor.auditActor
+        for (index, member) in identities.enumerated() {
+            guard let id = try? SPIFFEID(parsing: member) else {
+                throw ProblemDetails.badRequest("$.identities[\(index)] must be a SPIFFE ID (spiffe://TRUST-DOMAIN/path)")
+            }
+            if let trustDomain, id.trustDomain != trustDomain {
+                throw ProblemDetails.badRequest(
+                    "$.identities[\(index)] is in trust domain \(id.trustDomain.prefix(64)); task members must be in \(trustDomain)")
+            }
+        }
+        // Who started the task is the caller; naming someone else is an admin's decision alone (issue 13, item 20).
+        let initiator: String
+        if let named = try body.string("initiator") {
+            guard actor.role == "admin" else {
+                throw ProblemDetails(
+                    .forbidden, "Forbidden", detail: "only an admin may name a task's initiator; it is otherwise the caller")
+            }
+            guard (1...200).contains(named.count), !named.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw ProblemDetails.badRequest("$.initiator must be 1...200 characters without control characters")
+            }
+            initiator = "human:\(named)"
+        } else {
+            initiator = actor.auditActor
+        }
         let task = WorkTask(
             id: WorkTask.newID(), intent: try body.requiredString("intent"), purpose: try body.string("purpose"),
             initiator: initiator, identities: identities, scopes: try body.stringArray("scopes") ?? [], createdAt: now,

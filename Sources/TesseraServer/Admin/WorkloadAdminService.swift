@@ -54,6 +54,18 @@ struct WorkloadAdminService: Sendable {
 
     static let entryFields: Set<String> = ["spiffe_id", "node_id", "selectors", "x509_ttl", "jwt_ttl"]
 
+    /// Why an entry's selectors are weaker than they look, or nil. `unix:uid`/`unix:gid` come from
+    /// `SO_PEERCRED`, fixed by the kernel at `connect(2)`: safe alone. `unix:path`/`unix:sha256` describe the
+    /// file a process runs, which any local user who can execute that file can make true (the agent refuses a
+    /// process that exec'd after its connection was accepted, but not one that exec'd between `connect` and
+    /// `accept`): they only narrow a uid or gid and are not a boundary alone.
+    static func selectorWarning(_ selectors: [WorkloadSelector]) -> String? {
+        let kinds = Set(selectors.map(\.kind))
+        guard kinds.contains(.path) || kinds.contains(.sha256), !kinds.contains(.uid), !kinds.contains(.gid) else { return nil }
+        return "unix:path/unix:sha256 without unix:uid or unix:gid: any local user able to run that executable can obtain "
+            + "this identity; add a unix:uid or unix:gid selector (see docs/spiffe.md, \"Which selectors are safe\")"
+    }
+
     func createEntry(_ body: JSONObjectReader, actor: AdminPrincipal) async throws -> RegistrationEntry {
         try body.rejectUnknown(allowed: Self.entryFields)
         let spiffeID: SPIFFEID
@@ -68,6 +80,9 @@ struct WorkloadAdminService: Sendable {
         }
         guard spiffeID.trustDomain == trustDomain, !spiffeID.path.isEmpty else {
             throw ProblemDetails.badRequest("$.spiffe_id must be a workload ID in trust domain \(trustDomain)")
+        }
+        guard !AgentService.isNodeNamespace(spiffeID) else {
+            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) is reserved for agents' node identities")
         }
         guard !selectors.isEmpty, selectors.count <= 16 else { throw ProblemDetails.badRequest("1 to 16 selectors are required") }
         guard try await identities.get(spiffeID: spiffeID.description) != nil else {
@@ -88,6 +103,7 @@ struct WorkloadAdminService: Sendable {
                 type: "entry.created", outcome: .success, actor: actor.auditActor, subject: spiffeID.description,
                 details: [
                     "entry_id": .string(entry.id), "node_id": .string(nodeID), "selectors": .strings(selectors.map(\.description)),
+                    "weak_selectors": .bool(Self.selectorWarning(selectors) != nil),
                 ]))
         return entry
     }
@@ -113,6 +129,10 @@ struct WorkloadAdminService: Sendable {
         guard other != trustDomain else { throw ProblemDetails.badRequest("a trust domain cannot federate with itself") }
         guard let parsed = URL(string: url), parsed.scheme == "https" || parsed.scheme == "http", parsed.host != nil else {
             throw ProblemDetails.badRequest("$.bundle_endpoint_url must be an http(s) URL")
+        }
+        // The same network policy as issuer discovery: no cloud metadata, no private networks unless allowed.
+        if let refusal = federation.fetcher.refusal(for: url) {
+            throw ProblemDetails.badRequest("$.bundle_endpoint_url: \(refusal)")
         }
         try await repository.upsertFederation(trustDomain: other, endpointURL: url, now: clock.now())
         let error = await federation.refresh(trustDomain: other, url: url)

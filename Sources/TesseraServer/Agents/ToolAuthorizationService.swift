@@ -33,8 +33,8 @@ struct ToolAuthorizationService: Sendable {
         let tokenID: String
     }
 
-    func caller(_ authorization: String?) async throws -> Caller {
-        let claims = try await tokens.authenticateBearer(authorization)
+    func caller(_ presented: ResourceRequest) async throws -> Caller {
+        let claims = try await tokens.authenticateResource(presented)
         guard let sub = claims.sub, let jti = claims.jti else {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "token has no subject")
         }
@@ -101,24 +101,48 @@ struct ToolAuthorizationService: Sendable {
                 caller, call, tool: nil, callID: callID, decision: "deny",
                 reasons: ["tool \(call.tool) is not in the catalogue of \(caller.agent.clientID)"], policies: [], version: nil)
         }
-        let count = try await repository.calls(taskID: caller.task.id)
-        let recent = await limiter.count(task: caller.task.id, now: now)
-        if count >= budget {
+        // Reserve the call in the budget and the rate window before deciding: parallel calls each take a slot
+        // atomically, and a call that is not authorized gives its slot back.
+        let used = try await repository.recordCall(taskID: caller.task.id, now: now)
+        guard used <= budget else {
+            try await repository.releaseCall(taskID: caller.task.id)
             return try await record(
                 caller, call, tool: tool, callID: callID, decision: "deny",
                 reasons: ["the task's tool-call budget (\(budget)) is exhausted"], policies: [], version: nil)
         }
-        if recent >= ratePerMinute {
+        guard let recent = await limiter.reserve(task: caller.task.id, now: now, limit: ratePerMinute) else {
+            try await repository.releaseCall(taskID: caller.task.id)
             return try await record(
                 caller, call, tool: tool, callID: callID, decision: "deny",
                 reasons: ["rate limit: at most \(ratePerMinute) tool calls per minute in a task"], policies: [], version: nil)
         }
+        let outcome: Outcome
+        do {
+            outcome = try await decideReserved(
+                caller, call, tool: tool, callID: callID, count: used - 1, recent: recent, source: source, now: now)
+        } catch {
+            await limiter.release(task: caller.task.id, at: now)
+            try? await repository.releaseCall(taskID: caller.task.id)
+            throw error
+        }
+        if outcome.decision != "allow" {
+            await limiter.release(task: caller.task.id, at: now)
+            try await repository.releaseCall(taskID: caller.task.id)
+        }
+        return outcome
+    }
+
+    /// Decides a call whose budget and rate slots are reserved (`count` calls before it, `recent` in the last minute).
+    private func decideReserved(
+        _ caller: Caller, _ call: CallRequest, tool: AgentTool, callID: String, count: Int, recent: Int, source: String?,
+        now: Date
+    ) async throws -> Outcome {
         var approved = false
         if let approvalID = call.approvalID {
             guard let approval = try await repository.approval(id: approvalID),
                 approval.authorizes(
-                    taskID: caller.task.id, agent: caller.agent.clientID, tool: tool.name, argumentsDigest: call.argumentsDigest,
-                    at: now)
+                    taskID: caller.task.id, agent: caller.agent.clientID, tool: tool.name, server: call.server,
+                    argumentsDigest: call.argumentsDigest, at: now)
             else {
                 return try await record(
                     caller, call, tool: tool, callID: callID, decision: "deny",
@@ -129,7 +153,7 @@ struct ToolAuthorizationService: Sendable {
         }
         let decision = authorizer.decide(
             ToolCallAuthorizer.Call(
-                agent: caller.agent, task: caller.task, tool: tool, target: call.resource ?? "",
+                agent: caller.agent, task: caller.task, tool: tool, server: call.server, target: call.resource ?? "",
                 argumentsDigest: call.argumentsDigest, callCount: count, callsLastMinute: recent, approved: approved,
                 chain: caller.chain, delegationDepth: max(0, caller.chain.count - 1), sourceAddress: source, time: now))
         if decision.allowed {
@@ -141,8 +165,6 @@ struct ToolAuthorizationService: Sendable {
             let outcome = try await record(
                 caller, call, tool: tool, callID: callID, decision: "allow", reasons: [], policies: decision.policies,
                 version: decision.policySetVersion)
-            _ = try await repository.recordCall(taskID: caller.task.id, now: now)
-            await limiter.record(task: caller.task.id, now: now)
             return outcome
         }
         guard decision.approvalRequired else {
@@ -152,14 +174,15 @@ struct ToolAuthorizationService: Sendable {
         }
         let approval: ToolApproval
         if let pending = try await repository.pendingApproval(
-            taskID: caller.task.id, agent: caller.agent.clientID, tool: tool.name, argumentsDigest: call.argumentsDigest, now: now)
+            taskID: caller.task.id, agent: caller.agent.clientID, tool: tool.name, server: call.server,
+            argumentsDigest: call.argumentsDigest, now: now)
         {
             approval = pending
         } else {
             approval = ToolApproval(
                 id: ToolApproval.newID(), taskID: caller.task.id, agent: caller.agent.clientID, tool: tool.name,
                 argumentsDigest: call.argumentsDigest, resource: call.resource, chain: caller.chain, state: .pending,
-                requestedAt: now, expiresAt: now.addingTimeInterval(approvalTTL))
+                requestedAt: now, expiresAt: now.addingTimeInterval(approvalTTL), server: call.server)
             try await repository.createApproval(approval)
         }
         return try await record(

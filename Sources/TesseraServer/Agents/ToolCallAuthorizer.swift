@@ -13,6 +13,8 @@ struct ToolCallAuthorizer: Sendable {
         let agent: Identity
         let task: WorkTask
         let tool: AgentTool
+        /// The upstream MCP server of the call, when named.
+        let server: String?
         let target: String
         let argumentsDigest: String
         let callCount: Int
@@ -48,6 +50,10 @@ struct ToolCallAuthorizer: Sendable {
             "callCount": .long(Int64(call.callCount)), "callsLastMinute": .long(Int64(call.callsLastMinute)),
             "approved": .bool(call.approved), "chain": .set(Set(call.chain.map(Value.string))),
         ])
+        if let server = call.server, case .record(var record)? = context["toolCall"] {
+            record["server"] = .string(server)
+            context["toolCall"] = .record(record)
+        }
         let request = Request(principal: builder.principal, action: builder.action, resource: toolUID, context: context)
         let tool = Entity(
             uid: toolUID,

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var issuer: String?
     /// Audience of tokens when the client names none. Defaults to the issuer.
     public var defaultAudience: String?
+    /// Further audiences that name Tessera itself on its resource routes (`/v1/authorize/*`, `/v1/approvals/{id}`,
+    /// `/v1/secrets/*`); the issuer always does. Tokens for any other audience are refused there.
+    public var resourceIdentifiers: [String] = []
     /// Access-token lifetime when the identity sets none (seconds).
     public var defaultTokenTTL: Int = 300
     /// Hard upper bound on any access-token lifetime (seconds).
@@ -59,6 +62,10 @@ public struct ServerConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// Port of the HTTPS listener; 0 picks a free one (tests).
     public var tlsPort: Int = 8444
+    /// Read deadlines and per-source connection cap of the HTTP listeners, and refusal aggregation (issue 13).
+    public var listener = ListenerConfiguration()
+    /// Signed audit checkpoints: interval and the sinks outside the database (issue 13 item 9).
+    public var auditCheckpoints = AuditCheckpointConfiguration()
 
     /// Whether the HTTPS (mTLS) listener is configured.
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
@@ -86,6 +93,8 @@ public struct ServerConfiguration: Sendable {
             throw ServerError(.configuration, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
         }
         guard (0...65535).contains(tlsPort) else { throw ServerError(.configuration, "TLS port must be 0...65535") }
+        try listener.validate()
+        try auditCheckpoints.validate()
         guard defaultTokenTTL >= 1, defaultTokenTTL <= maximumTokenTTL else {
             throw ServerError(.configuration, "default token TTL must be between 1 and the maximum token TTL")
         }

@@ -5,7 +5,7 @@ import Hummingbird
 /// - `viewer`: reads only (GET).
 /// - `operator`: reads, plus tasks, leases, delegations and token revocations.
 /// - `admin`: everything.
-public enum AdminRole: String, Sendable, CaseIterable, Comparable {
+public enum AdminRole: String, Sendable, CaseIterable, Comparable, Codable {
     case viewer
     case `operator`
     case admin
@@ -15,7 +15,7 @@ public enum AdminRole: String, Sendable, CaseIterable, Comparable {
     }
 
     /// Path prefixes an operator may change.
-    static let operatorPrefixes = ["/v1/tasks", "/v1/leases", "/v1/delegations", "/v1/revocations"]
+    static let operatorPrefixes = ["/v1/tasks", "/v1/leases", "/v1/delegations"]
 
     /// Whether `role` may call `method` on `path`. Unknown roles may do nothing.
     public static func permits(_ role: String, method: HTTPRequest.Method, path: String) -> Bool {

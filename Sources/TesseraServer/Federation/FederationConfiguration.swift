@@ -4,6 +4,9 @@ public struct FederationConfiguration: Sendable {
     public var maximumDelegationDepth: Int = 3
     /// Bound on each discovery / JWKS request to an external issuer (seconds).
     public var fetchTimeout: Double = 3
+    /// Which addresses discovery, JWKS and IdP token requests may reach. Public addresses only by default;
+    /// loopback and private issuers need `--federation-allow-private-networks` or `--federation-allow-network`.
+    public var networkPolicy = FederationNetworkPolicy()
     /// Fetched keys are re-fetched after this long (seconds).
     public var keyRefreshInterval: Double = 300
     /// Fetched keys stay usable this long while the issuer's endpoint is down (seconds).

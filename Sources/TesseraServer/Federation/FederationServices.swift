@@ -18,7 +18,7 @@ struct FederationServices: Sendable {
     ) throws -> FederationServices {
         let settings = configuration.federation
         try settings.validate()
-        let fetcher = HTTPDocumentFetcher(timeout: settings.fetchTimeout)
+        let fetcher = HTTPDocumentFetcher(timeout: settings.fetchTimeout, policy: settings.networkPolicy)
         let issuerKeys = IssuerKeyCache(fetcher: fetcher, clock: clock, configuration: settings)
         var exchange = TokenExchangeServices(
             configuration: settings, issuers: database.trustedIssuers, keys: issuerKeys, identities: identities,
@@ -26,7 +26,7 @@ struct FederationServices: Sendable {
         // Servers sharing PostgreSQL claim each DPoP proof's jti in the database: a proof is used once cluster-wide.
         if database is PostgresStorage { exchange.dpop.sharedReplay = database.tokenState }
         let issuers = TrustedIssuerService(
-            repository: database.trustedIssuers, identities: identities, keys: issuerKeys, audit: audit, clock: clock,
+            repository: database.trustedIssuers, identities: identities, keys: issuerKeys, fetcher: fetcher, audit: audit, clock: clock,
             trustDomain: configuration.trustDomain, ownIssuer: issuer)
         let sessions = HumanSessions(
             keys: keys, issuer: issuer, clock: clock, ttl: settings.humanSessionTTL, tokenState: database.tokenState)

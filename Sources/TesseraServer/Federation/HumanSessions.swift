@@ -5,7 +5,8 @@ import TesseraCrypto
 import TesseraStore
 
 /// Short admin sessions for people signed in through the organisation's IdP. A session is a Tessera JWT
-/// (`sub` = `human:<email>`, `aud` = `<issuer>/v1`, `tessera_role`), accepted by the admin API beside admin
+/// (`sub` = the person's ``HumanName`` key, `aud` = `<issuer>/v1`, `tessera_role`, and `email` only when
+/// the IdP verified it), accepted by the admin API beside admin
 /// tokens, revocable like any token, and usable as the subject of a delegation.
 public struct HumanSessions: Sendable {
     let keys: KeyRing
@@ -19,11 +20,15 @@ public struct HumanSessions: Sendable {
 
     private struct RoleClaim: Decodable {
         let role: String?
-        enum CodingKeys: String, CodingKey { case role = "tessera_role" }
+        let email: String?
+        enum CodingKeys: String, CodingKey {
+            case role = "tessera_role"
+            case email
+        }
     }
 
-    /// A signed session token for `human` with `role`, and its claims.
-    func mint(human: String, role: AdminRole, now: Date) throws -> (token: String, jti: String, expiresAt: Date) {
+    /// A signed session token for `human` with `role` (and a verified `email` to display), and its claims.
+    func mint(human: String, role: AdminRole, email: String? = nil, now: Date) throws -> (token: String, jti: String, expiresAt: Date) {
         let jti = RandomToken.base64URL(bytes: 18)
         let expiresAt = now.addingTimeInterval(TimeInterval(ttl))
         var json = JSONWriter()
@@ -36,6 +41,7 @@ public struct HumanSessions: Sendable {
         json.field("exp", Int(expiresAt.timeIntervalSince1970))
         json.field("jti", jti)
         json.field("tessera_role", role.rawValue)
+        if let email { json.field("email", email) }
         return (try keys.active.sign(claims: json.finish(), typ: "at+jwt"), jti, expiresAt)
     }
 
@@ -45,9 +51,10 @@ public struct HumanSessions: Sendable {
             let sub = claims.sub, sub.hasPrefix("human:"), claims.aud?.values == [audience], let jti = claims.jti,
             let exp = claims.exp?.date, exp > clock.now(),
             let payload = try? CompactJWS(parsing: token).payload,
-            let role = (try? JSONDecoder().decode(RoleClaim.self, from: payload))?.role, AdminRole(rawValue: role) != nil
+            let extra = try? JSONDecoder().decode(RoleClaim.self, from: payload),
+            let role = extra.role, AdminRole(rawValue: role) != nil
         else { return nil }
         guard try await !tokenState.isRevoked(jti: jti) else { return nil }
-        return AdminPrincipal(tokenID: sub, name: String(sub.dropFirst("human:".count)), role: role)
+        return AdminPrincipal(tokenID: sub, name: extra.email ?? String(sub.dropFirst("human:".count)), role: role)
     }
 }

@@ -57,7 +57,7 @@ public actor IssuerKeyCache {
             }
         }
         guard let entry, now.timeIntervalSince(entry.fetchedAt) < configuration.maximumKeyAge else {
-            throw failure ?? KeyUnavailable("keys of \(issuer.issuer.prefix(200)) are unavailable (last fetch failed recently)")
+            throw failure ?? Self.unavailable
         }
         return entry.keys
     }
@@ -89,26 +89,40 @@ public actor IssuerKeyCache {
         return result
     }
 
+    /// What callers (including unauthenticated ones at the token endpoint) are told; details are logged.
+    static let unavailable = KeyUnavailable("the issuer's keys could not be fetched")
+
     private static func fetch(_ issuer: TrustedIssuer, fetcher: HTTPDocumentFetcher) async throws(KeyUnavailable)
         -> [KeyedVerificationKey]
     {
+        func refuse(_ detail: String) -> KeyUnavailable {
+            fetcher.logger.warning(
+                "issuer keys unavailable", metadata: ["issuer": .string(String(issuer.issuer.prefix(200))), "detail": .string(detail)])
+            return unavailable
+        }
+        var jwksURI = issuer.jwksURI
         do {
-            var jwksURI = issuer.jwksURI
             if jwksURI == nil {
                 let discovery = try await fetcher.get(issuer.issuer + "/.well-known/openid-configuration")
                 guard let object = try? JSONSerialization.jsonObject(with: discovery) as? [String: Any],
                     let uri = object["jwks_uri"] as? String
-                else { throw KeyUnavailable("the discovery document of \(issuer.issuer.prefix(200)) has no jwks_uri") }
+                else { throw refuse("the discovery document has no jwks_uri") }
                 guard object["issuer"] as? String == issuer.issuer else {
-                    throw KeyUnavailable("the discovery document names another issuer (OIDC Discovery §4.3)")
+                    throw refuse("the discovery document names another issuer (OIDC Discovery §4.3)")
                 }
                 jwksURI = uri
             }
-            return try parse(try await fetcher.get(jwksURI ?? ""), source: jwksURI ?? "")
+            let document = try await fetcher.get(jwksURI ?? "")
+            do {
+                return try parse(document, source: jwksURI ?? "")
+            } catch {
+                throw refuse(error.description)
+            }
         } catch let error as KeyUnavailable {
             throw error
         } catch {
-            throw KeyUnavailable((error as? FetchError)?.description ?? "fetch failed")
+            // A FetchError: the fetcher logged the details.
+            throw unavailable
         }
     }
 

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import TesseraCore
 
-/// People's sign-in (`/auth/login`, `/auth/callback`) and delegation (`/v1/delegations`).
+/// People's sign-in (`/auth/login`, `/auth/callback`, `/auth/token` for `tessera login`) and delegation
+/// (`/v1/delegations`).
 struct LoginRoutes {
     let relyingParty: OIDCRelyingParty?
     let delegations: DelegationService
@@ -11,9 +12,16 @@ struct LoginRoutes {
     func register(public router: Router<TesseraRequestContext>, admin: RouterGroup<TesseraRequestContext>) {
         router.get("auth/login") { request, _ in
             guard let relyingParty else { throw Self.notConfigured }
-            let returnTo = request.uri.queryParameters["return_to"].map(String.init)
+            let query = request.uri.queryParameters
+            if query["return_to"] != nil {
+                throw ProblemDetails.badRequest(
+                    "return_to is no longer accepted: tessera login sends redirect_uri and code_challenge (update the CLI)")
+            }
+            let start = try await relyingParty.start(
+                cliRedirect: query["redirect_uri"].map(String.init), cliChallenge: query["code_challenge"].map(String.init))
             var headers = HTTPFields()
-            headers[.location] = try await relyingParty.start(returnTo: returnTo)
+            headers[.location] = start.authorizeURL
+            headers[.setCookie] = start.cookie
             headers[.cacheControl] = "no-store"
             return Response(status: .found, headers: headers)
         }
@@ -26,26 +34,39 @@ struct LoginRoutes {
             guard let code = query["code"].map(String.init), let state = query["state"].map(String.init) else {
                 throw ProblemDetails.badRequest("code and state are required")
             }
-            let signIn = try await relyingParty.finish(code: code, state: state, source: context.remoteAddress)
-            let expiresIn = max(0, Int(signIn.expiresAt.timeIntervalSinceNow.rounded()))
-            if let returnTo = signIn.returnTo, var components = URLComponents(string: returnTo) {
-                components.queryItems =
-                    (components.queryItems ?? []) + [
-                        URLQueryItem(name: "session", value: signIn.session),
-                        URLQueryItem(name: "role", value: signIn.role.rawValue),
-                    ]
+            let cookie = Self.cookie(OIDCRelyingParty.cookieName, in: request.headers[values: .cookie])
+            let completion = try await relyingParty.finish(
+                code: code, state: state, cookie: cookie, source: context.remoteAddress)
+            // The sign-in cookie has done its job.
+            let expired = "\(OIDCRelyingParty.cookieName)=; Path=/auth; Max-Age=0; HttpOnly; SameSite=Lax"
+            switch completion {
+            case .cliRedirect(let location):
                 var headers = HTTPFields()
-                headers[.location] = components.string ?? returnTo
                 headers[.cacheControl] = "no-store"
+                headers[.setCookie] = expired
+                headers[.location] = location
                 return Response(status: .found, headers: headers)
+            case .session(let signIn):
+                var response = Self.sessionResponse(signIn)
+                response.headers[.setCookie] = expired
+                return response
             }
-            var json = JSONWriter()
-            json.field("session_token", signIn.session)
-            json.field("token_type", "Bearer")
-            json.field("sub", signIn.human)
-            json.field("role", signIn.role.rawValue)
-            json.field("expires_in", expiresIn)
-            return Response.json(json.finish())
+        }
+        router.post("auth/token") { request, context in
+            guard let relyingParty else { throw Self.notConfigured }
+            let bytes = try await request.adminBody(limit: 8192)
+            let form: FormBody
+            do {
+                form = try FormBody(parsing: bytes.readableBytesView)
+            } catch {
+                throw ProblemDetails.badRequest("the body must be a form: code, code_verifier, redirect_uri")
+            }
+            guard let code = form["code"], let verifier = form["code_verifier"], let redirect = form["redirect_uri"] else {
+                throw ProblemDetails.badRequest("code, code_verifier and redirect_uri are required")
+            }
+            let signIn = try await relyingParty.redeem(
+                code: code, verifier: verifier, redirect: redirect, source: context.remoteAddress)
+            return Self.sessionResponse(signIn)
         }
         admin.post("delegations") { request, context in
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
@@ -56,6 +77,31 @@ struct LoginRoutes {
             json.field("expires_at", ISO8601.format(expiresAt))
             return Response.json(json.finish(), status: .created)
         }
+    }
+
+    /// The session in a JSON body (never in a URL).
+    static func sessionResponse(_ signIn: OIDCRelyingParty.SignIn) -> Response {
+        var json = JSONWriter()
+        json.field("session_token", signIn.session)
+        json.field("token_type", "Bearer")
+        json.field("sub", signIn.human)
+        if let email = signIn.email { json.field("email", email) }
+        json.field("role", signIn.role.rawValue)
+        json.field("expires_in", max(0, Int(signIn.expiresAt.timeIntervalSinceNow.rounded())))
+        return Response.json(json.finish())
+    }
+
+    /// The value of cookie `name` in `Cookie` headers.
+    static func cookie(_ name: String, in headers: [String]) -> String? {
+        for header in headers {
+            for pair in header.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                    return parts[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+        }
+        return nil
     }
 
     static let notConfigured = ProblemDetails(

@@ -56,6 +56,11 @@ struct ExchangeParty: Sendable {
     var clientID: String? = nil
     /// The client assertion used as the token (its `jti` is persisted with the audit record).
     var assertion: AuthenticatedClient? = nil
+    /// A further client assertion the same workload authenticated with in this request (an actor assertion and a
+    /// `client_assertion`): single-use too, so it is persisted with the record as well.
+    var alsoVerified: AuthenticatedClient? = nil
+    /// The Tessera tokens a Tessera token was exchanged from (`parent_jti`), nearest first.
+    var parentJTIs: [String] = []
 
     /// Whoever currently holds the token: its outermost actor, else its client, else its subject.
     var holder: String { chain.first ?? clientID ?? subject }

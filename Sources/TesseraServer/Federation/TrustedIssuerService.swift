@@ -10,6 +10,8 @@ struct TrustedIssuerService: Sendable {
     let repository: any TrustedIssuerRepository
     let identities: any IdentityRepository
     let keys: IssuerKeyCache
+    /// Judges issuer and JWKS URLs before they are stored (refused schemes, special-purpose IP literals).
+    let fetcher: HTTPDocumentFetcher
     let audit: AuditLog
     let clock: any TimeSource
     let trustDomain: String
@@ -38,12 +40,12 @@ struct TrustedIssuerService: Sendable {
             }
             guard jwksURI == nil else { throw ProblemDetails.badRequest("send either $.jwks (pinned) or $.jwks_uri, not both") }
         } else if let jwksURI {
-            guard HTTPDocumentFetcher.isAllowed(jwksURI) else {
-                throw ProblemDetails.badRequest("$.jwks_uri must be https (http only on loopback)")
+            if let refusal = fetcher.refusal(for: jwksURI) {
+                throw ProblemDetails.badRequest("$.jwks_uri cannot be fetched: \(refusal)")
             }
         } else {
-            guard HTTPDocumentFetcher.isAllowed(url) else {
-                throw ProblemDetails.badRequest("$.issuer must be https for discovery (http only on loopback), or pin $.jwks")
+            if let refusal = fetcher.refusal(for: url) {
+                throw ProblemDetails.badRequest("$.issuer cannot be used for discovery: \(refusal); or pin $.jwks")
             }
         }
         let audiences = try body.stringArray("audiences") ?? []

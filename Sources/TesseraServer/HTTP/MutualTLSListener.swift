@@ -21,8 +21,9 @@ struct MutualTLSListener: Sendable {
     let state: TrustDomainState
     let clock: any TimeSource
 
-    /// The Hummingbird server builder for this listener.
-    func serverBuilder() throws -> HTTPServerBuilder {
+    /// The Hummingbird server builder for this listener; `base` is the HTTP pipeline under TLS (with its
+    /// deadlines, which also bound a stalled handshake).
+    func serverBuilder(base: HTTPServerBuilder = .http1()) throws -> HTTPServerBuilder {
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
@@ -39,7 +40,7 @@ struct MutualTLSListener: Sendable {
         let state = self.state
         let clock = self.clock
         return try .tls(
-            .http1(),
+            base,
             configuration: TLSChannelConfiguration(
                 tlsConfiguration: tls,
                 customAsyncVerificationCallback: { presented in

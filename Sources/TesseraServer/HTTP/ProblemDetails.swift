@@ -26,6 +26,7 @@ public struct ProblemDetails: Error, HTTPResponseError, Sendable {
         headers[.contentType] = "application/problem+json"
         headers[.cacheControl] = "no-store"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"tessera-admin\"" }
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

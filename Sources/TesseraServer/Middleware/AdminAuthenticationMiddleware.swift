@@ -1,7 +1,8 @@
 import Hummingbird
 import TesseraAudit
 
-/// Requires an admin bearer token on every route it guards; failures are audited.
+/// Requires an admin bearer token on every route it guards. A refused role is audited with the principal;
+/// a missing or invalid token is counted per source and reason (`RefusalScope`), not one record per request.
 struct AdminAuthenticationMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 
@@ -18,13 +19,18 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
             throw ProblemDetails(.serviceUnavailable, "Unavailable", detail: "the credential store is unavailable")
         }
         guard let principal else {
-            _ = try? await audit.append(
-                AuditEvent(
-                    type: "admin.auth_failed", outcome: .denied, reason: "missing or invalid admin token",
-                    details: [
-                        "path": .string(String(request.uri.path.prefix(200))),
-                        "source": .string(context.remoteAddress ?? "unknown"),
-                    ]))
+            // Nothing was proved: counted per source (RefusalAggregator) rather than one durable record per request.
+            if let scope = RefusalScope.current {
+                scope.aggregate(type: "admin.auth_failed", code: "invalid_admin_token", reason: "missing or invalid admin token")
+            } else {
+                _ = try? await audit.append(
+                    AuditEvent(
+                        type: "admin.auth_failed", outcome: .denied, reason: "missing or invalid admin token",
+                        details: [
+                            "path": .string(String(request.uri.path.prefix(200))),
+                            "source": .string(context.remoteAddress ?? "unknown"),
+                        ]))
+            }
             throw ProblemDetails(
                 .unauthorized, "Unauthorized", detail: "an admin bearer token is required (Authorization: Bearer tsr_admin_...)")
         }

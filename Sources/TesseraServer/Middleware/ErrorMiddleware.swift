@@ -1,7 +1,10 @@
 import Hummingbird
 import Logging
+import TesseraAudit
+import TesseraStore
 
-/// Turns unexpected errors into a generic 500 problem (no internals leak) and logs them.
+/// Turns unexpected errors into a generic 500 problem (no internals leak) and logs them; the framework's HTTP
+/// errors on admin routes (`/v1/...`) become problem details too.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 
@@ -10,8 +13,28 @@ struct ErrorMiddleware: RouterMiddleware {
     ) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPResponseError
+            where request.uri.path.hasPrefix("/v1/") && !(error is ProblemDetails) && !(error is OAuthError)
+        {
+            // The admin API answers RFC 9457 everywhere, also for the framework's own errors (an oversized body's 413).
+            let title = error.status.reasonPhrase.isEmpty ? "Error" : error.status.reasonPhrase
+            let detail =
+                error.status == .contentTooLarge
+                ? "request body is larger than the server accepts" : ((error as? HTTPError)?.body.map { String($0.prefix(256)) } ?? title)
+            throw ProblemDetails(error.status, title, detail: detail)
         } catch let error as HTTPResponseError {
             throw error
+        } catch is AuditError {
+            // Nothing is handed out without its durable record: the audit log being unavailable is a 503 to retry,
+            // not an internal error.
+            context.logger.error("audit log unavailable; request refused")
+            throw ProblemDetails(
+                .serviceUnavailable, "Service Unavailable", detail: "the audit log is unavailable; nothing was done, retry later")
+        } catch where StoreError.isUnavailable(error) {
+            // A full disk, a database locked by another writer or a lost connection: nothing was done; retry.
+            context.logger.error("storage unavailable; request refused", metadata: ["error": "\(String(describing: type(of: error)))"])
+            throw ProblemDetails(
+                .serviceUnavailable, "Service Unavailable", detail: "the storage is unavailable; nothing was done, retry later")
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))"])
             throw ProblemDetails(.internalServerError, "Internal error", detail: "the server could not complete the request")

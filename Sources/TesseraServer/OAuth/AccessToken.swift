@@ -22,6 +22,8 @@ public struct AccessToken: Sendable, Equatable {
     public var actors: [String] = []
     /// RFC 8693 `may_act`: the only workload that may act for the subject (delegation tokens).
     public var mayActSubject: String? = nil
+    /// The Tessera tokens this one was exchanged from (`parent_jti`), nearest first: revoking one revokes this.
+    public var parentJTIs: [String] = []
 
     /// The claim set, serialized.
     public func claims() -> Data {
@@ -43,6 +45,7 @@ public struct AccessToken: Sendable, Equatable {
             json.rawField("cnf", json: String(decoding: cnf.finish(), as: UTF8.self))
         }
         if let act = ActorChain(subjects: actors).json() { json.rawField("act", json: act) }
+        if !parentJTIs.isEmpty { json.field("parent_jti", parentJTIs) }
         if let mayActSubject {
             var mayAct = JSONWriter()
             mayAct.field("sub", mayActSubject)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraAudit
 import Synchronization
 import TesseraCore
 import TesseraCrypto
@@ -92,7 +93,8 @@ public final class ClientAssertionVerifier: Sendable {
             identity = try await identities.get(spiffeID: issuer)
         } catch {
             throw ClientAuthenticationFailure(
-                error: OAuthError(.serverError, "inventory unavailable"), claimedClient: claimed)
+                error: OAuthError(.temporarilyUnavailable, "inventory unavailable", status: .serviceUnavailable),
+                claimedClient: claimed)
         }
         guard let identity else { throw fail("unknown client") }
         do {
@@ -103,8 +105,10 @@ public final class ClientAssertionVerifier: Sendable {
         let now = clock.now()
         if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }
 
-        guard let aud = claims.aud, aud.values.contains(where: audiences.contains) else {
-            throw fail("client assertion aud must name this authorization server's token endpoint")
+        // One audience, and it must be this server (RFC 7523 §3, RFC 8725 §3.9): an assertion meant for several
+        // parties could be replayed here by any of them.
+        guard let aud = claims.aud, aud.values.count == 1, audiences.contains(aud.values[0]) else {
+            throw fail("client assertion aud must be exactly one value: this authorization server's token endpoint or issuer")
         }
         guard let exp = claims.exp?.date else { throw fail("client assertion has no exp") }
         guard exp.addingTimeInterval(skew) > now else { throw fail("client assertion has expired") }
@@ -134,12 +138,19 @@ public final class ClientAssertionVerifier: Sendable {
                 fresh = try await sharedReplay.claimReplayKey(replayKey, expiresAt: replayExpiry, now: now)
             } catch {
                 throw ClientAuthenticationFailure(
-                    error: OAuthError(.serverError, "replay protection unavailable"), claimedClient: claimed)
+                    error: OAuthError(.temporarilyUnavailable, "replay protection unavailable", status: .serviceUnavailable),
+                    claimedClient: claimed)
             }
             guard fresh else { throw fail("client assertion jti was already used (replay)") }
+        } else {
+            // Only in memory until the request's audit record stores it: note it, so a refusal persists it.
+            RefusalScope.current?.consumed.add(ReplayGuard(key: replayKey, expiresAt: replayExpiry))
         }
         return AuthenticatedClient(identity: identity, assertionJTI: jti, replayExpiry: replayExpiry)
     }
+
+    /// Whether accepted `jti`s are already claimed durably in the shared store (PostgreSQL storage).
+    public var claimsDurably: Bool { sharedReplay != nil }
 
     /// The key under which an assertion's `jti` is remembered.
     public static func replayKey(client: String, jti: String) -> String { "assertion|\(client)|\(jti)" }

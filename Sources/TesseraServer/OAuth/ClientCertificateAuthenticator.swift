@@ -74,7 +74,9 @@ public struct ClientCertificateAuthenticator: Sendable {
         do {
             identity = try await identities.get(spiffeID: spiffeID)
         } catch {
-            throw ClientAuthenticationFailure(error: OAuthError(.serverError, "inventory unavailable"), claimedClient: claimed)
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.temporarilyUnavailable, "inventory unavailable", status: .serviceUnavailable),
+                claimedClient: claimed)
         }
         guard let identity else { throw fail("unknown client") }
         if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }

@@ -103,11 +103,22 @@ public struct DPoPVerifier: Sendable {
     /// the local cache); a no-op when this server is alone on its database.
     func claimShared(_ proof: Proof) async throws(OAuthError) {
         guard let sharedReplay else { return }
+        try await claim(proof, in: sharedReplay)
+    }
+
+    /// Claims a verified proof's `jti` durably in `store` even when this server is alone on its database: on
+    /// Tessera's own resource routes nothing else stores it, and a proof replayed after a restart within its
+    /// window would otherwise pass (issue 13, attacker finding F5). The shared store when there is one.
+    func claimDurably(_ proof: Proof, in store: any TokenStateRepository) async throws(OAuthError) {
+        try await claim(proof, in: sharedReplay ?? store)
+    }
+
+    private func claim(_ proof: Proof, in store: any TokenStateRepository) async throws(OAuthError) {
         let fresh: Bool
         do {
-            fresh = try await sharedReplay.claimReplayKey(proof.replayKey, expiresAt: proof.replayExpiry, now: clock.now())
+            fresh = try await store.claimReplayKey(proof.replayKey, expiresAt: proof.replayExpiry, now: clock.now())
         } catch {
-            throw OAuthError(.serverError, "replay protection unavailable")
+            throw OAuthError(.temporarilyUnavailable, "replay protection unavailable", status: .serviceUnavailable)
         }
         guard fresh else { throw OAuthError(.invalidDPoPProof, "DPoP proof: jti was already used (replay)") }
     }

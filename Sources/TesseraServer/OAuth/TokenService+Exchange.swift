@@ -11,26 +11,32 @@ extension TokenService {
     /// actor token) for a Tessera access token that never carries more scope or a later expiry than the
     /// subject token, with the delegation chain in `act`. Cedar decides (`exchange_token`); every outcome is
     /// audited with `act_chain`, `subject_token_jti` and `issuer`.
-    func exchange(_ form: FormBody, remoteAddress: String?, dpop: DPoPVerifier.Proof?) async throws(OAuthError)
-        -> (AccessToken, String)
+    func exchange(_ form: FormBody, remoteAddress: String?, dpop: DPoPVerifier.Proof?, clientCertificate: [UInt8]?)
+        async throws(OAuthError) -> (AccessToken, String)
     {
         var facts: [String: AuditValue] = [:]
         var claimed: String? = form.nonEmpty("client_id")
+        // Whether the party asking proved itself yet: until it did, a refusal is counted, not recorded one by one,
+        // even when the subject token it presented verified (a bearer token proves only that someone saw it).
+        var callerProven = false
         do throws(OAuthError) {
             guard let services = exchangeServices else {
                 throw OAuthError(.unsupportedGrantType, "token exchange is not enabled on this server")
             }
             return try await exchangeChecked(
-                form, services: services, remoteAddress: remoteAddress, dpop: dpop, facts: &facts, claimed: &claimed)
+                form, services: services, remoteAddress: remoteAddress, dpop: dpop, clientCertificate: clientCertificate,
+                facts: &facts, claimed: &claimed, callerProven: &callerProven)
         } catch {
-            await refuse(error, client: claimed, grantType: Self.tokenExchange, remoteAddress: remoteAddress, details: facts)
+            await refuse(
+                error, client: claimed, grantType: Self.tokenExchange, remoteAddress: remoteAddress, details: facts,
+                authenticated: callerProven || error.code == .serverError)
             throw error
         }
     }
 
     private func exchangeChecked(
         _ form: FormBody, services: TokenExchangeServices, remoteAddress: String?, dpop: DPoPVerifier.Proof?,
-        facts: inout [String: AuditValue], claimed: inout String?
+        clientCertificate: [UInt8]?, facts: inout [String: AuditValue], claimed: inout String?, callerProven: inout Bool
     ) async throws(OAuthError) -> (AccessToken, String) {
         if let requested = form.nonEmpty("requested_token_type"), requested != Self.accessTokenType,
             requested != Self.jwtTokenType
@@ -54,19 +60,40 @@ extension TokenService {
         if !subject.mappingRule.isEmpty { facts["mapping_rule"] = .string(subject.mappingRule) }
         facts["act_chain"] = .strings(subject.chain)
         claimed = subject.subject
+        // A subject assertion or a trusted issuer's workload attestation proves its holder.
+        callerProven = subject.assertion != nil || (subject.sourceIssuer != issuer && subject.kind == .workload)
 
-        let actor = try await actingWorkload(form, services: services, dpop: dpop)
-        if let actor { claimed = actor.subject }
-        guard let holder = actor?.identity ?? subject.identity else {
-            throw OAuthError(
-                .unauthorizedClient,
-                "a person's token is exchanged only in a delegation: name the acting workload with actor_token")
-        }
         if let bound = subject.dpopThumbprint, dpop?.jkt != bound {
             throw OAuthError(.invalidDPoPProof, "subject_token is DPoP-bound: send a DPoP proof signed with its key")
         }
         if subject.certificateThumbprint != nil {
             throw OAuthError(.invalidGrant, "certificate-bound tokens (cnf.x5t#S256) cannot be exchanged")
+        }
+        let actor = try await actingWorkload(form, services: services, dpop: dpop, clientCertificate: clientCertificate)
+        if let actor {
+            claimed = actor.subject
+            callerProven = true  // actingWorkload returns only an actor that proved itself
+        }
+        guard let holder = actor?.identity ?? subject.identity else {
+            throw OAuthError(
+                .unauthorizedClient,
+                "a person's token is exchanged only in a delegation: name the acting workload with actor_token")
+        }
+        // Every exchange authenticates the party asking. Without an acting workload that proved itself, only a
+        // subject token that proves its holder will do: a client assertion or JWT-SVID for Tessera, a trusted
+        // issuer's attestation for Tessera's audience, or a DPoP-bound Tessera token with its proof (checked above).
+        // A Tessera bearer token alone proves only that someone saw it.
+        if actor == nil {
+            let proven =
+                subject.assertion != nil || (subject.sourceIssuer != issuer && subject.kind == .workload)
+                || (subject.sourceIssuer == issuer && subject.dpopThumbprint != nil)
+            guard proven else {
+                throw OAuthError(
+                    .invalidClient,
+                    "token exchange authenticates its caller: send a client assertion (private_key_jwt), use mTLS, or "
+                        + "prove a DPoP-bound subject_token; a bearer subject_token alone is not a credential")
+            }
+            callerProven = true
         }
         if let allowed = subject.mayAct?.sub, allowed != holder.clientID {
             throw OAuthError(.invalidGrant, "the subject token's may_act does not name \(holder.clientID)")
@@ -103,7 +130,17 @@ extension TokenService {
             }
         }
         let now = clock.now()
-        let task = try await exchangeTask(form, subject: subject)
+        let task = try await exchangeTask(form, subject: subject, holder: holder)
+        // Tessera tokens this one derives from: revoking any of them revokes it (`parent_jti`).
+        var parents: [String] = []
+        if subject.sourceIssuer == issuer, let jti = subject.jti { parents += [jti] + subject.parentJTIs }
+        if let actor, actor.sourceIssuer == issuer, let jti = actor.jti {
+            parents += [jti] + actor.parentJTIs
+        }
+        guard parents.count <= Self.maximumParents else {
+            throw OAuthError(.invalidGrant, "this token descends from too many exchanges (at most \(Self.maximumParents))")
+        }
+        if !parents.isEmpty { facts["parent_jti"] = .strings(parents) }
         var scopes: [String]
         if let requested = form.nonEmpty("scope") {
             do {
@@ -160,7 +197,7 @@ extension TokenService {
         let token = AccessToken(
             issuer: issuer, subject: subject.subject, audience: audience, clientID: holder.clientID, scopes: scopes,
             issuedAt: now, expiresAt: expiry, jti: RandomToken.base64URL(bytes: 18), taskID: task?.id,
-            dpopThumbprint: dpop?.jkt, actors: chain)
+            dpopThumbprint: dpop?.jkt, actors: chain, parentJTIs: parents)
         let signed: String
         do {
             signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
@@ -174,16 +211,26 @@ extension TokenService {
         details["source"] = .string(remoteAddress ?? "unknown")
         details["identity_id"] = .string(holder.id)
         if let jkt = dpop?.jkt { details["jkt"] = .string(jkt) }
-        let assertion = actor?.assertion ?? subject.assertion
+        let assertion = [actor?.assertion, subject.assertion].compactMap { $0 }.first { !$0.assertionJTI.isEmpty }
         if let assertion { details["assertion_jti"] = .string(assertion.assertionJTI) }
-        let event = AuditEvent(
-            type: "token.issued", outcome: .success, actor: holder.clientID, subject: subject.subject, task: task?.id,
-            details: details,
-            replayGuard: assertion.map {
+        if let method = actor?.assertion, method.assertionJTI.isEmpty {
+            details["auth_method"] = .string(ClientCertificateAuthenticator.method)
+        }
+        // Every assertion this request verified is single-use: one is stored with the record, the others claimed
+        // durably before it (an exchange can carry a subject, an actor and a client assertion; issue 13, F1).
+        // A DPoP proof can be what proves the caller (a DPoP-bound subject token): single-use across restarts too.
+        let verified =
+            [assertion, actor?.assertion, subject.assertion, actor?.alsoVerified].compactMap { $0 }
+            .filter { !$0.assertionJTI.isEmpty }
+            .map {
                 ReplayGuard(
                     key: ClientAssertionVerifier.replayKey(client: $0.identity.clientID, jti: $0.assertionJTI),
                     expiresAt: $0.replayExpiry)
-            },
+            } + (dpop.map { [ReplayGuard(key: $0.replayKey, expiresAt: $0.replayExpiry)] } ?? [])
+        let replayGuard = try await durableReplayGuard(verified)
+        let event = AuditEvent(
+            type: "token.issued", outcome: .success, actor: holder.clientID, subject: subject.subject, task: task?.id,
+            details: details, replayGuard: replayGuard,
             lease: Lease(
                 id: token.jti, kind: "access_token", subject: holder.clientID, taskID: task?.id, issuedAt: now, expiresAt: expiry)
         )
@@ -203,11 +250,13 @@ extension TokenService {
         return try? JWTClaims.decode(jws.payload)
     }
 
-    /// The workload acting for the subject: the `actor_token`, or the authenticated client, or both (then
-    /// they must agree). `nil` when neither is sent.
-    private func actingWorkload(_ form: FormBody, services: TokenExchangeServices, dpop: DPoPVerifier.Proof?)
-        async throws(OAuthError) -> ExchangeParty?
-    {
+    /// The workload acting for the subject: the `actor_token`, or the authenticated client (private_key_jwt or
+    /// mTLS), or both (then they must agree). `nil` when neither is sent. An actor always proves itself: a
+    /// Tessera access token is an actor credential only with its DPoP proof or with the client authenticated as
+    /// the same workload; assertions and trusted issuers' attestations for Tessera prove themselves.
+    private func actingWorkload(
+        _ form: FormBody, services: TokenExchangeServices, dpop: DPoPVerifier.Proof?, clientCertificate: [UInt8]?
+    ) async throws(OAuthError) -> ExchangeParty? {
         var actor: ExchangeParty? = nil
         if let actorToken = form.nonEmpty("actor_token") {
             let party = try await party(
@@ -231,17 +280,34 @@ extension TokenService {
         if form["client_secret"] != nil {
             throw OAuthError(.invalidClient, "client secrets are not accepted: workloads authenticate with private_key_jwt")
         }
-        guard form["client_assertion"] != nil || form["client_assertion_type"] != nil else { return actor }
-        let client: AuthenticatedClient
-        do {
-            client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+        var authenticated: AuthenticatedClient? = nil
+        do throws(ClientAuthenticationFailure) {
+            if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
+                authenticated = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+            } else if let certificates, let clientCertificate {
+                authenticated = try await certificates.authenticate(form, certificate: clientCertificate)
+            }
         } catch {
             throw error.error
         }
-        if let actor {
+        guard let client = authenticated else {
+            guard let actor else { return nil }
+            let proven =
+                actor.assertion != nil || actor.sourceIssuer != issuer
+                || (actor.dpopThumbprint != nil && actor.dpopThumbprint == dpop?.jkt)
+            guard proven else {
+                throw OAuthError(
+                    .invalidClient,
+                    "actor_token is a bearer access token, not a credential: authenticate the actor with a client "
+                        + "assertion (private_key_jwt) or mTLS, or send it DPoP-bound with its proof")
+            }
+            return actor
+        }
+        if var actor {
             guard actor.subject == client.identity.clientID else {
                 throw OAuthError(.invalidRequest, "actor_token and the authenticated client are different workloads")
             }
+            if actor.assertion == nil { actor.assertion = client } else { actor.alsoVerified = client }
             return actor
         }
         var party = ExchangeParty(
@@ -253,10 +319,19 @@ extension TokenService {
 
     /// The task of the exchange: the subject token's, or the one named by `task_id` (a person may name only a
     /// task they started).
-    private func exchangeTask(_ form: FormBody, subject: ExchangeParty) async throws(OAuthError) -> WorkTask? {
+    private func exchangeTask(_ form: FormBody, subject: ExchangeParty, holder: Identity) async throws(OAuthError)
+        -> WorkTask?
+    {
         let named = form.nonEmpty("task_id")
         if let named, let carried = subject.taskID, named != carried {
             throw OAuthError(.invalidRequest, "task_id differs from the subject token's task")
+        }
+        // A task only narrows what the subject token carries: another workload may not put someone else's token
+        // into a task (the task would then lend that subject its leases, tool calls and database roles).
+        if named != nil, subject.taskID == nil, subject.kind == .workload, holder.clientID != subject.subject {
+            throw OAuthError(
+                .invalidRequest,
+                "task_id: the subject token was not issued in a task, and only its own workload may name one")
         }
         guard let id = subject.taskID ?? named else { return nil }
         let task: WorkTask?

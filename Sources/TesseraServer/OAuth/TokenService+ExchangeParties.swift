@@ -39,9 +39,10 @@ extension TokenService {
             var party: ExchangeParty
             switch trusted.kind {
             case .human:
-                let name = verified.flat["email"] ?? verified.subject
+                // People are keyed on (iss, sub), never on the email claim (see HumanName).
                 party = ExchangeParty(
-                    subject: "human:" + name, identity: nil, kind: .human, expiresAt: verified.expiresAt, sourceIssuer: iss)
+                    subject: HumanName.key(issuer: trusted.issuer, subject: verified.subject), identity: nil, kind: .human,
+                    expiresAt: verified.expiresAt, sourceIssuer: iss)
             case .workload:
                 switch ClaimMapper.map(verified.flat, rules: trusted.rules) {
                 case .noMatch:
@@ -94,7 +95,7 @@ extension TokenService {
         guard exp > now else { throw OAuthError(.invalidGrant, "\(role): the token has expired") }
         let revoked: Bool
         do {
-            revoked = try await tokenState.isRevoked(jti: jti)
+            revoked = try await isRevoked(claims)
         } catch {
             throw OAuthError(.temporarilyUnavailable, "revocation state unavailable", status: .serviceUnavailable)
         }
@@ -123,6 +124,7 @@ extension TokenService {
         party.certificateThumbprint = claims.cnf?.x5tS256
         party.audience = claims.aud?.values ?? []
         party.clientID = claims.clientID
+        party.parentJTIs = claims.parentJTIs ?? []
         return party
     }
 

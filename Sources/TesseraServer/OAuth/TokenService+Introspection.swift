@@ -19,12 +19,26 @@ public enum EndpointCaller: Sendable {
 extension TokenService {
     /// Authenticates a client at introspection or revocation with `private_key_jwt`.
     func authenticateCaller(_ form: FormBody, endpoint: String) async throws(OAuthError) -> EndpointCaller {
+        let client: AuthenticatedClient
         do {
-            let client = try await verifier.authenticate(form, audiences: [issuer, tokenEndpoint, issuer + endpoint])
-            return .client(client)
+            client = try await verifier.authenticate(form, audiences: [issuer, tokenEndpoint, issuer + endpoint])
         } catch {
             throw error.error
         }
+        // The token endpoint persists an assertion's jti with its audit record; here nothing else would, and a
+        // restart would forget it: claim it durably before answering, so it can never be used again anywhere.
+        if !verifier.claimsDurably {
+            let fresh: Bool
+            do {
+                fresh = try await tokenState.claimReplayKey(
+                    ClientAssertionVerifier.replayKey(client: client.identity.clientID, jti: client.assertionJTI),
+                    expiresAt: client.replayExpiry, now: clock.now())
+            } catch {
+                throw OAuthError(.temporarilyUnavailable, "replay protection unavailable", status: .serviceUnavailable)
+            }
+            guard fresh else { throw OAuthError(.invalidClient, "client assertion jti was already used (replay)") }
+        }
+        return .client(client)
     }
 
     /// `POST /oauth2/introspect` (RFC 7662). Inactive covers unknown, expired, revoked and foreign tokens.
@@ -39,7 +53,7 @@ extension TokenService {
         }
         let revoked: Bool
         do {
-            revoked = try await tokenState.isRevoked(jti: jti)
+            revoked = try await isRevoked(claims)
         } catch {
             throw OAuthError(.temporarilyUnavailable, "revocation state unavailable", status: .serviceUnavailable)
         }

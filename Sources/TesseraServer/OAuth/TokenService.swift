@@ -61,7 +61,9 @@ public struct TokenService: Sendable {
             await refuse(error, client: form.nonEmpty("client_id"), grantType: grantType, remoteAddress: remoteAddress)
             throw error
         }
-        if grantType == Self.tokenExchange { return try await exchange(form, remoteAddress: remoteAddress, dpop: dpop) }
+        if grantType == Self.tokenExchange {
+            return try await exchange(form, remoteAddress: remoteAddress, dpop: dpop, clientCertificate: clientCertificate)
+        }
         var client: AuthenticatedClient
         do throws(ClientAuthenticationFailure) {
             if let certificates, let clientCertificate, form["client_assertion"] == nil,
@@ -255,10 +257,59 @@ public struct TokenService: Sendable {
         return value
     }
 
+    /// Makes every single-use key this request verified durable before the credential it authorised is answered:
+    /// the first of `verified` (and of what the request's `RefusalScope` noted) is returned to be stored with the
+    /// audit record, every other one is claimed in the token state now. With PostgreSQL storage the verifier
+    /// already claimed them. Fails closed: a key that cannot be stored, or was already claimed, issues nothing.
+    func durableReplayGuard(_ verified: [ReplayGuard]) async throws(OAuthError) -> ReplayGuard? {
+        var guards: [ReplayGuard] = []
+        for guardKey in verified + (RefusalScope.current?.consumed.take() ?? [])
+        where !guards.contains(where: { $0.key == guardKey.key }) {
+            guards.append(guardKey)
+        }
+        guard let first = guards.first else { return nil }
+        if verifier.claimsDurably { return first }
+        for extra in guards.dropFirst() {
+            let fresh: Bool
+            do {
+                fresh = try await tokenState.claimReplayKey(extra.key, expiresAt: extra.expiresAt, now: clock.now())
+            } catch {
+                throw OAuthError(.temporarilyUnavailable, "replay protection unavailable", status: .serviceUnavailable)
+            }
+            guard fresh else { throw OAuthError(.invalidClient, "client assertion jti was already used (replay)") }
+        }
+        return first
+    }
+
     /// Records a refusal. A refusal that cannot be audited is logged; the caller still gets its error.
+    /// A refusal before anything was verified (`authenticated: false`, or when `nil` as `TokenRefusalClassifier`
+    /// decides) is counted by the request's `RefusalScope` instead of written as its own record (issue 13, item 8).
     func refuse(
-        _ error: OAuthError, client: String?, grantType: String?, remoteAddress: String?, details: [String: AuditValue] = [:]
+        _ error: OAuthError, client: String?, grantType: String?, remoteAddress: String?, details: [String: AuditValue] = [:],
+        authenticated: Bool? = nil
     ) async {
+        // Assertions that verified in this request are remembered durably before the caller hears the refusal,
+        // so the same assertion is not accepted after a restart (issue 13, item 16); such a refusal is authenticated.
+        let consumed = RefusalScope.current?.consumed.take() ?? []
+        if let scope = RefusalScope.current, consumed.isEmpty,
+            !(authenticated ?? !TokenRefusalClassifier.isUnauthenticated(error, grantType: grantType, details: details))
+        {
+            // A verified subject token presented by a caller who proved nothing (a stolen or intercepted token) is
+            // named in the count's sample reason; however often it is replayed, it is counted, not recorded per request.
+            var reason = error.description
+            if grantType == Self.tokenExchange, details["subject"] != nil, case .string(let jti)? = details["subject_token_jti"] {
+                reason += " (subject_token_jti \(jti.prefix(64)))"
+            }
+            scope.aggregate(type: "token.refused", code: error.code.rawValue, reason: reason)
+            return
+        }
+        for extra in consumed.dropFirst() {
+            do {
+                _ = try await tokenState.claimReplayKey(extra.key, expiresAt: extra.expiresAt, now: clock.now())
+            } catch {
+                logger.error("could not persist a consumed assertion jti", metadata: ["error": "\(error)"])
+            }
+        }
         let client = client.map { String($0.prefix(256)) }
         var facts: [String: AuditValue] = [
             "error": .string(error.code.rawValue), "grant_type": .string(String((grantType ?? "").prefix(80))),
@@ -267,7 +318,7 @@ public struct TokenService: Sendable {
         facts.merge(details) { current, _ in current }
         let event = AuditEvent(
             type: "token.refused", outcome: error.code == .serverError ? .failure : .denied, actor: client,
-            subject: client, reason: error.description, details: facts)
+            subject: client, reason: error.description, details: facts, replayGuard: consumed.first)
         do {
             try await audit.append(event)
         } catch {

@@ -53,6 +53,7 @@ namespace Tessera {
         name: String,
         target: String,          // what the call acts on, "" when not named
         argumentsDigest: String, // SHA-256 (hex) of the canonical arguments JSON
+        server?: String,         // the upstream MCP server of the call, when the caller named one
         callCount: Long,         // calls already authorized in this task
         callsLastMinute: Long,   // calls authorized in this task during the last minute
         approved: Bool,          // a human approved exactly this call (tool + arguments)

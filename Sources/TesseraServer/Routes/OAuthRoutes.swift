@@ -56,6 +56,13 @@ struct OAuthRoutes {
             guard let admin = try await admins.authenticate(authorization: authorization) else {
                 throw OAuthError(.invalidClient, "the bearer token is not a valid admin token")
             }
+            // Introspection reads (viewer and above); revocation changes state (operator and above).
+            let needed: AdminRole = endpoint == "/oauth2/revoke" ? .operator : .viewer
+            guard let role = AdminRole(rawValue: admin.role), role >= needed else {
+                throw OAuthError(
+                    .unauthorizedClient, "the \(admin.role) role may not call \(endpoint): it needs \(needed.rawValue) or above",
+                    status: .forbidden)
+            }
             return .admin(admin)
         }
         return try await tokens.authenticateCaller(form, endpoint: endpoint)

@@ -496,6 +496,48 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/auth/token": {
+   "post": {
+    "tags": [
+     "federation"
+    ],
+    "summary": "tessera login: redeem the one-time sign-in code with the CLI's PKCE verifier; the session is in the body",
+    "operationId": "post__auth_token",
+    "security": [],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/x-www-form-urlencoded": {
+       "schema": {
+        "type": "object"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/bundle": {
    "get": {
     "tags": [
@@ -1045,6 +1087,38 @@ enum OpenAPIDocument {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Approval"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/audit/checkpoint-key": {
+   "get": {
+    "tags": [
+     "audit"
+    ],
+    "summary": "The Ed25519 key that verifies signed audit checkpoints (for verifiers without the KEK)",
+    "operationId": "get__v1_audit_checkpoint_key",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
         }
        }
       }

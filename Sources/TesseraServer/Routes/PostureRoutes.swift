@@ -52,6 +52,8 @@ struct PostureRoutes {
             let service = try available()
             let raw = try context.parameters.require("name")
             let name = raw.removingPercentEncoding ?? raw
+            try JSONObjectReader.check(name, at: "owner name", maximum: IdentityService.maximumNameLength)
+            guard !name.isEmpty, !name.contains(where: \.isNewline) else { throw ProblemDetails.badRequest("owner name must be one line") }
             let queued = try await service.depart(owner: name, actor: admin)
             struct Body: Encodable {
                 let owner: String

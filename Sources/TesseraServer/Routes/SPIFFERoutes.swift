@@ -21,44 +21,51 @@ struct SPIFFERoutes {
         }
         let agent = router.group("agent/v1")
         agent.post("attest") { request, context in
-            let body: AgentAPI.AttestRequest = try await decode(request)
+            let body: AgentAPI.AttestRequest = try decode(Data(buffer: try await request.body.collect(upTo: maximumBodySize * 8)))
             return try encode(try await agents.attest(body, source: context.remoteAddress))
         }
         agent.post("renew") { request, _ in
-            let node = try await agents.authenticate(authorization: request.headers[.authorization])
-            let body: AgentAPI.RenewRequest = try await decode(request)
-            return try encode(try await agents.renew(node: node, csr: body.csr))
+            let (node, body) = try await authenticated(request, "POST", "renew")
+            let renewal: AgentAPI.RenewRequest = try decode(body)
+            return try encode(try await agents.renew(node: node, csr: renewal.csr))
         }
         agent.get("entries") { request, _ in
-            let node = try await agents.authenticate(authorization: request.headers[.authorization])
+            let (node, _) = try await authenticated(request, "GET", "entries")
             return try encode(try await agents.entries(node: node))
         }
         agent.get("watch") { request, _ in
-            _ = try await agents.authenticate(authorization: request.headers[.authorization])
+            _ = try await authenticated(request, "GET", "watch")
             let since = request.uri.queryParameters["since"].flatMap { UInt64($0) } ?? 0
             let revision = await agents.changes.wait(since: since, timeout: .seconds(10))
             return try encode(AgentAPI.Watch(revision: revision))
         }
         agent.get("bundles") { request, _ in
-            _ = try await agents.authenticate(authorization: request.headers[.authorization])
+            _ = try await authenticated(request, "GET", "bundles")
             return try encode(try await agents.bundles())
         }
         agent.post("x509-svids") { request, _ in
-            let node = try await agents.authenticate(authorization: request.headers[.authorization])
-            let body: AgentAPI.X509SVIDBatchRequest = try await decode(request)
-            return try encode(try await agents.issueX509(node: node, request: body))
+            let (node, body) = try await authenticated(request, "POST", "x509-svids")
+            let batch: AgentAPI.X509SVIDBatchRequest = try decode(body)
+            return try encode(try await agents.issueX509(node: node, request: batch))
         }
         agent.post("jwt-svid") { request, _ in
-            let node = try await agents.authenticate(authorization: request.headers[.authorization])
-            let body: AgentAPI.JWTSVIDRequest = try await decode(request)
-            return try encode(try await agents.issueJWT(node: node, request: body))
+            let (node, body) = try await authenticated(request, "POST", "jwt-svid")
+            let jwt: AgentAPI.JWTSVIDRequest = try decode(body)
+            return try encode(try await agents.issueJWT(node: node, request: jwt))
         }
     }
 
-    private func decode<T: Decodable>(_ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: maximumBodySize * 8)
+    /// Reads the body and authenticates the node proof bound to this method, route and body.
+    /// The route's own path is used (not the request's), so a proof is valid for exactly one agent API call.
+    private func authenticated(_ request: Request, _ method: String, _ route: String) async throws -> (String, Data) {
+        let body = Data(buffer: try await request.body.collect(upTo: maximumBodySize * 8))
+        let binding = NodeProof.Binding(method: method, path: "/agent/v1/" + route, body: body)
+        return (try await agents.authenticate(authorization: request.headers[.authorization], binding: binding), body)
+    }
+
+    private func decode<T: Decodable>(_ body: Data) throws -> T {
         do {
-            return try AgentAPI.decoder().decode(T.self, from: Data(buffer: buffer))
+            return try AgentAPI.decoder().decode(T.self, from: body)
         } catch {
             throw ProblemDetails.badRequest("malformed agent request body")
         }

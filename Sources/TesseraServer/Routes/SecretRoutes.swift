@@ -11,7 +11,7 @@ struct SecretRoutes {
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["role"])
             let issued = try await service.issue(
-                authorization: request.headers[.authorization], template: try body.requiredString("role"),
+                await ResourceRequest(request, context: context), template: try body.requiredString("role"),
                 remoteAddress: context.remoteAddress)
             let settings = service.manager.settings
             return try Response.json(

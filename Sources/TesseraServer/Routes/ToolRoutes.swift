@@ -11,8 +11,8 @@ struct ToolRoutes {
     let maximumBodySize: Int
 
     func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>) {
-        router.get("v1/authorize/tools") { request, _ in
-            let caller = try await service.caller(request.headers[.authorization])
+        router.get("v1/authorize/tools") { request, context in
+            let caller = try await service.caller(await ResourceRequest(request, context: context))
             let tools = try await service.tools(for: caller)
             struct Page: Encodable {
                 let taskID: String
@@ -22,9 +22,19 @@ struct ToolRoutes {
             return try Response.json(Page(taskID: caller.task.id, tools: tools))
         }
         router.post("v1/authorize/tool-call") { request, context in
-            let caller = try await service.caller(request.headers[.authorization])
-            let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
-            let call = try Self.callRequest(body)
+            let caller = try await service.caller(await ResourceRequest(request, context: context))
+            let raw = try await request.adminBody(limit: maximumBodySize)
+            // The body is UTF-8 before the byte-level checks read it.
+            let bytes = try JSONObjectReader.utf8Body(raw)
+            if let inexact = ExactJSONNumbers.firstInexact(in: bytes) {
+                throw ProblemDetails.badRequest(
+                    "the number \(inexact.prefix(40)) cannot be represented exactly; send it as a string so an approval binds it")
+            }
+            if let duplicate = DuplicateJSONKeys.firstDuplicate(in: bytes) {
+                throw ProblemDetails.badRequest(
+                    "the member name \"\(duplicate.prefix(40))\" occurs twice in one object (or holds a NUL); a tool could read another value")
+            }
+            let call = try Self.callRequest(try JSONObjectReader(utf8: bytes))
             return try Response.json(try await service.authorize(caller, call, source: context.remoteAddress))
         }
         router.get("v1/approvals/:id") { request, context in
@@ -32,7 +42,7 @@ struct ToolRoutes {
             let approval = try await service.repository.approval(id: String(id.prefix(64)))
             let authorization = request.headers[.authorization]
             if try await admins.authenticate(authorization: authorization) == nil {
-                let caller = try await service.caller(authorization)
+                let caller = try await service.caller(await ResourceRequest(request, context: context))
                 guard approval?.taskID == caller.task.id else { throw ProblemDetails.notFound("no approval \(id.prefix(64))") }
             }
             guard let approval else { throw ProblemDetails.notFound("no approval \(id.prefix(64))") }
@@ -168,6 +178,7 @@ struct ApprovalResource: Encodable {
     let tool: String
     let argumentsDigest: String
     let resource: String?
+    let server: String?
     let chain: [String]
     let requestedAt: Date
     let expiresAt: Date
@@ -176,7 +187,7 @@ struct ApprovalResource: Encodable {
     let reason: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, agent, tool, resource, chain, reason
+        case id, state, agent, tool, resource, server, chain, reason
         case taskID = "task_id", argumentsDigest = "arguments_digest", requestedAt = "requested_at", expiresAt = "expires_at"
         case decidedAt = "decided_at", decidedBy = "decided_by"
     }
@@ -189,6 +200,7 @@ struct ApprovalResource: Encodable {
         tool = approval.tool
         argumentsDigest = approval.argumentsDigest
         resource = approval.resource
+        server = approval.server
         chain = approval.chain
         requestedAt = approval.requestedAt
         expiresAt = approval.expiresAt

@@ -34,7 +34,13 @@ struct WorkloadAdminRoutes {
         group.post("entries") { request, context in
             let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
             let entry = try await service.createEntry(body, actor: try context.requireAdmin())
-            return try Response.json(entry, status: .created)
+            guard let warning = WorkloadAdminService.selectorWarning(entry.selectors) else {
+                return try Response.json(entry, status: .created)
+            }
+            // The entry as usual, plus `warnings` when its selectors are weak alone.
+            var object = (try JSONSerialization.jsonObject(with: JSONEncoder.api.encode(entry)) as? [String: Any]) ?? [:]
+            object["warnings"] = [warning]
+            return Response.json(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), status: .created)
         }
         group.get("entries") { request, context in
             _ = try context.requireAdmin()

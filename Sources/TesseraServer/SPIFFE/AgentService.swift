@@ -24,6 +24,11 @@ struct AgentService: Sendable {
     var leases: (any TaskRepository)? = nil
     /// Bumped when what agents serve may have changed; agents long-poll it.
     var changes = ChangeFeed()
+    /// Where node proof `jti`s are claimed until they expire, shared by every server on the same storage;
+    /// `nil` only in protocol-only tests (then the in-memory cache alone refuses replays).
+    var replayStore: (any TokenStateRepository)? = nil
+    /// Fast first check of proof `jti`s on this server.
+    let proofReplay = ReplayCache()
 
     /// The SPIFFE ID of node `id`.
     func nodeSPIFFEID(_ id: String) throws -> SPIFFEID {
@@ -70,27 +75,46 @@ struct AgentService: Sendable {
         return svid
     }
 
-    /// Authenticates a node proof (`Authorization: SVID <proof>`) and returns the node id.
-    func authenticate(authorization: String?) async throws -> String {
+    /// Authenticates a node proof (`Authorization: SVID <proof>`) for the request `binding` (method, agent API
+    /// path, body hash) and returns the node id. A proof is accepted once: its `jti` is claimed until it
+    /// expires, in storage shared by every server, so a captured proof cannot be replayed here or elsewhere.
+    func authenticate(authorization: String?, binding: NodeProof.Binding) async throws -> String {
         guard let authorization, authorization.utf8.count <= 16 * 1024, authorization.hasPrefix("SVID ") else {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "a node proof is required (Authorization: SVID ...)")
         }
-        let id: SPIFFEID
+        let proof: NodeProof.Verified
+        let now = clock.now()
         do {
-            id = try NodeProof.verify(
+            proof = try NodeProof.verify(
                 String(authorization.dropFirst(5)), authorities: state.authority.roots, audience: proofAudience,
-                now: clock.now())
+                binding: binding, now: now)
         } catch {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: \(error.reason)")
         }
-        let prefix = "/tessera/agent/"
+        let id = proof.spiffeID
+        let prefix = Self.nodeNamespace
         guard id.path.hasPrefix(prefix) else {
             throw ProblemDetails(.forbidden, "Forbidden", detail: "this SVID does not belong to a node")
         }
         let node = String(id.path.dropFirst(prefix.count))
         guard let record = try await repository.node(id: node), record.status == "active" else {
-            try await refuse("node.refused", subject: id.description, reason: "node is revoked or unknown", source: nil)
+            // Counted, not recorded one by one: a captured proof of a revoked node can be resent until it expires.
+            try await refuseCounted(code: "node_revoked", subject: id.description, reason: "node is revoked or unknown")
             throw ProblemDetails(.forbidden, "Forbidden", detail: "node \(node) is revoked or unknown")
+        }
+        let key = "node-proof|\(id.description)|\(proof.jti)"
+        var fresh = proofReplay.insert(key, expiresAt: proof.expiresAt, now: now)
+        if fresh, let replayStore {
+            do {
+                fresh = try await replayStore.claimReplayKey(key, expiresAt: proof.expiresAt, now: now)
+            } catch {
+                throw ProblemDetails(.serviceUnavailable, "Service Unavailable", detail: "replay protection unavailable")
+            }
+        }
+        guard fresh else {
+            // A replayed proof proves nothing (anyone who captured it can resend it): counted, like replayed assertions.
+            try await refuseCounted(code: "node_proof_replayed", subject: id.description, reason: "node proof replayed")
+            throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: jti already used (replay)")
         }
         return node
     }
@@ -187,10 +211,32 @@ struct AgentService: Sendable {
         }
     }
 
+    /// A refusal of a proof that proves nothing new: counted per source by the request's `RefusalScope` (the node in
+    /// the sample reason), or recorded when there is no request scope.
+    private func refuseCounted(code: String, subject: String, reason: String) async throws {
+        if let scope = RefusalScope.current {
+            return scope.aggregate(type: "node.refused", code: code, reason: "\(reason) (\(subject.prefix(200)))")
+        }
+        try await refuse("node.refused", subject: subject, reason: reason, source: nil)
+    }
+
     private func refuse(_ type: String, subject: String?, reason: String, source: String?) async throws {
+        // No node proved anything (bad CSR or join token): counted per source, not one record each (issue 13, item 8).
+        if subject == nil, let scope = RefusalScope.current {
+            return scope.aggregate(type: type, code: reason.hasPrefix("unknown, used") ? "invalid_join_token" : "invalid_csr", reason: reason)
+        }
         var details: [String: AuditValue] = [:]
         if let source { details["source"] = .string(source) }
         try await audit.append(AuditEvent(type: type, outcome: .denied, subject: subject, reason: reason, details: details))
+    }
+
+    /// The path prefix of node SVIDs. Reserved: no identity or workload entry may use it (as SPIRE reserves `/spire/`),
+    /// or a workload SVID would authenticate as a node on the agent API.
+    static let nodeNamespace = "/tessera/agent/"
+
+    static func isNodeNamespace(_ id: SPIFFEID) -> Bool {
+        let path = id.path.lowercased()
+        return path.hasPrefix(nodeNamespace) || path == String(nodeNamespace.dropLast())
     }
 
     static func reason(_ error: any Error) -> String {

@@ -2,17 +2,19 @@ import Foundation
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Fetches the bundles of federated trust domains from their bundle endpoints (SPIFFE federation,
-/// `https_web` profile, or plain HTTP for tests and closed networks) and keeps the last good copy.
+/// `https_web` profile, or plain HTTP to loopback for tests) and keeps the last good copy.
 /// A fetched bundle is accepted only as the bundle of the trust domain it was configured for.
+///
+/// Every fetch goes through the same ``HTTPDocumentFetcher`` as issuer discovery: the resolved address is
+/// checked against the federation network policy (public addresses only unless
+/// `--federation-allow-private-networks` / `--federation-allow-network`), no redirects, 256 KiB cap, a deadline.
 struct FederationRefresher: Sendable {
     let repository: any SPIFFERepository
     let clock: any TimeSource
     let interval: Int
+    let fetcher: HTTPDocumentFetcher
 
     /// Fetches one trust domain's bundle now; returns the error text when it failed.
     @discardableResult
@@ -20,7 +22,7 @@ struct FederationRefresher: Sendable {
         var failure: String?
         var bundle: Data?
         do {
-            bundle = try await Self.fetch(url: url, trustDomain: trustDomain)
+            bundle = try await fetch(url: url, trustDomain: trustDomain)
         } catch let error as TesseraCryptoError {
             failure = error.reason
         } catch {
@@ -40,13 +42,16 @@ struct FederationRefresher: Sendable {
         }
     }
 
-    static func fetch(url text: String, trustDomain: String) async throws -> Data {
-        guard let url = URL(string: text) else { throw TesseraCryptoError(.invalidBundle, "bad bundle endpoint URL") }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 10
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard (response as? HTTPURLResponse)?.statusCode == 200 else {
-            throw TesseraCryptoError(.invalidBundle, "bundle endpoint answered \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+    func fetch(url text: String, trustDomain: String) async throws -> Data {
+        if let refusal = fetcher.refusal(for: text) {
+            throw TesseraCryptoError(.invalidBundle, "bundle endpoint refused: \(refusal)")
+        }
+        let data: Data
+        do {
+            data = try await fetcher.get(text)
+        } catch {
+            // The details (address, status) are in the server log; the admin sees a generic reason.
+            throw TesseraCryptoError(.invalidBundle, "cannot fetch the bundle endpoint")
         }
         let bundle = try SPIFFEBundle.parse(data, trustDomain: trustDomain)
         guard !bundle.x509Authorities.isEmpty || !bundle.jwtAuthorities.isEmpty else {

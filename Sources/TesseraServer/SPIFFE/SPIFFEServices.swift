@@ -36,11 +36,13 @@ public struct SPIFFEServices: Sendable {
                     details: ["what": .string(item)]))
         }
         let state = TrustDomainState(authority)
-        let federation = FederationRefresher(repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval)
+        let federation = FederationRefresher(
+            repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval,
+            fetcher: HTTPDocumentFetcher(timeout: 10, policy: configuration.federation.networkPolicy))
         let agents = AgentService(
             state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
             configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer, leases: database.tasks,
-            changes: changes)
+            changes: changes, replayStore: database.tokenState)
         let admin = WorkloadAdminService(
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
             trustDomain: trustDomain, federation: federation, changes: changes,

@@ -37,4 +37,9 @@ enum AgentToolSchema {
                 );
                 """)
     }
+
+    /// Approvals name the upstream MCP server of the call ('' when none was named).
+    static func addApprovalServer(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE tool_approvals ADD COLUMN server TEXT NOT NULL DEFAULT ''")
+    }
 }

@@ -77,6 +77,8 @@ enum Migrations {
         migrator.registerMigration("006_trusted_issuers") { db in try TrustedIssuerSchema.create(db) }
         migrator.registerMigration("007_agent_tools") { db in try AgentToolSchema.create(db) }
         migrator.registerMigration("008_console_indexes") { db in try ConsoleSchema.create(db) }
+        migrator.registerMigration("009_tool_approval_server") { db in try AgentToolSchema.addApprovalServer(db) }
+        migrator.registerMigration("010_audit_mac") { db in try AuditKeyingSchema.create(db) }
         return migrator
     }
 }

@@ -41,10 +41,11 @@ struct PostgresAgentToolRepository: AgentToolRepository {
         try await database.rows(
             """
             INSERT INTO tool_approvals (id, task_id, agent, tool, arguments_digest, resource, chain, state, requested_at,
-              expires_at, decided_at, decided_by, reason)
+              expires_at, decided_at, decided_by, reason, server)
             VALUES (\(approval.id), \(approval.taskID), \(approval.agent), \(approval.tool), \(approval.argumentsDigest),
               \(approval.resource), \(chain), \(approval.state.rawValue), \(approval.requestedAt.epoch),
-              \(approval.expiresAt.epoch), \(approval.decidedAt?.epoch), \(approval.decidedBy), \(approval.reason))
+              \(approval.expiresAt.epoch), \(approval.decidedAt?.epoch), \(approval.decidedBy), \(approval.reason),
+              \(approval.server ?? ""))
             """)
     }
 
@@ -52,13 +53,14 @@ struct PostgresAgentToolRepository: AgentToolRepository {
         try await database.rows("SELECT * FROM tool_approvals WHERE id = \(id)").first.map(Self.approval)
     }
 
-    func pendingApproval(taskID: String, agent: String, tool: String, argumentsDigest: String, now: Date) async throws
-        -> ToolApproval?
-    {
+    func pendingApproval(
+        taskID: String, agent: String, tool: String, server: String?, argumentsDigest: String, now: Date
+    ) async throws -> ToolApproval? {
         try await database.rows(
             """
             SELECT * FROM tool_approvals WHERE task_id = \(taskID) AND agent = \(agent) AND tool = \(tool)
-              AND arguments_digest = \(argumentsDigest) AND state = 'pending' AND expires_at > \(now.epoch)
+              AND arguments_digest = \(argumentsDigest) AND server = \(server ?? "") AND state = 'pending'
+              AND expires_at > \(now.epoch)
             ORDER BY requested_at DESC LIMIT 1
             """
         ).first.map(Self.approval)
@@ -124,6 +126,12 @@ struct PostgresAgentToolRepository: AgentToolRepository {
             state: ToolApproval.State(rawValue: try row.value("state")) ?? .expired,
             requestedAt: try row.date("requested_at"), expiresAt: try row.date("expires_at"),
             decidedAt: try row.optionalDate("decided_at"), decidedBy: try row.value("decided_by"),
-            reason: try row.value("reason"))
+            reason: try row.value("reason"),
+            server: (try row.value("server", as: String?.self)).flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    func releaseCall(taskID: String) async throws {
+        try await database.rows(
+            "UPDATE task_tool_calls SET calls = calls - 1 WHERE task_id = \(taskID) AND calls > 0 RETURNING calls")
     }
 }

@@ -59,6 +59,14 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
         try await withConnection { connection, logger in try await Self.head(connection, logger: logger) }
     }
 
+    public func recordedHeadMAC() async throws -> String? {
+        try await withConnection { connection, logger in
+            let rows = try await connection.query("SELECT mac FROM audit_head WHERE id = 1", logger: logger)
+            for try await mac in rows.decode(String?.self) { return mac }
+            return nil
+        }
+    }
+
     public func append(_ records: [AuditRecord]) async throws {
         guard let first = records.first else { return }
         let expected = first.seq == 1 ? nil : AuditHead(seq: first.seq - 1, hash: first.prevHash)
@@ -86,7 +94,12 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     public func append(
         after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
     ) async throws -> [AuditRecord] {
-        try await withoutActuallyEscaping(chain) { chain in try await appendChaining(after: expected, chain) }
+        // Lent, not captured: the write runs under `PostgresDeadline`, which may abandon it (see there).
+        try await withoutActuallyEscaping(chain) { chain in
+            let lent = PostgresLentClosure(chain)
+            defer { lent.revoke() }
+            return try await appendChaining(after: expected, lent.call)
+        }
     }
 
     private func appendChaining(
@@ -106,11 +119,11 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     public func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
         try await withConnection { connection, logger in
             let rows = try await connection.query(
-                "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
+                "SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)",
                 logger: logger)
             var records: [AuditRecord] = []
-            for try await (seq, prev, hash, body) in rows.decode((Int64, String, String, String).self) {
-                records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body))
+            for try await (seq, prev, hash, body, mac) in rows.decode((Int64, String, String, String, String?).self) {
+                records.append(AuditRecord(seq: seq, prevHash: prev, hash: hash, body: body, mac: mac))
             }
             return records
         }
@@ -151,13 +164,14 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
             }
             let replays = records.compactMap(\.replayGuard)
             let leases = records.compactMap(\.lease)
-            // Arrays cannot carry NULL here: an empty task id stands for none.
+            // Arrays cannot carry NULL here: an empty task id (or MAC) stands for none.
             try await connection.query(
                 """
                 WITH written AS (
-                    INSERT INTO audit_records (seq, prev_hash, hash, body)
-                    SELECT * FROM unnest(\(records.map(\.seq))::BIGINT[], \(records.map(\.prevHash))::TEXT[],
-                        \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[])),
+                    INSERT INTO audit_records (seq, prev_hash, hash, body, mac)
+                    SELECT seq, prev, hash, body, NULLIF(mac, '') FROM unnest(\(records.map(\.seq))::BIGINT[],
+                        \(records.map(\.prevHash))::TEXT[], \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[],
+                        \(records.map { $0.mac ?? "" })::TEXT[]) AS r(seq, prev, hash, body, mac)),
                 replay AS (
                     INSERT INTO replay_keys (key, expires_at)
                     SELECT * FROM unnest(\(replays.map(\.key))::TEXT[],
@@ -171,8 +185,8 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
                         \(leases.map(\.issuedAt.timeIntervalSince1970))::DOUBLE PRECISION[],
                         \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
                         AS l(id, kind, subject, task, issued, expires))
-                INSERT INTO audit_head (id, seq, hash) VALUES (1, \(last.seq), \(last.hash))
-                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+                INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, \(last.seq), \(last.hash), \(last.headMAC))
+                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
                 """, logger: logger)
             try await connection.query("COMMIT", logger: logger)
             return records
@@ -183,13 +197,13 @@ public actor PostgresAuditRecordStore: AuditRecordStore {
     }
 
     private func withConnection<Result: Sendable>(
-        _ body: (PostgresConnection, Logger) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
         switch source {
         case .pool(let database):
             do {
-                return try await database.client.withConnection { connection in try await body(connection, logger) }
+                return try await database.withConnection { connection in try await body(connection, logger) }
             } catch let error as PSQLError where error.serverInfo != nil {
                 throw error
             } catch let error as AuditError {

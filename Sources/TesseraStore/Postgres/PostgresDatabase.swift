@@ -4,28 +4,42 @@ import PostgresNIO
 
 /// What every PostgreSQL repository shares: the pool (`PostgresPool`), and the two ways the repositories talk
 /// to it: a single statement, or a transaction on one leased connection. Every error leaves as a `StoreError`
-/// without the SQL text, the bound values or the password.
+/// without the SQL text, the bound values or the password. Every operation is bounded (`PostgresDeadline`): while
+/// PostgreSQL is away callers get `unavailable` within seconds, and nothing waits forever on a dead connection.
 struct PostgresDatabase: Sendable {
     let pool: PostgresPool
     let endpoint: PostgresEndpoint
     let logger: Logger
+    /// Shared by every copy (every repository of one storage): the limits and whether PostgreSQL looks down.
+    let deadline: PostgresDeadline
+
+    init(pool: PostgresPool, endpoint: PostgresEndpoint, logger: Logger, deadline: PostgresDeadline = PostgresDeadline()) {
+        self.pool = pool
+        self.endpoint = endpoint
+        self.logger = logger
+        self.deadline = deadline
+    }
 
     var client: PostgresClient { pool.client }
 
     /// Runs one statement and collects its rows.
     @discardableResult
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let logger = self.logger
         do {
-            return try await client.withConnection { connection in try await connection.rows(query, logger: logger) }
+            return try await withConnection { connection in try await connection.rows(query, logger: logger) }
         } catch {
             throw storeError(error)
         }
     }
 
     /// Runs `body` in a transaction (`BEGIN` ... `COMMIT`) on one connection; rolls back when it throws.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let logger = self.logger
         do {
-            return try await client.withConnection { connection in
+            return try await withConnection { connection in
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     let result = try await body(connection)
@@ -39,6 +53,14 @@ struct PostgresDatabase: Sendable {
         } catch {
             throw storeError(error)
         }
+    }
+
+    /// Leases a connection and runs `body` on it within `deadline`'s limits; the driver's errors pass unchanged,
+    /// a timeout is a `StoreError(.unavailable)`.
+    func withConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await deadline.run(on: client, endpoint: endpoint, body)
     }
 
     /// Translates a driver error into a `StoreError` that names the server but no secret or value.
@@ -64,7 +86,10 @@ struct PostgresDatabase: Sendable {
 extension PostgresConnection {
     /// Rolls back the open transaction; if that fails (e.g. the task was cancelled mid-statement), closes the
     /// connection so the pool never hands out one that is still inside a transaction.
+    /// A connection that already closed is left alone: postgres-nio drops a query written to a closed channel and
+    /// never answers it, so a `ROLLBACK` there would wait forever (PostgreSQL rolled the transaction back anyway).
     func rollbackOrClose(logger: Logger) async {
+        guard !isClosed else { return }
         do {
             try await query("ROLLBACK", logger: logger)
         } catch {

@@ -90,8 +90,15 @@ extension PostgresEndpoint {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
-        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
+    }
+
+    /// The schema, and a server-side backstop for a client that froze inside a transaction: PostgreSQL ends the
+    /// session (and releases its locks, e.g. the audit chain's) after a minute idle in a transaction.
+    var startupParameters: [(String, String)] {
+        [("idle_in_transaction_session_timeout", "60s")] + (schema.map { [("search_path", $0)] } ?? [])
     }
 
     /// A single connection's settings; throws when the TLS settings cannot be loaded (e.g. a bad root file).
@@ -108,7 +115,8 @@ extension PostgresEndpoint {
         }
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
-        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = startupParameters
         return configuration
     }
 }

@@ -75,7 +75,13 @@ public final class PostgresEventBus: ClusterEventBus {
                         continue
                     }
                 }
-                guard let current = connection else { continue }
+                guard let current = connection, !current.isClosed else {
+                    // Closed between connect and LISTEN (PostgreSQL going away again): a LISTEN written now would
+                    // never be answered (postgres-nio drops writes to a closed channel).
+                    connection = nil
+                    try? await Task.sleep(for: backoff)
+                    continue
+                }
                 listening.withLock { $0 = current }
                 do {
                     try await current.listen(on: channel) { notifications in
@@ -151,17 +157,28 @@ public final class PostgresEventBus: ClusterEventBus {
         let logger: Logger
         var connection: PostgresConnection?
 
+        /// How long one attempt (connect, or the `NOTIFY`) may take.
+        static let limit: Duration = .seconds(3)
+
         init(configuration: PostgresConnection.Configuration, channel: String, logger: Logger) {
             self.configuration = configuration
             self.channel = channel
             self.logger = logger
         }
 
+        /// Each attempt is bounded (`PostgresDeadline.bounded`): a `NOTIFY` written to a connection that just closed
+        /// is never answered by postgres-nio, and the caller (an admin request) must not wait for it forever.
         func notify(_ payload: String) async {
+            let query: PostgresQuery = "SELECT pg_notify(\(channel), \(payload))"
+            let logger = self.logger
             for _ in 0..<2 {
                 do {
-                    let connection = try await open()
-                    try await connection.query("SELECT pg_notify(\(channel), \(payload))", logger: logger)
+                    let connection = try await PostgresDeadline.bounded(Publisher.limit, onTimeout: {}) {
+                        try await self.open()
+                    }
+                    try await PostgresDeadline.bounded(Publisher.limit, onTimeout: { try? await connection.close() }) {
+                        _ = try await connection.query(query, logger: logger)
+                    }
                     return
                 } catch {
                     try? await connection?.close()

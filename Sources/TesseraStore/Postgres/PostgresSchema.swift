@@ -33,6 +33,8 @@ enum PostgresSchema {
             "CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records(((body::jsonb) ->> 'subject'), seq)",
             "CREATE INDEX IF NOT EXISTS audit_records_task ON audit_records(((body::jsonb) ->> 'task'), seq)",
         ]),
+        ("009_tool_approval_server", ["ALTER TABLE tool_approvals ADD COLUMN IF NOT EXISTS server TEXT NOT NULL DEFAULT ''"]),
+        ("010_audit_mac", AuditKeyingSchema.postgres),
     ]
 
     private static let foundation = [

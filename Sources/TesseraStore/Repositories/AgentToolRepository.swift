@@ -9,7 +9,9 @@ public protocol AgentToolRepository: Sendable {
     func createApproval(_ approval: ToolApproval) async throws
     func approval(id: String) async throws -> ToolApproval?
     /// A pending approval for the same call, if one is waiting.
-    func pendingApproval(taskID: String, agent: String, tool: String, argumentsDigest: String, now: Date) async throws
+    func pendingApproval(
+        taskID: String, agent: String, tool: String, server: String?, argumentsDigest: String, now: Date
+    ) async throws
         -> ToolApproval?
     /// Pending approvals (oldest first), or all recent ones.
     func approvals(pendingOnly: Bool, now: Date, limit: Int) async throws -> [ToolApproval]
@@ -21,4 +23,6 @@ public protocol AgentToolRepository: Sendable {
     func calls(taskID: String) async throws -> Int
     /// Counts one authorized call in the task and returns the new total.
     func recordCall(taskID: String, now: Date) async throws -> Int
+    /// Gives back one call counted by `recordCall` (a reservation the decision did not use).
+    func releaseCall(taskID: String) async throws
 }

@@ -13,15 +13,18 @@ public final class CachingIdentityRepository: IdentityRepository {
     private let capacity: Int
     private let maximumAge: Duration?
     private let onChange: (@Sendable (String) async -> Void)?
+    private let now: @Sendable () -> ContinuousClock.Instant
 
     /// - Parameters:
     ///   - maximumAge: how long a cached identity is served without re-reading it; nil: until this process
     ///     changes it (a server alone on its database).
     ///   - onChange: called with the SPIFFE ID after every write through this cache.
+    ///   - now: the clock entry ages are measured on (tests move it).
     public init(
         _ base: any IdentityRepository, capacity: Int = 100_000, maximumAge: Duration? = nil,
-        onChange: (@Sendable (String) async -> Void)? = nil
+        onChange: (@Sendable (String) async -> Void)? = nil, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
+        self.now = now
         self.base = base
         self.capacity = capacity
         self.maximumAge = maximumAge
@@ -55,7 +58,7 @@ public final class CachingIdentityRepository: IdentityRepository {
 
     public func get(spiffeID: String) async throws -> Identity? {
         if let cached = bySPIFFEID.withLock({ $0[spiffeID] }) {
-            guard let maximumAge, cached.at.duration(to: .now) > maximumAge else { return cached.identity }
+            guard let maximumAge, cached.at.duration(to: now()) > maximumAge else { return cached.identity }
         }
         let identity = try await base.get(spiffeID: spiffeID)
         if let identity { remember(identity) }
@@ -69,7 +72,7 @@ public final class CachingIdentityRepository: IdentityRepository {
     private func remember(_ identity: Identity) {
         bySPIFFEID.withLock { cache in
             if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[identity.spiffeID.description] = (identity, .now)
+            cache[identity.spiffeID.description] = (identity, now())
         }
     }
 

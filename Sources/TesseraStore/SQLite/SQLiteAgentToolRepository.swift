@@ -31,12 +31,13 @@ struct SQLiteAgentToolRepository: AgentToolRepository {
             try db.execute(
                 sql: """
                     INSERT INTO tool_approvals (id, task_id, agent, tool, arguments_digest, resource, chain, state, requested_at,
-                      expires_at, decided_at, decided_by, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      expires_at, decided_at, decided_by, reason, server) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     approval.id, approval.taskID, approval.agent, approval.tool, approval.argumentsDigest, approval.resource,
                     JSONList.encode(approval.chain), approval.state.rawValue, approval.requestedAt.epoch,
                     approval.expiresAt.epoch, approval.decidedAt?.epoch, approval.decidedBy, approval.reason,
+                    approval.server ?? "",
                 ])
         }
     }
@@ -47,16 +48,16 @@ struct SQLiteAgentToolRepository: AgentToolRepository {
         }
     }
 
-    func pendingApproval(taskID: String, agent: String, tool: String, argumentsDigest: String, now: Date) async throws
-        -> ToolApproval?
-    {
+    func pendingApproval(
+        taskID: String, agent: String, tool: String, server: String?, argumentsDigest: String, now: Date
+    ) async throws -> ToolApproval? {
         try await pool.read { db in
             try Row.fetchOne(
                 db,
                 sql: """
                     SELECT * FROM tool_approvals WHERE task_id = ? AND agent = ? AND tool = ? AND arguments_digest = ?
-                      AND state = 'pending' AND expires_at > ? ORDER BY requested_at DESC LIMIT 1
-                    """, arguments: [taskID, agent, tool, argumentsDigest, now.epoch]
+                      AND server = ? AND state = 'pending' AND expires_at > ? ORDER BY requested_at DESC LIMIT 1
+                    """, arguments: [taskID, agent, tool, argumentsDigest, server ?? "", now.epoch]
             ).map(Self.approval)
         }
     }
@@ -122,6 +123,14 @@ struct SQLiteAgentToolRepository: AgentToolRepository {
             argumentsDigest: row["arguments_digest"], resource: row["resource"], chain: JSONList.decode(row["chain"]),
             state: ToolApproval.State(rawValue: row["state"]) ?? .expired, requestedAt: Date(epoch: row["requested_at"]),
             expiresAt: Date(epoch: row["expires_at"]), decidedAt: (row["decided_at"] as Double?).map(Date.init(epoch:)),
-            decidedBy: row["decided_by"], reason: row["reason"])
+            decidedBy: row["decided_by"], reason: row["reason"],
+            server: (row["server"] as String?).flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    func releaseCall(taskID: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE task_tool_calls SET calls = calls - 1 WHERE task_id = ? AND calls > 0", arguments: [taskID])
+        }
     }
 }

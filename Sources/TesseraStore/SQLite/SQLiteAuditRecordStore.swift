@@ -14,14 +14,18 @@ struct SQLiteAuditRecordStore: AuditRecordStore {
         }
     }
 
+    func recordedHeadMAC() async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT mac FROM audit_head WHERE id = 1") }
+    }
+
     func append(_ records: [AuditRecord]) async throws {
         guard let last = records.last else { return }
         try await pool.write { db in
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO audit_records (seq, prev_hash, hash, body) VALUES (?, ?, ?, ?)")
+                sql: "INSERT INTO audit_records (seq, prev_hash, hash, body, mac) VALUES (?, ?, ?, ?, ?)")
             let guardInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO replay_keys (key, expires_at) VALUES (?, ?)")
             for record in records {
-                try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body])
+                try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body, record.mac])
                 if let replay = record.replayGuard {
                     try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
                 }
@@ -39,18 +43,18 @@ struct SQLiteAuditRecordStore: AuditRecordStore {
             }
             try db.execute(
                 sql: """
-                    INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
-                    """, arguments: [last.seq, last.hash])
+                    INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
+                    """, arguments: [last.seq, last.hash, last.headMAC])
         }
     }
 
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT seq, prev_hash, hash, body FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?",
+                db, sql: "SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?",
                 arguments: [seq, limit]
-            ).map { AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"]) }
+            ).map { AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"], mac: $0["mac"]) }
         }
     }
 }

@@ -22,11 +22,11 @@ struct ApprovalList: AsyncParsableCommand {
         }
         let list = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["approvals"] as? [[String: Any]]) ?? []
         print(Output.table(
-            ["ID", "STATE", "TASK", "AGENT", "TOOL", "CHAIN", "EXPIRES"],
+            ["ID", "STATE", "TASK", "AGENT", "SERVER", "TOOL", "CHAIN", "EXPIRES"],
             list.map { item in
                 [
                     item["id"] as? String ?? "", item["state"] as? String ?? "", item["task_id"] as? String ?? "",
-                    item["agent"] as? String ?? "", item["tool"] as? String ?? "",
+                    item["agent"] as? String ?? "", item["server"] as? String ?? "-", item["tool"] as? String ?? "",
                     (item["chain"] as? [String] ?? []).joined(separator: " > "), item["expires_at"] as? String ?? "",
                 ]
             }))
@@ -35,7 +35,7 @@ struct ApprovalList: AsyncParsableCommand {
 
 struct ApprovalDecide: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve one tool call (single use: that tool, those arguments, that task).")
+        commandName: "approve", abstract: "Approve one tool call (single use: that upstream server, that tool, those arguments, that task).")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Approval id (apr_...).") var id: String

@@ -13,28 +13,108 @@ struct AuditCommand: AsyncParsableCommand {
 struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every record's hash and link; exits 1 and names the first broken record if the chain is broken.")
+        abstract: "Check every record's hash, link and MAC, and the checkpoints; exits 1 and names the first broken record.",
+        discussion: """
+            MACs are checked with keys derived from the KEK (--kek-file, TESSERA_KEK_FILE or TESSERA_KEK; a development \
+            data folder's own KEK is found by itself). With --checkpoint FILE|URL (checkpoints kept outside the \
+            database: the --audit-checkpoint-file, an HTTP sink, or the server's JSON log lines), it also proves that \
+            no record at or before each checkpoint was removed or rewritten. See docs/audit.md.
+            """)
 
     @Option(name: .customLong("data-dir"), help: "The server's data folder.") var dataDir: String = ".tessera"
     @Option(help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
     var storage: String?
+    @Option(name: .customLong("kek-file"), help: "The server's key-encryption key file (env TESSERA_KEK_FILE or TESSERA_KEK).")
+    var kekFile: String?
+    @Option(
+        name: .customLong("checkpoint"),
+        help: "Checkpoints kept outside the database: a file of JSON lines or an http(s) URL (repeatable).")
+    var checkpoints: [String] = []
+    @Option(
+        name: .customLong("checkpoint-key"),
+        help: "The checkpoint public key (base64, from GET /v1/audit/checkpoint-key) to pin when verifying without the KEK.")
+    var checkpointKey: String?
+    @Flag(name: .customLong("skip-macs"), help: "Verify without the KEK: hashes, links and checkpoint signatures only.")
+    var skipMACs = false
+    @Flag(
+        name: .customLong("accept-unkeyed-prefix"),
+        help: "Accept records without a MAC at the start of the chain: only for a database written before keyed audit.")
+    var acceptUnkeyedPrefix = false
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let database = try await AuditStoreOpener.open(dataDir: dataDir, storage: storage)
-        let report = try await AuditVerifier(store: database.audit).verify()
-        if output.json {
-            var object: [String: Any] = ["intact": report.isIntact, "records_checked": report.recordsChecked]
-            if let head = report.head { object["head_seq"] = head.seq; object["head_hash"] = head.hash }
-            if let broken = report.firstBreak { object["broken_seq"] = broken.seq; object["broken_reason"] = broken.reason }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        } else if let broken = report.firstBreak {
-            print("BROKEN at record \(broken.seq): \(broken.reason) (\(report.recordsChecked) records verified before it)")
-        } else {
-            print("OK: \(report.recordsChecked) records, chain intact, head \(report.head?.hash ?? "(empty)")")
+        let keyring = skipMACs ? nil : try AuditVerifyInputs.keyring(kekFile: kekFile, dataDir: dataDir)
+        let pinned = try checkpointKey.map { encoded in
+            guard let key = AuditCheckpointKey(encoded: encoded) else {
+                throw CommandFailure(message: "--checkpoint-key must be a base64 Ed25519 public key (32 bytes)")
+            }
+            return key
         }
-        if !report.isIntact { throw ExitCode(1) }
+        if let pinned, let keyring, pinned != keyring.checkpointKey {
+            throw CommandFailure(message: "--checkpoint-key is not the key this KEK derives (\(keyring.checkpointKey.fingerprint))")
+        }
+        let outside = try await AuditVerifyInputs.checkpoints(checkpoints)
+        let database = try await AuditStoreOpener.open(dataDir: dataDir, storage: storage)
+        let report = try await AuditVerifier(
+            store: database.audit, keyring: keyring, checkpoints: outside, checkpointKey: pinned,
+            acceptUnkeyedPrefix: acceptUnkeyedPrefix
+        ).verify()
+        // Keyed records whose MACs nobody checked prove nothing about who wrote them: say so, and fail.
+        let unchecked = keyring == nil && !skipMACs && report.keyedRecords > 0
+        if output.json {
+            print(try json(report, unchecked: unchecked))
+        } else {
+            print(text(report, unchecked: unchecked))
+        }
+        if !report.isIntact || unchecked { throw ExitCode(1) }
+    }
+
+    private func json(_ report: AuditVerificationReport, unchecked: Bool) throws -> String {
+        var object: [String: Any] = [
+            "intact": report.isIntact && !unchecked, "records_checked": report.recordsChecked,
+            "legacy_records": report.legacyRecords, "keyed_records": report.keyedRecords, "macs_checked": report.macsChecked,
+            "checkpoints_in_log": report.checkpointsInLog, "external_checkpoints": report.externalCheckpoints,
+        ]
+        if let head = report.head { object["head_seq"] = head.seq; object["head_hash"] = head.hash }
+        if let broken = report.firstBreak { object["broken_seq"] = broken.seq; object["broken_reason"] = broken.reason }
+        if unchecked { object["broken_reason"] = "keyed records found but no KEK to check their MACs" }
+        if let last = report.lastCheckpoint { object["last_checkpoint_seq"] = last.seq; object["last_checkpoint_time"] = last.time }
+        if let seq = report.externalCheckpointSeq { object["external_checkpoint_seq"] = seq }
+        if let key = report.checkpointKeyFingerprint { object["checkpoint_key"] = key }
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func text(_ report: AuditVerificationReport, unchecked: Bool) -> String {
+        if let broken = report.firstBreak {
+            return "BROKEN at record \(broken.seq): \(broken.reason) (\(report.recordsChecked) records verified before it)"
+        }
+        if unchecked {
+            return """
+                NOT VERIFIED: \(report.keyedRecords) keyed records but no KEK to check their MACs (pass --kek-file, or \
+                --skip-macs to check only hashes, links and checkpoint signatures)
+                """
+        }
+        var lines = ["OK: \(report.recordsChecked) records, chain intact, head \(report.head?.hash ?? "(empty)")"]
+        if report.macsChecked {
+            lines.append("  MACs: \(report.keyedRecords) keyed records checked; recorded head MAC valid")
+        } else {
+            lines.append("  MACs: NOT checked (--skip-macs): someone with database access could have rewritten records")
+        }
+        if report.legacyRecords > 0 {
+            lines.append("  legacy: \(report.legacyRecords) unkeyed records (seq 1...\(report.legacyRecords), written before keying)")
+        }
+        if let last = report.lastCheckpoint {
+            lines.append("  checkpoints in the log: \(report.checkpointsInLog), the last over seq \(last.seq) at \(last.time)")
+        }
+        if let seq = report.externalCheckpointSeq {
+            lines.append(
+                "  outside checkpoints: \(report.externalCheckpoints), up to seq \(seq): nothing at or before it removed or rewritten")
+        } else {
+            lines.append("  no outside checkpoint given: deleting the newest records cannot be ruled out (see --checkpoint)")
+        }
+        if let key = report.checkpointKeyFingerprint { lines.append("  checkpoint key \(key)") }
+        return lines.joined(separator: "\n")
     }
 }
 

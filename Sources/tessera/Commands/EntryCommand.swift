@@ -14,7 +14,12 @@ struct EntryCreate: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
     @Option(name: .customLong("spiffe-id"), help: "The SPIFFE ID handed to matching workloads.") var spiffeID: String
     @Option(name: [.customLong("node"), .customLong("parent")], help: "The node (agent) that serves it.") var node: String
-    @Option(name: .customLong("selector"), help: "unix:uid:N, unix:gid:N, unix:path:/p or unix:sha256:HEX; repeat, all must match.")
+    @Option(
+        name: .customLong("selector"),
+        help: """
+            unix:uid:N, unix:gid:N, unix:path:/p or unix:sha256:HEX; repeat, all must match. uid/gid are safe alone; \
+            path/sha256 only narrow a uid/gid (warned when given without one).
+            """)
     var selectors: [String] = []
     @Option(help: "X.509-SVID lifetime (e.g. 3600, 1h).") var ttl: String?
     @Option(name: .customLong("jwt-ttl"), help: "JWT-SVID lifetime (e.g. 300, 5m).") var jwtTTL: String?
@@ -24,8 +29,9 @@ struct EntryCreate: AsyncParsableCommand {
         if let ttl { body["x509_ttl"] = try DurationText.seconds(ttl) }
         if let jwtTTL { body["jwt_ttl"] = try DurationText.seconds(jwtTTL) }
         let data = try await connection.client().expect("POST", "/v1/entries", json: body)
-        if output.json { return print(Output.prettyJSON(data)) }
         let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        for warning in object["warnings"] as? [String] ?? [] { Output.note("warning: \(warning)") }
+        if output.json { return print(Output.prettyJSON(data)) }
         print(object["id"] as? String ?? "")
     }
 }
@@ -54,9 +60,10 @@ struct EntryDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete an entry.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Entry id.") var id: String
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         _ = try await connection.client().expect("DELETE", "/v1/entries/\(id)")
-        Output.note("deleted \(id)")
+        Output.done(["id": id, "deleted": true], json: output.json, note: "deleted \(id)")
     }
 }

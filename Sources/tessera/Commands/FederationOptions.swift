@@ -23,8 +23,25 @@ struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("human-session-ttl"), help: "Lifetime of a person's admin session in seconds.")
     var humanSessionTTL: Int = 900
 
+    @Flag(
+        name: .customLong("federation-allow-private-networks"),
+        help: "Let issuer discovery, JWKS and IdP requests reach loopback, private and link-local addresses (tests, closed networks).")
+    var allowPrivateNetworks = false
+
+    @Option(
+        name: .customLong("federation-allow-network"),
+        help: "A CIDR block (10.1.0.0/16, fd00::/8) issuer requests may reach although it is private; repeatable.")
+    var allowedNetworks: [String] = []
+
     func apply(to configuration: inout ServerConfiguration) throws {
         configuration.federation.maximumDelegationDepth = maxDelegationDepth
+        configuration.federation.networkPolicy.allowPrivateNetworks = allowPrivateNetworks
+        for text in allowedNetworks {
+            guard let network = IPNetwork(parsing: text) else {
+                throw CommandFailure(message: "--federation-allow-network \(text): not a CIDR block (10.1.0.0/16, fd00::/8)")
+            }
+            configuration.federation.networkPolicy.allowedNetworks.append(network)
+        }
         configuration.federation.humanSessionTTL = humanSessionTTL
         switch (oidcIssuer, oidcClientID) {
         case (nil, nil): break

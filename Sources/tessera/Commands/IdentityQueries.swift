@@ -25,6 +25,7 @@ struct IdentityList: AsyncParsableCommand {
     @Option var owner: String?
     @Option var status: String?
     @Option var environment: String?
+    @Option(name: .customLong("trust-boundary"), help: "Only identities in this trust boundary.") var trustBoundary: String?
     @Option(name: .customLong("spiffe-id-prefix")) var prefix: String?
     @Option(help: "Page size (1...1000).") var limit: Int = 100
     @Option(help: "Cursor from a previous page's next_cursor.") var after: String?
@@ -35,6 +36,7 @@ struct IdentityList: AsyncParsableCommand {
         query["owner"] = owner
         query["status"] = status
         query["environment"] = environment
+        query["trust_boundary"] = trustBoundary
         query["spiffe_id_prefix"] = prefix
         query["after"] = after
         let data = try await connection.client().expect("GET", "/v1/identities?" + AdminClient.formEncode(query))

@@ -108,9 +108,10 @@ struct IssuerRemove: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The issuer id (iss_...).") var id: String
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         _ = try await connection.client().expect("DELETE", "/v1/issuers/\(AdminClient.pathEscape(id))")
-        Output.note("removed \(id)")
+        Output.done(["id": id, "removed": true], json: output.json, note: "removed \(id)")
     }
 }

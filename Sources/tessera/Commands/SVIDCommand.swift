@@ -60,14 +60,22 @@ struct SVIDBenchFixture: AsyncParsableCommand {
     @Option(name: .customLong("join-token"), help: "Join token for the benchmark node.") var joinToken: String
     @Option(help: "Registration entry id of that node.") var entry: String
     @Option(help: "CSRs in the batch body.") var batch: Int = 64
-    @Option(help: "Output folder (authorization.txt, single.json, batch.json).") var out: String
+    @Option(help: "Node proofs for single.json (each is single-use).") var singleProofs: Int = 20_000
+    @Option(help: "Node proofs for batch.json (each is single-use).") var batchProofs: Int = 2_000
+    @Option(help: "Output folder (single.json, single-authorization.txt, batch.json, batch-authorization.txt).") var out: String
 
     func run() async throws {
-        guard let url = URL(string: server), (1...256).contains(batch) else { throw CommandFailure(message: "bad --server or --batch") }
-        let material = try await BenchFixture.make(server: url, joinToken: joinToken, entryID: entry, batch: batch)
+        guard let url = URL(string: server), (1...256).contains(batch), (1...1_000_000).contains(singleProofs),
+            (1...1_000_000).contains(batchProofs)
+        else { throw CommandFailure(message: "bad --server, --batch or proof count") }
+        let material = try await BenchFixture.make(
+            server: url, joinToken: joinToken, entryID: entry, batch: batch, singleProofs: singleProofs, batchProofs: batchProofs)
         let base = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-        try Data(material.authorization.utf8).write(to: base.appendingPathComponent("authorization.txt"))
+        try Data((material.singleAuthorizations.joined(separator: "\n") + "\n").utf8)
+            .write(to: base.appendingPathComponent("single-authorization.txt"))
+        try Data((material.batchAuthorizations.joined(separator: "\n") + "\n").utf8)
+            .write(to: base.appendingPathComponent("batch-authorization.txt"))
         try material.single.write(to: base.appendingPathComponent("single.json"))
         try material.batch.write(to: base.appendingPathComponent("batch.json"))
     }

@@ -66,6 +66,10 @@ struct ServerRunner {
             }
         }
         do {
+            // SQLite storage belongs to this process alone (before the KEK, which dev mode may generate there);
+            // PostgreSQL storage is shared by design.
+            let lock = configuration.storage == nil ? try DataDirectoryLock.acquire(options.dataDir) : nil
+            defer { lock?.hold() }
             let (kek, source) = try KEKLoader.load(
                 file: options.kekFile, environment: ProcessInfo.processInfo.environment,
                 dataDirectory: options.dataDir, development: development)

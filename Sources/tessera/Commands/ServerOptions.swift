@@ -29,6 +29,13 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("default-audience"), help: "Token audience when a client names none (default: the issuer).")
     var defaultAudience: String?
 
+    @Option(
+        name: .customLong("resource-identifier"),
+        help: ArgumentHelp(
+            "Another audience that names Tessera's own resource routes (tool authorization, approvals, dynamic secrets).",
+            discussion: "Repeatable. The issuer always does; tokens minted for any other audience are refused there."))
+    var resourceIdentifiers: [String] = []
+
     @Option(name: .customLong("token-ttl"), help: "Default access-token lifetime in seconds.")
     var tokenTTL: Int = 300
 
@@ -52,6 +59,14 @@ struct ServerOptions: ParsableArguments {
 
     @Option(name: .customLong("tls-port"), help: "Port of the HTTPS listener (0 picks a free one).")
     var tlsPort: Int = 8444
+
+    @Option(
+        name: .customLong("metrics-listen"),
+        help: ArgumentHelp(
+            "Also serve GET /metrics without credentials on HOST:PORT (e.g. 127.0.0.1:9090), for Prometheus.",
+            discussion: "Bind it to a private interface only: the metrics name identities' traffic and refusals. Without "
+                + "this option /metrics is served on the main listener and needs an admin token."))
+    var metricsListen: String?
 
     @Option(
         name: .customLong("postgres-roles"),
@@ -78,6 +93,29 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("audit-checkpoint-interval"),
+        help: "Seconds between signed audit checkpoints (also written at clean shutdown; see docs/audit.md).")
+    var auditCheckpointInterval: Int = 60
+
+    @Option(
+        name: .customLong("audit-checkpoint-file"),
+        help: "Append each signed audit checkpoint to this file (JSON lines) for `tessera audit verify --checkpoint`.")
+    var auditCheckpointFile: String?
+
+    @Option(
+        name: .customLong("audit-checkpoint-url"),
+        help: "POST each signed audit checkpoint (JSON) to this http(s) URL, e.g. a witness outside the database.")
+    var auditCheckpointURL: String?
+
+    @Flag(
+        name: .customLong("audit-accept-unkeyed-prefix"),
+        help: ArgumentHelp(
+            "Continue an audit chain whose newest record carries no MAC (a database written before keyed audit).",
+            discussion: "Without it the server refuses to start on such a chain: a database writer without the KEK can "
+                + "strip every key and MAC and re-chain the records. Verify first with tessera audit verify."))
+    var auditAcceptUnkeyedPrefix = false
+
     func configuration(development: Bool) -> ServerConfiguration {
         var configuration = ServerConfiguration()
         configuration.host = host
@@ -89,6 +127,7 @@ struct ServerOptions: ParsableArguments {
         configuration.trustDomain = trustDomain
         configuration.issuer = issuer
         configuration.defaultAudience = defaultAudience
+        configuration.resourceIdentifiers = resourceIdentifiers
         configuration.defaultTokenTTL = tokenTTL
         configuration.maximumTokenTTL = maxTokenTTL
         configuration.clockSkew = clockSkew
@@ -100,7 +139,12 @@ struct ServerOptions: ParsableArguments {
         configuration.tlsCertificatePath = tlsCert
         configuration.tlsKeyPath = tlsKey
         configuration.tlsPort = tlsPort
+        configuration.listener.metricsListen = metricsListen
         configuration.developmentMode = development
+        configuration.auditCheckpoints.interval = auditCheckpointInterval
+        configuration.auditCheckpoints.file = auditCheckpointFile
+        configuration.auditCheckpoints.url = auditCheckpointURL
+        configuration.auditCheckpoints.acceptUnkeyedPrefix = auditAcceptUnkeyedPrefix
         return configuration
     }
 }

@@ -103,9 +103,10 @@ struct TokenIntrospect: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "The access token.") var token: String
+    @OptionGroup var input: TokenInput
 
     func run() async throws {
+        let token = try input.resolve()
         let data = try await connection.client().expect("POST", "/oauth2/introspect", form: ["token": token])
         if output.json {
             print(Output.prettyJSON(data))
@@ -125,10 +126,12 @@ struct TokenRevoke: AsyncParsableCommand {
         commandName: "revoke", abstract: "Revoke a token (RFC 7009), as an administrator.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The access token.") var token: String
+    @OptionGroup var input: TokenInput
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
+        let token = try input.resolve()
         _ = try await connection.client().expect("POST", "/oauth2/revoke", form: ["token": token])
-        Output.note("revoked")
+        Output.done(["revoked": true], json: output.json, note: "revoked")
     }
 }

@@ -48,6 +48,18 @@ enum Output {
     }
 }
 
+extension Output {
+    /// The outcome of a command that changes something: `object` as JSON on stdout with `--json`, else `note` on
+    /// stderr (so scripts read the same answer every command gives).
+    static func done(_ object: [String: Any], json: Bool, note: String) {
+        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            Output.note(note)
+        }
+    }
+}
+
 /// A failure already explained to the user; exits non-zero without a stack of messages.
 struct CommandFailure: Error, CustomStringConvertible {
     let message: String

@@ -13,6 +13,13 @@ final class StubIssuerServer: Sendable {
         var hits: [String: Int] = [:]
         var delay: Double = 0
         var failing = false
+        /// path → `Location` of a `302` answer.
+        var redirects: [String: String] = [:]
+        /// path → size of a body streamed without `Content-Length` (an oversized document).
+        var floods: [String: Int] = [:]
+        /// Body bytes the server managed to write per path (a client that aborts early stops the count).
+        var written: [String: Int] = [:]
+        var stopped = false
     }
 
     let port: Int
@@ -47,16 +54,28 @@ final class StubIssuerServer: Sendable {
     func setDelay(_ seconds: Double) { state.withLock { $0.delay = seconds } }
     func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
     func hits(_ path: String) -> Int { state.withLock { $0.hits[path] ?? 0 } }
+    /// Requests to any path.
+    var totalHits: Int { state.withLock { $0.hits.values.reduce(0, +) } }
+    func redirect(_ path: String, to location: String) { state.withLock { $0.redirects[path] = location } }
+    func flood(_ path: String, bytes: Int) { state.withLock { $0.floods[path] = bytes } }
+    func written(_ path: String) -> Int { state.withLock { $0.written[path] ?? 0 } }
 
+    /// Stops listening. The descriptor is closed by the accept thread itself: closing it here could let the
+    /// number be reused by another stub's socket while this thread still calls `accept` on it (it would then
+    /// steal that stub's connections).
     func stop() {
+        state.withLock { $0.stopped = true }
         shutdown(socket, Int32(SHUT_RDWR))
-        close(socket)
     }
 
     private func acceptLoop() {
         while true {
             let client = accept(socket, nil, nil)
-            guard client >= 0 else { return }
+            guard client >= 0, !state.withLock({ $0.stopped }) else {
+                if client >= 0 { close(client) }
+                close(socket)
+                return
+            }
             let thread = Thread { [self] in handle(client) }
             thread.start()
         }
@@ -74,11 +93,30 @@ final class StubIssuerServer: Sendable {
         }
         let line = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first ?? ""
         let path = line.split(separator: " ").dropFirst().first.map(String.init) ?? "/"
-        let (body, delay, failing) = state.withLock { state -> (String?, Double, Bool) in
+        let (body, delay, failing, redirect, flood) = state.withLock { state -> (String?, Double, Bool, String?, Int?) in
             state.hits[path, default: 0] += 1
-            return (state.documents[path], state.delay, state.failing)
+            return (state.documents[path], state.delay, state.failing, state.redirects[path], state.floods[path])
         }
         if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        if let redirect {
+            let response = "HTTP/1.1 302 Found\r\nLocation: \(redirect)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            _ = response.withCString { write(client, $0, strlen($0)) }
+            return
+        }
+        if let flood {
+            // No Content-Length: the client learns the size only by reading; a bounded client stops early.
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"keys\":[\""
+            _ = head.withCString { write(client, $0, strlen($0)) }
+            let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 16_384)
+            var sent = 0
+            while sent < flood {
+                let count = chunk.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard count > 0 else { break }
+                sent += count
+                state.withLock { $0.written[path] = sent }
+            }
+            return
+        }
         let status = failing ? "503 Service Unavailable" : body == nil ? "404 Not Found" : "200 OK"
         let payload = failing ? "" : body ?? ""
         let response =

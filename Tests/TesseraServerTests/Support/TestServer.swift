@@ -29,6 +29,8 @@ final class TestServer: Sendable {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
+        // Stand-in issuers and IdPs listen on loopback; SSRF tests turn this off again.
+        configuration.federation.networkPolicy.allowPrivateNetworks = true
         try configure(&configuration)
         let kek = kek ?? KeyEncryptionKey.generate().0
         let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)

@@ -54,12 +54,23 @@ import TesseraCore
             let approval = ToolApproval(
                 id: "ap1", taskID: "t1", agent: agent, tool: "pay", argumentsDigest: "d1", resource: nil,
                 chain: ["alice", agent], state: .pending, requestedAt: storeEpoch,
-                expiresAt: storeEpoch.addingTimeInterval(300))
+                expiresAt: storeEpoch.addingTimeInterval(300), server: "payments")
             try await repository.createApproval(approval)
             #expect(try await repository.approval(id: "ap1") == approval)
             let now = storeEpoch.addingTimeInterval(5)
-            #expect(try await repository.pendingApproval(taskID: "t1", agent: agent, tool: "pay", argumentsDigest: "d1", now: now)?.id == "ap1")
-            #expect(try await repository.pendingApproval(taskID: "t1", agent: agent, tool: "pay", argumentsDigest: "d2", now: now) == nil)
+            #expect(
+                try await repository.pendingApproval(
+                    taskID: "t1", agent: agent, tool: "pay", server: "payments", argumentsDigest: "d1", now: now)?.id == "ap1")
+            #expect(
+                try await repository.pendingApproval(
+                    taskID: "t1", agent: agent, tool: "pay", server: "payments", argumentsDigest: "d2", now: now) == nil)
+            #expect(
+                try await repository.pendingApproval(
+                    taskID: "t1", agent: agent, tool: "pay", server: "other", argumentsDigest: "d1", now: now) == nil,
+                "an approval is bound to its upstream server")
+            #expect(
+                try await repository.pendingApproval(
+                    taskID: "t1", agent: agent, tool: "pay", server: nil, argumentsDigest: "d1", now: now) == nil)
             #expect(try await repository.approvals(pendingOnly: true, now: now, limit: 10).map(\.id) == ["ap1"])
             #expect(try await !repository.consume(id: "ap1", now: now), "not approved yet")
 
@@ -78,6 +89,8 @@ import TesseraCore
             #expect(try await repository.recordCall(taskID: "t1", now: now) == 1)
             #expect(try await repository.recordCall(taskID: "t1", now: now) == 2)
             #expect(try await repository.calls(taskID: "t1") == 2)
+            try await repository.releaseCall(taskID: "t1")
+            #expect(try await repository.calls(taskID: "t1") == 1, "a reservation given back")
             #expect(try await repository.calls(taskID: "t2") == 0)
         }
     }

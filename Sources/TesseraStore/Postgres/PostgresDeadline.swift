@@ -1,0 +1,208 @@
+import Foundation
+import PostgresNIO
+import Synchronization
+
+/// Bounds every pooled PostgreSQL operation, so a database that goes away costs a caller seconds, not forever.
+///
+/// Why this is needed: postgres-nio (1.33) writes a query to its channel without a write promise, so a query sent
+/// on a connection that has just closed (PostgreSQL stopped, the backend was terminated) is dropped and its
+/// result never arrives (upstream #487, reverted in #501). A transaction's next statement, or the `ROLLBACK` after
+/// a failed one, then waits forever with the connection leased; when that caller is the audit writer, every later
+/// token waits behind it. The pool also queues lease requests for as long as PostgreSQL refuses connections.
+///
+/// So each operation runs in a task of its own while the caller waits on a continuation that the first of three
+/// things resumes: the operation's result; the lease wait running out (`leaseWait`, or `leaseWaitWhenDown` while
+/// the last lease failed, so an outage answers quickly); the operation running longer than `operationLimit` after
+/// its lease. On a timeout the leased connection is closed (which fails whatever reached it, and makes the pool
+/// drop it) and the caller gets `StoreError(.unavailable)`; an operation that never completes is abandoned, never
+/// waited for. Successful leases clear the "down" mark; the pool reconnects by itself (with its own backoff).
+final class PostgresDeadline: Sendable {
+    /// How long a caller waits for a pooled connection while PostgreSQL answers.
+    let leaseWait: Duration
+    /// How long a caller waits for a pooled connection while the last lease failed (PostgreSQL is likely down).
+    let leaseWaitWhenDown: Duration
+    /// How long an operation may run once it has its connection.
+    let operationLimit: Duration
+    private let down = Atomic<Bool>(false)
+
+    init(leaseWait: Duration = .seconds(3), leaseWaitWhenDown: Duration = .milliseconds(500),
+         operationLimit: Duration = .seconds(5)) {
+        self.leaseWait = leaseWait
+        self.leaseWaitWhenDown = leaseWaitWhenDown
+        self.operationLimit = operationLimit
+    }
+
+    /// Whether the last lease attempt ran out of time (PostgreSQL unreachable or the pool exhausted).
+    var isDown: Bool { down.load(ordering: .relaxed) }
+
+    /// Leases a connection from `client` and runs `body` on it, within the limits above.
+    func run<Result: Sendable>(
+        on client: PostgresClient, endpoint: PostgresEndpoint,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let wait = isDown ? leaseWaitWhenDown : leaseWait
+        let operation = Operation<Result>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                operation.start(continuation)
+                let work = Task {
+                    do {
+                        let value = try await client.withConnection { [self] connection in
+                            operation.leased(connection)
+                            self.down.store(false, ordering: .relaxed)
+                            return try await body(connection)
+                        }
+                        operation.finish(.success(value))
+                    } catch {
+                        operation.finish(.failure(error))
+                    }
+                }
+                let timer = Task { [self] in
+                    do {
+                        try await Task.sleep(for: wait)
+                        guard let leasedAt = operation.leasedAt else {
+                            self.down.store(true, ordering: .relaxed)
+                            operation.finish(.failure(StoreError(
+                                .unavailable, "no connection to PostgreSQL at \(endpoint) within \(wait)")))
+                            return
+                        }
+                        try await Task.sleep(until: leasedAt.advanced(by: self.operationLimit), clock: .continuous)
+                    } catch {
+                        return  // cancelled: the operation finished
+                    }
+                    if operation.finish(.failure(StoreError(
+                        .unavailable, "PostgreSQL at \(endpoint) did not answer within \(operationLimit)")))
+                    {
+                        try? await operation.connection?.close()
+                    }
+                }
+                operation.attach(work: work, timer: timer)
+            }
+        } onCancel: {
+            operation.finish(.failure(CancellationError()))
+        }
+    }
+
+    /// Runs `body` (which must not need a pooled connection) for at most `limit`; on a timeout runs `onTimeout`
+    /// (e.g. closes the connection `body` uses) and throws `StoreError(.unavailable)` without waiting for `body`.
+    static func bounded<Result: Sendable>(
+        _ limit: Duration, onTimeout: @escaping @Sendable () async -> Void,
+        _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let operation = Operation<Result>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                operation.start(continuation)
+                let work = Task {
+                    do {
+                        operation.finish(.success(try await body()))
+                    } catch {
+                        operation.finish(.failure(error))
+                    }
+                }
+                let timer = Task {
+                    do { try await Task.sleep(for: limit) } catch { return }
+                    if operation.finish(.failure(StoreError(.unavailable, "PostgreSQL did not answer within \(limit)"))) {
+                        await onTimeout()
+                    }
+                }
+                operation.attach(work: work, timer: timer)
+            }
+        } onCancel: {
+            operation.finish(.failure(CancellationError()))
+        }
+    }
+
+    /// One operation's state: the waiting caller (resumed once), its connection, its tasks.
+    private final class Operation<Result: Sendable>: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Result, any Error>?
+            var finished: Swift.Result<Result, any Error>?
+            var connection: PostgresConnection?
+            var leasedAt: ContinuousClock.Instant?
+            var work: Task<Void, Never>?
+            var timer: Task<Void, Never>?
+        }
+
+        private struct Decided {
+            var continuation: CheckedContinuation<Result, any Error>?
+            var work: Task<Void, Never>?
+            var timer: Task<Void, Never>?
+        }
+
+        private let state = Mutex(State())
+
+        var leasedAt: ContinuousClock.Instant? { state.withLock { $0.leasedAt } }
+        var connection: PostgresConnection? { state.withLock { $0.connection } }
+
+        /// Installs the waiting caller; resumes it at once when the operation was cancelled before it started.
+        func start(_ continuation: CheckedContinuation<Result, any Error>) {
+            let finished = state.withLock { state -> Swift.Result<Result, any Error>? in
+                if state.finished == nil { state.continuation = continuation }
+                return state.finished
+            }
+            if let finished { continuation.resume(with: finished) }
+        }
+
+        func leased(_ connection: PostgresConnection) {
+            state.withLock {
+                $0.connection = connection
+                $0.leasedAt = .now
+            }
+        }
+
+        func attach(work: Task<Void, Never>, timer: Task<Void, Never>) {
+            let done = state.withLock { state -> Bool in
+                state.work = work
+                state.timer = timer
+                return state.finished != nil
+            }
+            // Finished (or cancelled) before the tasks were attached: nothing may keep running.
+            if done {
+                timer.cancel()
+                if case .failure = state.withLock({ $0.finished }) { work.cancel() }
+            }
+        }
+
+        /// Decides the outcome unless it was decided already (returns whether this call decided it) and resumes the
+        /// caller; a failure (timeout, cancellation) cancels the operation's task, the outcome stops the timer.
+        @discardableResult
+        func finish(_ result: Swift.Result<Result, any Error>) -> Bool {
+            let decided = state.withLock { state -> Decided? in
+                guard state.finished == nil else { return nil }
+                state.finished = result
+                defer { state.continuation = nil }
+                return Decided(continuation: state.continuation, work: state.work, timer: state.timer)
+            }
+            guard let decided else { return false }
+            decided.timer?.cancel()
+            if case .failure = result { decided.work?.cancel() }
+            decided.continuation?.resume(with: result)
+            return true
+        }
+    }
+}
+
+/// A non-escaping closure lent to an operation that `PostgresDeadline` may abandon: the operation calls it through
+/// `call` while it is lent; `revoke()` (before the lender returns, e.g. at the end of `withoutActuallyEscaping`)
+/// takes it back, waiting for a call in progress, so an abandoned operation never keeps it.
+final class PostgresLentClosure<Input: Sendable, Output: Sendable>: Sendable {
+    private let closure: Mutex<(@Sendable (Input) throws -> Output)?>
+
+    init(_ closure: @escaping @Sendable (Input) throws -> Output) {
+        self.closure = Mutex(closure)
+    }
+
+    /// Runs the closure; throws `StoreError(.unavailable)` once it was taken back.
+    @Sendable func call(_ input: Input) throws -> Output {
+        let outcome: Result<Output, any Error> = closure.withLock { closure in
+            guard let closure else { return .failure(StoreError(.unavailable, "the PostgreSQL operation was abandoned")) }
+            return Result { try closure(input) }
+        }
+        return try outcome.get()
+    }
+
+    func revoke() {
+        closure.withLock { $0 = nil }
+    }
+}

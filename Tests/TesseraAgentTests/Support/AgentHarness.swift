@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+import GRPCCore
+import TesseraCore
+import TesseraCrypto
+import TesseraServer
+import Testing
+import X509
+@testable import TesseraAgent
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real server, a real agent on a temporary Unix socket, and a real gRPC client, in one process.
+struct Harness {
+    let base: String
+    let adminToken: String
+    let clock: ManualTimeSource
+    let socket: String
+    let serverTask: Task<Void, any Error>
+    let agentTask: Task<Void, any Error>
+
+    static func start(
+        selector: String = "unix:uid:\(getuid())", selectors: [String]? = nil, syncInterval: Double = 0.2,
+        inspector: (any ProcessInspector)? = nil
+    ) async throws -> Harness {
+        let clock = ManualTimeSource(Date())
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = NSTemporaryDirectory() + "tessera-agent-e2e-" + UUID().uuidString
+        // Federated trust domains in these tests are other servers on loopback.
+        configuration.federation.networkPolicy.allowPrivateNetworks = true
+        let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let serverTask = Task { try await server.run { port in portContinuation.yield(port) } }
+        var portIterator = ports.makeAsyncIterator()
+        let port = try #require(await portIterator.next())
+        let base = "http://127.0.0.1:\(port)"
+        let admin = server.bootstrap.newAdminToken ?? ""
+        func call(_ method: String, _ path: String, _ json: [String: Any]) async throws -> [String: Any] {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.httpMethod = method
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("Bearer \(admin)", forHTTPHeaderField: "Authorization")
+            let (data, _) = try await URLSession.shared.data(for: request)
+            return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        }
+        _ = try await call(
+            "POST", "/v1/identities",
+            [
+                "spiffe_id": "spiffe://example.org/web", "kind": "service", "owner": "alice@example.com", "purpose": "e2e",
+                "public_key_pem": P256.Signing.PrivateKey().publicKey.pemRepresentation,
+            ])
+        let entry = try await call(
+            "POST", "/v1/entries", ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": selectors ?? [selector]])
+        #expect(entry["id"] is String)
+        let token = try #require(try await call("POST", "/v1/nodes/tokens", ["node_id": "n1"])["join_token"] as? String)
+
+        let directory = "/tmp/tsr-" + UUID().uuidString.prefix(8)
+        var agentConfiguration = WorkloadAgent.Configuration(
+            serverURL: URL(string: base)!, joinToken: token, socketPath: directory + "/api.sock", dataDirectory: directory + "/data")
+        agentConfiguration.syncInterval = syncInterval
+        agentConfiguration.allowInsecureHTTP = true  // the in-process server listens on loopback HTTP
+        agentConfiguration.processInspector = inspector
+        let agent = WorkloadAgent(configuration: agentConfiguration, clock: clock)
+        let (ready, readyContinuation) = AsyncStream<String>.makeStream()
+        let agentTask = Task { try await agent.run { id in readyContinuation.yield(id) } }
+        var readyIterator = ready.makeAsyncIterator()
+        let nodeID = await readyIterator.next()
+        #expect(nodeID == "spiffe://example.org/tessera/agent/n1")
+        return Harness(
+            base: base, adminToken: admin, clock: clock, socket: agentConfiguration.socketPath, serverTask: serverTask,
+            agentTask: agentTask)
+    }
+
+    /// An admin API call on this harness's server.
+    @discardableResult
+    func admin(_ method: String, _ path: String, _ json: [String: Any]? = nil, base: String? = nil, token: String? = nil) async throws
+        -> (Int, [String: Any])
+    {
+        var request = URLRequest(url: URL(string: (base ?? self.base) + path)!)
+        request.httpMethod = method
+        if let json {
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        request.setValue("Bearer \(token ?? adminToken)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+    }
+
+    func stop() async {
+        agentTask.cancel()
+        _ = await agentTask.result
+        serverTask.cancel()
+        _ = await serverTask.result
+    }
+}
+
