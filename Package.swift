@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Domain model: identities, clock, decisions. No dependencies beyond Foundation.
@@ -146,10 +147,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The end-to-end tests' HTTP client (AsyncHTTPClient, a deadline on every request).
+        .target(
+            name: "TesseraTestSupport",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/TesseraTestSupport"
+        ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"], exclude: ["Vectors"]),
         .testTarget(
             name: "TesseraAgentTests",
             dependencies: [
+                "TesseraTestSupport",
                 "TesseraAgent", "TesseraServer", "TesseraCrypto", "TesseraCore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -178,6 +186,7 @@ let package = Package(
         .testTarget(
             name: "TesseraPostureTests",
             dependencies: [
+                "TesseraTestSupport",
                 "TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy", "TesseraCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -187,6 +196,7 @@ let package = Package(
         .testTarget(
             name: "TesseraMCPTests",
             dependencies: [
+                "TesseraTestSupport",
                 "TesseraMCP", "TesseraServer", "TesseraCrypto", "TesseraCore", "tessera-test-mcp-server",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -195,6 +205,7 @@ let package = Package(
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [
+                "TesseraTestSupport",
                 "TesseraServer", "TesseraCrypto", "TesseraStore", "TesseraPolicy", "TesseraAudit", "TesseraCore",
                 "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

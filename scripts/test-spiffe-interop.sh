@@ -38,11 +38,10 @@ done
 export TESSERA_ADDR="http://127.0.0.1:$PORT"
 export TESSERA_TOKEN=$(cat "$WORK/data/admin-token")
 
-openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$WORK/k.key"
-openssl pkey -in "$WORK/k.key" -pubout -out "$WORK/k.pub"
+# SVID-only identities (issue 19, item 2): no registered key; they authenticate with what the agent gives them.
 for name in interop-app interop-other; do
     "$TESSERA" identity create --spiffe-id "spiffe://example.org/$name" --kind service --owner interop@example.com \
-        --purpose "SPIFFE interop test" --public-key "$WORK/k.pub" >/dev/null
+        --purpose "SPIFFE interop test" --auth jwt_svid,tls_client_auth >/dev/null
 done
 OTHER_UID=65534
 "$TESSERA" entry create --spiffe-id spiffe://example.org/interop-app --node interop-node --selector "unix:uid:$(id -u)" >/dev/null
@@ -90,6 +89,28 @@ if curl -fsS --cacert "$WORK/server.pem" "https://127.0.0.1:$TLS_PORT/oauth2/tok
     echo "FAIL: a client without certificate or assertion got a token"; exit 1
 fi
 echo "no certificate, no assertion -> refused"
+
+echo "== JWT-SVID as the client assertion: a token for an identity with no registered key"
+"$TESSERA" svid fetch --socket "$SOCKET" --audience "$TESSERA_ADDR/oauth2/token" --json >"$WORK/jwt-svid.json"
+SVID=$("$VENV/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["svids"][0]["token"])' "$WORK/jwt-svid.json")
+curl -fsS "$TESSERA_ADDR/oauth2/token" -d grant_type=client_credentials \
+    --data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \
+    --data-urlencode "client_assertion=$SVID" >"$WORK/jwt-token.json"
+"$VENV/bin/python" - "$WORK/jwt-token.json" <<'PY'
+import base64, json, sys
+token = json.load(open(sys.argv[1]))["access_token"]
+payload = token.split(".")[1]
+claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+assert claims["sub"] == "spiffe://example.org/interop-app", claims
+print("JWT-SVID client assertion -> access token for", claims["sub"])
+PY
+# A key the attacker made up cannot authenticate an identity that declared no private_key_jwt.
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$WORK/attacker.key"
+if "$TESSERA" token request --client-id spiffe://example.org/interop-app --key "$WORK/attacker.key" >"$WORK/attacker.out" 2>&1; then
+    echo "FAIL: a made-up key got a token for an SVID-only identity"; exit 1
+fi
+grep -q "does not authenticate with private_key_jwt" "$WORK/attacker.out" || { echo "FAIL: $(cat "$WORK/attacker.out")"; exit 1; }
+echo "made-up key for an SVID-only identity -> refused (invalid_client)"
 
 if [ "$(id -u)" = 0 ]; then
     echo "== attestation: uid $OTHER_UID running the tessera binary gets its own identity"

@@ -50,19 +50,22 @@ public final class PostgresRoleManager: Sendable {
         return Credential(username: username, password: password, expiresAt: expiry)
     }
 
-    /// Terminates the role's sessions and drops it (and what it owns). Dropping a missing role succeeds.
+    /// Refuses the role new logins, terminates its sessions and drops it (and what it owns). Dropping a missing role succeeds.
     public func drop(_ username: String) async throws {
         guard username.hasPrefix(Self.rolePrefix), username.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw SecretsError(.configuration, "refusing to drop a role Tessera did not create")
         }
         let role = PostgresRoleTemplate.identifier(username)
         try await withConnection { connection in
-            try await connection.query(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(username)", logger: logger)
             let exists = try await connection.query(
                 "SELECT 1 FROM pg_roles WHERE rolname = \(username)", logger: logger
             ).collect().count > 0
             guard exists else { return }
+            // Close the door before emptying the room: pg_terminate_backend only signals, so without NOLOGIN first a
+            // client could log in again between the termination and the DROP (seen on a loaded CI runner).
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(role) NOLOGIN"), logger: logger)
+            try await connection.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = \(username)", logger: logger)
             // Roles from templates normally own nothing; DROP OWNED needs membership, so it is best effort.
             _ = try? await connection.query(PostgresQuery(unsafeSQL: "DROP OWNED BY \(role)"), logger: logger)
             do {

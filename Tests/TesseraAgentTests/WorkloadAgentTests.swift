@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import GRPCCore
 import TesseraCore
 import TesseraCrypto
@@ -157,7 +158,7 @@ import Glibc
 
     var request = URLRequest(url: URL(string: harness.base + "/bundle")!)
     request.httpMethod = "GET"
-    let (data, _) = try await URLSession.shared.data(for: request)
+    let (data, _) = try await HTTPTestClient.data(for: request)
     let bundle = try SPIFFEBundle.parse(data, trustDomain: "example.org")
     #expect(bundle.x509Authorities.count == 2)
     // SVIDs signed by the previous CA still verify against the bundle during the overlap.
@@ -188,7 +189,7 @@ import Glibc
         request.httpBody = Data(
             ("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
                 + "&client_assertion=" + assertion).utf8)
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await HTTPTestClient.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
     }
     let (status, body) = try await exchange(token)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import MCP
 import Testing
 @testable import TesseraMCP
@@ -90,7 +91,7 @@ import FoundationNetworking
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
         request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}}"#.utf8)
-        let (body, response) = try await URLSession.shared.data(for: request)
+        let (body, response) = try await HTTPTestClient.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         #expect(http.statusCode == 401)
         #expect(http.value(forHTTPHeaderField: "WWW-Authenticate") == "Bearer")
@@ -129,9 +130,6 @@ import FoundationNetworking
             upstreams: [upstream], authorizer: TesseraAuthorizationClient(base: URL(string: tessera.base)!), approvalTimeout: 60,
             pollInterval: .milliseconds(50))
         let (port, listener) = try await GatewayFixtures.listen(gateway)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 30
-        let session = URLSession(configuration: configuration)
         @Sendable func post(_ tool: String, _ arguments: String) async throws -> String {
             var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
             request.httpMethod = "POST"
@@ -139,7 +137,7 @@ import FoundationNetworking
             request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
             request.setValue("Bearer \(agent.token)", forHTTPHeaderField: "Authorization")
             request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#.utf8)
-            let (data, _) = try await session.data(for: request)
+            let (data, _) = try await HTTPTestClient.data(for: request)
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             let content = (object?["result"] as? [String: Any])?["content"] as? [[String: Any]]
             return content?.first?["text"] as? String ?? String(decoding: data, as: UTF8.self)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 import TesseraCrypto
@@ -65,7 +66,7 @@ import FoundationNetworking
                 request.httpBody = Data(form.utf8)
                 request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
             }
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let (data, response) = try await HTTPTestClient.data(for: request)
             return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
         }
 

@@ -66,7 +66,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     @Test func consoleIsServedWithAStrictContentSecurityPolicy() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        // `/` redirects (URLSession follows it) to the console page.
+        // `/` redirects (the test client follows it) to the console page.
         let root = try await server.send("GET", "/")
         #expect(root.status == 200)
         let csp = root.headers["content-security-policy"] ?? ""

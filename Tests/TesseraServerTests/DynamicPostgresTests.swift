@@ -165,6 +165,8 @@ import TesseraStore
         again.waitUntilExit()
         #expect(again.terminationStatus != 0)
         let againText = String(decoding: againOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(againText.contains("authentication failed") || againText.contains("does not exist"), "\(againText)")
+        #expect(
+            againText.contains("authentication failed") || againText.contains("does not exist")
+                || againText.contains("not permitted to log in"), "\(againText)")
     }
 }

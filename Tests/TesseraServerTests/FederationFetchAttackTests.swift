@@ -95,7 +95,7 @@ import Testing
     @Test func metadataAndPrivateIssuerURLsAreRefusedAtIssuerAdd() async throws {
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = false }
         defer { Task { await server.stop() } }
-        _ = try await server.registerWorkload("billing")
+        _ = try await server.registerWorkload("billing", extra: ["auth_methods": ["private_key_jwt", "federated"]])
         let rules: [[String: Any]] = [["match": ["sub": "x"], "identity": "spiffe://example.org/billing"]]
         for url in [
             "https://169.254.169.254", "https://169.254.169.254/latest/meta-data", "https://[::ffff:a9fe:a9fe]",
@@ -199,7 +199,7 @@ import Testing
         let key = ExternalIssuerKey(issuer: issuer.base, kid: "k1")
         elsewhere.serve("/jwks", key.jwksText)
         issuer.redirect("/jwks", to: elsewhere.base + "/jwks")
-        _ = try await server.registerWorkload("billing")
+        _ = try await server.registerWorkload("billing", extra: ["auth_methods": ["private_key_jwt", "federated"]])
         let client = try await server.registerWorkload("caller")
         let added = try await server.admin(
             "POST", "/v1/issuers",

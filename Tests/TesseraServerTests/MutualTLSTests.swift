@@ -81,7 +81,7 @@ import TesseraServer
         let folder = try Self.serverCertificate()
         let server = try await Self.start(folder: folder)
         defer { Task { await server.stop() } }
-        let workload = try await server.registerWorkload("mtls-app")
+        let workload = try await server.registerWorkload("mtls-app", extra: ["auth_methods": ["private_key_jwt", "tls_client_auth"]])
         let leaf = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
         let thumbprint = ClientCertificateAuthenticator.thumbprint(of: leaf)
 
@@ -141,8 +141,9 @@ import TesseraServer
         let folder = try Self.serverCertificate()
         let server = try await Self.start(folder: folder)
         defer { Task { await server.stop() } }
-        let workload = try await server.registerWorkload("mtls-refused")
-        let other = try await server.registerWorkload("mtls-other")
+        let mtls: [String: Any] = ["auth_methods": ["private_key_jwt", "tls_client_auth"]]
+        let workload = try await server.registerWorkload("mtls-refused", extra: mtls)
+        let other = try await server.registerWorkload("mtls-other", extra: mtls)
         _ = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
 
         // The certificate's SPIFFE ID is not the client_id.
@@ -173,13 +174,26 @@ import TesseraServer
         #expect(reply.json["access_token"] == nil)
 
         // A suspended identity's certificate.
-        let suspended = try await server.registerWorkload("mtls-suspended")
+        let suspended = try await server.registerWorkload("mtls-suspended", extra: mtls)
         _ = try Self.issueSVID(server, suspended.clientID, folder: folder, name: "suspended")
         #expect(try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident"]).status == 200)
         reply = try Self.token(server, folder: folder, certificate: "suspended", fields: ["grant_type": "client_credentials"])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
         #expect((reply.json["error_description"] as? String ?? "").contains("suspended"))
+
+        // A genuine SVID of an identity that did not declare tls_client_auth (issue 19, item 2): refused, and
+        // recorded on its own (the handshake proved the key), naming the method.
+        let keyOnly = try await server.registerWorkload("mtls-key-only")
+        _ = try Self.issueSVID(server, keyOnly.clientID, folder: folder, name: "key-only")
+        reply = try Self.token(server, folder: folder, certificate: "key-only", fields: ["grant_type": "client_credentials"])
+        #expect(reply.status == 401)
+        #expect(reply.json["error"] as? String == "invalid_client")
+        #expect((reply.json["error_description"] as? String ?? "").contains("does not authenticate with tls_client_auth"))
+        #expect(reply.json["access_token"] == nil)
+        let record = try #require(try await server.auditRecords().last { $0["type"] as? String == "token.refused" })
+        #expect(record["subject"] as? String == keyOnly.clientID)
+        #expect((record["reason"] as? String ?? "").contains("tls_client_auth"))
 
         // An SVID of an identity that is not in the inventory.
         _ = try Self.issueSVID(server, "spiffe://example.org/unknown", folder: folder, name: "unknown")

@@ -21,7 +21,8 @@ import Testing
         let server = try await TestServer.start(configure: configure)
         let ci = ExternalIssuerKey(issuer: "https://ci.example.com")
         let idp = ExternalIssuerKey(issuer: "https://idp.example.com")
-        _ = try await server.registerWorkload("billing", scopes: ["invoices:read", "invoices:write"])
+        _ = try await server.registerWorkload(
+            "billing", scopes: ["invoices:read", "invoices:write"], extra: ["auth_methods": ["private_key_jwt", "federated"]])
         let ciReply = try await server.admin(
             "POST", "/v1/issuers",
             json: [
@@ -125,7 +126,7 @@ import Testing
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
         let partner = ExternalIssuerKey(issuer: "spiffe://partner.org")
-        _ = try await server.registerWorkload("partner-gateway")
+        _ = try await server.registerWorkload("partner-gateway", extra: ["auth_methods": ["private_key_jwt", "federated"]])
         var jwks = partner.jwks
         if var keys = jwks["keys"] as? [[String: Any]] {
             keys[0]["use"] = "jwt-svid"

@@ -14,13 +14,14 @@ public struct IdentityUpdate: Sendable {
     public var audiences: [String]?
     public var tokenTTL: Int??
     public var jwks: String?
+    public var authMethods: [AuthMethod]?
 
     public init() {}
 
     public var isEmpty: Bool {
         owner == nil && purpose == nil && kind == nil && trustBoundary == nil && environment == nil
             && expiresAt == nil && reviewBy == nil && scopes == nil && audiences == nil && tokenTTL == nil
-            && jwks == nil
+            && jwks == nil && authMethods == nil
     }
 }
 
@@ -34,7 +35,7 @@ extension Identity {
             environment: update.environment ?? environment, expiresAt: update.expiresAt ?? expiresAt,
             reviewBy: update.reviewBy ?? reviewBy, status: status, scopes: update.scopes ?? scopes,
             audiences: update.audiences ?? audiences, tokenTTL: update.tokenTTL ?? tokenTTL, jwks: update.jwks ?? jwks,
-            createdAt: createdAt, updatedAt: now)
+            authMethods: update.authMethods ?? authMethods, createdAt: createdAt, updatedAt: now)
     }
 
     /// Returns the identity in `next` status, if the lifecycle allows it.
@@ -45,6 +46,7 @@ extension Identity {
         return Identity(
             id: id, spiffeID: spiffeID, kind: kind, owner: owner, purpose: purpose, trustBoundary: trustBoundary,
             environment: environment, expiresAt: expiresAt, reviewBy: reviewBy, status: next, scopes: scopes,
-            audiences: audiences, tokenTTL: tokenTTL, jwks: jwks, createdAt: createdAt, updatedAt: now)
+            audiences: audiences, tokenTTL: tokenTTL, jwks: jwks, authMethods: authMethods, createdAt: createdAt,
+            updatedAt: now)
     }
 }

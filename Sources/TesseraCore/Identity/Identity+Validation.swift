@@ -27,6 +27,9 @@ extension Identity {
                     .invalidIdentity, "token_ttl must be between 1 and \(maximumTokenTTL) seconds (server maximum)")
             }
         }
+        guard !authMethods.isEmpty else {
+            throw TesseraError(.invalidIdentity, "auth_methods must name at least one authentication method")
+        }
         if let expiresAt, let reviewBy, reviewBy > expiresAt {
             throw TesseraError(.invalidIdentity, "review_by must not be after expires_at")
         }

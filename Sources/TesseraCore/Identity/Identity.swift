@@ -28,8 +28,10 @@ public struct Identity: Sendable, Codable, Equatable {
     public let audiences: [String]
     /// Access-token lifetime in seconds; `nil` means the server default.
     public let tokenTTL: Int?
-    /// How the identity authenticates: the public keys for `private_key_jwt`, as a JWK Set (JSON).
+    /// The public keys for `private_key_jwt`, as a JWK Set (JSON); `{"keys":[]}` when the identity has none.
     public let jwks: String
+    /// How the identity may authenticate (sorted, distinct); every other method is refused for it.
+    public let authMethods: [AuthMethod]
     public let createdAt: Date
     public let updatedAt: Date
 
@@ -37,7 +39,7 @@ public struct Identity: Sendable, Codable, Equatable {
         id: String, spiffeID: SPIFFEID, kind: IdentityKind, owner: String, purpose: String,
         trustBoundary: String? = nil, environment: String? = nil, expiresAt: Date? = nil, reviewBy: Date? = nil,
         status: IdentityStatus = .active, scopes: [String] = [], audiences: [String] = [], tokenTTL: Int? = nil,
-        jwks: String, createdAt: Date, updatedAt: Date
+        jwks: String, authMethods: [AuthMethod] = [.privateKeyJWT], createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.spiffeID = spiffeID
@@ -53,9 +55,16 @@ public struct Identity: Sendable, Codable, Equatable {
         self.audiences = audiences
         self.tokenTTL = tokenTTL
         self.jwks = jwks
+        self.authMethods = Array(Set(authMethods)).sorted()
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    /// The empty key set of an identity that does not use `private_key_jwt`.
+    public static let noKeys = #"{"keys":[]}"#
+
+    /// Whether the identity declared `method`.
+    public func accepts(_ method: AuthMethod) -> Bool { authMethods.contains(method) }
 
     /// The OAuth client identifier: the SPIFFE ID as a string.
     public var clientID: String { spiffeID.description }

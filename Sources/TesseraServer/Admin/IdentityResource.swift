@@ -20,6 +20,7 @@ struct IdentityResource: Encodable {
     let audiences: [String]
     let tokenTTL: Int?
     let jwks: RawJSON
+    let authMethods: [String]
     let createdAt: Date
     let updatedAt: Date
 
@@ -27,7 +28,7 @@ struct IdentityResource: Encodable {
         case id, kind, owner, purpose, environment, status, eligible, scopes, audiences, jwks
         case spiffeID = "spiffe_id", clientID = "client_id", trustBoundary = "trust_boundary"
         case expiresAt = "expires_at", reviewBy = "review_by", ineligibleReason = "ineligible_reason"
-        case tokenTTL = "token_ttl", createdAt = "created_at", updatedAt = "updated_at"
+        case tokenTTL = "token_ttl", authMethods = "auth_methods", createdAt = "created_at", updatedAt = "updated_at"
     }
 
     init(_ identity: Identity, now: Date) {
@@ -49,6 +50,7 @@ struct IdentityResource: Encodable {
         audiences = identity.audiences
         tokenTTL = identity.tokenTTL
         jwks = RawJSON(identity.jwks)
+        authMethods = identity.authMethods.map(\.rawValue)
         createdAt = identity.createdAt
         updatedAt = identity.updatedAt
     }

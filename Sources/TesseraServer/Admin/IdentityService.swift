@@ -17,7 +17,7 @@ struct IdentityService: Sendable {
 
     static let createFields: Set<String> = [
         "spiffe_id", "kind", "owner", "purpose", "trust_boundary", "environment", "expires_at", "review_by", "scopes",
-        "audiences", "token_ttl", "jwks", "public_key_pem",
+        "audiences", "token_ttl", "jwks", "public_key_pem", "auth_methods",
     ]
     static let updateFields: Set<String> = createFields.subtracting(["spiffe_id"])
 
@@ -35,9 +35,16 @@ struct IdentityService: Sendable {
         guard !AgentService.isNodeNamespace(spiffeID) else {
             throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) is reserved for agents' node identities")
         }
-        guard let jwks = try Self.keys(body) else {
+        let keys = try Self.keys(body)
+        let methods: [AuthMethod]
+        if let names = try body.stringArray("auth_methods") {
+            methods = try Self.methods(names)
+        } else if keys != nil {
+            methods = [.privateKeyJWT]
+        } else {
             throw ProblemDetails.badRequest(
-                "how the identity authenticates is required: $.public_key_pem or $.jwks (private_key_jwt)")
+                "how the identity authenticates is required: $.auth_methods (private_key_jwt, tls_client_auth, jwt_svid, "
+                    + "federated), and $.public_key_pem or $.jwks for private_key_jwt")
         }
         let now = clock.now()
         let identity = Identity(
@@ -47,8 +54,10 @@ struct IdentityService: Sendable {
             environment: try body.nullableString("environment") ?? nil,
             expiresAt: try body.nullableDate("expires_at") ?? nil, reviewBy: try body.nullableDate("review_by") ?? nil,
             status: .active, scopes: try body.stringArray("scopes") ?? [], audiences: try body.stringArray("audiences") ?? [],
-            tokenTTL: try body.nullableInt("token_ttl") ?? nil, jwks: jwks, createdAt: now, updatedAt: now)
+            tokenTTL: try body.nullableInt("token_ttl") ?? nil, jwks: keys ?? Identity.noKeys, authMethods: methods,
+            createdAt: now, updatedAt: now)
         try validate(identity)
+        try Self.checkKeys(identity, keysGiven: keys != nil)
         do {
             try await repository.create(identity)
         } catch let error as StoreError where error.code == .conflict {
@@ -73,6 +82,10 @@ struct IdentityService: Sendable {
         update.audiences = try body.stringArray("audiences")
         update.tokenTTL = try body.nullableInt("token_ttl")
         update.jwks = try Self.keys(body)
+        update.authMethods = try body.stringArray("auth_methods").map { names throws(ProblemDetails) in try Self.methods(names) }
+        if let methods = update.authMethods, !methods.contains(.privateKeyJWT), update.jwks == nil {
+            update.jwks = Identity.noKeys  // an identity that no longer uses private_key_jwt keeps no keys
+        }
         guard !update.isEmpty else { throw ProblemDetails.badRequest("no fields to update") }
         let updated: Identity
         do {
@@ -81,6 +94,7 @@ struct IdentityService: Sendable {
             throw ProblemDetails(.conflict, "Invalid transition", detail: error.reason)
         }
         try validate(updated)
+        try Self.checkKeys(updated, keysGiven: body.object["public_key_pem"] != nil || body.object["jwks"] != nil)
         try await repository.update(updated)
         try await record("identity.updated", updated, actor: actor, fields: body.object.keys.sorted())
         return updated
@@ -143,6 +157,7 @@ struct IdentityService: Sendable {
         var details: [String: AuditValue] = [
             "identity_id": .string(identity.id), "status": .string(identity.status.rawValue),
             "owner": .string(identity.owner), "kind": .string(identity.kind.rawValue), "scopes": .strings(identity.scopes),
+            "auth_methods": .strings(identity.authMethods.map(\.rawValue)),
         ]
         if !fields.isEmpty { details["fields"] = .strings(fields) }
         if revokedLeases > 0 { details["revoked_leases"] = .int(Int64(revokedLeases)) }
@@ -161,6 +176,30 @@ struct IdentityService: Sendable {
     }
 
     /// The JWK Set from `public_key_pem` or `jwks`, normalized, each key with a `kid`.
+    static func methods(_ names: [String]) throws(ProblemDetails) -> [AuthMethod] {
+        let methods: [AuthMethod]
+        do {
+            methods = try AuthMethod.parse(names)
+        } catch {
+            throw ProblemDetails.badRequest("$.auth_methods: \(error.reason)")
+        }
+        guard !methods.isEmpty else { throw ProblemDetails.badRequest("$.auth_methods must name at least one method") }
+        return methods
+    }
+
+    /// `private_key_jwt` needs a registered key, and a key is only accepted for `private_key_jwt`.
+    static func checkKeys(_ identity: Identity, keysGiven: Bool) throws(ProblemDetails) {
+        let keyCount = (try? JWKSet.parse(identity.jwks).keys.count) ?? 0
+        if identity.accepts(.privateKeyJWT), keyCount == 0 {
+            throw ProblemDetails.badRequest(
+                "$.auth_methods includes private_key_jwt: $.public_key_pem or $.jwks is required (or drop private_key_jwt)")
+        }
+        if keysGiven, !identity.accepts(.privateKeyJWT), keyCount > 0 {
+            throw ProblemDetails.badRequest(
+                "a key was given but $.auth_methods does not include private_key_jwt, the only method that uses it")
+        }
+    }
+
     static func keys(_ body: JSONObjectReader) throws(ProblemDetails) -> String? {
         let pem = try body.string("public_key_pem")
         let jwks = try body.objectText("jwks")

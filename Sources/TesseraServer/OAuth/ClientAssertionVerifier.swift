@@ -97,6 +97,10 @@ public final class ClientAssertionVerifier: Sendable {
                 claimedClient: claimed)
         }
         guard let identity else { throw fail("unknown client") }
+        // Nothing verified yet: an identity without private_key_jwt has no key an assertion could be checked with.
+        if !isJWTSVID, !identity.accepts(.privateKeyJWT) {
+            throw fail("this client does not authenticate with private_key_jwt (see its auth_methods)")
+        }
         do {
             try jws.verify(with: isJWTSVID ? jwtSVIDKeys.keys : try keys(for: identity))
         } catch {
@@ -146,7 +150,18 @@ public final class ClientAssertionVerifier: Sendable {
             // Only in memory until the request's audit record stores it: note it, so a refusal persists it.
             RefusalScope.current?.consumed.add(ReplayGuard(key: replayKey, expiresAt: replayExpiry))
         }
+        // A genuine, fresh JWT-SVID of an identity that did not declare jwt_svid: refused, and (being after the
+        // signature and replay checks) recorded on its own rather than counted.
+        if isJWTSVID, !identity.accepts(.jwtSVID) {
+            throw fail(Self.undeclared(.jwtSVID, identity))
+        }
         return AuthenticatedClient(identity: identity, assertionJTI: jti, replayExpiry: replayExpiry)
+    }
+
+    /// The refusal of a genuine credential by a method `identity` did not declare.
+    static func undeclared(_ method: AuthMethod, _ identity: Identity) -> String {
+        "\(identity.clientID) does not authenticate with \(method.rawValue) (its auth_methods: "
+            + "\(identity.authMethods.map(\.rawValue).joined(separator: ", ")))"
     }
 
     /// Whether accepted `jti`s are already claimed durably in the shared store (PostgreSQL storage).

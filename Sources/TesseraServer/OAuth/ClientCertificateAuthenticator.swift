@@ -80,6 +80,9 @@ public struct ClientCertificateAuthenticator: Sendable {
         }
         guard let identity else { throw fail("unknown client") }
         if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }
+        guard identity.accepts(.tlsClientAuth) else {
+            throw fail(ClientAssertionVerifier.undeclared(.tlsClientAuth, identity))
+        }
         return AuthenticatedClient(
             identity: identity, assertionJTI: "", replayExpiry: now, certificateThumbprint: Self.thumbprint(of: der))
     }

@@ -62,6 +62,7 @@ extension TokenService {
         claimed = subject.subject
         // A subject assertion or a trusted issuer's workload attestation proves its holder.
         callerProven = subject.assertion != nil || (subject.sourceIssuer != issuer && subject.kind == .workload)
+        try Self.requireFederatedMethod(subject, role: "subject_token")
 
         if let bound = subject.dpopThumbprint, dpop?.jkt != bound {
             throw OAuthError(.invalidDPoPProof, "subject_token is DPoP-bound: send a DPoP proof signed with its key")
@@ -73,6 +74,7 @@ extension TokenService {
         if let actor {
             claimed = actor.subject
             callerProven = true  // actingWorkload returns only an actor that proved itself
+            try Self.requireFederatedMethod(actor, role: "actor_token")
         }
         guard let holder = actor?.identity ?? subject.identity else {
             throw OAuthError(
@@ -315,6 +317,15 @@ extension TokenService {
             sourceIssuer: client.identity.clientID)
         party.assertion = client
         return party
+    }
+
+    /// A trusted issuer's token mapped to an identity authenticates it only if the identity declared `federated`.
+    static func requireFederatedMethod(_ party: ExchangeParty, role: String) throws(OAuthError) {
+        guard !party.mappingRule.isEmpty, let identity = party.identity, !identity.accepts(.federated) else { return }
+        throw OAuthError(
+            .invalidGrant,
+            "\(role): \(identity.clientID) does not authenticate with federated tokens (its auth_methods: "
+                + "\(identity.authMethods.map(\.rawValue).joined(separator: ", ")))")
     }
 
     /// The task of the exchange: the subject token's, or the one named by `task_id` (a person may name only a

@@ -58,7 +58,7 @@ enum TokenRefusalClassifier {
         "client secrets are not accepted", "client authentication is required", "client_assertion_type must be",
         "malformed client assertion", "client assertion has typ", "client assertion must carry iss and sub",
         "client_id does not match the assertion's issuer", "unknown client",
-        "client assertion signature is not valid",
+        "client assertion signature is not valid", "this client does not authenticate with private_key_jwt",
         // A signature that verifies on an assertion that is replayed, expired, not yet valid, too long-lived or for
         // another audience proves nothing either: anyone who captured it can send it again (issue 13, attacker finding).
         "client assertion aud must be exactly one value", "client assertion has no exp", "client assertion has expired",

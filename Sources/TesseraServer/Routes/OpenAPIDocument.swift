@@ -3872,6 +3872,24 @@ enum OpenAPIDocument {
      "review_by": {
       "type": "string",
       "format": "date-time"
+     },
+     "jwks": {
+      "type": "object"
+     },
+     "public_key_pem": {
+      "type": "string"
+     },
+     "auth_methods": {
+      "type": "array",
+      "items": {
+       "enum": [
+        "private_key_jwt",
+        "tls_client_auth",
+        "jwt_svid",
+        "federated"
+       ]
+      },
+      "description": "How the identity authenticates; every other method is refused for it. private_key_jwt needs jwks or public_key_pem. Default: private_key_jwt when a key is given."
      }
     }
    },

@@ -79,6 +79,7 @@ enum Migrations {
         migrator.registerMigration("008_console_indexes") { db in try ConsoleSchema.create(db) }
         migrator.registerMigration("009_tool_approval_server") { db in try AgentToolSchema.addApprovalServer(db) }
         migrator.registerMigration("010_audit_mac") { db in try AuditKeyingSchema.create(db) }
+        migrator.registerMigration(IdentityAuthSchema.id) { db in try IdentityAuthSchema.create(db) }
         return migrator
     }
 }

@@ -12,10 +12,11 @@ struct PostgresIdentityRepository: IdentityRepository {
             try await database.rows(
                 """
                 INSERT INTO identities (id, spiffe_id, kind, owner, purpose, trust_boundary, environment, expires_at,
-                  review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at)
+                  review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at, auth_methods)
                 VALUES (\(identity.id), \(i.spiffeID), \(i.kind), \(identity.owner), \(identity.purpose),
                   \(identity.trustBoundary), \(identity.environment), \(i.expiresAt), \(i.reviewBy), \(i.status),
-                  \(i.scopes), \(i.audiences), \(identity.tokenTTL), \(identity.jwks), \(i.createdAt), \(i.updatedAt))
+                  \(i.scopes), \(i.audiences), \(identity.tokenTTL), \(identity.jwks), \(i.createdAt), \(i.updatedAt),
+                  \(i.authMethods))
                 """)
         } catch let error as StoreError where error.code == .conflict {
             throw StoreError(.conflict, "an identity with this SPIFFE ID already exists")
@@ -30,7 +31,8 @@ struct PostgresIdentityRepository: IdentityRepository {
               purpose = \(identity.purpose), trust_boundary = \(identity.trustBoundary),
               environment = \(identity.environment), expires_at = \(i.expiresAt), review_by = \(i.reviewBy),
               status = \(i.status), scopes = \(i.scopes), audiences = \(i.audiences), token_ttl = \(identity.tokenTTL),
-              jwks = \(identity.jwks), created_at = \(i.createdAt), updated_at = \(i.updatedAt)
+              jwks = \(identity.jwks), created_at = \(i.createdAt), updated_at = \(i.updatedAt),
+              auth_methods = \(i.authMethods)
             WHERE id = \(identity.id) RETURNING id
             """)
         guard rows.count == 1 else { throw StoreError(.notFound, "no identity with this id") }
@@ -73,7 +75,7 @@ struct PostgresIdentityRepository: IdentityRepository {
 
     /// The values stored in another form than the model's.
     private struct Columns {
-        let spiffeID, kind, status, scopes, audiences: String
+        let spiffeID, kind, status, scopes, audiences, authMethods: String
         let expiresAt, reviewBy: Double?
         let createdAt, updatedAt: Double
 
@@ -83,6 +85,7 @@ struct PostgresIdentityRepository: IdentityRepository {
             status = identity.status.rawValue
             scopes = JSONList.encode(identity.scopes)
             audiences = JSONList.encode(identity.audiences)
+            authMethods = IdentityAuthSchema.encode(identity.authMethods)
             expiresAt = identity.expiresAt?.epoch
             reviewBy = identity.reviewBy?.epoch
             createdAt = identity.createdAt.epoch
@@ -100,7 +103,8 @@ struct PostgresIdentityRepository: IdentityRepository {
             trustBoundary: try row.value("trust_boundary"), environment: try row.value("environment"),
             expiresAt: try row.optionalDate("expires_at"), reviewBy: try row.optionalDate("review_by"), status: status,
             scopes: JSONList.decode(try row.value("scopes")), audiences: JSONList.decode(try row.value("audiences")),
-            tokenTTL: try row.value("token_ttl"), jwks: try row.value("jwks"), createdAt: try row.date("created_at"),
+            tokenTTL: try row.value("token_ttl"), jwks: try row.value("jwks"),
+            authMethods: try IdentityAuthSchema.decode(try row.value("auth_methods")), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
     }
 }

@@ -13,8 +13,9 @@ public struct SyntheticEstateWriter: Sendable {
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO identities (id, spiffe_id, kind, owner, purpose, trust_boundary, environment,
-                      expires_at, review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      expires_at, review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at,
+                      auth_methods)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for identity in identities {
                 try statement.execute(arguments: [
@@ -22,6 +23,7 @@ public struct SyntheticEstateWriter: Sendable {
                     identity.trustBoundary, identity.environment, identity.expiresAt?.epoch, identity.reviewBy?.epoch,
                     identity.status.rawValue, JSONList.encode(identity.scopes), JSONList.encode(identity.audiences),
                     identity.tokenTTL, identity.jwks, identity.createdAt.epoch, identity.updatedAt.epoch,
+                    IdentityAuthSchema.encode(identity.authMethods),
                 ])
             }
         }

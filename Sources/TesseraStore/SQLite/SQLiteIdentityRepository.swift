@@ -11,8 +11,8 @@ struct SQLiteIdentityRepository: IdentityRepository {
                 try db.execute(
                     sql: """
                         INSERT INTO identities (id, spiffe_id, kind, owner, purpose, trust_boundary, environment,
-                          expires_at, review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          expires_at, review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at, auth_methods)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: Self.arguments(identity))
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw StoreError(.conflict, "an identity with this SPIFFE ID already exists")
@@ -26,7 +26,7 @@ struct SQLiteIdentityRepository: IdentityRepository {
                 sql: """
                     UPDATE identities SET spiffe_id = ?, kind = ?, owner = ?, purpose = ?, trust_boundary = ?,
                       environment = ?, expires_at = ?, review_by = ?, status = ?, scopes = ?, audiences = ?,
-                      token_ttl = ?, jwks = ?, created_at = ?, updated_at = ?
+                      token_ttl = ?, jwks = ?, created_at = ?, updated_at = ?, auth_methods = ?
                     WHERE id = ?
                     """, arguments: StatementArguments(Array(Self.values(identity).dropFirst()) + [identity.id]))
             guard db.changesCount == 1 else { throw StoreError(.notFound, "no identity with this id") }
@@ -86,6 +86,7 @@ struct SQLiteIdentityRepository: IdentityRepository {
             identity.trustBoundary, identity.environment, identity.expiresAt?.epoch, identity.reviewBy?.epoch,
             identity.status.rawValue, JSONList.encode(identity.scopes), JSONList.encode(identity.audiences),
             identity.tokenTTL, identity.jwks, identity.createdAt.epoch, identity.updatedAt.epoch,
+            IdentityAuthSchema.encode(identity.authMethods),
         ]
     }
 
@@ -103,7 +104,8 @@ struct SQLiteIdentityRepository: IdentityRepository {
             expiresAt: (row["expires_at"] as Double?).map(Date.init(epoch:)),
             reviewBy: (row["review_by"] as Double?).map(Date.init(epoch:)), status: status,
             scopes: JSONList.decode(row["scopes"]), audiences: JSONList.decode(row["audiences"]),
-            tokenTTL: row["token_ttl"], jwks: row["jwks"], createdAt: Date(epoch: row["created_at"]),
+            tokenTTL: row["token_ttl"], jwks: row["jwks"],
+            authMethods: try IdentityAuthSchema.decode(row["auth_methods"]), createdAt: Date(epoch: row["created_at"]),
             updatedAt: Date(epoch: row["updated_at"]))
     }
 }

@@ -49,6 +49,17 @@ struct IdentityAttributes: ParsableArguments {
     @Option(name: .customLong("token-ttl"), help: "Access-token lifetime in seconds (bounded by the server maximum).")
     var tokenTTL: Int?
 
+    @Option(
+        name: .customLong("auth"),
+        help: ArgumentHelp(
+            "Comma-separated authentication methods: private_key_jwt, tls_client_auth, jwt_svid, federated.",
+            discussion: """
+                Every method not listed is refused for this identity, even with a genuine credential. private_key_jwt \
+                needs --public-key or --jwks; the others need no key (SVIDs from the agent, a federated issuer). \
+                Default on create: private_key_jwt when a key is given.
+                """))
+    var auth: String?
+
     @Option(name: .customLong("public-key"), help: "PEM public key file for private_key_jwt (P-256, P-384, Ed25519, RSA).")
     var publicKey: String?
 
@@ -67,6 +78,7 @@ struct IdentityAttributes: ParsableArguments {
         if let expiresAt { body["expires_at"] = expiresAt }
         if let reviewBy { body["review_by"] = reviewBy }
         if let tokenTTL { body["token_ttl"] = tokenTTL }
+        if let auth { body["auth_methods"] = Self.list(auth) }
         if let publicKey {
             guard let pem = try? String(contentsOfFile: publicKey, encoding: .utf8) else {
                 throw CommandFailure(message: "cannot read --public-key file \(publicKey)")
@@ -90,7 +102,13 @@ struct IdentityAttributes: ParsableArguments {
 struct IdentityCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create", abstract: "Register a new identity.",
-        discussion: "Example: tessera identity create --spiffe-id spiffe://example.org/billing --kind service --owner alice@example.com --purpose 'bills customers' --scopes invoices:read --public-key billing.pub.pem")
+        discussion: """
+            Examples:
+              tessera identity create --spiffe-id spiffe://example.org/billing --kind service --owner alice@example.com \
+                --purpose 'bills customers' --scopes invoices:read --public-key billing.pub.pem
+              tessera identity create --spiffe-id spiffe://example.org/web --kind service --owner alice@example.com \
+                --purpose 'web front end' --scopes invoices:read --auth jwt_svid,tls_client_auth
+            """)
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions

@@ -79,6 +79,7 @@ struct PolicyConformance: AsyncParsableCommand {
         discussion: "Archives (*.tar.gz, e.g. corpus-tests.tar.gz) in DIR are unpacked into a temporary folder first. A request counts as one; the last line is `N passed, M failed`.")
 
     @Argument(help: "The conformance folder (paths inside the test JSON are relative to it).") var directory: String
+    @Flag(help: "Print JSON for scripts: passed, failed, per-category counts and every failure.") var json = false
 
     func run() async throws {
         let report: ConformanceReport
@@ -86,6 +87,18 @@ struct PolicyConformance: AsyncParsableCommand {
             report = try ConformanceRunner.runFolder(directory)
         } catch {
             throw CommandFailure(message: error.description)
+        }
+        if json {
+            var categories: [String: [String: Int]] = [:]
+            for check in report.checks where !check.isValidation {
+                categories[check.category, default: ["passed": 0, "failed": 0]][check.passed ? "passed" : "failed"]! += 1
+            }
+            let failures = report.failures.map { ["file": $0.file, "name": $0.name, "failure": $0.failure ?? ""] }
+            Output.done(
+                ["passed": report.passed, "failed": report.failed, "categories": categories, "failures": failures],
+                json: true, note: "")
+            if !report.allPassed { throw ExitCode(1) }
+            return
         }
         for failure in report.failures.prefix(20) { print("FAIL \(failure.file) \(failure.name): \(failure.failure ?? "")") }
         print(report.summary)

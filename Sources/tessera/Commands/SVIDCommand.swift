@@ -14,6 +14,8 @@ struct SVIDFetch: AsyncParsableCommand {
     @Option(help: "Workload API socket (env SPIFFE_ENDPOINT_SOCKET, unix:// prefix optional).") var socket: String?
     @Option(help: "Write svid.pem, svid.key and bundle.pem here instead of printing.") var write: String?
     @Option(help: "Fetch a JWT-SVID for this audience instead.") var audience: String?
+    @Flag(help: "Print JSON for scripts: spiffe_id, the JWT-SVID token or the PEM chain and bundle (never the key).")
+    var json = false
 
     func run() async throws {
         var path = socket ?? ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"] ?? "/tmp/tessera-agent/api.sock"
@@ -21,7 +23,13 @@ struct SVIDFetch: AsyncParsableCommand {
         let client = WorkloadAPIClient(socketPath: path)
         do {
             if let audience {
-                for (id, token) in try await client.fetchJWTSVIDs(audience: [audience]) {
+                let svids = try await client.fetchJWTSVIDs(audience: [audience])
+                if json {
+                    Output.done(
+                        ["svids": svids.map { ["spiffe_id": $0.0, "token": $0.1, "audience": [audience]] }], json: true, note: "")
+                    return
+                }
+                for (id, token) in svids {
                     Output.note(id)
                     print(token)
                 }
@@ -32,6 +40,14 @@ struct SVIDFetch: AsyncParsableCommand {
             let key = "-----BEGIN PRIVATE KEY-----\n" + svid.privateKeyDER.base64EncodedString(options: [.lineLength64Characters])
                 + "\n-----END PRIVATE KEY-----\n"
             let bundle = try svid.bundle.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n"
+            var summary: [String: Any] = [
+                "spiffe_id": svid.spiffeID, "svid_pem": chain, "bundle_pem": bundle,
+                "expires_at": ISO8601DateFormatter().string(from: svid.certificates[0].notValidAfter),
+            ]
+            if json, write == nil {
+                Output.done(summary, json: true, note: "")
+                return
+            }
             guard let write else {
                 Output.note(svid.spiffeID)
                 print(chain + bundle, terminator: "")
@@ -43,7 +59,8 @@ struct SVIDFetch: AsyncParsableCommand {
             _ = FileManager.default.createFile(
                 atPath: base.appendingPathComponent("svid.key").path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
             try Data(bundle.utf8).write(to: base.appendingPathComponent("bundle.pem"))
-            Output.note("\(svid.spiffeID): wrote svid.pem, svid.key, bundle.pem to \(write)")
+            summary["written"] = ["svid.pem", "svid.key", "bundle.pem"].map { base.appendingPathComponent($0).path }
+            Output.done(summary, json: json, note: "\(svid.spiffeID): wrote svid.pem, svid.key, bundle.pem to \(write)")
         } catch let error as CommandFailure {
             throw error
         } catch {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import GRPCCore
 import TesseraCore
 import TesseraCrypto
@@ -46,14 +47,15 @@ struct Harness {
             request.httpBody = try JSONSerialization.data(withJSONObject: json)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.setValue("Bearer \(admin)", forHTTPHeaderField: "Authorization")
-            let (data, _) = try await URLSession.shared.data(for: request)
+            let (data, _) = try await HTTPTestClient.data(for: request)
             return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         }
         _ = try await call(
             "POST", "/v1/identities",
             [
+                // SVID-only (issue 19, item 2): no registered key; the agent's SVIDs are how it authenticates.
                 "spiffe_id": "spiffe://example.org/web", "kind": "service", "owner": "alice@example.com", "purpose": "e2e",
-                "public_key_pem": P256.Signing.PrivateKey().publicKey.pemRepresentation,
+                "auth_methods": ["jwt_svid", "tls_client_auth"],
             ])
         let entry = try await call(
             "POST", "/v1/entries", ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": selectors ?? [selector]])
@@ -89,7 +91,7 @@ struct Harness {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         request.setValue("Bearer \(token ?? adminToken)", forHTTPHeaderField: "Authorization")
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await HTTPTestClient.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
     }
 

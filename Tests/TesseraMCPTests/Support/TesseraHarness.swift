@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
@@ -64,7 +65,7 @@ final class TesseraHarness: Sendable {
             request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         }
         if let bearer { request.setValue("Bearer \(bearer)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await HTTPTestClient.data(for: request)
         return Reply(status: (response as! HTTPURLResponse).statusCode, body: data)
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
@@ -85,16 +86,10 @@ final class TestServer: Sendable {
     func send(
         _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, headers: [String: String] = [:]
     ) async throws -> Reply {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = method
-        request.httpBody = body
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields { fields[String(describing: name).lowercased()] = String(describing: value) }
-        return Reply(status: http.statusCode, body: data, headers: fields)
+        var fields = headers
+        if let contentType { fields["Content-Type"] = contentType }
+        let reply = try await HTTPTestClient.send(method, base + path, body: body, headers: fields)
+        return Reply(status: reply.status, body: reply.body, headers: reply.headers)
     }
 
     func admin(_ method: String, _ path: String, json: Any? = nil, token: String? = nil) async throws -> Reply {
