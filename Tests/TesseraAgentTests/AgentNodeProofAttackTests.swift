@@ -29,7 +29,10 @@ import Testing
         configuration.allowInsecureHTTP = true
         let agent = WorkloadAgent(configuration: configuration, clock: harness.clock)
         let (ready, continuation) = AsyncStream<String>.makeStream()
-        let task = Task { try await agent.run { continuation.yield($0) } }
+        let task = Task {
+            defer { continuation.finish() }
+            try await agent.run { continuation.yield($0) }
+        }
         defer { task.cancel() }
         var iterator = ready.makeAsyncIterator()
         #expect(await iterator.next() == "spiffe://example.org/tessera/agent/n2")

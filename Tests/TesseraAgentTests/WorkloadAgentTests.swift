@@ -120,7 +120,10 @@ import Glibc
     partnerConfiguration.dataDirectory = NSTemporaryDirectory() + "tessera-partner-" + UUID().uuidString
     let partner = try await TesseraServer.make(configuration: partnerConfiguration, kek: KeyEncryptionKey.generate().0)
     let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let partnerTask = Task { try await partner.run { continuation.yield($0) } }
+    let partnerTask = Task {
+        defer { continuation.finish() }
+        try await partner.run { continuation.yield($0) }
+    }
     defer { partnerTask.cancel() }
     var iterator = ports.makeAsyncIterator()
     let port = try #require(await iterator.next())

@@ -37,7 +37,10 @@ import FoundationNetworking
             let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
             let adminToken = token ?? server.bootstrap.newAdminToken ?? ""
             let (stream, continuation) = AsyncStream<Int>.makeStream()
-            let task = Task { try await server.run { port in continuation.yield(port) } }
+            let task = Task {
+                defer { continuation.finish() }  // a server that fails to start ends the wait instead of hanging it
+                try await server.run { port in continuation.yield(port) }
+            }
             var iterator = stream.makeAsyncIterator()
             let port = try #require(await iterator.next())
             self.base = "http://127.0.0.1:\(port)"

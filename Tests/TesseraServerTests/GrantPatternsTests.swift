@@ -7,7 +7,8 @@ import Testing
     @Test func pipelinesOnlyFederate() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }
-        let pipeline = try await server.registerWorkload("deploy-pipeline", scopes: ["deploy"], extra: ["kind": "pipeline"])
+        let pipeline = try await server.registerWorkload(
+            "deploy-pipeline", scopes: ["deploy"], extra: ["kind": "pipeline", "auth_methods": ["private_key_jwt", "federated"]])
         let ci = ExternalIssuerKey(issuer: "https://ci.example.com")
         let trusted = try await server.admin(
             "POST", "/v1/issuers",

@@ -14,7 +14,11 @@ import Testing
 
     static func agent(_ server: TestServer) async throws -> Agent {
         let agent = try await server.registerWorkload(
-            "route-agent", scopes: [], extra: ["kind": "ai-agent", "audiences": ["https://crm.example"]])
+            "route-agent", scopes: [],
+            extra: [
+                "kind": "ai-agent", "audiences": ["https://crm.example"],
+                "auth_methods": ["private_key_jwt", "tls_client_auth"],
+            ])
         let catalogue = try await server.admin(
             "PUT", "/v1/identities/\(agent.id)/tools",
             json: ["tools": [["name": "search_tickets", "description": "Search", "risk": "low"]]])

@@ -36,7 +36,10 @@ struct Harness {
         configuration.federation.networkPolicy.allowPrivateNetworks = true
         let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let serverTask = Task { try await server.run { port in portContinuation.yield(port) } }
+        let serverTask = Task {
+            defer { portContinuation.finish() }  // a server that fails to start ends the wait instead of hanging it
+            try await server.run { port in portContinuation.yield(port) }
+        }
         var portIterator = ports.makeAsyncIterator()
         let port = try #require(await portIterator.next())
         let base = "http://127.0.0.1:\(port)"
@@ -70,7 +73,10 @@ struct Harness {
         agentConfiguration.processInspector = inspector
         let agent = WorkloadAgent(configuration: agentConfiguration, clock: clock)
         let (ready, readyContinuation) = AsyncStream<String>.makeStream()
-        let agentTask = Task { try await agent.run { id in readyContinuation.yield(id) } }
+        let agentTask = Task {
+            defer { readyContinuation.finish() }
+            try await agent.run { id in readyContinuation.yield(id) }
+        }
         var readyIterator = ready.makeAsyncIterator()
         let nodeID = await readyIterator.next()
         #expect(nodeID == "spiffe://example.org/tessera/agent/n1")

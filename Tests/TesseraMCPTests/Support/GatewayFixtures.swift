@@ -44,6 +44,7 @@ enum GatewayFixtures {
     static func listen(_ gateway: MCPGateway) async throws -> (port: Int, task: Task<Void, any Error>) {
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let task = Task {
+            defer { continuation.finish() }  // a listener that fails to start ends the wait instead of hanging it
             try await GatewayHTTPListener(
                 host: "127.0.0.1", port: 0, path: "/mcp", gateway: gateway,
                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })

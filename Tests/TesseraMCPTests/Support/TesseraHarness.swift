@@ -23,7 +23,10 @@ final class TesseraHarness: Sendable {
         let clock = ManualTimeSource(Date())
         let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let task = Task { try await server.run { port in continuation.yield(port) } }
+        let task = Task {
+            defer { continuation.finish() }  // a server that fails to start ends the wait instead of hanging it
+            try await server.run { port in continuation.yield(port) }
+        }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TesseraError(.invalidArgument, "server did not start") }
         return TesseraHarness(base: "http://127.0.0.1:\(port)", adminToken: server.bootstrap.newAdminToken ?? "", clock: clock, task: task)

@@ -34,15 +34,26 @@ final class TestServer: Sendable {
         configuration.federation.networkPolicy.allowPrivateNetworks = true
         try configure(&configuration)
         let kek = kek ?? KeyEncryptionKey.generate().0
-        let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
+        let server = try await withHangReport("TestServer.start: TesseraServer.make (\(configuration.dataDirectory))") {
+            try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
+        }
         let routes = server.routeList
         let spiffe = server.spiffe
         let newAdminToken = server.bootstrap.newAdminToken ?? ""
         let tlsPort = server.tlsPort
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let task = Task { try await server.run { port in continuation.yield(port) } }
+        let task = Task {
+            defer { continuation.finish() }  // a server that fails to start ends the wait instead of hanging it
+            try await server.run { port in continuation.yield(port) }
+        }
         var iterator = stream.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw TesseraError(.invalidArgument, "server did not start") }
+        let first = await withHangReport("TestServer.start: waiting for the listener's port (\(configuration.dataDirectory))") {
+            await iterator.next()
+        }
+        guard let port = first, port > 0 else {
+            if case .failure(let error) = await task.result { throw error }
+            throw TesseraError(.invalidArgument, "server did not start")
+        }
         return TestServer(
             base: "http://127.0.0.1:\(port)", adminToken: newAdminToken, dataDirectory: configuration.dataDirectory,
             kek: kek, clock: clock, spiffe: spiffe, tlsBase: tlsPort.map { "https://127.0.0.1:\($0)" },
