@@ -115,6 +115,73 @@ function signOut(message) {
   document.getElementById("signin-error").textContent = typeof message === "string" ? message : "";
 }
 
+// ---------- sign-in through the IdP (authorization code + PKCE held by this tab) ----------
+// The server runs the OIDC flow with the IdP and sends the browser back to /console/#code=<one-time code>. The
+// fragment never reaches a server; the code is useless without the PKCE verifier that stays in this tab's
+// sessionStorage, so a code seen in history or planted by someone else (login CSRF) redeems nothing.
+
+const VERIFIER_KEY = "tessera.console.pkce";
+let idp = null;
+
+function base64url(bytes) {
+  let text = "";
+  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function showIdP() {
+  try {
+    const response = await fetch("/auth/info", { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" });
+    if (!response.ok) return;
+    const info = await response.json();
+    if (!info.configured) return;
+    idp = info;
+    document.getElementById("idp-signin").textContent = "Sign in with " + idp.name;
+    document.getElementById("idp").hidden = false;
+  } catch (e) { /* no IdP configured, or unreachable: the token form stays */ }
+}
+
+async function startIdPSignIn() {
+  const error = document.getElementById("signin-error");
+  if (!window.crypto || !crypto.subtle) {
+    error.textContent = "Signing in through the IdP needs HTTPS (or a loopback address).";
+    return;
+  }
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(VERIFIER_KEY, verifier);
+  location.assign("/auth/login?console_challenge=" + encodeURIComponent(challenge));
+}
+
+// Returns true when the page was a sign-in callback (handled, successfully or not).
+async function finishIdPSignIn() {
+  const match = /^#code=([A-Za-z0-9_.~-]+)$/.exec(location.hash);
+  if (!match) return false;
+  history.replaceState(null, "", location.pathname);  // the code leaves the address bar and this history entry
+  const verifier = sessionStorage.getItem(VERIFIER_KEY);
+  sessionStorage.removeItem(VERIFIER_KEY);
+  if (!verifier) {
+    signOut("This sign-in was not started in this tab: start again.");
+    return true;
+  }
+  if (!idp) await showIdP();
+  const body = new URLSearchParams({
+    code: match[1], code_verifier: verifier, redirect_uri: (idp && idp.console_redirect_uri) || location.origin + "/console/",
+  });
+  try {
+    const response = await fetch("/auth/token", {
+      method: "POST", body, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer",
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok || !data.session_token) throw new Error(data.detail || "HTTP " + response.status);
+    sessionStorage.setItem(TOKEN_KEY, data.session_token);
+    signedIn(await api("/v1/console/whoami"));
+  } catch (e) {
+    signOut("Sign-in failed: " + e.message);
+  }
+  return true;
+}
+
 // ---------- routing ----------
 
 function parseHash() {
@@ -427,7 +494,10 @@ function auditTable(records, attrs) {
 document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("signin-form").addEventListener("submit", signIn);
   document.getElementById("signout").addEventListener("click", () => signOut(""));
+  document.getElementById("idp-signin").addEventListener("click", startIdPSignIn);
   window.addEventListener("hashchange", route);
+  await showIdP();
+  if (await finishIdPSignIn()) return;
   if (!token()) return signOut("");
   try {
     signedIn(await api("/v1/console/whoami"));

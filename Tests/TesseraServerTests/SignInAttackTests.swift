@@ -164,6 +164,55 @@ import Testing
         #expect(signedIn.count == 1)
     }
 
+    /// Issue 19, item 4: the console's "Sign in with <IdP>". The one-time code comes back in the fragment of the
+    /// console's own page (never a query string a proxy logs), bound to the PKCE challenge the console tab made;
+    /// a code planted in another browser (login CSRF), replayed, or redeemed for another redirect gets nothing.
+    @Test func consoleSignInDeliversACodeInTheFragmentThatOnlyItsTabCanRedeem() async throws {
+        let idp = try HumanSignInTests.idp()
+        defer { idp.stub.stop() }
+        let server = try await HumanSignInTests.start(idp)
+        defer { Task { await server.stop() } }
+        let info = try await server.send("GET", "/auth/info")
+        #expect(info.status == 200)
+        let consoleRedirect = try #require(info.json["console_redirect_uri"] as? String)
+        #expect(consoleRedirect == server.base + "/console/")
+        #expect(info.json["name"] as? String == URLComponents(string: idp.stub.base)?.host)
+        #expect(info.json["client_secret"] == nil)
+        #expect(info.json["configured"] as? Bool == true)
+
+        // A malformed challenge, or console and CLI parameters at once, are refused.
+        #expect(try await SignInBrowser().get(server.base + "/auth/login?console_challenge=plain").status == 400)
+        let (verifier, challenge) = Self.pkce()
+        let mixed = "/auth/login?console_challenge=\(challenge)&redirect_uri=\(Self.escape("http://127.0.0.1:54321/tessera-login"))&code_challenge=\(challenge)"
+        #expect(try await SignInBrowser().get(server.base + mixed).status == 400)
+
+        let browser = SignInBrowser()
+        let back = try await HumanSignInTests.signIn(
+            server, idp: idp, claims: ["sub": "u-7", "email": "c@example.com", "groups": ["ops"]],
+            login: "?console_challenge=\(challenge)", browser: browser)
+        #expect(back.status == 302)
+        let location = try #require(back.location)
+        #expect(location.hasPrefix(consoleRedirect + "#code="), "\(location)")
+        #expect(!location.contains("?"), "nothing rides in a query string")
+        let code = String(location.dropFirst((consoleRedirect + "#code=").count))
+
+        func redeem(_ fields: [String: String]) async throws -> TestServer.Reply { try await server.form("/auth/token", fields) }
+        // Someone who saw the code (history, a planted link) but not the tab's verifier gets nothing; nor does
+        // a redeem for the CLI's kind of redirect.
+        #expect(try await redeem(["code": code, "code_verifier": Self.pkce().verifier, "redirect_uri": consoleRedirect]).status == 400)
+        #expect(
+            try await redeem(["code": code, "code_verifier": verifier, "redirect_uri": "http://127.0.0.1:54321/tessera-login"])
+                .status == 400)
+        let redeemed = try await redeem(["code": code, "code_verifier": verifier, "redirect_uri": consoleRedirect])
+        #expect(redeemed.status == 200, "\(String(decoding: redeemed.body, as: UTF8.self))")
+        let session = try #require(redeemed.json["session_token"] as? String)
+        #expect(!location.contains(session))
+        #expect(try await server.admin("GET", "/v1/console/whoami", token: session).json["role"] as? String != nil)
+        #expect(try await redeem(["code": code, "code_verifier": verifier, "redirect_uri": consoleRedirect]).status == 400)
+        let signedIn = try await server.auditRecords().filter { $0["type"] as? String == "human.signed_in" }
+        #expect(signedIn.count == 1)
+    }
+
     /// A callback replayed with the same state (and the same cookie) is refused.
     @Test func callbackStateIsSingleUse() async throws {
         let idp = try HumanSignInTests.idp()

@@ -102,7 +102,7 @@ import Testing
         for body in transcoded {
             for encoding in [String.Encoding.utf16LittleEndian, .utf16BigEndian, .utf16, .utf32LittleEndian] {
                 let reply = try await setup.server.send(
-                    "POST", "/v1/authorize/tool-call", body: try #require(body.data(using: encoding)),
+                    "POST", "/v1/authorize/tool-call", body: Data(body.data(using: encoding) ?? Data()),
                     contentType: "application/json", headers: ["Authorization": "Bearer \(setup.token)"])
                 #expect(reply.status == 400, "\(encoding): \(body): \(reply.json)")
                 #expect((reply.json["detail"] as? String ?? "").contains("UTF-8"), "\(reply.json)")

@@ -29,6 +29,11 @@ enum ConsoleAssets {
 </header>
 <section id="signin" class="signin" hidden>
   <h1>Sign in</h1>
+  <div id="idp" class="idp" hidden>
+    <button id="idp-signin" type="button">Sign in with your organisation's IdP</button>
+    <p class="hint">You come back here signed in with the role your IdP groups map to.</p>
+    <p class="or">or</p>
+  </div>
   <form id="signin-form" autocomplete="off">
     <label for="token">Admin token or session token</label>
     <input id="token" name="token" type="password" spellcheck="false" required>
@@ -36,7 +41,7 @@ enum ConsoleAssets {
     <p id="signin-error" class="error" role="alert"></p>
   </form>
   <p class="hint">In dev mode the bootstrap admin token is in <code>DATA_DIR/admin-token</code>.
-    People signed in through the organisation's IdP paste the session token <code>tessera login</code> prints.
+    A session token from <code>tessera login</code> works here too.
     The token stays in this tab's session storage and is sent only as an <code>Authorization</code> header.</p>
 </section>
 <main id="main" hidden></main>
@@ -162,6 +167,73 @@ function signOut(message) {
   document.getElementById("who").textContent = "";
   document.getElementById("signin").hidden = false;
   document.getElementById("signin-error").textContent = typeof message === "string" ? message : "";
+}
+
+// ---------- sign-in through the IdP (authorization code + PKCE held by this tab) ----------
+// The server runs the OIDC flow with the IdP and sends the browser back to /console/#code=<one-time code>. The
+// fragment never reaches a server; the code is useless without the PKCE verifier that stays in this tab's
+// sessionStorage, so a code seen in history or planted by someone else (login CSRF) redeems nothing.
+
+const VERIFIER_KEY = "tessera.console.pkce";
+let idp = null;
+
+function base64url(bytes) {
+  let text = "";
+  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+async function showIdP() {
+  try {
+    const response = await fetch("/auth/info", { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" });
+    if (!response.ok) return;
+    const info = await response.json();
+    if (!info.configured) return;
+    idp = info;
+    document.getElementById("idp-signin").textContent = "Sign in with " + idp.name;
+    document.getElementById("idp").hidden = false;
+  } catch (e) { /* no IdP configured, or unreachable: the token form stays */ }
+}
+
+async function startIdPSignIn() {
+  const error = document.getElementById("signin-error");
+  if (!window.crypto || !crypto.subtle) {
+    error.textContent = "Signing in through the IdP needs HTTPS (or a loopback address).";
+    return;
+  }
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(VERIFIER_KEY, verifier);
+  location.assign("/auth/login?console_challenge=" + encodeURIComponent(challenge));
+}
+
+// Returns true when the page was a sign-in callback (handled, successfully or not).
+async function finishIdPSignIn() {
+  const match = /^#code=([A-Za-z0-9_.~-]+)$/.exec(location.hash);
+  if (!match) return false;
+  history.replaceState(null, "", location.pathname);  // the code leaves the address bar and this history entry
+  const verifier = sessionStorage.getItem(VERIFIER_KEY);
+  sessionStorage.removeItem(VERIFIER_KEY);
+  if (!verifier) {
+    signOut("This sign-in was not started in this tab: start again.");
+    return true;
+  }
+  if (!idp) await showIdP();
+  const body = new URLSearchParams({
+    code: match[1], code_verifier: verifier, redirect_uri: (idp && idp.console_redirect_uri) || location.origin + "/console/",
+  });
+  try {
+    const response = await fetch("/auth/token", {
+      method: "POST", body, cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer",
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok || !data.session_token) throw new Error(data.detail || "HTTP " + response.status);
+    sessionStorage.setItem(TOKEN_KEY, data.session_token);
+    signedIn(await api("/v1/console/whoami"));
+  } catch (e) {
+    signOut("Sign-in failed: " + e.message);
+  }
+  return true;
 }
 
 // ---------- routing ----------
@@ -476,7 +548,10 @@ function auditTable(records, attrs) {
 document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("signin-form").addEventListener("submit", signIn);
   document.getElementById("signout").addEventListener("click", () => signOut(""));
+  document.getElementById("idp-signin").addEventListener("click", startIdPSignIn);
   window.addEventListener("hashchange", route);
+  await showIdP();
+  if (await finishIdPSignIn()) return;
   if (!token()) return signOut("");
   try {
     signedIn(await api("/v1/console/whoami"));
@@ -489,6 +564,7 @@ document.addEventListener("DOMContentLoaded", async () => {
 
     /// `console/app.css`
     static let appCSS = #"""
+[hidden] { display: none !important; }
 :root {
   --fg: #1d2330; --muted: #5c6577; --line: #d8dce4; --bg: #f6f7f9; --card: #fff;
   --accent: #2357c6; --ok: #1f7a3d; --bad: #b3261e; --warn: #a15c00;
@@ -551,6 +627,10 @@ svg.graph path.edge.started { stroke-dasharray: 4 3; }
 svg.graph path.edge.denied { stroke: var(--bad); }
 svg.graph text.edge-label { font-size: 10px; fill: #5c6577; }
 .legend { color: var(--muted); font-size: 12px; margin-top: 6px; }
+
+.idp { margin-bottom: 1rem; }
+.idp button { font-size: 1rem; padding: 0.5rem 1rem; background: #1f6feb; color: #fff; border: 1px solid #1f6feb; border-radius: 4px; cursor: pointer; }
+.or { color: #666; margin: 0.75rem 0 0; }
 
 """#
 }

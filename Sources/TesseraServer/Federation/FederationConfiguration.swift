@@ -1,3 +1,4 @@
+import Foundation
 /// Settings of token exchange, trusted issuers, DPoP and human sessions (issue 5).
 public struct FederationConfiguration: Sendable {
     /// Most actors an exchanged token's `act` chain may hold (RFC 8693 §4.1); deeper exchanges are refused.
@@ -48,10 +49,16 @@ public struct HumanIdPConfiguration: Sendable {
     public var clientID: String
     /// For confidential clients (`client_secret_post`); public clients rely on PKCE alone.
     public var clientSecret: String?
+    /// What the console's button says ("Sign in with <name>"); the issuer's host when not set.
+    public var name: String?
 
-    public init(issuer: String, clientID: String, clientSecret: String? = nil) {
+    public init(issuer: String, clientID: String, clientSecret: String? = nil, name: String? = nil) {
         self.issuer = issuer
         self.clientID = clientID
         self.clientSecret = clientSecret
+        self.name = name
     }
+
+    /// The name people see on the console's sign-in button.
+    public var displayName: String { name ?? URLComponents(string: issuer)?.host ?? issuer }
 }

@@ -18,12 +18,29 @@ struct LoginRoutes {
                     "return_to is no longer accepted: tessera login sends redirect_uri and code_challenge (update the CLI)")
             }
             let start = try await relyingParty.start(
-                cliRedirect: query["redirect_uri"].map(String.init), cliChallenge: query["code_challenge"].map(String.init))
+                cliRedirect: query["redirect_uri"].map(String.init), cliChallenge: query["code_challenge"].map(String.init),
+                consoleChallenge: query["console_challenge"].map(String.init))
             var headers = HTTPFields()
             headers[.location] = start.authorizeURL
             headers[.setCookie] = start.cookie
             headers[.cacheControl] = "no-store"
             return Response(status: .found, headers: headers)
+        }
+        // What the console's sign-in page needs to offer "Sign in with <IdP>": public, no secrets.
+        router.get("auth/info") { _, _ in
+            var json = JSONWriter()
+            json.field("configured", relyingParty != nil)
+            guard let relyingParty else {
+                var response = Response.json(json.finish())
+                response.headers[.cacheControl] = "no-store"
+                return response
+            }
+            json.field("issuer", relyingParty.idp.issuer)
+            json.field("name", relyingParty.idp.displayName)
+            json.field("console_redirect_uri", relyingParty.consoleRedirect)
+            var response = Response.json(json.finish())
+            response.headers[.cacheControl] = "no-store"
+            return response
         }
         router.get("auth/callback") { request, context in
             guard let relyingParty else { throw Self.notConfigured }

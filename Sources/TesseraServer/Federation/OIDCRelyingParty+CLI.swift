@@ -3,7 +3,8 @@ import Foundation
 import TesseraCore
 import TesseraCrypto
 
-/// `tessera login` (RFC 8252 loopback redirect with PKCE held by the CLI).
+/// `tessera login` (RFC 8252 loopback redirect with PKCE held by the CLI), and the console's sign-in (the same
+/// one-time code, delivered in the fragment of `/console/`, redeemed with the verifier the console tab holds).
 ///
 /// The CLI picks a port, generates a PKCE verifier and sends `redirect_uri` (exactly
 /// `http://127.0.0.1:<port>/tessera-login`) and `code_challenge` to `GET /auth/login`. After the IdP, the
@@ -45,7 +46,9 @@ extension OIDCRelyingParty {
     }
 
     /// The loopback redirect carrying a one-time code for `person`.
-    func cliCode(for person: Person, redirect: String, challenge: String, now: Date) throws(ProblemDetails) -> String {
+    func cliCode(for person: Person, redirect: String, challenge: String, now: Date, inFragment: Bool = false)
+        throws(ProblemDetails) -> String
+    {
         let code = CLICode(
             id: RandomToken.base64URL(bytes: 12), person: person, redirect: redirect, challenge: challenge,
             expiresAt: now.addingTimeInterval(Self.codeLifetime))
@@ -55,6 +58,8 @@ extension OIDCRelyingParty {
         } catch {
             throw ProblemDetails(.internalServerError, "Error", detail: "could not complete the sign-in")
         }
+        // The console reads the code from the fragment, which browsers never send to a server or a proxy.
+        if inFragment { return redirect + "#code=" + sealed }
         var components = URLComponents(string: redirect)
         components?.queryItems = [URLQueryItem(name: "code", value: sealed)]
         guard let url = components?.string else { throw ProblemDetails(.internalServerError, "Error", detail: "bad redirect") }

@@ -25,6 +25,8 @@ public actor OIDCRelyingParty {
         /// `tessera login`: the CLI's exact loopback redirect and its PKCE challenge (S256).
         let cliRedirect: String?
         let cliChallenge: String?
+        /// The console: its PKCE challenge (S256); the code comes back in the fragment of `consoleRedirect`.
+        var consoleChallenge: String? = nil
         let expiresAt: Date
     }
 
@@ -63,6 +65,8 @@ public actor OIDCRelyingParty {
 
     let idp: HumanIdPConfiguration
     let callback: String
+    /// Where the console's sign-in ends: `<public base>/console/` (the one-time code rides in the fragment).
+    let consoleRedirect: String
     let fetcher: HTTPDocumentFetcher
     let issuers: any TrustedIssuerRepository
     let external: ExternalTokenVerifier
@@ -79,6 +83,7 @@ public actor OIDCRelyingParty {
     ) {
         self.idp = idp
         self.callback = callback
+        self.consoleRedirect = String(callback.dropLast("/auth/callback".count)) + "/console/"
         self.fetcher = fetcher
         self.issuers = issuers
         self.external = external
@@ -89,7 +94,17 @@ public actor OIDCRelyingParty {
 
     /// The IdP authorization URL for a new sign-in, and the cookie binding it to this browser. With
     /// `cliRedirect`, the sign-in ends on `tessera login`'s loopback listener (see ``cliRedirectRefusal(_:)``).
-    func start(cliRedirect: String?, cliChallenge: String?) async throws(ProblemDetails) -> Start {
+    func start(cliRedirect: String?, cliChallenge: String?, consoleChallenge: String? = nil) async throws(ProblemDetails)
+        -> Start
+    {
+        if let consoleChallenge {
+            guard cliRedirect == nil, cliChallenge == nil else {
+                throw ProblemDetails.badRequest("console_challenge is for the console; tessera login sends redirect_uri and code_challenge")
+            }
+            guard Self.isChallenge(consoleChallenge) else {
+                throw ProblemDetails.badRequest("console_challenge must be an S256 PKCE challenge (43 base64url characters)")
+            }
+        }
         switch (cliRedirect, cliChallenge) {
         case (nil, nil): break
         case (let redirect?, let challenge?):
@@ -104,7 +119,7 @@ public actor OIDCRelyingParty {
         let pending = PendingSignIn(
             id: RandomToken.base64URL(bytes: 12), verifier: RandomToken.base64URL(bytes: 32),
             nonce: RandomToken.base64URL(bytes: 18), binding: binding, cliRedirect: cliRedirect, cliChallenge: cliChallenge,
-            expiresAt: clock.now().addingTimeInterval(Self.lifetime))
+            consoleChallenge: consoleChallenge, expiresAt: clock.now().addingTimeInterval(Self.lifetime))
         let state: String
         do {
             state = try seal.seal(pending, purpose: Self.statePurpose)
@@ -175,6 +190,9 @@ public actor OIDCRelyingParty {
         }
         if let redirect = login.cliRedirect, let challenge = login.cliChallenge {
             return .cliRedirect(try cliCode(for: person, redirect: redirect, challenge: challenge, now: now))
+        }
+        if let challenge = login.consoleChallenge {
+            return .cliRedirect(try cliCode(for: person, redirect: consoleRedirect, challenge: challenge, now: now, inFragment: true))
         }
         return .session(try await startSession(person, source: source))
     }

@@ -464,12 +464,44 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/auth/info": {
+   "get": {
+    "tags": [
+     "federation"
+    ],
+    "summary": "The configured IdP for the console's sign-in button: issuer, name, console_redirect_uri",
+    "operationId": "get__auth_info",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/auth/login": {
    "get": {
     "tags": [
      "federation"
     ],
-    "summary": "Human sign-in: redirect to the organisation's IdP (authorization code + PKCE)",
+    "summary": "Human sign-in: redirect to the organisation's IdP (authorization code + PKCE); tessera login sends redirect_uri and code_challenge, the console console_challenge",
     "operationId": "get__auth_login",
     "security": [],
     "responses": {
@@ -501,7 +533,7 @@ enum OpenAPIDocument {
     "tags": [
      "federation"
     ],
-    "summary": "tessera login: redeem the one-time sign-in code with the CLI's PKCE verifier; the session is in the body",
+    "summary": "tessera login and the console: redeem the one-time sign-in code with the PKCE verifier; the session is in the body",
     "operationId": "post__auth_token",
     "security": [],
     "requestBody": {

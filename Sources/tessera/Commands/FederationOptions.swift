@@ -20,6 +20,9 @@ struct FederationOptions: ParsableArguments {
         help: "File with the client secret (confidential clients; PKCE is always used).")
     var oidcClientSecretFile: String?
 
+    @Option(name: .customLong("oidc-name"), help: "The IdP's name on the console's sign-in button (default: its host).")
+    var oidcName: String?
+
     @Option(name: .customLong("human-session-ttl"), help: "Lifetime of a person's admin session in seconds.")
     var humanSessionTTL: Int = 900
 
@@ -53,7 +56,8 @@ struct FederationOptions: ParsableArguments {
                 }
                 secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            configuration.federation.humanIdP = HumanIdPConfiguration(issuer: issuer, clientID: clientID, clientSecret: secret)
+            configuration.federation.humanIdP = HumanIdPConfiguration(
+                issuer: issuer, clientID: clientID, clientSecret: secret, name: oidcName)
         default: throw CommandFailure(message: "--oidc-issuer and --oidc-client-id go together")
         }
     }
