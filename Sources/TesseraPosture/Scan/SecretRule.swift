@@ -11,6 +11,9 @@ public struct SecretRule: Sendable {
     public let keywords: [String]
     /// The capture group holding the secret (0 = whole match).
     public let group: Int
+    /// Alternative capture groups for the secret (a quoted or an unquoted value): the first one that took part in
+    /// the match holds it. Empty: `group` only.
+    public let alternatives: [Int]
     /// How many lines a match may span, starting at the line holding the keyword (PEM blocks need many).
     public let span: Int
     /// The capture group whose position is reported (defaults to `group`); e.g. a PEM block's BEGIN line.
@@ -21,15 +24,26 @@ public struct SecretRule: Sendable {
     public let remediation: String
     let regex: NSRegularExpression
 
+    /// The range of the secret in `match`: `group`, or the first of `alternatives` that matched.
+    func secretRange(in match: NSTextCheckingResult) -> NSRange {
+        for candidate in alternatives {
+            let range = match.range(at: candidate)
+            if range.location != NSNotFound { return range }
+        }
+        return match.range(at: group)
+    }
+
     /// Builds a rule; `pattern` must compile (rules are static, so a bad pattern is a programming error).
     public init(
-        id: String, name: String, pattern: String, keywords: [String], group: Int = 1, anchor: Int? = nil, span: Int = 1, caseInsensitive: Bool = false,
+        id: String, name: String, pattern: String, keywords: [String], group: Int = 1, alternatives: [Int] = [],
+        anchor: Int? = nil, span: Int = 1, caseInsensitive: Bool = false,
         remediation: String, validate: @escaping @Sendable (_ secret: Substring, _ line: Substring) -> Bool = { _, _ in true }
     ) {
         self.id = id
         self.name = name
         self.keywords = keywords
         self.group = group
+        self.alternatives = alternatives
         self.anchor = anchor ?? group
         self.span = span
         self.validate = validate

@@ -56,9 +56,10 @@ public enum SecretRules {
             validate: { secret, _ in ConnectionPasswords.isPlausible(secret) }),
         SecretRule(
             id: "generic-secret", name: "High-entropy value assigned to a secret-like name",
-            pattern: #"((?:secret|passwd|password|pwd|token|api_?key|apikey|access_?key|auth_?key|private_?key|credential)[a-z0-9_.-]{0,40})["']?\s*(?::=|=>|=|:)\s*["'`]?([^\s"'`,;]{8,256})"#,
-            keywords: ["secret", "passw", "pwd", "token", "key", "credential"], group: 2, caseInsensitive: true,
-            remediation: rotate, validate: { secret, line in GenericAssignment.isPlausible(secret, line: line) }),
+            pattern: GenericAssignment.pattern,
+            keywords: ["secret", "pass", "pwd", "token", "key", "credential"], group: 5, alternatives: [2, 3, 4, 5],
+            caseInsensitive: true, remediation: rotate,
+            validate: { secret, line in GenericAssignment.isPlausible(secret, line: line) }),
     ]
 }
 
@@ -81,90 +82,5 @@ enum ConnectionPasswords {
         if words.contains(password.lowercased()) { return false }
         if password.hasPrefix("$") || password.hasPrefix("%") || password.hasPrefix(":") { return false }
         return !Placeholders.isPlaceholder(password)
-    }
-}
-
-/// The generic rule: a secret-like name assigned a value that looks random, not code or a reference.
-enum GenericAssignment {
-    static func isPlausible(_ value: Substring, line: Substring) -> Bool {
-        if Placeholders.isPlaceholder(value) { return false }
-        if value.contains("(") || value.contains("://") || value.hasPrefix("$") || value.hasPrefix("@") { return false }
-        if value.contains("[") || value.contains("{") || value.hasSuffix(".") { return false }
-        if ["/", "./", "../", "~/"].contains(where: { value.hasPrefix($0) }) { return false }
-        if let name = line.split(whereSeparator: { "=:".contains($0) }).first?.lowercased(),
-            ["_path", "_file", "_dir", "_url", "_length", "_ttl", "_name", "_header"].contains(where: name.contains)
-        {
-            return false
-        }
-        if value.lowercased() == "true" || value.lowercased() == "false" || value.lowercased() == "null" { return false }
-        if value.hasSuffix(")") || isMemberAccess(value) || isTypeName(value) || isWordList(value) { return false }
-        let hasDigit = value.contains(where: \.isNumber)
-        let hasSymbol = value.contains { !$0.isLetter && !$0.isNumber }
-        let isPassword = line.range(of: "pass", options: .caseInsensitive) != nil || line.range(of: "pwd", options: .caseInsensitive) != nil
-        let entropy = Entropy.shannon(value)
-        let classes = Entropy.classes(value)
-        if isPassword { return value.count >= 8 && entropy >= 2.8 && classes >= 2 && (hasDigit || hasSymbol) && !isIdentifier(value) }
-        if Entropy.isHex(value) || isUUID(value) {
-            let lower = line.lowercased()
-            if ["hash", "sha", "digest", "checksum", "fingerprint", "_id", "uuid"].contains(where: lower.contains) { return false }
-            return value.count >= 20 && entropy >= 3.0
-        }
-        return value.count >= 16 && entropy >= 3.5 && classes >= 2 && hasDigit && !isIdentifier(value)
-    }
-
-    /// `configuration.issuer`, `ca.rootCertificate`: code, not a secret.
-    static func isMemberAccess(_ value: Substring) -> Bool {
-        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count > 1
-            && parts.allSatisfy { part in
-                guard let first = part.first, first.isLetter || first == "_" else { return false }
-                return part.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
-            }
-    }
-
-    /// `PKCS7PrivateKeyTypes`, `Ed25519PrivateKey`: CamelCase words, at most one digit — a type, not a secret.
-    static func isTypeName(_ value: Substring) -> Bool {
-        guard value.allSatisfy({ $0.isLetter || $0.isNumber }), value.filter(\.isNumber).count <= 1 || value.first?.isUppercase == true
-        else { return false }
-        var words = 0
-        var run = 0
-        var inWord = false
-        for character in value {
-            if character.isUppercase {
-                if inWord && run >= 3 { words += 1 }
-                inWord = true
-                run = 0
-            } else if character.isLowercase && inWord {
-                run += 1
-            } else {
-                if inWord && run >= 3 { words += 1 }
-                inWord = false
-                run = 0
-            }
-        }
-        if inWord && run >= 3 { words += 1 }
-        return words >= 2 && value.filter(\.isNumber).count <= 3
-    }
-
-    /// `scram-sha-256`, `aes_256_gcm`: lower-case words and numbers joined by `-` or `_` — a setting, not a secret.
-    static func isWordList(_ value: Substring) -> Bool {
-        let parts = value.split(whereSeparator: { $0 == "-" || $0 == "_" })
-        return parts.count > 1
-            && parts.allSatisfy { part in
-                part.allSatisfy { $0.isLowercase && $0.isASCII } || part.allSatisfy { $0.isNumber }
-            }
-    }
-
-    static func isUUID(_ value: Substring) -> Bool {
-        let parts = value.split(separator: "-", omittingEmptySubsequences: false)
-        return parts.map(\.count) == [8, 4, 4, 4, 12] && parts.allSatisfy { Entropy.isHex($0) }
-    }
-
-    /// Dotted or snake-case code identifiers (`settings.api_token`, `AUTH_TOKEN_HEADER`) are not secrets.
-    static func isIdentifier(_ value: Substring) -> Bool {
-        let letters = value.filter { $0.isLetter }.count
-        let digits = value.filter { $0.isNumber }.count
-        let separators = value.filter { $0 == "_" || $0 == "." || $0 == "-" }.count
-        return digits == 0 && separators > 0 && letters + separators == value.count
     }
 }

@@ -39,9 +39,9 @@ public struct TextScanner: Sendable {
                 let firstLine = String(decoding: bytes[starts[index]..<firstLineEnd], as: UTF8.self)
                 let firstLength = (firstLine as NSString).length
                 for match in rule.regex.matches(in: window, range: NSRange(location: 0, length: (window as NSString).length)) {
-                    let anchor = match.range(at: rule.anchor)
+                    let anchor = rule.alternatives.isEmpty ? match.range(at: rule.anchor) : rule.secretRange(in: match)
                     guard anchor.location != NSNotFound, anchor.location < firstLength,
-                        let secretRange = Range(match.range(at: rule.group), in: window)
+                        let secretRange = Range(rule.secretRange(in: match), in: window)
                     else { continue }
                     let secret = window[secretRange]
                     let line = firstLine[...]

@@ -1,0 +1,21 @@
+# FAKE TEST DATA: random values, nothing here is a live credential.
+'use strict';
+const app = express();
+const DB_PASSWORD = process.env["DB_PASSWORD"];
+const pwd = "72vK6[OBuBi74w(^CB";
+const API_KEY = "K7qWQObLjhDXH8H";
+const webhook_secret = 'CZ2ErGUUM3k4ugu0=zRX8vZNqfDrN';
+'use strict';
+const db_password = "b5140590-c1f6-94a6-2879-574c771bc0f7";
+const signing_secret_hash = '2bacee83970b7fd6941c451e8aff4730771fb384';
+const app = express();
+const DB_PASSWORD = "/vp%3A>k@rorwQ_TY8N,*AGj}p.e";
+const app = express();
+const express = require('express');
+const refresh_token = "bg0O0E-0Nia_5bFvOfosFCxippmF3xV_JcNsjj";
+module.exports = { app };
+app.listen(8080);
+const app_secret_hash = '55efa91de29d5a97399c471645475792b2684964';
+const apiKey = 'REPLACE_ME';
+const app = express();
+const express = require('express');

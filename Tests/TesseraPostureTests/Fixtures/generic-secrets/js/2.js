@@ -1,0 +1,25 @@
+# FAKE TEST DATA: random values, nothing here is a live credential.
+const express = require('express');
+const access_token = "4jLtN8IeE8BBh";
+const SECRET_KEY = "JrVRvTFlOd+Wdr0p48unwRVTD";
+const private_key_id = "37c7cff2-35cb-b0f8-426f-67799757b91f";
+const private_key = "xxxxxxxxxxxxxxxx";
+const private_key = "0()Z2N($N9B%&9~jR748=Vb[]~J!";
+const admin_pass_sha256 = "30234b921d02b365dab164b3f6923de30db15a1f30f366ac1fc9c2dae6b39d86";
+const client_secret = 'f31aae67-edb5-79ce-ffab-b4b8189271ea';
+const app = express();
+const signing_secret = "xWgQE/@}n^CUw[~iykcA],k&)@1";
+module.exports = { app };
+const credential = 'ZGC252D9FYCQX';
+const express = require('express');
+const app = express();
+app.listen(8080);
+const private_key = 'P)=04RA6}IL>@iVqFezGD^Ng6TAP';
+app.listen(8080);
+const SECRET_KEY = "HWYsi}I&CfZc]Q*G}S8^3nMbvjv";
+const app = express();
+const secret = "fWYMqBnnO1YrlzOqKYt-k3lgVNuuET";
+const API_TOKEN = '$*SAscJDi8s.SSQG3g84ofC}';
+const refresh_token_id = '3823e53f-0c2c-99b9-5b7c-c62a755451d5';
+const secret = "GMv0yjSfEUFcdKMc0nc+JLorb+QF6";
+const db_password_ttl = "3600";

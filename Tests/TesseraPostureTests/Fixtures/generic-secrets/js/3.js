@@ -1,0 +1,20 @@
+# FAKE TEST DATA: random values, nothing here is a live credential.
+const API_TOKEN = "R.n!F2!L}q^%VUiZ?m:)";
+const DB_PASSWORD = process.env.DB_PASSWORD;
+const pwd_file = "/run/secrets/pwd";
+app.listen(8080);
+const credential_file = "/run/secrets/credential";
+const signing_secret = process.env.SIGNING_SECRET;
+const express = require('express');
+const API_KEY_sha256 = "017b9167460757f9d27a6fdb4a3c5c9aa74133bb6b177605109d7f97e76d8c7d";
+const access_key = process.env["ACCESS_KEY"];
+const pwd = "WYZXIt74rBPKj6";
+const apiKey = process.env.APIKEY;
+const api_key = "y(=ZNf^6:!Oa";
+const password = '}FK0ed&;7Kyk{?-O[/.+YGLzxeb$m;K@)]';
+app.listen(8080);
+module.exports = { app };
+const refresh_token = 'HF4O0VArKBfU8Gywzvdu';
+const credential = "V9pBwZOoUjrjj=y1/zu1TN=KG90J3";
+const token_type = "opaque";
+const API_TOKEN = "d916fa0c-34bb-8c79-62e2-65d03e2c5b20";

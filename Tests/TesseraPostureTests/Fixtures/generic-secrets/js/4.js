@@ -1,0 +1,21 @@
+# FAKE TEST DATA: random values, nothing here is a live credential.
+const apiKey_hash = "3f5b77564f87a07dd933d0d750e41e50d1e0c719";
+const SECRET_KEY = process.env.SECRET_KEY;
+const passwd_min_length = "20";
+const refresh_token = "dRAL536f:nCEvO_WX4C9<j";
+const credential = "8SIk+Ymj4H1CbDmCHiIL=85W8kjgN4IxXRrdE";
+app.listen(8080);
+const passwd_file = "/run/secrets/passwd";
+const signing_secret = "4RDGvOE/fuMkI2YVggK34H1O8o2XKR";
+const db_password = 'nNOZvkQmBSRt';
+'use strict';
+const DB_PASSWORD_sha256 = '69d73834bf767373ea4c39e468135e01c6b178d05b9029e8da6e255907e21fef';
+const express = require('express');
+const app = express();
+const SECRET_KEY = '(ArsGqAir7_OnSdz&wtjbtB|(P^';
+const app_secret_header = "Authorization";
+const db_password = "ft-ITRpg6WLa17BPbhPi";
+const pwd = process.env.PWD;
+const API_TOKEN = 'P59?}zhB+H{&Z[f5([+)GX&W-';
+const db_password = 'TODO';
+const client_secret_integrity = 'sha512-eYAgI5ef2o+XQJiofkcrsGIs7UnsyqytK8u1MYTrh9ylnh4vIRCpovRJ8WeeCneVPsDUT9dgJkrbBP6exG1gIA==';

@@ -1,0 +1,25 @@
+# FAKE TEST DATA: random values, nothing here is a live credential.
+variable "region" { default = "eu-west-1" }
+  access_token_sha256 = "4e0f4d5b33994b254b72998cbe83ed50115bd0dcc000e9d2276db9a5d8b4733b"
+  webhook_secret = "example-webhook_secret"
+  refresh_token = "jAjgezIoTrww-"
+  instance_class = "db.t3.micro"
+  instance_class = "db.t3.micro"
+  app_secret = "AXWNGSEzNdxd7R1u17SCKK49ZH9"
+  admin_pass = "qwVJszs1RcQ01+W2xArQve1rHLHQ"
+resource "aws_db_instance" "main" {
+  engine = "postgres"
+  password_integrity = "sha512-2q478SrXuqNcpeuGF+nBU1JGHzGQuRFPSUF7nmRt2baEE0asEZZqWXUjk1plcyCzWcbc50OZKg+cvCkWeA4eew=="
+  passwd = var.passwd
+  apikey_min_length = "23"
+  passwd = "EEZ+wl6/SaNJnIP72eXTUVSi"
+  api_key_type = "opaque"
+  auth_token = "+QIy*NeL~r,F~nNA<dSvZTa}ob1dHg"
+  access_key = "ziuIFIPzkiYlyfVs920QfywDK8a9W+bafKJw"
+  engine = "postgres"
+  instance_class = "db.t3.micro"
+  secret_access_key = "Ml%BlhJd;<7I_x84$p*/"
+  password_sha256 = "e39c2a0f7d4b274c17b23e1cad059620e7b548f84f855104092703cbb34f78c0"
+  access_key_sha256 = "abfb5297bf80b9695df7c067c279626b8608aa4298bbb1fec685ee3c2f216321"
+  db_password_file = "/run/secrets/db_password"
+  api_token = "Zb5x4Qr=SaHe3zCKM=I6AJ9A"
