@@ -188,11 +188,11 @@ function parseHash() {
   const raw = location.hash.replace(/^#\/?/, "");
   const [path, search] = raw.split("?");
   const parts = path.split("/").map(decodeURIComponent);
-  return { view: parts[0] || "inventory", arg: parts[1], params: new URLSearchParams(search || "") };
+  return { view: parts[0] || "overview", arg: parts[1], params: new URLSearchParams(search || "") };
 }
 
 const views = {
-  inventory: inventoryView, identity: identityView, tasks: tasksView, task: taskView, findings: findingsView, audit: auditView,
+  overview: overviewView, inventory: inventoryView, identity: identityView, tasks: tasksView, task: taskView, findings: findingsView, audit: auditView,
 };
 
 async function route() {
@@ -203,7 +203,7 @@ async function route() {
       (a.dataset.view === "tasks" && view === "task");
     a.classList.toggle("active", active);
   }
-  const render = views[view] || inventoryView;
+  const render = views[view] || overviewView;
   show(h("p", { class: "muted" }, "Loading…"));
   try {
     await render(arg, params);
@@ -213,6 +213,84 @@ async function route() {
 }
 
 function go(view, params) { location.hash = "#/" + view + query(params || {}); }
+
+// ---------- overview ----------
+// Charts are SVG built with createElementNS (no library, no CDN, no inline style: the CSP stays strict).
+
+function barList(title, pairs, opts) {
+  const o = opts || {};
+  const rows = (pairs || []).slice(0, o.limit || 8);
+  const max = Math.max(1, ...rows.map((p) => p.count));
+  const rowHeight = 22, labelWidth = o.labelWidth || 150, width = 420;
+  const svg = s("svg", { class: "chart bars", viewBox: `0 0 ${width} ${Math.max(1, rows.length) * rowHeight}`,
+    role: "img", "aria-label": title });
+  rows.forEach((p, i) => {
+    const y = i * rowHeight;
+    const barWidth = Math.max(2, Math.round((width - labelWidth - 60) * p.count / max));
+    svg.append(s("text", { x: labelWidth - 6, y: y + 15, class: "label", "text-anchor": "end" }, shorten(p.name, 26)));
+    svg.append(s("rect", { x: labelWidth, y: y + 4, width: barWidth, height: 14, class: o.tone || "bar" }));
+    svg.append(s("text", { x: labelWidth + barWidth + 6, y: y + 15, class: "value" }, p.count.toLocaleString()));
+  });
+  return h("div", { class: "panel" }, h("h3", {}, title),
+    rows.length ? svg : h("p", { class: "muted" }, o.empty || "Nothing yet."));
+}
+
+function columns(title, series) {
+  const width = 640, height = 150, bottom = 20, gap = 2;
+  const max = Math.max(1, ...series.map((p) => p.issued + p.refused));
+  const slot = width / Math.max(1, series.length);
+  const svg = s("svg", { class: "chart columns", viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": title });
+  series.forEach((p, i) => {
+    const x = i * slot + gap;
+    const issued = Math.round((height - bottom) * p.issued / max);
+    const refused = Math.round((height - bottom) * p.refused / max);
+    svg.append(s("rect", { x, y: height - bottom - issued, width: slot - 2 * gap, height: issued, class: "bar" },
+      s("title", {}, p.at + ": " + p.issued + " issued")));
+    svg.append(s("rect", { x, y: height - bottom - issued - refused, width: slot - 2 * gap, height: refused, class: "bar-refused" },
+      s("title", {}, p.at + ": " + p.refused + " refused")));
+    if (i % Math.ceil(series.length / 8) === 0) {
+      svg.append(s("text", { x: x + 1, y: height - 5, class: "label" }, p.at.length > 10 ? p.at.slice(11, 16) : p.at.slice(5)));
+    }
+  });
+  return h("div", { class: "panel wide" }, h("h3", {}, title), svg,
+    h("p", { class: "legend" }, h("span", { class: "swatch bar" }), " issued ", h("span", { class: "swatch bar-refused" }), " refused"));
+}
+
+function tile(label, value, note, id) {
+  return h("div", { class: "tile", id }, h("div", { class: "tile-value" }, value === null || value === undefined ? "—" : Number(value).toLocaleString()),
+    h("div", { class: "tile-label" }, label), note ? h("div", { class: "muted small" }, note) : null);
+}
+
+async function overviewView() {
+  const o = await api("/v1/console/overview");
+  const i = o.identities, a = o.activity, f = o.findings;
+  const status = Object.fromEntries((i.by_status || []).map((p) => [p.name, p.count]));
+  const tiles = h("div", { class: "tiles", id: "overview-tiles" },
+    tile("identities", i.total, (status.active || 0).toLocaleString() + " active", "tile-identities"),
+    tile("owners", i.owners, i.review_overdue + " reviews overdue, " + i.expired + " expired"),
+    tile("issued, 24 h", a.last_24h.issued, a.last_7d.issued.toLocaleString() + " in 7 days", "tile-issued"),
+    tile("refused, 24 h", a.last_24h.refused, a.last_7d.refused.toLocaleString() + " in 7 days", "tile-refused"),
+    tile("open findings", f.open, f.evaluated_at ? "evaluated " + when(f.evaluated_at) : "open Findings to evaluate"),
+    tile("open tasks", o.live.open_tasks), tile("live leases", o.live.live_leases));
+  show(h("h1", {}, "Overview"), tiles,
+    h("div", { class: "panels" },
+      columns("Issuance and refusals, last 24 hours", a.hourly),
+      columns("Last 7 days", a.daily),
+      barList("Top refusal reasons, 24 h", a.top_refusals_24h, { tone: "bar-refused", labelWidth: 200, empty: "No refusals." }),
+      barList("Top refusal reasons, 7 days", a.top_refusals_7d, { tone: "bar-refused", labelWidth: 200, empty: "No refusals." }),
+      barList("Identities by kind", i.by_kind),
+      barList("By status", i.by_status),
+      barList("By environment", i.by_environment),
+      barList("By authentication method", i.by_auth_method),
+      barList("Registered keys by age", o.credentials.registered_keys_by_age),
+      barList("Static secrets by age", o.credentials.static_secrets_by_age, { empty: "No static secrets registered." }),
+      barList("Open findings by OWASP NHI", f.by_owasp, { labelWidth: 210, tone: "bar-finding",
+        empty: f.evaluated_at ? "No open findings." : "Not evaluated yet: open Findings." }),
+      barList("Open findings by severity", f.by_severity, { tone: "bar-finding",
+        empty: f.evaluated_at ? "No open findings." : "Not evaluated yet." })),
+    h("p", { class: "muted small", id: "overview-footer" }, "Computed " + when(o.computed_at) + " in " + o.compute_ms + " ms" +
+      (a.complete ? "" : "; activity still being counted (through record " + a.folded_through_seq + " of " + a.head_seq + ")")));
+}
 
 // ---------- inventory ----------
 

@@ -186,12 +186,16 @@ public struct TesseraServer {
             } else {
                 nil
             }
+        let latestFindings = LatestFindings()
         let posture = PostureService(
             database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
-            maximumTokenTTL: configuration.maximumTokenTTL, digestPath: digestPath, departedOwners: departedOwners)
+            maximumTokenTTL: configuration.maximumTokenTTL, digestPath: digestPath, departedOwners: departedOwners,
+            latestFindings: latestFindings)
         PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        ConsoleRoutes(storage: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
-            .register(public: router, admin: admin)
+        ConsoleRoutes(
+            storage: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock,
+            findings: latestFindings
+        ).register(public: router, admin: admin)
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
             authorizer: tokens.authorizer, changes: changes,

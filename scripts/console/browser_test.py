@@ -53,6 +53,23 @@ with sync_playwright() as p:
     assert page.evaluate("localStorage.length") == 0
     print("signed in")
 
+    # Overview (issue 19, item 5): the first page after sign-in, charts drawn from the server's aggregates.
+    expect(page.locator("#main h1")).to_have_text("Overview")
+    overview = api("/v1/console/overview")
+    expect(page.locator("#tile-identities .tile-value")).to_have_text(f"{overview['identities']['total']:,}")
+    expect(page.locator("#tile-issued .tile-value")).to_have_text(f"{overview['activity']['last_24h']['issued']:,}")
+    assert overview["identities"]["total"] >= 125, overview["identities"]
+    assert overview["activity"]["last_24h"]["issued"] >= 1, overview["activity"]
+    charts = page.locator("svg.chart")
+    assert charts.count() >= 6, charts.count()
+    assert page.locator("svg.columns rect.bar").count() >= 24
+    kinds = {p["name"]: p["count"] for p in overview["identities"]["by_kind"]}
+    assert kinds.get("batch-job") == 120, kinds
+    expect(page.locator("svg[aria-label='Identities by kind'] text.label").first).to_have_text("batch-job")
+    shot(page, "0-overview")
+    print("overview: tiles and charts match /v1/console/overview")
+    page.click("#nav a[data-view=inventory]")
+
     # Inventory: 125 identities, 50 per page, keyset pages forward and back.
     rows = page.locator("table tbody tr")
     first_cell = page.locator("table tbody tr >> nth=0 >> td >> nth=0")

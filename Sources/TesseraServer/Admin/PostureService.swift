@@ -16,11 +16,14 @@ struct PostureService: Sendable {
     let database: any TesseraStorage
     /// The token service's view of departed owners, updated on `depart`.
     let departedOwners: DepartedOwners?
+    /// Where the latest evaluation is left for the console's Overview.
+    let latestFindings: LatestFindings?
 
     init(
         database: any TesseraStorage, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int,
-        digestPath: String?, departedOwners: DepartedOwners? = nil
+        digestPath: String?, departedOwners: DepartedOwners? = nil, latestFindings: LatestFindings? = nil
     ) {
+        self.latestFindings = latestFindings
         var thresholds = PostureThresholds()
         thresholds.maximumTokenTTL = min(thresholds.maximumTokenTTL, maximumTokenTTL)
         self.engine = PostureEngine(
@@ -38,7 +41,9 @@ struct PostureService: Sendable {
 
     /// Current findings with their lifecycle status.
     func findings() async throws -> [TrackedFinding] {
-        try await ledger.reconcile(try await engine.evaluate())
+        let findings = try await ledger.reconcile(try await engine.evaluate())
+        latestFindings?.record(findings, at: clock.now())
+        return findings
     }
 
     /// Refuses (404) an id no evaluation ever reported: acknowledging or resolving it would record a fiction.

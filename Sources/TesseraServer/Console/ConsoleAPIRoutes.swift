@@ -12,6 +12,7 @@ struct ConsoleAPIRoutes {
     let identities: any IdentityRepository
     let trustDomain: String
     let clock: any TimeSource
+    let overview: OverviewService
 
     /// Audit records read to draw one task's delegation graph.
     static let graphRecordLimit = 1000
@@ -20,6 +21,10 @@ struct ConsoleAPIRoutes {
         group.get("console/whoami") { _, context in
             let admin = try context.requireAdmin()
             return try Response.json(["name": admin.name, "role": admin.role])
+        }
+        group.get("console/overview") { _, context in
+            _ = try context.requireAdmin()
+            return Response.json(try await overview.overview())
         }
         group.get("console/identities") { request, context in
             _ = try context.requireAdmin()

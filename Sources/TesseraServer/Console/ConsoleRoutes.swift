@@ -9,9 +9,15 @@ import TesseraStore
 struct ConsoleRoutes {
     let api: ConsoleAPIRoutes
 
-    init(storage: any TesseraStorage, identities: any IdentityRepository, trustDomain: String, clock: any TimeSource) {
+    init(
+        storage: any TesseraStorage, identities: any IdentityRepository, trustDomain: String, clock: any TimeSource,
+        findings: LatestFindings = LatestFindings()
+    ) {
         api = ConsoleAPIRoutes(
-            reader: storage.console, tasks: storage.tasks, identities: identities, trustDomain: trustDomain, clock: clock)
+            reader: storage.console, tasks: storage.tasks, identities: identities, trustDomain: trustDomain, clock: clock,
+            overview: OverviewService(
+                reader: storage.console, audit: storage.audit, tasks: storage.tasks, posture: storage.posture,
+                findings: findings, clock: clock))
     }
 
     /// No inline script or style, no third-party origin, no framing, no form posts, no `<base>` games.

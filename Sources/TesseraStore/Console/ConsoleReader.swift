@@ -1,3 +1,4 @@
+import Foundation
 import TesseraAudit
 import TesseraCore
 
@@ -8,6 +9,8 @@ public protocol ConsoleReader: Sendable {
     func identities(_ query: ConsoleIdentityQuery) async throws -> [Identity]
     /// Audit records, newest first, matching `query`, with the cursor to continue from.
     func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage
+    /// The inventory grouped for the Overview (one scan; callers cache it).
+    func inventorySummary(now: Date) async throws -> InventorySummary
 }
 
 /// Inventory search: a SPIFFE ID prefix and exact filters, one page after a SPIFFE ID cursor.

@@ -25,6 +25,25 @@ struct SQLiteConsoleReader: ConsoleReader {
         }
     }
 
+    func inventorySummary(now: Date) async throws -> InventorySummary {
+        let epoch = now.epoch
+        return try await pool.read { db in
+            let groups = try Row.fetchAll(
+                db, sql: InventorySummary.groupSQL, arguments: [epoch, epoch, epoch - 30 * 86_400, epoch - 90 * 86_400]
+            ).map { row -> InventorySummary.Group in
+                guard let kind = row["kind"] as String?, let status = row["status"] as String?,
+                    let total = row["total"] as Int?
+                else { throw StoreError(.corrupted, "inventory summary row is incomplete") }
+                return InventorySummary.group(
+                    kind: kind, status: status, environment: row["environment"] ?? "",
+                    authMethods: row["auth_methods"] ?? "[]", count: total, overdue: row["overdue"] ?? 0,
+                    expired: row["expired"] ?? 0, fresh: row["fresh"] ?? 0, aging: row["aging"] ?? 0, keyed: row["keyed"] ?? 0)
+            }
+            let owners = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT owner) FROM identities") ?? 0
+            return InventorySummary(groups: groups, owners: owners)
+        }
+    }
+
     /// The inventory page's statement: filters and a SPIFFE ID range, in SPIFFE ID order.
     static func identitySQL(_ query: ConsoleIdentityQuery) -> (String, StatementArguments) {
         var conditions: [String] = []

@@ -25,6 +25,27 @@ struct PostgresConsoleReader: ConsoleReader {
         return ConsoleAuditPage(records: records, pageSize: query.pageSize, floor: floor, headSeq: head)
     }
 
+    func inventorySummary(now: Date) async throws -> InventorySummary {
+        let epoch = now.epoch
+        var statement = PostgresStatement()
+        var sql = InventorySummary.groupSQL
+        for value in [epoch, epoch, epoch - 30 * 86_400, epoch - 90 * 86_400] {
+            sql = sql.replacingOccurrences(of: "?", with: statement.bind(value), options: [], range: sql.range(of: "?"))
+        }
+        let rows = try await database.rows(statement.query(sql))
+        let groups = try rows.map { row in
+            InventorySummary.group(
+                kind: try row.value("kind"), status: try row.value("status"), environment: try row.value("environment"),
+                authMethods: try row.value("auth_methods"), count: Int(try row.value("total", as: Int64.self)),
+                overdue: Int(try row.value("overdue", as: Int64.self)), expired: Int(try row.value("expired", as: Int64.self)),
+                fresh: Int(try row.value("fresh", as: Int64.self)), aging: Int(try row.value("aging", as: Int64.self)),
+                keyed: Int(try row.value("keyed", as: Int64.self)))
+        }
+        let owners = try await database.rows("SELECT COUNT(DISTINCT owner) AS owners FROM identities").first?
+            .value("owners", as: Int64.self) ?? 0
+        return InventorySummary(groups: groups, owners: Int(owners))
+    }
+
     /// The inventory page's statement: filters and a SPIFFE ID range, in SPIFFE ID order.
     static func identityQuery(_ query: ConsoleIdentityQuery) -> PostgresQuery {
         var statement = PostgresStatement()

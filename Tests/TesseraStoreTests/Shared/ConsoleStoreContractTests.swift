@@ -33,6 +33,42 @@ import TesseraCore
         }
     }
 
+    /// The Overview's inventory aggregate: the same groups and counts on both engines.
+    @Test(arguments: StorageEngine.allCases) func inventorySummary(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            let key = #"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#
+            let day: TimeInterval = 86_400
+            let rows: [(IdentityKind, IdentityStatus, String?, [AuthMethod], String, Date?, Date?, TimeInterval)] = [
+                (.service, .active, "prod", [.privateKeyJWT], key, nil, nil, -5 * day),
+                (.service, .active, "prod", [.privateKeyJWT], key, storeEpoch.addingTimeInterval(-day), nil, -45 * day),
+                (.aiAgent, .suspended, nil, [.jwtSVID, .tlsClientAuth], Identity.noKeys, nil, storeEpoch.addingTimeInterval(-day), 0),
+                (.batchJob, .active, "dev", [.federated], Identity.noKeys, nil, nil, -200 * day),
+                (.service, .active, "prod", [.privateKeyJWT, .jwtSVID], key, nil, nil, -120 * day),
+            ]
+            for (index, row) in rows.enumerated() {
+                let updated = storeEpoch.addingTimeInterval(row.7)
+                try await fixture.primary.identities.create(
+                    Identity(
+                        id: "nhi_s\(index)", spiffeID: try SPIFFEID(parsing: "spiffe://example.org/s\(index)"), kind: row.0,
+                        owner: index < 3 ? "alice" : "bob", purpose: "p", environment: row.2, expiresAt: row.6,
+                        reviewBy: row.5, status: row.1, jwks: row.4, authMethods: row.3, createdAt: updated, updatedAt: updated))
+            }
+            let summary = try await fixture.primary.console.inventorySummary(now: storeEpoch)
+            #expect(summary.total == 5)
+            #expect(summary.owners == 2)
+            #expect(Dictionary(uniqueKeysWithValues: summary.counts { [$0.kind] }) == ["service": 3, "ai-agent": 1, "batch-job": 1])
+            #expect(Dictionary(uniqueKeysWithValues: summary.counts { [$0.status] }) == ["active": 4, "suspended": 1])
+            #expect(Dictionary(uniqueKeysWithValues: summary.counts { [$0.environment] }) == ["prod": 3, "": 1, "dev": 1])
+            #expect(
+                Dictionary(uniqueKeysWithValues: summary.counts { $0.authMethods })
+                    == ["private_key_jwt": 3, "jwt_svid": 2, "tls_client_auth": 1, "federated": 1])
+            #expect(summary.groups.reduce(0) { $0 + $1.reviewOverdue } == 1)
+            #expect(summary.groups.reduce(0) { $0 + $1.expired } == 1)
+            let ages = summary.groups.reduce([0, 0, 0]) { sums, group in zip(sums, group.keysByAge).map(+) }
+            #expect(ages == [1, 1, 1], "keys changed 5, 45 and 120 days ago; keyless identities are not counted")
+        }
+    }
+
     @Test(arguments: StorageEngine.allCases) func auditTimeline(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let log = try await AuditLog(store: fixture.primary.audit, clock: ManualTimeSource(storeEpoch))
