@@ -122,6 +122,67 @@ import TesseraServer
         #expect(try await server.requestToken(workload).status == 200)
     }
 
+    /// Attacker finding F1: at introspection and revocation a refused genuine JWT-SVID was neither recorded nor
+    /// spent durably, so after a restart and a later declaration the same SVID bought a token.
+    @Test func aJWTSVIDRefusedAtIntrospectionIsRecordedAndStaysSpentAcrossARestart() async throws {
+        let kek = TestServer.freshKEK()
+        let clock = ManualTimeSource(Date())
+        let first = try await TestServer.start(kek: kek, clock: clock)
+        let workload = try await first.registerWorkload("introspector")  // private_key_jwt only
+        let svid = try JWTSVID.sign(
+            spiffeID: try SPIFFEID(parsing: workload.clientID), audience: [first.base],
+            key: first.spiffe.state.authority.jwtKey, now: clock.now(), ttl: 300
+        ).token
+        let refused = try await first.form(
+            "/oauth2/introspect",
+            ["token": "x", "client_assertion_type": ClientAssertionVerifier.assertionType, "client_assertion": svid])
+        #expect(refused.status == 401)
+        #expect((refused.json["error_description"] as? String ?? "").contains("does not authenticate with jwt_svid"))
+        let record = try #require(try await first.auditRecords().last { $0["type"] as? String == "token.refused" })
+        #expect(record["subject"] as? String == workload.clientID)
+        #expect((record["details"] as? [String: Any])?["endpoint"] as? String == "/oauth2/introspect")
+        let directory = first.dataDirectory
+        let adminToken = first.adminToken
+        await first.stop()
+
+        let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: clock)
+        defer { Task { await second.stop() } }
+        #expect(
+            try await second.admin(
+                "PATCH", "/v1/identities/\(workload.id)", json: ["auth_methods": ["private_key_jwt", "jwt_svid"]], token: adminToken
+            ).status == 200)
+        let replayed = try await second.form("/oauth2/token", Self.assertionForm(svid))
+        #expect(replayed.status == 401, "\(replayed.json)")
+        #expect(replayed.json["access_token"] == nil)
+    }
+
+    /// Attacker finding F2: an exchange refusal of a genuine, undeclared JWT-SVID named whatever `client_id` the
+    /// request claimed. The record names the identity the SVID proved, and keeps the claim only as a detail.
+    @Test func aRefusedExchangeIsAttributedToWhatVerifiedNotToAClaimedClient() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let workload = try await server.registerWorkload("key-only-exchanger")
+        let victim = try await server.registerWorkload("blamed")
+        let reply = try await server.form(
+            "/oauth2/token",
+            [
+                "grant_type": TokenExchangeTests.grant, "subject_token_type": TokenExchangeTests.jwt,
+                "subject_token": try Self.jwtSVID(server, workload.clientID), "client_id": victim.clientID,
+            ])
+        #expect(reply.status == 400)
+        let record = try #require(try await server.auditRecords().last { $0["type"] as? String == "token.refused" })
+        #expect(record["subject"] as? String == workload.clientID)
+        #expect(record["actor"] as? String == workload.clientID)
+        #expect((record["details"] as? [String: Any])?["claimed_client"] as? String == victim.clientID)
+        // A claimed client_id alone (nothing verified) never becomes a record's actor.
+        _ = try await server.form(
+            "/oauth2/token",
+            ["grant_type": TokenExchangeTests.grant, "subject_token_type": TokenExchangeTests.jwt, "subject_token": "x.y.z",
+             "client_id": victim.clientID])
+        let refusals = try await server.auditRecords().filter { $0["type"] as? String == "token.refused" }
+        #expect(refusals.allSatisfy { $0["actor"] as? String != victim.clientID })
+    }
+
     @Test func aTrustedIssuersTokenMapsOnlyToAnIdentityThatDeclaredFederated() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }

@@ -136,11 +136,21 @@ import Testing
         let back = try await HumanSignInTests.signIn(
             server, idp: idp, claims: ["sub": "u-1", "email": "a@example.com", "groups": ["ops"]], login: login,
             browser: browser)
-        #expect(back.status == 302)
-        let location = try #require(back.location)
+        // Attacker finding F3: never straight to the listener (whoever started the sign-in chose it and holds the
+        // verifier); a Tessera page names who signs in, with which role, to which local port, and a button continues.
+        #expect(back.status == 200)
+        #expect(back.location == nil)
+        let page = String(decoding: back.body, as: UTF8.self)
+        #expect(page.contains("port 54321") && page.contains("operator") && page.contains(idp.human("u-1")), "\(page)")
+        let hidden = try #require(page.range(of: #"name="code" value=""#))
+        let sealed = String(page[hidden.upperBound...].prefix { $0 != "\"" })
+        #expect(try await browser.send("POST", server.base + "/auth/cli/continue", form: ["code": "forged"]).status == 400)
+        let continued = try await browser.send("POST", server.base + "/auth/cli/continue", form: ["code": sealed])
+        #expect(continued.status == 303)
+        let location = try #require(continued.location)
         #expect(location.hasPrefix(redirect + "?code="))
-        #expect(back.locationComponents?.queryItems?.map(\.name) == ["code"])
-        let code = try #require(back.query("code"))
+        #expect(continued.locationComponents?.queryItems?.map(\.name) == ["code"])
+        let code = try #require(continued.query("code"))
 
         func redeem(_ fields: [String: String]) async throws -> TestServer.Reply {
             try await server.form("/auth/token", fields)

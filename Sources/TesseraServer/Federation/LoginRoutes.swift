@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TesseraCore
 
 /// People's sign-in (`/auth/login`, `/auth/callback`, `/auth/token` for `tessera login`) and delegation
@@ -63,11 +64,26 @@ struct LoginRoutes {
                 headers[.setCookie] = expired
                 headers[.location] = location
                 return Response(status: .found, headers: headers)
+            case .cliConfirm(let confirmation):
+                var response = Self.confirmationPage(confirmation)
+                response.headers[.setCookie] = expired
+                return response
             case .session(let signIn):
                 var response = Self.sessionResponse(signIn)
                 response.headers[.setCookie] = expired
                 return response
             }
+        }
+        router.post("auth/cli/continue") { request, _ in
+            guard let relyingParty else { throw Self.notConfigured }
+            let bytes = try await request.adminBody(limit: 8192)
+            guard let form = try? FormBody(parsing: bytes.readableBytesView), let code = form["code"] else {
+                throw ProblemDetails.badRequest("the body must be a form with the sign-in code")
+            }
+            var headers = HTTPFields()
+            headers[.cacheControl] = "no-store"
+            headers[.location] = try await relyingParty.continueCLI(code: code)
+            return Response(status: .seeOther, headers: headers)
         }
         router.post("auth/token") { request, context in
             guard let relyingParty else { throw Self.notConfigured }
@@ -106,6 +122,49 @@ struct LoginRoutes {
         json.field("role", signIn.role.rawValue)
         json.field("expires_in", max(0, Int(signIn.expiresAt.timeIntervalSinceNow.rounded())))
         return Response.json(json.finish())
+    }
+
+    /// The page a person sees before a `tessera login` code goes to a loopback listener: who signs in, with which
+    /// role, to which local port; a form button continues (no script; the page cannot be framed).
+    static func confirmationPage(_ confirmation: OIDCRelyingParty.CLIConfirmation) -> Response {
+        let port = URLComponents(string: confirmation.redirect)?.port.map(String.init) ?? "?"
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+            <title>Finish tessera login</title></head><body>
+            <h1>Finish signing in with <code>tessera login</code></h1>
+            <p>A <code>tessera login</code> command on this computer (listening on port \(port)) will receive a Tessera
+            session for <strong>\(Self.escapeHTML(confirmation.person))</strong> with the role
+            <strong>\(confirmation.role.rawValue)</strong>.</p>
+            <p>Continue only if you ran <code>tessera login</code> yourself just now. If you opened a link someone sent
+            you, close this page: continuing would give them your session.</p>
+            <form method="post" action="/auth/cli/continue">
+            <input type="hidden" name="code" value="\(Self.escapeHTML(confirmation.code))">
+            <button type="submit">Continue to tessera login</button></form>
+            </body></html>
+            """
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.init("Content-Security-Policy")!] =
+            "default-src 'none'; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'none'"
+        headers[.init("X-Frame-Options")!] = "DENY"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// The value of cookie `name` in `Cookie` headers.

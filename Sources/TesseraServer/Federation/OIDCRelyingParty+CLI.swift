@@ -49,15 +49,32 @@ extension OIDCRelyingParty {
     func cliCode(for person: Person, redirect: String, challenge: String, now: Date, inFragment: Bool = false)
         throws(ProblemDetails) -> String
     {
+        let sealed = try sealCLICode(for: person, redirect: redirect, challenge: challenge, now: now)
+        return try Self.location(redirect: redirect, code: sealed, inFragment: inFragment)
+    }
+
+    /// A sealed one-time code for `person`, bound to `redirect` and `challenge`.
+    func sealCLICode(for person: Person, redirect: String, challenge: String, now: Date) throws(ProblemDetails) -> String {
         let code = CLICode(
             id: RandomToken.base64URL(bytes: 12), person: person, redirect: redirect, challenge: challenge,
             expiresAt: now.addingTimeInterval(Self.codeLifetime))
-        let sealed: String
         do {
-            sealed = try seal.seal(code, purpose: Self.codePurpose)
+            return try seal.seal(code, purpose: Self.codePurpose)
         } catch {
             throw ProblemDetails(.internalServerError, "Error", detail: "could not complete the sign-in")
         }
+    }
+
+    /// `POST /auth/cli/continue`: the person confirmed; where the browser takes the code (the loopback listener the
+    /// code is bound to). The code stays single use and useless without the CLI's verifier.
+    func continueCLI(code: String) throws(ProblemDetails) -> String {
+        guard let sealed = seal.open(code, as: CLICode.self, purpose: Self.codePurpose), sealed.expiresAt > clock.now(),
+            Self.cliRedirectRefusal(sealed.redirect) == nil
+        else { throw ProblemDetails.badRequest("the sign-in code is invalid or expired: run tessera login again") }
+        return try Self.location(redirect: sealed.redirect, code: code, inFragment: false)
+    }
+
+    static func location(redirect: String, code sealed: String, inFragment: Bool) throws(ProblemDetails) -> String {
         // The console reads the code from the fragment, which browsers never send to a server or a proxy.
         if inFragment { return redirect + "#code=" + sealed }
         var components = URLComponents(string: redirect)

@@ -56,6 +56,16 @@ public actor OIDCRelyingParty {
     public enum Completion: Sendable {
         case session(SignIn)
         case cliRedirect(String)
+        /// `tessera login`: the person confirms on a Tessera page before the code goes to the loopback listener.
+        case cliConfirm(CLIConfirmation)
+    }
+
+    /// What the confirmation page shows and carries: who signs in, where the code goes, the sealed code.
+    public struct CLIConfirmation: Sendable {
+        public let code: String
+        public let redirect: String
+        public let person: String
+        public let role: AdminRole
     }
 
     static let cookieName = "tessera_signin"
@@ -189,7 +199,12 @@ public actor OIDCRelyingParty {
             throw ProblemDetails(.forbidden, "Sign-in refused", detail: error.description)
         }
         if let redirect = login.cliRedirect, let challenge = login.cliChallenge {
-            return .cliRedirect(try cliCode(for: person, redirect: redirect, challenge: challenge, now: now))
+            // Not straight to the loopback listener: whoever started this sign-in chose that listener and holds the
+            // verifier, and a link can make someone else's browser complete it (attacker finding F3). The person
+            // sees who is signing in where, and continues only if they ran `tessera login` themselves.
+            let code = try sealCLICode(for: person, redirect: redirect, challenge: challenge, now: now)
+            return .cliConfirm(
+                CLIConfirmation(code: code, redirect: redirect, person: person.email ?? person.human, role: person.role))
         }
         if let challenge = login.consoleChallenge {
             return .cliRedirect(try cliCode(for: person, redirect: consoleRedirect, challenge: challenge, now: now, inFragment: true))

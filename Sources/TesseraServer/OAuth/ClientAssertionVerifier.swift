@@ -19,7 +19,17 @@ public struct AuthenticatedClient: Sendable {
 /// Why client authentication failed: the RFC 6749 error, and the client it claimed to be (for the audit log).
 public struct ClientAuthenticationFailure: Error, Sendable {
     public let error: OAuthError
+    /// The client the request claimed to be (unverified unless `verifiedClient` is set).
     public let claimedClient: String?
+    /// Set only when the credential verified and was refused afterwards (ineligible, undeclared method): the audit
+    /// record may name this client; a claimed one it may not.
+    public var verifiedClient: String? = nil
+
+    public init(error: OAuthError, claimedClient: String?, verifiedClient: String? = nil) {
+        self.error = error
+        self.claimedClient = claimedClient
+        self.verifiedClient = verifiedClient
+    }
 }
 
 /// Verifies `private_key_jwt` client assertions (RFC 7523 §3, RFC 8725).
@@ -107,7 +117,10 @@ public final class ClientAssertionVerifier: Sendable {
             throw fail("client assertion signature is not valid for the registered key: \(error.reason)")
         }
         let now = clock.now()
-        if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }
+        if case .ineligible(let reason) = identity.eligibility(at: now) {
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.invalidClient, reason), claimedClient: claimed, verifiedClient: identity.clientID)
+        }
 
         // One audience, and it must be this server (RFC 7523 §3, RFC 8725 §3.9): an assertion meant for several
         // parties could be replayed here by any of them.
@@ -153,7 +166,9 @@ public final class ClientAssertionVerifier: Sendable {
         // A genuine, fresh JWT-SVID of an identity that did not declare jwt_svid: refused, and (being after the
         // signature and replay checks) recorded on its own rather than counted.
         if isJWTSVID, !identity.accepts(.jwtSVID) {
-            throw fail(Self.undeclared(.jwtSVID, identity))
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.invalidClient, Self.undeclared(.jwtSVID, identity)), claimedClient: claimed,
+                verifiedClient: identity.clientID)
         }
         return AuthenticatedClient(identity: identity, assertionJTI: jti, replayExpiry: replayExpiry)
     }

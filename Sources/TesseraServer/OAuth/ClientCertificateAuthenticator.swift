@@ -79,9 +79,15 @@ public struct ClientCertificateAuthenticator: Sendable {
                 claimedClient: claimed)
         }
         guard let identity else { throw fail("unknown client") }
-        if case .ineligible(let reason) = identity.eligibility(at: now) { throw fail(reason) }
+        // The handshake verified the certificate: refusals from here on name the client it proved to be.
+        if case .ineligible(let reason) = identity.eligibility(at: now) {
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.invalidClient, reason), claimedClient: claimed, verifiedClient: spiffeID)
+        }
         guard identity.accepts(.tlsClientAuth) else {
-            throw fail(ClientAssertionVerifier.undeclared(.tlsClientAuth, identity))
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.invalidClient, ClientAssertionVerifier.undeclared(.tlsClientAuth, identity)),
+                claimedClient: claimed, verifiedClient: spiffeID)
         }
         return AuthenticatedClient(
             identity: identity, assertionJTI: "", replayExpiry: now, certificateThumbprint: Self.thumbprint(of: der))

@@ -25,6 +25,9 @@ public struct OAuthError: Error, HTTPResponseError, Sendable, Equatable {
     /// `error_description`: safe to show, never a secret.
     public let description: String
     public let status: HTTPResponse.Status
+    /// The party the refused request proved to be (a verified credential, refused afterwards), for the audit record;
+    /// never taken from unverified input. Not part of the response.
+    public var verifiedParty: String? = nil
 
     public init(_ code: Code, _ description: String, status: HTTPResponse.Status? = nil) {
         self.code = code

@@ -15,7 +15,9 @@ extension TokenService {
         async throws(OAuthError) -> (AccessToken, String)
     {
         var facts: [String: AuditValue] = [:]
-        var claimed: String? = form.nonEmpty("client_id")
+        // Who the record names: only a party that proved itself; a claimed client_id stays a detail.
+        var claimed: String? = nil
+        if let clientID = form.nonEmpty("client_id") { facts["claimed_client"] = .string(String(clientID.prefix(256))) }
         // Whether the party asking proved itself yet: until it did, a refusal is counted, not recorded one by one,
         // even when the subject token it presented verified (a bearer token proves only that someone saw it).
         var callerProven = false
@@ -27,6 +29,10 @@ extension TokenService {
                 form, services: services, remoteAddress: remoteAddress, dpop: dpop, clientCertificate: clientCertificate,
                 facts: &facts, claimed: &claimed, callerProven: &callerProven)
         } catch {
+            if let verified = error.verifiedParty {
+                claimed = verified
+                callerProven = true
+            }
             await refuse(
                 error, client: claimed, grantType: Self.tokenExchange, remoteAddress: remoteAddress, details: facts,
                 authenticated: callerProven || error.code == .serverError)
@@ -290,7 +296,9 @@ extension TokenService {
                 authenticated = try await certificates.authenticate(form, certificate: clientCertificate)
             }
         } catch {
-            throw error.error
+            var refusal = error.error
+            refusal.verifiedParty = error.verifiedClient
+            throw refusal
         }
         guard let client = authenticated else {
             guard let actor else { return nil }

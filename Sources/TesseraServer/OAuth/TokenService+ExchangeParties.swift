@@ -74,8 +74,10 @@ extension TokenService {
                 FormBody(values: ["client_assertion_type": ClientAssertionVerifier.assertionType, "client_assertion": token]),
                 audiences: [tokenEndpoint, issuer])
         } catch {
-            throw OAuthError(
+            var refusal = OAuthError(
                 error.error.code == .serverError ? .serverError : .invalidRequest, "\(role): \(error.error.description)")
+            refusal.verifiedParty = error.verifiedClient
+            throw refusal
         }
         var party = ExchangeParty(
             subject: client.identity.clientID, identity: client.identity, kind: .workload,

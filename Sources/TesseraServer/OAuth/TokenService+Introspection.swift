@@ -23,6 +23,10 @@ extension TokenService {
         do {
             client = try await verifier.authenticate(form, audiences: [issuer, tokenEndpoint, issuer + endpoint])
         } catch {
+            // Like the token endpoint: a refusal after the assertion verified is recorded (and the assertion's jti,
+            // consumed in memory, is stored with the record so no restart revives it); one before is counted.
+            await refuseClientAuthentication(
+                error, grantType: nil, remoteAddress: nil, details: ["endpoint": .string(endpoint)])
             throw error.error
         }
         // The token endpoint persists an assertion's jti with its audit record; here nothing else would, and a

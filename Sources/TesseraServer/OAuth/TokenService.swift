@@ -78,7 +78,7 @@ public struct TokenService: Sendable {
                 }
             }
         } catch {
-            await refuse(error.error, client: error.claimedClient, grantType: grantType, remoteAddress: remoteAddress)
+            await refuseClientAuthentication(error, grantType: grantType, remoteAddress: remoteAddress)
             throw error.error
         }
         if let pattern = GrantPatterns.refusal(kind: client.identity.kind, grant: .clientCredentials) {
@@ -279,6 +279,23 @@ public struct TokenService: Sendable {
             guard fresh else { throw OAuthError(.invalidClient, "client assertion jti was already used (replay)") }
         }
         return first
+    }
+
+    /// Records a failed client authentication: attributed to the client only when its credential verified (a claimed
+    /// `client_id` or `iss` is kept as `claimed_client`, never as actor or subject); counted when nothing verified.
+    func refuseClientAuthentication(
+        _ failure: ClientAuthenticationFailure, grantType: String?, remoteAddress: String?, details: [String: AuditValue] = [:]
+    ) async {
+        var facts = details
+        if let claimed = failure.claimedClient, claimed != failure.verifiedClient {
+            facts["claimed_client"] = .string(String(claimed.prefix(256)))
+        }
+        let authenticated =
+            failure.verifiedClient != nil || failure.error.code == .serverError
+            || !TokenRefusalClassifier.isUnauthenticated(failure.error, grantType: grantType, details: [:])
+        await refuse(
+            failure.error, client: failure.verifiedClient, grantType: grantType, remoteAddress: remoteAddress, details: facts,
+            authenticated: authenticated)
     }
 
     /// Records a refusal. A refusal that cannot be audited is logged; the caller still gets its error.

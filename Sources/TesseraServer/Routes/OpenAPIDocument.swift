@@ -464,6 +464,41 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/auth/cli/continue": {
+   "post": {
+    "tags": [
+     "federation"
+    ],
+    "summary": "tessera login: the person confirmed on Tessera's page; 303 to the CLI's loopback listener with the one-time code",
+    "operationId": "post__auth_cli_continue",
+    "security": [],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/x-www-form-urlencoded": {
+       "schema": {
+        "type": "object"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "done"
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/auth/info": {
    "get": {
     "tags": [
