@@ -1430,6 +1430,42 @@ enum OpenAPIDocument {
     }
    }
   },
+  "/v1/console/overview": {
+   "get": {
+    "tags": [
+     "console"
+    ],
+    "summary": "The estate at a glance: inventory aggregates, issuance and refusals per hour and day, live tasks and leases, latest findings (cached 15 s)",
+    "operationId": "get__v1_console_overview",
+    "security": [
+     {
+      "adminToken": []
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/v1/console/tasks/{id}/graph": {
    "get": {
     "tags": [
