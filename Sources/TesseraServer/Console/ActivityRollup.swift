@@ -22,9 +22,15 @@ actor ActivityRollup {
     /// The last sequence number folded; `nil` before the first fold.
     private(set) var watermark: Int64? = nil
     private(set) var head: Int64 = 0
+    /// An actor is re-entered at every `await`: two folds at once would read the same batch twice.
+    private var advancing = false
 
-    /// Folds up to `budget` new records; returns whether it caught up with the head.
+    /// Folds up to `budget` new records; returns whether it caught up with the head. While another fold runs it
+    /// returns at once (not caught up) instead of folding the same records again.
     func advance(_ store: any AuditRecordStore, now: Date, budget: Int = 200_000) async throws -> Bool {
+        guard !advancing else { return false }
+        advancing = true
+        defer { advancing = false }
         head = try await store.recordedHead()?.seq ?? 0
         if watermark == nil { watermark = try await Self.firstSeq(store, atOrAfter: now.addingTimeInterval(-Self.window), head: head) - 1 }
         var folded = 0

@@ -57,7 +57,9 @@ actor OverviewService {
             let audit = self.audit
             let clock = self.clock
             catchingUp = Task { [weak self] in
-                while !Task.isCancelled, let done = try? await rollup.advance(audit, now: clock.now(), budget: 200_000), !done {}
+                while !Task.isCancelled, let done = try? await rollup.advance(audit, now: clock.now(), budget: 200_000), !done {
+                    try? await Task.sleep(for: .milliseconds(10))  // another fold may be running: let it finish
+                }
                 await self?.caughtUp()
             }
         }
