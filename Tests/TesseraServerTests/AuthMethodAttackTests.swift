@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TesseraCore
 import TesseraCrypto
-import TesseraServer
+@testable import TesseraServer
 
 /// Issue 19, item 2: an identity declares how it authenticates (`auth_methods`); a key is needed only for
 /// `private_key_jwt`, and every method it did not declare is refused with a clear error, even for a genuine
@@ -181,6 +181,43 @@ import TesseraServer
              "client_id": victim.clientID])
         let refusals = try await server.auditRecords().filter { $0["type"] as? String == "token.refused" }
         #expect(refusals.allSatisfy { $0["actor"] as? String != victim.clientID })
+    }
+
+    /// Attacker re-check finding: eligibility was checked before audience, lifetime and single use, so a dead
+    /// assertion (expired, for another server, replayed) of a suspended identity wrote one record naming it per
+    /// replay. Such an assertion proves nothing: it is counted, and names no one.
+    @Test func aDeadAssertionOfASuspendedIdentityIsCountedNotRecordedUnderItsName() async throws {
+        let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
+        defer { Task { await server.stop() } }
+        let workload = try await server.registerWorkload("suspended-client")
+        #expect(try await server.admin("POST", "/v1/identities/\(workload.id)/suspend", json: ["reason": "incident"]).status == 200)
+        let foreign = try workload.assertion(audience: "https://other-as.example/token", now: server.clock.now(), jti: "fixed")
+        let expired = try workload.assertion(
+            audience: server.tokenEndpoint, now: server.clock.now().addingTimeInterval(-3600), jti: "old")
+        for assertion in [foreign, expired, foreign, expired] {
+            let reply = try await server.form("/oauth2/token", Self.assertionForm(assertion))
+            #expect(reply.status == 401)
+            let introspect = try await server.form(
+                "/oauth2/introspect",
+                ["token": "x", "client_assertion_type": ClientAssertionVerifier.assertionType, "client_assertion": assertion])
+            #expect(introspect.status == 401)
+        }
+        var counted = 0
+        for _ in 0..<100 where counted < 8 {
+            try await Task.sleep(for: .milliseconds(100))
+            counted = try await server.auditRecords().filter { $0["type"] as? String == RefusalAggregator.eventType }
+                .reduce(0) { $0 + ((($1["details"] as? [String: Any])?["count"] as? Int) ?? 0) }
+        }
+        #expect(counted == 8)
+        let named = try await server.auditRecords().filter {
+            $0["type"] as? String == "token.refused" && ($0["subject"] as? String == workload.clientID || $0["actor"] as? String == workload.clientID)
+        }
+        #expect(named.isEmpty, "\(named)")
+        // A fresh, genuine assertion of the suspended identity is a refusal it made: recorded under its name.
+        #expect(try await server.requestToken(workload).status == 401)
+        let recorded = try #require(try await server.auditRecords().last { $0["type"] as? String == "token.refused" })
+        #expect(recorded["subject"] as? String == workload.clientID)
+        #expect((recorded["reason"] as? String ?? "").contains("suspended"))
     }
 
     @Test func aTrustedIssuersTokenMapsOnlyToAnIdentityThatDeclaredFederated() async throws {

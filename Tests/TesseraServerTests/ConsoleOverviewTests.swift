@@ -13,6 +13,26 @@ import TesseraCore
         return counts
     }
 
+    /// Attacker re-check finding: the sample reason of counted (unauthenticated) refusals carries text the sender
+    /// chose; the Overview labels those by refused type and OAuth error code only.
+    @Test func countedRefusalsAreLabelledWithoutTheSendersText() async throws {
+        let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
+        defer { Task { await server.stop() } }
+        for _ in 0..<5 {
+            _ = try await server.form("/oauth2/token", ["grant_type": "00xxxxxxxxxxxx Breach! call 555-0100 now"])
+        }
+        var labels: [String: Int] = [:]
+        for _ in 0..<100 where labels.values.reduce(0, +) < 5 {
+            try await Task.sleep(for: .milliseconds(100))
+            server.clock.advance(by: 16)  // past the overview's cache age
+            let overview = try await server.admin("GET", "/v1/console/overview")
+            labels = Self.named((overview.json["activity"] as? [String: Any])?["top_refusals_24h"])
+        }
+        #expect(labels.values.reduce(0, +) == 5, "\(labels)")
+        #expect(labels.keys.allSatisfy { !$0.contains("Breach") && !$0.contains("555") }, "\(labels)")
+        #expect(labels.keys.contains { $0.hasPrefix("unauthenticated token.refused") }, "\(labels)")
+    }
+
     @Test func theOverviewCountsTheEstateAndItsActivity() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }

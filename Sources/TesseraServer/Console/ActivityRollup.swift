@@ -70,13 +70,16 @@ actor ActivityRollup {
             if let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] {
                 let details = object["details"] as? [String: Any]
                 if type == RefusalAggregator.eventType {
+                    // Counted refusals are labelled by their type and OAuth error code only: the sample reason can
+                    // carry text the unauthenticated sender chose (attacker re-check finding).
                     count = (details?["count"] as? Int) ?? 1
-                    reason = "unauthenticated: " + ((details?["sample_reason"] as? String) ?? (details?["reason_code"] as? String) ?? "")
+                    let refused = (details?["refused_type"] as? String) ?? "refusal"
+                    reason = "unauthenticated \(refused.prefix(40)): \(((details?["reason_code"] as? String) ?? "").prefix(40))"
                 } else if let text = object["reason"] as? String {
                     reason = text
                 }
             }
-            reason = String(reason.prefix(100))
+            reason = String(reason.prefix(160))
             var bucket = buckets[hour, default: Bucket()]
             bucket.refused += count
             if bucket.reasons[reason] == nil, bucket.reasons.count >= Self.reasonsPerHour { reason = "other" }

@@ -117,10 +117,6 @@ public final class ClientAssertionVerifier: Sendable {
             throw fail("client assertion signature is not valid for the registered key: \(error.reason)")
         }
         let now = clock.now()
-        if case .ineligible(let reason) = identity.eligibility(at: now) {
-            throw ClientAuthenticationFailure(
-                error: OAuthError(.invalidClient, reason), claimedClient: claimed, verifiedClient: identity.clientID)
-        }
 
         // One audience, and it must be this server (RFC 7523 §3, RFC 8725 §3.9): an assertion meant for several
         // parties could be replayed here by any of them.
@@ -162,6 +158,13 @@ public final class ClientAssertionVerifier: Sendable {
         } else {
             // Only in memory until the request's audit record stores it: note it, so a refusal persists it.
             RefusalScope.current?.consumed.add(ReplayGuard(key: replayKey, expiresAt: replayExpiry))
+        }
+        // Only now, with the signature, audience, lifetime and single use checked, does the assertion prove its
+        // client: an expired, foreign or replayed one proves nothing and must not name anyone in a record (attacker
+        // re-check finding: a dead assertion of a suspended identity wrote one record per replay).
+        if case .ineligible(let reason) = identity.eligibility(at: now) {
+            throw ClientAuthenticationFailure(
+                error: OAuthError(.invalidClient, reason), claimedClient: claimed, verifiedClient: identity.clientID)
         }
         // A genuine, fresh JWT-SVID of an identity that did not declare jwt_svid: refused, and (being after the
         // signature and replay checks) recorded on its own rather than counted.

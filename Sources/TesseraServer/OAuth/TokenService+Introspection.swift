@@ -18,7 +18,9 @@ public enum EndpointCaller: Sendable {
 
 extension TokenService {
     /// Authenticates a client at introspection or revocation with `private_key_jwt`.
-    func authenticateCaller(_ form: FormBody, endpoint: String) async throws(OAuthError) -> EndpointCaller {
+    func authenticateCaller(_ form: FormBody, endpoint: String, remoteAddress: String? = nil) async throws(OAuthError)
+        -> EndpointCaller
+    {
         let client: AuthenticatedClient
         do {
             client = try await verifier.authenticate(form, audiences: [issuer, tokenEndpoint, issuer + endpoint])
@@ -26,7 +28,7 @@ extension TokenService {
             // Like the token endpoint: a refusal after the assertion verified is recorded (and the assertion's jti,
             // consumed in memory, is stored with the record so no restart revives it); one before is counted.
             await refuseClientAuthentication(
-                error, grantType: nil, remoteAddress: nil, details: ["endpoint": .string(endpoint)])
+                error, grantType: nil, remoteAddress: remoteAddress, details: ["endpoint": .string(endpoint)])
             throw error.error
         }
         // The token endpoint persists an assertion's jti with its audit record; here nothing else would, and a

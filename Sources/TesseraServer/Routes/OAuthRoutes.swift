@@ -39,19 +39,19 @@ struct OAuthRoutes {
         }
         router.post("oauth2/introspect") { request, context in
             let form = try await request.oauthForm(limit: maximumBodySize)
-            let caller = try await caller(request, form: form, endpoint: "/oauth2/introspect")
+            let caller = try await caller(request, form: form, endpoint: "/oauth2/introspect", source: context.remoteAddress)
             return Response.json(try await tokens.introspect(form, caller: caller))
         }
         router.post("oauth2/revoke") { request, context in
             let form = try await request.oauthForm(limit: maximumBodySize)
-            let caller = try await caller(request, form: form, endpoint: "/oauth2/revoke")
+            let caller = try await caller(request, form: form, endpoint: "/oauth2/revoke", source: context.remoteAddress)
             try await tokens.revoke(form, caller: caller)
             return Response.json(Data())
         }
     }
 
     /// Admin bearer token, or a client authenticated with private_key_jwt.
-    private func caller(_ request: Request, form: FormBody, endpoint: String) async throws -> EndpointCaller {
+    private func caller(_ request: Request, form: FormBody, endpoint: String, source: String?) async throws -> EndpointCaller {
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             guard let admin = try await admins.authenticate(authorization: authorization) else {
                 throw OAuthError(.invalidClient, "the bearer token is not a valid admin token")
@@ -65,6 +65,6 @@ struct OAuthRoutes {
             }
             return .admin(admin)
         }
-        return try await tokens.authenticateCaller(form, endpoint: endpoint)
+        return try await tokens.authenticateCaller(form, endpoint: endpoint, remoteAddress: source)
     }
 }
