@@ -127,8 +127,13 @@ struct AuditExport: AsyncParsableCommand {
     var storage: String?
     @Option(help: "Output file (default: standard output).") var output: String?
     @Option(help: "Start after this sequence number.") var after: Int64 = 0
+    @Flag(help: "With --output: print a JSON summary for scripts ({\"exported\": N, \"output\": ..., \"last_seq\": ...}).")
+    var json = false
 
     func run() async throws {
+        if json, output == nil {
+            throw CommandFailure(message: "--json needs --output: without it the records themselves are the JSON lines on stdout")
+        }
         let store = try await AuditStoreOpener.open(dataDir: dataDir, storage: storage).audit
         let handle: FileHandle
         if let output {
@@ -148,7 +153,10 @@ struct AuditExport: AsyncParsableCommand {
             cursor = last.seq
             count += page.count
         }
-        if output != nil { Output.note("exported \(count) records") }
+        if let output {
+            Output.done(
+                ["exported": count, "output": output, "last_seq": cursor], json: json, note: "exported \(count) records")
+        }
     }
 }
 

@@ -11,8 +11,10 @@ struct BundleShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the SPIFFE bundle (JSON) or its roots (--pem).")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print the X.509 authorities as PEM (for openssl verify -CAfile).") var pem = false
+    @Flag(help: "Print the bundle as JSON (the default; accepted so every command takes --json).") var json = false
 
     func run() async throws {
+        if json && pem { throw CommandFailure(message: "--json and --pem exclude each other") }
         let data = try await connection.client(requireToken: false).expect("GET", "/bundle")
         guard pem else { return print(Output.prettyJSON(data)) }
         let keys = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]]) ?? []
@@ -31,11 +33,12 @@ struct BundleFederate: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .customLong("trust-domain"), help: "The other trust domain, e.g. partner.example.") var trustDomain: String
     @Option(help: "Its bundle endpoint URL, e.g. https://partner.example/bundle.") var url: String
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         let data = try await connection.client().expect(
             "POST", "/v1/federation", json: ["trust_domain": trustDomain, "bundle_endpoint_url": url])
-        print(Output.prettyJSON(data))
+        Output.printObject(data, json: output.json)
     }
 }
 
@@ -43,8 +46,9 @@ struct BundleRotateCA: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate-ca", abstract: "Rotate the X.509 CA now; the previous root stays in the bundle until it expires.")
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        print(Output.prettyJSON(try await connection.client().expect("POST", "/v1/spiffe/ca/rotate")))
+        Output.printObject(try await connection.client().expect("POST", "/v1/spiffe/ca/rotate"), json: output.json)
     }
 }

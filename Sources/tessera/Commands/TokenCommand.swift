@@ -77,12 +77,28 @@ struct TokenAssertion: AsyncParsableCommand {
     @Option(help: "The token endpoint URL (the assertion's aud).") var audience: String
     @Option(help: "How many assertions (each with a fresh jti).") var count: Int = 1
     @Option(help: "Assertion lifetime in seconds (server accepts at most 300).") var lifetime: Int = 60
+    @Flag(help: "Print JSON for scripts: {\"client_assertions\": [...], \"expires_at\": ...} (at most 10,000 assertions).")
+    var json = false
 
     func run() async throws {
         guard (1...5_000_000).contains(count) else { throw CommandFailure(message: "--count must be 1...5000000") }
         let key = try client.signingKey()
         let kid = key.publicKey.jwk().kid
         let now = Date()
+        if json {
+            guard count <= 10_000 else { throw CommandFailure(message: "--json prints at most 10,000 assertions; use lines") }
+            let assertions = try (0..<count).map { _ in
+                try ClientAssertion.sign(
+                    clientID: client.clientID, audience: audience, key: key, kid: kid, now: now, lifetime: TimeInterval(lifetime))
+            }
+            Output.done(
+                [
+                    "client_assertions": assertions, "client_id": client.clientID, "audience": audience,
+                    "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    "expires_at": ISO8601DateFormatter().string(from: now.addingTimeInterval(TimeInterval(lifetime))),
+                ], json: true, note: "")
+            return
+        }
         var buffer = ""
         for index in 0..<count {
             buffer += try ClientAssertion.sign(
