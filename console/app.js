@@ -226,7 +226,7 @@ function barList(title, pairs, opts) {
     role: "img", "aria-label": title });
   rows.forEach((p, i) => {
     const y = i * rowHeight;
-    const barWidth = Math.max(2, Math.round((width - labelWidth - 60) * p.count / max));
+    const barWidth = Math.max(2, Math.round((width - labelWidth - 80) * p.count / max));
     const label = String(p.name);
     const clipped = label.length > 30 ? label.slice(0, 29) + "…" : label;  // the start of a reason says what it is
     svg.append(s("text", { x: labelWidth - 6, y: y + 15, class: "label", "text-anchor": "end" }, clipped, s("title", {}, label)));
