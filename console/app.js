@@ -229,7 +229,8 @@ function barList(title, pairs, opts) {
     const barWidth = Math.max(2, Math.round((width - labelWidth - 80) * p.count / max));
     const label = String(p.name);
     const clipped = label.length > 30 ? label.slice(0, 29) + "…" : label;  // the start of a reason says what it is
-    svg.append(s("text", { x: labelWidth - 6, y: y + 15, class: "label", "text-anchor": "end" }, clipped, s("title", {}, label)));
+    svg.append(s("g", {}, s("title", {}, label),
+      s("text", { x: labelWidth - 6, y: y + 15, class: "label", "text-anchor": "end" }, clipped)));
     svg.append(s("rect", { x: labelWidth, y: y + 4, width: barWidth, height: 14, class: o.tone || "bar" }));
     svg.append(s("text", { x: labelWidth + barWidth + 6, y: y + 15, class: "value" }, p.count.toLocaleString()));
   });

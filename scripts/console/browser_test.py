@@ -61,8 +61,9 @@ with sync_playwright() as p:
     assert overview["identities"]["total"] >= 125, overview["identities"]
     assert overview["activity"]["last_24h"]["issued"] >= 1, overview["activity"]
     charts = page.locator("svg.chart")
+    expect(charts.nth(5)).to_be_visible()  # waits: a second render may be in progress (Loading… replaces the page)
+    expect(page.locator("svg.columns rect.bar").nth(23)).to_be_attached()
     assert charts.count() >= 6, charts.count()
-    assert page.locator("svg.columns rect.bar").count() >= 24
     kinds = {p["name"]: p["count"] for p in overview["identities"]["by_kind"]}
     assert kinds.get("batch-job") == 120, kinds
     expect(page.locator("svg[aria-label='Identities by kind'] text.label").first).to_have_text("batch-job")
@@ -81,8 +82,8 @@ with sync_playwright() as p:
     second_page = first_cell.inner_text()
     assert "batch/job-" in second_page, second_page
     page.click("#next-page")
+    expect(rows).to_have_count(25)  # waits for the third page (its first row reads like the second page's)
     expect(rows.first).to_contain_text("batch/job-")
-    assert rows.count() == 25, rows.count()
     expect(page.locator("#next-page")).to_be_disabled()
     page.click("#prev-page")
     expect(first_cell).to_have_text(second_page)
