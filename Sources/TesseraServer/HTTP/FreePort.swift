@@ -4,9 +4,24 @@ import Glibc
 import Darwin
 #endif
 
+import Synchronization
+
 /// Finds a free TCP port on an IPv4 loopback-style address by binding port 0 and releasing it.
+///
+/// The port is known before the listener binds it (the issuer URL names it), so two servers starting at once in one
+/// process could be handed the same just-released port: a port is never handed out twice by one process.
 enum FreePort {
+    private static let handedOut = Mutex<Set<Int>>([])
+
     static func find(host: String) throws(ServerError) -> Int {
+        for _ in 0..<64 {
+            let port = try probe(host: host)
+            if handedOut.withLock({ $0.insert(port).inserted }) { return port }
+        }
+        throw ServerError(.configuration, "cannot pick a port that this process has not used before")
+    }
+
+    private static func probe(host: String) throws(ServerError) -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServerError(.configuration, "cannot open a socket to pick a port") }
         defer { close(fd) }

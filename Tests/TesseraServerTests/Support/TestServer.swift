@@ -27,13 +27,30 @@ final class TestServer: Sendable {
         dataDirectory: String? = nil, kek: KeyEncryptionKey? = nil, clock: ManualTimeSource = ManualTimeSource(Date()),
         configure: (inout ServerConfiguration) throws -> Void = { _ in }
     ) async throws -> TestServer {
+        // The listener's port is picked before it binds (the issuer URL names it): another socket of the machine can
+        // take it in between. That is a property of the harness's port 0, not of what a test checks: try again.
+        let kek = kek ?? KeyEncryptionKey.generate().0
+        let dataDirectory = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
+        for attempt in 1...3 {
+            do {
+                return try await startOnce(dataDirectory: dataDirectory, kek: kek, clock: clock, configure: configure)
+            } catch where attempt < 3 && String(describing: error).contains("Address already in use") {
+                continue
+            }
+        }
+        preconditionFailure("unreachable")
+    }
+
+    private static func startOnce(
+        dataDirectory: String, kek: KeyEncryptionKey, clock: ManualTimeSource,
+        configure: (inout ServerConfiguration) throws -> Void
+    ) async throws -> TestServer {
         var configuration = ServerConfiguration()
         configuration.port = 0
-        configuration.dataDirectory = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
+        configuration.dataDirectory = dataDirectory
         // Stand-in issuers and IdPs listen on loopback; SSRF tests turn this off again.
         configuration.federation.networkPolicy.allowPrivateNetworks = true
         try configure(&configuration)
-        let kek = kek ?? KeyEncryptionKey.generate().0
         let server = try await withHangReport("TestServer.start: TesseraServer.make (\(configuration.dataDirectory))") {
             try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
         }
