@@ -18,6 +18,8 @@ actor OverviewService {
     /// How long a computed overview is served before it is computed again.
     let maximumAge: TimeInterval
     private var cached: (json: Data, at: Date)? = nil
+    /// The computation in progress: views that arrive meanwhile wait for it instead of scanning again.
+    private var computing: Task<Data, any Error>? = nil
     /// Folding a large backlog (the first view after start, on a busy log) continues here, off the request.
     private var catchingUp: Task<Void, Never>? = nil
 
@@ -38,7 +40,11 @@ actor OverviewService {
     func overview() async throws -> Data {
         let now = clock.now()
         if let cached, now.timeIntervalSince(cached.at) < maximumAge, now >= cached.at { return cached.json }
-        let json = try await compute(now: now)
+        if let computing { return try await computing.value }
+        let task = Task { try await self.compute(now: now) }
+        computing = task
+        defer { computing = nil }
+        let json = try await task.value
         cached = (json, now)
         return json
     }

@@ -30,6 +30,14 @@ public struct ClientAuthenticationFailure: Error, Sendable {
         self.claimedClient = claimedClient
         self.verifiedClient = verifiedClient
     }
+
+    /// The OAuth error to answer with (this one, or `code` and `description` when a caller rephrases it), carrying the
+    /// verified client for the audit record.
+    func attributed(_ code: OAuthError.Code? = nil, _ description: String? = nil) -> OAuthError {
+        var refusal = code == nil && description == nil ? error : OAuthError(code ?? error.code, description ?? error.description)
+        refusal.verifiedParty = verifiedClient
+        return refusal
+    }
 }
 
 /// Verifies `private_key_jwt` client assertions (RFC 7523 §3, RFC 8725).

@@ -296,9 +296,7 @@ extension TokenService {
                 authenticated = try await certificates.authenticate(form, certificate: clientCertificate)
             }
         } catch {
-            var refusal = error.error
-            refusal.verifiedParty = error.verifiedClient
-            throw refusal
+            throw error.attributed()
         }
         guard let client = authenticated else {
             guard let actor else { return nil }

@@ -74,10 +74,8 @@ extension TokenService {
                 FormBody(values: ["client_assertion_type": ClientAssertionVerifier.assertionType, "client_assertion": token]),
                 audiences: [tokenEndpoint, issuer])
         } catch {
-            var refusal = OAuthError(
+            throw error.attributed(
                 error.error.code == .serverError ? .serverError : .invalidRequest, "\(role): \(error.error.description)")
-            refusal.verifiedParty = error.verifiedClient
-            throw refusal
         }
         var party = ExchangeParty(
             subject: client.identity.clientID, identity: client.identity, kind: .workload,

@@ -29,12 +29,15 @@ final class TestServer: Sendable {
     ) async throws -> TestServer {
         // The listener's port is picked before it binds (the issuer URL names it): another socket of the machine can
         // take it in between. That is a property of the harness's port 0, not of what a test checks: try again.
+        // A retry needs a fresh data folder: the failed attempt bootstrapped the given one and took its admin token
+        // with it. A caller's own folder (a restart test) is therefore not retried.
         let kek = kek ?? KeyEncryptionKey.generate().0
-        let dataDirectory = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
-        for attempt in 1...3 {
+        let attempts = dataDirectory == nil ? 3 : 1
+        for attempt in 1...attempts {
+            let folder = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
             do {
-                return try await startOnce(dataDirectory: dataDirectory, kek: kek, clock: clock, configure: configure)
-            } catch where attempt < 3 && String(describing: error).contains("Address already in use") {
+                return try await startOnce(dataDirectory: folder, kek: kek, clock: clock, configure: configure)
+            } catch where attempt < attempts && String(describing: error).contains("Address already in use") {
                 continue
             }
         }
