@@ -39,6 +39,8 @@ public struct TesseraServer {
     let clusterSync: ClusterSync
     /// Counts refusals of callers who proved nothing; written as periodic aggregate records (issue 13, item 8).
     let refusals: RefusalAggregator
+    /// Rotation and promotion of the JWT signing keys.
+    let signingKeys: SigningKeyService
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -58,11 +60,14 @@ public struct TesseraServer {
         try DataFolderPermissions.secure(configuration.dataDirectory, create: configuration.storage == nil)
         let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
         let issuer = configuration.resolvedIssuer(port: port)
+        try configuration.spiffe.validate(issuer: issuer)
         let tlsPort = try MutualTLSListener.port(configuration)
         let database = try await openStorage(configuration, logger: logger)
         // Servers starting at once on empty PostgreSQL take turns: the first creates, the others find.
         let result = try await database.withBootstrapLock {
-            try await Bootstrap.run(database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock)
+            try await Bootstrap.run(
+                database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock,
+                algorithm: configuration.signingKeys.accessTokenAlgorithm)
         }
         // Audit records are keyed (HMAC) and checkpoints signed with keys derived from the KEK, never stored.
         let auditKeys = AuditKeyring(rootKey: kek.derivedKey(purpose: AuditKeyring.kekPurpose))
@@ -98,7 +103,7 @@ public struct TesseraServer {
         }
         let departedOwners = try await DepartedOwners.load(
             database.posture, onInsert: { owner in Task { await eventBus.publish(.ownerDeparted, subject: owner) } })
-        let jwtSVIDKeys = JWTSVIDKeySource()
+        let jwtSVIDKeys = JWTSVIDKeySource(issuer: configuration.spiffe.jwtIssuer)
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys,
@@ -135,7 +140,8 @@ public struct TesseraServer {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RefusalScopeMiddleware(aggregator: refusals))
         WellKnownRoutes(
-            issuer: issuer, keys: result.keys, mutualTLSBase: tlsPort.map { MutualTLSListener.base(configuration, port: $0) }
+            issuer: issuer, keys: result.keys, mutualTLSBase: tlsPort.map { MutualTLSListener.base(configuration, port: $0) },
+            jwtSVIDIssuer: configuration.spiffe.jwtIssuer, jwtSVIDKeys: jwtSVIDKeys
         ).register(in: router)
         OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: configuration.maximumBodySize).register(in: router)
         OperationsRoutes(metrics: metrics, database: database, policies: policies, admins: admins).register(in: router)
@@ -201,11 +207,17 @@ public struct TesseraServer {
             authorizer: tokens.authorizer, changes: changes,
             onRotate: { await eventBus.publish(.keysChanged, subject: "") })
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
-        SigningKeyRoutes(
-            database: database, kek: kek, keys: result.keys, audit: audit, clock: clock, issuer: issuer,
-            onRotate: { await eventBus.publish(.keysChanged, subject: "") }
-        ).register(in: admin)
+        let signingKeys = SigningKeyService(
+            database: database, kek: kek, keys: result.keys, audit: audit, clock: clock, configuration: configuration.signingKeys,
+            reloadJWTSVIDKeys: {
+                try await spiffe.reload()
+                jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+            },
+            onChange: { await eventBus.publish(.keysChanged, subject: "") })
+        SigningKeyRoutes(service: signingKeys, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
+        // A newly configured algorithm starts a pre-published rotation; keys whose pre-publication ended sign now.
+        try await signingKeys.reconcile(logger: logger)
         // A CA this start created or rotated (at half-life) is news for the servers already running.
         if !spiffe.generated.isEmpty { await eventBus.publish(.keysChanged, subject: "") }
         // Another server's CA rotation reaches this one by its `keysChanged` event, or by the periodic reload.
@@ -220,7 +232,7 @@ public struct TesseraServer {
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
-            clusterSync: clusterSync, refusals: refusals)
+            clusterSync: clusterSync, refusals: refusals, signingKeys: signingKeys)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -322,6 +334,10 @@ public struct TesseraServer {
         let spiffe = self.spiffe
         let federation = Task { await spiffe.runBackground() }
         defer { federation.cancel() }
+        let signingKeys = self.signingKeys
+        let logger = self.logger
+        let promoting = Task { await signingKeys.run(logger: logger) }
+        defer { promoting.cancel() }
         // Signed audit checkpoints on a schedule and at clean shutdown (`AuditCheckpointService`).
         let checkpoints = AuditCheckpointService(audit: audit, configuration: configuration.auditCheckpoints, logger: logger)
         checkpoints.announce()

@@ -94,7 +94,27 @@ private func keyed(_ key: PrivateSigningKey) -> [KeyedVerificationKey] {
     let jws = try CompactJWS(parsing: token)
     #expect(jws.header.typ == "at+jwt")
     #expect(jws.header.kid == key.kid)
-    try jws.verify(with: [KeyedVerificationKey(kid: key.kid, key: .p256(key.privateKey.publicKey))])
+    try jws.verify(with: [KeyedVerificationKey(kid: key.kid, key: key.publicKey)])
+}
+
+@Test func rs256SigningKeysRoundTripThroughStorageAndRefuseAlgorithmConfusion() throws {
+    let key = try SigningKey.generate(algorithm: .rs256)
+    #expect(key.publicJWK.kty == "RSA" && key.publicJWK.alg == "RS256")
+    let loaded = try SigningKey(rawPrivateKey: key.rawPrivateKey, algorithm: .rs256)
+    #expect(loaded.kid == key.kid)
+    let token = try loaded.sign(claims: Data("{\"sub\":\"x\"}".utf8), typ: "JWT")
+    let jws = try CompactJWS(parsing: token)
+    #expect(jws.algorithm == .rs256)
+    try jws.verify(with: [KeyedVerificationKey(kid: key.kid, key: key.publicKey)])
+    // The stored bytes of an RSA key are not a P-256 key, and the other way round: the stored algorithm decides.
+    #expect(throws: TesseraCryptoError.self) { try SigningKey(rawPrivateKey: key.rawPrivateKey, algorithm: .es256) }
+    #expect(throws: TesseraCryptoError.self) { try SigningKey(rawPrivateKey: SigningKey.generate().rawPrivateKey, algorithm: .rs256) }
+    #expect(throws: TesseraCryptoError.self) { try SigningKey.generate(algorithm: .eddsa) }
+    // An ES256 header on an RSA key's signature never verifies against the RSA key.
+    let parts = token.split(separator: ".")
+    let forgedHeader = Base64URL.encode(Data("{\"alg\":\"ES256\",\"kid\":\"\(key.kid)\"}".utf8))
+    let forged = try CompactJWS(parsing: "\(forgedHeader).\(parts[1]).\(parts[2])")
+    #expect(throws: TesseraCryptoError.self) { try forged.verify(with: [KeyedVerificationKey(kid: key.kid, key: key.publicKey)]) }
 }
 
 @Test func base64URLIsStrict() {

@@ -135,7 +135,7 @@ import FoundationNetworking
         let clock = ManualTimeSource(Date())
         let kek = TestServer.freshKEK()
         // A fixed issuer (as behind a load balancer), so the proof's aud is the same for both server processes.
-        let issuer = "http://tessera.test"
+        let issuer = "https://tessera.test"
         let first = try await TestServer.start(kek: kek, clock: clock) { $0.issuer = issuer }
         let node = try await Self.attest(first)
         let proof = try Self.proof(node, first, "GET", "/agent/v1/entries", issuer: issuer)

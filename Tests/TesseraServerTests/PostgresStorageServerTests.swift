@@ -302,7 +302,7 @@ import TesseraStore
                 return (reply.json["keys"] as? [[String: Any]])?.compactMap { $0["kid"] as? String } ?? []
             }
             let before = try await kids(nodeB)
-            let rotated = try await nodeA.admin("POST", "/v1/keys/rotate")
+            let rotated = try await nodeA.admin("POST", "/v1/keys/rotate", json: ["immediate": true])
             #expect(rotated.status == 200, "\(String(decoding: rotated.body, as: UTF8.self))")
             let newKid = try #require(rotated.json["kid"] as? String)
             let rotatedAt = ContinuousClock.now

@@ -30,7 +30,7 @@ import TesseraCrypto
         let original = try kid(of: first)
         #expect(try await jwksKids(server) == [original])
 
-        let rotated = try await server.admin("POST", "/v1/keys/rotate")
+        let rotated = try await server.admin("POST", "/v1/keys/rotate", json: ["immediate": true])
         #expect(rotated.status == 200, "\(String(decoding: rotated.body, as: UTF8.self))")
         let newKid = try #require(rotated.json["kid"] as? String)
         #expect(newKid != original)
@@ -43,13 +43,13 @@ import TesseraCrypto
         #expect(try await active(server, second) == true)
 
         // A second rotation retires the oldest key: what it signed is no longer accepted.
-        let again = try await server.admin("POST", "/v1/keys/rotate")
+        let again = try await server.admin("POST", "/v1/keys/rotate", json: ["immediate": true])
         let newest = try #require(again.json["kid"] as? String)
         #expect(try await jwksKids(server) == [newest, newKid])
         #expect(try await active(server, first) == false, "signed by a retired key")
         #expect(try await active(server, second) == true)
 
-        let listing = try await server.admin("GET", "/v1/keys")
+        let listing = try await server.admin("GET", "/v1/keys?purpose=access-token")
         let keys = try #require(listing.json["keys"] as? [[String: Any]])
         var statuses: [String: String] = [:]
         for key in keys { statuses[key["kid"] as? String ?? ""] = key["status"] as? String }

@@ -17,9 +17,9 @@ public enum JWTSVID {
         public let expiresAt: Date
     }
 
-    /// Signs a JWT-SVID for `spiffeID` with the trust domain's JWT key.
+    /// Signs a JWT-SVID for `spiffeID` with the trust domain's JWT key; `issuer` becomes `iss` when given.
     public static func sign(
-        spiffeID: SPIFFEID, audience: [String], key: SigningKey, now: Date, ttl: TimeInterval
+        spiffeID: SPIFFEID, audience: [String], key: SigningKey, now: Date, ttl: TimeInterval, issuer: String? = nil
     ) throws -> Token {
         let audience = audience.filter { !$0.isEmpty }
         guard !audience.isEmpty, audience.count <= 16, audience.allSatisfy({ $0.utf8.count <= 512 }) else {
@@ -29,6 +29,8 @@ public enum JWTSVID {
         let expiresAt = issuedAt + Int(max(1, min(ttl, maximumLifetime)))
         let jti = RandomToken.hex(bytes: 16)
         var claims = JSONWriter()
+        // `iss` only when the trust domain publishes a JWT-SVID issuer (OIDC discovery for outside relying parties).
+        if let issuer { claims.field("iss", issuer) }
         claims.field("sub", spiffeID.description)
         claims.field("aud", audience)
         claims.field("exp", expiresAt)

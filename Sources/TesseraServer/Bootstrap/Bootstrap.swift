@@ -16,7 +16,8 @@ public enum Bootstrap {
     static let kekCheckPlaintext = Data("tessera-kek-check-v1".utf8)
 
     public static func run(
-        database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, clock: any TimeSource
+        database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, clock: any TimeSource,
+        algorithm: JWSAlgorithm = .es256
     ) async throws -> Result {
         let meta = database.metadata
         if let sealed = try await meta.value(for: "kek_check") {
@@ -38,13 +39,10 @@ public enum Bootstrap {
         }
 
         var generated = false
-        var stored = try await database.signingKeys.keys(purpose: "jwt")
+        var stored = try await database.signingKeys.keys(purpose: SigningKeyPurpose.accessToken.rawValue)
         if stored.isEmpty {
-            let key = SigningKey.generate()
-            let sealed = try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)")
-            let record = StoredSigningKey(
-                kid: key.kid, algorithm: "ES256", purpose: "jwt", sealedPrivateKey: sealed,
-                publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: clock.now(), status: "active")
+            let record = try SigningKeyLifecycle.record(
+                purpose: .accessToken, algorithm: algorithm, kek: kek, now: clock.now(), status: "active")
             try await database.signingKeys.insert(record)
             stored = [record]
             generated = true
@@ -60,46 +58,14 @@ public enum Bootstrap {
         return Result(keys: KeyRing(active: active, published: published), newAdminToken: adminToken, generatedSigningKey: generated)
     }
 
-    /// The active signing key (opened with the KEK) and the published public keys, from stored records.
+    /// The active signing key (opened with the KEK) and the public keys to publish, from stored records.
     static func keys(from stored: [StoredSigningKey], kek: KeyEncryptionKey) throws -> (SigningKey, [JWK]) {
-        guard let activeRecord = stored.first(where: { $0.status == "active" }) else {
-            throw ServerError(.storage, "no active signing key in the data folder")
-        }
-        let raw = try kek.open(activeRecord.sealedPrivateKey, context: "signing-key:\(activeRecord.kid)")
-        let active = try SigningKey(rawPrivateKey: raw)
-        guard active.kid == activeRecord.kid else { throw ServerError(.storage, "signing key does not match its kid") }
-        let published = stored.filter { $0.status == "active" || $0.status == "published" }.compactMap {
-            try? JWKSet.parse($0.publicJWK).keys.first
-        }.map { jwk -> JWK in
-            var jwk = jwk
-            jwk.use = "sig"
-            jwk.alg = "ES256"
-            return jwk
-        }
-        // Active first: the JWKS lists the signing key before the ones kept for verification.
-        return (active, published.filter { $0.kid == active.kid } + published.filter { $0.kid != active.kid })
+        try SigningKeyLifecycle.published(stored, kek: kek)
     }
 
     /// Re-reads the signing keys from storage into `ring` (after a rotation on this or another server).
     static func reload(_ ring: KeyRing, database: any TesseraStorage, kek: KeyEncryptionKey) async throws {
         let (active, published) = try keys(from: try await database.signingKeys.keys(purpose: "jwt"), kek: kek)
         ring.replace(active: active, published: published)
-    }
-
-    /// Generates a new ES256 signing key and makes it the active one (the previous key stays published to verify
-    /// the tokens it signed; older ones are retired), under the bootstrap lock so servers never rotate at once.
-    /// Returns the new key's `kid`.
-    static func rotateSigningKey(database: any TesseraStorage, kek: KeyEncryptionKey, clock: any TimeSource) async throws
-        -> String
-    {
-        try await database.withBootstrapLock {
-            let key = SigningKey.generate()
-            let sealed = try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)")
-            try await database.signingKeys.rotate(
-                to: StoredSigningKey(
-                    kid: key.kid, algorithm: "ES256", purpose: "jwt", sealedPrivateKey: sealed,
-                    publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: clock.now(), status: "active"))
-            return key.kid
-        }
     }
 }

@@ -13,7 +13,7 @@ public enum CABootstrap {
     /// Loads the authority; `generated` lists what was created (for the start-up banner and the audit log).
     public static func run(
         database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, configuration: SPIFFEConfiguration,
-        clock: any TimeSource
+        clock: any TimeSource, jwtAlgorithm: JWSAlgorithm = .es256
     ) async throws -> (TrustDomainAuthority, generated: [String]) {
         try configuration.validate()
         let repository = database.spiffe
@@ -38,12 +38,8 @@ public enum CABootstrap {
             generated.append(active == nil ? "x509-ca" : "x509-ca-rotated")
         }
         if try await database.signingKeys.keys(purpose: jwtPurpose).isEmpty {
-            let key = SigningKey.generate()
             try await database.signingKeys.insert(
-                StoredSigningKey(
-                    kid: key.kid, algorithm: "ES256", purpose: jwtPurpose,
-                    sealedPrivateKey: try kek.seal(key.rawPrivateKey, context: "signing-key:\(key.kid)"),
-                    publicJWK: JWKSet(keys: [key.publicJWK]).json(), createdAt: now, status: "active"))
+                try SigningKeyLifecycle.record(purpose: .jwtSVID, algorithm: jwtAlgorithm, kek: kek, now: now, status: "active"))
             _ = try await repository.nextBundleSequence()
             generated.append("jwt-svid-key")
         }
@@ -68,13 +64,10 @@ public enum CABootstrap {
             if let root = certificates.last, !roots.contains(root) { roots.append(root) }
         }
         let keys = try await database.signingKeys.keys(purpose: jwtPurpose)
-        guard let jwtRecord = keys.first(where: { $0.status == "active" }) else {
+        guard keys.contains(where: { $0.status == "active" }) else {
             throw ServerError(.storage, "no active JWT-SVID key in the data folder")
         }
-        let jwtKey = try SigningKey(rawPrivateKey: try kek.open(jwtRecord.sealedPrivateKey, context: "signing-key:\(jwtRecord.kid)"))
-        let published = keys.filter { $0.status == "active" || $0.status == "published" }.compactMap {
-            try? JWKSet.parse($0.publicJWK).keys.first
-        }
+        let (jwtKey, published) = try SigningKeyLifecycle.published(keys, kek: kek)
         return TrustDomainAuthority(
             ca: ca, roots: roots, jwtKey: jwtKey, jwtAuthorities: published,
             sequence: try await repository.bundleSequence(), refreshHint: configuration.bundleRefreshHint)
@@ -83,14 +76,16 @@ public enum CABootstrap {
     /// Forces a CA rotation now: a new CA signs from now on; the previous root stays in the bundle.
     static func rotate(
         database: any TesseraStorage, kek: KeyEncryptionKey, trustDomain: String, configuration: SPIFFEConfiguration,
-        clock: any TimeSource
+        clock: any TimeSource, jwtAlgorithm: JWSAlgorithm = .es256
     ) async throws -> TrustDomainAuthority {
         let repository = database.spiffe
         for record in try await repository.authorities() where record.status == "active" {
             try await repository.setAuthorityStatus(id: record.id, status: "published")
         }
         return try await run(
-            database: database, kek: kek, trustDomain: trustDomain, configuration: configuration, clock: clock).0
+            database: database, kek: kek, trustDomain: trustDomain, configuration: configuration, clock: clock,
+            jwtAlgorithm: jwtAlgorithm
+        ).0
     }
 
     private static func load(_ record: StoredX509Authority, kek: KeyEncryptionKey) throws -> TrustDomainCA {

@@ -22,11 +22,27 @@ public struct SPIFFEConfiguration: Sendable {
     public var bundleRefreshHint: Int = 300
     /// How often federated bundles are fetched again (seconds), unless their refresh hint is shorter.
     public var federationRefreshInterval: Int = 300
+    /// Public issuer of JWT-SVIDs (SPIRE's `jwt_issuer`): when set, every JWT-SVID carries it as `iss`, and the
+    /// server serves its OIDC discovery document and key set under `/jwt-svid/` (or `tessera federation publish`
+    /// writes them as static files), so clouds, Vault/OpenBao and Kubernetes can verify JWT-SVIDs by discovery.
+    public var jwtIssuer: String?
 
     public init() {}
 
+    /// Checks the settings and that the JWT-SVID issuer differs from the OAuth issuer `issuer` (when known): one
+    /// discovery document per issuer, so a relying party trusting one kind of token never accepts the other.
+    public func validate(issuer: String?) throws(ServerError) {
+        try validate()
+        if let jwtIssuer, let issuer, jwtIssuer == issuer {
+            throw ServerError(
+                .configuration,
+                "the JWT-SVID issuer must differ from the OAuth issuer (e.g. \(issuer)/jwt-svid): each has its own keys")
+        }
+    }
+
     /// Checks the settings; the messages say what to change.
     public func validate() throws(ServerError) {
+        if let jwtIssuer { try IssuerURL.validate(jwtIssuer, what: "JWT-SVID issuer (--jwt-issuer)") }
         guard (3600...(10 * 365 * 86_400)).contains(caLifetime) else {
             throw ServerError(.configuration, "CA lifetime must be between 1 hour and 10 years")
         }

@@ -51,6 +51,8 @@ public struct ServerConfiguration: Sendable {
     public var policyDirectory: String?
     /// Development mode: permits a generated KEK in the data folder.
     public var developmentMode: Bool = false
+    /// Algorithms and rotation of the JWT signing keys (access tokens, JWT-SVIDs).
+    public var signingKeys = SigningKeyConfiguration()
     /// Workload identity (SPIFFE CA, SVIDs, agents, federation).
     public var spiffe = SPIFFEConfiguration()
     /// Token exchange, trusted issuers, DPoP and human sessions (issue 5).
@@ -93,7 +95,10 @@ public struct ServerConfiguration: Sendable {
             throw ServerError(.configuration, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
         }
         guard (0...65535).contains(tlsPort) else { throw ServerError(.configuration, "TLS port must be 0...65535") }
+        if let issuer { try IssuerURL.validate(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer, what: "issuer (--issuer)") }
         try listener.validate()
+        try signingKeys.validate()
+        try spiffe.validate(issuer: issuer.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
         try auditCheckpoints.validate()
         guard defaultTokenTTL >= 1, defaultTokenTTL <= maximumTokenTTL else {
             throw ServerError(.configuration, "default token TTL must be between 1 and the maximum token TTL")

@@ -55,14 +55,15 @@ public struct AccessToken: Sendable, Equatable {
     }
 }
 
-/// Checks that a token is one this server issued: `typ: at+jwt`, ES256, a published `kid`, our `iss`.
+/// Checks that a token is one this server issued: `typ: at+jwt`, ES256 or RS256 (matching the key), a published
+/// `kid`, our `iss`.
 public struct AccessTokenValidator: Sendable {
     public let keys: KeyRing
     public let issuer: String
 
     /// Claims of a genuine token (expiry is checked by the caller, who knows what "active" means to it).
     public func validate(_ token: String) -> JWTClaims? {
-        guard let jws = try? CompactJWS(parsing: token), jws.algorithm == .es256,
+        guard let jws = try? CompactJWS(parsing: token), SigningKey.supportedAlgorithms.contains(jws.algorithm),
             jws.header.typ?.lowercased() == "at+jwt", jws.header.kid != nil,
             (try? jws.verify(with: keys.verificationKeys)) != nil,
             let claims = try? JWTClaims.decode(jws.payload), claims.iss == issuer, claims.jti != nil,

@@ -96,8 +96,10 @@ public final class ClientAssertionVerifier: Sendable {
         if let typ = jws.header.typ?.lowercased(), !["jwt", "client-authentication+jwt"].contains(typ) {
             throw fail("client assertion has typ '\(typ.prefix(32))'; an access token is not a client assertion")
         }
-        // A JWT-SVID has no iss: its sub is the client and the trust domain's JWT-SVID key signs it.
-        let isJWTSVID = claims.iss == nil && jws.header.kid.map { jwtSVIDKeys.contains(kid: $0) } == true
+        // A JWT-SVID has no iss (or the trust domain's JWT-SVID issuer): its sub is the client and the trust domain's
+        // JWT-SVID key signs it.
+        let isJWTSVID = (claims.iss == nil || (jwtSVIDKeys.issuer != nil && claims.iss == jwtSVIDKeys.issuer))
+            && jws.header.kid.map { jwtSVIDKeys.contains(kid: $0) } == true
         guard let subject = claims.sub, let issuer = isJWTSVID ? subject : claims.iss, issuer == subject else {
             throw fail("client assertion must carry iss and sub, both equal to the client id")
         }

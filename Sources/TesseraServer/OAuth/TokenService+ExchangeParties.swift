@@ -31,7 +31,10 @@ extension TokenService {
         }
         // A JWT-SVID of another trust domain has no iss: its trust domain (`spiffe://<td>`) is the issuer.
         var iss = claims.iss
-        if iss == nil, let sub = claims.sub, let id = try? SPIFFEID(parsing: sub), id.trustDomain != configuration.trustDomain {
+        // This trust domain's JWT-SVIDs carry the JWT-SVID issuer when one is configured: verified below, as without it.
+        let ownJWTSVIDIssuer = configuration.spiffe.jwtIssuer
+        if iss != nil, iss == ownJWTSVIDIssuer { iss = nil }
+        if iss == nil, claims.iss == nil, let sub = claims.sub, let id = try? SPIFFEID(parsing: sub), id.trustDomain != configuration.trustDomain {
             iss = "spiffe://" + id.trustDomain
         }
         if let iss, let trusted = try await services.external.trusted(iss) {
@@ -64,7 +67,7 @@ extension TokenService {
             party.audience = verified.claims.aud?.values ?? []
             return party
         }
-        if let iss = claims.iss, iss != claims.sub {
+        if let iss = claims.iss, iss != claims.sub, iss != ownJWTSVIDIssuer {
             throw OAuthError(.invalidGrant, "\(role): issuer \(iss.prefix(200)) is not trusted")
         }
         // A JWT-SVID or a client assertion: the workload proves itself with its registered key.

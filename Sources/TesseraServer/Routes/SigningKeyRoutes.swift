@@ -1,56 +1,77 @@
 import Foundation
 import Hummingbird
-import TesseraAudit
 import TesseraCore
 import TesseraCrypto
-import TesseraStore
 
-/// Admin API of the token signing keys: `GET /v1/keys` (public metadata only), `POST /v1/keys/rotate`.
+/// Admin API of the trust domain's JWT signing keys: `GET /v1/keys` (public metadata only), `POST /v1/keys/rotate`.
 ///
-/// A rotation makes a new ES256 key the signer; the previous one stays in the JWKS to verify the tokens it signed
-/// (rotate no more often than the longest token lifetime), older ones leave it. Other servers on the same storage
-/// hear of it over the cluster event bus and load the new key.
+/// `POST /v1/keys/rotate` takes an optional body `{"purpose": "access-token"|"jwt-svid", "immediate": bool,
+/// "algorithm": "ES256"|"RS256"}`. By default the next key is published now and signs once it has been published
+/// for the configured pre-publication time, so relying parties that cache key sets never meet an unknown `kid`;
+/// `immediate: true` makes it sign at once (a suspected compromise). The previous key stays published to verify
+/// what it signed; keys before it are retired.
 struct SigningKeyRoutes {
-    let database: any TesseraStorage
-    let kek: KeyEncryptionKey
-    let keys: KeyRing
-    let audit: AuditLog
-    let clock: any TimeSource
-    let issuer: String
-    /// Tells the other servers (cluster event bus).
-    let onRotate: @Sendable () async -> Void
-
-    struct Item: Encodable {
-        let kid: String
-        let algorithm: String
-        let status: String
-        let created_at: Date
-    }
+    let service: SigningKeyService
+    let maximumBodySize: Int
 
     func register(in group: RouterGroup<TesseraRequestContext>) {
-        group.get("keys") { _, context in
+        let service = self.service
+        let limit = maximumBodySize
+        group.get("keys") { request, context in
             _ = try context.requireAdmin()
-            let stored = try await database.signingKeys.keys(purpose: "jwt")
-            struct Page: Encodable { let keys: [Item] }
-            return try Response.json(
-                Page(keys: stored.map { Item(kid: $0.kid, algorithm: $0.algorithm, status: $0.status, created_at: $0.createdAt) }))
+            var purpose: SigningKeyPurpose?
+            if let label = request.uri.queryParameters.get("purpose") {
+                guard let parsed = SigningKeyPurpose(label: label) else {
+                    throw ProblemDetails.badRequest("purpose must be access-token or jwt-svid")
+                }
+                purpose = parsed
+            }
+            struct Page: Encodable { let keys: [SigningKeyService.Item] }
+            return try Response.json(Page(keys: try await service.list(purpose: purpose)))
         }
-        group.post("keys/rotate") { _, context in
+        group.post("keys/rotate") { request, context in
             let actor = try context.requireAdmin()
-            let previous = keys.active.kid
-            let kid = try await Bootstrap.rotateSigningKey(database: database, kek: kek, clock: clock)
-            try await Bootstrap.reload(keys, database: database, kek: kek)
-            await onRotate()
-            try await audit.append(
-                AuditEvent(
-                    type: "keys.rotated", outcome: .success, actor: actor.auditActor, subject: issuer,
-                    details: ["kid": .string(kid), "previous_kid": .string(previous)]))
+            let buffer = try await request.adminBody(limit: limit)
+            var purpose = SigningKeyPurpose.accessToken
+            var immediate = false
+            var algorithm: JWSAlgorithm?
+            if buffer.readableBytes > 0 {
+                let body = try JSONObjectReader(buffer)
+                try body.rejectUnknown(allowed: ["purpose", "immediate", "algorithm"])
+                if let label = try body.string("purpose") {
+                    guard let parsed = SigningKeyPurpose(label: label) else {
+                        throw ProblemDetails.badRequest("$.purpose must be access-token or jwt-svid")
+                    }
+                    purpose = parsed
+                }
+                if let value = body.object["immediate"] {
+                    guard case .bool(let flag) = value else { throw ProblemDetails.badRequest("$.immediate must be a boolean") }
+                    immediate = flag
+                }
+                if let name = try body.string("algorithm") {
+                    guard let parsed = JWSAlgorithm(rawValue: name), SigningKey.supportedAlgorithms.contains(parsed) else {
+                        throw ProblemDetails.badRequest("$.algorithm must be ES256 or RS256")
+                    }
+                    algorithm = parsed
+                }
+            }
+            let rotation = try await service.rotate(
+                purpose: purpose, algorithm: algorithm, immediate: immediate, actor: actor.auditActor)
             struct Reply: Encodable {
                 let kid: String
-                let previous_kid: String
+                let purpose: String
+                let algorithm: String
+                let previous_kid: String?
+                let immediate: Bool
+                let active_at: Date
                 let published: [String]
             }
-            return try Response.json(Reply(kid: kid, previous_kid: previous, published: keys.published.compactMap(\.kid)))
+            let published = try await service.list(purpose: purpose).filter { $0.status != "retired" }.map(\.kid)
+            return try Response.json(
+                Reply(
+                    kid: rotation.kid, purpose: purpose.label, algorithm: rotation.algorithm.rawValue,
+                    previous_kid: rotation.previousKid, immediate: rotation.immediate, active_at: rotation.activeAt,
+                    published: published))
         }
     }
 }

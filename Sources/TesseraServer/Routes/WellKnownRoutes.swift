@@ -3,16 +3,55 @@ import TesseraCore
 import Hummingbird
 import TesseraCrypto
 
-/// Discovery: RFC 8414 metadata, the JWKS, and health.
+/// Discovery: RFC 8414 metadata, OpenID Connect discovery for the OAuth issuer and the JWT-SVID issuer, the key
+/// sets, and health.
 struct WellKnownRoutes {
     let issuer: String
     let keys: KeyRing
     /// `https://HOST:PORT` of the mTLS listener, when there is one (RFC 8705 metadata).
     var mutualTLSBase: String? = nil
+    /// The JWT-SVID issuer and the trust domain's current JWT-SVID keys, when JWT-SVIDs carry `iss`.
+    var jwtSVIDIssuer: String? = nil
+    var jwtSVIDKeys: JWTSVIDKeySource? = nil
+
+    /// Where the server serves the JWT-SVID issuer's documents: `<issuer>/.well-known/openid-configuration` and
+    /// `<issuer>/keys` map here when the JWT-SVID issuer is `<server>/jwt-svid`, or through a proxy or static copy.
+    static let jwtSVIDPrefix = "jwt-svid"
 
     func register(in router: Router<TesseraRequestContext>) {
         let keys = self.keys
-        let metadata = Self.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase)
+        let issuer = self.issuer
+        let mutualTLSBase = self.mutualTLSBase
+        // Discovery documents are cached by relying parties: five minutes, like the key set.
+        @Sendable func cacheable(_ data: Data, type: String = "application/json") -> Response {
+            var response = Response.json(data, cacheable: true)
+            response.headers[.cacheControl] = "public, max-age=300"
+            response.headers[.contentType] = type
+            return response
+        }
+        router.get(".well-known/openid-configuration") { _, _ in
+            cacheable(
+                DiscoveryDocuments.openIDConfiguration(
+                    issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: DiscoveryDocuments.algorithms(keys.published)))
+        }
+        let jwtSVIDIssuer = self.jwtSVIDIssuer
+        let jwtSVIDKeys = self.jwtSVIDKeys
+        @Sendable func jwtSVIDIssuerOrNotFound() throws -> (String, JWTSVIDKeySource) {
+            guard let jwtSVIDIssuer, let jwtSVIDKeys else {
+                throw ProblemDetails(
+                    .notFound, "Not Found", detail: "no JWT-SVID issuer is configured (tessera server --jwt-issuer URL)")
+            }
+            return (jwtSVIDIssuer, jwtSVIDKeys)
+        }
+        router.get("\(Self.jwtSVIDPrefix)/.well-known/openid-configuration") { _, _ in
+            let (issuer, source) = try jwtSVIDIssuerOrNotFound()
+            return cacheable(
+                DiscoveryDocuments.jwtSVIDConfiguration(issuer: issuer, algorithms: DiscoveryDocuments.algorithms(source.jwks)))
+        }
+        router.get("\(Self.jwtSVIDPrefix)/keys") { _, _ in
+            let (_, source) = try jwtSVIDIssuerOrNotFound()
+            return cacheable(DiscoveryDocuments.keySet(source.jwks), type: "application/jwk-set+json")
+        }
         router.get(".well-known/jwks.json") { _, _ in
             // Read per request: a rotation (here or on another server) changes it.
             var response = Response.json(keys.jwksDocument, cacheable: true)
@@ -21,14 +60,13 @@ struct WellKnownRoutes {
             return response
         }
         router.get(".well-known/oauth-authorization-server") { _, _ in
-            var response = Response.json(metadata, cacheable: true)
-            response.headers[.cacheControl] = "public, max-age=300"
-            return response
+            cacheable(
+                Self.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: DiscoveryDocuments.algorithms(keys.published)))
         }
         router.get("healthz") { _, _ in Response.json(Data("{\"status\":\"ok\"}".utf8)) }
     }
 
-    static func metadata(issuer: String, mutualTLSBase: String? = nil) -> Data {
+    static func metadata(issuer: String, mutualTLSBase: String? = nil, algorithms signing: [String] = ["ES256"]) -> Data {
         let algorithms = JWSAlgorithm.allCases.map(\.rawValue)
         var json = JSONWriter()
         json.field("issuer", issuer)
@@ -48,7 +86,7 @@ struct WellKnownRoutes {
         json.field("introspection_endpoint_auth_signing_alg_values_supported", algorithms)
         json.field("revocation_endpoint_auth_methods_supported", ["private_key_jwt", "bearer"])
         json.field("revocation_endpoint_auth_signing_alg_values_supported", algorithms)
-        json.field("access_token_signing_alg_values_supported", ["ES256"])
+        json.field("access_token_signing_alg_values_supported", signing)
         if let mutualTLSBase {
             // RFC 8705 §3.3 and §5.
             json.field("tls_client_certificate_bound_access_tokens", true)

@@ -29,6 +29,9 @@ struct AgentService: Sendable {
     var replayStore: (any TokenStateRepository)? = nil
     /// Fast first check of proof `jti`s on this server.
     let proofReplay = ReplayCache()
+    /// Audiences naming this server (issuer, token endpoint, default audience): every identity may hold a JWT-SVID
+    /// for them (it is its client assertion). Any other audience must be among the identity's allowed audiences.
+    var ownAudiences: Set<String> = []
 
     /// The SPIFFE ID of node `id`.
     func nodeSPIFFEID(_ id: String) throws -> SPIFFEID {
@@ -144,9 +147,12 @@ struct AgentService: Sendable {
     func issueJWT(node: String, request: AgentAPI.JWTSVIDRequest) async throws -> AgentAPI.JWTSVID {
         do {
             let entry = try await eligibleEntry(request.entryID, node: node)
+            if let reason = try await audienceRefusal(for: entry.spiffeID, audiences: request.audience) {
+                throw TesseraError(.invalidIdentity, reason)
+            }
             let svid = try JWTSVID.sign(
                 spiffeID: entry.spiffeID, audience: request.audience, key: state.authority.jwtKey, now: clock.now(),
-                ttl: TimeInterval(min(entry.jwtTTL, configuration.maximumSVIDTTL)))
+                ttl: TimeInterval(min(entry.jwtTTL, configuration.maximumSVIDTTL)), issuer: configuration.jwtIssuer)
             try await audit.append(
                 AuditEvent(
                     type: "svid.jwt.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
@@ -189,6 +195,26 @@ struct AgentService: Sendable {
                 IssuanceRequest(
                     action: "issue_svid", identity: identity, requestedScopes: [], audience: "spiffe://\(id.trustDomain)",
                     grantType: "svid", sourceAddress: nil, time: clock.now()))
+            if !decision.isAllowed { return decision.reasons.joined(separator: "; ") }
+        }
+        return nil
+    }
+
+    /// Why `id` may not hold a JWT-SVID for `audiences`, or nil: as for access tokens, each audience must be one the
+    /// inventory allows the identity (or this server itself), and the policy engine decides each (action
+    /// `issue_svid`, resource = the audience), so a JWT-SVID for an outside relying party (a cloud's STS, Vault) is
+    /// exactly as governed as a token for it.
+    func audienceRefusal(for id: SPIFFEID, audiences: [String]) async throws -> String? {
+        guard let identity = try await identities.get(spiffeID: id.description) else { return "\(id) is not in the inventory" }
+        for audience in audiences where !audience.isEmpty {
+            guard ownAudiences.contains(audience) || identity.audiences.contains(audience) else {
+                return "audience \(audience.prefix(200)) is not allowed for \(id) (add it to the identity's audiences)"
+            }
+            guard let authorizer, !ownAudiences.contains(audience) else { continue }
+            let decision = await authorizer.authorize(
+                IssuanceRequest(
+                    action: "issue_svid", identity: identity, requestedScopes: [], audience: audience, grantType: "jwt_svid",
+                    sourceAddress: nil, time: clock.now()))
             if !decision.isAllowed { return decision.reasons.joined(separator: "; ") }
         }
         return nil

@@ -28,7 +28,8 @@ public struct SPIFFEServices: Sendable {
         // One server at a time creates (or rotates at half-life) the CA: servers starting at once end with one.
         let (authority, generated) = try await database.withBootstrapLock {
             try await CABootstrap.run(
-                database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock,
+                jwtAlgorithm: configuration.signingKeys.jwtSVIDAlgorithm)
         }
         for item in generated {
             try await audit.append(
@@ -39,17 +40,19 @@ public struct SPIFFEServices: Sendable {
         let federation = FederationRefresher(
             repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval,
             fetcher: HTTPDocumentFetcher(timeout: 10, policy: configuration.federation.networkPolicy))
-        let agents = AgentService(
+        var agents = AgentService(
             state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
             configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer, leases: database.tasks,
             changes: changes, replayStore: database.tokenState)
+        agents.ownAudiences = [issuer, issuer + "/oauth2/token", configuration.defaultAudience ?? issuer]
         let admin = WorkloadAdminService(
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
             trustDomain: trustDomain, federation: federation, changes: changes,
             rotate: {
                 let rotated = try await database.withBootstrapLock {
                     try await CABootstrap.rotate(
-                        database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock)
+                        database: database, kek: kek, trustDomain: trustDomain, configuration: spiffe, clock: clock,
+                        jwtAlgorithm: configuration.signingKeys.jwtSVIDAlgorithm)
                 }
                 state.replace(with: rotated)
                 await onRotate()

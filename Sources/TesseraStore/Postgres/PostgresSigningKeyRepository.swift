@@ -32,6 +32,26 @@ struct PostgresSigningKeyRepository: SigningKeyRepository {
         }
     }
 
+    func promote(kid: String, purpose: String) async throws -> Bool {
+        let logger = database.logger
+        return try await database.transaction { connection in
+            // Locks the pending key's row: two servers promoting at once, one wins and the other sees no `next` key.
+            let pending = try await connection.rows(
+                "SELECT kid FROM signing_keys WHERE kid = \(kid) AND purpose = \(purpose) AND status = 'next' FOR UPDATE",
+                logger: logger
+            ).count
+            guard pending == 1 else { return false }
+            try await connection.rows(
+                "UPDATE signing_keys SET status = 'retired' WHERE purpose = \(purpose) AND status = 'published'", logger: logger)
+            try await connection.rows(
+                "UPDATE signing_keys SET status = 'published' WHERE purpose = \(purpose) AND status = 'active'", logger: logger)
+            try await connection.rows(
+                "UPDATE signing_keys SET status = 'active' WHERE kid = \(kid) AND purpose = \(purpose) AND status = 'next'",
+                logger: logger)
+            return true
+        }
+    }
+
     func keys(purpose: String) async throws -> [StoredSigningKey] {
         try await database.rows("SELECT * FROM signing_keys WHERE purpose = \(purpose) ORDER BY created_at DESC").map {
             row in

@@ -9,7 +9,9 @@ public struct StoredSigningKey: Sendable, Equatable {
     public let sealedPrivateKey: Data
     public let publicJWK: String
     public let createdAt: Date
-    /// `active` keys sign; `published` keys only verify (kept in the JWKS during rotation).
+    /// `active` keys sign; `next` keys are published ahead of signing (a scheduled rotation, so relying parties
+    /// that cache the JWKS know them before they see them); `published` keys only verify (kept in the JWKS after
+    /// a rotation); `retired` keys are no longer served.
     public let status: String
 
     public init(
@@ -34,4 +36,7 @@ public protocol SigningKeyRepository: Sendable {
     /// Makes `key` the active key of its purpose in one transaction: the active key becomes `published` (it still
     /// verifies the tokens it signed), keys published before it become `retired` (no longer served).
     func rotate(to key: StoredSigningKey) async throws
+    /// Makes the `next` key `kid` of `purpose` active in one transaction (the active key becomes `published`, keys
+    /// published before it `retired`); `false` when no such `next` key exists (another server promoted it).
+    func promote(kid: String, purpose: String) async throws -> Bool
 }

@@ -35,6 +35,24 @@ struct SQLiteSigningKeyRepository: SigningKeyRepository {
         }
     }
 
+    func promote(kid: String, purpose: String) async throws -> Bool {
+        try await pool.write { db in
+            guard
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM signing_keys WHERE kid = ? AND purpose = ? AND status = 'next'",
+                    arguments: [kid, purpose]) == 1
+            else { return false }
+            try db.execute(
+                sql: "UPDATE signing_keys SET status = 'retired' WHERE purpose = ? AND status = 'published'", arguments: [purpose])
+            try db.execute(
+                sql: "UPDATE signing_keys SET status = 'published' WHERE purpose = ? AND status = 'active'", arguments: [purpose])
+            try db.execute(
+                sql: "UPDATE signing_keys SET status = 'active' WHERE kid = ? AND purpose = ? AND status = 'next'",
+                arguments: [kid, purpose])
+            return true
+        }
+    }
+
     func keys(purpose: String) async throws -> [StoredSigningKey] {
         try await pool.read { db in
             try Row.fetchAll(

@@ -13,7 +13,10 @@ struct SVIDFetch: AsyncParsableCommand {
         commandName: "fetch", abstract: "Fetch X.509-SVIDs (or a JWT-SVID with --audience) and print or write PEM.")
     @Option(help: "Workload API socket (env SPIFFE_ENDPOINT_SOCKET, unix:// prefix optional).") var socket: String?
     @Option(help: "Write svid.pem, svid.key and bundle.pem here instead of printing.") var write: String?
-    @Option(help: "Fetch a JWT-SVID for this audience instead.") var audience: String?
+    @Flag(help: "Fetch a JWT-SVID (needs --audience), e.g. for a cloud's STS: --jwt --audience sts.amazonaws.com.")
+    var jwt = false
+    @Option(help: "Fetch a JWT-SVID for this audience instead (the identity's allowed audiences and the policies decide).")
+    var audience: String?
     @Flag(help: "Print JSON for scripts: spiffe_id, the JWT-SVID token or the PEM chain and bundle (never the key).")
     var json = false
 
@@ -21,6 +24,7 @@ struct SVIDFetch: AsyncParsableCommand {
         var path = socket ?? ProcessInfo.processInfo.environment["SPIFFE_ENDPOINT_SOCKET"] ?? "/tmp/tessera-agent/api.sock"
         if path.hasPrefix("unix://") { path.removeFirst(7) }
         let client = WorkloadAPIClient(socketPath: path)
+        if jwt, audience == nil { throw ValidationError("--jwt needs --audience (the relying party, e.g. sts.amazonaws.com)") }
         do {
             if let audience {
                 let svids = try await client.fetchJWTSVIDs(audience: [audience])

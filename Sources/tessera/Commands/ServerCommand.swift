@@ -51,7 +51,7 @@ struct ServerRunner {
         var logger = options.logFormat == "json"
             ? Logger(label: "tessera", factory: { JSONLogHandler(label: $0) }) : Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
-        var configuration = options.configuration(development: development)
+        var configuration = try options.configuration(development: development)
         try options.federation.apply(to: &configuration)
         if let roles = options.postgresRoles {
             // The admin URL carries a password: only the environment, never a flag visible in `ps`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraCrypto
 import TesseraServer
 
 /// Options shared by `server` and `dev`.
@@ -25,6 +26,29 @@ struct ServerOptions: ParsableArguments {
 
     @Option(help: "OAuth issuer URL (default http://HOST:PORT).")
     var issuer: String?
+
+    @Option(
+        name: .customLong("jwt-issuer"),
+        help: ArgumentHelp(
+            "Public issuer URL of JWT-SVIDs (https, or http on loopback), e.g. https://HOST:PORT/jwt-svid.",
+            discussion: "JWT-SVIDs then carry it as iss, and the server serves its OIDC discovery document and keys at "
+                + "/jwt-svid/.well-known/openid-configuration and /jwt-svid/keys (or publish them with tessera federation "
+                + "publish), so AWS, GCP, Azure, Vault/OpenBao and Kubernetes can verify them. See docs/federation-out.md."))
+    var jwtIssuer: String?
+
+    @Option(name: .customLong("access-token-algorithm"), help: "Algorithm of new access-token signing keys: ES256 or RS256.")
+    var accessTokenAlgorithm: String = "ES256"
+
+    @Option(name: .customLong("jwt-svid-algorithm"), help: "Algorithm of new JWT-SVID signing keys: ES256 or RS256.")
+    var jwtSVIDAlgorithm: String = "ES256"
+
+    @Option(
+        name: .customLong("key-prepublish"),
+        help: ArgumentHelp(
+            "Seconds a rotated signing key is published before it signs.",
+            discussion: "Relying parties that cache key sets (up to 5 minutes from Tessera) then never meet an unknown kid. "
+                + "Changing an algorithm option starts such a rotation at the next start."))
+    var keyPrepublish: Int = 3600
 
     @Option(name: .customLong("default-audience"), help: "Token audience when a client names none (default: the issuer).")
     var defaultAudience: String?
@@ -116,8 +140,19 @@ struct ServerOptions: ParsableArguments {
                 + "strip every key and MAC and re-chain the records. Verify first with tessera audit verify."))
     var auditAcceptUnkeyedPrefix = false
 
-    func configuration(development: Bool) -> ServerConfiguration {
+    func configuration(development: Bool) throws -> ServerConfiguration {
         var configuration = ServerConfiguration()
+        for (name, value) in [("access-token-algorithm", accessTokenAlgorithm), ("jwt-svid-algorithm", jwtSVIDAlgorithm)] {
+            guard let algorithm = JWSAlgorithm(rawValue: value.uppercased()), SigningKey.supportedAlgorithms.contains(algorithm)
+            else { throw ValidationError("--\(name) must be ES256 or RS256") }
+            if name == "access-token-algorithm" {
+                configuration.signingKeys.accessTokenAlgorithm = algorithm
+            } else {
+                configuration.signingKeys.jwtSVIDAlgorithm = algorithm
+            }
+        }
+        configuration.signingKeys.prepublish = keyPrepublish
+        configuration.spiffe.jwtIssuer = jwtIssuer
         configuration.host = host
         configuration.port = port
         configuration.dataDirectory = dataDir

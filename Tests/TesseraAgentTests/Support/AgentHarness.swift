@@ -26,7 +26,7 @@ struct Harness {
 
     static func start(
         selector: String = "unix:uid:\(getuid())", selectors: [String]? = nil, syncInterval: Double = 0.2,
-        inspector: (any ProcessInspector)? = nil
+        inspector: (any ProcessInspector)? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> Harness {
         let clock = ManualTimeSource(Date())
         var configuration = ServerConfiguration()
@@ -34,6 +34,7 @@ struct Harness {
         configuration.dataDirectory = NSTemporaryDirectory() + "tessera-agent-e2e-" + UUID().uuidString
         // Federated trust domains in these tests are other servers on loopback.
         configuration.federation.networkPolicy.allowPrivateNetworks = true
+        configure(&configuration)
         let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let serverTask = Task {
@@ -59,6 +60,8 @@ struct Harness {
                 // SVID-only (issue 19, item 2): no registered key; the agent's SVIDs are how it authenticates.
                 "spiffe_id": "spiffe://example.org/web", "kind": "service", "owner": "alice@example.com", "purpose": "e2e",
                 "auth_methods": ["jwt_svid", "tls_client_auth"],
+                // JWT-SVIDs are issued only for audiences the inventory allows (as tokens are).
+                "audiences": ["db", "other-audience", "third-audience"],
             ])
         let entry = try await call(
             "POST", "/v1/entries", ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": selectors ?? [selector]])

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`components`), numbered in document order.
     static let components: [(Int, String)] = [
-        (81, #"""
+        (84, #"""
  "components": {
   "schemas": {
    "Problem": {

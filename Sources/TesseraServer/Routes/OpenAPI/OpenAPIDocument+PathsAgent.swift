@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_agent`), numbered in document order.
     static let pathsAgent: [(Int, String)] = [
-        (5, #"""
+        (6, #"""
   "/agent/v1/attest": {
    "post": {
     "tags": [
@@ -48,7 +48,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (6, #"""
+        (7, #"""
   "/agent/v1/bundles": {
    "get": {
     "tags": [
@@ -87,7 +87,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (7, #"""
+        (8, #"""
   "/agent/v1/entries": {
    "get": {
     "tags": [
@@ -126,7 +126,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (8, #"""
+        (9, #"""
   "/agent/v1/jwt-svid": {
    "post": {
     "tags": [
@@ -175,7 +175,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (9, #"""
+        (10, #"""
   "/agent/v1/renew": {
    "post": {
     "tags": [
@@ -224,7 +224,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (10, #"""
+        (11, #"""
   "/agent/v1/watch": {
    "get": {
     "tags": [
@@ -263,7 +263,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (11, #"""
+        (12, #"""
   "/agent/v1/x509-svids": {
    "post": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_agents`), numbered in document order.
     static let pathsAgents: [(Int, String)] = [
-        (29, #"""
+        (32, #"""
   "/v1/approvals": {
    "get": {
     "tags": [
@@ -42,7 +42,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (30, #"""
+        (33, #"""
   "/v1/approvals/{id}": {
    "get": {
     "tags": [
@@ -91,7 +91,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (31, #"""
+        (34, #"""
   "/v1/approvals/{id}/{action}": {
    "post": {
     "tags": [
@@ -158,7 +158,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (35, #"""
+        (38, #"""
   "/v1/authorize/tool-call": {
    "post": {
     "tags": [
@@ -207,7 +207,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (36, #"""
+        (39, #"""
   "/v1/authorize/tools": {
    "get": {
     "tags": [
@@ -246,7 +246,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (54, #"""
+        (57, #"""
   "/v1/identities/{id}/tools": {
    "get": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_audit`), numbered in document order.
     static let pathsAudit: [(Int, String)] = [
-        (32, #"""
+        (35, #"""
   "/v1/audit/checkpoint-key": {
    "get": {
     "tags": [
@@ -38,7 +38,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (33, #"""
+        (36, #"""
   "/v1/audit/records": {
    "get": {
     "tags": [
@@ -78,7 +78,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (34, #"""
+        (37, #"""
   "/v1/audit/verify": {
    "get": {
     "tags": [

@@ -38,7 +38,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (18, #"""
+        (19, #"""
   "/console": {
    "get": {
     "tags": [
@@ -73,7 +73,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (19, #"""
+        (20, #"""
   "/console/app.css": {
    "get": {
     "tags": [
@@ -108,7 +108,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (20, #"""
+        (21, #"""
   "/console/app.js": {
    "get": {
     "tags": [
@@ -143,7 +143,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (37, #"""
+        (40, #"""
   "/v1/console/audit": {
    "get": {
     "tags": [
@@ -182,7 +182,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (38, #"""
+        (41, #"""
   "/v1/console/identities": {
    "get": {
     "tags": [
@@ -221,7 +221,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (39, #"""
+        (42, #"""
   "/v1/console/overview": {
    "get": {
     "tags": [
@@ -260,7 +260,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (40, #"""
+        (43, #"""
   "/v1/console/tasks/{id}/graph": {
    "get": {
     "tags": [
@@ -309,7 +309,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (41, #"""
+        (44, #"""
   "/v1/console/whoami": {
    "get": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_exceptions`), numbered in document order.
     static let pathsExceptions: [(Int, String)] = [
-        (45, #"""
+        (48, #"""
   "/v1/exceptions": {
    "get": {
     "tags": [
@@ -86,7 +86,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (46, #"""
+        (49, #"""
   "/v1/exceptions/{id}": {
    "get": {
     "tags": [
@@ -135,7 +135,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (47, #"""
+        (50, #"""
   "/v1/exceptions/{id}/revoke": {
    "post": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_federation`), numbered in document order.
     static let pathsFederation: [(Int, String)] = [
-        (12, #"""
+        (13, #"""
   "/auth/callback": {
    "get": {
     "tags": [
@@ -38,7 +38,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (13, #"""
+        (14, #"""
   "/auth/cli/continue": {
    "post": {
     "tags": [
@@ -76,7 +76,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (14, #"""
+        (15, #"""
   "/auth/info": {
    "get": {
     "tags": [
@@ -111,7 +111,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (15, #"""
+        (16, #"""
   "/auth/login": {
    "get": {
     "tags": [
@@ -146,7 +146,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (16, #"""
+        (17, #"""
   "/auth/token": {
    "post": {
     "tags": [
@@ -191,7 +191,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (42, #"""
+        (45, #"""
   "/v1/delegations": {
    "post": {
     "tags": [
@@ -240,7 +240,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (56, #"""
+        (59, #"""
   "/v1/issuers": {
    "get": {
     "tags": [
@@ -323,7 +323,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (57, #"""
+        (60, #"""
   "/v1/issuers/{id}": {
    "get": {
     "tags": [

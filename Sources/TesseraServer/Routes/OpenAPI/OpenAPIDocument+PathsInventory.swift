@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_inventory`), numbered in document order.
     static let pathsInventory: [(Int, String)] = [
-        (52, #"""
+        (55, #"""
   "/v1/identities": {
    "get": {
     "tags": [
@@ -86,7 +86,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (53, #"""
+        (56, #"""
   "/v1/identities/{id}": {
    "get": {
     "tags": [
@@ -189,7 +189,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (55, #"""
+        (58, #"""
   "/v1/identities/{id}/{action}": {
    "post": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_leases`), numbered in document order.
     static let pathsLeases: [(Int, String)] = [
-        (60, #"""
+        (63, #"""
   "/v1/leases": {
    "get": {
     "tags": [
@@ -42,7 +42,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (61, #"""
+        (64, #"""
   "/v1/leases/revoke": {
    "post": {
     "tags": [
@@ -91,7 +91,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (62, #"""
+        (65, #"""
   "/v1/leases/{id}": {
    "get": {
     "tags": [
@@ -140,7 +140,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (63, #"""
+        (66, #"""
   "/v1/leases/{id}/renew": {
    "post": {
     "tags": [
@@ -199,7 +199,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (64, #"""
+        (67, #"""
   "/v1/leases/{id}/revoke": {
    "post": {
     "tags": [

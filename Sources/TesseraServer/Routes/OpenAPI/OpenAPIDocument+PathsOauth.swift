@@ -73,7 +73,42 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (23, #"""
+        (4, #"""
+  "/.well-known/openid-configuration": {
+   "get": {
+    "tags": [
+     "oauth"
+    ],
+    "summary": "OpenID Connect discovery of the OAuth issuer: relying parties verify access tokens from the issuer URL alone",
+    "operationId": "get__well_known_openid_configuration",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+
+"""#),
+        (26, #"""
   "/oauth2/introspect": {
    "post": {
     "tags": [
@@ -122,7 +157,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (24, #"""
+        (27, #"""
   "/oauth2/revocations": {
    "get": {
     "tags": [
@@ -158,7 +193,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (25, #"""
+        (28, #"""
   "/oauth2/revoke": {
    "post": {
     "tags": [
@@ -200,7 +235,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (26, #"""
+        (29, #"""
   "/oauth2/token": {
    "post": {
     "tags": [
@@ -245,13 +280,13 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (58, #"""
+        (61, #"""
   "/v1/keys": {
    "get": {
     "tags": [
      "oauth"
     ],
-    "summary": "Token signing keys (kid, algorithm, status; no private material)",
+    "summary": "Signing keys of access tokens and JWT-SVIDs (kid, purpose, algorithm, status, when a next key signs; no private material); ?purpose=access-token|jwt-svid",
     "operationId": "get__v1_keys",
     "security": [
      {
@@ -284,19 +319,29 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (59, #"""
+        (62, #"""
   "/v1/keys/rotate": {
    "post": {
     "tags": [
      "oauth"
     ],
-    "summary": "Rotate the token signing key (the previous key stays published for overlap)",
+    "summary": "Rotate a signing key {purpose, algorithm, immediate}: the next key is published first and signs after the pre-publication time, or at once with immediate",
     "operationId": "post__v1_keys_rotate",
     "security": [
      {
       "adminToken": []
      }
     ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "type": "object"
+       }
+      }
+     }
+    },
     "responses": {
      "200": {
       "description": "success",

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_operations`), numbered in document order.
     static let pathsOperations: [(Int, String)] = [
-        (21, #"""
+        (22, #"""
   "/healthz": {
    "get": {
     "tags": [
@@ -38,7 +38,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (22, #"""
+        (25, #"""
   "/metrics": {
    "get": {
     "tags": [
@@ -77,7 +77,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (27, #"""
+        (30, #"""
   "/openapi.json": {
    "get": {
     "tags": [
@@ -112,7 +112,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (28, #"""
+        (31, #"""
   "/readyz": {
    "get": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_posture`), numbered in document order.
     static let pathsPosture: [(Int, String)] = [
-        (49, #"""
+        (52, #"""
   "/v1/findings": {
    "get": {
     "tags": [
@@ -42,7 +42,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (50, #"""
+        (53, #"""
   "/v1/findings/{id}/acknowledge": {
    "post": {
     "tags": [
@@ -101,7 +101,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (51, #"""
+        (54, #"""
   "/v1/findings/{id}/resolve": {
    "post": {
     "tags": [
@@ -160,7 +160,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (68, #"""
+        (71, #"""
   "/v1/owners/reassignments": {
    "get": {
     "tags": [
@@ -199,7 +199,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (69, #"""
+        (72, #"""
   "/v1/owners/{name}/depart": {
    "post": {
     "tags": [
@@ -248,7 +248,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (70, #"""
+        (73, #"""
   "/v1/posture/evidence/{id}": {
    "get": {
     "tags": [
@@ -297,7 +297,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (71, #"""
+        (74, #"""
   "/v1/posture/report": {
    "get": {
     "tags": [
@@ -336,7 +336,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (74, #"""
+        (77, #"""
   "/v1/static-secrets": {
    "get": {
     "tags": [
@@ -419,7 +419,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (75, #"""
+        (78, #"""
   "/v1/static-secrets/{id}/rotated": {
    "post": {
     "tags": [

@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_secrets`), numbered in document order.
     static let pathsSecrets: [(Int, String)] = [
-        (72, #"""
+        (75, #"""
   "/v1/secrets/postgres": {
    "post": {
     "tags": [

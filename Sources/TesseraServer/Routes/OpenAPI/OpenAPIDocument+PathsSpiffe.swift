@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_spiffe`), numbered in document order.
     static let pathsSpiffe: [(Int, String)] = [
-        (4, #"""
+        (5, #"""
   "/.well-known/spiffe-bundle": {
    "get": {
     "tags": [
@@ -38,7 +38,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (17, #"""
+        (18, #"""
   "/bundle": {
    "get": {
     "tags": [
@@ -73,7 +73,77 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (43, #"""
+        (23, #"""
+  "/jwt-svid/.well-known/openid-configuration": {
+   "get": {
+    "tags": [
+     "spiffe"
+    ],
+    "summary": "OpenID Connect discovery of the JWT-SVID issuer (--jwt-issuer; 404 when none is configured)",
+    "operationId": "get__jwt_svid_well_known_openid_configuration",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "type": "object"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+
+"""#),
+        (24, #"""
+  "/jwt-svid/keys": {
+   "get": {
+    "tags": [
+     "spiffe"
+    ],
+    "summary": "The JWT-SVID issuer's key set (use sig, public keys only)",
+    "operationId": "get__jwt_svid_keys",
+    "security": [],
+    "responses": {
+     "200": {
+      "description": "success",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/JWKSet"
+        }
+       }
+      }
+     },
+     "4XX": {
+      "description": "refused",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
+
+"""#),
+        (46, #"""
   "/v1/entries": {
    "get": {
     "tags": [
@@ -156,7 +226,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (44, #"""
+        (47, #"""
   "/v1/entries/{id}": {
    "delete": {
     "tags": [
@@ -198,7 +268,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (48, #"""
+        (51, #"""
   "/v1/federation": {
    "get": {
     "tags": [
@@ -281,7 +351,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (65, #"""
+        (68, #"""
   "/v1/nodes": {
    "get": {
     "tags": [
@@ -320,7 +390,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (66, #"""
+        (69, #"""
   "/v1/nodes/tokens": {
    "post": {
     "tags": [
@@ -369,7 +439,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (67, #"""
+        (70, #"""
   "/v1/nodes/{id}/revoke": {
    "post": {
     "tags": [
@@ -411,7 +481,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (73, #"""
+        (76, #"""
   "/v1/spiffe/ca/rotate": {
    "post": {
     "tags": [

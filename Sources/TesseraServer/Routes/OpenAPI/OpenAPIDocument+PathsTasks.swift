@@ -3,7 +3,7 @@
 extension OpenAPIDocument {
     /// Pieces of the document (`paths_tasks`), numbered in document order.
     static let pathsTasks: [(Int, String)] = [
-        (76, #"""
+        (79, #"""
   "/v1/tasks": {
    "get": {
     "tags": [
@@ -86,7 +86,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (77, #"""
+        (80, #"""
   "/v1/tasks/{id}": {
    "get": {
     "tags": [
@@ -135,7 +135,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (78, #"""
+        (81, #"""
   "/v1/tasks/{id}/leases": {
    "get": {
     "tags": [
@@ -184,7 +184,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (79, #"""
+        (82, #"""
   "/v1/tasks/{id}/renew": {
    "post": {
     "tags": [
@@ -243,7 +243,7 @@ extension OpenAPIDocument {
   },
 
 """#),
-        (80, #"""
+        (83, #"""
   "/v1/tasks/{id}/{action}": {
    "post": {
     "tags": [

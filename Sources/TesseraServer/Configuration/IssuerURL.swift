@@ -1,0 +1,39 @@
+import Foundation
+
+/// Rules for an issuer URL that relying parties resolve (OIDC discovery at `<issuer>/.well-known/openid-configuration`):
+/// absolute, `https` (plain `http` only on a loopback host, for labs and tests), no credentials, query or
+/// fragment, no trailing slash. A relying party that fetched keys over plain HTTP from a network host would
+/// trust whoever answered.
+public enum IssuerURL {
+    /// Checks `value`; `what` names the setting in the message.
+    public static func validate(_ value: String, what: String) throws(ServerError) {
+        guard value.utf8.count <= 512, let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
+            let host = components.host, !host.isEmpty
+        else {
+            throw ServerError(.configuration, "\(what) must be an absolute URL such as https://tessera.example.com")
+        }
+        guard components.user == nil, components.password == nil, components.query == nil, components.fragment == nil else {
+            throw ServerError(.configuration, "\(what) must not carry credentials, a query or a fragment")
+        }
+        guard !value.hasSuffix("/") else { throw ServerError(.configuration, "\(what) must not end with /") }
+        switch scheme {
+        case "https": return
+        case "http" where isLoopback(host):
+            return
+        case "http":
+            throw ServerError(
+                .configuration,
+                "\(what) must use https outside loopback (\(host) is not a loopback host): relying parties fetch its keys from it")
+        default:
+            throw ServerError(.configuration, "\(what) must be an https URL")
+        }
+    }
+
+    /// Whether `host` names this machine only (localhost, 127.0.0.0/8, ::1).
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
