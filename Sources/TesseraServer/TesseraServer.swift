@@ -41,6 +41,8 @@ public struct TesseraServer {
     let refusals: RefusalAggregator
     /// Rotation and promotion of the JWT signing keys.
     let signingKeys: SigningKeyService
+    /// Federated trust domains' X.509 roots (mTLS client authentication of federated workloads).
+    let federatedRoots: FederatedRoots
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -104,6 +106,7 @@ public struct TesseraServer {
         let departedOwners = try await DepartedOwners.load(
             database.posture, onInsert: { owner in Task { await eventBus.publish(.ownerDeparted, subject: owner) } })
         let jwtSVIDKeys = JWTSVIDKeySource(issuer: configuration.spiffe.jwtIssuer)
+        let federatedRoots = FederatedRoots(repository: database.spiffe)
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys,
@@ -119,7 +122,7 @@ public struct TesseraServer {
             audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
         if tlsPort != nil {
             tokens.certificates = ClientCertificateAuthenticator(
-                identities: inventory, trustDomain: configuration.trustDomain, clock: clock)
+                identities: inventory, trustDomain: configuration.trustDomain, clock: clock, federated: federatedRoots)
         }
         tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
         let federation = try FederationServices.make(
@@ -130,9 +133,10 @@ public struct TesseraServer {
         var admins = AdminAuthenticator(repository: database.adminTokens)
         admins.sessions = federation.sessions
         let changes = ChangeFeed(onBump: { Task { await eventBus.publish(.servingChanged, subject: "") } })
-        let identities = IdentityService(
+        var identities = IdentityService(
             repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
             maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
+        identities.federated = federatedRoots
 
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics, maximumBodySize: configuration.maximumBodySize))
@@ -205,7 +209,7 @@ public struct TesseraServer {
         let spiffe = try await SPIFFEServices.make(
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
             authorizer: tokens.authorizer, changes: changes,
-            onRotate: { await eventBus.publish(.keysChanged, subject: "") })
+            onRotate: { await eventBus.publish(.keysChanged, subject: "") }, federatedRoots: federatedRoots)
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         let signingKeys = SigningKeyService(
             database: database, kek: kek, keys: result.keys, audit: audit, clock: clock, configuration: configuration.signingKeys,
@@ -232,7 +236,7 @@ public struct TesseraServer {
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
-            clusterSync: clusterSync, refusals: refusals, signingKeys: signingKeys)
+            clusterSync: clusterSync, refusals: refusals, signingKeys: signingKeys, federatedRoots: federatedRoots)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -346,7 +350,8 @@ public struct TesseraServer {
         // The other listeners (mTLS, metrics) run beside the main one and stop with it.
         var others: [any ApplicationProtocol] = []
         if let tlsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
-            let listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
+            var listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
+            listener.federated = federatedRoots
             others.append(
                 Application(
                     router: router,

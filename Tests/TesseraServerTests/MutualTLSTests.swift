@@ -29,10 +29,15 @@ import TesseraServer
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        if process.terminationStatus != 0, !stderr.isEmpty {
+            FileHandle.standardError.write(Data("[\(URL(fileURLWithPath: program).lastPathComponent)] ".utf8) + stderr.suffix(2000))
+        }
         return (process.terminationStatus, output)
     }
 
@@ -50,7 +55,7 @@ import TesseraServer
     }
 
     /// `POST /oauth2/token` over HTTPS with curl; `certificate` names the files written by `issueSVID`.
-    private static func token(
+    static func token(
         _ server: TestServer, folder: String, certificate: String?, fields: [String: String]
     ) throws -> (curl: Int32, status: Int, json: [String: Any]) {
         var arguments = [
@@ -111,7 +116,7 @@ import TesseraServer
             "client_assertion": try workload.assertion(audience: server.tokenEndpoint, now: server.clock.now()),
         ]
         let bound = try Self.token(server, folder: folder, certificate: "svid", fields: assertionFields)
-        let boundToken = try #require(bound.json["access_token"] as? String)
+        let boundToken = try #require(bound.json["access_token"] as? String, "\(bound)")
         let boundPayload = try #require(Base64URL.decode(boundToken.split(separator: ".")[1]))
         let boundClaims = try #require(try JSONSerialization.jsonObject(with: boundPayload) as? [String: Any])
         #expect((boundClaims["cnf"] as? [String: Any])?["x5t#S256"] as? String == thumbprint)

@@ -14,6 +14,9 @@ struct IdentityService: Sendable {
     let maximumTokenTTL: Int
     /// Bumped on lifecycle changes so agents drop SVIDs of identities that may no longer hold them.
     var changes: ChangeFeed? = nil
+    /// Federated trust domains: a workload of one may be registered (it authenticates with its own domain's
+    /// X.509-SVID at the mTLS token endpoint, or with a registered key); this server never issues SVIDs for it.
+    var federated: FederatedRoots? = nil
 
     static let createFields: Set<String> = [
         "spiffe_id", "kind", "owner", "purpose", "trust_boundary", "environment", "expires_at", "review_by", "scopes",
@@ -29,8 +32,11 @@ struct IdentityService: Sendable {
         } catch let error as TesseraError {
             throw ProblemDetails.badRequest("$.spiffe_id: \(error.reason)")
         }
-        guard spiffeID.trustDomain == trustDomain else {
-            throw ProblemDetails.badRequest("$.spiffe_id must be in this server's trust domain \(trustDomain)")
+        if spiffeID.trustDomain != trustDomain {
+            guard let federated, await federated.isFederated(spiffeID.trustDomain) else {
+                throw ProblemDetails.badRequest(
+                    "$.spiffe_id must be in this server's trust domain \(trustDomain) or a federated one whose bundle was fetched")
+            }
         }
         guard !AgentService.isNodeNamespace(spiffeID) else {
             throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) is reserved for agents' node identities")

@@ -20,6 +20,8 @@ struct MutualTLSListener: Sendable {
     let keyPath: String
     let state: TrustDomainState
     let clock: any TimeSource
+    /// Federated trust domains' roots: an X.509-SVID of a federated domain is verified against its own bundle.
+    var federated: FederatedRoots? = nil
 
     /// The Hummingbird server builder for this listener; `base` is the HTTP pipeline under TLS (with its
     /// deadlines, which also bound a stalled handshake).
@@ -39,20 +41,48 @@ struct MutualTLSListener: Sendable {
         tls.certificateVerification = .optionalVerification
         let state = self.state
         let clock = self.clock
+        let federated = self.federated
         return try .tls(
             base,
             configuration: TLSChannelConfiguration(
                 tlsConfiguration: tls,
                 customAsyncVerificationCallback: { presented in
-                    Self.verify(presented, roots: state.authority.roots, now: clock.now()) ? .certificateVerified : .failed
+                    await Self.verify(presented, state: state, federated: federated, now: clock.now())
+                        ? .certificateVerified : .failed
                 }))
     }
 
-    /// Whether `presented` (leaf first) is an X.509-SVID chain of the trust domain at `now`.
+    /// Whether `presented` (leaf first) is an X.509-SVID chain at `now` of this trust domain (its current roots) or
+    /// of a federated one (that domain's roots only, chosen by the leaf's SPIFFE ID).
+    static func verify(
+        _ presented: [NIOSSLCertificate], state: TrustDomainState, federated: FederatedRoots?, now: Date
+    ) async -> Bool {
+        guard let ders = try? presented.map({ try $0.toDERBytes() }),
+            let chain = try? X509SVIDVerifier.parse(der: ders), let leaf = chain.first,
+            let id = try? X509SVIDVerifier.spiffeID(ofLeaf: leaf)
+        else { return false }
+        let authority = state.authority
+        let roots: [Certificate]
+        if id.trustDomain == authority.ca.trustDomain {
+            roots = authority.roots
+        } else if let federated {
+            roots = await federated.roots(for: id.trustDomain)
+        } else {
+            return false
+        }
+        return verify(chain: chain, roots: roots, now: now)
+    }
+
+    /// Whether `presented` (leaf first) is an X.509-SVID chain leading to `roots` at `now`.
     static func verify(_ presented: [NIOSSLCertificate], roots: [Certificate], now: Date) -> Bool {
         guard let ders = try? presented.map({ try $0.toDERBytes() }),
             let chain = try? X509SVIDVerifier.parse(der: ders)
         else { return false }
+        return verify(chain: chain, roots: roots, now: now)
+    }
+
+    private static func verify(chain: [Certificate], roots: [Certificate], now: Date) -> Bool {
+        guard !roots.isEmpty else { return false }
         return (try? X509SVIDVerifier(authorities: roots).verify(chain: chain, now: now)) != nil
     }
 

@@ -17,11 +17,15 @@ public struct ClientCertificateAuthenticator: Sendable {
     let identities: any IdentityRepository
     let trustDomain: String
     let clock: any TimeSource
+    /// Federated trust domains: their X.509-SVIDs (verified in the handshake against their own bundle)
+    /// authenticate identities of the inventory that carry that exact SPIFFE ID.
+    let federated: FederatedRoots?
 
-    public init(identities: any IdentityRepository, trustDomain: String, clock: any TimeSource) {
+    public init(identities: any IdentityRepository, trustDomain: String, clock: any TimeSource, federated: FederatedRoots? = nil) {
         self.identities = identities
         self.trustDomain = trustDomain
         self.clock = clock
+        self.federated = federated
     }
 
     /// The RFC 8705 thumbprint of a DER certificate: `base64url(SHA-256(DER))`.
@@ -65,7 +69,11 @@ public struct ClientCertificateAuthenticator: Sendable {
             throw fail("client_id does not match the SPIFFE ID of the client certificate")
         }
         claimed = spiffeID
-        guard id.trustDomain == trustDomain else { throw fail("the client certificate is not from this trust domain") }
+        if id.trustDomain != trustDomain {
+            guard let federated, await federated.isFederated(id.trustDomain) else {
+                throw fail("the client certificate is not from this trust domain or a federated one")
+            }
+        }
         let now = clock.now()
         guard leaf.notValidBefore <= now, now < leaf.notValidAfter else {
             throw fail("the client certificate is expired or not yet valid")

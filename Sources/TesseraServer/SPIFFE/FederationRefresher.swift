@@ -15,6 +15,8 @@ struct FederationRefresher: Sendable {
     let clock: any TimeSource
     let interval: Int
     let fetcher: HTTPDocumentFetcher
+    /// Forgotten after every fetch, so a new or changed bundle authenticates federated workloads at once here.
+    var roots: FederatedRoots? = nil
 
     /// Fetches one trust domain's bundle now; returns the error text when it failed.
     @discardableResult
@@ -29,6 +31,7 @@ struct FederationRefresher: Sendable {
             failure = "cannot fetch the bundle endpoint"
         }
         try? await repository.recordFederationFetch(trustDomain: trustDomain, bundle: bundle, error: failure, now: clock.now())
+        roots?.invalidate()
         return failure
     }
 

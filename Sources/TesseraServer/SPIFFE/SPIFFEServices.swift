@@ -21,7 +21,7 @@ public struct SPIFFEServices: Sendable {
     static func make(
         configuration: ServerConfiguration, issuer: String, database: any TesseraStorage, kek: KeyEncryptionKey,
         audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed(),
-        onRotate: @escaping @Sendable () async -> Void = {}
+        onRotate: @escaping @Sendable () async -> Void = {}, federatedRoots: FederatedRoots? = nil
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
         let trustDomain = configuration.trustDomain
@@ -37,9 +37,10 @@ public struct SPIFFEServices: Sendable {
                     details: ["what": .string(item)]))
         }
         let state = TrustDomainState(authority)
-        let federation = FederationRefresher(
+        var federation = FederationRefresher(
             repository: database.spiffe, clock: clock, interval: spiffe.federationRefreshInterval,
             fetcher: HTTPDocumentFetcher(timeout: 10, policy: configuration.federation.networkPolicy))
+        federation.roots = federatedRoots
         var agents = AgentService(
             state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
             configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer, leases: database.tasks,
