@@ -118,4 +118,73 @@ extension MutualTLSTests {
         #expect(reply.json["access_token"] == nil)
         #expect(try await identity(server, "spiffe://stranger.test/ci").status == 400)
     }
+
+    /// The `https_spiffe` bundle endpoint profile: the partner serves its bundle over TLS with an X.509-SVID of its own
+    /// trust domain; this server authenticates it with the partner bundle given out of band, and the SPIFFE ID.
+    @Test func anHTTPSSPIFFEBundleEndpointIsAuthenticatedByItsSVID() async throws {
+        let folder = try Self.serverCertificate()
+        let first = try await TestServer.start { $0.trustDomain = "partner.test" }
+        let endpointID = "spiffe://partner.test/bundle-endpoint"
+        let key = P256.Signing.PrivateKey()
+        let chain = try first.spiffe.state.authority.ca.issueX509SVID(
+            spiffeID: try SPIFFEID(parsing: endpointID), publicKey: Certificate.PublicKey(key.publicKey), now: Date(), ttl: 3600)
+        try write(chain, key: key, folder: folder, name: "endpoint")
+        let bundle = try #require(try JSONSerialization.jsonObject(with: try await first.send("GET", "/bundle").body) as? [String: Any])
+        await first.stop()
+        // The partner again, now serving its bundle over TLS with that SVID (https_spiffe).
+        let partner = try await TestServer.start(dataDirectory: first.dataDirectory, kek: first.kek) { configuration in
+            configuration.trustDomain = "partner.test"
+            configuration.tlsCertificatePath = folder + "/endpoint.pem"
+            configuration.tlsKeyPath = folder + "/endpoint-key.pem"
+            configuration.tlsPort = 0
+        }
+        defer { Task { await partner.stop() } }
+        let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = true }
+        defer { Task { await server.stop() } }
+        let url = try #require(partner.tlsBase) + "/bundle"
+        func federate(_ extra: [String: Any]) async throws -> TestServer.Reply {
+            var body: [String: Any] = ["trust_domain": "partner.test", "bundle_endpoint_url": url, "bundle_endpoint_profile": "https_spiffe"]
+            body.merge(extra) { $1 }
+            return try await server.admin("POST", "/v1/federation", json: body)
+        }
+
+        // No bundle of partner.test known yet and none given: nothing can authenticate the endpoint.
+        var reply = try await federate(["endpoint_spiffe_id": endpointID])
+        #expect(reply.status == 400)
+        #expect(String(decoding: reply.body, as: UTF8.self).contains("trust_bundle"))
+
+        // The endpoint presents a different SPIFFE ID than the one configured: not fetched.
+        reply = try await federate(["endpoint_spiffe_id": "spiffe://partner.test/someone-else", "trust_bundle": bundle])
+        #expect(reply.status == 201)
+        #expect(reply.json["fetched"] as? Bool == false, "\(reply.json)")
+
+        // A bundle from another CA (an attacker's idea of partner.test): the genuine endpoint does not verify against it.
+        let impostor = try TrustDomainCA.generateRoot(trustDomain: "partner.test", now: Date(), lifetime: 86_400)
+        let impostorBundle = SPIFFEBundle(
+            trustDomain: "partner.test", x509Authorities: [try impostor.certificate.derBytes()], jwtAuthorities: [], sequence: 1,
+            refreshHint: 300)
+        let impostorJSON = try #require(try JSONSerialization.jsonObject(with: impostorBundle.json()) as? [String: Any])
+        reply = try await federate(["endpoint_spiffe_id": endpointID, "trust_bundle": impostorJSON])
+        #expect(reply.json["fetched"] as? Bool == false, "\(reply.json)")
+
+        // The right bundle and ID: fetched over https_spiffe, and the listing says how.
+        reply = try await federate(["endpoint_spiffe_id": endpointID, "trust_bundle": bundle])
+        #expect(reply.json["fetched"] as? Bool == true, "\(reply.json)")
+        let listing = try await server.admin("GET", "/v1/federation")
+        let item = try #require((listing.json["federations"] as? [[String: Any]])?.first ?? (listing.json["items"] as? [[String: Any]])?.first)
+        #expect(item["bundle_endpoint_profile"] as? String == "https_spiffe")
+        #expect(item["endpoint_spiffe_id"] as? String == endpointID)
+        #expect(item["last_error"] == nil || item["last_error"] is NSNull)
+
+        // Bad input.
+        for body in [
+            ["bundle_endpoint_profile": "ftp"], ["endpoint_spiffe_id": "not-a-spiffe-id", "trust_bundle": bundle],
+            ["endpoint_spiffe_id": "spiffe://example.org/self", "trust_bundle": bundle],
+        ] as [[String: Any]] {
+            #expect(try await federate(body).status == 400, "\(body)")
+        }
+        let web = try await server.admin(
+            "POST", "/v1/federation", json: ["trust_domain": "other.test", "bundle_endpoint_url": url, "trust_bundle": bundle])
+        #expect(web.status == 400, "https_web takes no trust_bundle")
+    }
 }

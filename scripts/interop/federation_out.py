@@ -2,7 +2,8 @@
 
 Driven by scripts/test-federation-out, which starts `tessera dev` (ES256, with --jwt-issuer), a second `tessera dev`
 for another trust domain (partner.test, RS256 access tokens), `tessera agent`, and an OpenBao dev server whose JWT
-auth mounts are configured from Tessera's issuer URLs only (oidc_discovery_url). This script then plays the workloads and the relying parties:
+auth mounts are configured from Tessera's issuer URLs only (oidc_discovery_url). This script then plays the
+workloads and the relying parties:
 
 - OpenBao: logs in with Tessera access tokens and JWT-SVIDs, and must refuse another audience, an expired token, a
   token signed by a retired key; keeps accepting after scheduled and immediate key rotations; ES256 and RS256.
@@ -17,15 +18,13 @@ and the exit status is non-zero if any result differs from the expectation.
 """
 
 import argparse
-import base64
 import json
 import os
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit
-
 import warnings
+from urllib.parse import urlsplit
 
 import jwt  # PyJWT
 import requests
@@ -278,7 +277,8 @@ code, _, err = tessera("token", "request", "--client-id", BILLING, "--key", f"{a
                        "--audience", "https://not-allowed.example")
 record("Tessera", AT, "audience not in the identity's audiences", False, code == 0, err.splitlines()[-1] if err else "")
 code, _, err = tessera("svid", "fetch", "--socket", args.socket, "--jwt", "--audience", "https://not-allowed.example")
-record("Tessera", SVID, "audience not in the identity's audiences", False, code == 0, err.splitlines()[-1] if err else "")
+record("Tessera", SVID, "audience not in the identity's audiences", False, code == 0,
+       err.splitlines()[-1] if err else "")
 # Allowed by the inventory, refused by a Cedar policy (aws-sts-prod-only: these identities are not prod).
 code, _, err = tessera("token", "request", "--client-id", BILLING, "--key", f"{args.key_dir}/billing.key",
                        "--audience", "sts.amazonaws.com")

@@ -119,8 +119,14 @@ struct WorkloadAdminService: Sendable {
                 details: ["entry_id": .string(id)]))
     }
 
-    /// Adds (or updates) a federated trust domain and fetches its bundle once.
-    func federate(trustDomain other: String, url: String, actor: AdminPrincipal) async throws -> String? {
+    /// Adds (or updates) a federated trust domain and fetches its bundle once. `https_spiffe` needs the SPIFFE ID the
+    /// endpoint presents and, when that ID is in the federated domain itself and no bundle of it is known yet, the
+    /// domain's current bundle obtained out of band (`initialBundle`, SPIFFE bundle JSON): what authenticates the
+    /// first fetch; later fetches are authenticated with the bundle they replace.
+    func federate(
+        trustDomain other: String, url: String, profile: String = "https_web", endpointSPIFFEID: String? = nil,
+        initialBundle: String? = nil, actor: AdminPrincipal
+    ) async throws -> String? {
         do {
             try SPIFFEID.validateTrustDomain(other)
         } catch {
@@ -134,12 +140,54 @@ struct WorkloadAdminService: Sendable {
         if let refusal = federation.fetcher.refusal(for: url) {
             throw ProblemDetails.badRequest("$.bundle_endpoint_url: \(refusal)")
         }
-        try await repository.upsertFederation(trustDomain: other, endpointURL: url, now: clock.now())
-        let error = await federation.refresh(trustDomain: other, url: url)
+        var endpointID: SPIFFEID?
+        switch profile {
+        case "https_web":
+            guard endpointSPIFFEID == nil, initialBundle == nil else {
+                throw ProblemDetails.badRequest("endpoint_spiffe_id and trust_bundle belong to the https_spiffe profile")
+            }
+        case "https_spiffe":
+            guard parsed.scheme == "https" else { throw ProblemDetails.badRequest("an https_spiffe endpoint URL must be https") }
+            guard let text = endpointSPIFFEID, let id = try? SPIFFEID(parsing: text), !id.path.isEmpty else {
+                throw ProblemDetails.badRequest("$.endpoint_spiffe_id: https_spiffe needs the workload SPIFFE ID the endpoint presents")
+            }
+            guard id.trustDomain != trustDomain else {
+                throw ProblemDetails.badRequest("$.endpoint_spiffe_id must be in a federated trust domain, not this one")
+            }
+            endpointID = id
+        default:
+            throw ProblemDetails.badRequest("$.bundle_endpoint_profile must be https_web or https_spiffe")
+        }
+        var seed: Data?
+        if let initialBundle {
+            guard endpointID?.trustDomain == other else {
+                throw ProblemDetails.badRequest("$.trust_bundle is the bundle of the endpoint's trust domain \(other)")
+            }
+            let data = Data(initialBundle.utf8)
+            guard let bundle = try? SPIFFEBundle.parse(data, trustDomain: other), !bundle.x509Authorities.isEmpty else {
+                throw ProblemDetails.badRequest("$.trust_bundle must be a SPIFFE bundle of \(other) with X.509 authorities")
+            }
+            seed = data
+        }
+        if let endpointID, seed == nil {
+            let known = try await repository.federations().first { $0.trustDomain == endpointID.trustDomain }?.bundle
+            guard known != nil else {
+                throw ProblemDetails.badRequest(
+                    "no bundle of \(endpointID.trustDomain) is known to authenticate the endpoint: send $.trust_bundle (obtained out of band)")
+            }
+        }
+        try await repository.upsertFederation(
+            trustDomain: other, endpointURL: url, profile: profile, endpointSPIFFEID: endpointID?.description, now: clock.now())
+        if let seed { try await repository.recordFederationFetch(trustDomain: other, bundle: seed, error: nil, now: clock.now()) }
+        let error = await federation.refresh(
+            trustDomain: other, url: url, profile: profile, endpointSPIFFEID: endpointID?.description)
+        var details: [String: AuditValue] = ["bundle_endpoint_url": .string(url), "profile": .string(profile)]
+        if let endpointID { details["endpoint_spiffe_id"] = .string(endpointID.description) }
+        if seed != nil { details["trust_bundle"] = .string("given") }
         try await audit.append(
             AuditEvent(
                 type: "federation.configured", outcome: .success, actor: actor.auditActor, subject: "spiffe://\(other)",
-                reason: error, details: ["bundle_endpoint_url": .string(url)]))
+                reason: error, details: details))
         return error
     }
 

@@ -3,6 +3,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import TesseraCore
+import TesseraCrypto
+import X509
 
 /// A minimal HTTP/1.1 client for requests to external parties that an attacker may influence (issuer URLs,
 /// `jwks_uri` from a discovery document, bundle endpoints): it resolves the host once, checks the address
@@ -19,15 +22,18 @@ struct GuardedHTTPClient: Sendable {
     let timeout: Double
     let maximumSize: Int
 
-    /// Performs one request. Errors carry details for the server log, never for a remote caller.
-    func send(method: HTTPMethod, url text: String, headers: [(String, String)] = [], body: Data? = nil)
-        async throws(FetchError) -> Response
-    {
+    /// Performs one request. Errors carry details for the server log, never for a remote caller. With `peer`, the
+    /// server is authenticated by its X.509-SVID instead of the Web PKI (the SPIFFE `https_spiffe` profile).
+    func send(
+        method: HTTPMethod, url text: String, headers: [(String, String)] = [], body: Data? = nil,
+        peer: SPIFFEPeerAuthentication? = nil
+    ) async throws(FetchError) -> Response {
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http",
             let rawHost = url.host, !rawHost.isEmpty, url.user == nil, url.password == nil
         else { throw FetchError("not an http(s) URL with a host: \(text.prefix(200))") }
         let host = rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let secure = scheme == "https"
+        if peer != nil, !secure { throw FetchError("an https_spiffe endpoint must use https") }
         let port = url.port ?? (secure ? 443 : 80)
         guard (1...65_535).contains(port) else { throw FetchError("bad port in \(text.prefix(200))") }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
@@ -59,12 +65,16 @@ struct GuardedHTTPClient: Sendable {
 
         let tls: NIOSSLContext?
         if secure {
-            guard let context = try? Self.tlsContext.get() else { throw FetchError("TLS is unavailable") }
+            // An https_spiffe peer is authenticated by its SPIFFE ID (the callback), never by a host name.
+            guard let context = try? (peer == nil ? Self.tlsContext : Self.spiffeTLSContext).get() else {
+                throw FetchError("TLS is unavailable")
+            }
             tls = context
         } else {
             tls = nil
         }
         let serverName = IPAddress(parsing: host) == nil ? host : nil
+        let peer = peer
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let promise = loop.makePromise(of: Response.self)
         let limit = maximumSize
@@ -75,7 +85,14 @@ struct GuardedHTTPClient: Sendable {
             .connectTimeout(remaining)
             .channelInitializer { channel in
                 do {
-                    if let tls {
+                    if let tls, let peer {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(
+                                context: tls, serverHostname: serverName,
+                                customVerificationCallback: { presented, promise in
+                                    promise.succeed(peer.verify(presented) ? .certificateVerified : .failed)
+                                }))
+                    } else if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -131,6 +148,12 @@ struct GuardedHTTPClient: Sendable {
     /// The system trust roots, full certificate and host name verification.
     private static let tlsContext: Result<NIOSSLContext, any Error> = Result {
         try NIOSSLContext(configuration: TLSConfiguration.makeClientConfiguration())
+    }
+    private static let spiffeTLSContext: Result<NIOSSLContext, any Error> = Result {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .noHostnameVerification
+        configuration.minimumTLSVersion = .tlsv12
+        return try NIOSSLContext(configuration: configuration)
     }
 }
 
@@ -197,5 +220,22 @@ private final class BoundedExchange: ChannelInboundHandler, RemovableChannelHand
         finished = true
         promise.fail(FetchError(reason))
         context.close(promise: nil)
+    }
+}
+
+/// How an `https_spiffe` bundle endpoint proves who it is (SPIFFE Federation, §5.2): an X.509-SVID chain that leads
+/// to `roots` (the bundle of the endpoint's own trust domain, as last known) and carries exactly `spiffeID`, valid at
+/// `now`. Neither the Web PKI nor the host name plays a part.
+struct SPIFFEPeerAuthentication: Sendable {
+    let roots: [Certificate]
+    let spiffeID: SPIFFEID
+    let now: Date
+
+    func verify(_ presented: [NIOSSLCertificate]) -> Bool {
+        guard !roots.isEmpty, let ders = try? presented.map({ try $0.toDERBytes() }),
+            let chain = try? X509SVIDVerifier.parse(der: ders),
+            let id = try? X509SVIDVerifier(authorities: roots).verify(chain: chain, now: now)
+        else { return false }
+        return id == spiffeID
     }
 }

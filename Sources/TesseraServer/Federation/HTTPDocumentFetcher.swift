@@ -47,10 +47,16 @@ public struct HTTPDocumentFetcher: Sendable {
     /// The body of a `200` answer to `GET url`. Anything else (redirect, other status, too large, timeout,
     /// refused address) throws a generic ``FetchError``; the details go to the server log.
     public func get(_ url: String) async throws(FetchError) -> Data {
+        try await get(url, peer: nil)
+    }
+
+    /// The body of a `200` answer to `GET url` from a server that `peer` authenticates (`https_spiffe`), or through
+    /// the Web PKI when `peer` is nil.
+    func get(_ url: String, peer: SPIFFEPeerAuthentication?) async throws(FetchError) -> Data {
         guard Self.isAllowed(url) else { throw failure("refused scheme or host", url: url) }
         let response: GuardedHTTPClient.Response
         do {
-            response = try await client.send(method: .GET, url: url, headers: [("Accept", "application/json")])
+            response = try await client.send(method: .GET, url: url, headers: [("Accept", "application/json")], peer: peer)
         } catch {
             throw failure(error.description, url: url)
         }

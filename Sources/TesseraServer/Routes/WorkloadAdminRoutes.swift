@@ -54,10 +54,14 @@ struct WorkloadAdminRoutes {
         }
         group.post("federation") { request, context in
             let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
-            try body.rejectUnknown(allowed: ["trust_domain", "bundle_endpoint_url"])
+            try body.rejectUnknown(
+                allowed: ["trust_domain", "bundle_endpoint_url", "bundle_endpoint_profile", "endpoint_spiffe_id", "trust_bundle"])
             let domain = try body.requiredString("trust_domain")
             let error = try await service.federate(
-                trustDomain: domain, url: try body.requiredString("bundle_endpoint_url"), actor: try context.requireAdmin())
+                trustDomain: domain, url: try body.requiredString("bundle_endpoint_url"),
+                profile: try body.string("bundle_endpoint_profile") ?? "https_web",
+                endpointSPIFFEID: try body.string("endpoint_spiffe_id"), initialBundle: try body.objectText("trust_bundle"),
+                actor: try context.requireAdmin())
             struct Reply: Encodable {
                 let trust_domain: String
                 let fetched: Bool
@@ -70,11 +74,15 @@ struct WorkloadAdminRoutes {
             struct Item: Encodable {
                 let trust_domain: String
                 let bundle_endpoint_url: String
+                let bundle_endpoint_profile: String
+                let endpoint_spiffe_id: String?
                 let fetched_at: Date?
                 let last_error: String?
             }
             let items = try await service.repository.federations().map {
-                Item(trust_domain: $0.trustDomain, bundle_endpoint_url: $0.endpointURL, fetched_at: $0.fetchedAt, last_error: $0.lastError)
+                Item(
+                    trust_domain: $0.trustDomain, bundle_endpoint_url: $0.endpointURL, bundle_endpoint_profile: $0.profile,
+                    endpoint_spiffe_id: $0.endpointSPIFFEID, fetched_at: $0.fetchedAt, last_error: $0.lastError)
             }
             struct Page: Encodable { let federations: [Item] }
             return try Response.json(Page(federations: items))

@@ -80,6 +80,7 @@ enum Migrations {
         migrator.registerMigration("009_tool_approval_server") { db in try AgentToolSchema.addApprovalServer(db) }
         migrator.registerMigration("010_audit_mac") { db in try AuditKeyingSchema.create(db) }
         migrator.registerMigration(IdentityAuthSchema.id) { db in try IdentityAuthSchema.create(db) }
+        migrator.registerMigration(FederationProfileSchema.id) { db in try FederationProfileSchema.create(db) }
         return migrator
     }
 }

@@ -126,12 +126,15 @@ struct PostgresSPIFFERepository: SPIFFERepository {
             x509TTL: try row.value("x509_ttl"), jwtTTL: try row.value("jwt_ttl"), createdAt: try row.date("created_at"))
     }
 
-    func upsertFederation(trustDomain: String, endpointURL: String, now: Date) async throws {
+    func upsertFederation(
+        trustDomain: String, endpointURL: String, profile: String, endpointSPIFFEID: String?, now: Date
+    ) async throws {
         try await database.rows(
             """
-            INSERT INTO federated_bundles (trust_domain, endpoint_url, created_at)
-            VALUES (\(trustDomain), \(endpointURL), \(now.epoch))
-            ON CONFLICT (trust_domain) DO UPDATE SET endpoint_url = excluded.endpoint_url
+            INSERT INTO federated_bundles (trust_domain, endpoint_url, created_at, profile, endpoint_spiffe_id)
+            VALUES (\(trustDomain), \(endpointURL), \(now.epoch), \(profile), \(endpointSPIFFEID))
+            ON CONFLICT (trust_domain) DO UPDATE SET endpoint_url = excluded.endpoint_url, profile = excluded.profile,
+              endpoint_spiffe_id = excluded.endpoint_spiffe_id
             """)
     }
 
@@ -153,7 +156,8 @@ struct PostgresSPIFFERepository: SPIFFERepository {
             FederationRecord(
                 trustDomain: try row.value("trust_domain"), endpointURL: try row.value("endpoint_url"),
                 bundle: try row.value("bundle"), fetchedAt: try row.optionalDate("fetched_at"),
-                lastError: try row.value("last_error"), createdAt: try row.date("created_at"))
+                lastError: try row.value("last_error"), createdAt: try row.date("created_at"),
+                profile: try row.value("profile"), endpointSPIFFEID: try row.value("endpoint_spiffe_id"))
         }
     }
 

@@ -36,6 +36,7 @@ enum PostgresSchema {
         ("009_tool_approval_server", ["ALTER TABLE tool_approvals ADD COLUMN IF NOT EXISTS server TEXT NOT NULL DEFAULT ''"]),
         ("010_audit_mac", AuditKeyingSchema.postgres),
         (IdentityAuthSchema.id, IdentityAuthSchema.postgres),
+        (FederationProfileSchema.id, FederationProfileSchema.postgres),
     ]
 
     private static let foundation = [

@@ -59,10 +59,17 @@ public struct FederationRecord: Sendable, Equatable {
     public let fetchedAt: Date?
     public let lastError: String?
     public let createdAt: Date
+    /// The bundle endpoint profile of the SPIFFE Federation specification: `https_web` (Web PKI) or `https_spiffe`
+    /// (the endpoint presents an X.509-SVID, `endpointSPIFFEID`, verified with that ID's trust domain's bundle).
+    public let profile: String
+    public let endpointSPIFFEID: String?
 
     public init(
-        trustDomain: String, endpointURL: String, bundle: Data?, fetchedAt: Date?, lastError: String?, createdAt: Date
+        trustDomain: String, endpointURL: String, bundle: Data?, fetchedAt: Date?, lastError: String?, createdAt: Date,
+        profile: String = "https_web", endpointSPIFFEID: String? = nil
     ) {
+        self.profile = profile
+        self.endpointSPIFFEID = endpointSPIFFEID
         self.trustDomain = trustDomain
         self.endpointURL = endpointURL
         self.bundle = bundle

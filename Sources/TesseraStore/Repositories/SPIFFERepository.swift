@@ -23,7 +23,10 @@ public protocol SPIFFERepository: Sendable {
     func entry(id: String) async throws -> RegistrationEntry?
     func deleteEntry(id: String) async throws -> Bool
 
-    func upsertFederation(trustDomain: String, endpointURL: String, now: Date) async throws
+    /// Adds or updates a federation relationship (`profile` `https_web` or `https_spiffe` with the endpoint's SPIFFE ID).
+    func upsertFederation(
+        trustDomain: String, endpointURL: String, profile: String, endpointSPIFFEID: String?, now: Date
+    ) async throws
     func recordFederationFetch(trustDomain: String, bundle: Data?, error: String?, now: Date) async throws
     func federations() async throws -> [FederationRecord]
     func deleteFederation(trustDomain: String) async throws -> Bool
@@ -31,4 +34,11 @@ public protocol SPIFFERepository: Sendable {
     /// Increments and returns the bundle sequence number.
     func nextBundleSequence() async throws -> Int
     func bundleSequence() async throws -> Int
+}
+
+extension SPIFFERepository {
+    /// Adds or updates an `https_web` federation relationship.
+    public func upsertFederation(trustDomain: String, endpointURL: String, now: Date) async throws {
+        try await upsertFederation(trustDomain: trustDomain, endpointURL: endpointURL, profile: "https_web", endpointSPIFFEID: nil, now: now)
+    }
 }

@@ -144,14 +144,18 @@ struct SQLiteSPIFFERepository: SPIFFERepository {
             jwtTTL: row["jwt_ttl"], createdAt: Date(epoch: row["created_at"]))
     }
 
-    func upsertFederation(trustDomain: String, endpointURL: String, now: Date) async throws {
+    func upsertFederation(
+        trustDomain: String, endpointURL: String, profile: String, endpointSPIFFEID: String?, now: Date
+    ) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO federated_bundles (trust_domain, endpoint_url, created_at) VALUES (?, ?, ?)
-                    ON CONFLICT(trust_domain) DO UPDATE SET endpoint_url = excluded.endpoint_url
+                    INSERT INTO federated_bundles (trust_domain, endpoint_url, created_at, profile, endpoint_spiffe_id)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(trust_domain) DO UPDATE SET endpoint_url = excluded.endpoint_url, profile = excluded.profile,
+                      endpoint_spiffe_id = excluded.endpoint_spiffe_id
                     """,
-                arguments: [trustDomain, endpointURL, now.epoch])
+                arguments: [trustDomain, endpointURL, now.epoch, profile, endpointSPIFFEID])
         }
     }
 
@@ -175,7 +179,7 @@ struct SQLiteSPIFFERepository: SPIFFERepository {
                 FederationRecord(
                     trustDomain: row["trust_domain"], endpointURL: row["endpoint_url"], bundle: row["bundle"],
                     fetchedAt: (row["fetched_at"] as Double?).map(Date.init(epoch:)), lastError: row["last_error"],
-                    createdAt: Date(epoch: row["created_at"]))
+                    createdAt: Date(epoch: row["created_at"]), profile: row["profile"], endpointSPIFFEID: row["endpoint_spiffe_id"])
             }
         }
     }

@@ -33,11 +33,28 @@ struct BundleFederate: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(name: .customLong("trust-domain"), help: "The other trust domain, e.g. partner.example.") var trustDomain: String
     @Option(help: "Its bundle endpoint URL, e.g. https://partner.example/bundle.") var url: String
+    @Option(
+        help: ArgumentHelp(
+            "Bundle endpoint profile: https_web (Web PKI, default) or https_spiffe.",
+            discussion: "https_spiffe: the endpoint presents an X.509-SVID (--endpoint-spiffe-id), checked against the last "
+                + "known bundle of that ID's trust domain; the first time, give that bundle with --bundle-file."))
+    var profile: String = "https_web"
+    @Option(name: .customLong("endpoint-spiffe-id"), help: "https_spiffe: the SPIFFE ID the endpoint's SVID must carry.")
+    var endpointSPIFFEID: String?
+    @Option(name: .customLong("bundle-file"), help: "https_spiffe: the trust domain's current bundle (JSON), obtained out of band.")
+    var bundleFile: String?
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let data = try await connection.client().expect(
-            "POST", "/v1/federation", json: ["trust_domain": trustDomain, "bundle_endpoint_url": url])
+        var body: [String: Any] = ["trust_domain": trustDomain, "bundle_endpoint_url": url, "bundle_endpoint_profile": profile]
+        if let endpointSPIFFEID { body["endpoint_spiffe_id"] = endpointSPIFFEID }
+        if let bundleFile {
+            guard let data = FileManager.default.contents(atPath: bundleFile),
+                let bundle = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { throw CommandFailure(message: "cannot read a JSON bundle from \(bundleFile)") }
+            body["trust_bundle"] = bundle
+        }
+        let data = try await connection.client().expect("POST", "/v1/federation", json: body)
         Output.printObject(data, json: output.json)
     }
 }

@@ -46,6 +46,13 @@ import TesseraCore
             try await spiffe.recordFederationFetch(trustDomain: "partner.org", bundle: bundle, error: nil, now: storeEpoch)
             federation = try #require(try await spiffe.federations().first)
             #expect(federation.bundle == bundle && federation.lastError == nil && federation.fetchedAt == storeEpoch)
+            #expect(federation.profile == "https_web" && federation.endpointSPIFFEID == nil)
+            try await spiffe.upsertFederation(
+                trustDomain: "partner.org", endpointURL: "https://c/bundle", profile: "https_spiffe",
+                endpointSPIFFEID: "spiffe://partner.org/bundle-endpoint", now: storeEpoch)
+            federation = try #require(try await spiffe.federations().first)
+            #expect(federation.profile == "https_spiffe" && federation.endpointSPIFFEID == "spiffe://partner.org/bundle-endpoint")
+            #expect(federation.bundle == bundle, "changing the profile keeps the last bundle")
             #expect(try await spiffe.deleteFederation(trustDomain: "partner.org"))
             #expect(try await spiffe.federations().isEmpty)
 
