@@ -7,6 +7,8 @@ public struct AgentError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let configuration = Code(rawValue: "configuration")
         public static let serverUnreachable = Code(rawValue: "server_unreachable")
         public static let serverRefused = Code(rawValue: "server_refused")
+        /// The server decided against the request (403: inventory, audience or policy): retrying will not help.
+        public static let serverDenied = Code(rawValue: "server_denied")
         public static let attestationFailed = Code(rawValue: "attestation_failed")
         public static let noNodeIdentity = Code(rawValue: "no_node_identity")
     }

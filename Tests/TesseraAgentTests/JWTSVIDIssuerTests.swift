@@ -75,7 +75,13 @@ import FoundationNetworking
         defer { Task { await harness.stop() } }
         let client = WorkloadAPIClient(socketPath: harness.socket)
         // Not among the identity's audiences: refused, and the refusal is audited with the reason.
-        await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: ["sts.amazonaws.com"]) }
+        do {
+            _ = try await client.fetchJWTSVIDs(audience: ["sts.amazonaws.com"])
+            Issue.record("a JWT-SVID for an audience the inventory does not allow was issued")
+        } catch let error as RPCError {
+            // A decision, not an outage: the workload must not retry it.
+            #expect(error.code == .permissionDenied, "\(error)")
+        }
         await #expect(throws: RPCError.self) { try await client.fetchJWTSVIDs(audience: ["db", "sts.amazonaws.com"]) }
         var auditRequest = URLRequest(url: URL(string: harness.base + "/v1/audit/records?limit=1000")!)
         auditRequest.setValue("Bearer \(harness.adminToken)", forHTTPHeaderField: "Authorization")

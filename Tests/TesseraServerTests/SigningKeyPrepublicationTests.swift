@@ -110,6 +110,21 @@ import TesseraCrypto
         #expect(try await eventually { try await signingKid(second, workload).1 == "RS256" })
     }
 
+    @Test func anOperatorsAlgorithmChoiceSurvivesARestartWithTheSameConfiguration() async throws {
+        let first = try await TestServer.start()
+        let workload = try await first.registerWorkload("rsa-by-hand")
+        let rotated = try await first.admin("POST", "/v1/keys/rotate", json: ["algorithm": "RS256", "immediate": true])
+        #expect(rotated.status == 200)
+        #expect(try await signingKid(first, workload).1 == "RS256")
+        await first.stop()
+        // Same (default, ES256) configuration: the operator's RS256 key keeps signing, no rotation back is scheduled.
+        let second = try await TestServer.start(dataDirectory: first.dataDirectory, kek: first.kek, clock: first.clock)
+        defer { Task { await second.stop() } }
+        #expect(try await signingKid(second, workload).1 == "RS256")
+        let kidsAfter = try await kids(second)
+        #expect(kidsAfter.count == 2, "the RS256 key and the ES256 key it replaced; no new next key: \(kidsAfter)")
+    }
+
     @Test func rotationInputIsChecked() async throws {
         let server = try await TestServer.start()
         defer { Task { await server.stop() } }

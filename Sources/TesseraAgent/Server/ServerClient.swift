@@ -112,7 +112,8 @@ struct ServerClient: Sendable {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let detail = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["detail"] as? String
-            throw AgentError(.serverRefused, "server answered \(status) to \(path): \(detail ?? "no detail")")
+            throw AgentError(
+                status == 403 ? .serverDenied : .serverRefused, "server answered \(status) to \(path): \(detail ?? "no detail")")
         }
         do {
             return try AgentAPI.decoder().decode(Reply.self, from: data)

@@ -81,6 +81,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
             let token: String
             do {
                 token = try await jwtSource(entry, audience)
+            } catch let error as AgentError where error.code == .serverDenied {
+                // A decision (audience not allowed, policy): permanent, so the workload must not retry it as an outage.
+                throw RPCError(code: .permissionDenied, message: "JWT-SVID refused: \(error.reason)")
             } catch {
                 throw RPCError(code: .unavailable, message: "could not obtain a JWT-SVID: \(error)")
             }

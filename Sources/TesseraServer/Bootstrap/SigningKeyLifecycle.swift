@@ -110,19 +110,28 @@ enum SigningKeyLifecycle {
         return promoted ? (pending.kid, previous) : nil
     }
 
-    /// At start-up: when the configured algorithm differs from the active key's and no key of that algorithm is
-    /// pending, schedules a rotation to it (pre-published like any other). Returns the rotation, if one started.
+    /// At start-up: when the configured algorithm of `purpose` changed since the last start (or is recorded for the
+    /// first time and differs from the active key's), schedules a rotation to it, pre-published like any other. An
+    /// operator's own rotation to another algorithm (`keys rotate --algorithm`) stands until the configuration changes.
     static func reconcileAlgorithm(
         purpose: SigningKeyPurpose, configuration: SigningKeyConfiguration, database: any TesseraStorage,
         kek: KeyEncryptionKey, clock: any TimeSource
     ) async throws -> Rotation? {
         let wanted = configuration.algorithm(for: purpose)
-        let stored = try await database.signingKeys.keys(purpose: purpose.rawValue)
-        guard let active = stored.first(where: { $0.status == "active" }), active.algorithm != wanted.rawValue else { return nil }
-        if stored.contains(where: { $0.status == "next" && $0.algorithm == wanted.rawValue }) { return nil }
-        if stored.contains(where: { $0.status == "next" }) { return nil }
-        return try await rotate(
-            purpose: purpose, algorithm: wanted, immediate: false, prepublish: configuration.prepublish, database: database,
-            kek: kek, clock: clock)
+        let recordKey = "signing_algorithm:\(purpose.rawValue)"
+        return try await database.withBootstrapLock {
+            let recorded = try await database.metadata.value(for: recordKey)
+            guard recorded != wanted.rawValue else { return nil }
+            try await database.metadata.set(wanted.rawValue, for: recordKey)
+            let stored = try await database.signingKeys.keys(purpose: purpose.rawValue)
+            guard let active = stored.first(where: { $0.status == "active" }), active.algorithm != wanted.rawValue,
+                !stored.contains(where: { $0.status == "next" })
+            else { return nil }
+            let record = try record(purpose: purpose, algorithm: wanted, kek: kek, now: clock.now(), status: "next")
+            try await database.signingKeys.insert(record)
+            return Rotation(
+                kid: record.kid, algorithm: wanted, activeAt: clock.now().addingTimeInterval(TimeInterval(configuration.prepublish)),
+                previousKid: active.kid, immediate: false)
+        }
     }
 }

@@ -17,6 +17,8 @@ struct SVIDFetch: AsyncParsableCommand {
     var jwt = false
     @Option(help: "Fetch a JWT-SVID for this audience instead (the identity's allowed audiences and the policies decide).")
     var audience: String?
+    @Option(name: .customLong("spiffe-id"), help: "Only this SPIFFE ID's JWT-SVID (when several entries match this process).")
+    var spiffeID: String?
     @Flag(help: "Print JSON for scripts: spiffe_id, the JWT-SVID token or the PEM chain and bundle (never the key).")
     var json = false
 
@@ -27,7 +29,7 @@ struct SVIDFetch: AsyncParsableCommand {
         if jwt, audience == nil { throw ValidationError("--jwt needs --audience (the relying party, e.g. sts.amazonaws.com)") }
         do {
             if let audience {
-                let svids = try await client.fetchJWTSVIDs(audience: [audience])
+                let svids = try await client.fetchJWTSVIDs(audience: [audience], spiffeID: spiffeID)
                 if json {
                     Output.done(
                         ["svids": svids.map { ["spiffe_id": $0.0, "token": $0.1, "audience": [audience]] }], json: true, note: "")

@@ -66,6 +66,8 @@ struct ServerRunner {
             }
         }
         do {
+            // Refuse bad settings before anything is written (a data folder, a generated KEK).
+            try configuration.validate()
             // SQLite storage belongs to this process alone (before the KEK, which dev mode may generate there);
             // PostgreSQL storage is shared by design.
             let lock = configuration.storage == nil ? try DataDirectoryLock.acquire(options.dataDir) : nil
