@@ -359,6 +359,11 @@ public struct TesseraServer {
                     configuration: .init(address: .hostname(configuration.host, port: tlsPort), serverName: "tessera"),
                     logger: logger))
         }
+        if let bundleEndpoint = configuration.listener.bundleEndpointListen {
+            others.append(
+                try BundleEndpointListener(parsing: bundleEndpoint).application(
+                    state: spiffe.state, clock: clock, settings: configuration.listener, limiter: limiter, logger: logger))
+        }
         if let metricsListen = configuration.listener.metricsListen {
             others.append(
                 try MetricsListener(parsing: metricsListen).application(

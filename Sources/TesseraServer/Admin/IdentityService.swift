@@ -39,7 +39,7 @@ struct IdentityService: Sendable {
             }
         }
         guard !AgentService.isNodeNamespace(spiffeID) else {
-            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) is reserved for agents' node identities")
+            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) and \(BundleEndpointListener.path) are reserved for the server's own identities (agents' nodes, the bundle endpoint)")
         }
         let keys = try Self.keys(body)
         let methods: [AuthMethod]

@@ -82,7 +82,7 @@ struct WorkloadAdminService: Sendable {
             throw ProblemDetails.badRequest("$.spiffe_id must be a workload ID in trust domain \(trustDomain)")
         }
         guard !AgentService.isNodeNamespace(spiffeID) else {
-            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) is reserved for agents' node identities")
+            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) and \(BundleEndpointListener.path) are reserved for the server's own identities (agents' nodes, the bundle endpoint)")
         }
         guard !selectors.isEmpty, selectors.count <= 16 else { throw ProblemDetails.badRequest("1 to 16 selectors are required") }
         guard try await identities.get(spiffeID: spiffeID.description) != nil else {

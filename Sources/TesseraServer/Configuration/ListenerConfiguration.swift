@@ -17,6 +17,9 @@ public struct ListenerConfiguration: Sendable {
     /// `HOST:PORT` of an unauthenticated listener serving only `GET /metrics` (for Prometheus on a private
     /// interface); nil: metrics only on the main listener, behind the admin token.
     public var metricsListen: String?
+    /// `HOST:PORT` of the SPIFFE bundle endpoint with the `https_spiffe` profile (TLS with this trust domain's
+    /// `spiffe://<td>/tessera/bundle-endpoint` SVID); nil: the bundle is served on the main listeners only.
+    public var bundleEndpointListen: String?
 
     public init() {}
 
@@ -32,5 +35,6 @@ public struct ListenerConfiguration: Sendable {
             throw ServerError(.configuration, "refusal flush interval must be 0.05...3600 s and its key bound 1...1000000")
         }
         if let metricsListen { _ = try MetricsListener(parsing: metricsListen) }
+        if let bundleEndpointListen { _ = try BundleEndpointListener(parsing: bundleEndpointListen) }
     }
 }

@@ -260,9 +260,12 @@ struct AgentService: Sendable {
     /// or a workload SVID would authenticate as a node on the agent API.
     static let nodeNamespace = "/tessera/agent/"
 
+    /// Whether `id` is reserved for the server's own identities: agents' node SVIDs, and the SVID of the
+    /// `https_spiffe` bundle endpoint (a workload holding it could serve federated domains a forged bundle).
     static func isNodeNamespace(_ id: SPIFFEID) -> Bool {
         let path = id.path.lowercased()
         return path.hasPrefix(nodeNamespace) || path == String(nodeNamespace.dropLast())
+            || path == BundleEndpointListener.path || path.hasPrefix(BundleEndpointListener.path + "/")
     }
 
     static func reason(_ error: any Error) -> String {

@@ -93,6 +93,15 @@ struct ServerOptions: ParsableArguments {
     var metricsListen: String?
 
     @Option(
+        name: .customLong("bundle-endpoint-listen"),
+        help: ArgumentHelp(
+            "Also serve the SPIFFE bundle on HOST:PORT with the https_spiffe profile (e.g. 0.0.0.0:8445).",
+            discussion: "The TLS server presents spiffe://<trust-domain>/tessera/bundle-endpoint, an X.509-SVID the server "
+                + "issues itself and renews hourly. Federated domains configure https_spiffe with that SPIFFE ID and this "
+                + "trust domain's bundle (tessera bundle show), obtained once out of band."))
+    var bundleEndpointListen: String?
+
+    @Option(
         name: .customLong("postgres-roles"),
         help: "JSON file of dynamic PostgreSQL role templates; needs TESSERA_DYNAMIC_POSTGRES_URL=postgres://admin:pw@host/db.")
     var postgresRoles: String?
@@ -175,6 +184,7 @@ struct ServerOptions: ParsableArguments {
         configuration.tlsKeyPath = tlsKey
         configuration.tlsPort = tlsPort
         configuration.listener.metricsListen = metricsListen
+        configuration.listener.bundleEndpointListen = bundleEndpointListen
         configuration.developmentMode = development
         configuration.auditCheckpoints.interval = auditCheckpointInterval
         configuration.auditCheckpoints.file = auditCheckpointFile
