@@ -10,9 +10,9 @@ import X509
 /// here) authenticates with its own domain's X.509-SVID when the inventory holds an identity with that SPIFFE ID.
 /// The attacks: a federated CA vouching for this domain's IDs, this domain's CA for theirs, an unfederated domain.
 ///
-/// Part of the serialized `MutualTLSTests` suite on purpose: curl runs blocking (`Process.waitUntilExit`) on a
-/// cooperative thread, and two suites doing so at once on a 2-core machine leave no thread for the servers' TLS
-/// verification callbacks (seen: curl's "Empty reply from server" until it gave up).
+/// Part of the serialized `MutualTLSTests` suite (its curl helpers). curl runs through `ChildProcess`, off the
+/// cooperative threads: blocked on it, two suites at once on 2 cores left none for the servers' TLS verification
+/// callbacks (seen: curl's "Empty reply from server" until it gave up).
 extension MutualTLSTests {
     /// Writes `chain` and `key` as `NAME.pem` and `NAME-key.pem` in `folder`.
     private func write(_ chain: [Certificate], key: P256.Signing.PrivateKey, folder: String, name: String) throws {
@@ -50,7 +50,7 @@ extension MutualTLSTests {
     }
 
     @Test func aFederatedWorkloadAuthenticatesWithItsOwnDomainsSVID() async throws {
-        let folder = try MutualTLSTests.serverCertificate()
+        let folder = try await MutualTLSTests.serverCertificate()
         let partner = try await TestServer.start { $0.trustDomain = "partner.test" }
         defer { Task { await partner.stop() } }
         let server = try await TestServer.start { configuration in
@@ -79,11 +79,11 @@ extension MutualTLSTests {
             now: partner.clock.now(), ttl: 3600)
         try write(chain, key: key, folder: folder, name: "partner")
         var eventually = false
-        var reply = try MutualTLSTests.token(server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
+        var reply = try await MutualTLSTests.token(server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
         // The federated roots are cached for a few seconds after the federation was added.
         for _ in 0..<20 where reply.status != 200 {
             try await Task.sleep(for: .milliseconds(500))
-            reply = try MutualTLSTests.token(server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
+            reply = try await MutualTLSTests.token(server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
         }
         eventually = reply.status == 200
         #expect(eventually, "\(reply)")
@@ -95,14 +95,14 @@ extension MutualTLSTests {
         // The partner's genuine CA forging an SVID of this trust domain: refused (its roots vouch for partner.test only).
         let (crossChain, crossKey) = try forge("spiffe://example.org/victim", by: partner.spiffe.state.authority.ca, now: server.clock.now())
         try write(crossChain, key: crossKey, folder: folder, name: "cross")
-        reply = try MutualTLSTests.token(server, folder: folder, certificate: "cross", fields: ["grant_type": "client_credentials"])
+        reply = try await MutualTLSTests.token(server, folder: folder, certificate: "cross", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401, "\(reply.json)")
         #expect(reply.json["access_token"] == nil)
 
         // This trust domain's CA forging a partner SVID: refused (only the partner's bundle vouches for partner.test).
         let (ownChain, ownKey) = try forge("spiffe://partner.test/ci", by: server.spiffe.state.authority.ca, now: server.clock.now())
         try write(ownChain, key: ownKey, folder: folder, name: "own-forged")
-        reply = try MutualTLSTests.token(server, folder: folder, certificate: "own-forged", fields: ["grant_type": "client_credentials"])
+        reply = try await MutualTLSTests.token(server, folder: folder, certificate: "own-forged", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401, "\(reply.json)")
         #expect(reply.json["access_token"] == nil)
 
@@ -113,7 +113,7 @@ extension MutualTLSTests {
             spiffeID: try SPIFFEID(parsing: "spiffe://stranger.test/ci"), publicKey: Certificate.PublicKey(strangerKey.publicKey),
             now: server.clock.now(), ttl: 3600)
         try write(strangerChain, key: strangerKey, folder: folder, name: "stranger")
-        reply = try MutualTLSTests.token(server, folder: folder, certificate: "stranger", fields: ["grant_type": "client_credentials"])
+        reply = try await MutualTLSTests.token(server, folder: folder, certificate: "stranger", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401, "\(reply.json)")
         #expect(reply.json["access_token"] == nil)
         #expect(try await identity(server, "spiffe://stranger.test/ci").status == 400)
@@ -122,7 +122,7 @@ extension MutualTLSTests {
     /// The `https_spiffe` bundle endpoint profile: the partner serves its bundle over TLS with an X.509-SVID of its own
     /// trust domain; this server authenticates it with the partner bundle given out of band, and the SPIFFE ID.
     @Test func anHTTPSSPIFFEBundleEndpointIsAuthenticatedByItsSVID() async throws {
-        let folder = try Self.serverCertificate()
+        let folder = try await Self.serverCertificate()
         let first = try await TestServer.start { $0.trustDomain = "partner.test" }
         let endpointID = "spiffe://partner.test/bundle-endpoint"
         let key = P256.Signing.PrivateKey()

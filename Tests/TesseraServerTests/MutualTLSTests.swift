@@ -4,15 +4,16 @@ import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
 
 /// RFC 8705 at the token endpoint: a real server with its HTTPS listener, and curl presenting X.509-SVIDs
 /// issued by the trust domain CA (URLSession on Linux cannot present client certificates).
 @Suite(.serialized) struct MutualTLSTests {
     /// A folder with the server's TLS certificate (self-signed, for 127.0.0.1) and key, made with openssl.
-    static func serverCertificate() throws -> String {
+    static func serverCertificate() async throws -> String {
         let folder = NSTemporaryDirectory() + "tessera-mtls-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let status = try run(
+        let status = try await run(
             "/usr/bin/openssl",
             ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -21,24 +22,15 @@ import TesseraServer
         return folder
     }
 
-    /// Runs a program and returns its exit status and standard output.
+    /// Runs a program and returns its exit status and standard output, off the cooperative threads (the program
+    /// may be curl talking to the server in this process: see `ChildProcess`).
     @discardableResult
-    static func run(_ program: String, _ arguments: [String]) throws -> (status: Int32, output: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0, !stderr.isEmpty {
-            FileHandle.standardError.write(Data("[\(URL(fileURLWithPath: program).lastPathComponent)] ".utf8) + stderr.suffix(2000))
+    static func run(_ program: String, _ arguments: [String]) async throws -> (status: Int32, output: Data) {
+        let result = try await ChildProcess.run(program, arguments)
+        if result.status != 0, !result.error.isEmpty {
+            FileHandle.standardError.write(Data("[\(URL(fileURLWithPath: program).lastPathComponent)] ".utf8) + result.error.suffix(2000))
         }
-        return (process.terminationStatus, output)
+        return (result.status, result.output)
     }
 
     /// An X.509-SVID for `spiffeID` from the server's CA, written as `NAME.pem` and `NAME-key.pem`;
@@ -57,7 +49,7 @@ import TesseraServer
     /// `POST /oauth2/token` over HTTPS with curl; `certificate` names the files written by `issueSVID`.
     static func token(
         _ server: TestServer, folder: String, certificate: String?, fields: [String: String]
-    ) throws -> (curl: Int32, status: Int, json: [String: Any]) {
+    ) async throws -> (curl: Int32, status: Int, json: [String: Any]) {
         var arguments = [
             "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
             "-w", "\n%{http_code}", "--data", TestServer.encode(fields), server.tlsBase! + "/oauth2/token",
@@ -65,7 +57,7 @@ import TesseraServer
         if let certificate {
             arguments += ["--cert", folder + "/\(certificate).pem", "--key", folder + "/\(certificate)-key.pem"]
         }
-        let (status, output) = try run("/usr/bin/curl", arguments)
+        let (status, output) = try await run("/usr/bin/curl", arguments)
         let text = String(decoding: output, as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let code = Int(lines.last ?? "") ?? 0
@@ -83,7 +75,7 @@ import TesseraServer
     }
 
     @Test func certificateBoundTokenOverMutualTLS() async throws {
-        let folder = try Self.serverCertificate()
+        let folder = try await Self.serverCertificate()
         let server = try await Self.start(folder: folder)
         defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("mtls-app", extra: ["auth_methods": ["private_key_jwt", "tls_client_auth"]])
@@ -94,7 +86,7 @@ import TesseraServer
             ["grant_type": "client_credentials", "client_id": workload.clientID],
             ["grant_type": "client_credentials"],
         ] {
-            let reply = try Self.token(server, folder: folder, certificate: "svid", fields: fields)
+            let reply = try await Self.token(server, folder: folder, certificate: "svid", fields: fields)
             #expect(reply.curl == 0)
             #expect(reply.status == 200, "\(reply.json)")
             let token = try #require(reply.json["access_token"] as? String)
@@ -115,7 +107,7 @@ import TesseraServer
             "grant_type": "client_credentials", "client_assertion_type": ClientAssertionVerifier.assertionType,
             "client_assertion": try workload.assertion(audience: server.tokenEndpoint, now: server.clock.now()),
         ]
-        let bound = try Self.token(server, folder: folder, certificate: "svid", fields: assertionFields)
+        let bound = try await Self.token(server, folder: folder, certificate: "svid", fields: assertionFields)
         let boundToken = try #require(bound.json["access_token"] as? String, "\(bound)")
         let boundPayload = try #require(Base64URL.decode(boundToken.split(separator: ".")[1]))
         let boundClaims = try #require(try JSONSerialization.jsonObject(with: boundPayload) as? [String: Any])
@@ -123,7 +115,7 @@ import TesseraServer
         let stranger = try await server.registerWorkload("mtls-stranger")
         var strangerFields = assertionFields
         strangerFields["client_assertion"] = try stranger.assertion(audience: server.tokenEndpoint, now: server.clock.now())
-        let refused = try Self.token(server, folder: folder, certificate: "svid", fields: strangerFields)
+        let refused = try await Self.token(server, folder: folder, certificate: "svid", fields: strangerFields)
         #expect(refused.status == 401)
         #expect(refused.json["error"] as? String == "invalid_client")
 
@@ -143,7 +135,7 @@ import TesseraServer
     }
 
     @Test func refusals() async throws {
-        let folder = try Self.serverCertificate()
+        let folder = try await Self.serverCertificate()
         let server = try await Self.start(folder: folder)
         defer { Task { await server.stop() } }
         let mtls: [String: Any] = ["auth_methods": ["private_key_jwt", "tls_client_auth"]]
@@ -152,7 +144,7 @@ import TesseraServer
         _ = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
 
         // The certificate's SPIFFE ID is not the client_id.
-        var reply = try Self.token(
+        var reply = try await Self.token(
             server, folder: folder, certificate: "svid",
             fields: ["grant_type": "client_credentials", "client_id": other.clientID])
         #expect(reply.status == 401)
@@ -160,20 +152,20 @@ import TesseraServer
         #expect(reply.json["access_token"] == nil)
 
         // No certificate and no assertion over HTTPS.
-        reply = try Self.token(
+        reply = try await Self.token(
             server, folder: folder, certificate: nil, fields: ["grant_type": "client_credentials", "client_id": workload.clientID])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
 
         // A certificate from another CA (self-signed, same SPIFFE ID) fails the handshake.
-        let foreign = try Self.run(
+        let foreign = try await Self.run(
             "/usr/bin/openssl",
             ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
              "-subj", "/O=Elsewhere", "-addext", "subjectAltName=URI:\(workload.clientID)",
              "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE",
              "-keyout", folder + "/foreign-key.pem", "-out", folder + "/foreign.pem"])
         #expect(foreign.status == 0)
-        reply = try Self.token(
+        reply = try await Self.token(
             server, folder: folder, certificate: "foreign", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401)
         #expect(reply.json["access_token"] == nil)
@@ -182,7 +174,7 @@ import TesseraServer
         let suspended = try await server.registerWorkload("mtls-suspended", extra: mtls)
         _ = try Self.issueSVID(server, suspended.clientID, folder: folder, name: "suspended")
         #expect(try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident"]).status == 200)
-        reply = try Self.token(server, folder: folder, certificate: "suspended", fields: ["grant_type": "client_credentials"])
+        reply = try await Self.token(server, folder: folder, certificate: "suspended", fields: ["grant_type": "client_credentials"])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
         #expect((reply.json["error_description"] as? String ?? "").contains("suspended"))
@@ -191,7 +183,7 @@ import TesseraServer
         // recorded on its own (the handshake proved the key), naming the method.
         let keyOnly = try await server.registerWorkload("mtls-key-only")
         _ = try Self.issueSVID(server, keyOnly.clientID, folder: folder, name: "key-only")
-        reply = try Self.token(server, folder: folder, certificate: "key-only", fields: ["grant_type": "client_credentials"])
+        reply = try await Self.token(server, folder: folder, certificate: "key-only", fields: ["grant_type": "client_credentials"])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
         #expect((reply.json["error_description"] as? String ?? "").contains("does not authenticate with tls_client_auth"))
@@ -202,7 +194,7 @@ import TesseraServer
 
         // An SVID of an identity that is not in the inventory.
         _ = try Self.issueSVID(server, "spiffe://example.org/unknown", folder: folder, name: "unknown")
-        reply = try Self.token(server, folder: folder, certificate: "unknown", fields: ["grant_type": "client_credentials"])
+        reply = try await Self.token(server, folder: folder, certificate: "unknown", fields: ["grant_type": "client_credentials"])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
     }

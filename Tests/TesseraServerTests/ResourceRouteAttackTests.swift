@@ -124,15 +124,15 @@ import Testing
     }
 
     @Test func aCertificateBoundTokenNeedsItsCertificate() async throws {
-        let folder = try MutualTLSTests.serverCertificate()
+        let folder = try await MutualTLSTests.serverCertificate()
         let server = try await MutualTLSTests.start(folder: folder)
         defer { Task { await server.stop() } }
         let a = try await Self.agent(server)
         _ = try MutualTLSTests.issueSVID(server, a.agent.clientID, folder: folder, name: "agent")
         _ = try MutualTLSTests.issueSVID(server, "spiffe://example.org/someone-else", folder: folder, name: "other")
         let tls = try #require(server.tlsBase)
-        func curl(_ arguments: [String]) throws -> (Int, [String: Any]) {
-            let (_, output) = try MutualTLSTests.run(
+        func curl(_ arguments: [String]) async throws -> (Int, [String: Any]) {
+            let (_, output) = try await MutualTLSTests.run(
                 "/usr/bin/curl",
                 ["-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
                  "-w", "\n%{http_code}"] + arguments)
@@ -140,7 +140,7 @@ import Testing
             let body = Data(lines.dropLast().joined(separator: "\n").utf8)
             return (Int(lines.last ?? "") ?? 0, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
         }
-        let (status, json) = try curl([
+        let (status, json) = try await curl([
             "--cert", folder + "/agent.pem", "--key", folder + "/agent-key.pem",
             "--data", TestServer.encode(["grant_type": "client_credentials", "task_id": a.taskID]), tls + "/oauth2/token",
         ])
@@ -149,12 +149,12 @@ import Testing
         #expect((decodeClaims(token)["cnf"] as? [String: Any])?["x5t#S256"] != nil)
 
         #expect(try await Self.tools(server, ["Authorization": "Bearer \(token)"]) == 401, "over plain HTTP, no certificate")
-        let other = try curl([
+        let other = try await curl([
             "--cert", folder + "/other.pem", "--key", folder + "/other-key.pem", "-H", "Authorization: Bearer \(token)",
             tls + "/v1/authorize/tools",
         ])
         #expect(other.0 == 401, "another certificate")
-        let own = try curl([
+        let own = try await curl([
             "--cert", folder + "/agent.pem", "--key", folder + "/agent-key.pem", "-H", "Authorization: Bearer \(token)",
             tls + "/v1/authorize/tools",
         ])

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TesseraCore
 import Hummingbird
 import TesseraCrypto
@@ -29,10 +30,15 @@ struct WellKnownRoutes {
             response.headers[.contentType] = type
             return response
         }
+        // Built once per set of key algorithms (a rotation to another algorithm changes it).
+        let openID = Mutex<(algorithms: [String], document: Data)?>(nil)
         router.get(".well-known/openid-configuration") { _, _ in
-            cacheable(
-                DiscoveryDocuments.openIDConfiguration(
-                    issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: DiscoveryDocuments.algorithms(keys.published)))
+            let algorithms = DiscoveryDocuments.algorithms(keys.published)
+            if let held = openID.withLock({ $0 }), held.algorithms == algorithms { return cacheable(held.document) }
+            let document = DiscoveryDocuments.openIDConfiguration(
+                issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: algorithms)
+            openID.withLock { $0 = (algorithms, document) }
+            return cacheable(document)
         }
         let jwtSVIDIssuer = self.jwtSVIDIssuer
         let jwtSVIDKeys = self.jwtSVIDKeys
