@@ -18,7 +18,7 @@ struct PostgresSigningKeyRepository: SigningKeyRepository {
         let logger = database.logger
         try await database.transaction { connection in
             try await connection.rows(
-                "UPDATE signing_keys SET status = 'retired' WHERE purpose = \(key.purpose) AND status = 'published'",
+                "UPDATE signing_keys SET status = 'retired' WHERE purpose = \(key.purpose) AND status IN ('published', 'next')",
                 logger: logger)
             try await connection.rows(
                 "UPDATE signing_keys SET status = 'published' WHERE purpose = \(key.purpose) AND status = 'active'",

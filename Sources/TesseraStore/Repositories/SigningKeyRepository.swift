@@ -34,7 +34,8 @@ public protocol SigningKeyRepository: Sendable {
     /// Keys for `purpose`, newest first.
     func keys(purpose: String) async throws -> [StoredSigningKey]
     /// Makes `key` the active key of its purpose in one transaction: the active key becomes `published` (it still
-    /// verifies the tokens it signed), keys published before it become `retired` (no longer served).
+    /// verifies the tokens it signed), keys published before it become `retired` (no longer served), and so does a
+    /// pending `next` key (an immediate rotation answers a suspected compromise: nothing generated before it signs).
     func rotate(to key: StoredSigningKey) async throws
     /// Makes the `next` key `kid` of `purpose` active in one transaction (the active key becomes `published`, keys
     /// published before it `retired`); `false` when no such `next` key exists (another server promoted it).

@@ -21,7 +21,7 @@ struct SQLiteSigningKeyRepository: SigningKeyRepository {
     func rotate(to key: StoredSigningKey) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE signing_keys SET status = 'retired' WHERE purpose = ? AND status = 'published'",
+                sql: "UPDATE signing_keys SET status = 'retired' WHERE purpose = ? AND status IN ('published', 'next')",
                 arguments: [key.purpose])
             try db.execute(
                 sql: "UPDATE signing_keys SET status = 'published' WHERE purpose = ? AND status = 'active'",

@@ -66,6 +66,30 @@ import TesseraCore
             #expect(try await keys.keys(purpose: "jwt") == [newer, older], "newest first, bytes intact")
             #expect(try await keys.keys(purpose: "other").isEmpty)
 
+            // A scheduled rotation: the next key is published, then promoted once (a second promotion finds nothing).
+            func statuses() async throws -> [String: String] {
+                Dictionary(uniqueKeysWithValues: try await keys.keys(purpose: "jwt").map { ($0.kid, $0.status) })
+            }
+            let next = StoredSigningKey(
+                kid: "k3", algorithm: "RS256", purpose: "jwt", sealedPrivateKey: Data([3]), publicJWK: "{}",
+                createdAt: storeEpoch.addingTimeInterval(20), status: "next")
+            try await keys.insert(next)
+            #expect(try await !keys.promote(kid: "k2", purpose: "jwt"), "only a next key is promoted")
+            #expect(try await !keys.promote(kid: "k3", purpose: "other"))
+            #expect(try await keys.promote(kid: "k3", purpose: "jwt"))
+            #expect(try await !keys.promote(kid: "k3", purpose: "jwt"), "promoted once")
+            #expect(try await statuses() == ["k1": "retired", "k2": "published", "k3": "active"])
+            // An immediate rotation retires a pending next key too (a compromise: nothing made before it may sign).
+            try await keys.insert(
+                StoredSigningKey(
+                    kid: "k4", algorithm: "ES256", purpose: "jwt", sealedPrivateKey: Data([4]), publicJWK: "{}",
+                    createdAt: storeEpoch.addingTimeInterval(30), status: "next"))
+            try await keys.rotate(
+                to: StoredSigningKey(
+                    kid: "k5", algorithm: "ES256", purpose: "jwt", sealedPrivateKey: Data([5]), publicJWK: "{}",
+                    createdAt: storeEpoch.addingTimeInterval(40), status: "active"))
+            #expect(try await statuses() == ["k1": "retired", "k2": "retired", "k3": "published", "k4": "retired", "k5": "active"])
+
             let tokens = fixture.primary.adminTokens
             #expect(try await tokens.count() == 0)
             let token = AdminTokenRecord(id: "a1", tokenHash: "h1", name: "bootstrap", role: "admin", createdAt: storeEpoch)
