@@ -41,7 +41,7 @@ export TESSERA_TOKEN=$(cat "$WORK/data/admin-token")
 # SVID-only identities (issue 19, item 2): no registered key; they authenticate with what the agent gives them.
 for name in interop-app interop-other; do
     "$TESSERA" identity create --spiffe-id "spiffe://example.org/$name" --kind service --owner interop@example.com \
-        --purpose "SPIFFE interop test" --auth jwt_svid,tls_client_auth >/dev/null
+        --purpose "SPIFFE interop test" --auth jwt_svid,tls_client_auth --audiences interop-db >/dev/null
 done
 OTHER_UID=65534
 "$TESSERA" entry create --spiffe-id spiffe://example.org/interop-app --node interop-node --selector "unix:uid:$(id -u)" >/dev/null
