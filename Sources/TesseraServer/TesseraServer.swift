@@ -43,6 +43,8 @@ public struct TesseraServer {
     let signingKeys: SigningKeyService
     /// Federated trust domains' X.509 roots (mTLS client authentication of federated workloads).
     let federatedRoots: FederatedRoots
+    /// Client chains the mTLS handshake verified, re-checked on every request.
+    let verifiedChains: VerifiedChains
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -107,11 +109,13 @@ public struct TesseraServer {
             database.posture, onInsert: { owner in Task { await eventBus.publish(.ownerDeparted, subject: owner) } })
         let jwtSVIDKeys = JWTSVIDKeySource(issuer: configuration.spiffe.jwtIssuer)
         let federatedRoots = FederatedRoots(repository: database.spiffe)
+        let verifiedChains = VerifiedChains()
+        let trustState = TrustDomainStateReference()
         let verifier = ClientAssertionVerifier(
             identities: inventory, replay: replay, clock: clock,
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys,
             // Servers sharing PostgreSQL claim each assertion's jti in the database: accepted once cluster-wide.
-            sharedReplay: database is PostgresStorage ? database.tokenState : nil)
+            sharedReplay: database is PostgresStorage ? database.tokenState : nil, leases: database.tasks)
         var tokens = TokenService(
             configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
             verifier: verifier,
@@ -121,8 +125,14 @@ public struct TesseraServer {
                 metrics: metrics),
             audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
         if tlsPort != nil {
-            tokens.certificates = ClientCertificateAuthenticator(
+            var certificates = ClientCertificateAuthenticator(
                 identities: inventory, trustDomain: configuration.trustDomain, clock: clock, federated: federatedRoots)
+            certificates.chains = verifiedChains
+            certificates.leases = database.tasks
+            certificates.currentRoots = { [trustDomain = configuration.trustDomain] domain in
+                domain == trustDomain ? trustState.roots : await federatedRoots.roots(for: domain)
+            }
+            tokens.certificates = certificates
         }
         tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
         let federation = try FederationServices.make(
@@ -210,6 +220,7 @@ public struct TesseraServer {
             configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
             authorizer: tokens.authorizer, changes: changes,
             onRotate: { await eventBus.publish(.keysChanged, subject: "") }, federatedRoots: federatedRoots)
+        trustState.set(spiffe.state)
         spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         let signingKeys = SigningKeyService(
             database: database, kek: kek, keys: result.keys, audit: audit, clock: clock, configuration: configuration.signingKeys,
@@ -236,7 +247,8 @@ public struct TesseraServer {
         return TesseraServer(
             configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
             policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
-            clusterSync: clusterSync, refusals: refusals, signingKeys: signingKeys, federatedRoots: federatedRoots)
+            clusterSync: clusterSync, refusals: refusals, signingKeys: signingKeys, federatedRoots: federatedRoots,
+            verifiedChains: verifiedChains)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -352,6 +364,7 @@ public struct TesseraServer {
         if let tlsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             var listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
             listener.federated = federatedRoots
+            listener.chains = verifiedChains
             others.append(
                 Application(
                     router: router,

@@ -63,6 +63,11 @@ public struct SPIFFEID: Hashable, Sendable, Codable, CustomStringConvertible, Co
                     .invalidSPIFFEID, "trust domain may contain only lowercase letters, digits, '.', '-' and '_'")
             }
         }
+        // No empty label: `example.org.` or `.example.org` would be a look-alike of `example.org` (attacker finding:
+        // a federation with `example.org.` minted `spiffe://example.org./billing`).
+        guard !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else {
+            throw TesseraError(.invalidSPIFFEID, "trust domain may not begin or end with '.' or contain '..'")
+        }
     }
 
     private static func isPathCharacter(_ byte: UInt8) -> Bool {

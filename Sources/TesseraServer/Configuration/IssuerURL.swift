@@ -16,6 +16,13 @@ public enum IssuerURL {
             throw ServerError(.configuration, "\(what) must not carry credentials, a query or a fragment")
         }
         guard !value.hasSuffix("/") else { throw ServerError(.configuration, "\(what) must not end with /") }
+        guard scheme == components.scheme, host == host.lowercased(),
+            !components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).contains(where: {
+                $0 == "." || $0 == ".." || $0.contains("%")
+            }), !components.percentEncodedPath.contains("//")
+        else {
+            throw ServerError(.configuration, "\(what) must be in normal form: lowercase scheme and host, no '.', '..', '//' or escapes in the path")
+        }
         switch scheme {
         case "https": return
         case "http" where isLoopback(host):
@@ -29,10 +36,23 @@ public enum IssuerURL {
         }
     }
 
+    /// The form two issuers are compared in: scheme, host (every loopback name as one), port (the default made
+    /// explicit) and path. Two issuers with the same form are the same place for a relying party.
+    public static func comparable(_ value: String) -> String? {
+        guard let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
+            let host = components.host?.lowercased()
+        else { return nil }
+        let port = components.port ?? (scheme == "https" ? 443 : 80)
+        let place = isLoopback(host) ? "loopback" : host
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        return "\(place):\(port)\(path)"
+    }
+
     /// Whether `host` names this machine only (localhost, 127.0.0.0/8, ::1).
     public static func isLoopback(_ host: String) -> Bool {
         let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" { return true }
+        if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }

@@ -33,7 +33,7 @@ public struct SPIFFEConfiguration: Sendable {
     /// discovery document per issuer, so a relying party trusting one kind of token never accepts the other.
     public func validate(issuer: String?) throws(ServerError) {
         try validate()
-        if let jwtIssuer, let issuer, jwtIssuer == issuer {
+        if let jwtIssuer, let issuer, IssuerURL.comparable(jwtIssuer) == IssuerURL.comparable(issuer) {
             throw ServerError(
                 .configuration,
                 "the JWT-SVID issuer must differ from the OAuth issuer (e.g. \(issuer)/jwt-svid): each has its own keys")

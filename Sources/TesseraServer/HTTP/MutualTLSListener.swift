@@ -22,6 +22,8 @@ struct MutualTLSListener: Sendable {
     let clock: any TimeSource
     /// Federated trust domains' roots: an X.509-SVID of a federated domain is verified against its own bundle.
     var federated: FederatedRoots? = nil
+    /// Where verified chains are kept for the per-request re-check (`ClientCertificateAuthenticator`).
+    var chains: VerifiedChains? = nil
 
     /// The Hummingbird server builder for this listener; `base` is the HTTP pipeline under TLS (with its
     /// deadlines, which also bound a stalled handshake).
@@ -42,12 +44,13 @@ struct MutualTLSListener: Sendable {
         let state = self.state
         let clock = self.clock
         let federated = self.federated
+        let chains = self.chains
         return try .tls(
             base,
             configuration: TLSChannelConfiguration(
                 tlsConfiguration: tls,
                 customAsyncVerificationCallback: { presented in
-                    await Self.verify(presented, state: state, federated: federated, now: clock.now())
+                    await Self.verify(presented, state: state, federated: federated, chains: chains, now: clock.now())
                         ? .certificateVerified : .failed
                 }))
     }
@@ -55,7 +58,8 @@ struct MutualTLSListener: Sendable {
     /// Whether `presented` (leaf first) is an X.509-SVID chain at `now` of this trust domain (its current roots) or
     /// of a federated one (that domain's roots only, chosen by the leaf's SPIFFE ID).
     static func verify(
-        _ presented: [NIOSSLCertificate], state: TrustDomainState, federated: FederatedRoots?, now: Date
+        _ presented: [NIOSSLCertificate], state: TrustDomainState, federated: FederatedRoots?, chains: VerifiedChains? = nil,
+        now: Date
     ) async -> Bool {
         guard let ders = try? presented.map({ try $0.toDERBytes() }),
             let chain = try? X509SVIDVerifier.parse(der: ders), let leaf = chain.first,
@@ -70,7 +74,9 @@ struct MutualTLSListener: Sendable {
         } else {
             return false
         }
-        return verify(chain: chain, roots: roots, now: now)
+        guard verify(chain: chain, roots: roots, now: now) else { return false }
+        chains?.remember(chain, thumbprint: ClientCertificateAuthenticator.thumbprint(of: ders[0]))
+        return true
     }
 
     /// Whether `presented` (leaf first) is an X.509-SVID chain leading to `roots` at `now`.

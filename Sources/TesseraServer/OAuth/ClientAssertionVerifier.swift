@@ -55,11 +55,15 @@ public final class ClientAssertionVerifier: Sendable {
     private let keyCache = Mutex<[String: (Date, [KeyedVerificationKey])]>([:])
     /// JWT-SVID keys of the trust domain: JWT-SVIDs are accepted as assertions (docs/spiffe.md).
     private let jwtSVIDKeys: JWTSVIDKeySource
+    /// Leases of JWT-SVIDs (`jti`): a revoked JWT-SVID is no client assertion. Nil in protocol tests.
+    private let leases: (any TaskRepository)?
 
     public init(
         identities: any IdentityRepository, replay: ReplayCache, clock: any TimeSource, maximumLifetime: Int, skew: Int,
-        jwtSVIDKeys: JWTSVIDKeySource = JWTSVIDKeySource(), sharedReplay: (any TokenStateRepository)? = nil
+        jwtSVIDKeys: JWTSVIDKeySource = JWTSVIDKeySource(), sharedReplay: (any TokenStateRepository)? = nil,
+        leases: (any TaskRepository)? = nil
     ) {
+        self.leases = leases
         self.jwtSVIDKeys = jwtSVIDKeys
         self.sharedReplay = sharedReplay
         self.identities = identities
@@ -182,6 +186,22 @@ public final class ClientAssertionVerifier: Sendable {
             throw ClientAuthenticationFailure(
                 error: OAuthError(.invalidClient, Self.undeclared(.jwtSVID, identity)), claimedClient: claimed,
                 verifiedClient: identity.clientID)
+        }
+        // A JWT-SVID whose lease was revoked (`tessera lease revoke <jti>`) proves nothing any more.
+        if isJWTSVID, let leases {
+            let lease: Lease?
+            do {
+                lease = try await leases.lease(id: jti)
+            } catch {
+                throw ClientAuthenticationFailure(
+                    error: OAuthError(.temporarilyUnavailable, "lease store unavailable", status: .serviceUnavailable),
+                    claimedClient: claimed)
+            }
+            if let lease, lease.kind == AgentService.jwtLeaseKind, lease.subject == identity.clientID, lease.revokedAt != nil {
+                throw ClientAuthenticationFailure(
+                    error: OAuthError(.invalidClient, "this JWT-SVID was revoked"), claimedClient: claimed,
+                    verifiedClient: identity.clientID)
+            }
         }
         return AuthenticatedClient(identity: identity, assertionJTI: jti, replayExpiry: replayExpiry)
     }

@@ -20,12 +20,43 @@ public struct ClientCertificateAuthenticator: Sendable {
     /// Federated trust domains: their X.509-SVIDs (verified in the handshake against their own bundle)
     /// authenticate identities of the inventory that carry that exact SPIFFE ID.
     let federated: FederatedRoots?
+    /// The roots of a trust domain now (this one's, or a federated one's), for the per-request re-check of the
+    /// connection's chain; nil skips it (protocol tests).
+    var currentRoots: (@Sendable (String) async -> [Certificate])? = nil
+    /// The chains the handshake verified (`MutualTLSListener`).
+    var chains: VerifiedChains? = nil
+    /// Leases of X.509-SVIDs: a revoked SVID authenticates nothing, even while it is valid.
+    var leases: (any TaskRepository)? = nil
 
     public init(identities: any IdentityRepository, trustDomain: String, clock: any TimeSource, federated: FederatedRoots? = nil) {
         self.identities = identities
         self.trustDomain = trustDomain
         self.clock = clock
         self.federated = federated
+    }
+
+    /// Why the connection's certificate may no longer authenticate (its chain no longer verifies against the roots
+    /// current now, or its SVID lease was revoked), or nil.
+    func currentRefusal(leaf: Certificate, der: [UInt8], id: SPIFFEID) async throws(ClientAuthenticationFailure) -> String? {
+        if let currentRoots {
+            let chain = chains?.chain(thumbprint: Self.thumbprint(of: der)) ?? [leaf]
+            let verified = try? X509SVIDVerifier(authorities: await currentRoots(id.trustDomain)).verify(chain: chain, now: clock.now())
+            guard verified == id else { return "the client certificate no longer verifies against its trust domain's current bundle" }
+        }
+        if let leases {
+            let lease: Lease?
+            do {
+                lease = try await leases.lease(id: Hex.encode(leaf.serialNumber.bytes))
+            } catch {
+                throw ClientAuthenticationFailure(
+                    error: OAuthError(.temporarilyUnavailable, "lease store unavailable", status: .serviceUnavailable),
+                    claimedClient: id.description)
+            }
+            if let lease, lease.kind == AgentService.x509LeaseKind, lease.subject == id.description, lease.revokedAt != nil {
+                return "the client certificate (X.509-SVID \(lease.id.prefix(40))) was revoked"
+            }
+        }
+        return nil
     }
 
     /// The RFC 8705 thumbprint of a DER certificate: `base64url(SHA-256(DER))`.
@@ -35,13 +66,16 @@ public struct ClientCertificateAuthenticator: Sendable {
 
     /// The thumbprint binding a token of `identity` (authenticated with private_key_jwt) to the connection's
     /// client certificate, which must be an X.509-SVID of that same identity.
-    func binding(for identity: Identity, certificate der: [UInt8]) throws(ClientAuthenticationFailure) -> String {
+    func binding(for identity: Identity, certificate der: [UInt8]) async throws(ClientAuthenticationFailure) -> String {
         guard let leaf = try? Certificate(derEncoded: der), let id = try? X509SVIDVerifier.spiffeID(ofLeaf: leaf),
             id.description == identity.clientID
         else {
             throw ClientAuthenticationFailure(
                 error: OAuthError(.invalidClient, "the TLS client certificate is not an X.509-SVID of the authenticated client"),
                 claimedClient: identity.clientID)
+        }
+        if let reason = try await currentRefusal(leaf: leaf, der: der, id: id) {
+            throw ClientAuthenticationFailure(error: OAuthError(.invalidClient, reason), claimedClient: identity.clientID)
         }
         return Self.thumbprint(of: der)
     }
@@ -78,6 +112,7 @@ public struct ClientCertificateAuthenticator: Sendable {
         guard leaf.notValidBefore <= now, now < leaf.notValidAfter else {
             throw fail("the client certificate is expired or not yet valid")
         }
+        if let reason = try await currentRefusal(leaf: leaf, der: der, id: id) { throw fail(reason) }
         let identity: Identity?
         do {
             identity = try await identities.get(spiffeID: spiffeID)

@@ -74,7 +74,7 @@ public struct TokenService: Sendable {
                 client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
                 if let certificates, let clientCertificate {
                     // private_key_jwt over mTLS: the token is bound to the connection's certificate too.
-                    client.certificateThumbprint = try certificates.binding(for: client.identity, certificate: clientCertificate)
+                    client.certificateThumbprint = try await certificates.binding(for: client.identity, certificate: clientCertificate)
                 }
             }
         } catch {

@@ -49,3 +49,13 @@ public final class TrustDomainState: Sendable {
         }
     }
 }
+
+/// A `TrustDomainState` known only later in start-up (the token service is built before the CA is loaded).
+final class TrustDomainStateReference: Sendable {
+    private let held = Mutex<TrustDomainState?>(nil)
+
+    func set(_ state: TrustDomainState) { held.withLock { $0 = state } }
+
+    /// The current roots, or none before the state is set.
+    var roots: [Certificate] { held.withLock { $0 }?.authority.roots ?? [] }
+}
