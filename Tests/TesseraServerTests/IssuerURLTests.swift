@@ -13,7 +13,11 @@ import Testing
         for bad in ["http://example.com", "http://evil.localhost/x", "http://127.0.0.1.evil.com", "HTTP://127.0.0.1:1",
             "https://Tessera.example.com", "https://t.example.com/a/./b", "https://t.example.com/a/../b", "https://t.example.com//a",
             "https://t.example.com/%2e%2e", "https://u@t.example.com", "https://t.example.com/?q", "https://t.example.com/",
-            "ftp://t.example.com", "tessera.example.com", ""]
+            "ftp://t.example.com", "tessera.example.com", "",
+            // Other spellings of one place (attacker re-check): trailing dots, non-canonical IP literals, zones.
+            "https://localhost.:1", "https://tessera.example.com.", "https://127.1:1", "https://2130706433:1",
+            "https://0x7f.0.0.1:1", "https://127.0.0.1.:1", "https://[0:0:0:0:0:0:0:1]:1", "https://[0::1]:1",
+            "https://[::ffff:127.0.0.1]:1", "https://[::1%25lo]:1"]
         {
             #expect(throws: ServerError.self, "\(bad)") { try IssuerURL.validate(bad, what: "issuer") }
         }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Rules for an issuer URL that relying parties resolve (OIDC discovery at `<issuer>/.well-known/openid-configuration`):
 /// absolute, `https` (plain `http` only on a loopback host, for labs and tests), no credentials, query or
@@ -16,12 +19,15 @@ public enum IssuerURL {
             throw ServerError(.configuration, "\(what) must not carry credentials, a query or a fragment")
         }
         guard !value.hasSuffix("/") else { throw ServerError(.configuration, "\(what) must not end with /") }
-        guard scheme == components.scheme, host == host.lowercased(),
+        guard scheme == components.scheme, host == host.lowercased(), isNormalHost(host),
             !components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).contains(where: {
                 $0 == "." || $0 == ".." || $0.contains("%")
             }), !components.percentEncodedPath.contains("//")
         else {
-            throw ServerError(.configuration, "\(what) must be in normal form: lowercase scheme and host, no '.', '..', '//' or escapes in the path")
+            throw ServerError(
+                .configuration,
+                "\(what) must be in normal form: lowercase scheme and host (no trailing dot; an IP address as 127.0.0.1 or ::1), "
+                    + "no '.', '..', '//' or escapes in the path")
         }
         switch scheme {
         case "https": return
@@ -47,6 +53,29 @@ public enum IssuerURL {
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         return "\(place):\(port)\(path)"
+    }
+
+    /// Whether `host` is written the one way relying parties and this check agree on: no trailing dot or zone, and an IP
+    /// address only in its canonical form (`127.0.0.1`, not `127.1`, `2130706433` or `0x7f.0.0.1`; `::1`, not
+    /// `0::1` or `::ffff:127.0.0.1`), so two spellings of one place cannot pass as two issuers (attacker re-check).
+    static func isNormalHost(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        guard !bare.isEmpty, !bare.hasSuffix("."), !bare.contains("%") else { return false }
+        if bare.contains(":") {
+            var address = in6_addr()
+            guard inet_pton(AF_INET6, bare, &address) == 1 else { return false }
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            guard inet_ntop(AF_INET6, &address, &buffer, socklen_t(buffer.count)) != nil else { return false }
+            let canonical = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // An IPv4-mapped address is the IPv4 address in disguise.
+            return canonical == bare && !canonical.hasPrefix("::ffff:")
+        }
+        var address = in_addr()
+        if inet_aton(bare, &address) != 0 {
+            let bytes = withUnsafeBytes(of: address.s_addr) { Array($0) }
+            return bare == bytes.map(String.init).joined(separator: ".")
+        }
+        return true
     }
 
     /// Whether `host` names this machine only (localhost, 127.0.0.0/8, ::1).
