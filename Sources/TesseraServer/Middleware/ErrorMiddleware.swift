@@ -4,7 +4,8 @@ import TesseraAudit
 import TesseraStore
 
 /// Turns unexpected errors into a generic 500 problem (no internals leak) and logs them; the framework's HTTP
-/// errors on admin routes (`/v1/...`) become problem details too.
+/// errors on admin routes (`/v1/...`) become problem details too, and storage errors the status they mean
+/// (unavailable 503, not found 404, conflict 409; an unreadable record 500 with a log line).
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
 
@@ -35,6 +36,16 @@ struct ErrorMiddleware: RouterMiddleware {
             context.logger.error("storage unavailable; request refused", metadata: ["error": "\(String(describing: type(of: error)))"])
             throw ProblemDetails(
                 .serviceUnavailable, "Service Unavailable", detail: "the storage is unavailable; nothing was done, retry later")
+        } catch let error as StoreError where error.code == .notFound {
+            // Storage reasons name what is missing, never a secret (module rule).
+            throw ProblemDetails(.notFound, "Not Found", detail: String(error.reason.prefix(256)))
+        } catch let error as StoreError where error.code == .conflict {
+            throw ProblemDetails(.conflict, "Conflict", detail: String(error.reason.prefix(256)))
+        } catch let error as StoreError where error.code == .corrupted {
+            context.logger.error("corrupted stored record", metadata: ["reason": "\(error.reason.prefix(200))"])
+            throw ProblemDetails(
+                .internalServerError, "Internal error",
+                detail: "a stored record could not be read; the server log names it (tessera audit verify checks the chain)")
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))"])
             throw ProblemDetails(.internalServerError, "Internal error", detail: "the server could not complete the request")
