@@ -88,3 +88,15 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
     try await database.tokenState.purgeExpired(now: now.addingTimeInterval(61))
     #expect(!(try await database.tokenState.isRevoked(jti: "t1")))
 }
+
+@Test func aRowWithASPIFFEIDThisVersionRefusesIsReportedAsCorruptNamingTheRow() async throws {
+    // E.g. `spiffe://example.org./x`, which an earlier build accepted for a federated domain.
+    let database = try TesseraDatabase(directory: temporaryDirectory())
+    try await database.identities.create(try identity("lookalike"))
+    try await database.pool.write { db in
+        try db.execute(sql: "UPDATE identities SET spiffe_id = 'spiffe://example.org./x' WHERE id = 'nhi_lookalike'")
+    }
+    let error = await #expect(throws: StoreError.self) { try await database.identities.list(IdentityFilter()) }
+    #expect(error?.code == .corrupted)
+    #expect(error?.reason.contains("nhi_lookalike") == true)
+}

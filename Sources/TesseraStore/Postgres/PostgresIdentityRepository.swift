@@ -97,8 +97,12 @@ struct PostgresIdentityRepository: IdentityRepository {
         guard let kind = IdentityKind(rawValue: try row.value("kind")),
             let status = IdentityStatus(rawValue: try row.value("status"))
         else { throw StoreError(.corrupted, "identity row has an unknown kind or status") }
+        let rowID: String = try row.value("id")
+        guard let spiffeID = try? SPIFFEID(parsing: try row.value("spiffe_id") as String) else {
+            throw StoreError(.corrupted, "identity row \(rowID.prefix(64)) holds a SPIFFE ID this version refuses")
+        }
         return Identity(
-            id: try row.value("id"), spiffeID: try SPIFFEID(parsing: try row.value("spiffe_id")), kind: kind,
+            id: rowID, spiffeID: spiffeID, kind: kind,
             owner: try row.value("owner"), purpose: try row.value("purpose"),
             trustBoundary: try row.value("trust_boundary"), environment: try row.value("environment"),
             expiresAt: try row.optionalDate("expires_at"), reviewBy: try row.optionalDate("review_by"), status: status,

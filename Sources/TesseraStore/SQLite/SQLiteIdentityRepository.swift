@@ -98,8 +98,14 @@ struct SQLiteIdentityRepository: IdentityRepository {
         guard let kind = IdentityKind(rawValue: row["kind"]), let status = IdentityStatus(rawValue: row["status"]) else {
             throw StoreError(.corrupted, "identity row has an unknown kind or status")
         }
+        let rowID: String = row["id"]
+        // A stored SPIFFE ID this version no longer accepts is a corrupt row that names itself (in the server log),
+        // not an unexplained 500.
+        guard let spiffeID = try? SPIFFEID(parsing: row["spiffe_id"] as String) else {
+            throw StoreError(.corrupted, "identity row \(rowID.prefix(64)) holds a SPIFFE ID this version refuses")
+        }
         return Identity(
-            id: row["id"], spiffeID: try SPIFFEID(parsing: row["spiffe_id"]), kind: kind, owner: row["owner"],
+            id: rowID, spiffeID: spiffeID, kind: kind, owner: row["owner"],
             purpose: row["purpose"], trustBoundary: row["trust_boundary"], environment: row["environment"],
             expiresAt: (row["expires_at"] as Double?).map(Date.init(epoch:)),
             reviewBy: (row["review_by"] as Double?).map(Date.init(epoch:)), status: status,
