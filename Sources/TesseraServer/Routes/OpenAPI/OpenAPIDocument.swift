@@ -3,5 +3,5 @@
 /// The OpenAPI 3.1 document served at `/openapi.json` (OpenAPITests keeps it true to the router), assembled
 /// from its pieces in `OpenAPIDocument+*.swift`.
 enum OpenAPIDocument {
-    static let json: String = (components + head + pathsAgent + pathsAgents + pathsAudit + pathsConsole + pathsExceptions + pathsFederation + pathsInventory + pathsLeases + pathsOauth + pathsOperations + pathsPosture + pathsSecrets + pathsSpiffe + pathsTasks).sorted { $0.0 < $1.0 }.map(\.1).joined()
+    static let json: String = (componentsAgents + componentsAudit + componentsCommon + componentsInventory + componentsOauth + componentsSecurity + head + pathsAgent + pathsAgents + pathsAudit + pathsConsole + pathsExceptions + pathsFederation + pathsInventory + pathsLeases + pathsOauth + pathsOperations + pathsPosture + pathsSecrets + pathsSpiffe + pathsTasks).sorted { $0.0 < $1.0 }.map(\.1).joined()
 }
