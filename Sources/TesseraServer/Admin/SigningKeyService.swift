@@ -57,15 +57,21 @@ struct SigningKeyService: Sendable {
             purpose: purpose, algorithm: algorithm, immediate: immediate, prepublish: configuration.prepublish,
             database: database, kek: kek, clock: clock)
         try await applied(purpose: purpose)
-        try await audit.append(
-            AuditEvent(
-                type: "keys.rotated", outcome: .success, actor: actor, subject: purpose.label,
-                details: [
-                    "kid": .string(rotation.kid), "previous_kid": .string(rotation.previousKid ?? ""),
-                    "algorithm": .string(algorithm.rawValue), "immediate": .bool(immediate),
-                    "active_at": .int(Int64(rotation.activeAt.timeIntervalSince1970)),
-                ]))
+        try await audit.append(Self.rotated(rotation, purpose: purpose, actor: actor, reason: nil))
         return rotation
+    }
+
+    /// The `keys.rotated` record of `rotation`.
+    private static func rotated(
+        _ rotation: SigningKeyLifecycle.Rotation, purpose: SigningKeyPurpose, actor: String, reason: String?
+    ) -> AuditEvent {
+        AuditEvent(
+            type: "keys.rotated", outcome: .success, actor: actor, subject: purpose.label, reason: reason,
+            details: [
+                "kid": .string(rotation.kid), "previous_kid": .string(rotation.previousKid ?? ""),
+                "algorithm": .string(rotation.algorithm.rawValue), "immediate": .bool(rotation.immediate),
+                "active_at": .int(Int64(rotation.activeAt.timeIntervalSince1970)),
+            ])
     }
 
     /// Promotes every pre-published key that is due, audited as `keys.promoted`; the promoted `kid`s.
@@ -97,15 +103,7 @@ struct SigningKeyService: Sendable {
             logger.notice(
                 "\(purpose.label) signing key: \(rotation.algorithm.rawValue) configured; key \(rotation.kid) published now, signs from \(rotation.activeAt)")
             try await applied(purpose: purpose)
-            try await audit.append(
-                AuditEvent(
-                    type: "keys.rotated", outcome: .success, actor: "system", subject: purpose.label,
-                    reason: "configured algorithm changed",
-                    details: [
-                        "kid": .string(rotation.kid), "previous_kid": .string(rotation.previousKid ?? ""),
-                        "algorithm": .string(rotation.algorithm.rawValue), "immediate": .bool(false),
-                        "active_at": .int(Int64(rotation.activeAt.timeIntervalSince1970)),
-                    ]))
+            try await audit.append(Self.rotated(rotation, purpose: purpose, actor: "system", reason: "configured algorithm changed"))
         }
         try await promoteDue()
     }

@@ -84,12 +84,22 @@ enum SigningKeyLifecycle {
                     detail: "a rotation is already pending: key \(pending.kid) signs from \(ISO8601DateFormatter().string(from: due)) "
                         + "(rotate with immediate=true to replace the signing key now)")
             }
-            let record = try record(purpose: purpose, algorithm: algorithm, kek: kek, now: now, status: "next")
-            try await database.signingKeys.insert(record)
-            return Rotation(
-                kid: record.kid, algorithm: algorithm, activeAt: now.addingTimeInterval(TimeInterval(prepublish)),
-                previousKid: previous, immediate: false)
+            return try await publishNext(
+                purpose: purpose, algorithm: algorithm, prepublish: prepublish, previousKid: previous, database: database,
+                kek: kek, now: now)
         }
+    }
+
+    /// Adds a `next` key (published now, signing after `prepublish`); the caller holds the bootstrap lock.
+    private static func publishNext(
+        purpose: SigningKeyPurpose, algorithm: JWSAlgorithm, prepublish: Int, previousKid: String?,
+        database: any TesseraStorage, kek: KeyEncryptionKey, now: Date
+    ) async throws -> Rotation {
+        let record = try record(purpose: purpose, algorithm: algorithm, kek: kek, now: now, status: "next")
+        try await database.signingKeys.insert(record)
+        return Rotation(
+            kid: record.kid, algorithm: algorithm, activeAt: now.addingTimeInterval(TimeInterval(prepublish)),
+            previousKid: previousKid, immediate: false)
     }
 
     /// Promotes the next key of `purpose` when it has been published for `prepublish` seconds; the promoted key's
@@ -127,11 +137,9 @@ enum SigningKeyLifecycle {
             guard let active = stored.first(where: { $0.status == "active" }), active.algorithm != wanted.rawValue,
                 !stored.contains(where: { $0.status == "next" })
             else { return nil }
-            let record = try record(purpose: purpose, algorithm: wanted, kek: kek, now: clock.now(), status: "next")
-            try await database.signingKeys.insert(record)
-            return Rotation(
-                kid: record.kid, algorithm: wanted, activeAt: clock.now().addingTimeInterval(TimeInterval(configuration.prepublish)),
-                previousKid: active.kid, immediate: false)
+            return try await publishNext(
+                purpose: purpose, algorithm: wanted, prepublish: configuration.prepublish, previousKid: active.kid,
+                database: database, kek: kek, now: clock.now())
         }
     }
 }

@@ -232,10 +232,6 @@ struct SPIFFEPeerAuthentication: Sendable {
     let now: Date
 
     func verify(_ presented: [NIOSSLCertificate]) -> Bool {
-        guard !roots.isEmpty, let ders = try? presented.map({ try $0.toDERBytes() }),
-            let chain = try? X509SVIDVerifier.parse(der: ders),
-            let id = try? X509SVIDVerifier(authorities: roots).verify(chain: chain, now: now)
-        else { return false }
-        return id == spiffeID
+        MutualTLSListener.verifiedID(presented, roots: roots, now: now) == spiffeID
     }
 }

@@ -11,16 +11,10 @@ struct MetricsListener {
 
     /// Parses `HOST:PORT` (`127.0.0.1:9090`, `[::1]:9090`, `0.0.0.0:9090`; port 0 picks a free one).
     init(parsing text: String) throws(ServerError) {
-        func fail() -> ServerError {
-            ServerError(.configuration, "--metrics-listen must be HOST:PORT (e.g. 127.0.0.1:9090 or [::1]:9090)")
-        }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
-        else { throw fail() }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { throw fail() }
-        self.host = host
-        self.port = port
+        let address = try ListenAddress(
+            parsing: text, usage: "--metrics-listen must be HOST:PORT (e.g. 127.0.0.1:9090 or [::1]:9090)", ports: 0...65535)
+        self.host = address.host
+        self.port = address.port
     }
 
     /// The listener's application: the metrics route only, with the main listeners' deadlines and per-source cap.

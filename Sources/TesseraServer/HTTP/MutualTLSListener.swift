@@ -61,10 +61,9 @@ struct MutualTLSListener: Sendable {
         _ presented: [NIOSSLCertificate], state: TrustDomainState, federated: FederatedRoots?, chains: VerifiedChains? = nil,
         now: Date
     ) async -> Bool {
-        guard let ders = try? presented.map({ try $0.toDERBytes() }),
-            let chain = try? X509SVIDVerifier.parse(der: ders), let leaf = chain.first,
-            let id = try? X509SVIDVerifier.spiffeID(ofLeaf: leaf)
-        else { return false }
+        guard let (ders, chain) = parse(presented), let id = try? X509SVIDVerifier.spiffeID(ofLeaf: chain[0]) else {
+            return false
+        }
         let authority = state.authority
         let roots: [Certificate]
         if id.trustDomain == authority.ca.trustDomain {
@@ -74,22 +73,27 @@ struct MutualTLSListener: Sendable {
         } else {
             return false
         }
-        guard verify(chain: chain, roots: roots, now: now) else { return false }
+        guard verifiedID(chain: chain, roots: roots, now: now) != nil else { return false }
         chains?.remember(chain, thumbprint: ClientCertificateAuthenticator.thumbprint(of: ders[0]))
         return true
     }
 
-    /// Whether `presented` (leaf first) is an X.509-SVID chain leading to `roots` at `now`.
-    static func verify(_ presented: [NIOSSLCertificate], roots: [Certificate], now: Date) -> Bool {
-        guard let ders = try? presented.map({ try $0.toDERBytes() }),
-            let chain = try? X509SVIDVerifier.parse(der: ders)
-        else { return false }
-        return verify(chain: chain, roots: roots, now: now)
+    /// The SPIFFE ID of `presented` (leaf first) if it is an X.509-SVID chain leading to `roots` at `now`; the
+    /// check of client certificates here and of `https_spiffe` bundle endpoints (`SPIFFEPeerAuthentication`).
+    static func verifiedID(_ presented: [NIOSSLCertificate], roots: [Certificate], now: Date) -> SPIFFEID? {
+        parse(presented).flatMap { verifiedID(chain: $0.chain, roots: roots, now: now) }
     }
 
-    private static func verify(chain: [Certificate], roots: [Certificate], now: Date) -> Bool {
-        guard !roots.isEmpty else { return false }
-        return (try? X509SVIDVerifier(authorities: roots).verify(chain: chain, now: now)) != nil
+    private static func parse(_ presented: [NIOSSLCertificate]) -> (ders: [[UInt8]], chain: [Certificate])? {
+        guard let ders = try? presented.map({ try $0.toDERBytes() }), let chain = try? X509SVIDVerifier.parse(der: ders),
+            !chain.isEmpty
+        else { return nil }
+        return (ders, chain)
+    }
+
+    private static func verifiedID(chain: [Certificate], roots: [Certificate], now: Date) -> SPIFFEID? {
+        guard !roots.isEmpty else { return nil }
+        return try? X509SVIDVerifier(authorities: roots).verify(chain: chain, now: now)
     }
 
     /// The DER of the verified client certificate of the connection behind `channel`, if it is a TLS

@@ -189,15 +189,15 @@ public final class ClientAssertionVerifier: Sendable {
         }
         // A JWT-SVID whose lease was revoked (`tessera lease revoke <jti>`) proves nothing any more.
         if isJWTSVID, let leases {
-            let lease: Lease?
+            let revoked: Bool
             do {
-                lease = try await leases.lease(id: jti)
+                revoked = try await leases.isRevoked(leaseID: jti, kind: AgentService.jwtLeaseKind, subject: identity.clientID)
             } catch {
                 throw ClientAuthenticationFailure(
                     error: OAuthError(.temporarilyUnavailable, "lease store unavailable", status: .serviceUnavailable),
                     claimedClient: claimed)
             }
-            if let lease, lease.kind == AgentService.jwtLeaseKind, lease.subject == identity.clientID, lease.revokedAt != nil {
+            if revoked {
                 throw ClientAuthenticationFailure(
                     error: OAuthError(.invalidClient, "this JWT-SVID was revoked"), claimedClient: claimed,
                     verifiedClient: identity.clientID)

@@ -44,17 +44,16 @@ public struct ClientCertificateAuthenticator: Sendable {
             guard verified == id else { return "the client certificate no longer verifies against its trust domain's current bundle" }
         }
         if let leases {
-            let lease: Lease?
+            let serial = Hex.encode(leaf.serialNumber.bytes)
+            let revoked: Bool
             do {
-                lease = try await leases.lease(id: Hex.encode(leaf.serialNumber.bytes))
+                revoked = try await leases.isRevoked(leaseID: serial, kind: AgentService.x509LeaseKind, subject: id.description)
             } catch {
                 throw ClientAuthenticationFailure(
                     error: OAuthError(.temporarilyUnavailable, "lease store unavailable", status: .serviceUnavailable),
                     claimedClient: id.description)
             }
-            if let lease, lease.kind == AgentService.x509LeaseKind, lease.subject == id.description, lease.revokedAt != nil {
-                return "the client certificate (X.509-SVID \(lease.id.prefix(40))) was revoked"
-            }
+            if revoked { return "the client certificate (X.509-SVID \(serial.prefix(40))) was revoked" }
         }
         return nil
     }

@@ -14,8 +14,7 @@ public enum DiscoveryDocuments {
 
     /// `GET /.well-known/openid-configuration` of the OAuth issuer: the RFC 8414 metadata plus the OpenID Connect
     /// discovery fields a relying party needs to verify access tokens with nothing but the issuer URL.
-    static func openIDConfiguration(issuer: String, mutualTLSBase: String?, algorithms: [String]) -> Data {
-        let metadata = WellKnownRoutes.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: algorithms)
+    static func openIDConfiguration(metadata: Data, algorithms: [String]) -> Data {
         guard var object = (try? JSONSerialization.jsonObject(with: metadata)) as? [String: Any] else { return metadata }
         object["response_types_supported"] = ["id_token"]
         object["subject_types_supported"] = ["public"]

@@ -30,16 +30,18 @@ struct WellKnownRoutes {
             response.headers[.contentType] = type
             return response
         }
-        // Built once per set of key algorithms (a rotation to another algorithm changes it).
-        let openID = Mutex<(algorithms: [String], document: Data)?>(nil)
-        router.get(".well-known/openid-configuration") { _, _ in
+        // The RFC 8414 metadata and the OIDC discovery document built on it: once per set of key algorithms (a
+        // rotation to another algorithm changes them).
+        let built = Mutex<(algorithms: [String], metadata: Data, openID: Data)?>(nil)
+        @Sendable func documents() -> (metadata: Data, openID: Data) {
             let algorithms = DiscoveryDocuments.algorithms(keys.published)
-            if let held = openID.withLock({ $0 }), held.algorithms == algorithms { return cacheable(held.document) }
-            let document = DiscoveryDocuments.openIDConfiguration(
-                issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: algorithms)
-            openID.withLock { $0 = (algorithms, document) }
-            return cacheable(document)
+            if let held = built.withLock({ $0 }), held.algorithms == algorithms { return (held.metadata, held.openID) }
+            let metadata = Self.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: algorithms)
+            let openID = DiscoveryDocuments.openIDConfiguration(metadata: metadata, algorithms: algorithms)
+            built.withLock { $0 = (algorithms, metadata, openID) }
+            return (metadata, openID)
         }
+        router.get(".well-known/openid-configuration") { _, _ in cacheable(documents().openID) }
         let jwtSVIDIssuer = self.jwtSVIDIssuer
         let jwtSVIDKeys = self.jwtSVIDKeys
         @Sendable func jwtSVIDIssuerOrNotFound() throws -> (String, JWTSVIDKeySource) {
@@ -60,15 +62,9 @@ struct WellKnownRoutes {
         }
         router.get(".well-known/jwks.json") { _, _ in
             // Read per request: a rotation (here or on another server) changes it.
-            var response = Response.json(keys.jwksDocument, cacheable: true)
-            response.headers[.cacheControl] = "public, max-age=300"
-            response.headers[.contentType] = "application/jwk-set+json"
-            return response
+            cacheable(keys.jwksDocument, type: "application/jwk-set+json")
         }
-        router.get(".well-known/oauth-authorization-server") { _, _ in
-            cacheable(
-                Self.metadata(issuer: issuer, mutualTLSBase: mutualTLSBase, algorithms: DiscoveryDocuments.algorithms(keys.published)))
-        }
+        router.get(".well-known/oauth-authorization-server") { _, _ in cacheable(documents().metadata) }
         router.get("healthz") { _, _ in Response.json(Data("{\"status\":\"ok\"}".utf8)) }
     }
 

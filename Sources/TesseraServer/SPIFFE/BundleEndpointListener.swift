@@ -25,16 +25,11 @@ struct BundleEndpointListener {
 
     /// Parses `HOST:PORT`.
     init(parsing text: String) throws(ServerError) {
-        func fail() -> ServerError {
-            ServerError(.configuration, "--bundle-endpoint-listen must be HOST:PORT (e.g. 0.0.0.0:8445 or [::1]:8445)")
-        }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
-        else { throw fail() }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { throw fail() }
-        self.host = host
-        self.port = port
+        let address = try ListenAddress(
+            parsing: text, usage: "--bundle-endpoint-listen must be HOST:PORT (e.g. 0.0.0.0:8445 or [::1]:8445)",
+            ports: 1...65535)
+        self.host = address.host
+        self.port = address.port
     }
 
     /// The SPIFFE ID the endpoint presents.

@@ -48,7 +48,7 @@ public final class FederatedRoots: Sendable {
             guard let data = record.bundle, let bundle = try? SPIFFEBundle.parse(data, trustDomain: record.trustDomain) else {
                 continue
             }
-            roots[record.trustDomain] = bundle.x509Authorities.compactMap { try? Certificate(derEncoded: $0) }
+            roots[record.trustDomain] = bundle.x509Certificates()
         }
         cache.withLock { $0 = (now, roots) }
         return roots

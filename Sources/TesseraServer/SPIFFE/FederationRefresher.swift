@@ -65,8 +65,7 @@ struct FederationRefresher: Sendable {
         else {
             throw TesseraCryptoError(.invalidBundle, "no bundle of \(id.trustDomain) to authenticate the https_spiffe endpoint")
         }
-        let roots = bundle.x509Authorities.compactMap { try? Certificate(derEncoded: $0) }
-        return SPIFFEPeerAuthentication(roots: roots, spiffeID: id, now: clock.now())
+        return SPIFFEPeerAuthentication(roots: bundle.x509Certificates(), spiffeID: id, now: clock.now())
     }
 
     func fetch(url text: String, trustDomain: String, peer: SPIFFEPeerAuthentication? = nil) async throws -> Data {

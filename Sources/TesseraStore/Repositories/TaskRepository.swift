@@ -56,3 +56,11 @@ public struct LeaseFilter: Sendable {
         self.limit = limit
     }
 }
+
+extension TaskRepository {
+    /// Whether lease `id` of `kind`, held by `subject`, was revoked: a revoked SVID proves nothing while still valid.
+    public func isRevoked(leaseID id: String, kind: String, subject: String) async throws -> Bool {
+        guard let lease = try await lease(id: id) else { return false }
+        return lease.kind == kind && lease.subject == subject && lease.revokedAt != nil
+    }
+}
