@@ -1,25 +1,28 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
+import NIOCore
 import TesseraCore
 import TesseraCrypto
 import X509
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The agent's HTTP client for the server's agent API. After attestation every call carries a fresh node
 /// proof signed with the node SVID key.
+///
+/// AsyncHTTPClient, not FoundationNetworking's URLSession: cancelling a task with a URLSession request in flight (the
+/// agent stopping during its long-poll) ran URLSession's cancellation handler, a `DispatchQueue.sync`, under the
+/// task's status lock, and deadlocked the cooperative pool (docs/testing.md).
 struct ServerClient: Sendable {
     let base: URL
     let clock: any TimeSource
-    let session: URLSession
+    /// Deadline of one call, the long-poll included.
+    static let timeout: TimeAmount = .seconds(15)
+    /// Largest reply read (a batch of SVID chains and bundles).
+    static let maximumReply = 8 * 1024 * 1024
 
     init(base: URL, clock: any TimeSource) {
         self.base = base
         self.clock = clock
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 15
-        self.session = URLSession(configuration: configuration)
     }
 
     /// The `aud` of node proofs: the server's agent API.
@@ -87,29 +90,30 @@ struct ServerClient: Sendable {
     ) async throws -> Reply {
         var url = base.appendingPathComponent("agent/v1/\(path)")
         if let query, let withQuery = URL(string: url.absoluteString + "?" + query) { url = withQuery }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .init(rawValue: method)
         var bytes = Data()
         if let body {
             bytes = try AgentAPI.encoder().encode(body)
-            request.httpBody = bytes
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: bytes))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
         if let node {
             // A fresh proof per request, bound to its method, path and body; the server accepts each once.
             let binding = NodeProof.Binding(method: method, path: "/agent/v1/\(path)", body: bytes)
             let proof = try NodeProof.sign(
                 key: node.key, chain: node.chain, audience: proofAudience, binding: binding, now: clock.now())
-            request.setValue("SVID \(proof)", forHTTPHeaderField: "Authorization")
+            request.headers.add(name: "Authorization", value: "SVID \(proof)")
         }
         let data: Data
-        let response: URLResponse
+        let status: Int
         do {
-            (data, response) = try await session.data(for: request)
+            let response = try await HTTPClient.shared.execute(request, timeout: Self.timeout)
+            status = Int(response.status.code)
+            data = Data(try await response.body.collect(upTo: Self.maximumReply).readableBytesView)
         } catch {
-            throw AgentError(.serverUnreachable, "cannot reach \(base.absoluteString): \(error.localizedDescription)")
+            throw AgentError(.serverUnreachable, "cannot reach \(base.absoluteString): \(error)")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             let detail = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["detail"] as? String
             throw AgentError(
