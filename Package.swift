@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Domain model: identities, clock, decisions. No dependencies beyond Foundation.
@@ -60,6 +61,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Posture: secret scanning, detectors over inventory + audit, findings, evidence reports.
@@ -96,6 +98,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Node agent: SPIFFE Workload API (gRPC on a Unix socket), workload attestation, SVID cache.
@@ -124,6 +128,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // A small MCP server (stdio or HTTP) for the gateway's end-to-end test and benchmark.
@@ -151,7 +157,11 @@ let package = Package(
         // The end-to-end tests' HTTP client (AsyncHTTPClient, a deadline on every request).
         .target(
             name: "TesseraTestSupport",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TesseraTestSupport"
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"], exclude: ["Vectors"]),
@@ -178,11 +188,11 @@ let package = Package(
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
         .testTarget(
             name: "TesseraStoreTests",
-            dependencies: ["TesseraStore", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["TesseraTestSupport", "TesseraStore", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "TesseraSecretsTests",
-            dependencies: ["TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["TesseraTestSupport", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "TesseraPostureTests",

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import TesseraAudit
 import TesseraCore
 import TesseraCrypto
@@ -238,7 +239,7 @@ public struct TesseraServer {
         // Another server's CA rotation reaches this one by its `keysChanged` event, or by the periodic reload.
         let clusterSync = ClusterSync(
             bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
-            logger: logger,
+            logger: logger, periodicReload: alone ? nil : Self.periodicReloadInterval,
             reloadKeys: {
                 try await Bootstrap.reload(result.keys, database: database, kek: kek)
                 try await spiffe.reload()
@@ -296,76 +297,77 @@ public struct TesseraServer {
         }
     }
 
-    /// Serves until cancelled or signalled (SIGINT/SIGTERM).
+    /// Serves until cancelled or signalled: SIGTERM or SIGINT shut the server down gracefully (listeners first, in-flight
+    /// requests finish, then the background services, the last refusal counts and a closing audit checkpoint).
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let tokenState = self.tokenState
-        let clock = self.clock
-        // One per-source connection count across both listeners; deadlines on each (issue 13, item 7).
+        try await serviceGroup(onRunning: onRunning).run()
+    }
+
+    /// The server as one service group (`run()` runs it); `triggerGracefulShutdown()` stops it as SIGTERM does.
+    ///
+    /// The group is never cancelled from inside: a listener that ends or fails shuts the group down gracefully (the
+    /// error is rethrown after), a background loop that ends is left alone. Cancelling a NIO server's task while an
+    /// accepted connection is still queued traps in NIO (`NIOAsyncWriter` deinit), graceful shutdown does not.
+    public func serviceGroup(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> ServiceGroup {
+        let (background, listeners) = try services(onRunning: onRunning)
+        let configurations =
+            background.map {
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+            }
+            + listeners.map {
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            }
+        return ServiceGroup(
+            configuration: .init(
+                services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger))
+    }
+
+    /// Everything the server runs, in start order: background services, then listeners. A graceful shutdown stops
+    /// them in reverse order: listeners first, storage last.
+    func services(onRunning: @escaping @Sendable (Int) async -> Void) throws -> (background: [any Service], listeners: [any Service]) {
+        // One per-source connection count across all listeners; deadlines on each.
         let limiter = ConnectionLimiter(limit: configuration.listener.maximumConnectionsPerSource)
-        let app = Application(
-            router: router, server: ListenerPipeline.http1(configuration.listener, limiter: limiter),
-            configuration: .init(address: .hostname(configuration.host, port: port), serverName: "tessera"),
-            services: [refusals],
-            onServerRunning: { channel in
-                await onRunning(channel.localAddress?.port ?? 0)
-            },
-            logger: logger)
-        let clusterSync = self.clusterSync
-        let syncing = Task { await clusterSync.run() }
-        defer { syncing.cancel() }
-        // With other servers on the storage: re-read what they may have rotated even if an event was lost.
-        let reloading = clusterSync.bus is SingleNodeEventBus
-            ? nil : Task { await clusterSync.runPeriodicReload(every: Self.periodicReloadInterval) }
-        defer { reloading?.cancel() }
-        let sweeper = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(60))
-                try? await tokenState.purgeExpired(now: clock.now())
-            }
-        }
-        defer { sweeper.cancel() }
-        // Task deadlines: expire due tasks (revoking their leases) within about a second.
-        let taskService = self.taskService
-        let exceptionService = self.exceptionService
-        let secrets = self.secrets
-        let leaseStore = self.database.tasks
-        let metrics = self.metrics
-        let expirer = Task {
-            var ticks = 0
-            while !Task.isCancelled {
-                await taskService.expireDue()
-                await exceptionService.recordExpiries()
-                // Dynamic secrets of revoked or expired leases are destroyed on the next tick; roles
-                // left behind by a crash (no lease) are swept at start and every minute.
-                await secrets?.releaseDue()
-                if ticks % 120 == 0 { await secrets?.repairOrphans() }
-                if ticks % 10 == 0, let live = try? await leaseStore.liveLeaseCount(now: clock.now()) { metrics.activeLeases(live) }
-                ticks += 1
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-        }
-        defer { expirer.cancel() }
-        let watcher = policies.directory == nil ? nil : policies.watch(audit: audit, logger: logger)
-        defer { watcher?.cancel() }
-        let spiffe = self.spiffe
-        let federation = Task { await spiffe.runBackground() }
-        defer { federation.cancel() }
-        let signingKeys = self.signingKeys
-        let logger = self.logger
-        let promoting = Task { await signingKeys.run(logger: logger) }
-        defer { promoting.cancel() }
-        // Signed audit checkpoints on a schedule and at clean shutdown (`AuditCheckpointService`).
+        // Signed audit checkpoints on a schedule and a closing one, after everything else stopped.
         let checkpoints = AuditCheckpointService(audit: audit, configuration: configuration.auditCheckpoints, logger: logger)
         checkpoints.announce()
-        let checkpointing = Task { await checkpoints.run() }
-        defer { checkpointing.cancel() }
-        // The other listeners (mTLS, metrics) run beside the main one and stop with it.
-        var others: [any ApplicationProtocol] = []
+        var services: [any Service] = []
+        if let closing = database.closingService { services.append(closing) }
+        services.append(checkpoints)
+        services.append(refusals)
+        services.append(clusterSync)
+        services.append(
+            PeriodicService(name: "expired token state sweep", interval: .seconds(60), logger: logger) {
+                [tokenState, clock] in try await tokenState.purgeExpired(now: clock.now())
+            })
+        services.append(
+            DeadlineExpirer(
+                tasks: taskService, exceptions: exceptionService, secrets: secrets, leases: database.tasks, metrics: metrics,
+                clock: clock
+            ).service(logger: logger))
+        if policies.directory != nil { services.append(policies.watcher(audit: audit, logger: logger)) }
+        services.append(spiffe.background)
+        services.append(signingKeys.promotion(logger: logger))
+        var listeners = try self.listeners(limiter: limiter)
+        listeners.append(
+            Application(
+                router: router, server: ListenerPipeline.http1(configuration.listener, limiter: limiter),
+                configuration: .init(address: .hostname(configuration.host, port: port), serverName: "tessera"),
+                onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+                logger: logger))
+        return (services, listeners)
+    }
+
+    /// The listeners beside the main one: mTLS token endpoint, SPIFFE bundle endpoint, metrics.
+    private func listeners(limiter: ConnectionLimiter) throws -> [any Service] {
+        var listeners: [any Service] = []
         if let tlsPort, let certificate = configuration.tlsCertificatePath, let key = configuration.tlsKeyPath {
             var listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
             listener.federated = federatedRoots
             listener.chains = verifiedChains
-            others.append(
+            listeners.append(
                 Application(
                     router: router,
                     server: try listener.serverBuilder(base: ListenerPipeline.http1(configuration.listener, limiter: limiter)),
@@ -373,24 +375,15 @@ public struct TesseraServer {
                     logger: logger))
         }
         if let bundleEndpoint = configuration.listener.bundleEndpointListen {
-            others.append(
+            listeners.append(
                 try BundleEndpointListener(parsing: bundleEndpoint).application(
                     state: spiffe.state, clock: clock, settings: configuration.listener, limiter: limiter, logger: logger))
         }
         if let metricsListen = configuration.listener.metricsListen {
-            others.append(
+            listeners.append(
                 try MetricsListener(parsing: metricsListen).application(
                     metrics: metrics, settings: configuration.listener, limiter: limiter, logger: logger))
         }
-        guard !others.isEmpty else {
-            try await checkpoints.closing { try await app.runService() }
-            return
-        }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for other in others { group.addTask { try await other.runService() } }
-            group.addTask { try await checkpoints.closing { try await app.runService() } }
-            try await group.next()
-            group.cancelAll()
-        }
+        return listeners
     }
 }

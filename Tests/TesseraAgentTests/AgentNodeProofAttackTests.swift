@@ -1,14 +1,14 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 @testable import TesseraAgent
 
 /// The agent side of the node-proof attacks: an agent pointed at a plain-HTTP server would send its join
 /// token and every node proof in clear text, for anyone on the path to capture. It refuses to start unless
 /// told `--insecure`, before sending anything.
-@Suite struct AgentNodeProofAttackTests {
+@Suite(.stopsServers) struct AgentNodeProofAttackTests {
     @Test func anAgentRefusesAPlainHTTPServerWithoutInsecure() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
         let (status, reply) = try await harness.admin("POST", "/v1/nodes/tokens", ["node_id": "n2"])
         #expect(status == 201 || status == 200)
         let token = try #require(reply["join_token"] as? String)
@@ -33,7 +33,7 @@ import Testing
             defer { continuation.finish() }
             try await agent.run { continuation.yield($0) }
         }
-        defer { task.cancel() }
+        try ServerScope.register("agent", cancelling: task)
         var iterator = ready.makeAsyncIterator()
         #expect(await iterator.next() == "spiffe://example.org/tessera/agent/n2")
     }

@@ -12,7 +12,7 @@ import FoundationNetworking
 /// Outbound federation end to end: a JWT-SVID from the Workload API carries the configured JWT-SVID issuer, a relying
 /// party verifies it with nothing but the issuer's discovery document and key set, and only audiences the inventory
 /// allows are issued.
-@Suite struct JWTSVIDIssuerTests {
+@Suite(.stopsServers) struct JWTSVIDIssuerTests {
     static let issuer = "https://oidc.tessera.test"
 
     private func get(_ url: String) async throws -> (Int, Data, String?) {
@@ -23,7 +23,6 @@ import FoundationNetworking
 
     @Test func aJWTSVIDVerifiesByDiscoveryAlone() async throws {
         let harness = try await Harness.start { $0.spiffe.jwtIssuer = Self.issuer }
-        defer { Task { await harness.stop() } }
         let token = try #require(try await WorkloadAPIClient(socketPath: harness.socket).fetchJWTSVIDs(audience: ["db"]).first?.1)
         let jws = try CompactJWS(parsing: token)
         let claims = try JWTClaims.decode(jws.payload)
@@ -55,7 +54,6 @@ import FoundationNetworking
 
     @Test func aJWTSVIDWithTheIssuerIsStillAClientAssertion() async throws {
         let harness = try await Harness.start { $0.spiffe.jwtIssuer = Self.issuer }
-        defer { Task { await harness.stop() } }
         let endpoint = harness.base + "/oauth2/token"
         let token = try #require(
             try await WorkloadAPIClient(socketPath: harness.socket).fetchJWTSVIDs(audience: [endpoint]).first?.1)
@@ -72,7 +70,6 @@ import FoundationNetworking
 
     @Test func outsideAudiencesNeedTheInventory() async throws {
         let harness = try await Harness.start { $0.spiffe.jwtIssuer = Self.issuer }
-        defer { Task { await harness.stop() } }
         let client = WorkloadAPIClient(socketPath: harness.socket)
         // Not among the identity's audiences: refused, and the refusal is audited with the reason.
         do {
@@ -99,7 +96,6 @@ import FoundationNetworking
 
     @Test func theIssuerDocumentsAreAbsentWhenNoIssuerIsConfigured() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
         let (status, body, _) = try await get(harness.base + "/jwt-svid/.well-known/openid-configuration")
         #expect(status == 404)
         #expect(String(decoding: body, as: UTF8.self).contains("--jwt-issuer"))

@@ -12,7 +12,7 @@ import FoundationNetworking
 
 /// A revoked SVID authenticates nothing, even while it is valid (attacker finding): the X.509-SVID at the mTLS token
 /// endpoint, and the JWT-SVID as a client assertion. `tessera lease revoke <serial|jti>` is the "it leaked" answer.
-@Suite(.serialized) struct RevokedSVIDAttackTests {
+@Suite(.serialized, .stopsServers) struct RevokedSVIDAttackTests {
     private func curlToken(_ url: String, folder: String) async throws -> (Int, String) {
         let result = try await ChildProcess.run(
             "/usr/bin/curl",
@@ -38,7 +38,6 @@ import FoundationNetworking
             configuration.tlsKeyPath = folder + "/server-key.pem"
             configuration.tlsPort = tlsPort
         }
-        defer { Task { await harness.stop() } }
         let svid = try #require(try await WorkloadAPIClient(socketPath: harness.socket).fetchX509SVIDs().first)
         try svid.certificates.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n").write(
             toFile: folder + "/svid.pem", atomically: true, encoding: .utf8)
@@ -59,7 +58,6 @@ import FoundationNetworking
 
     @Test func aRevokedJWTSVIDIsNoClientAssertion() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
         let endpoint = harness.base + "/oauth2/token"
         let client = WorkloadAPIClient(socketPath: harness.socket)
         let token = try #require(try await client.fetchJWTSVIDs(audience: [endpoint]).first?.1)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Testing
@@ -9,7 +10,7 @@ import Glibc
 
 /// Attacks on Workload API attestation, against a real agent on a real Unix socket: a process connects,
 /// keeps the connection in a child, then execs a binary an entry trusts (or exits).
-@Suite(.serialized) struct WorkloadAPIAttackTests {
+@Suite(.serialized, .stopsServers) struct WorkloadAPIAttackTests {
     /// Connects to `agent`, then (mode `exec`) forks a child that keeps the connection and execs `trusted` in
     /// the process that connected, or (mode `exit`) exits that process, or (mode `stay`) does neither. Once
     /// that happened the child listens on `proxy` and relays one client's bytes to the agent connection, so
@@ -105,7 +106,6 @@ import Glibc
 
         // The entry trusts /usr/bin/sleep run by this uid; the attacker runs Python as the same uid.
         let harness = try await Harness.start(selectors: ["unix:uid:\(getuid())", "unix:path:\(trusted)"])
-        defer { Task { await harness.stop() } }
 
         // The attack: connect as Python, exec sleep in the connecting process, talk from the child.
         switch try await Self.callThroughHelper(harness, mode: "exec", trusted: trusted) {
@@ -140,7 +140,6 @@ import Glibc
         let inspector = ExecSimulatingInspector()
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
         let harness = try await Harness.start(selectors: ["unix:uid:\(getuid())", "unix:path:\(exe)"], inspector: inspector)
-        defer { Task { await harness.stop() } }
         let socket = harness.socket
         // One connection: accepted while the process "ran" /opt/attacker/tool.
         let results: [RPCError.Code?] = try await withGRPCClient(
@@ -172,7 +171,6 @@ import Glibc
 
     @Test func entriesTrustingOnlyAnExecutableAreWarned() async throws {
         let harness = try await Harness.start()
-        defer { Task { await harness.stop() } }
         func create(_ selectors: [String]) async throws -> (Int, [String: Any]) {
             try await harness.admin(
                 "POST", "/v1/entries", ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": selectors])

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceLifecycle
 import TesseraTestSupport
 import GRPCCore
 import TesseraCore
@@ -15,9 +16,8 @@ import FoundationNetworking
 import Glibc
 #endif
 
-@Test func agentServesX509AndJWTSVIDsToAnAttestedProcess() async throws {
+@Test(.stopsServers) func agentServesX509AndJWTSVIDsToAnAttestedProcess() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
 
     let svids = try await client.fetchX509SVIDs()
@@ -43,9 +43,8 @@ import Glibc
     #expect(try SPIFFEBundle.parse(jwks, trustDomain: "example.org").jwtAuthorities.count == 1)
 }
 
-@Test func callsWithoutTheSecurityHeaderAreRefused() async throws {
+@Test(.stopsServers) func callsWithoutTheSecurityHeaderAreRefused() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     var client = WorkloadAPIClient(socketPath: harness.socket)
     client.sendSecurityHeader = false
     do {
@@ -56,9 +55,8 @@ import Glibc
     }
 }
 
-@Test func aProcessMatchingNoEntryGetsPermissionDenied() async throws {
+@Test(.stopsServers) func aProcessMatchingNoEntryGetsPermissionDenied() async throws {
     let harness = try await Harness.start(selector: "unix:uid:\(getuid() + 4242)")
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
     for call in [{ _ = try await client.fetchX509SVIDs() }, { _ = try await client.fetchJWTSVIDs(audience: ["db"]) }] as [@Sendable () async throws -> Void] {
         do {
@@ -70,9 +68,8 @@ import Glibc
     }
 }
 
-@Test func svidsRotateAtHalfLifeAndArePushedOnTheStream() async throws {
+@Test(.stopsServers) func svidsRotateAtHalfLifeAndArePushedOnTheStream() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
     let first = try #require(try await client.fetchX509SVIDs().first)
     let watcher = Task { try await client.watchX509SVIDs(count: 2) }
@@ -84,9 +81,8 @@ import Glibc
     #expect(rotated.certificates[0].notValidAfter > first.certificates[0].notValidAfter)
 }
 
-@Test func revokedNodesAndSuspendedIdentitiesGetNoNewSVIDs() async throws {
+@Test(.stopsServers) func revokedNodesAndSuspendedIdentitiesGetNoNewSVIDs() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
     _ = try await client.fetchJWTSVIDs(audience: ["db"])
 
@@ -111,20 +107,21 @@ import Glibc
     #expect(try await client.fetchX509SVIDs().first?.spiffeID == "spiffe://example.org/web")
 }
 
-@Test func federatedBundlesAreServedSeparately() async throws {
+@Test(.stopsServers) func federatedBundlesAreServedSeparately() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     var partnerConfiguration = ServerConfiguration()
     partnerConfiguration.port = 0
     partnerConfiguration.trustDomain = "partner.test"
     partnerConfiguration.dataDirectory = NSTemporaryDirectory() + "tessera-partner-" + UUID().uuidString
     let partner = try await TesseraServer.make(configuration: partnerConfiguration, kek: KeyEncryptionKey.generate().0)
     let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let partnerTask = Task {
-        defer { continuation.finish() }
-        try await partner.run { continuation.yield($0) }
-    }
-    defer { partnerTask.cancel() }
+    let partnerGroup = try partner.serviceGroup { continuation.yield($0) }
+    _ = try ServerScope.serve(
+        "partner server",
+        ClosureService {
+            defer { continuation.finish() }
+            try await partnerGroup.run()
+        })
     var iterator = ports.makeAsyncIterator()
     let port = try #require(await iterator.next())
 
@@ -150,9 +147,8 @@ import Glibc
     #expect(try await client.fetchJWTBundles().keys.sorted() == ["spiffe://example.org", "spiffe://partner.test"])
 }
 
-@Test func caRotationKeepsTheOldRootInTheBundleAndPushesNewSVIDs() async throws {
+@Test(.stopsServers) func caRotationKeepsTheOldRootInTheBundleAndPushesNewSVIDs() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
     let before = try #require(try await client.fetchX509SVIDs().first)
     let (status, reply) = try await harness.admin("POST", "/v1/spiffe/ca/rotate")
@@ -179,9 +175,8 @@ import Glibc
     #expect(after.bundle.count == 2)
 }
 
-@Test func aJWTSVIDIsAcceptedOnceAsAClientAssertion() async throws {
+@Test(.stopsServers) func aJWTSVIDIsAcceptedOnceAsAClientAssertion() async throws {
     let harness = try await Harness.start()
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
     let endpoint = harness.base + "/oauth2/token"
     let token = try #require(try await client.fetchJWTSVIDs(audience: [endpoint]).first?.1)
@@ -205,10 +200,9 @@ import Glibc
     #expect(try await exchange(other).0 != 200)
 }
 
-@Test func revocationReachesTheAgentWithoutWaitingForTheNextSync() async throws {
+@Test(.stopsServers) func revocationReachesTheAgentWithoutWaitingForTheNextSync() async throws {
     // Periodic syncs every 60 s: anything faster is the watch (long-poll) path.
     let harness = try await Harness.start(syncInterval: 60)
-    defer { Task { await harness.stop() } }
     let client = WorkloadAPIClient(socketPath: harness.socket)
     let first = try #require(try await client.fetchX509SVIDs().first)
     let serial = Hex.encode(first.certificates[0].serialNumber.bytes)

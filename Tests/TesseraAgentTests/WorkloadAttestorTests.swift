@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -36,7 +37,7 @@ private func register(
     return registry.peer(registry.register(credentials, handle: handle, acceptedAt: date, connection: connection))
 }
 
-@Test func attestsTheCallingProcessThroughItsPidfd() async throws {
+@Test(.stopsServers) func attestsTheCallingProcessThroughItsPidfd() async throws {
     let inspector = ProcFS(hashes: ExecutableHashCache())
     let registry = PeerRegistry(inspector: inspector)
     let peer = try #require(register(registry, ownCredentials(), handle: ProcessHandle.open(pid: getpid())))
@@ -49,7 +50,7 @@ private func register(
     #expect(process.executableSHA256?.count == 64)
 }
 
-@Test func aProcessThatExecdAfterAcceptIsRefused() async throws {
+@Test(.stopsServers) func aProcessThatExecdAfterAcceptIsRefused() async throws {
     let inspector = ExecSimulatingInspector()
     let registry = PeerRegistry(inspector: inspector)
     let peer = try #require(register(registry, ownCredentials(), handle: ProcessHandle.open(pid: getpid())))
@@ -64,7 +65,7 @@ private func register(
     }
 }
 
-@Test func aProcessThatExitedOrWasReplacedIsRefused() async throws {
+@Test(.stopsServers) func aProcessThatExitedOrWasReplacedIsRefused() async throws {
     let inspector = ProcFS(hashes: ExecutableHashCache())
     let registry = PeerRegistry(inspector: inspector)
     let attestor = WorkloadAttestor(inspector: inspector)
@@ -90,7 +91,7 @@ private func register(
     #expect(ProcessHandle.open(pid: Int32.max - 1) == nil)
 }
 
-@Test func theHashCacheKeysAndReadsTheSameFile() async throws {
+@Test(.stopsServers) func theHashCacheKeysAndReadsTheSameFile() async throws {
     let inspector = ProcFS(hashes: ExecutableHashCache())
     let (identity, digest) = try #require(await inspector.executableSHA256(getpid()))
     #expect(identity == inspector.executableIdentity(getpid()))
@@ -98,14 +99,14 @@ private func register(
     #expect(await inspector.executableSHA256(getpid())?.1 == digest)
 }
 
-@Test func peerHeaderCarriesOnlyAConnectionID() {
+@Test(.stopsServers) func peerHeaderCarriesOnlyAConnectionID() {
     #expect(PeerCredentialsHandler.parse("42") == 42)
     #expect(PeerCredentialsHandler.parse("0") == nil)
     #expect(PeerCredentialsHandler.parse("42,1000,100,1800000000.5") == nil)
     #expect(PeerCredentialsHandler.parse("-1") == nil)
 }
 
-@Test func theKernelPidfdIsTakenAtAccept() async throws {
+@Test(.stopsServers) func theKernelPidfdIsTakenAtAccept() async throws {
     let registry = PeerRegistry(inspector: ProcFS(hashes: ExecutableHashCache()))
     let path = "/tmp/tsr-pidfd-" + UUID().uuidString.prefix(8) + ".sock"
     defer { unlink(path) }

@@ -1,7 +1,8 @@
+import TesseraTestSupport
 import Testing
 @testable import TesseraMCP
 
-@Suite struct ListenSpecTests {
+@Suite(.stopsServers) struct ListenSpecTests {
     @Test func parsesStdioAndHTTP() throws {
         #expect(try ListenSpec.parse("stdio") == .stdio)
         #expect(try ListenSpec.parse("http://127.0.0.1:8931") == .http(host: "127.0.0.1", port: 8931, path: "/mcp"))

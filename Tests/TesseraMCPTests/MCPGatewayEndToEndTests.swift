@@ -10,7 +10,7 @@ import FoundationNetworking
 /// The gateway between a scripted agent (the SDK's MCP client) and a real MCP server process, deciding every call
 /// with a real Tessera server over HTTP: allowed calls go through, out-of-task calls are refused with the reason,
 /// high-risk calls wait for a human, and revoking the task stops the agent.
-@Suite(.serialized) struct MCPGatewayEndToEndTests {
+@Suite(.serialized, .stopsServers) struct MCPGatewayEndToEndTests {
     @Test func agentOverHTTPThroughTheGatewayToAStdioServer() async throws {
         let tessera = try await TesseraHarness.start()
         let agent = try await tessera.agent(name: "billing-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
@@ -74,7 +74,7 @@ import FoundationNetworking
         await #expect(throws: MCPError.self) { try await client.listTools() }
 
         await client.disconnect()
-        listener.cancel()
+        await listener()
         await upstream.close()
         await tessera.stop()
     }
@@ -116,7 +116,7 @@ import FoundationNetworking
         #expect(GatewayFixtures.executed(log).isEmpty)
 
         await client.disconnect()
-        listener.cancel()
+        await listener()
         await upstream.close()
         await tessera.stop()
     }
@@ -150,7 +150,7 @@ import FoundationNetworking
         #expect(try await tessera.admin("POST", "/v1/approvals/\(pending[0])/approve").status == 200)
         #expect(try await first == "deleted every record of first")
 
-        listener.cancel()
+        await listener()
         await upstream.close()
         await tessera.stop()
     }

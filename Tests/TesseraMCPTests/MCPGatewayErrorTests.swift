@@ -1,7 +1,8 @@
+import TesseraTestSupport
 import Testing
 @testable import TesseraMCP
 
-@Suite struct MCPGatewayErrorTests {
+@Suite(.stopsServers) struct MCPGatewayErrorTests {
     @Test func descriptionCarriesCodeAndReason() {
         let error = MCPGatewayError(.missingToken, "no token")
         #expect(error.description == "missing_token: no token")

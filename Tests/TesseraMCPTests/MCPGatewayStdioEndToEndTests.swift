@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import MCP
 import Testing
 @testable import TesseraMCP
 
 /// The other pairing: the agent talks to the gateway over stdio (token from the environment, as
 /// `TESSERA_AGENT_TOKEN`), the gateway talks to a Streamable HTTP MCP server that answers with server-sent events.
-@Suite(.serialized) struct MCPGatewayStdioEndToEndTests {
+@Suite(.serialized, .stopsServers) struct MCPGatewayStdioEndToEndTests {
     @Test func agentOverStdioThroughTheGatewayToAnHTTPServer() async throws {
         let tessera = try await TesseraHarness.start()
         let agent = try await tessera.agent(name: "ledger-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)

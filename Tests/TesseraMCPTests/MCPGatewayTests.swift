@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import MCP
 import Testing
 import TesseraCore
 @testable import TesseraMCP
 
 /// The gateway's decisions with a scripted authorizer and real SDK servers on in-memory transports.
-@Suite struct MCPGatewayTests {
+@Suite(.stopsServers) struct MCPGatewayTests {
     static let tools = [
         AgentTool(name: "search", description: "Search", risk: .low, requiresApproval: false),
         AgentTool(name: "refund", description: "Refund", risk: .high, requiresApproval: true),

@@ -1,9 +1,10 @@
 import Foundation
+import TesseraTestSupport
 import MCP
 import Testing
 @testable import TesseraMCP
 
-@Suite struct TransportTests {
+@Suite(.stopsServers) struct TransportTests {
     @Test func serverSentEventBodiesAreSplitIntoMessages() {
         let body = Data("id: 1_1\ndata: \n\nid: 1_2\r\nevent: message\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\":\ndata: 2}\n\n: comment\n\n".utf8)
         let messages = StreamableHTTPClientTransport.events(in: body).map { String(decoding: $0, as: UTF8.self) }

@@ -1,8 +1,9 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 @testable import TesseraMCP
 
-@Suite struct UpstreamSpecTests {
+@Suite(.stopsServers) struct UpstreamSpecTests {
     @Test func stdioCommandsAreSplitLikeAShellWould() throws {
         let spec = try UpstreamSpec.parse(#"files=stdio:/usr/bin/files-mcp --root "/srv/my data" --name 'a b' x\ y"#)
         #expect(spec.name == "files")

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraCore
@@ -8,7 +9,7 @@ import TesseraStore
 
 /// Posture's audit reads on PostgreSQL storage: the same records give the same digest as on SQLite, folded in
 /// one stream or split across connections, and an evidence scan finds the same records.
-@Suite(.serialized) struct PostgresAuditDigestTests {
+@Suite(.serialized, .needsPostgres) struct PostgresAuditDigestTests {
     @Test func theDigestFoldedFromPostgreSQLEqualsTheOneFromSQLite() async throws {
         let fixture = try await EstateFixture.load()
         defer { fixture.remove() }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceLifecycle
 import TesseraTestSupport
 import Testing
 import TesseraCore
@@ -21,6 +22,7 @@ import FoundationNetworking
         let clock: ManualTimeSource
         let directory: String
         let kek: KeyEncryptionKey
+        let group: ServiceGroup
         let task: Task<Void, any Error>
 
         /// A server on a free port; pass `directory`, `kek` and `token` to restart on an existing data folder.
@@ -37,9 +39,10 @@ import FoundationNetworking
             let server = try await TesseraServer.make(configuration: configuration, kek: kek, clock: clock)
             let adminToken = token ?? server.bootstrap.newAdminToken ?? ""
             let (stream, continuation) = AsyncStream<Int>.makeStream()
+            let group = try server.serviceGroup { port in continuation.yield(port) }
             let task = Task {
                 defer { continuation.finish() }  // a server that fails to start ends the wait instead of hanging it
-                try await server.run { port in continuation.yield(port) }
+                try await group.run()
             }
             var iterator = stream.makeAsyncIterator()
             let port = try #require(await iterator.next())
@@ -48,11 +51,13 @@ import FoundationNetworking
             self.kek = kek
             self.clock = clock
             self.directory = configuration.dataDirectory
+            self.group = group
             self.task = task
         }
 
+        /// Graceful shutdown (as SIGTERM), awaited.
         func stop(keepData: Bool = false) async {
-            task.cancel()
+            await group.triggerGracefulShutdown()
             _ = await task.result
             if !keepData { try? FileManager.default.removeItem(atPath: directory) }
         }
@@ -110,7 +115,7 @@ import FoundationNetworking
         }
     }
 
-    @Test(arguments: ["sqlite", "postgresql"]) func findingsLifecycleAndEvidenceOverHTTP(engine: String) async throws {
+    @Test(arguments: PostgresTestCluster.runs ? ["sqlite", "postgresql"] : ["sqlite"]) func findingsLifecycleAndEvidenceOverHTTP(engine: String) async throws {
         let schema = engine == "postgresql" ? try await PostureTestSchema.create() : nil
         let clock = ManualTimeSource(Date(timeIntervalSince1970: 1_800_000_000))
         let harness = try await Harness(clock: clock, storage: schema?.url)

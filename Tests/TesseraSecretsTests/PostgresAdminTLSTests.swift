@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import Testing
 
 @testable import TesseraSecrets
 
 /// Issue 13, item 15: the admin connection that sends `CREATE ROLE … PASSWORD` is encrypted.
-@Suite struct PostgresAdminTLSTests {
+@Suite(.needsPostgres) struct PostgresAdminTLSTests {
     @Test func withoutSSLModeRemoteHostsRequireTLS() throws {
         #expect(try PostgresConnectionSettings(url: "postgres://a:b@db.internal:5432/app").tls == .require)
         #expect(try PostgresConnectionSettings(url: "postgres://a:b@10.0.0.5/app").tls == .require)

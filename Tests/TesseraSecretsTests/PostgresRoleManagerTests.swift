@@ -48,7 +48,7 @@ private func sessions(of user: String, _ settings: PostgresConnectionSettings) a
     return count
 }
 
-@Test func createdRolesLogInUntilDropped() async throws {
+@Test(.needsPostgres) func createdRolesLogInUntilDropped() async throws {
     let settings = try testPostgres()
     let manager = PostgresRoleManager(settings: settings, templates: ["read": readOnlyTemplate], logger: Logger(label: "t"))
     let now = Date()
@@ -75,7 +75,7 @@ private func sessions(of user: String, _ settings: PostgresConnectionSettings) a
     try await manager.drop(credential.username)  // idempotent
 }
 
-@Test func templatesQuoteEverythingTheyInsert() throws {
+@Test(.needsPostgres) func templatesQuoteEverythingTheyInsert() throws {
     let template = PostgresRoleTemplate(creation: ["CREATE ROLE {{name}} PASSWORD {{password}}"], maxTTL: 60)
     let rendered = try template.render(name: "a\"b", password: "x'y", expiry: Date(timeIntervalSince1970: 0))
     #expect(rendered == ["CREATE ROLE \"a\"\"b\" PASSWORD 'x''y'"])
@@ -83,7 +83,7 @@ private func sessions(of user: String, _ settings: PostgresConnectionSettings) a
     #expect(throws: SecretsError.self) { try unknown.render(name: "n", password: "p", expiry: Date()) }
 }
 
-@Test func badTemplatesAndUnknownRolesAreRefused() async throws {
+@Test(.needsPostgres) func badTemplatesAndUnknownRolesAreRefused() async throws {
     let manager = PostgresRoleManager(settings: try testPostgres(), templates: [:], logger: Logger(label: "t"))
     await #expect(throws: SecretsError.self) {
         _ = try await manager.create(template: "nope", requestedExpiry: Date(), now: Date())

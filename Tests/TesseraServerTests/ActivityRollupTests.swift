@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraCore
@@ -8,7 +9,7 @@ import TesseraStore
 
 /// The Overview's activity counts: every record counted exactly once, however many folds run at once (found by
 /// the 10M-record console benchmark: a view and the background catch-up folded the same batches twice).
-@Suite struct ActivityRollupTests {
+@Suite(.stopsServers) struct ActivityRollupTests {
     @Test func concurrentFoldsCountEveryRecordOnce() async throws {
         let database = try TesseraDatabase(directory: NSTemporaryDirectory() + "tessera-rollup-" + UUID().uuidString)
         let clock = ManualTimeSource(Date())

@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraStore
 
-@Suite(.serialized) struct AdminAPITests {
+@Suite(.serialized, .stopsServers) struct AdminAPITests {
     private func expectProblem(
         _ reply: TestServer.Reply, status: Int, mentioning words: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
@@ -16,7 +17,6 @@ import TesseraStore
 
     @Test func everyAdminRouteRequiresAToken() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         for (method, path) in [
             ("GET", "/v1/identities"), ("POST", "/v1/identities"), ("GET", "/v1/identities/nhi_x"),
             ("PATCH", "/v1/identities/nhi_x"), ("POST", "/v1/identities/nhi_x/retire"), ("GET", "/v1/audit/verify"),
@@ -28,7 +28,6 @@ import TesseraStore
 
     @Test func createValidatesInput() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let pem = P256.Signing.PrivateKey().publicKey.pemRepresentation
         let valid: [String: Any] = [
             "spiffe_id": "spiffe://example.org/x", "kind": "service", "owner": "alice", "purpose": "p", "public_key_pem": pem,
@@ -63,7 +62,6 @@ import TesseraStore
 
     @Test func listFiltersUpdateAndLifecycle() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let a = try await server.registerWorkload("a", extra: ["kind": "batch-job", "environment": "dev"])
         _ = try await server.registerWorkload("b")
         _ = try await server.registerWorkload("c", extra: ["owner": "bob@example.com"])
@@ -102,7 +100,6 @@ import TesseraStore
 
     @Test func auditVerificationOverTheAPI() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         _ = try await server.registerWorkload("v")
         _ = try await server.send("GET", "/v1/identities")
         let report = try await server.admin("GET", "/v1/audit/verify")
@@ -118,7 +115,7 @@ import TesseraStore
     }
 }
 
-@Test func refusedAdminRequestsAreAudited() async throws {
+@Test(.stopsServers) func refusedAdminRequestsAreAudited() async throws {
     let server = try await TestServer.start()
     let reply = try await server.admin("POST", "/v1/identities", json: ["kind": "robot"])
     #expect(reply.status == 400)

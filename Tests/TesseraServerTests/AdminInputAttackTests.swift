@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraStore
 
 @testable import TesseraServer
 
 /// Issue 13, items 20 and 21, over real HTTP: a task's initiator, hostile admin input, problem details everywhere.
-@Suite struct AdminInputAttackTests {
+@Suite(.stopsServers) struct AdminInputAttackTests {
     /// A credential with `role` minted straight into the server's database (as `tessera` would for a person).
     static func token(_ server: TestServer, role: String) async throws -> String {
         let (token, record) = AdminAuthenticator.mint(name: "\(role)-person", role: role, at: server.clock.now())
@@ -20,7 +21,6 @@ import TesseraStore
 
     @Test func onlyAnAdminNamesATasksInitiator() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let operatorToken = try await Self.token(server, role: "operator")
         let body: [String: Any] = ["intent": "rotate", "identities": ["spiffe://example.org/a"], "ttl": 600]
 
@@ -41,7 +41,6 @@ import TesseraStore
 
     @Test func taskMembersComeFromThisTrustDomain() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let foreign = try await server.admin(
             "POST", "/v1/tasks", json: ["intent": "x", "identities": ["spiffe://evil.example/agent"], "ttl": 600])
         #expect(Self.isProblem(foreign, 400), "\(foreign.json)")
@@ -50,7 +49,6 @@ import TesseraStore
 
     @Test func hostileTextIsRefusedWithLimits() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         for owner in ["alice\u{0}@example.com", "bob\u{1B}[31m", String(repeating: "o", count: 9000)] {
             let reply = try await server.admin(
                 "POST", "/v1/identities",
@@ -69,7 +67,6 @@ import TesseraStore
 
     @Test func nonNumericPagingIsAnErrorNotTheDefault() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         for query in ["after=%00", "after=abc", "limit=%00", "limit=1e3", "after=-1", "limit=0"] {
             let reply = try await server.admin("GET", "/v1/audit/records?" + query)
             #expect(Self.isProblem(reply, 400), "\(query): \(reply.status)")
@@ -80,7 +77,6 @@ import TesseraStore
 
     @Test func unknownFindingsAreNotFound() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let acknowledged = try await server.admin("POST", "/v1/findings/fnd_nope/acknowledge", json: ["reason": "x"])
         #expect(Self.isProblem(acknowledged, 404), "\(acknowledged.status) \(acknowledged.json)")
         let resolved = try await server.admin("POST", "/v1/findings/fnd_nope/resolve")
@@ -89,7 +85,6 @@ import TesseraStore
 
     @Test func oversizedBodiesAnswerAProblem() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let big = Data(repeating: UInt8(ascii: "a"), count: 200 * 1024)
         for path in ["/v1/nodes/tokens", "/v1/entries", "/v1/federation"] {
             let reply = try await server.send(

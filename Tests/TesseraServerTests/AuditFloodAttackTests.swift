@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraCore
@@ -8,7 +9,7 @@ import TesseraStore
 
 /// Issue 13, item 8: an unauthenticated client flooding refusals (bad admin tokens, unsigned or unknown-client
 /// assertions, bad join tokens) must not write one durable audit record per request.
-@Suite struct AuditFloodAttackTests {
+@Suite(.stopsServers) struct AuditFloodAttackTests {
     static let requests = 200
 
     /// Sends `count` requests, eight at a time, and returns their statuses.
@@ -53,8 +54,7 @@ import TesseraStore
     }
 
     @Test func floodOfUnauthenticatedRefusalsWritesCountedRecords() async throws {
-        let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.3 }
-        defer { Task { await server.stop() } }
+        let server = try await TestServer.start { $0.listener.refusalFlushInterval = 1 }
         let before = try await server.auditRecords().count
 
         // The attack: bad admin tokens, garbage client assertions, bad join tokens, as fast as the server answers.
@@ -86,8 +86,9 @@ import TesseraStore
         _ = try await Self.waitForAggregates(server, type: "token.refused", expected: Self.requests)
         let records = try await Self.waitForAggregates(server, type: "node.attestation_refused", expected: Self.requests)
         let added = records.dropFirst(before)
-        // 600 refusals, a handful of records: one per (source, type, reason) and flush.
-        #expect(added.count < 30, "\(added.count) records for \(3 * Self.requests) refusals")
+        // 600 refusals, a handful of records: one per (source, type, reason) and flush. How many flushes the flood
+        // spans depends on the machine's load, so the bound is a ratio: on average at least ten refusals per record.
+        #expect(added.count * 10 <= 3 * Self.requests, "\(added.count) records for \(3 * Self.requests) refusals")
         #expect(!added.contains { ["admin.auth_failed", "token.refused", "node.attestation_refused"].contains($0["type"] as? String) })
         let aggregates = Self.aggregates(Array(added))
         for type in ["admin.auth_failed", "token.refused", "node.attestation_refused"] {
@@ -109,7 +110,6 @@ import TesseraStore
 
     @Test func authenticatedRefusalsKeepTheirOwnRecord() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 3600 }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("flooder")
         // A valid, fresh assertion; the request is refused afterwards: each refusal keeps its record.
         for _ in 0..<3 {
@@ -125,7 +125,6 @@ import TesseraStore
     /// proves nothing; replaying it must not write one durable record per request in the victim's name.
     @Test func capturedAssertionsReplayedAreCountedNotRecorded() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("victim-client")
         let used = try workload.assertion(audience: server.tokenEndpoint, now: server.clock.now())
         #expect(try await server.requestToken(workload, assertion: used).status == 200)

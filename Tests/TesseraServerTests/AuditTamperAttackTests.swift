@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCrypto
 import TesseraServer
@@ -9,7 +10,7 @@ import TesseraStore
 /// deletes a middle record and re-chains with the plain hash, or edits a record and recomputes the hashes. Real
 /// servers write the log (two lifetimes, a signed checkpoint to a file at each clean shutdown); the attacker edits the
 /// file with SQL; `audit verify` (the CLI's code path: keys from the KEK, checkpoints parsed from the file) refuses.
-@Suite(.serialized) struct AuditTamperAttackTests {
+@Suite(.serialized, .stopsServers) struct AuditTamperAttackTests {
     struct Run {
         let dataDirectory: String
         let kek: KeyEncryptionKey
@@ -193,7 +194,7 @@ import TesseraStore
 }
 
 /// The HTTP checkpoint sink receives each checkpoint, and only the configured URL does (a redirect is not followed).
-@Suite(.serialized) struct AuditCheckpointSinkTests {
+@Suite(.serialized, .stopsServers) struct AuditCheckpointSinkTests {
     @Test func checkpointsArePostedToTheConfiguredURLOnlyAndVerify() async throws {
         let elsewhere = try CheckpointSink()
         let redirecting = try CheckpointSink(status: 307, location: elsewhere.url)

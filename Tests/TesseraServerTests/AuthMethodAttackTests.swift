@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 import TesseraCrypto
@@ -9,7 +10,7 @@ import TesseraCrypto
 /// `private_key_jwt`, and every method it did not declare is refused with a clear error, even for a genuine
 /// credential. Attacker: anyone who can reach the token endpoint, holding their own keys, or a genuine SVID of
 /// the identity obtained by a method the owner did not intend (docs/threat-model.md, "Authentication methods").
-@Suite struct AuthMethodAttackTests {
+@Suite(.stopsServers) struct AuthMethodAttackTests {
     static var svidOnly: [String: Any] { [
         "spiffe_id": "spiffe://example.org/svid-only", "kind": "service", "owner": "alice@example.com",
         "purpose": "SVID-only workload", "scopes": ["invoices:read"], "auth_methods": ["jwt_svid", "tls_client_auth"],
@@ -32,7 +33,6 @@ import TesseraCrypto
 
     @Test func anIdentityDeclaresItsMethodsAndNeedsAKeyOnlyForPrivateKeyJWT() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let created = try await server.admin("POST", "/v1/identities", json: Self.svidOnly)
         #expect(created.status == 201, "\(created.json)")
         #expect(created.json["auth_methods"] as? [String] == ["jwt_svid", "tls_client_auth"])
@@ -79,7 +79,6 @@ import TesseraCrypto
 
     @Test func aKeyAnAttackerSignsWithIsNeverAcceptedForAnIdentityWithoutPrivateKeyJWT() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         #expect(try await server.admin("POST", "/v1/identities", json: Self.svidOnly).status == 201)
         // The attacker's own key, an assertion naming the SVID-only identity.
         let attacker = Workload(id: "", clientID: "spiffe://example.org/svid-only", key: .p256(P256.Signing.PrivateKey()))
@@ -99,7 +98,6 @@ import TesseraCrypto
 
     @Test func aGenuineJWTSVIDIsRefusedAndRecordedWhenTheIdentityDidNotDeclareIt() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("key-only")  // private_key_jwt only
         let svid = try Self.jwtSVID(server, workload.clientID)
         let reply = try await server.form("/oauth2/token", Self.assertionForm(svid))
@@ -146,7 +144,6 @@ import TesseraCrypto
         await first.stop()
 
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: clock)
-        defer { Task { await second.stop() } }
         #expect(
             try await second.admin(
                 "PATCH", "/v1/identities/\(workload.id)", json: ["auth_methods": ["private_key_jwt", "jwt_svid"]], token: adminToken
@@ -160,7 +157,6 @@ import TesseraCrypto
     /// request claimed. The record names the identity the SVID proved, and keeps the claim only as a detail.
     @Test func aRefusedExchangeIsAttributedToWhatVerifiedNotToAClaimedClient() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("key-only-exchanger")
         let victim = try await server.registerWorkload("blamed")
         let reply = try await server.form(
@@ -188,7 +184,6 @@ import TesseraCrypto
     /// replay. Such an assertion proves nothing: it is counted, and names no one.
     @Test func aDeadAssertionOfASuspendedIdentityIsCountedNotRecordedUnderItsName() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("suspended-client")
         #expect(try await server.admin("POST", "/v1/identities/\(workload.id)/suspend", json: ["reason": "incident"]).status == 200)
         let foreign = try workload.assertion(audience: "https://other-as.example/token", now: server.clock.now(), jti: "fixed")
@@ -222,7 +217,6 @@ import TesseraCrypto
 
     @Test func aTrustedIssuersTokenMapsOnlyToAnIdentityThatDeclaredFederated() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let ci = ExternalIssuerKey(issuer: "https://ci.example.com")
         let deployer = try await server.registerWorkload("deployer", extra: ["scopes": ["deploy"]])
         let added = try await server.admin(

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 import TesseraCrypto
@@ -9,13 +10,13 @@ private func temporaryDirectory() -> String {
     NSTemporaryDirectory() + "tessera-boot-" + UUID().uuidString
 }
 
-@Test func productionRefusesToStartWithoutAKEK() throws {
+@Test(.stopsServers) func productionRefusesToStartWithoutAKEK() throws {
     #expect(throws: ServerError.self) {
         try KEKLoader.load(file: nil, environment: [:], dataDirectory: temporaryDirectory(), development: false)
     }
 }
 
-@Test func developmentGeneratesAPrivateKEKFileOnceAndReusesIt() throws {
+@Test(.stopsServers) func developmentGeneratesAPrivateKEKFileOnceAndReusesIt() throws {
     let directory = temporaryDirectory()
     let (_, first) = try KEKLoader.load(file: nil, environment: [:], dataDirectory: directory, development: true)
     #expect(first == .generatedForDevelopment(directory + "/kek"))
@@ -25,7 +26,7 @@ private func temporaryDirectory() -> String {
     #expect(second == .existingDevelopmentFile(directory + "/kek"))
 }
 
-@Test func kekComesFromEnvironmentOrFile() throws {
+@Test(.stopsServers) func kekComesFromEnvironmentOrFile() throws {
     let (_, encoded) = KeyEncryptionKey.generate()
     let (_, source) = try KEKLoader.load(
         file: nil, environment: ["TESSERA_KEK": encoded], dataDirectory: temporaryDirectory(), development: false)
@@ -38,7 +39,7 @@ private func temporaryDirectory() -> String {
     }
 }
 
-@Test func wrongKEKAndWrongTrustDomainAreRefused() async throws {
+@Test(.stopsServers) func wrongKEKAndWrongTrustDomainAreRefused() async throws {
     let directory = temporaryDirectory()
     let server = try await TestServer.start(dataDirectory: directory)
     await server.stop()
@@ -58,7 +59,7 @@ private func temporaryDirectory() -> String {
     #expect(!reopened.bootstrap.generatedSigningKey)
 }
 
-@Test func secretsAreNotStoredInPlaintext() async throws {
+@Test(.stopsServers) func secretsAreNotStoredInPlaintext() async throws {
     let directory = temporaryDirectory()
     let server = try await TestServer.start(dataDirectory: directory)
     await server.stop()
@@ -75,7 +76,7 @@ private func temporaryDirectory() -> String {
     #expect(try await database.adminTokens.find(hash: AdminAuthenticator.hash(server.adminToken)) != nil)
 }
 
-@Test func corruptedDatabaseStopsStartupWithAClearError() async throws {
+@Test(.stopsServers) func corruptedDatabaseStopsStartupWithAClearError() async throws {
     let directory = temporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     #expect(FileManager.default.createFile(atPath: directory + "/" + TesseraDatabase.fileName, contents: Data(repeating: 0x42, count: 4096)))
@@ -90,7 +91,7 @@ private func temporaryDirectory() -> String {
     }
 }
 
-@Test func configurationBoundsAreEnforced() {
+@Test(.stopsServers) func configurationBoundsAreEnforced() {
     var configuration = ServerConfiguration()
     configuration.clockSkew = 600
     #expect(throws: ServerError.self) { try configuration.validate() }
@@ -102,7 +103,7 @@ private func temporaryDirectory() -> String {
     #expect(throws: ServerError.self) { try configuration.validate() }
 }
 
-@Test func formBodyParsingIsStrict() throws {
+@Test(.stopsServers) func formBodyParsingIsStrict() throws {
     let form = try FormBody(parsing: Array("a=1&b=hello+world&c=%2Fx%3D&d=".utf8))
     #expect(form["a"] == "1")
     #expect(form["b"] == "hello world")

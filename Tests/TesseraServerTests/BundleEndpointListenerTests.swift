@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 import TesseraCrypto
@@ -7,16 +8,14 @@ import TesseraCrypto
 /// Two Tessera trust domains federated over `https_spiffe`: the partner serves its bundle on the bundle-endpoint
 /// listener with its own `spiffe://partner.test/tessera/bundle-endpoint` SVID; this server fetches it knowing only
 /// that SPIFFE ID and the partner's bundle (given once), and the reserved ID cannot be registered by a workload.
-@Suite struct BundleEndpointListenerTests {
+@Suite(.stopsServers) struct BundleEndpointListenerTests {
     @Test func twoTesseraDomainsFederateOverHTTPSSPIFFE() async throws {
         let bundlePort = try FreePort.find(host: "127.0.0.1")
         let partner = try await TestServer.start {
             $0.trustDomain = "partner.test"
             $0.listener.bundleEndpointListen = "127.0.0.1:\(bundlePort)"
         }
-        defer { Task { await partner.stop() } }
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = true }
-        defer { Task { await server.stop() } }
         let bundle = try #require(try JSONSerialization.jsonObject(with: try await partner.send("GET", "/bundle").body) as? [String: Any])
 
         var fetched = false

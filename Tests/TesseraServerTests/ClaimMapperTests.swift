@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import Testing
 
 @testable import TesseraServer
 
-@Suite struct ClaimMapperTests {
+@Suite(.stopsServers) struct ClaimMapperTests {
     let rules = [
         ClaimMappingRule(
             name: "deploy-main", match: ["repository": "acme/billing", "ref": "refs/heads/main"],

@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCrypto
 import _CryptoExtras
 
 /// Every hostile or malformed token request gets a precise RFC 6749 error and never a token.
-@Suite(.serialized) struct ClientAuthenticationTests {
+@Suite(.serialized, .stopsServers) struct ClientAuthenticationTests {
     private func expectError(
         _ reply: TestServer.Reply, _ error: String, status: Int = 400, mentioning words: String? = nil,
         sourceLocation: SourceLocation = #_sourceLocation
@@ -22,7 +23,6 @@ import _CryptoExtras
 
     @Test func malformedRequests() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("malformed")
 
         expectError(try await server.send("POST", "/oauth2/token", body: Data("{}".utf8), contentType: "application/json"),
@@ -47,7 +47,6 @@ import _CryptoExtras
 
     @Test func sharedSecretsAreRefused() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("secretive")
         expectError(try await server.form("/oauth2/token", [
             "grant_type": "client_credentials", "client_id": workload.clientID, "client_secret": "hunter2",
@@ -62,7 +61,6 @@ import _CryptoExtras
 
     @Test func hostileAlgorithms() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("algs")
         let now = Int(server.clock.now().timeIntervalSince1970)
         let claims = """
@@ -99,7 +97,6 @@ import _CryptoExtras
     /// twin of a used ES256 signature is the same assertion: a replay.
     @Test func headersThatBringTheirOwnKeyAndMalleableSignaturesGetNothing() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("jose")
         let now = Int(server.clock.now().timeIntervalSince1970)
         func claims() -> String {
@@ -140,7 +137,6 @@ import _CryptoExtras
 
     @Test func claimChecks() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("claims")
         let now = server.clock.now()
 
@@ -183,7 +179,6 @@ import _CryptoExtras
         let second = try await TestServer.start(dataDirectory: directory, kek: first.kek, clock: first.clock) {
             $0.issuer = first.base
         }
-        defer { Task { await second.stop() } }
         let again = try await second.form("/oauth2/token", [
             "grant_type": "client_credentials",
             "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
@@ -193,7 +188,6 @@ import _CryptoExtras
 
     @Test func unknownSuspendedRetiredAndExpiredClientsGetNothing() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let ghost = Workload(id: "nhi_x", clientID: "spiffe://example.org/ghost", key: .p256(P256.Signing.PrivateKey()))
         expectError(try await server.requestToken(ghost), "invalid_client", status: 401, mentioning: "unknown client")
 

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import Synchronization
 import Testing
@@ -10,7 +11,7 @@ import TesseraSecrets
 /// Two servers' caches over one database with PostgreSQL cluster events between them (the PostgreSQL that
 /// scripts/test starts): a suspension through server A is what server B serves next, within a second; a departure
 /// on A reaches B's policy input; a revocation on A wakes agents attached to B.
-@Suite(.serialized) struct ClusterSyncTests {
+@Suite(.serialized, .stopsServers, .needsPostgres) struct ClusterSyncTests {
     private func bus(_ origin: String, channel: String) throws -> PostgresEventBus {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
@@ -60,7 +61,7 @@ import TesseraSecrets
         let channel = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_")
         let nodeA = try await node("cluster-a", database, channel: channel)
         let nodeB = try await node("cluster-b", database, channel: channel)
-        let syncB = Task { await nodeB.sync.run() }
+        let syncB = Task { try await nodeB.sync.run() }
         defer { syncB.cancel() }
 
         let now = Date()

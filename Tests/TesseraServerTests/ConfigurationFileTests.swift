@@ -1,8 +1,9 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraServer
 
-@Suite struct ConfigurationFileTests {
+@Suite(.stopsServers) struct ConfigurationFileTests {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 

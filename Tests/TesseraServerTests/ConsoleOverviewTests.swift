@@ -1,10 +1,11 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 
 /// Issue 19, item 5: the console's Overview is served from aggregates: the inventory grouped, issuance and refusals
 /// folded from the audit log since the last view, live tasks and leases, and the latest posture evaluation.
-@Suite struct ConsoleOverviewTests {
+@Suite(.stopsServers) struct ConsoleOverviewTests {
     static func named(_ list: Any?) -> [String: Int] {
         var counts: [String: Int] = [:]
         for item in (list as? [[String: Any]]) ?? [] {
@@ -17,7 +18,6 @@ import TesseraCore
     /// chose; the Overview labels those by refused type and OAuth error code only.
     @Test func countedRefusalsAreLabelledWithoutTheSendersText() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
-        defer { Task { await server.stop() } }
         for _ in 0..<5 {
             _ = try await server.form("/oauth2/token", ["grant_type": "00xxxxxxxxxxxx Breach! call 555-0100 now"])
         }
@@ -35,7 +35,6 @@ import TesseraCore
 
     @Test func theOverviewCountsTheEstateAndItsActivity() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let web = try await server.registerWorkload("web")
         _ = try await server.registerWorkload("agent", extra: ["kind": "ai-agent", "environment": "dev"])
         let svidOnly = try await server.admin(

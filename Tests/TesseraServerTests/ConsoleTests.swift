@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraCore
@@ -7,7 +8,7 @@ import TesseraCore
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-@Test func embeddedConsoleMatchesTheFilesInTheRepository() throws {
+@Test(.stopsServers) func embeddedConsoleMatchesTheFilesInTheRepository() throws {
     func file(_ name: String) throws -> String {
         try String(contentsOf: repository.appendingPathComponent("console/\(name)"), encoding: .utf8)
     }
@@ -25,7 +26,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     }
 }
 
-@Test func delegationGraphFollowsActChainsDelegationsAndToolCalls() throws {
+@Test(.stopsServers) func delegationGraphFollowsActChainsDelegationsAndToolCalls() throws {
     func record(_ json: String) throws -> AuditRecordContent {
         try JSONDecoder().decode(AuditRecordContent.self, from: Data(json.utf8))
     }
@@ -62,10 +63,9 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     #expect(graph.nodes.filter(\.inTask).count == 3)
 }
 
-@Suite(.serialized) struct ConsoleTests {
+@Suite(.serialized, .stopsServers) struct ConsoleTests {
     @Test func consoleIsServedWithAStrictContentSecurityPolicy() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         // `/` redirects (the test client follows it) to the console page.
         let root = try await server.send("GET", "/")
         #expect(root.status == 200)
@@ -83,7 +83,6 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
     @Test func consoleDataNeedsAnAdminToken() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         for path in ["/v1/console/whoami", "/v1/console/identities", "/v1/console/audit", "/v1/console/tasks/task_x/graph"] {
             #expect(try await server.send("GET", path).status == 401, "\(path) without a token")
             #expect(try await server.admin("GET", path, token: "tsr_admin_wrong").status == 401, "\(path) with a wrong token")
@@ -95,7 +94,6 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
     @Test func inventoryPagesBySPIFFEIDWithPrefixSearchAndFilters() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         var expected: [String] = []
         for index in 0..<7 {
             let name = index < 4 ? "payments/worker-\(index)" : "reports/job-\(index)"
@@ -136,7 +134,6 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
     @Test func auditTimelineFiltersBySubjectTaskAndTypeNewestFirst() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let billing = try await server.registerWorkload("billing", scopes: ["invoices:read"])
         _ = try await server.registerWorkload("other")
         let task = try await server.admin(
@@ -180,7 +177,6 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
     @Test func taskGraphStartsAtTheInitiator() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let agent = try await server.registerWorkload("agent", extra: ["kind": "ai-agent"])
         let worker = try await server.registerWorkload("worker")
         let task = try await server.admin(

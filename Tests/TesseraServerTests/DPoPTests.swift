@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import Testing
 
 /// RFC 9449 DPoP at the token endpoint, over real HTTP.
-@Suite struct DPoPTests {
+@Suite(.stopsServers) struct DPoPTests {
     struct ProofKey {
         let key = P256.Signing.PrivateKey()
 
@@ -27,7 +28,6 @@ import Testing
 
     @Test func boundTokenCarriesTheKeyThumbprintAndIntrospectionReportsIt() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.1 }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("dpop-client")
         let key = ProofKey()
         let proof = try key.proof(url: server.tokenEndpoint, iat: server.clock.now())
@@ -70,7 +70,6 @@ import Testing
 
     @Test func badProofsAreRefused() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("dpop-bad")
         let key = ProofKey()
         let now = server.clock.now()
@@ -100,7 +99,6 @@ import Testing
 
     @Test func aBoundTokenIsExchangedOnlyWithItsKey() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("dpop-exchanger", extra: ["audiences": ["https://api"]])
         let key = ProofKey()
         let now = server.clock.now()
@@ -134,7 +132,6 @@ import Testing
 
     @Test func aBoundActorTokenNeedsItsKeyToo() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let subject = try await server.registerWorkload("dpop-subject", extra: ["audiences": ["spiffe://example.org/dpop-actor"]])
         let actor = try await server.registerWorkload("dpop-actor", extra: ["audiences": ["https://api"]])
         let key = ProofKey()

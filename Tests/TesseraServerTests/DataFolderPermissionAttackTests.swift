@@ -1,10 +1,11 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 
 @testable import TesseraServer
 
 /// Issue 13, item 22: another local user must not read the data folder (SQLite -wal/-shm held tokens' records).
-@Suite(.serialized) struct DataFolderPermissionAttackTests {
+@Suite(.serialized, .stopsServers) struct DataFolderPermissionAttackTests {
     /// Every entry under `directory` with group or other permission bits, as `path mode`.
     static func exposed(_ directory: String) throws -> [String] {
         var found: [String] = []

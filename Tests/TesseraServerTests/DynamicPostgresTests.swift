@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import PostgresNIO
 import Testing
@@ -6,7 +7,7 @@ import TesseraSecrets
 import TesseraStore
 
 /// Dynamic PostgreSQL credentials against the real PostgreSQL that `scripts/test` starts.
-@Suite(.serialized) struct DynamicPostgresTests {
+@Suite(.serialized, .stopsServers, .needsPostgres) struct DynamicPostgresTests {
     private func settings() throws -> PostgresConnectionSettings {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw SecretsError(.configuration, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
@@ -38,7 +39,6 @@ import TesseraStore
         let server = try await TestServer.start {
             $0.postgresSecrets = PostgresSecretsConfiguration(settings: postgres, templates: templates)
         }
-        defer { Task { await server.stop() } }
         let worker = try await server.registerWorkload("legacy-batch", scopes: ["db:read"])
         let task = try await server.admin("POST", "/v1/tasks", json: [
             "intent": "nightly export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,
@@ -110,7 +110,6 @@ import TesseraStore
         let server = try await TestServer.start {
             $0.postgresSecrets = PostgresSecretsConfiguration(settings: postgres, templates: templates)
         }
-        defer { Task { await server.stop() } }
         let worker = try await server.registerWorkload("psql-batch", scopes: ["db:read"])
         let task = try await server.admin("POST", "/v1/tasks", json: [
             "intent": "ad-hoc report", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,

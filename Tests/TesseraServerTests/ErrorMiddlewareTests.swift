@@ -11,7 +11,7 @@ import FoundationNetworking
 
 /// Storage errors that reach the HTTP layer answer what they mean as RFC 9457 problems: not found 404, conflict 409,
 /// unavailable 503; an unreadable record is a 500 that names nothing internal.
-@Suite struct ErrorMiddlewareTests {
+@Suite(.stopsServers) struct ErrorMiddlewareTests {
     @Test func storageErrorsBecomeTheirStatus() async throws {
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -27,8 +27,7 @@ import FoundationNetworking
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: Logger(label: "error-middleware-test"))
-        let task = Task { try await app.runService() }
-        defer { task.cancel() }
+        _ = try ServerScope.serve("application", app)
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
         func get(_ path: String) async throws -> (Int, [String: Any]) {

@@ -1,14 +1,14 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraStore
 
-@Suite(.serialized) struct ExceptionTests {
+@Suite(.serialized, .stopsServers) struct ExceptionTests {
     private func auditTypes(_ server: TestServer) async throws -> [[String: Any]] { try await server.auditRecords() }
 
     @Test func anExceptionGrantsWhatPolicyRefusesUntilItExpires() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let legacy = try await server.registerWorkload("legacy-batch", scopes: ["invoices:read"])
         let refused = try await server.requestToken(legacy) { $0["scope"] = "invoices:write" }
         #expect(refused.json["error"] as? String == "invalid_scope", "invoices:write is not granted: policy refuses")
@@ -64,7 +64,6 @@ import TesseraStore
 
     @Test func revokedExceptionsStopAtOnce() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let legacy = try await server.registerWorkload("legacy-ftp", scopes: ["files:read"])
         let created = try await server.admin("POST", "/v1/exceptions", json: [
             "identity": legacy.id, "owner": "ops", "justification": "vendor upload", "scopes": ["files:write"],
@@ -94,7 +93,6 @@ import TesseraStore
 
     @Test func exceptionInputIsValidated() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("needs-exception")
         let good: [String: Any] = [
             "identity": workload.clientID, "owner": "ops", "justification": "why", "scopes": ["a:b"], "ttl": 60,

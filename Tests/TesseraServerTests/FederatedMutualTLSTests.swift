@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 import TesseraCrypto
@@ -52,14 +53,12 @@ extension MutualTLSTests {
     @Test func aFederatedWorkloadAuthenticatesWithItsOwnDomainsSVID() async throws {
         let folder = try await MutualTLSTests.serverCertificate()
         let partner = try await TestServer.start { $0.trustDomain = "partner.test" }
-        defer { Task { await partner.stop() } }
         let server = try await TestServer.start { configuration in
             configuration.tlsCertificatePath = folder + "/server.pem"
             configuration.tlsKeyPath = folder + "/server-key.pem"
             configuration.tlsPort = 0
             configuration.federation.networkPolicy.allowPrivateNetworks = true
         }
-        defer { Task { await server.stop() } }
 
         // Before federation, a partner identity cannot even be registered.
         let early = try await identity(server, "spiffe://partner.test/ci")
@@ -138,9 +137,7 @@ extension MutualTLSTests {
             configuration.tlsKeyPath = folder + "/endpoint-key.pem"
             configuration.tlsPort = 0
         }
-        defer { Task { await partner.stop() } }
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = true }
-        defer { Task { await server.stop() } }
         let url = try #require(partner.tlsBase) + "/bundle"
         func federate(_ extra: [String: Any]) async throws -> TestServer.Reply {
             var body: [String: Any] = ["trust_domain": "partner.test", "bundle_endpoint_url": url, "bundle_endpoint_profile": "https_spiffe"]

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// Server-side request forgery through federation fetches (issue 13, item 10), performed over real HTTP:
 /// stand-in issuers on loopback that redirect elsewhere or send endless documents, issuer URLs naming the
 /// cloud metadata address or private networks, and exchanges naming issuers nobody configured.
-@Suite struct FederationFetchAttackTests {
+@Suite(.stopsServers) struct FederationFetchAttackTests {
     /// What a remote caller must never learn about the network behind the server.
     static func leaks(_ body: Data, _ stubs: [StubIssuerServer]) -> [String] {
         let text = String(decoding: body, as: UTF8.self)
@@ -94,7 +95,6 @@ import Testing
 
     @Test func metadataAndPrivateIssuerURLsAreRefusedAtIssuerAdd() async throws {
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = false }
-        defer { Task { await server.stop() } }
         _ = try await server.registerWorkload("billing", extra: ["auth_methods": ["private_key_jwt", "federated"]])
         let rules: [[String: Any]] = [["match": ["sub": "x"], "identity": "spiffe://example.org/billing"]]
         for url in [
@@ -126,7 +126,6 @@ import Testing
 
     @Test func spiffeBundleEndpointsFollowTheSameNetworkPolicy() async throws {
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = false }
-        defer { Task { await server.stop() } }
         for url in [
             "https://169.254.169.254/bundle", "http://127.0.0.1:8080/bundle", "https://10.0.0.7/bundle", "ftp://x/b",
             "https://2130706433/bundle", "https://0x7f000001/bundle", "https://127.1/bundle",
@@ -137,7 +136,6 @@ import Testing
         }
         // With loopback allowed, a bundle endpoint that redirects is not followed and leaks nothing.
         let allowed = try await TestServer.start()
-        defer { Task { await allowed.stop() } }
         let endpoint = try StubIssuerServer()
         let elsewhere = try StubIssuerServer()
         defer {
@@ -156,7 +154,6 @@ import Testing
 
     @Test func exchangeNamingAnUnconfiguredIssuerFetchesNothing() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let stub = try StubIssuerServer()
         defer { stub.stop() }
         let key = ExternalIssuerKey(issuer: stub.base, kid: "k1")
@@ -189,7 +186,6 @@ import Testing
 
     @Test func redirectingIssuerIsRefusedWithAGenericError() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let issuer = try StubIssuerServer()
         let elsewhere = try StubIssuerServer()
         defer {
@@ -238,7 +234,6 @@ import Testing
         let server = try await TestServer.start { configuration in
             configuration.federation.humanIdP = HumanIdPConfiguration(issuer: idp.base, clientID: "tessera-console")
         }
-        defer { Task { await server.stop() } }
         // An unauthenticated GET /auth/login makes the server fetch its (configured) IdP's discovery document.
         let reply = try await server.send("GET", "/auth/login")
         #expect(reply.status == 502)

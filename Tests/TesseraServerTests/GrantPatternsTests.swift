@@ -1,12 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import Testing
 
 /// One pattern per class: a pipeline federates through its CI system and nothing else.
-@Suite struct GrantPatternsTests {
+@Suite(.stopsServers) struct GrantPatternsTests {
     @Test func pipelinesOnlyFederate() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let pipeline = try await server.registerWorkload(
             "deploy-pipeline", scopes: ["deploy"], extra: ["kind": "pipeline", "auth_methods": ["private_key_jwt", "federated"]])
         let ci = ExternalIssuerKey(issuer: "https://ci.example.com")

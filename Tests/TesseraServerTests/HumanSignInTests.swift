@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraServer
 import Testing
@@ -9,7 +10,7 @@ import Testing
 
 /// People sign in through an IdP (authorization code + PKCE), get short role-bound admin sessions, start tasks
 /// and delegate them to workloads. The IdP is a stand-in served over real HTTP.
-@Suite struct HumanSignInTests {
+@Suite(.stopsServers) struct HumanSignInTests {
     struct IdP {
         let stub: StubIssuerServer
         let key: ExternalIssuerKey
@@ -76,7 +77,6 @@ import Testing
         let idp = try Self.idp()
         defer { idp.stub.stop() }
         let server = try await Self.start(idp)
-        defer { Task { await server.stop() } }
         let agent = try await server.registerWorkload("assistant", extra: ["kind": "ai-agent", "audiences": ["https://tool"]])
 
         let back = try await Self.signIn(
@@ -146,7 +146,6 @@ import Testing
         let idp = try Self.idp()
         defer { idp.stub.stop() }
         let server = try await Self.start(idp)
-        defer { Task { await server.stop() } }
         let back = try await Self.signIn(
             server, idp: idp, claims: ["sub": "u-2", "email": "val@example.com", "groups": ["readers"]])
         let session = try #require(back.json["session_token"] as? String)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import Testing
@@ -6,7 +7,7 @@ import Testing
 @testable import TesseraServer
 
 /// Key fetching against a real HTTP endpoint that can be slow, down, or rotate keys.
-@Suite struct IssuerKeyCacheTests {
+@Suite(.stopsServers) struct IssuerKeyCacheTests {
     func issuer(_ stub: StubIssuerServer, discovery: Bool = false) -> TrustedIssuer {
         TrustedIssuer(
             id: "iss_test", issuer: stub.base, kind: .workload, jwksURI: discovery ? nil : stub.base + "/jwks",

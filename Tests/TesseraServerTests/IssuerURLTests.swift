@@ -1,9 +1,10 @@
+import TesseraTestSupport
 import Testing
 @testable import TesseraServer
 
 /// Issuer URLs relying parties resolve: https outside loopback, normal form, and the JWT-SVID issuer never the same
 /// place as the OAuth issuer however it is spelled (attacker findings on outbound federation).
-@Suite struct IssuerURLTests {
+@Suite(.stopsServers) struct IssuerURLTests {
     @Test func issuersMustBeHTTPSOutsideLoopbackAndInNormalForm() {
         for good in ["https://tessera.example.com", "https://tessera.example.com/jwt-svid", "http://127.0.0.1:8443/jwt-svid",
             "http://localhost:8443", "http://[::1]:8443"]

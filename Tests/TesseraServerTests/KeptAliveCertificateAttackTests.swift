@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Synchronization
 import Testing
 import TesseraCore
@@ -10,7 +11,7 @@ import X509
 
 /// A kept-alive mTLS connection is re-checked on every request against the roots of *now* (attacker finding: after a
 /// partner's bundle dropped its CA, an open connection with that CA's SVID kept getting tokens).
-@Suite struct KeptAliveCertificateAttackTests {
+@Suite(.stopsServers) struct KeptAliveCertificateAttackTests {
     final class Roots: Sendable {
         let current: Mutex<[Certificate]>
         init(_ roots: [Certificate]) { current = Mutex(roots) }

@@ -1,16 +1,16 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraSecrets
 import TesseraServer
 
-@Suite(.serialized) struct LeaseTests {
+@Suite(.serialized, .stopsServers) struct LeaseTests {
     private func introspect(_ server: TestServer, _ token: String) async throws -> [String: Any] {
         try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"]).json
     }
 
     @Test func operatorsListAndRevokeLeasesOneByOneOrPerIdentity() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let worker = try await server.registerWorkload("lease-worker")
         let bystander = try await server.registerWorkload("lease-bystander")
         let first = try #require(try await server.requestToken(worker).json["access_token"] as? String)
@@ -59,7 +59,6 @@ import TesseraServer
 
     @Test func renewalsAreExplicitAndBoundedByTheTask() async throws {
         let server = try await TestServer.start { $0.maximumTaskTTL = 3600 }
-        defer { Task { await server.stop() } }
         let worker = try await server.registerWorkload("renewing-worker")
         let created = try await server.admin("POST", "/v1/tasks", json: [
             "intent": "long batch", "identities": [worker.clientID], "scopes": ["invoices:read"], "ttl": 600,
@@ -100,7 +99,7 @@ import TesseraServer
 }
 
 /// A database that is down: a clear error, no credential, no lease left behind.
-@Test func aDatabaseThatIsDownGetsAClearErrorAndLeavesNothingBehind() async throws {
+@Test(.stopsServers) func aDatabaseThatIsDownGetsAClearErrorAndLeavesNothingBehind() async throws {
     // Port 1 on loopback: nothing listens there, connections are refused at once.
     let settings = try PostgresConnectionSettings(url: "postgres://admin:Pw-n0t-in-errors@127.0.0.1:1/app")
     let server = try await TestServer.start {
@@ -108,7 +107,6 @@ import TesseraServer
             settings: settings,
             templates: ["read": PostgresRoleTemplate(creation: ["CREATE ROLE {{name}} LOGIN PASSWORD {{password}}"], maxTTL: 600)])
     }
-    defer { Task { await server.stop() } }
     let worker = try await server.registerWorkload("db-down-worker", scopes: ["db:read"])
     let task = try await server.admin("POST", "/v1/tasks", json: [
         "intent": "export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 300,

@@ -10,7 +10,7 @@ import Testing
 
 /// Issue 19, item 3: Prometheus scrapes a separate listener without an admin credential; the main listener keeps
 /// `/metrics` behind the admin token, and the shipped Grafana dashboard only queries metrics the server exports.
-@Suite struct MetricsListenerTests {
+@Suite(.stopsServers) struct MetricsListenerTests {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
@@ -22,7 +22,6 @@ import Testing
     @Test func theMetricsListenerServesMetricsOnlyAndNeedsNoCredential() async throws {
         let port = try FreePort.find(host: "127.0.0.1")
         let server = try await TestServer.start { $0.listener.metricsListen = "127.0.0.1:\(port)" }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("scraped")
         #expect(try await server.requestToken(workload).status == 200)
 

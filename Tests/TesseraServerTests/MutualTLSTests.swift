@@ -8,7 +8,7 @@ import TesseraTestSupport
 
 /// RFC 8705 at the token endpoint: a real server with its HTTPS listener, and curl presenting X.509-SVIDs
 /// issued by the trust domain CA (URLSession on Linux cannot present client certificates).
-@Suite(.serialized) struct MutualTLSTests {
+@Suite(.serialized, .stopsServers) struct MutualTLSTests {
     /// A folder with the server's TLS certificate (self-signed, for 127.0.0.1) and key, made with openssl.
     static func serverCertificate() async throws -> String {
         let folder = NSTemporaryDirectory() + "tessera-mtls-" + UUID().uuidString
@@ -77,7 +77,6 @@ import TesseraTestSupport
     @Test func certificateBoundTokenOverMutualTLS() async throws {
         let folder = try await Self.serverCertificate()
         let server = try await Self.start(folder: folder)
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("mtls-app", extra: ["auth_methods": ["private_key_jwt", "tls_client_auth"]])
         let leaf = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
         let thumbprint = ClientCertificateAuthenticator.thumbprint(of: leaf)
@@ -137,7 +136,6 @@ import TesseraTestSupport
     @Test func refusals() async throws {
         let folder = try await Self.serverCertificate()
         let server = try await Self.start(folder: folder)
-        defer { Task { await server.stop() } }
         let mtls: [String: Any] = ["auth_methods": ["private_key_jwt", "tls_client_auth"]]
         let workload = try await server.registerWorkload("mtls-refused", extra: mtls)
         let other = try await server.registerWorkload("mtls-other", extra: mtls)

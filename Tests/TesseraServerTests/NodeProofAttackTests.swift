@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import Testing
@@ -10,7 +11,7 @@ import FoundationNetworking
 
 /// Attacks on the agent API's node proofs over real HTTP: someone who captured one proof (from a log, a proxy,
 /// plain-HTTP traffic) replays it, or re-targets it at another route or body (an attacker's CSR).
-@Suite struct NodeProofAttackTests {
+@Suite(.stopsServers) struct NodeProofAttackTests {
     /// A node attested with a join token: its key and SVID chain.
     struct Node {
         let key: P256.Signing.PrivateKey
@@ -59,7 +60,6 @@ import FoundationNetworking
 
     @Test func aReplayedProofIsRefused() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let node = try await Self.attest(server)
         let proof = try Self.proof(node, server, "GET", "/agent/v1/entries")
         #expect(try await Self.call(server, "GET", "/agent/v1/entries", proof: proof) == 200)
@@ -79,7 +79,6 @@ import FoundationNetworking
     /// `node.refused` record per request; it proves nothing new and is counted instead.
     @Test func replayedAndRevokedNodeProofsAreCountedNotRecorded() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
-        defer { Task { await server.stop() } }
         let node = try await Self.attest(server)
         let proof = try Self.proof(node, server, "GET", "/agent/v1/entries")
         #expect(try await Self.call(server, "GET", "/agent/v1/entries", proof: proof) == 200)
@@ -95,7 +94,6 @@ import FoundationNetworking
     /// Attacker finding on issue 13: a workload identity in the node namespace got an SVID that authenticated as a node.
     @Test func theNodeNamespaceIsReserved() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         for id in ["spiffe://example.org/tessera/agent/n3", "spiffe://example.org/Tessera/Agent/n3", "spiffe://example.org/tessera/agent"] {
             let identity = try await server.admin(
                 "POST", "/v1/identities",
@@ -110,7 +108,6 @@ import FoundationNetworking
 
     @Test func aProofIsRefusedForAnotherRouteOrBody() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let node = try await Self.attest(server)
         // A proof for GET /agent/v1/entries is no good for another route or method.
         let entriesProof = try Self.proof(node, server, "GET", "/agent/v1/entries")
@@ -143,7 +140,6 @@ import FoundationNetworking
         await first.stop()
         // Same storage, new process memory: the jti was claimed in the database, not only in memory.
         let second = try await TestServer.start(dataDirectory: first.dataDirectory, kek: kek, clock: clock) { $0.issuer = issuer }
-        defer { Task { await second.stop() } }
         #expect(try await Self.call(second, "GET", "/agent/v1/entries", proof: proof) == 401)
         let fresh = try Self.proof(node, second, "GET", "/agent/v1/entries", issuer: issuer)
         #expect(try await Self.call(second, "GET", "/agent/v1/entries", proof: fresh) == 200, "control: a fresh proof works")

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
@@ -7,7 +8,7 @@ import Testing
 
 /// Issue 13 items 4, 16 and 19, performed over real HTTP: roles at `/oauth2/revoke`, client assertions remembered
 /// across restarts whatever endpoint used them, and assertions with several audiences.
-@Suite(.serialized) struct OAuthEndpointAttackTests {
+@Suite(.serialized, .stopsServers) struct OAuthEndpointAttackTests {
     /// Mints an admin credential with `role` straight into the server's database (as `tessera` would for a person).
     static func adminToken(_ server: TestServer, role: String) async throws -> String {
         let (token, record) = AdminAuthenticator.mint(name: "\(role)-person", role: role, at: server.clock.now())
@@ -17,7 +18,6 @@ import Testing
 
     @Test func aViewerMayIntrospectButNotRevoke() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("revoke-target")
         let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         let viewer = try await Self.adminToken(server, role: "viewer")
@@ -58,7 +58,6 @@ import Testing
         await first.stop()
 
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: first.clock) { $0.issuer = issuer }
-        defer { Task { await second.stop() } }
         // The attacker captured the assertion and replays it at the token endpoint after the restart.
         let replayed = try await second.requestToken(workload, assertion: assertion)
         #expect(replayed.status == 401, "\(replayed.json)")
@@ -81,7 +80,6 @@ import Testing
         await first.stop()
 
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: first.clock) { $0.issuer = issuer }
-        defer { Task { await second.stop() } }
         let replayed = try await second.requestToken(workload, assertion: assertion)
         #expect(replayed.status == 401, "\(replayed.json)")
         #expect((replayed.json["error_description"] as? String ?? "").contains("replay"))
@@ -90,7 +88,6 @@ import Testing
 
     @Test func anAssertionForSeveralAudiencesIsRefused() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("multi-aud")
         let now = Int(server.clock.now().timeIntervalSince1970)
         let claims = """

@@ -1,10 +1,10 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 
-@Suite(.serialized) struct ObservabilityTests {
+@Suite(.serialized, .stopsServers) struct ObservabilityTests {
     @Test func metricsCountIssuancesDecisionsAndAuditWrites() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("metered")
         #expect(try await server.requestToken(workload).status == 200)
         #expect(try await server.requestToken(workload).status == 200)
@@ -33,7 +33,6 @@ import Testing
 
     @Test func readinessAndRequestIDs() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let ready = try await server.send("GET", "/readyz")
         #expect(ready.status == 200)
         #expect((ready.json["checks"] as? [String: String])?["database"] == "ok")

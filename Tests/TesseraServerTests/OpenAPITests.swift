@@ -1,16 +1,16 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraServer
 
 /// The OpenAPI document is kept true: every route the server registers is documented, every documented
 /// route exists, the served copy equals openapi/openapi.json, and the document is structurally sound.
-@Suite(.serialized) struct OpenAPITests {
+@Suite(.serialized, .stopsServers) struct OpenAPITests {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let served = try await server.send("GET", "/openapi.json")
         #expect(served.status == 200)
         let file = try Data(contentsOf: Self.repository.appendingPathComponent("openapi/openapi.json"))

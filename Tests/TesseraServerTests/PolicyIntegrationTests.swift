@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraPolicy
@@ -20,7 +21,7 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
     return folder
 }
 
-@Test func compiledInPoliciesMatchTheFilesInTheRepository() throws {
+@Test(.stopsServers) func compiledInPoliciesMatchTheFilesInTheRepository() throws {
     let schema = try String(contentsOf: repository.appendingPathComponent("policies/default/schema.cedarschema"), encoding: .utf8)
     let policies = try String(contentsOf: repository.appendingPathComponent("policies/default/tessera.cedar"), encoding: .utf8)
     #expect(DefaultPolicies.schema == schema, "run scripts/embed-default-policies")
@@ -30,14 +31,13 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
     #expect(try ActivePolicies.builtIn().policies.policies.count == declared, "every @id'd policy in the file is loaded")
 }
 
-@Suite(.serialized) struct PolicyIntegrationTests {
+@Suite(.serialized, .stopsServers) struct PolicyIntegrationTests {
     @Test func policiesDecideWithInventoryAttributesAndDeclaredEntities() async throws {
         let entities = """
             [{"uid": {"type": "Tessera::Owner", "id": "mallory@example.com"}, "attrs": {"status": "departed"}, "parents": []},
              {"uid": {"type": "Tessera::Audience", "id": "https://ledger.prod"}, "attrs": {"environment": "prod"}, "parents": []}]
             """
         let server = try await TestServer.start { $0.policyDirectory = try policyFolder(extra: ["entities.json": entities]) }
-        defer { Task { await server.stop() } }
 
         let leaver = try await server.registerWorkload("leaver", extra: ["owner": "mallory@example.com"])
         let refused = try await server.requestToken(leaver)
@@ -67,7 +67,6 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
     @Test func policyChangesAreHotReloadedAndBadOnesKeepThePreviousSet() async throws {
         let folder = try policyFolder()
         let server = try await TestServer.start { $0.policyDirectory = folder }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("reloaded")
         #expect(try await server.requestToken(workload).status == 200)
 
@@ -116,7 +115,7 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
     }
 }
 
-@Test func defaultPoliciesPassTheirPolicyTests() {
+@Test(.stopsServers) func defaultPoliciesPassTheirPolicyTests() {
     let file = repository.appendingPathComponent("policies/default/tests/default-policies.json").path
     let report = TesseraPolicy.ConformanceRunner.runTestFile(atPath: file)
     #expect(report.failures.isEmpty, "\(report.failures.map { "\($0.name): \($0.failure ?? "")" })")

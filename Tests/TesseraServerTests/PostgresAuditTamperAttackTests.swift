@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import PostgresNIO
 import Testing
@@ -10,7 +11,7 @@ import TesseraStore
 /// Issue 13 item 9 on PostgreSQL: two servers share one schema and one chain (appends under the database lock); a
 /// role with write access to the schema rewrites it with SQL; verification with the KEK (and the checkpoints both
 /// servers wrote at shutdown) refuses. Runs against the PostgreSQL that scripts/test starts.
-@Suite(.serialized) struct PostgresAuditTamperAttackTests {
+@Suite(.serialized, .stopsServers, .needsPostgres) struct PostgresAuditTamperAttackTests {
     struct Cluster {
         let storage: String
         let schema: String

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import PostgresNIO
 import Testing
@@ -8,7 +9,7 @@ import TesseraStore
 
 /// Two servers on different ports sharing one PostgreSQL storage (`--storage postgres://...`): one trust
 /// domain, one inventory, one revocation list, one audit chain, one console, posture over both.
-@Suite(.serialized) struct PostgresStorageServerTests {
+@Suite(.serialized, .stopsServers, .needsPostgres) struct PostgresStorageServerTests {
     static let issuer = "https://tessera.test"
 
     /// A fresh schema in the test cluster's `tessera` database, as a storage URL.

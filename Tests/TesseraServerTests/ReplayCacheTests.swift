@@ -1,10 +1,11 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 @testable import TesseraServer
 
 /// The in-memory single-use check: a key is refused until it expires, and expired keys leave the cache by the sweep
 /// (which visits only passed expiry slots), without dropping a key that was used again later.
-@Suite struct ReplayCacheTests {
+@Suite(.stopsServers) struct ReplayCacheTests {
     @Test func keysAreSingleUseUntilTheyExpireAndThenSwept() {
         let cache = ReplayCache()
         let start = Date(timeIntervalSince1970: 1_000_000)

@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import TesseraCrypto
 import Testing
 
 /// Issue 13 item 2, performed over real HTTP: Tessera's own resource routes accept only tokens minted for Tessera,
 /// and a sender-constrained token only with its proof (DPoP) or its certificate (mTLS).
-@Suite(.serialized) struct ResourceRouteAttackTests {
+@Suite(.serialized, .stopsServers) struct ResourceRouteAttackTests {
     struct Agent {
         let server: TestServer
         let agent: Workload
@@ -53,7 +54,6 @@ import Testing
 
     @Test func aTokenForAnotherAudienceIsRefused() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let a = try await Self.agent(server)
         let foreign = try #require(
             try await server.requestToken(a.agent) {
@@ -78,7 +78,6 @@ import Testing
 
     @Test func aDPoPBoundTokenNeedsAFreshProofForThisRequest() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let a = try await Self.agent(server)
         let key = DPoPTests.ProofKey()
         let now = server.clock.now()
@@ -117,7 +116,6 @@ import Testing
         await first.stop()
 
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: first.clock) { $0.issuer = issuer }
-        defer { Task { await second.stop() } }
         #expect(try await Self.tools(second, ["Authorization": "DPoP \(token)", "DPoP": proof]) == 401, "proof replayed after restart")
         let fresh = try key.proof(url: issuer + "/v1/authorize/tools", method: "GET", iat: now, ath: ath)
         #expect(try await Self.tools(second, ["Authorization": "DPoP \(token)", "DPoP": fresh]) == 200, "a fresh proof is served")
@@ -126,7 +124,6 @@ import Testing
     @Test func aCertificateBoundTokenNeedsItsCertificate() async throws {
         let folder = try await MutualTLSTests.serverCertificate()
         let server = try await MutualTLSTests.start(folder: folder)
-        defer { Task { await server.stop() } }
         let a = try await Self.agent(server)
         _ = try MutualTLSTests.issueSVID(server, a.agent.clientID, folder: folder, name: "agent")
         _ = try MutualTLSTests.issueSVID(server, "spiffe://example.org/someone-else", folder: folder, name: "other")

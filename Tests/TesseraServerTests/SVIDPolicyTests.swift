@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCore
 
@@ -7,7 +8,7 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
 /// Issue 19, item 6: Cedar decides X.509-SVID issuance too (action `issue_svid`, resource the trust domain): a policy
 /// that forbids it refuses the SVID, with the policy's reason, even though the entry and the identity are valid.
-@Suite struct SVIDPolicyTests {
+@Suite(.stopsServers) struct SVIDPolicyTests {
     @Test func aPolicyThatForbidsIssueSVIDRefusesTheSVID() async throws {
         let folder = NSTemporaryDirectory() + "tessera-svid-policies-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -21,7 +22,6 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         when { principal.spiffeId like "spiffe://example.org/batch*" };
         """.write(toFile: folder + "/svids.cedar", atomically: true, encoding: .utf8)
         let server = try await TestServer.start { $0.policyDirectory = folder }
-        defer { Task { await server.stop() } }
         let node = try await NodeProofAttackTests.attest(server)  // entry for spiffe://example.org/web on node n1
         _ = try await server.registerWorkload("batch-report")
         let entry = try await server.admin(

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
 import Testing
 
 /// Attacks on people's sign-in (issue 13, items 12, 14 and 18), over real HTTP with a stand-in IdP.
-@Suite struct SignInAttackTests {
+@Suite(.stopsServers) struct SignInAttackTests {
     static func pkce() -> (verifier: String, challenge: String) {
         let verifier = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
         return (verifier, Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8)))))
@@ -23,7 +24,6 @@ import Testing
         let idp = try HumanSignInTests.idp()
         defer { idp.stub.stop() }
         let server = try await HumanSignInTests.start(idp)
-        defer { Task { await server.stop() } }
         let attacker = SignInBrowser()
         let total = 10_050
         let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
@@ -51,7 +51,6 @@ import Testing
         let idp = try HumanSignInTests.idp()
         defer { idp.stub.stop() }
         let server = try await HumanSignInTests.start(idp)
-        defer { Task { await server.stop() } }
         let agent = try await server.registerWorkload("assistant", extra: ["kind": "ai-agent", "audiences": ["https://tool"]])
 
         let victimSignIn = try await HumanSignInTests.signIn(
@@ -100,7 +99,6 @@ import Testing
         let idp = try HumanSignInTests.idp()
         defer { idp.stub.stop() }
         let server = try await HumanSignInTests.start(idp)
-        defer { Task { await server.stop() } }
         let (verifier, challenge) = Self.pkce()
         for redirect in [
             "http://127.0.0.1:9/done", "http://127.0.0.1:54321/done", "http://localhost:54321/tessera-login",
@@ -181,7 +179,6 @@ import Testing
         let idp = try HumanSignInTests.idp()
         defer { idp.stub.stop() }
         let server = try await HumanSignInTests.start(idp)
-        defer { Task { await server.stop() } }
         let info = try await server.send("GET", "/auth/info")
         #expect(info.status == 200)
         let consoleRedirect = try #require(info.json["console_redirect_uri"] as? String)
@@ -228,7 +225,6 @@ import Testing
         let idp = try HumanSignInTests.idp()
         defer { idp.stub.stop() }
         let server = try await HumanSignInTests.start(idp)
-        defer { Task { await server.stop() } }
         let browser = SignInBrowser()
         let start = try await browser.get(server.base + "/auth/login")
         let cookie = try #require(browser.cookie("tessera_signin"))

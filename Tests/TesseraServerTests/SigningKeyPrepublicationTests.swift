@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCrypto
 @testable import TesseraServer
 
 /// Scheduled rotation (the next key is published before it signs), RS256 keys, and an algorithm change at start-up:
 /// a relying party that cached the key set when the rotation started knows every key that later signs.
-@Suite struct SigningKeyPrepublicationTests {
+@Suite(.stopsServers) struct SigningKeyPrepublicationTests {
     private func kids(_ server: TestServer, _ path: String = "/.well-known/jwks.json") async throws -> [String] {
         let reply = try await server.send("GET", path)
         return (reply.json["keys"] as? [[String: Any]])?.compactMap { $0["kid"] as? String } ?? []
@@ -31,7 +32,6 @@ import TesseraCrypto
             $0.signingKeys.prepublish = 600
             $0.signingKeys.promotionCheckInterval = 1
         }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("prepublished")
         let (original, _) = try await signingKid(server, workload)
 
@@ -66,7 +66,6 @@ import TesseraCrypto
 
     @Test func rs256KeysSignAndArePublishedAsRSA() async throws {
         let server = try await TestServer.start { $0.signingKeys.accessTokenAlgorithm = .rs256 }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("rsa")
         let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         let jws = try CompactJWS(parsing: token)
@@ -101,7 +100,6 @@ import TesseraCrypto
             $0.signingKeys.prepublish = 300
             $0.signingKeys.promotionCheckInterval = 1
         }
-        defer { Task { await second.stop() } }
         // The RS256 key is published, the ES256 key still signs.
         let published = try await second.send("GET", "/.well-known/jwks.json").json["keys"] as? [[String: Any]] ?? []
         #expect(published.map { $0["alg"] as? String } == ["ES256", "RS256"])
@@ -119,7 +117,6 @@ import TesseraCrypto
         await first.stop()
         // Same (default, ES256) configuration: the operator's RS256 key keeps signing, no rotation back is scheduled.
         let second = try await TestServer.start(dataDirectory: first.dataDirectory, kek: first.kek, clock: first.clock)
-        defer { Task { await second.stop() } }
         #expect(try await signingKid(second, workload).1 == "RS256")
         let kidsAfter = try await kids(second)
         #expect(kidsAfter.count == 2, "the RS256 key and the ES256 key it replaced; no new next key: \(kidsAfter)")
@@ -127,7 +124,6 @@ import TesseraCrypto
 
     @Test func rotationInputIsChecked() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         for body in [
             ["purpose": "database"], ["algorithm": "HS256"], ["algorithm": "none"], ["immediate": "yes"], ["extra": 1],
         ] as [[String: Any]] {
@@ -140,7 +136,6 @@ import TesseraCrypto
 
     @Test func aJWTSVIDKeyRotationReachesTheBundleAndTheIssuerKeys() async throws {
         let server = try await TestServer.start { $0.spiffe.jwtIssuer = "https://oidc.tessera.test" }
-        defer { Task { await server.stop() } }
         let before = try await kids(server, "/jwt-svid/keys")
         let bundleBefore = try await server.send("GET", "/bundle").json
         #expect(before.count == 1)

@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCrypto
 @testable import TesseraServer
 
 /// `POST /v1/keys/rotate` on a real server: the new key signs, the previous one still verifies what it signed, a
 /// second rotation retires the oldest, the listing carries no private material, and every rotation is audited.
-@Suite struct SigningKeyRotationTests {
+@Suite(.stopsServers) struct SigningKeyRotationTests {
     private func kid(of token: String) throws -> String {
         try #require(try CompactJWS(parsing: token).header.kid)
     }
@@ -24,7 +25,6 @@ import TesseraCrypto
 
     @Test func aRotationSignsWithTheNewKeyAndKeepsThePreviousOneForVerification() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("rotating")
         let first = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         let original = try kid(of: first)
@@ -62,7 +62,6 @@ import TesseraCrypto
 
     @Test func rotationNeedsAnAdministrator() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let anonymous = try await server.send("POST", "/v1/keys/rotate")
         #expect(anonymous.status == 401)
         #expect(try await jwksKids(server).count == 1, "nothing rotated")

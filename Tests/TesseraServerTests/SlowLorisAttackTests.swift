@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -50,12 +51,11 @@ final class RawConnection {
 }
 
 /// Issue 13, item 7: connections that trickle a request (slow-loris) or pile up from one address are closed.
-@Suite struct SlowLorisAttackTests {
+@Suite(.stopsServers) struct SlowLorisAttackTests {
     static func port(_ server: TestServer) -> Int { Int(server.base.split(separator: ":").last!)! }
 
     @Test func partialHeadersAreClosedAtTheIdleDeadline() async throws {
         let server = try await TestServer.start { $0.listener.idleTimeout = 1 }
-        defer { Task { await server.stop() } }
         let started = Date()
         let connection = try RawConnection(port: Self.port(server))
         connection.write("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  // never finishes the head
@@ -68,7 +68,6 @@ final class RawConnection {
             $0.listener.idleTimeout = 30
             $0.listener.requestReadTimeout = 1
         }
-        defer { Task { await server.stop() } }
         let connection = try RawConnection(port: Self.port(server))
         connection.write(
             "POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
@@ -84,7 +83,6 @@ final class RawConnection {
 
     @Test func connectionsBeyondThePerSourceCapAreClosed() async throws {
         let server = try await TestServer.start { $0.listener.maximumConnectionsPerSource = 4 }
-        defer { Task { await server.stop() } }
         let held = try (0..<4).map { _ in try RawConnection(port: Self.port(server)) }
         for connection in held { connection.write("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n") }
         try await Task.sleep(for: .milliseconds(200))

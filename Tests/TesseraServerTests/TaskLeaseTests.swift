@@ -1,16 +1,16 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraCrypto
 import TesseraStore
 
-@Suite(.serialized) struct TaskLeaseTests {
+@Suite(.serialized, .stopsServers) struct TaskLeaseTests {
     private func introspect(_ server: TestServer, _ token: String) async throws -> [String: Any] {
         try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"]).json
     }
 
     @Test func taskScopedTokensAreLeasesThatEndWithTheTask() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let worker = try await server.registerWorkload("worker")
         let outsider = try await server.registerWorkload("outsider")
         let created = try await server.admin("POST", "/v1/tasks", json: [
@@ -57,7 +57,6 @@ import TesseraStore
 
     @Test func tasksExpireOnTheirDeadline() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let worker = try await server.registerWorkload("short-lived")
         let created = try await server.admin("POST", "/v1/tasks", json: [
             "intent": "one batch", "identities": [worker.clientID], "scopes": ["invoices:read"], "ttl": 60,
@@ -81,7 +80,6 @@ import TesseraStore
 
     @Test func suspendingAnIdentityRevokesItsLiveTokens() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("suspendable")
         let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         #expect(try await introspect(server, token)["active"] as? Bool == true)
@@ -94,7 +92,6 @@ import TesseraStore
 
     @Test func taskInputIsValidated() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let good: [String: Any] = ["intent": "x", "identities": ["spiffe://example.org/a"], "ttl": 60]
         func with(_ change: (inout [String: Any]) -> Void) -> [String: Any] {
             var body = good
@@ -114,9 +111,8 @@ import TesseraStore
     }
 }
 
-@Test func revocationListIsSignedCacheableAndCurrent() async throws {
+@Test(.stopsServers) func revocationListIsSignedCacheableAndCurrent() async throws {
     let server = try await TestServer.start()
-    defer { Task { await server.stop() } }
     let workload = try await server.registerWorkload("listed")
     let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
     let jti = try #require(try JWTClaims.decode(try CompactJWS(parsing: token).payload).jti)

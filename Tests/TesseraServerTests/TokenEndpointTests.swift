@@ -1,14 +1,14 @@
 import Crypto
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraAudit
 import TesseraCrypto
 import TesseraStore
 
-@Suite(.serialized) struct TokenEndpointTests {
+@Suite(.serialized, .stopsServers) struct TokenEndpointTests {
     @Test func privateKeyJWTYieldsAVerifiableRFC9068Token() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("billing")
         let reply = try await server.requestToken(workload) { $0["scope"] = "invoices:read" }
         #expect(reply.status == 200)
@@ -37,7 +37,6 @@ import TesseraStore
 
     @Test func introspectionAndRevocation() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("reports")
         let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         let auth = ["Authorization": "Bearer \(server.adminToken)"]
@@ -76,7 +75,6 @@ import TesseraStore
 
     @Test func clientCannotRevokeAnotherClientsToken() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let owner = try await server.registerWorkload("owner")
         let other = try await server.registerWorkload("other")
         let token = try #require(try await server.requestToken(owner).json["access_token"] as? String)
@@ -92,7 +90,6 @@ import TesseraStore
 
     @Test func tokenLifetimeFollowsIdentityAndNeverOutlivesIt() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let short = try await server.registerWorkload("short", extra: ["token_ttl": 60])
         #expect(try await server.requestToken(short).json["expires_in"] as? Int == 60)
         let expiring = try await server.registerWorkload(
@@ -103,7 +100,6 @@ import TesseraStore
 
     @Test func audienceMustBeAllowed() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("aud", extra: ["audiences": ["https://ledger.example.org"]])
         let allowed = try await server.requestToken(workload) { $0["audience"] = "https://ledger.example.org" }
         #expect(allowed.status == 200)
@@ -114,7 +110,6 @@ import TesseraStore
 
     @Test func metadataDescribesTheServer() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let metadata = try await server.send("GET", "/.well-known/oauth-authorization-server").json
         #expect(metadata["issuer"] as? String == server.base)
         #expect(metadata["token_endpoint"] as? String == server.tokenEndpoint)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import Testing
@@ -6,7 +7,7 @@ import Testing
 /// Issue 13 item 1, performed over real HTTP: a party that merely holds (or intercepted) a Tessera token cannot
 /// turn it into new tokens. Every exchange authenticates its caller, a bearer token is never an actor credential by
 /// itself, a task only narrows, and revoking a token revokes everything exchanged from it.
-@Suite struct TokenExchangeAttackTests {
+@Suite(.stopsServers) struct TokenExchangeAttackTests {
     struct Fixture {
         let server: TestServer
         /// The victim: holds a token for the resource server.
@@ -49,7 +50,6 @@ import Testing
 
     @Test func aBearerSubjectTokenAloneBuysNothing() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         // The resource server replays the token it received, unauthenticated, for another audience of the victim.
         let stolen = try await Self.exchange(f.server, subject: f.token, ["audience": "https://bank.example"])
         #expect(stolen.status == 401, "\(stolen.json)")
@@ -78,7 +78,6 @@ import Testing
         await first.stop()
 
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: first.clock) { $0.issuer = issuer }
-        defer { Task { await second.stop() } }
         for (name, assertion) in [("subject assertion", subject), ("client assertion", client)] {
             let replayed = try await second.requestToken(workload, assertion: assertion)
             #expect(replayed.status == 401, "\(name): \(replayed.json)")
@@ -90,7 +89,6 @@ import Testing
     /// source and reason code, whose sample reason names the token's jti), not one durable record per request.
     @Test func aStolenTokenReplayedUnauthenticatedIsCountedNotRecordedPerRequest() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
-        defer { Task { await server.stop() } }
         let workload = try await server.registerWorkload("victim", extra: ["audiences": ["https://bank.example"]])
         let token = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         let jti = try #require(decodeClaims(token)["jti"] as? String)
@@ -105,7 +103,6 @@ import Testing
 
     @Test func aBearerAccessTokenIsNeverAnActorCredential() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         // The attacker holds the bystander's bearer token and names it as the actor, without the bystander's key.
         let bystanderToken = try #require(try await f.server.requestToken(f.bystander).json["access_token"] as? String)
         let reply = try await Self.exchange(
@@ -117,7 +114,6 @@ import Testing
 
     @Test func onlyAPartyTheTokenNamesMayExchangeIt() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         // An authenticated workload the token does not name (neither aud nor may_act) is refused.
         let foreign = try await Self.exchange(
             f.server, subject: f.token, try Self.clientAuth(f.bystander, f.server).merging(["audience": "https://bank.example"]) { $1 })
@@ -137,7 +133,6 @@ import Testing
 
     @Test func aTaskOnlyNarrowsWhatTheSubjectTokenCarries() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let created = try await f.server.admin(
             "POST", "/v1/tasks",
             json: [
@@ -155,7 +150,6 @@ import Testing
 
     @Test func revokingTheParentRevokesEveryTokenExchangedFromIt() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let child = try await Self.exchange(
             f.server, subject: f.token, try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
         let childToken = try #require(child.json["access_token"] as? String, "\(child.json)")

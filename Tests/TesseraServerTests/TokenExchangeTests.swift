@@ -1,11 +1,12 @@
 import Foundation
+import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
 import Testing
 
 /// RFC 8693 token exchange over real HTTP: external tokens mapped by rules, delegation chains, and attacks.
-@Suite struct TokenExchangeTests {
+@Suite(.stopsServers) struct TokenExchangeTests {
     static let jwt = "urn:ietf:params:oauth:token-type:jwt"
     static let accessToken = "urn:ietf:params:oauth:token-type:access_token"
     static let idToken = "urn:ietf:params:oauth:token-type:id_token"
@@ -59,7 +60,6 @@ import Testing
 
     @Test func externalTokenMappedByRuleGetsAToken() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let now = f.server.clock.now()
         let external = try f.ci.mint(
             [
@@ -86,7 +86,6 @@ import Testing
 
     @Test func hostileExternalTokensAreRefusedAndAudited() async throws {
         let f = try await Self.fixture { $0.listener.refusalFlushInterval = 0.1 }
-        defer { Task { await f.server.stop() } }
         let now = f.server.clock.now()
         let good: [String: Any] = [
             "sub": "repo:acme/billing", "aud": "tessera", "repository": "acme/billing", "ref": "refs/heads/main",
@@ -124,7 +123,6 @@ import Testing
 
     @Test func jwtSVIDsOfAFederatedTrustDomainMapByRule() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let partner = ExternalIssuerKey(issuer: "spiffe://partner.org")
         _ = try await server.registerWorkload("partner-gateway", extra: ["auth_methods": ["private_key_jwt", "federated"]])
         var jwks = partner.jwks
@@ -159,7 +157,6 @@ import Testing
 
     @Test func hugeAndOddClaimsAreHandledWithoutCrashing() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let now = f.server.clock.now()
         var claims: [String: Any] = [
             "sub": "job", "aud": ["other", "tessera"], "repository": "acme/billing", "ref": "refs/heads/main",
@@ -188,7 +185,6 @@ import Testing
 
     @Test func humanDelegatesThroughAgentToolAndDatabaseWithinTheDepthLimit() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let server = f.server
         let agent = try await server.registerWorkload(
             "agent", extra: ["kind": "ai-agent", "audiences": ["spiffe://example.org/tool"]])
@@ -312,7 +308,6 @@ import Testing
 
     @Test func mayActAndActorChainsAreEnforced() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let server = f.server
         let agent = try await server.registerWorkload("agent2", extra: ["audiences": ["https://api"]])
         let created = try await server.admin(
@@ -384,7 +379,6 @@ import Testing
 
     @Test func issuerAdministrationValidatesInput() async throws {
         let f = try await Self.fixture()
-        defer { Task { await f.server.stop() } }
         let server = f.server
         let list = try await server.admin("GET", "/v1/issuers")
         let issuers = try #require(list.json["issuers"] as? [[String: Any]])

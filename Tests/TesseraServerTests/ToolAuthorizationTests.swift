@@ -1,9 +1,10 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 import TesseraServer
 
 /// AI-agent tool calls decided at request time (issue 9), over real HTTP against a real server.
-@Suite(.serialized) struct ToolAuthorizationTests {
+@Suite(.serialized, .stopsServers) struct ToolAuthorizationTests {
     private struct Setup {
         let server: TestServer
         let agent: Workload
@@ -39,7 +40,6 @@ import TesseraServer
 
     @Test func toolCallsAreDecidedAgainstTheTaskAndHighRiskOnesWaitForAHuman() async throws {
         let setup = try await setUp()
-        defer { Task { await setup.server.stop() } }
         let server = setup.server
 
         let listed = try await server.send("GET", "/v1/authorize/tools", headers: ["Authorization": "Bearer \(setup.token)"])
@@ -106,7 +106,6 @@ import TesseraServer
 
     @Test func budgetsAndRateLimitsContainAnAgent() async throws {
         let setup = try await setUp { $0.toolCallBudget = 4; $0.toolCallsPerMinute = 2 }
-        defer { Task { await setup.server.stop() } }
         #expect(try await call(setup, ["tool": "search_tickets"]).json["decision"] as? String == "allow")
         #expect(try await call(setup, ["tool": "search_tickets"]).json["decision"] as? String == "allow")
         let limited = try await call(setup, ["tool": "search_tickets"])
@@ -122,7 +121,6 @@ import TesseraServer
 
     @Test func onlyAgentsInAnOpenTaskWithAValidTokenMayAsk() async throws {
         let setup = try await setUp()
-        defer { Task { await setup.server.stop() } }
         let server = setup.server
         #expect(try await call(setup, ["tool": "search_tickets"], token: "garbage").status == 401)
         let noTask = try #require(try await server.requestToken(setup.agent).json["access_token"] as? String)

@@ -1,10 +1,11 @@
 import Foundation
+import TesseraTestSupport
 import TesseraServer
 import Testing
 
 /// Issue 13 items 5, 6 and 17, performed over real HTTP: an approval binds its upstream server and exact arguments,
 /// and parallel calls cannot overrun the rate limit.
-@Suite(.serialized) struct ToolCallAttackTests {
+@Suite(.serialized, .stopsServers) struct ToolCallAttackTests {
     struct Setup {
         let server: TestServer
         let token: String
@@ -40,7 +41,6 @@ import Testing
 
     @Test func anApprovalForOneUpstreamDoesNotOpenAnother() async throws {
         let setup = try await Self.setUp()
-        defer { Task { await setup.server.stop() } }
         let pending = try await Self.call(setup, #"{"tool":"transfer","server":"bank-a","arguments":{"amount":5}}"#)
         #expect(pending.json["decision"] as? String == "approval_required", "\(pending.json)")
         let approvalID = try #require(pending.json["approval_id"] as? String)
@@ -61,7 +61,6 @@ import Testing
 
     @Test func numbersADoubleCannotHoldApartAreRefused() async throws {
         let setup = try await Self.setUp()
-        defer { Task { await setup.server.stop() } }
         for literal in ["12345678901234567993", "9007199254740993", "0.12345678901234567", "1e-320"] {
             let reply = try await Self.call(setup, #"{"tool":"transfer","server":"bank-a","arguments":{"account":\#(literal)}}"#)
             #expect(reply.status == 400, "\(literal): \(reply.json)")
@@ -83,7 +82,6 @@ import Testing
     /// with a parser that keeps the other, would act on the other.
     @Test func aDuplicatedArgumentNameIsRefused() async throws {
         let setup = try await Self.setUp()
-        defer { Task { await setup.server.stop() } }
         let bodies = [
             #"{"tool":"transfer","server":"bank-a","arguments":{"account":"mine","account":"victim"}}"#,
             #"{"tool":"transfer","server":"bank-a","arguments":{"to":{"iban":"A","iban":"B"}}}"#,
@@ -119,7 +117,6 @@ import Testing
 
     @Test func parallelCallsCannotOverrunTheRateLimit() async throws {
         let setup = try await Self.setUp(perMinute: 20)
-        defer { Task { await setup.server.stop() } }
         let decisions = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<60 {
                 group.addTask {

@@ -1,5 +1,6 @@
 import Synchronization
 import Foundation
+import TesseraTestSupport
 import Logging
 import Testing
 import TesseraAudit
@@ -9,7 +10,7 @@ import TesseraStore
 
 /// Two "servers" (two audit logs, two connections) appending to one PostgreSQL audit chain at once: the chain
 /// stays one verifiable sequence. Runs against the PostgreSQL that scripts/test starts.
-@Suite(.serialized) struct PostgresAuditRecordStoreTests {
+@Suite(.serialized, .needsPostgres) struct PostgresAuditRecordStoreTests {
     private func store() throws -> PostgresAuditRecordStore {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw AuditError(.appendFailed, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")

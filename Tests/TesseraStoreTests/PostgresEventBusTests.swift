@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import PostgresNIO
 import Testing
@@ -7,7 +8,7 @@ import TesseraSecrets
 
 /// Cluster events over a real PostgreSQL (the one scripts/test starts): delivery between two buses, no echo,
 /// resync after the listener's connection is cut, oversized subjects degrade to a resync.
-@Suite(.serialized) struct PostgresEventBusTests {
+@Suite(.serialized, .needsPostgres) struct PostgresEventBusTests {
     static func settings() throws -> PostgresConnectionSettings {
         guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
@@ -111,7 +112,7 @@ import TesseraSecrets
     }
 }
 
-@Test func aChannelNameThatIsNotAnIdentifierIsRefused() async throws {
+@Test(.needsPostgres) func aChannelNameThatIsNotAnIdentifierIsRefused() async throws {
     let bus = try PostgresEventBusTests.bus("node-a", channel: "x; DROP TABLE audit_records")
     await #expect(throws: StoreError.self) { try await bus.start() }
 }

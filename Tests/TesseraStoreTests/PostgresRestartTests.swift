@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import PostgresNIO
 import Synchronization
 import Testing
@@ -8,7 +9,7 @@ import Testing
 /// answers a query written to a connection that has closed, so a `ROLLBACK` after the failed statement, or the next
 /// statement of a transaction, waited forever with its connection leased (the audit writer, then every token behind
 /// it). Every pooled operation is now bounded and abandoned on timeout. The end-to-end test is scripts/test-pg-restart.
-@Suite struct PostgresRestartTests {
+@Suite(.needsPostgres) struct PostgresRestartTests {
     private struct Failure: Error {}
     private final class Flag: Sendable {
         let raised = Atomic<Bool>(false)

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Logging
 import PostgresNIO
 import TesseraAudit
@@ -6,7 +7,7 @@ import Testing
 @testable import TesseraStore
 
 /// What only the PostgreSQL engine has: its migrator, its pool's failure modes.
-@Suite struct PostgresStorageTests {
+@Suite(.needsPostgres) struct PostgresStorageTests {
     @Test func serversStartingAtOnceMigrateOnce() async throws {
         let fixture = try await StorageEngine.postgresql.open()
         guard case .schema(let endpoint) = fixture.location else { throw StoreError(.unavailable, "not PostgreSQL") }
@@ -68,7 +69,7 @@ import Testing
 }
 
 /// The pool's lifetime follows its users, and a closed storage fails cleanly.
-@Suite struct PostgresPoolLifetimeTests {
+@Suite(.needsPostgres) struct PostgresPoolLifetimeTests {
     @Test func aRepositoryOutlivesItsStorageObjectAndAClosedOneFailsCleanly() async throws {
         try await withStorage(.postgresql) { fixture in
             guard case .schema(let endpoint) = fixture.location else { return }
@@ -89,7 +90,7 @@ import Testing
 }
 
 /// `sslmode` of the storage URL against the test cluster, which offers TLS with a throwaway CA.
-@Suite struct PostgresTLSTests {
+@Suite(.needsPostgres) struct PostgresTLSTests {
     private func url(_ query: String) throws -> String {
         guard let base = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
             throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
@@ -143,7 +144,7 @@ import Testing
 
 /// The console's pages stay cheap at a million rows only if PostgreSQL can read them from an index in page
 /// order: with sequential and bitmap scans priced out, every plan is an index scan and none sorts.
-@Suite struct PostgresConsolePlanTests {
+@Suite(.needsPostgres) struct PostgresConsolePlanTests {
     private func plan(_ storage: PostgresStorage, _ query: PostgresQuery) async throws -> [String] {
         let logger = storage.database.logger
         return try await storage.database.transaction { connection in

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Talks to a Tessera server's tool-call authorization API with the agent's bearer token.
 ///
@@ -10,18 +7,14 @@ import FoundationNetworking
 /// ``MCPGatewayError/Code/serverUnavailable``. The token is never part of an error message.
 public struct TesseraAuthorizationClient: ToolAuthorizer {
     public let base: URL
-    private let session: URLSession
+    private let timeout: TimeInterval
 
     /// - Parameters:
     ///   - base: The Tessera server, e.g. `http://127.0.0.1:8443`.
     ///   - timeout: Seconds to wait for one answer.
     public init(base: URL, timeout: TimeInterval = 15) {
         self.base = base
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        self.session = URLSession(configuration: configuration)
+        self.timeout = timeout
     }
 
     /// Parses `--server`: an `http` or `https` URL with a host.
@@ -60,26 +53,18 @@ public struct TesseraAuthorizationClient: ToolAuthorizer {
     private func exchange<Answer: Decodable>(
         _ method: String, _ path: String, body: Data?, token: String
     ) async throws -> Answer {
-        var request = URLRequest(url: base.appendingPathComponent(String(path.dropFirst())))
-        request.httpMethod = method
-        request.setValue("Bearer " + token, forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let data: Data
-        let response: URLResponse
+        var headers = [("Authorization", "Bearer " + token), ("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let answer: HTTPExchange.Answer
         do {
-            (data, response) = try await session.data(for: request)
+            answer = try await HTTPExchange.send(
+                method == "POST" ? .POST : .GET, base.appendingPathComponent(String(path.dropFirst())), headers: headers,
+                body: body, timeout: timeout)
         } catch {
-            throw MCPGatewayError(
-                .serverUnavailable, "cannot reach the Tessera server at \(base.absoluteString): \(error.localizedDescription)")
+            throw MCPGatewayError(.serverUnavailable, "cannot reach the Tessera server at \(base.absoluteString): \(error)")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw MCPGatewayError(.serverUnavailable, "the Tessera server sent no HTTP answer to \(method) \(path)")
-        }
-        switch http.statusCode {
+        let data = answer.body
+        switch answer.status {
         case 200:
             do {
                 return try JSONDecoder().decode(Answer.self, from: data)
@@ -93,7 +78,7 @@ public struct TesseraAuthorizationClient: ToolAuthorizer {
             throw MCPGatewayError(.forbidden, Self.problem(data) ?? "the access token's task does not allow this")
         default:
             let detail = Self.problem(data).map { ": \($0)" } ?? ""
-            throw MCPGatewayError(.serverUnavailable, "the Tessera server answered \(method) \(path) with HTTP \(http.statusCode)\(detail)")
+            throw MCPGatewayError(.serverUnavailable, "the Tessera server answered \(method) \(path) with HTTP \(answer.status)\(detail)")
         }
     }
 

@@ -1,9 +1,6 @@
 import Foundation
 import Logging
 import MCP
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The client side of MCP's Streamable HTTP transport, for upstream servers that answer a POST with JSON or with
 /// a server-sent-event stream.
@@ -15,7 +12,7 @@ import FoundationNetworking
 public actor StreamableHTTPClientTransport: Transport {
     public nonisolated let logger: Logger
     public let endpoint: URL
-    private let session: URLSession
+    private let timeout: TimeInterval
     private let label: String
     private var sessionID: String?
     private var protocolVersion: String?
@@ -30,11 +27,7 @@ public actor StreamableHTTPClientTransport: Transport {
     public init(endpoint: URL, label: String, timeout: TimeInterval = 300, logger: Logger? = nil) {
         self.endpoint = endpoint
         self.label = label
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        self.session = URLSession(configuration: configuration)
+        self.timeout = timeout
         self.logger = logger ?? Logger(label: "tessera.mcp.http-client", factory: { _ in SwiftLogNoOpLogHandler() })
         (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
     }
@@ -48,41 +41,31 @@ public actor StreamableHTTPClientTransport: Transport {
         guard connected else { return }
         connected = false
         if let sessionID {
-            var request = URLRequest(url: endpoint)
-            request.httpMethod = "DELETE"
-            request.setValue(sessionID, forHTTPHeaderField: "Mcp-Session-Id")
-            _ = try? await session.data(for: request)
+            _ = try? await HTTPExchange.send(
+                .DELETE, endpoint, headers: [("Mcp-Session-Id", sessionID)], body: nil, timeout: min(timeout, 10))
         }
         continuation.finish()
     }
 
     public func send(_ data: Data) async throws {
         guard connected else { throw MCPError.connectionClosed }
-        var request = URLRequest(url: endpoint)
-        request.httpMethod = "POST"
-        request.httpBody = data
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
-        if let sessionID { request.setValue(sessionID, forHTTPHeaderField: "Mcp-Session-Id") }
-        if let protocolVersion { request.setValue(protocolVersion, forHTTPHeaderField: "MCP-Protocol-Version") }
-        let body: Data
-        let response: URLResponse
+        var headers = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")]
+        if let sessionID { headers.append(("Mcp-Session-Id", sessionID)) }
+        if let protocolVersion { headers.append(("MCP-Protocol-Version", protocolVersion)) }
+        let answer: HTTPExchange.Answer
         do {
-            (body, response) = try await session.data(for: request)
+            answer = try await HTTPExchange.send(.POST, endpoint, headers: headers, body: data, timeout: timeout)
         } catch {
-            throw MCPGatewayError(
-                .upstreamUnavailable, "cannot reach \(label) at \(endpoint.absoluteString): \(error.localizedDescription)")
+            throw MCPGatewayError(.upstreamUnavailable, "cannot reach \(label) at \(endpoint.absoluteString): \(error)")
         }
-        guard let http = response as? HTTPURLResponse else {
-            throw MCPGatewayError(.upstreamUnavailable, "\(label) sent no HTTP answer")
-        }
-        if let assigned = http.value(forHTTPHeaderField: "Mcp-Session-Id"), !assigned.isEmpty { sessionID = assigned }
-        guard (200..<300).contains(http.statusCode) else {
+        let body = answer.body
+        if let assigned = answer.header("Mcp-Session-Id"), !assigned.isEmpty { sessionID = assigned }
+        guard (200..<300).contains(answer.status) else {
             let text = String(decoding: body.prefix(300), as: UTF8.self)
-            throw MCPGatewayError(.upstreamUnavailable, "\(label) answered HTTP \(http.statusCode): \(text)")
+            throw MCPGatewayError(.upstreamUnavailable, "\(label) answered HTTP \(answer.status): \(text)")
         }
-        guard http.statusCode != 202, !body.isEmpty else { return }
-        let contentType = http.value(forHTTPHeaderField: "Content-Type")?.lowercased() ?? ""
+        guard answer.status != 202, !body.isEmpty else { return }
+        let contentType = answer.header("Content-Type")?.lowercased() ?? ""
         let messages = contentType.hasPrefix("text/event-stream") ? Self.events(in: body) : [body]
         for message in messages {
             noteProtocolVersion(message)

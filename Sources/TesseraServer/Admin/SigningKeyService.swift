@@ -108,19 +108,11 @@ struct SigningKeyService: Sendable {
         try await promoteDue()
     }
 
-    /// Checks for due keys every `promotionCheckInterval` seconds until cancelled.
-    func run(logger: Logger) async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(configuration.promotionCheckInterval))
-            guard !Task.isCancelled else { return }
-            do {
-                try await promoteDue()
-            } catch is CancellationError {
-                return
-            } catch {
-                logger.warning("signing-key promotion check failed: \(String(describing: error).prefix(200))")
-            }
-        }
+    /// Promotes due keys every `promotionCheckInterval` seconds, as a service of the server's group.
+    func promotion(logger: Logger) -> PeriodicService {
+        PeriodicService(
+            name: "signing-key promotion check", interval: .seconds(configuration.promotionCheckInterval), logger: logger
+        ) { try await promoteDue() }
     }
 
     /// Serves the changed key set of `purpose` here and tells the other servers.

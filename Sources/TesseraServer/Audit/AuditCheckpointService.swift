@@ -1,9 +1,9 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
+import NIOCore
+import ServiceLifecycle
 import TesseraAudit
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Where and how often a server emits signed audit checkpoints (`--audit-checkpoint-*`).
 public struct AuditCheckpointConfiguration: Sendable, Equatable {
@@ -35,22 +35,23 @@ public struct AuditCheckpointConfiguration: Sendable, Equatable {
 /// Appends a signed checkpoint to the audit chain on a schedule and at clean shutdown, and sends each one out of the
 /// database: always to the log stream (`audit_checkpoint` field, one JSON line with `--log-format json`), and to the
 /// configured file and HTTP sink. A sink failure is logged and never stops the server or the chain.
-struct AuditCheckpointService: Sendable {
+struct AuditCheckpointService: Service {
     let audit: AuditLog
     let configuration: AuditCheckpointConfiguration
     let logger: Logger
 
-    /// Checkpoints every `interval` seconds until cancelled.
-    func run() async {
-        var last: Int64? = nil
-        while !Task.isCancelled {
-            do {
+    /// Checkpoints every `interval` seconds until the service group shuts down or the task is cancelled, then writes
+    /// a last checkpoint (the group stops this service after the listeners, so it covers the last request's records).
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var last: Int64? = nil
+            while !Task.isCancelled {
                 try await Task.sleep(for: .seconds(configuration.interval))
-            } catch {
-                return
+                last = await checkpoint(unlessAt: last)
             }
-            last = await checkpoint(unlessAt: last)
         }
+        // In its own task: this one may be cancelled, and the closing checkpoint must still be written.
+        _ = await Task { await checkpoint() }.value
     }
 
     /// Logs the checkpoint key's fingerprint at start, to compare with what verifiers pin.
@@ -62,17 +63,6 @@ struct AuditCheckpointService: Sendable {
                 "audit_checkpoint_key": .string(keyring.checkpointKey.publicKey),
                 "writer": .string(audit.sealing?.writer ?? ""),
             ])
-    }
-
-    /// Runs `body` (the server), then writes a last checkpoint however it ended.
-    func closing(_ body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch {
-            await checkpoint()
-            throw error
-        }
-        await checkpoint()
     }
 
     /// Appends and emits one checkpoint unless the head is still the checkpoint record at `unlessAt`; returns the seq
@@ -118,33 +108,26 @@ struct AuditCheckpointService: Sendable {
     }
 
     private func post(_ line: String, to url: String) async {
-        guard let target = URL(string: url) else { return }
-        var request = URLRequest(url: target, timeoutInterval: 10)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = Data(line.utf8)
-        let session = URLSession(configuration: .ephemeral, delegate: RefuseRedirects(), delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: line))
         do {
-            let (_, response) = try await session.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            if !(200..<300).contains(status) {
-                logger.warning("audit checkpoint sink refused it", metadata: ["status": "\(status)"])
+            let response = try await Self.client.execute(request, timeout: .seconds(10))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            if !(200..<300).contains(Int(response.status.code)) {
+                logger.warning("audit checkpoint sink refused it", metadata: ["status": "\(response.status.code)"])
             }
         } catch {
             logger.warning("audit checkpoint sink unreachable")
         }
     }
-}
 
-/// Sends only to the configured URL: a redirect is answered as it is, never followed.
-final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
-    }
+    /// Sends only to the configured URL: a redirect is answered as it is, never followed. AsyncHTTPClient, not
+    /// URLSession: URLSession's cancellation runs `DispatchQueue.sync` under the task's status lock (docs/testing.md).
+    private static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 }
 
 /// This server instance's audit writer id: host, process and a random suffix (unique per start).

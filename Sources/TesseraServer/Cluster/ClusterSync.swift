@@ -1,24 +1,36 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import TesseraStore
 
 /// Applies other servers' `ClusterEvent`s to this server's caches: identities, the agents' change feed, the
 /// departed owners the policy input uses and the trust domain's signing material. The database stays the truth;
 /// this only decides when to re-read it.
-struct ClusterSync: Sendable {
+struct ClusterSync: Service {
     let bus: any ClusterEventBus
     let inventory: CachingIdentityRepository
     let changes: ChangeFeed
     let departedOwners: DepartedOwners
     let posture: any PostureRepository
     let logger: Logger
+    /// With other servers on the storage: how often to re-read what they may have rotated, should an event be lost.
+    var periodicReload: Duration? = nil
     /// Re-reads the trust domain's CA and keys from storage (`keysChanged`); nothing when not given.
     var reloadKeys: (@Sendable () async throws -> Void)? = nil
 
-    /// Runs until the bus's stream ends or the task is cancelled.
-    func run() async {
-        for await event in bus.events() {
-            await apply(event)
+    /// Applies events (and re-reads periodically, when `periodicReload` is set) until the bus's stream ends, the
+    /// service group shuts down or the task is cancelled.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                if let interval = periodicReload {
+                    group.addTask { await runPeriodicReload(every: interval) }
+                }
+                for await event in bus.events() {
+                    await apply(event)
+                }
+                group.cancelAll()
+            }
         }
     }
 

@@ -32,39 +32,13 @@ public final class PolicyEngine: Sendable {
         return next.version
     }
 
-    /// Watches the folder (polling its files' sizes and modification times) and reloads on SIGHUP or change.
-    /// Each reload attempt is audited; failures are logged with file, line and column.
-    public func watch(audit: AuditLog, logger: Logger, interval: Duration = .seconds(1)) -> Task<Void, Never> {
-        let hangups = SignalSource.hangups()
-        return Task {
-            var fingerprint = self.fingerprint()
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                let now = self.fingerprint()
-                let signalled = hangups.consume()
-                guard now != fingerprint || signalled else { continue }
-                fingerprint = now
-                let previous = self.bundle.version
-                do throws(PolicyLoadError) {
-                    let version = try self.reload()
-                    guard version != previous else { continue }
-                    logger.notice("policies reloaded", metadata: ["version": "\(version)"])
-                    _ = try? await audit.append(
-                        AuditEvent(
-                            type: "policy.reloaded", outcome: .success, actor: "system",
-                            details: ["version": .string(version), "previous": .string(previous)]))
-                } catch {
-                    logger.error("policy reload refused; previous set stays active", metadata: ["error": "\(error)"])
-                    _ = try? await audit.append(
-                        AuditEvent(
-                            type: "policy.reload_failed", outcome: .failure, actor: "system",
-                            reason: String(error.description.prefix(512)), details: ["active_version": .string(previous)]))
-                }
-            }
-        }
+    /// Watches the folder and reloads on SIGHUP or change, as a service of the server's group.
+    func watcher(audit: AuditLog, logger: Logger, interval: Duration = .seconds(1)) -> PolicyWatcher {
+        PolicyWatcher(engine: self, audit: audit, logger: logger, interval: interval)
     }
 
-    private func fingerprint() -> String {
+    /// The folder's files' names, sizes and modification times (what a change is).
+    func fingerprint() -> String {
         guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return "" }
         return names.sorted().map { name in
             let attributes = try? FileManager.default.attributesOfItem(atPath: (directory as NSString).appendingPathComponent(name))

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
@@ -12,7 +13,7 @@ import X509
 /// Every fetch goes through the same ``HTTPDocumentFetcher`` as issuer discovery: the resolved address is
 /// checked against the federation network policy (public addresses only unless
 /// `--federation-allow-private-networks` / `--federation-allow-network`), no redirects, 256 KiB cap, a deadline.
-struct FederationRefresher: Sendable {
+struct FederationRefresher: Service {
     let repository: any SPIFFERepository
     let clock: any TimeSource
     let interval: Int
@@ -40,15 +41,18 @@ struct FederationRefresher: Sendable {
         return failure
     }
 
-    /// Refreshes every federated trust domain, forever (until cancelled).
-    func run() async {
-        while !Task.isCancelled {
-            for record in (try? await repository.federations()) ?? [] {
-                await refresh(
-                    trustDomain: record.trustDomain, url: record.endpointURL, profile: record.profile,
-                    endpointSPIFFEID: record.endpointSPIFFEID)
+    /// Refreshes every federated trust domain every `interval` seconds, until the service group shuts down or the
+    /// task is cancelled.
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                for record in (try? await repository.federations()) ?? [] {
+                    await refresh(
+                        trustDomain: record.trustDomain, url: record.endpointURL, profile: record.profile,
+                        endpointSPIFFEID: record.endpointSPIFFEID)
+                }
+                try await Task.sleep(for: .seconds(interval))
             }
-            try? await Task.sleep(for: .seconds(interval))
         }
     }
 

@@ -76,8 +76,6 @@ public struct SPIFFEServices: Sendable {
         WorkloadAdminRoutes(service: admin, maximumBodySize: maximumBodySize).register(in: group)
     }
 
-    /// Keeps federated bundles fresh until cancelled.
-    func runBackground() async {
-        await federation.run()
-    }
+    /// Keeps federated bundles fresh, as a service of the server's group.
+    var background: FederationRefresher { federation }
 }

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import TesseraAudit
 
 /// Where Tessera keeps its state: every repository, the audit chain's store, and a readiness probe.
@@ -32,9 +33,14 @@ public protocol TesseraStorage: Sendable {
     /// the bootstrap admin token, and CA rotation, so servers starting at once end with one set. Errors `body`
     /// throws pass through unchanged. A no-op wrapper for storage a single server owns (SQLite).
     func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T
+    /// A service for the server's group that closes this storage when the group ends (graceful shutdown or
+    /// cancellation), after every service started later; `nil` when there is nothing to close.
+    var closingService: (any Service)? { get }
 }
 
 extension TesseraStorage {
+    public var closingService: (any Service)? { nil }
+
     /// Runs `body` directly: storage only one server uses needs no coordination.
     public func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await body()

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import TesseraAudit
 
 /// Tessera's state in PostgreSQL, shared by several servers.
@@ -47,6 +48,10 @@ public final class PostgresStorage: TesseraStorage {
     public func close() async {
         await database.pool.shutdown()
     }
+
+    /// The pool already serves (bootstrap reads and writes before the group starts); the group ends it, after every
+    /// other service, waiting for the connections to close.
+    public var closingService: (any Service)? { PostgresClosing(storage: self) }
 
     public var identities: any IdentityRepository { PostgresIdentityRepository(database: database) }
     public var signingKeys: any SigningKeyRepository { PostgresSigningKeyRepository(database: database) }

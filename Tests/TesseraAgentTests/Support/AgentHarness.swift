@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceLifecycle
 import TesseraTestSupport
 import GRPCCore
 import TesseraCore
@@ -21,6 +22,7 @@ struct Harness {
     let adminToken: String
     let clock: ManualTimeSource
     let socket: String
+    let server: ServiceGroup
     let serverTask: Task<Void, any Error>
     let agentTask: Task<Void, any Error>
 
@@ -37,9 +39,10 @@ struct Harness {
         configure(&configuration)
         let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        let group = try server.serviceGroup { port in portContinuation.yield(port) }
         let serverTask = Task {
             defer { portContinuation.finish() }  // a server that fails to start ends the wait instead of hanging it
-            try await server.run { port in portContinuation.yield(port) }
+            try await group.run()
         }
         var portIterator = ports.makeAsyncIterator()
         let port = try #require(await portIterator.next())
@@ -83,9 +86,11 @@ struct Harness {
         var readyIterator = ready.makeAsyncIterator()
         let nodeID = await readyIterator.next()
         #expect(nodeID == "spiffe://example.org/tessera/agent/n1")
-        return Harness(
-            base: base, adminToken: admin, clock: clock, socket: agentConfiguration.socketPath, serverTask: serverTask,
-            agentTask: agentTask)
+        let harness = Harness(
+            base: base, adminToken: admin, clock: clock, socket: agentConfiguration.socketPath, server: group,
+            serverTask: serverTask, agentTask: agentTask)
+        try ServerScope.register("agent harness") { await harness.stop() }
+        return harness
     }
 
     /// An admin API call on this harness's server.
@@ -104,10 +109,11 @@ struct Harness {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
     }
 
+    /// Stops the agent, then the server (gracefully, as SIGTERM), and waits for both; also done when the test ends.
     func stop() async {
         agentTask.cancel()
         _ = await agentTask.result
-        serverTask.cancel()
+        await server.triggerGracefulShutdown()
         _ = await serverTask.result
     }
 }

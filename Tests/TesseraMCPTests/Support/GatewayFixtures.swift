@@ -1,4 +1,6 @@
 import Foundation
+import ServiceLifecycle
+import TesseraTestSupport
 import Logging
 import MCP
 @testable import TesseraMCP
@@ -40,19 +42,21 @@ enum GatewayFixtures {
         return text
     }
 
-    /// Runs an HTTP gateway listener on a free port; returns the port and the task serving it.
-    static func listen(_ gateway: MCPGateway) async throws -> (port: Int, task: Task<Void, any Error>) {
+    /// Runs an HTTP gateway listener on a free port until the test ends; returns the port and a graceful stop.
+    static func listen(_ gateway: MCPGateway) async throws -> (port: Int, stop: @Sendable () async -> Void) {
         let (stream, continuation) = AsyncStream<Int>.makeStream()
-        let task = Task {
-            defer { continuation.finish() }  // a listener that fails to start ends the wait instead of hanging it
-            try await GatewayHTTPListener(
-                host: "127.0.0.1", port: 0, path: "/mcp", gateway: gateway,
-                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-            ).run { continuation.yield($0) }
-        }
+        let listener = GatewayHTTPListener(
+            host: "127.0.0.1", port: 0, path: "/mcp", gateway: gateway,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let stop = try ServerScope.serve(
+            "gateway listener",
+            ClosureService {
+                defer { continuation.finish() }  // a listener that fails to start ends the wait instead of hanging it
+                try await listener.run { continuation.yield($0) }
+            })
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw MCPGatewayError(.upstreamUnavailable, "listener did not start") }
-        return (port, task)
+        return (port, stop)
     }
 
     /// Waits (up to 20 s of real time) for `condition`.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceLifecycle
 import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
@@ -14,6 +15,7 @@ final class TesseraHarness: Sendable {
     let base: String
     let adminToken: String
     let clock: ManualTimeSource
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     static func start() async throws -> TesseraHarness {
@@ -23,24 +25,31 @@ final class TesseraHarness: Sendable {
         let clock = ManualTimeSource(Date())
         let server = try await TesseraServer.make(configuration: configuration, kek: KeyEncryptionKey.generate().0, clock: clock)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let group = try server.serviceGroup { port in continuation.yield(port) }
         let task = Task {
             defer { continuation.finish() }  // a server that fails to start ends the wait instead of hanging it
-            try await server.run { port in continuation.yield(port) }
+            try await group.run()
         }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw TesseraError(.invalidArgument, "server did not start") }
-        return TesseraHarness(base: "http://127.0.0.1:\(port)", adminToken: server.bootstrap.newAdminToken ?? "", clock: clock, task: task)
+        let harness = TesseraHarness(
+            base: "http://127.0.0.1:\(port)", adminToken: server.bootstrap.newAdminToken ?? "", clock: clock, group: group,
+            task: task)
+        try ServerScope.register("TesseraHarness") { await harness.stop() }
+        return harness
     }
 
-    private init(base: String, adminToken: String, clock: ManualTimeSource, task: Task<Void, any Error>) {
+    private init(base: String, adminToken: String, clock: ManualTimeSource, group: ServiceGroup, task: Task<Void, any Error>) {
         self.base = base
         self.adminToken = adminToken
         self.clock = clock
+        self.group = group
         self.task = task
     }
 
+    /// Graceful shutdown (as SIGTERM), awaited; also done when the test ends (`.stopsServers`).
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 

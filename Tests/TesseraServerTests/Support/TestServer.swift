@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ServiceLifecycle
 import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
@@ -21,6 +22,7 @@ final class TestServer: Sendable {
     let tlsBase: String?
     /// Every route the server registered (`METHOD /path`).
     let routeList: [String]
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     static func start(
@@ -62,9 +64,10 @@ final class TestServer: Sendable {
         let newAdminToken = server.bootstrap.newAdminToken ?? ""
         let tlsPort = server.tlsPort
         let (stream, continuation) = AsyncStream<Int>.makeStream()
+        let group = try server.serviceGroup { port in continuation.yield(port) }
         let task = Task {
             defer { continuation.finish() }  // a server that fails to start ends the wait instead of hanging it
-            try await server.run { port in continuation.yield(port) }
+            try await group.run()
         }
         var iterator = stream.makeAsyncIterator()
         let first = await withHangReport("TestServer.start: waiting for the listener's port (\(configuration.dataDirectory))") {
@@ -74,16 +77,24 @@ final class TestServer: Sendable {
             if case .failure(let error) = await task.result { throw error }
             throw TesseraError(.invalidArgument, "server did not start")
         }
-        return TestServer(
+        let started = TestServer(
             base: "http://127.0.0.1:\(port)", adminToken: newAdminToken, dataDirectory: configuration.dataDirectory,
             kek: kek, clock: clock, spiffe: spiffe, tlsBase: tlsPort.map { "https://127.0.0.1:\($0)" },
-            routeList: routes, task: task)
+            routeList: routes, group: group, task: task)
+        do {
+            try ServerScope.register("TestServer") { await started.stop() }
+        } catch {
+            await started.stop()
+            throw error
+        }
+        return started
     }
 
     private init(
         base: String, adminToken: String, dataDirectory: String, kek: KeyEncryptionKey, clock: ManualTimeSource,
-        spiffe: SPIFFEServices, tlsBase: String?, routeList: [String], task: Task<Void, any Error>
+        spiffe: SPIFFEServices, tlsBase: String?, routeList: [String], group: ServiceGroup, task: Task<Void, any Error>
     ) {
+        self.group = group
         self.routeList = routeList
         self.spiffe = spiffe
         self.tlsBase = tlsBase
@@ -97,8 +108,10 @@ final class TestServer: Sendable {
 
     static func freshKEK() -> KeyEncryptionKey { KeyEncryptionKey.generate().0 }
 
+    /// Shuts the server down as SIGTERM does (listeners, then background services, then storage) and waits for it.
+    /// Also done for every server when its test ends (`.stopsServers`); a second call returns at once.
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 

@@ -8,7 +8,7 @@ import TesseraCore
 /// and the audit timeline newest first with subject/task/type filters and bounded windows; the same on
 /// SQLite and PostgreSQL.
 @Suite struct ConsoleStoreContractTests {
-    @Test(arguments: StorageEngine.allCases) func inventoryPages(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func inventoryPages(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             // Mixed case and punctuation: byte order puts "B" before "a" and "-" before "/".
             let paths = ["a/one", "a/two", "a-b", "B/upper", "payments/api", "payments/batch", "payments/web"]
@@ -34,7 +34,7 @@ import TesseraCore
     }
 
     /// The Overview's inventory aggregate: the same groups and counts on both engines.
-    @Test(arguments: StorageEngine.allCases) func inventorySummary(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func inventorySummary(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let key = #"{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b"}]}"#
             let day: TimeInterval = 86_400
@@ -69,7 +69,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func auditTimeline(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func auditTimeline(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let log = try await AuditLog(store: fixture.primary.audit, clock: ManualTimeSource(storeEpoch))
             for index in 0..<30 {

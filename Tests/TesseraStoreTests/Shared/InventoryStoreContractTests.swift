@@ -17,7 +17,7 @@ import TesseraCore
             createdAt: storeEpoch, updatedAt: storeEpoch)
     }
 
-    @Test(arguments: StorageEngine.allCases) func identitiesRoundTripFilterAndPage(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func identitiesRoundTripFilterAndPage(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let repository = fixture.primary.identities
             let billing = try identity("billing")
@@ -51,7 +51,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func keysAdminTokensAndMetadata(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func keysAdminTokensAndMetadata(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let keys = fixture.primary.signingKeys
             let sealed = Data((0..<48).map { UInt8($0) })
@@ -111,7 +111,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func revocationsAndReplayKeys(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func revocationsAndReplayKeys(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let state = fixture.primary.tokenState
             try await state.revoke(jti: "j1", expiresAt: storeEpoch.addingTimeInterval(60), reason: "r", at: storeEpoch)

@@ -12,7 +12,7 @@ import TesseraCore
             createdAt: storeEpoch, expiresAt: storeEpoch.addingTimeInterval(expiresIn))
     }
 
-    @Test(arguments: StorageEngine.allCases) func exceptionsLifecycle(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func exceptionsLifecycle(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let exceptions = fixture.primary.exceptions
             try await exceptions.create(exception("e1"))
@@ -38,7 +38,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func toolsApprovalsAndCallCounts(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func toolsApprovalsAndCallCounts(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let repository = fixture.primary.agentTools
             let agent = "spiffe://example.org/agent"
@@ -95,7 +95,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func trustedIssuers(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func trustedIssuers(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let repository = fixture.primary.trustedIssuers
             let github = TrustedIssuer(

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Synchronization
 import Testing
+import TesseraTestSupport
 import TesseraAudit
 import TesseraCore
 @testable import TesseraStore
@@ -13,6 +14,10 @@ enum StorageEngine: String, CaseIterable, Sendable, CustomTestStringConvertible 
     case postgresql
 
     var testDescription: String { rawValue }
+
+    /// The engines the contract tests run on: SQLite always, PostgreSQL when the test cluster is there or required
+    /// (`PostgresTestCluster`; `PostgreSQLVariantTests` reports the skip).
+    static var testedEngines: [StorageEngine] { PostgresTestCluster.runs ? allCases : [.sqlite] }
 
     /// Fresh, empty storage on this engine: a temporary folder (SQLite), or a schema of its own in the test
     /// cluster's `tessera` database (PostgreSQL). The PostgreSQL variant fails, not skips, without a cluster.
@@ -132,5 +137,12 @@ func issueLeases(_ leases: [Lease], into storage: any TesseraStorage, at now: Da
     let log = try await AuditLog(store: storage.audit, clock: ManualTimeSource(now))
     for lease in leases {
         _ = try await log.append(AuditEvent(type: "test.lease", outcome: .success, subject: lease.subject, lease: lease))
+    }
+}
+
+/// Makes the PostgreSQL variants' absence visible: skipped with the reason when there is no cluster.
+@Suite(.needsPostgres) struct PostgreSQLVariantTests {
+    @Test func theContractTestsRunOnPostgreSQL() {
+        #expect(StorageEngine.testedEngines == StorageEngine.allCases)
     }
 }

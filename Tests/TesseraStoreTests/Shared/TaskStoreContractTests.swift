@@ -20,7 +20,7 @@ import TesseraCore
             expiresAt: storeEpoch.addingTimeInterval(expiresIn))
     }
 
-    @Test(arguments: StorageEngine.allCases) func endingATaskRevokesItsLeasesOnce(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func endingATaskRevokesItsLeasesOnce(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let tasks = fixture.primary.tasks
             try await tasks.create(task("t1"))
@@ -50,7 +50,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func revokeRenewAndRelease(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func revokeRenewAndRelease(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let tasks = fixture.primary.tasks
             try await tasks.create(task("t1"))

@@ -6,7 +6,7 @@ import TesseraCore
 /// SPIFFE state (authorities, nodes and join tokens, entries, federations, bundle sequence) and posture state:
 /// the same contract on SQLite and PostgreSQL.
 @Suite struct WorkloadStoreContractTests {
-    @Test(arguments: StorageEngine.allCases) func authoritiesEntriesFederations(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func authoritiesEntriesFederations(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let spiffe = fixture.primary.spiffe
             let root = StoredX509Authority(
@@ -63,7 +63,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func joinTokensAttestOnce(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func joinTokensAttestOnce(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let spiffe = fixture.primary.spiffe
             let expires = storeEpoch.addingTimeInterval(600)
@@ -92,7 +92,7 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.allCases) func postureState(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func postureState(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let posture = fixture.primary.posture
             #expect(try await posture.owner("bob") == nil)
