@@ -1,5 +1,5 @@
 """Drives the Tessera web console in headless Chromium (Debian's, not a downloaded one) and asserts on what a
-person sees. Run by scripts/test-console, which starts the server and seeds it.
+person sees. Run by scripts/e2e/console/run, which starts the server and seeds it.
 
 usage: browser_test.py ADDR ADMIN_TOKEN TASK_ID CHROMIUM SCREENSHOT_DIR
 """
