@@ -53,7 +53,7 @@ with sync_playwright() as p:
     assert page.evaluate("localStorage.length") == 0
     print("signed in")
 
-    # Overview (issue 19, item 5): the first page after sign-in, charts drawn from the server's aggregates.
+    # Overview (docs/console.md): the first page after sign-in, charts drawn from the server's aggregates.
     expect(page.locator("#main h1")).to_have_text("Overview")
     overview = api("/v1/console/overview")
     expect(page.locator("#tile-identities .tile-value")).to_have_text(f"{overview['identities']['total']:,}")

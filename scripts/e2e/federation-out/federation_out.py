@@ -1,4 +1,4 @@
-"""Outbound federation against relying parties nobody here wrote (issue 15).
+"""Outbound federation against relying parties nobody here wrote (docs/federation-out.md).
 
 Driven by scripts/e2e/federation-out/run, which starts `tessera dev` (ES256, with --jwt-issuer), a second `tessera dev`
 for another trust domain (partner.test, RS256 access tokens), `tessera agent`, and an OpenBao dev server whose JWT
