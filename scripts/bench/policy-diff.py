@@ -4,12 +4,12 @@
 Seeds come from a folder laid out like the unpacked conformance corpus (<hash>.cedar,
 <hash>.cedarschema). Mutations use a fixed random seed, so runs are reproducible.
 
-    .venv-bench/bin/python scripts/bench/policy-diff.py policies SEED_DIR [COUNT]   # parser acceptance
-    .venv-bench/bin/python scripts/bench/policy-diff.py schema   SEED_DIR [COUNT]   # schema parser acceptance
-    .venv-bench/bin/python scripts/bench/policy-diff.py validate SEED_DIR [COUNT]   # strict validation verdicts
-    .venv-bench/bin/python scripts/bench/policy-diff.py authorize SEED_DIR [COUNT]  # decisions, reasons, erroring ids
-    .venv-bench/bin/python scripts/bench/policy-diff.py extensions - [COUNT]        # ip/decimal/datetime/duration values
-    .venv-bench/bin/python scripts/bench/policy-diff.py json SEED_DIR [COUNT]       # JSON policy format == text format
+    .venv/bin/python scripts/bench/policy-diff.py policies SEED_DIR [COUNT]   # parser acceptance
+    .venv/bin/python scripts/bench/policy-diff.py schema   SEED_DIR [COUNT]   # schema parser acceptance
+    .venv/bin/python scripts/bench/policy-diff.py validate SEED_DIR [COUNT]   # strict validation verdicts
+    .venv/bin/python scripts/bench/policy-diff.py authorize SEED_DIR [COUNT]  # decisions, reasons, erroring ids
+    .venv/bin/python scripts/bench/policy-diff.py extensions - [COUNT]        # ip/decimal/datetime/duration values
+    .venv/bin/python scripts/bench/policy-diff.py json SEED_DIR [COUNT]       # JSON policy format == text format
 
 Needs scripts/bench/policy-swift built in release mode (scripts/bench/policy does that).
 """

@@ -1,5 +1,5 @@
 """Drives the Tessera web console in headless Chromium (Debian's, not a downloaded one) and asserts on what a
-person sees. Run by scripts/test-console, which starts the server and seeds it.
+person sees. Run by scripts/e2e/console/run, which starts the server and seeds it.
 
 usage: browser_test.py ADDR ADMIN_TOKEN TASK_ID CHROMIUM SCREENSHOT_DIR
 """
@@ -53,7 +53,7 @@ with sync_playwright() as p:
     assert page.evaluate("localStorage.length") == 0
     print("signed in")
 
-    # Overview (issue 19, item 5): the first page after sign-in, charts drawn from the server's aggregates.
+    # Overview (docs/console.md): the first page after sign-in, charts drawn from the server's aggregates.
     expect(page.locator("#main h1")).to_have_text("Overview")
     overview = api("/v1/console/overview")
     expect(page.locator("#tile-identities .tile-value")).to_have_text(f"{overview['identities']['total']:,}")

@@ -1,7 +1,7 @@
 """The console's "Sign in with <IdP>" in headless Chromium (Debian's) against oidc-provider-mock: the button, the
 IdP's own form, and back to the console signed in with the role the person's groups map to. Asserts the session
 token never appears in any URL the browser requested or in the address bar, the one-time code leaves the address
-bar, and a code planted in another tab (no PKCE verifier there) signs nobody in. Run by scripts/test-federation-interop.
+bar, and a code planted in another tab (no PKCE verifier there) signs nobody in. Run by scripts/e2e/federation-interop/run.
 
 usage: idp_signin_test.py ADDR SUBJECT EXPECTED_ROLE CHROMIUM SCREENSHOT_DIR
 """

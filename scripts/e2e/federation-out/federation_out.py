@@ -1,6 +1,6 @@
-"""Outbound federation against relying parties nobody here wrote (issue 15).
+"""Outbound federation against relying parties nobody here wrote (docs/federation-out.md).
 
-Driven by scripts/test-federation-out, which starts `tessera dev` (ES256, with --jwt-issuer), a second `tessera dev`
+Driven by scripts/e2e/federation-out/run, which starts `tessera dev` (ES256, with --jwt-issuer), a second `tessera dev`
 for another trust domain (partner.test, RS256 access tokens), `tessera agent`, and an OpenBao dev server whose JWT
 auth mounts are configured from Tessera's issuer URLs only (oidc_discovery_url). This script then plays the
 workloads and the relying parties:
