@@ -1,7 +1,7 @@
 import Foundation
 import NIOSSL
 
-/// Encryption of the secrets engine's admin connection (issue 13, item 15): it sends `CREATE ROLE … PASSWORD`,
+/// Encryption of the secrets engine's admin connection (docs/threat-model.md): it sends `CREATE ROLE … PASSWORD`,
 /// so it honours `sslmode`/`sslrootcert` like the storage connection, and without `sslmode` it requires TLS for
 /// any host that is not loopback.
 public enum PostgresAdminTLS: Sendable, Equatable {

@@ -38,7 +38,7 @@ public struct TesseraServer {
     let clock: any TimeSource
     /// Applies other servers' changes to this one's caches while it runs.
     let clusterSync: ClusterSync
-    /// Counts refusals of callers who proved nothing; written as periodic aggregate records (issue 13, item 8).
+    /// Counts refusals of callers who proved nothing; written as periodic aggregate records (docs/threat-model.md).
     let refusals: RefusalAggregator
     /// Rotation and promotion of the JWT signing keys.
     let signingKeys: SigningKeyService
@@ -61,7 +61,7 @@ public struct TesseraServer {
         } catch {
             throw ServerError(.configuration, "trust domain: \(error.reason)")
         }
-        // Every file in the data folder private to this user, including SQLite's -wal/-shm (issue 13, item 22).
+        // Every file in the data folder private to this user, including SQLite's -wal/-shm (docs/threat-model.md).
         try DataFolderPermissions.secure(configuration.dataDirectory, create: configuration.storage == nil)
         let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
         let issuer = configuration.resolvedIssuer(port: port)
@@ -76,7 +76,7 @@ public struct TesseraServer {
         }
         // Audit records are keyed (HMAC) and checkpoints signed with keys derived from the KEK, never stored.
         let auditKeys = AuditKeyring(rootKey: kek.derivedKey(purpose: AuditKeyring.kekPurpose))
-        // Never extend a chain this server cannot vouch for (issue 13, attacker findings): its recorded head must be
+        // Never extend a chain this server cannot vouch for (docs/threat-model.md): its recorded head must be
         // its last record and carry a valid MAC, or a database writer could strip every key and re-chain, or delete the
         // newest records and move the head back, and the next append would seal the result.
         try await AuditHeadCheck(store: database.audit, keyring: auditKeys).check(

@@ -4,7 +4,7 @@ import PostgresNIO
 extension StoreError {
     /// Whether `error` means the storage cannot take the operation right now (disk full, locked by another
     /// writer, I/O error, connection lost, database shutting down) rather than that the request was wrong:
-    /// callers answer 503 and the client retries (issue 13: a full disk is 503 on every route, never 500).
+    /// callers answer 503 and the client retries (docs/threat-model.md: a full disk is 503 on every route, never 500).
     public static func isUnavailable(_ error: any Error) -> Bool {
         switch error {
         case let error as StoreError:

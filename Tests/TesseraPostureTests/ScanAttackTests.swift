@@ -3,7 +3,7 @@ import Testing
 
 @testable import TesseraPosture
 
-/// Issue 13, item 13: scanning an untrusted repository must not run anything its git config names.
+/// Scanning an untrusted repository must not run anything its git config names.
 @Suite struct ScanAttackTests {
     @Test func aHostileRepositoryConfigRunsNothingDuringAHistoryScan() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-evil-\(UUID().uuidString)").path

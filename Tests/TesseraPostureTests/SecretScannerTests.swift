@@ -34,7 +34,7 @@ import Testing
         #expect(precision >= 0.95, "precision \(precision); false positives \(extra)")
     }
 
-    /// Issue 19, item 7: generic secrets (punctuation included) assigned to secret-like names in Python, JS, YAML,
+    /// Generic secrets (punctuation included) assigned to secret-like names in Python, JS, YAML,
     /// .env, JSON, INI, properties and Terraform are all found; hashes, UUIDs, integrity strings, placeholders,
     /// lookups and metadata assigned to the same names are not. The corpus is `scripts/bench/gen-generic-secrets`
     /// with seed 20261206 (`scripts/bench/scan-generic` measures a fresh seed on every run, beside detect-secrets).

@@ -5,7 +5,7 @@ import Testing
 
 @testable import TesseraSecrets
 
-/// Issue 13, item 15: the admin connection that sends `CREATE ROLE … PASSWORD` is encrypted.
+/// The admin connection that sends `CREATE ROLE … PASSWORD` is encrypted.
 @Suite(.needsPostgres) struct PostgresAdminTLSTests {
     @Test func withoutSSLModeRemoteHostsRequireTLS() throws {
         #expect(try PostgresConnectionSettings(url: "postgres://a:b@db.internal:5432/app").tls == .require)

@@ -5,7 +5,7 @@ import TesseraStore
 
 @testable import TesseraServer
 
-/// Issue 13, items 20 and 21, over real HTTP: a task's initiator, hostile admin input, problem details everywhere.
+/// A task's initiator, hostile admin input, problem details everywhere.
 @Suite(.stopsServers) struct AdminInputAttackTests {
     /// A credential with `role` minted straight into the server's database (as `tessera` would for a person).
     static func token(_ server: TestServer, role: String) async throws -> String {

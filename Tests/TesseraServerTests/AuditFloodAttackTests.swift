@@ -7,7 +7,7 @@ import TesseraStore
 
 @testable import TesseraServer
 
-/// Issue 13, item 8: an unauthenticated client flooding refusals (bad admin tokens, unsigned or unknown-client
+/// An unauthenticated client flooding refusals (bad admin tokens, unsigned or unknown-client
 /// assertions, bad join tokens) must not write one durable audit record per request.
 @Suite(.stopsServers) struct AuditFloodAttackTests {
     static let requests = 200
@@ -121,7 +121,7 @@ import TesseraStore
         #expect(records.allSatisfy { $0["actor"] as? String == workload.clientID })
     }
 
-    /// Attacker finding on issue 13: a captured assertion (used, expired, or for another audience) verifies but
+    /// Attacker finding (docs/threat-model.md): a captured assertion (used, expired, or for another audience) verifies but
     /// proves nothing; replaying it must not write one durable record per request in the victim's name.
     @Test func capturedAssertionsReplayedAreCountedNotRecorded() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }

@@ -6,7 +6,7 @@ import TesseraServer
 import TesseraStore
 @testable import TesseraAudit
 
-/// Issue 13 item 9: someone with write access to the SQLite file (not the KEK) deletes the tail and moves the head,
+/// Someone with write access to the SQLite file (not the KEK) deletes the tail and moves the head,
 /// deletes a middle record and re-chains with the plain hash, or edits a record and recomputes the hashes. Real
 /// servers write the log (two lifetimes, a signed checkpoint to a file at each clean shutdown); the attacker edits the
 /// file with SQL; `audit verify` (the CLI's code path: keys from the KEK, checkpoints parsed from the file) refuses.

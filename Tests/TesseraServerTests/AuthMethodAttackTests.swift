@@ -6,7 +6,7 @@ import TesseraCore
 import TesseraCrypto
 @testable import TesseraServer
 
-/// Issue 19, item 2: an identity declares how it authenticates (`auth_methods`); a key is needed only for
+/// An identity declares how it authenticates (`auth_methods`); a key is needed only for
 /// `private_key_jwt`, and every method it did not declare is refused with a clear error, even for a genuine
 /// credential. Attacker: anyone who can reach the token endpoint, holding their own keys, or a genuine SVID of
 /// the identity obtained by a method the owner did not intend (docs/threat-model.md, "Authentication methods").

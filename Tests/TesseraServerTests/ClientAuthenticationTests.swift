@@ -92,7 +92,7 @@ import _CryptoExtras
         expectError(try await server.requestToken(workload, assertion: typed), "invalid_client", status: 401, mentioning: "typ")
     }
 
-    /// Issue 13's attacker passes: headers that name their own key (`jwk`, `jku`, a traversal `kid`) are never trusted
+    /// Attacker passes (docs/threat-model.md): headers that name their own key (`jwk`, `jku`, a traversal `kid`) are never trusted
     /// (only the registered key verifies), an unknown `crit` extension is refused (RFC 7515 §4.1.11), and the high-S
     /// twin of a used ES256 signature is the same assertion: a replay.
     @Test func headersThatBringTheirOwnKeyAndMalleableSignaturesGetNothing() async throws {

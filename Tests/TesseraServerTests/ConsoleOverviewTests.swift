@@ -3,7 +3,7 @@ import TesseraTestSupport
 import Testing
 import TesseraCore
 
-/// Issue 19, item 5: the console's Overview is served from aggregates: the inventory grouped, issuance and refusals
+/// The console's Overview is served from aggregates: the inventory grouped, issuance and refusals
 /// folded from the audit log since the last view, live tasks and leases, and the latest posture evaluation.
 @Suite(.stopsServers) struct ConsoleOverviewTests {
     static func named(_ list: Any?) -> [String: Int] {

@@ -4,7 +4,7 @@ import Testing
 
 @testable import TesseraServer
 
-/// Issue 13, item 22: another local user must not read the data folder (SQLite -wal/-shm held tokens' records).
+/// Another local user must not read the data folder (SQLite -wal/-shm held tokens' records).
 @Suite(.serialized, .stopsServers) struct DataFolderPermissionAttackTests {
     /// Every entry under `directory` with group or other permission bits, as `path mode`.
     static func exposed(_ directory: String) throws -> [String] {

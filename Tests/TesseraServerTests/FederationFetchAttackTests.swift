@@ -6,7 +6,7 @@ import Testing
 
 @testable import TesseraServer
 
-/// Server-side request forgery through federation fetches (issue 13, item 10), performed over real HTTP:
+/// Server-side request forgery through federation fetches (docs/threat-model.md), performed over real HTTP:
 /// stand-in issuers on loopback that redirect elsewhere or send endless documents, issuer URLs naming the
 /// cloud metadata address or private networks, and exchanges naming issuers nobody configured.
 @Suite(.stopsServers) struct FederationFetchAttackTests {

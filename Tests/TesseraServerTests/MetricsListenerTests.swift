@@ -8,7 +8,7 @@ import Testing
 
 @testable import TesseraServer
 
-/// Issue 19, item 3: Prometheus scrapes a separate listener without an admin credential; the main listener keeps
+/// Prometheus scrapes a separate listener without an admin credential; the main listener keeps
 /// `/metrics` behind the admin token, and the shipped Grafana dashboard only queries metrics the server exports.
 @Suite(.stopsServers) struct MetricsListenerTests {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

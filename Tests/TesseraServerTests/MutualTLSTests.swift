@@ -177,7 +177,7 @@ import TesseraTestSupport
         #expect(reply.json["error"] as? String == "invalid_client")
         #expect((reply.json["error_description"] as? String ?? "").contains("suspended"))
 
-        // A genuine SVID of an identity that did not declare tls_client_auth (issue 19, item 2): refused, and
+        // A genuine SVID of an identity that did not declare tls_client_auth (docs/threat-model.md, "Authentication methods"): refused, and
         // recorded on its own (the handshake proved the key), naming the method.
         let keyOnly = try await server.registerWorkload("mtls-key-only")
         _ = try Self.issueSVID(server, keyOnly.clientID, folder: folder, name: "key-only")

@@ -75,7 +75,7 @@ import FoundationNetworking
         #expect(try await Self.call(server, "GET", "/agent/v1/entries", proof: fresh) == 200)
     }
 
-    /// Attacker finding on issue 13: a captured proof, replayed (or a revoked node's proof, resent), wrote one durable
+    /// Attacker finding (docs/threat-model.md): a captured proof, replayed (or a revoked node's proof, resent), wrote one durable
     /// `node.refused` record per request; it proves nothing new and is counted instead.
     @Test func replayedAndRevokedNodeProofsAreCountedNotRecorded() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
@@ -91,7 +91,7 @@ import FoundationNetworking
         #expect(Set(counted.compactMap { $0["reason_code"] as? String }) == ["node_proof_replayed", "node_revoked"])
     }
 
-    /// Attacker finding on issue 13: a workload identity in the node namespace got an SVID that authenticated as a node.
+    /// Attacker finding (docs/threat-model.md): a workload identity in the node namespace got an SVID that authenticated as a node.
     @Test func theNodeNamespaceIsReserved() async throws {
         let server = try await TestServer.start()
         for id in ["spiffe://example.org/tessera/agent/n3", "spiffe://example.org/Tessera/Agent/n3", "spiffe://example.org/tessera/agent"] {

@@ -6,7 +6,7 @@ import TesseraServer
 import TesseraStore
 import Testing
 
-/// Issue 13 items 4, 16 and 19, performed over real HTTP: roles at `/oauth2/revoke`, client assertions remembered
+/// Roles at `/oauth2/revoke`, client assertions remembered
 /// across restarts whatever endpoint used them, and assertions with several audiences.
 @Suite(.serialized, .stopsServers) struct OAuthEndpointAttackTests {
     /// Mints an admin credential with `role` straight into the server's database (as `tessera` would for a person).

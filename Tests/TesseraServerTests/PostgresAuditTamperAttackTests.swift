@@ -8,7 +8,7 @@ import TesseraServer
 import TesseraStore
 @testable import TesseraAudit
 
-/// Issue 13 item 9 on PostgreSQL: two servers share one schema and one chain (appends under the database lock); a
+/// Two servers share one schema and one chain (appends under the database lock); a
 /// role with write access to the schema rewrites it with SQL; verification with the KEK (and the checkpoints both
 /// servers wrote at shutdown) refuses. Runs against the PostgreSQL that scripts/test starts.
 @Suite(.serialized, .stopsServers, .needsPostgres) struct PostgresAuditTamperAttackTests {

@@ -4,7 +4,7 @@ import TesseraTestSupport
 import TesseraCrypto
 import Testing
 
-/// Issue 13 item 2, performed over real HTTP: Tessera's own resource routes accept only tokens minted for Tessera,
+/// Tessera's own resource routes accept only tokens minted for Tessera,
 /// and a sender-constrained token only with its proof (DPoP) or its certificate (mTLS).
 @Suite(.serialized, .stopsServers) struct ResourceRouteAttackTests {
     struct Agent {
@@ -99,7 +99,7 @@ import Testing
         #expect(try await Self.tools(server, ["Authorization": "DPoP \(token)", "DPoP": proof]) == 401, "replayed proof")
     }
 
-    /// Issue 13 attacker finding F5: on SQLite a resource-route proof was remembered only in memory, so the same
+    /// Attacker finding (docs/threat-model.md): on SQLite a resource-route proof was remembered only in memory, so the same
     /// proof passed again after a restart within its window.
     @Test func aDPoPProofIsSingleUseAcrossARestart() async throws {
         let directory = NSTemporaryDirectory() + "tessera-dpop-replay-" + UUID().uuidString

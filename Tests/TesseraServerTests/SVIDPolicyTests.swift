@@ -6,7 +6,7 @@ import TesseraCore
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
-/// Issue 19, item 6: Cedar decides X.509-SVID issuance too (action `issue_svid`, resource the trust domain): a policy
+/// Cedar decides X.509-SVID issuance too (action `issue_svid`, resource the trust domain): a policy
 /// that forbids it refuses the SVID, with the policy's reason, even though the entry and the identity are valid.
 @Suite(.stopsServers) struct SVIDPolicyTests {
     @Test func aPolicyThatForbidsIssueSVIDRefusesTheSVID() async throws {

@@ -6,7 +6,7 @@ import TesseraCrypto
 import TesseraServer
 import Testing
 
-/// Attacks on people's sign-in (issue 13, items 12, 14 and 18), over real HTTP with a stand-in IdP.
+/// Attacks on people's sign-in (docs/threat-model.md), over real HTTP with a stand-in IdP.
 @Suite(.stopsServers) struct SignInAttackTests {
     static func pkce() -> (verifier: String, challenge: String) {
         let verifier = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: 0...255) }))
@@ -172,7 +172,7 @@ import Testing
         #expect(signedIn.count == 1)
     }
 
-    /// Issue 19, item 4: the console's "Sign in with <IdP>". The one-time code comes back in the fragment of the
+    /// The console's "Sign in with <IdP>". The one-time code comes back in the fragment of the
     /// console's own page (never a query string a proxy logs), bound to the PKCE challenge the console tab made;
     /// a code planted in another browser (login CSRF), replayed, or redeemed for another redirect gets nothing.
     @Test func consoleSignInDeliversACodeInTheFragmentThatOnlyItsTabCanRedeem() async throws {

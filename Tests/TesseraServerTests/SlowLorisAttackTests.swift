@@ -50,7 +50,7 @@ final class RawConnection {
     }
 }
 
-/// Issue 13, item 7: connections that trickle a request (slow-loris) or pile up from one address are closed.
+/// Connections that trickle a request (slow-loris) or pile up from one address are closed.
 @Suite(.stopsServers) struct SlowLorisAttackTests {
     static func port(_ server: TestServer) -> Int { Int(server.base.split(separator: ":").last!)! }
 

@@ -4,7 +4,7 @@ import TesseraCore
 import TesseraCrypto
 import Testing
 
-/// Issue 13 item 1, performed over real HTTP: a party that merely holds (or intercepted) a Tessera token cannot
+/// A party that merely holds (or intercepted) a Tessera token cannot
 /// turn it into new tokens. Every exchange authenticates its caller, a bearer token is never an actor credential by
 /// itself, a task only narrows, and revoking a token revokes everything exchanged from it.
 @Suite(.stopsServers) struct TokenExchangeAttackTests {
@@ -57,7 +57,7 @@ import Testing
         #expect(stolen.json["access_token"] == nil)
     }
 
-    /// Issue 13 attacker finding F1: an exchange that verified two assertions (a subject assertion and a client
+    /// Attacker finding (docs/threat-model.md): an exchange that verified two assertions (a subject assertion and a client
     /// assertion) stored only one with its record; after a restart the other was accepted again.
     @Test func everyAssertionAnExchangeVerifiedIsSingleUseAcrossARestart() async throws {
         let directory = NSTemporaryDirectory() + "tessera-exchange-replay-" + UUID().uuidString
@@ -85,7 +85,7 @@ import Testing
         }
     }
 
-    /// Issue 13 attacker finding F4: replaying a stolen bearer token without proving anything is counted (records per
+    /// Attacker finding (docs/threat-model.md): replaying a stolen bearer token without proving anything is counted (records per
     /// source and reason code, whose sample reason names the token's jti), not one durable record per request.
     @Test func aStolenTokenReplayedUnauthenticatedIsCountedNotRecordedPerRequest() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }

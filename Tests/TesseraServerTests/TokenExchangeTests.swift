@@ -113,7 +113,7 @@ import Testing
             #expect(reply.json["error"] as? String == code, "\(name): \(String(decoding: reply.body, as: UTF8.self))")
         }
         // No subject token verified, so nobody proved anything: the refusals are counted per source and reason
-        // (auth.refusals_aggregated), not written one durable record each (issue 13, item 8).
+        // (auth.refusals_aggregated), not written one durable record each (docs/threat-model.md).
         let records = try await AuditFloodAttackTests.waitForAggregates(f.server, type: "token.refused", expected: cases.count)
         let counted = AuditFloodAttackTests.aggregates(records).filter { $0["refused_type"] as? String == "token.refused" }
         #expect(counted.reduce(0) { $0 + (($1["count"] as? Int) ?? 0) } == cases.count)

@@ -3,7 +3,7 @@ import TesseraTestSupport
 import Testing
 import TesseraServer
 
-/// AI-agent tool calls decided at request time (issue 9), over real HTTP against a real server.
+/// AI-agent tool calls decided at request time (docs/ai-agents.md), over real HTTP against a real server.
 @Suite(.serialized, .stopsServers) struct ToolAuthorizationTests {
     private struct Setup {
         let server: TestServer

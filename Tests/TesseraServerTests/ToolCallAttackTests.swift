@@ -3,7 +3,7 @@ import TesseraTestSupport
 import TesseraServer
 import Testing
 
-/// Issue 13 items 5, 6 and 17, performed over real HTTP: an approval binds its upstream server and exact arguments,
+/// An approval binds its upstream server and exact arguments,
 /// and parallel calls cannot overrun the rate limit.
 @Suite(.serialized, .stopsServers) struct ToolCallAttackTests {
     struct Setup {

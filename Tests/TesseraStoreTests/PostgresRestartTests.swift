@@ -5,10 +5,10 @@ import Synchronization
 import Testing
 @testable import TesseraStore
 
-/// What wedged servers when PostgreSQL restarted (issue 13, item 25), reproduced in-process: postgres-nio never
+/// What wedged servers when PostgreSQL restarted (docs/threat-model.md), reproduced in-process: postgres-nio never
 /// answers a query written to a connection that has closed, so a `ROLLBACK` after the failed statement, or the next
 /// statement of a transaction, waited forever with its connection leased (the audit writer, then every token behind
-/// it). Every pooled operation is now bounded and abandoned on timeout. The end-to-end test is scripts/test-pg-restart.
+/// it). Every pooled operation is now bounded and abandoned on timeout. The end-to-end test is scripts/e2e/pg-restart/run.
 @Suite(.needsPostgres) struct PostgresRestartTests {
     private struct Failure: Error {}
     private final class Flag: Sendable {

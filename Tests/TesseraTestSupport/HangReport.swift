@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// Names a step that is taking far too long, without changing its outcome: if `body` has not returned after
-/// `after`, a line goes to standard error (which `scripts/swift-test-run` shows when it has to kill a hung run), so
+/// `after`, a line goes to standard error, so
 /// a lost wake-up points at its step instead of at "no output for 300 s".
 public func withHangReport<T>(
     _ label: @autoclosure () -> String, after: Duration = .seconds(60), _ body: () async throws -> T

@@ -1,7 +1,7 @@
 import Foundation
 
 /// How an identity may prove itself to Tessera. An identity declares the methods it uses; every other method is
-/// refused for it even when the credential presented is genuine (issue 19, item 2).
+/// refused for it even when the credential presented is genuine (docs/threat-model.md, "Authentication methods").
 public enum AuthMethod: String, Sendable, Codable, CaseIterable, Comparable {
     /// An RFC 7523 client assertion signed by a key registered on the identity (`jwks`).
     case privateKeyJWT = "private_key_jwt"

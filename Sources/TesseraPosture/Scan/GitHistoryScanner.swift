@@ -70,7 +70,7 @@ public struct GitHistoryScanner: Sendable {
         return Int(plus.dropFirst().split(separator: ",").first ?? "")
     }
 
-    /// Options that keep a scanned repository from running anything (issue 13, item 13): its `.git/config` is
+    /// Options that keep a scanned repository from running anything (docs/threat-model.md): its `.git/config` is
     /// attacker-controlled, so every command it can name (fsmonitor, external diff, textconv drivers, hooks,
     /// signature verification, pagers, transports) is overridden on the command line, which wins over it.
     static let hardening: [String] = [

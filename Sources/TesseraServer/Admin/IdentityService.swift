@@ -140,7 +140,7 @@ struct IdentityService: Sendable {
     static let maximumPurposeLength = 1024
 
     private func validate(_ identity: Identity) throws(ProblemDetails) {
-        // Names are keys in the console, policies and reports: short and single-line (issue 13, item 21).
+        // Names are keys in the console, policies and reports: short and single-line (docs/threat-model.md).
         for (path, value) in [
             ("$.owner", identity.owner), ("$.trust_boundary", identity.trustBoundary ?? ""),
             ("$.environment", identity.environment ?? ""),

@@ -13,7 +13,7 @@ struct JSONObjectReader {
 
     /// The body's bytes, refused unless they are UTF-8 without NUL (RFC 8259 §8.1). Foundation would also decode
     /// UTF-16/32, which byte-level checks made before parsing (exact numbers, duplicate names in tool calls) cannot
-    /// see into (issue 13, attacker finding): such checks read what this returns, then `init(utf8:)` parses it.
+    /// see into (docs/threat-model.md): such checks read what this returns, then `init(utf8:)` parses it.
     static func utf8Body(_ buffer: ByteBuffer) throws(ProblemDetails) -> Data {
         let bytes = Data(buffer.readableBytesView)
         guard !bytes.contains(0), String(validating: bytes, as: UTF8.self) != nil else {

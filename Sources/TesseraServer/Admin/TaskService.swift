@@ -34,7 +34,7 @@ struct TaskService: Sendable {
                     "$.identities[\(index)] is in trust domain \(id.trustDomain.prefix(64)); task members must be in \(trustDomain)")
             }
         }
-        // Who started the task is the caller; naming someone else is an admin's decision alone (issue 13, item 20).
+        // Who started the task is the caller; naming someone else is an admin's decision alone (docs/threat-model.md).
         let initiator: String
         if let named = try body.string("initiator") {
             guard actor.role == "admin" else {

@@ -3,7 +3,7 @@ import Foundation
 /// Finds an object member name that occurs twice in one JSON object. RFC 8259 leaves duplicate names to the
 /// parser: Foundation keeps one value, another parser (the tool's) may keep the other. A tool call authorised over
 /// one reading of its arguments and executed over another would escape its approval, so tool-call bodies with a
-/// duplicate name are refused (issue 13, attacker finding F2). Names are compared after unescaping (`"a"` and
+/// duplicate name are refused (docs/threat-model.md). Names are compared after unescaping (`"a"` and
 /// `"\u0061"` are the same name).
 enum DuplicateJSONKeys {
     /// The first duplicated member name in `json`, or `nil`. Assumes nothing about validity: the parser that runs

@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Keeps the data folder private to the server's user (issue 13, item 22): the SQLite database and its
+/// Keeps the data folder private to the server's user (docs/threat-model.md): the SQLite database and its
 /// `-wal`/`-shm` files, the digest cache and any development KEK hold secrets or their hashes.
 enum DataFolderPermissions {
     /// Sets the process umask to 077 (every file created from now on is 0600, every folder 0700), creates

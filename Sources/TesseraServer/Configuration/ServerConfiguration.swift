@@ -55,7 +55,7 @@ public struct ServerConfiguration: Sendable {
     public var signingKeys = SigningKeyConfiguration()
     /// Workload identity (SPIFFE CA, SVIDs, agents, federation).
     public var spiffe = SPIFFEConfiguration()
-    /// Token exchange, trusted issuers, DPoP and human sessions (issue 5).
+    /// Token exchange, trusted issuers, DPoP and human sessions (docs/federation.md).
     public var federation = FederationConfiguration()
     /// PEM certificate chain of the HTTPS listener (mTLS client authentication, RFC 8705). With `tlsKeyPath`,
     /// the same routes are also served over TLS on `tlsPort`.
@@ -64,9 +64,9 @@ public struct ServerConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// Port of the HTTPS listener; 0 picks a free one (tests).
     public var tlsPort: Int = 8444
-    /// Read deadlines and per-source connection cap of the HTTP listeners, and refusal aggregation (issue 13).
+    /// Read deadlines and per-source connection cap of the HTTP listeners, and refusal aggregation (docs/threat-model.md).
     public var listener = ListenerConfiguration()
-    /// Signed audit checkpoints: interval and the sinks outside the database (issue 13 item 9).
+    /// Signed audit checkpoints: interval and the sinks outside the database (docs/threat-model.md).
     public var auditCheckpoints = AuditCheckpointConfiguration()
 
     /// Whether the HTTPS (mTLS) listener is configured.

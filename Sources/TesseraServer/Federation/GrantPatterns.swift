@@ -1,6 +1,6 @@
 import TesseraCore
 
-/// One pattern per class (issue 5): an identity's kind decides how it may obtain tokens.
+/// One pattern per class (docs/federation.md): an identity's kind decides how it may obtain tokens.
 ///
 /// | class | pattern |
 /// |---|---|

@@ -4,7 +4,7 @@ import NIOHTTPTypes
 import Synchronization
 
 /// Counts the open connections of each source IP address across a server's listeners, refusing those beyond
-/// `limit` (issue 13, item 7): one address cannot hold every file descriptor of the server.
+/// `limit` (docs/threat-model.md): one address cannot hold every file descriptor of the server.
 final class ConnectionLimiter: Sendable {
     let limit: Int
     private let open = Mutex<[String: Int]>([:])

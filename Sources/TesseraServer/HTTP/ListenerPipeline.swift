@@ -3,7 +3,7 @@ import HummingbirdCore
 import NIOCore
 
 /// The HTTP/1.1 pipeline of both listeners (plain and mTLS), with the deadlines and per-source cap of
-/// `ListenerConfiguration` (issue 13, item 7).
+/// `ListenerConfiguration` (docs/threat-model.md).
 enum ListenerPipeline {
     /// An HTTP/1.1 server builder closing idle and slow connections and those beyond the per-source cap.
     static func http1(_ settings: ListenerConfiguration, limiter: ConnectionLimiter) -> HTTPServerBuilder {

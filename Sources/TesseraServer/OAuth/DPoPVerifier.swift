@@ -108,7 +108,7 @@ public struct DPoPVerifier: Sendable {
 
     /// Claims a verified proof's `jti` durably in `store` even when this server is alone on its database: on
     /// Tessera's own resource routes nothing else stores it, and a proof replayed after a restart within its
-    /// window would otherwise pass (issue 13, attacker finding F5). The shared store when there is one.
+    /// window would otherwise pass (docs/threat-model.md). The shared store when there is one.
     func claimDurably(_ proof: Proof, in store: any TokenStateRepository) async throws(OAuthError) {
         try await claim(proof, in: sharedReplay ?? store)
     }

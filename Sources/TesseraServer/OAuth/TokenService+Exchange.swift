@@ -225,7 +225,7 @@ extension TokenService {
             details["auth_method"] = .string(ClientCertificateAuthenticator.method)
         }
         // Every assertion this request verified is single-use: one is stored with the record, the others claimed
-        // durably before it (an exchange can carry a subject, an actor and a client assertion; issue 13, F1).
+        // durably before it (an exchange can carry a subject, an actor and a client assertion).
         // A DPoP proof can be what proves the caller (a DPoP-bound subject token): single-use across restarts too.
         let verified =
             [assertion, actor?.assertion, subject.assertion, actor?.alsoVerified].compactMap { $0 }

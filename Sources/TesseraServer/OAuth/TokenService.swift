@@ -300,13 +300,13 @@ public struct TokenService: Sendable {
 
     /// Records a refusal. A refusal that cannot be audited is logged; the caller still gets its error.
     /// A refusal before anything was verified (`authenticated: false`, or when `nil` as `TokenRefusalClassifier`
-    /// decides) is counted by the request's `RefusalScope` instead of written as its own record (issue 13, item 8).
+    /// decides) is counted by the request's `RefusalScope` instead of written as its own record (docs/threat-model.md).
     func refuse(
         _ error: OAuthError, client: String?, grantType: String?, remoteAddress: String?, details: [String: AuditValue] = [:],
         authenticated: Bool? = nil
     ) async {
         // Assertions that verified in this request are remembered durably before the caller hears the refusal,
-        // so the same assertion is not accepted after a restart (issue 13, item 16); such a refusal is authenticated.
+        // so the same assertion is not accepted after a restart (docs/threat-model.md); such a refusal is authenticated.
         let consumed = RefusalScope.current?.consumed.take() ?? []
         if let scope = RefusalScope.current, consumed.isEmpty,
             !(authenticated ?? !TokenRefusalClassifier.isUnauthenticated(error, grantType: grantType, details: details))

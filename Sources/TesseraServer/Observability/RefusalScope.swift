@@ -15,7 +15,7 @@ public struct RefusalScope: Sendable {
     /// `METHOD /path` of the request.
     let route: String
     /// Single-use keys (client assertion `jti`s) this request consumed that are not yet durable: a refusal after
-    /// an assertion verified must still remember it across a restart (issue 13, item 16).
+    /// an assertion verified must still remember it across a restart (docs/threat-model.md).
     let consumed = ConsumedReplayKeys()
 
     init(aggregator: RefusalAggregator, source: String?, route: String) {
@@ -60,7 +60,7 @@ enum TokenRefusalClassifier {
         "client_id does not match the assertion's issuer", "unknown client",
         "client assertion signature is not valid", "this client does not authenticate with private_key_jwt",
         // A signature that verifies on an assertion that is replayed, expired, not yet valid, too long-lived or for
-        // another audience proves nothing either: anyone who captured it can send it again (issue 13, attacker finding).
+        // another audience proves nothing either: anyone who captured it can send it again (docs/threat-model.md).
         "client assertion aud must be exactly one value", "client assertion has no exp", "client assertion has expired",
         "client assertion expires too far in the future", "client assertion is not valid yet",
         "client assertion was issued in the future", "client assertion is too old", "client assertion must carry a jti",

@@ -22,9 +22,9 @@ namespace Tessera {
     // Where a token is meant to be used (its audience). Declare audiences with an environment in
     // entities.json to enforce environment isolation.
     entity Audience in [TrustBoundary] = { environment?: String };
-    // A unit of work an agent acts in (issue 6/9).
+    // A unit of work an agent acts in (docs/tasks-leases.md).
     entity Task = { intent: String, scopes: Set<String> };
-    // A tool an AI agent may call, from the agent's catalogue (issue 9).
+    // A tool an AI agent may call, from the agent's catalogue (docs/ai-agents.md).
     entity Tool = { risk: String, requiresApproval: Bool };    // risk: low, medium, high
 
     // Claims of an external token presented for exchange (those Tessera passes on).
@@ -48,7 +48,7 @@ namespace Tessera {
         claims: ExternalClaims,
     };
 
-    // One tool call by an AI agent (issue 9).
+    // One tool call by an AI agent (docs/ai-agents.md).
     type ToolCall = {
         name: String,
         target: String,          // what the call acts on, "" when not named

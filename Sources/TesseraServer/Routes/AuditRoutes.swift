@@ -56,7 +56,7 @@ struct AuditRoutes {
         group.get("audit/records") { request, context in
             _ = try context.requireAdmin()
             let query = request.uri.queryParameters
-            // A parameter that is present but not a number is an error, not the default (issue 13, item 21).
+            // A parameter that is present but not a number is an error, not the default (docs/threat-model.md).
             let after = query["after"].map { Int64($0) } ?? 0
             let limit = query["limit"].map { Int($0) } ?? 100
             guard let after, let limit, after >= 0, (1...1000).contains(limit) else {

@@ -247,7 +247,7 @@ struct AgentService: Sendable {
     }
 
     private func refuse(_ type: String, subject: String?, reason: String, source: String?) async throws {
-        // No node proved anything (bad CSR or join token): counted per source, not one record each (issue 13, item 8).
+        // No node proved anything (bad CSR or join token): counted per source, not one record each (docs/threat-model.md).
         if subject == nil, let scope = RefusalScope.current {
             return scope.aggregate(type: type, code: reason.hasPrefix("unknown, used") ? "invalid_join_token" : "invalid_csr", reason: reason)
         }

@@ -1,6 +1,6 @@
 import GRDB
 
-/// AI-agent tool catalogues, approvals of high-risk calls, and per-task call counters (issue 9).
+/// AI-agent tool catalogues, approvals of high-risk calls, and per-task call counters (docs/ai-agents.md).
 enum AgentToolSchema {
     static func create(_ db: Database) throws {
         try db.execute(

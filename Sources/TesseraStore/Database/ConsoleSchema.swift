@@ -1,6 +1,6 @@
 import GRDB
 
-/// Indexes the web console reads with (issue 8): keyset pages of the inventory ordered by SPIFFE ID under
+/// Indexes the web console reads with (docs/console.md): keyset pages of the inventory ordered by SPIFFE ID under
 /// each filter, and an identity's or a task's audit records without scanning the chain.
 enum ConsoleSchema {
     static func create(_ db: Database) throws {

@@ -1,6 +1,6 @@
 import GRDB
 
-/// The table of time-bound policy exceptions (issue 6). `expiry_recorded` marks exceptions whose expiry
+/// The table of time-bound policy exceptions (docs/tasks-leases.md). `expiry_recorded` marks exceptions whose expiry
 /// was written to the audit log by the sweeper.
 enum ExceptionSchema {
     static func create(_ db: Database) throws {

@@ -1,7 +1,7 @@
 import GRDB
 import TesseraCore
 
-/// Migration 011: the authentication methods each identity declares (issue 19, item 2). Identities that existed
+/// Migration 011: the authentication methods each identity declares (docs/threat-model.md, "Authentication methods"). Identities that existed
 /// before keep every method they could use then (`AuthMethod.legacy`), so an upgrade locks no workload out;
 /// operators narrow them with `tessera identity update --auth`.
 enum IdentityAuthSchema {

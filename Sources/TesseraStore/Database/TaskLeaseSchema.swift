@@ -1,6 +1,6 @@
 import GRDB
 
-/// Tables for tasks and leases (issue 6): every credential is a lease, optionally tied to a task.
+/// Tables for tasks and leases (docs/tasks-leases.md): every credential is a lease, optionally tied to a task.
 enum TaskLeaseSchema {
     static func create(_ db: Database) throws {
         try db.execute(

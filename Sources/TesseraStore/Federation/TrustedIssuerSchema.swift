@@ -1,6 +1,6 @@
 import GRDB
 
-/// The `trusted_issuers` table (issue 5): one row per external issuer, its configuration as a JSON document.
+/// The `trusted_issuers` table (docs/federation.md): one row per external issuer, its configuration as a JSON document.
 enum TrustedIssuerSchema {
     static func create(_ db: Database) throws {
         try db.execute(

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraServer
 
-/// Server options for token exchange, DPoP and people's sign-in (issue 5).
+/// Server options for token exchange, DPoP and people's sign-in (docs/federation.md).
 struct FederationOptions: ParsableArguments {
     @Option(name: .customLong("max-delegation-depth"), help: "Most actors in an exchanged token's act chain.")
     var maxDelegationDepth: Int = 3

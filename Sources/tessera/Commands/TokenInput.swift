@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The access token a command acts on, kept out of the process list (issue 13, item 23): from
+/// The access token a command acts on, kept out of the process list (docs/threat-model.md): from
 /// `TESSERA_ACCESS_TOKEN`, from `--access-token-file FILE`, or from standard input with `-`. A token given as a plain
 /// argument still works but shows in `ps` to every local user.
 struct TokenInput: ParsableArguments {

@@ -8,7 +8,7 @@ import Foundation
 
 /// An exclusive lock on a server's data folder (`tessera.lock`, `flock(2)`), held until the process exits.
 /// SQLite storage belongs to one server process: a second server on the same folder would interleave its audit
-/// chain with the first one's and wait on the database lock forever (issue 13, attacker finding F3). The lock
+/// chain with the first one's and wait on the database lock forever (docs/threat-model.md). The lock
 /// goes with the process, so a crashed server leaves nothing to clean up.
 struct DataDirectoryLock {
     private let descriptor: Int32

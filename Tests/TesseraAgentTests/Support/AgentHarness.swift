@@ -60,7 +60,7 @@ struct Harness {
         _ = try await call(
             "POST", "/v1/identities",
             [
-                // SVID-only (issue 19, item 2): no registered key; the agent's SVIDs are how it authenticates.
+                // SVID-only (docs/threat-model.md, "Authentication methods"): no registered key; the agent's SVIDs are how it authenticates.
                 "spiffe_id": "spiffe://example.org/web", "kind": "service", "owner": "alice@example.com", "purpose": "e2e",
                 "auth_methods": ["jwt_svid", "tls_client_auth"],
                 // JWT-SVIDs are issued only for audiences the inventory allows (as tokens are).
