@@ -37,7 +37,7 @@ public final class AuditLog: Sendable {
     private let writeObserver = Mutex<WriteObserver?>(nil)
 
     /// The event type of checkpoint records.
-    public static let checkpointType = "audit.checkpoint"
+    public static let checkpointType = AuditEventType.checkpoint
 
     /// Opens the log on `store`, continuing the chain from its recorded head. With `sealing`, every record is keyed
     /// (HMAC) and names its writer, and `checkpoint()` is available.

@@ -135,6 +135,7 @@ public struct TesseraServer {
             }
             tokens.certificates = certificates
         }
+        tokens.metrics = metrics
         tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
         let federation = try FederationServices.make(
             configuration: configuration, issuer: issuer, keys: result.keys, database: database, identities: inventory,
@@ -150,7 +151,7 @@ public struct TesseraServer {
         identities.federated = federatedRoots
 
         let router = Router(context: TesseraRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: metrics, maximumBodySize: configuration.maximumBodySize))
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: RefusalScopeMiddleware(aggregator: refusals))
@@ -163,6 +164,7 @@ public struct TesseraServer {
         let admin = router.group("v1")
             .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
             .add(middleware: RefusalAuditMiddleware(audit: audit))
+            .group(context: AdminRequestContext.self)
         IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
         federation.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
         let auditRoutes = AuditRoutes(

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraAudit
 
 /// A byte range inside a record body (or the fallback's scratch buffer); `count < 0` means absent.
 struct Span: Equatable {
@@ -11,7 +12,7 @@ struct Span: Equatable {
 /// What kind of record it is, as far as posture cares.
 enum RecordKind: UInt8 {
     case other
-    /// `token.issued`, `token.exchanged`, `svid.jwt.issued`.
+    /// `token.issued` (exchanges included) and `svid.jwt.issued`.
     case issued
     /// `token.refused`, `svid.jwt.refused`.
     case refused
@@ -60,13 +61,17 @@ struct RawRecord {
     /// The delegation chain: RFC 8693 exchanges record `act_chain`; older issuance records `act`.
     var chain: [Span] { actChain.isEmpty ? act : actChain }
 
+    /// The record types the detectors tell apart, as bytes (compared in place on the hot path).
+    private static let kinds: [(type: [UInt8], kind: RecordKind)] = [
+        (Array(AuditEventType.tokenIssued.utf8), RecordKind.issued), (Array(AuditEventType.jwtSVIDIssued.utf8), .issued),
+        (Array(AuditEventType.tokenRefused.utf8), .refused), (Array(AuditEventType.jwtSVIDRefused.utf8), .refused),
+        (Array(AuditEventType.exceptionUsed.utf8), .exceptionUsed),
+    ]
+
     static func kind(_ pointer: UnsafeRawPointer, _ count: Int) -> RecordKind {
-        func equals(_ literal: StaticString) -> Bool {
-            literal.utf8CodeUnitCount == count && memcmp(literal.utf8Start, pointer, count) == 0
+        for candidate in kinds where candidate.type.count == count {
+            if candidate.type.withUnsafeBytes({ memcmp($0.baseAddress!, pointer, count) }) == 0 { return candidate.kind }
         }
-        if equals("token.issued") || equals("svid.jwt.issued") || equals("token.exchanged") { return .issued }
-        if equals("token.refused") || equals("svid.jwt.refused") { return .refused }
-        if equals("exception.used") { return .exceptionUsed }
         return .other
     }
 

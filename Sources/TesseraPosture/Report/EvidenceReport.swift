@@ -91,14 +91,14 @@ public struct EvidenceReport: Sendable, Codable {
                 Entry(seq: content.seq, time: content.time, type: content.type, actor: content.actor, summary: summary)
             }
             switch content.type {
-            case "token.issued", "svid.jwt.issued":
+            case AuditEventType.tokenIssued, AuditEventType.jwtSVIDIssued:
                 issuances.append(entry(describeIssuance(content.details)))
-            case "token.revoked", "lease.revoked":
+            case AuditEventType.tokenRevoked, AuditEventType.leaseRevoked:
                 revocations.append(entry("\(text(content.details["jti"] ?? content.details["lease"])) revoked: \(content.reason ?? "no reason")"))
-            case "identity.created":
+            case AuditEventType.identityCreated:
                 rotations.append(entry("first key set registered"))
                 lifecycle.append(entry(content.reason ?? content.type))
-            case "identity.updated":
+            case AuditEventType.identityUpdated:
                 if case .strings(let fields)? = content.details["fields"], fields.contains(where: { $0 == "jwks" || $0 == "public_key_pem" }) {
                     rotations.append(entry("key set replaced"))
                 }

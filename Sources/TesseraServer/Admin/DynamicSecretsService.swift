@@ -61,7 +61,7 @@ struct DynamicSecretsService: Sendable {
         do {
             try await audit.append(
                 AuditEvent(
-                    type: "secret.issued", outcome: .success, actor: subject, subject: subject, task: taskID,
+                    type: AuditEventType.secretIssued, outcome: .success, actor: subject, subject: subject, task: taskID,
                     details: [
                         "kind": .string(Self.leaseKind), "template": .string(template), "username": .string(credential.username),
                         "expires_at": .int(Int64(credential.expiresAt.timeIntervalSince1970)),
@@ -94,7 +94,7 @@ struct DynamicSecretsService: Sendable {
                 try await tasks.markReleased(id: lease.id, at: clock.now())
                 _ = try? await audit.append(
                     AuditEvent(
-                        type: "secret.destroyed", outcome: .success, actor: "system", subject: lease.subject,
+                        type: AuditEventType.secretDestroyed, outcome: .success, actor: "system", subject: lease.subject,
                         reason: lease.revokedAt == nil ? "lease expired" : (lease.revokeReason ?? "lease revoked"),
                         task: lease.taskID, details: ["kind": .string(lease.kind), "username": .string(lease.id)]))
             } catch {
@@ -112,7 +112,7 @@ struct DynamicSecretsService: Sendable {
             guard (try? await manager.drop(role)) != nil else { continue }
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "secret.orphan_dropped", outcome: .success, actor: "system",
+                    type: AuditEventType.secretOrphanDropped, outcome: .success, actor: "system",
                     reason: "role without a lease (left behind by a crash)", details: ["username": .string(role)]))
         }
     }
@@ -120,7 +120,7 @@ struct DynamicSecretsService: Sendable {
     private func refuse(subject: String, task: String, template: String, reasons: [String]) async throws {
         try await audit.append(
             AuditEvent(
-                type: "secret.refused", outcome: .denied, actor: subject, subject: subject,
+                type: AuditEventType.secretRefused, outcome: .denied, actor: subject, subject: subject,
                 reason: reasons.joined(separator: "; "), task: task, details: ["template": .string(template)]))
     }
 }

@@ -52,7 +52,7 @@ struct ExceptionService: Sendable {
         try await repository.create(exception)
         try await audit.append(
             AuditEvent(
-                type: "exception.created", outcome: .success, actor: actor.auditActor, subject: exception.identity,
+                type: AuditEventType.exceptionCreated, outcome: .success, actor: actor.auditActor, subject: exception.identity,
                 reason: String(exception.justification.prefix(512)),
                 details: [
                     "exception": .string(exception.id), "owner": .string(exception.owner),
@@ -80,7 +80,7 @@ struct ExceptionService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: "exception.revoked", outcome: .success, actor: actor.auditActor, subject: exception.identity,
+                type: AuditEventType.exceptionRevoked, outcome: .success, actor: actor.auditActor, subject: exception.identity,
                 reason: reason.map { String($0.prefix(512)) }, details: ["exception": .string(exception.id)]))
         return revoked
     }
@@ -91,7 +91,7 @@ struct ExceptionService: Sendable {
         for exception in expired {
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "exception.expired", outcome: .success, actor: "system", subject: exception.identity,
+                    type: AuditEventType.exceptionExpired, outcome: .success, actor: "system", subject: exception.identity,
                     details: ["exception": .string(exception.id), "uses": .int(Int64(exception.uses))]))
         }
     }

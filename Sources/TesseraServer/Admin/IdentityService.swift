@@ -69,7 +69,7 @@ struct IdentityService: Sendable {
         } catch let error as StoreError where error.code == .conflict {
             throw ProblemDetails(.conflict, "Conflict", detail: "an identity with this SPIFFE ID already exists")
         }
-        try await record("identity.created", identity, actor: actor)
+        try await record(AuditEventType.identityCreated, identity, actor: actor)
         return identity
     }
 
@@ -102,7 +102,7 @@ struct IdentityService: Sendable {
         try validate(updated)
         try Self.checkKeys(updated, keysGiven: body.object["public_key_pem"] != nil || body.object["jwks"] != nil)
         try await repository.update(updated)
-        try await record("identity.updated", updated, actor: actor, fields: body.object.keys.sorted())
+        try await record(AuditEventType.identityUpdated, updated, actor: actor, fields: body.object.keys.sorted())
         return updated
     }
 
@@ -117,7 +117,7 @@ struct IdentityService: Sendable {
             throw ProblemDetails(.conflict, "Invalid transition", detail: error.reason)
         }
         try await repository.update(updated)
-        let type = status == .active ? "identity.reactivated" : "identity.\(status.rawValue)"
+        let type = status == .active ? AuditEventType.identityReactivated : "identity.\(status.rawValue)"
         var revoked: [String] = []
         if status != .active {
             // A suspended or retired identity keeps nothing: every live credential is revoked now.

@@ -34,7 +34,7 @@ struct LeaseService: Sendable {
         changes.bump()
         try await audit.append(
             AuditEvent(
-                type: "lease.revoked", outcome: .success, actor: actor, subject: lease.subject, reason: why, task: lease.taskID,
+                type: AuditEventType.leaseRevoked, outcome: .success, actor: actor, subject: lease.subject, reason: why, task: lease.taskID,
                 details: ["lease": .string(lease.id), "kind": .string(lease.kind)]))
         return revoked
     }
@@ -53,7 +53,7 @@ struct LeaseService: Sendable {
         changes.bump()
         try await audit.append(
             AuditEvent(
-                type: "lease.revoked", outcome: .success, actor: actor, subject: subject, reason: why,
+                type: AuditEventType.leaseRevoked, outcome: .success, actor: actor, subject: subject, reason: why,
                 details: [
                     "kinds": .strings(kinds.isEmpty ? ["all"] : kinds), "revoked_leases": .int(Int64(ids.count)),
                     "lease_ids": .strings(Array(ids.prefix(100))),
@@ -103,7 +103,7 @@ struct LeaseService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: "lease.renewed", outcome: .success, actor: actor, subject: lease.subject, task: lease.taskID,
+                type: AuditEventType.leaseRenewed, outcome: .success, actor: actor, subject: lease.subject, task: lease.taskID,
                 details: [
                     "lease": .string(lease.id), "kind": .string(lease.kind),
                     "previous_expiry": .int(Int64(lease.expiresAt.timeIntervalSince1970)),

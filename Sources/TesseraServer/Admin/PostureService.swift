@@ -59,14 +59,14 @@ struct PostureService: Sendable {
         var details: [String: AuditValue] = ["finding_id": .string(id)]
         if let until { details["until"] = .string(ISO8601.format(until)) }
         try await audit.append(
-            AuditEvent(type: "finding.acknowledged", outcome: .success, actor: actor.auditActor, subject: id, reason: reason, details: details))
+            AuditEvent(type: AuditEventType.findingAcknowledged, outcome: .success, actor: actor.auditActor, subject: id, reason: reason, details: details))
     }
 
     func resolve(id: String, reason: String?, actor: AdminPrincipal) async throws {
         try await requireKnown(id)
         try await ledger.resolve(id: id, reason: reason, actor: actor.auditActor)
         try await audit.append(
-            AuditEvent(type: "finding.resolved", outcome: .success, actor: actor.auditActor, subject: id, reason: reason))
+            AuditEvent(type: AuditEventType.findingResolved, outcome: .success, actor: actor.auditActor, subject: id, reason: reason))
     }
 
     /// Marks `owner` departed and queues every identity they own for re-assignment; returns the queued ids.
@@ -83,7 +83,7 @@ struct PostureService: Sendable {
         departedOwners?.insert(owner)
         try await audit.append(
             AuditEvent(
-                type: "owner.departed", outcome: .success, actor: actor.auditActor, subject: "owner:\(owner)",
+                type: AuditEventType.ownerDeparted, outcome: .success, actor: actor.auditActor, subject: "owner:\(owner)",
                 details: ["identities": .strings(ids)]))
         return ids
     }
@@ -117,7 +117,7 @@ struct PostureService: Sendable {
         let stored = try await posture.upsert(secret)
         try await audit.append(
             AuditEvent(
-                type: "static_secret.registered", outcome: .success, actor: actor.auditActor, subject: stored.location,
+                type: AuditEventType.staticSecretRegistered, outcome: .success, actor: actor.auditActor, subject: stored.location,
                 details: ["static_secret_id": .string(stored.id), "kind": .string(stored.kind), "fingerprint": .string(stored.fingerprint)]))
         return stored
     }
@@ -126,7 +126,7 @@ struct PostureService: Sendable {
         let stored = try await posture.markRotated(id: id, at: clock.now())
         try await audit.append(
             AuditEvent(
-                type: "static_secret.rotated", outcome: .success, actor: actor.auditActor, subject: stored.location,
+                type: AuditEventType.staticSecretRotated, outcome: .success, actor: actor.auditActor, subject: stored.location,
                 details: ["static_secret_id": .string(stored.id)]))
         return stored
     }

@@ -66,7 +66,7 @@ struct SigningKeyService: Sendable {
         _ rotation: SigningKeyLifecycle.Rotation, purpose: SigningKeyPurpose, actor: String, reason: String?
     ) -> AuditEvent {
         AuditEvent(
-            type: "keys.rotated", outcome: .success, actor: actor, subject: purpose.label, reason: reason,
+            type: AuditEventType.keysRotated, outcome: .success, actor: actor, subject: purpose.label, reason: reason,
             details: [
                 "kid": .string(rotation.kid), "previous_kid": .string(rotation.previousKid ?? ""),
                 "algorithm": .string(rotation.algorithm.rawValue), "immediate": .bool(rotation.immediate),
@@ -86,7 +86,7 @@ struct SigningKeyService: Sendable {
             try await applied(purpose: purpose)
             try await audit.append(
                 AuditEvent(
-                    type: "keys.promoted", outcome: .success, actor: "system", subject: purpose.label,
+                    type: AuditEventType.keysPromoted, outcome: .success, actor: "system", subject: purpose.label,
                     details: ["kid": .string(result.kid), "previous_kid": .string(result.previous ?? "")]))
             promoted.append(result.kid)
         }

@@ -60,7 +60,7 @@ struct TaskService: Sendable {
         try await repository.create(task)
         try await audit.append(
             AuditEvent(
-                type: "task.created", outcome: .success, actor: actor.auditActor, task: task.id,
+                type: AuditEventType.taskCreated, outcome: .success, actor: actor.auditActor, task: task.id,
                 details: [
                     "intent": .string(task.intent), "identities": .strings(task.identities), "scopes": .strings(task.scopes),
                     "expires_at": .int(Int64(task.expiresAt.timeIntervalSince1970)), "initiator": .string(initiator),
@@ -93,7 +93,7 @@ struct TaskService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: "task.\(state.rawValue)", outcome: .success, actor: actor,
+                type: AuditEventType.taskFinished(state.rawValue), outcome: .success, actor: actor,
                 reason: reason.map { String($0.prefix(512)) }, task: task.id,
                 details: ["revoked_leases": .int(Int64(revoked.count)), "lease_ids": .strings(Array(revoked.prefix(100)))]))
         return (finished, revoked)
@@ -124,7 +124,7 @@ struct TaskService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: "task.renewed", outcome: .success, actor: actor, task: task.id,
+                type: AuditEventType.taskRenewed, outcome: .success, actor: actor, task: task.id,
                 details: [
                     "previous_expiry": .int(Int64(task.expiresAt.timeIntervalSince1970)),
                     "expires_at": .int(Int64(until.timeIntervalSince1970)),

@@ -39,7 +39,7 @@ struct WorkloadAdminService: Sendable {
         try await repository.insertJoinToken(hash: AdminAuthenticator.hash(token), nodeID: nodeID, expiresAt: expiresAt, createdAt: now)
         try await audit.append(
             AuditEvent(
-                type: "node.join_token_created", outcome: .success, actor: actor.auditActor, subject: "node:\(nodeID)",
+                type: AuditEventType.nodeJoinTokenCreated, outcome: .success, actor: actor.auditActor, subject: "node:\(nodeID)",
                 details: ["expires_at": .int(Int64(expiresAt.timeIntervalSince1970))]))
         return (token, expiresAt)
     }
@@ -49,7 +49,7 @@ struct WorkloadAdminService: Sendable {
             throw ProblemDetails.notFound("no node \(id.prefix(64))")
         }
         changes.bump()
-        try await audit.append(AuditEvent(type: "node.revoked", outcome: .success, actor: actor.auditActor, subject: "node:\(id)"))
+        try await audit.append(AuditEvent(type: AuditEventType.nodeRevoked, outcome: .success, actor: actor.auditActor, subject: "node:\(id)"))
     }
 
     static let entryFields: Set<String> = ["spiffe_id", "node_id", "selectors", "x509_ttl", "jwt_ttl"]
@@ -100,7 +100,7 @@ struct WorkloadAdminService: Sendable {
         changes.bump()
         try await audit.append(
             AuditEvent(
-                type: "entry.created", outcome: .success, actor: actor.auditActor, subject: spiffeID.description,
+                type: AuditEventType.entryCreated, outcome: .success, actor: actor.auditActor, subject: spiffeID.description,
                 details: [
                     "entry_id": .string(entry.id), "node_id": .string(nodeID), "selectors": .strings(selectors.map(\.description)),
                     "weak_selectors": .bool(Self.selectorWarning(selectors) != nil),
@@ -115,7 +115,7 @@ struct WorkloadAdminService: Sendable {
         changes.bump()
         try await audit.append(
             AuditEvent(
-                type: "entry.deleted", outcome: .success, actor: actor.auditActor, subject: entry.spiffeID.description,
+                type: AuditEventType.entryDeleted, outcome: .success, actor: actor.auditActor, subject: entry.spiffeID.description,
                 details: ["entry_id": .string(id)]))
     }
 
@@ -186,7 +186,7 @@ struct WorkloadAdminService: Sendable {
         if seed != nil { details["trust_bundle"] = .string("given") }
         try await audit.append(
             AuditEvent(
-                type: "federation.configured", outcome: .success, actor: actor.auditActor, subject: "spiffe://\(other)",
+                type: AuditEventType.federationConfigured, outcome: .success, actor: actor.auditActor, subject: "spiffe://\(other)",
                 reason: error, details: details))
         return error
     }
@@ -195,7 +195,7 @@ struct WorkloadAdminService: Sendable {
         let authority = try await rotate()
         try await audit.append(
             AuditEvent(
-                type: "ca.rotated", outcome: .success, actor: actor.auditActor, subject: "spiffe://\(trustDomain)",
+                type: AuditEventType.caRotated, outcome: .success, actor: actor.auditActor, subject: "spiffe://\(trustDomain)",
                 details: [
                     "not_after": .int(Int64(authority.ca.certificate.notValidAfter.timeIntervalSince1970)),
                     "roots": .int(Int64(authority.roots.count)),

@@ -26,7 +26,7 @@ struct ConsoleRoutes {
         "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
     ].joined(separator: "; ")
 
-    func register(public router: Router<TesseraRequestContext>, admin: RouterGroup<TesseraRequestContext>) {
+    func register(public router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>) {
         router.get("/") { _, _ in Self.redirect(to: "/console/") }
         router.get("console") { _, _ in Self.asset(ConsoleAssets.indexHTML, type: "text/html; charset=utf-8") }
         router.get("console/app.js") { _, _ in Self.asset(ConsoleAssets.appJS, type: "text/javascript; charset=utf-8") }

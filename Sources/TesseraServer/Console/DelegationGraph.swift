@@ -125,10 +125,10 @@ struct DelegationGraph: Encodable, Equatable {
                 guard let first = chain.first, case .string(let tool)? = details["tool"] else { return }
                 path(first, actorsOutermostFirst: Array(chain.dropFirst()), relation: "acts_for")
                 let agent = chain.count > 1 ? chain[1] : first
-                link(agent, "tool:" + tool, relation: "calls", denied: record.type != "tool.call.allowed")
+                link(agent, "tool:" + tool, relation: "calls", denied: record.type != AuditEventType.toolCallAllowed)
                 return
             }
-            guard record.type == "token.issued", let subject = record.subject else { return }
+            guard record.type == AuditEventType.tokenIssued, let subject = record.subject else { return }
             if case .string(let grant)? = details["grant_type"], grant == "urn:tessera:delegation" {
                 if case .string(let mayAct)? = details["may_act"] { link(subject, mayAct, relation: "may_act") }
                 return

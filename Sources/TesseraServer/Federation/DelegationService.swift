@@ -47,7 +47,7 @@ struct DelegationService: Sendable {
         let signed = try keys.active.sign(claims: token.claims(), typ: "at+jwt")
         try await audit.append(
             AuditEvent(
-                type: "token.issued", outcome: .success, actor: human, subject: human, task: task.id,
+                type: AuditEventType.tokenIssued, outcome: .success, actor: human, subject: human, task: task.id,
                 details: [
                     "jti": .string(token.jti), "grant_type": .string("urn:tessera:delegation"),
                     "may_act": .string(identity.clientID),

@@ -43,7 +43,7 @@ struct FederationServices: Sendable {
     }
 
     /// Public routes (`/auth/...`) and admin routes (`/v1/issuers`, `/v1/delegations`).
-    func register(public router: Router<TesseraRequestContext>, admin: RouterGroup<TesseraRequestContext>, maximumBodySize: Int) {
+    func register(public router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>, maximumBodySize: Int) {
         IssuerRoutes(service: issuers, maximumBodySize: maximumBodySize).register(in: admin)
         LoginRoutes(relyingParty: relyingParty, delegations: delegations, maximumBodySize: maximumBodySize)
             .register(public: router, admin: admin)

@@ -194,7 +194,7 @@ public actor OIDCRelyingParty {
         } catch {
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "human.sign_in_refused", outcome: .denied, reason: error.description,
+                    type: AuditEventType.humanSignInRefused, outcome: .denied, reason: error.description,
                     details: ["issuer": .string(idp.issuer), "source": .string(source ?? "unknown")]))
             throw ProblemDetails(.forbidden, "Sign-in refused", detail: error.description)
         }
@@ -229,7 +229,7 @@ public actor OIDCRelyingParty {
         do {
             try await audit.append(
                 AuditEvent(
-                    type: "human.signed_in", outcome: .success, actor: person.human, subject: person.human, details: details,
+                    type: AuditEventType.humanSignedIn, outcome: .success, actor: person.human, subject: person.human, details: details,
                     lease: Lease(
                         id: minted.jti, kind: "human_session", subject: person.human, taskID: nil, issuedAt: now,
                         expiresAt: minted.expiresAt)))

@@ -77,7 +77,7 @@ struct TrustedIssuerService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: "issuer.trusted", outcome: .success, actor: actor.auditActor, subject: issuer.issuer,
+                type: AuditEventType.issuerTrusted, outcome: .success, actor: actor.auditActor, subject: issuer.issuer,
                 details: [
                     "issuer_id": .string(issuer.id), "kind": .string(kind.rawValue), "audiences": .strings(audiences),
                     "rules": .strings(rules.map { "\($0.name) → \($0.identity)" }),
@@ -100,7 +100,7 @@ struct TrustedIssuerService: Sendable {
         await keys.forget(id)
         try await audit.append(
             AuditEvent(
-                type: "issuer.removed", outcome: .success, actor: actor.auditActor, subject: issuer.issuer,
+                type: AuditEventType.issuerRemoved, outcome: .success, actor: actor.auditActor, subject: issuer.issuer,
                 details: ["issuer_id": .string(id)]))
     }
 

@@ -21,11 +21,11 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
         guard let principal else {
             // Nothing was proved: counted per source (RefusalAggregator) rather than one durable record per request.
             if let scope = RefusalScope.current {
-                scope.aggregate(type: "admin.auth_failed", code: "invalid_admin_token", reason: "missing or invalid admin token")
+                scope.aggregate(type: AuditEventType.adminAuthFailed, code: "invalid_admin_token", reason: "missing or invalid admin token")
             } else {
                 _ = try? await audit.append(
                     AuditEvent(
-                        type: "admin.auth_failed", outcome: .denied, reason: "missing or invalid admin token",
+                        type: AuditEventType.adminAuthFailed, outcome: .denied, reason: "missing or invalid admin token",
                         details: [
                             "path": .string(String(request.uri.path.prefix(200))),
                             "source": .string(context.remoteAddress ?? "unknown"),
@@ -37,7 +37,7 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
         guard AdminRole.permits(principal.role, method: request.method, path: request.uri.path) else {
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "admin.forbidden", outcome: .denied, actor: principal.auditActor,
+                    type: AuditEventType.adminForbidden, outcome: .denied, actor: principal.auditActor,
                     reason: "role \(principal.role) may not \(request.method.rawValue) \(request.uri.path.prefix(200))",
                     details: ["role": .string(principal.role), "source": .string(context.remoteAddress ?? "unknown")]))
             throw ProblemDetails(

@@ -16,7 +16,7 @@ struct RefusalAuditMiddleware: RouterMiddleware {
         } catch let problem as ProblemDetails where (400..<500).contains(problem.status.code) {
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "admin.request_refused", outcome: .denied, actor: context.admin?.auditActor,
+                    type: AuditEventType.adminRequestRefused, outcome: .denied, actor: context.admin?.auditActor,
                     reason: String(problem.detail.prefix(512)),
                     details: [
                         "method": .string(request.method.rawValue), "path": .string(String(request.uri.path.prefix(200))),

@@ -237,7 +237,7 @@ extension TokenService {
             } + (dpop.map { [ReplayGuard(key: $0.replayKey, expiresAt: $0.replayExpiry)] } ?? [])
         let replayGuard = try await durableReplayGuard(verified)
         let event = AuditEvent(
-            type: "token.issued", outcome: .success, actor: holder.clientID, subject: subject.subject, task: task?.id,
+            type: AuditEventType.tokenIssued, outcome: .success, actor: holder.clientID, subject: subject.subject, task: task?.id,
             details: details, replayGuard: replayGuard,
             lease: Lease(
                 id: token.jti, kind: "access_token", subject: holder.clientID, taskID: task?.id, issuedAt: now, expiresAt: expiry)

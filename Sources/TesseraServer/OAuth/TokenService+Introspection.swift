@@ -109,7 +109,7 @@ extension TokenService {
             try await tokenState.revoke(jti: jti, expiresAt: expiresAt, reason: reason, at: clock.now())
             try await audit.append(
                 AuditEvent(
-                    type: "token.revoked", outcome: .success, actor: actor, subject: subject, reason: reason,
+                    type: AuditEventType.tokenRevoked, outcome: .success, actor: actor, subject: subject, reason: reason,
                     details: ["jti": .string(jti), "exp": .int(Int64(expiresAt.timeIntervalSince1970))]))
         } catch {
             throw OAuthError(.temporarilyUnavailable, "revocation could not be recorded", status: .serviceUnavailable)

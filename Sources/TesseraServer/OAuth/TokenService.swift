@@ -27,6 +27,8 @@ public struct TokenService: Sendable {
     public var exchangeServices: TokenExchangeServices? = nil
     /// Time-bound exceptions consulted when the policies refuse.
     var exceptions: ExceptionGate? = nil
+    /// Counts and times every token request by grant type and outcome (`tessera_token_requests_total`).
+    var metrics: ServerMetrics? = nil
 
     var tokenEndpoint: String { issuer + "/oauth2/token" }
     var validator: AccessTokenValidator { AccessTokenValidator(keys: keys, issuer: issuer) }
@@ -38,6 +40,40 @@ public struct TokenService: Sendable {
         dpopProof: String? = nil
     ) async throws(OAuthError) -> (AccessToken, String)
     {
+        let started = ContinuousClock.now
+        let grant = Self.grantLabel(form.nonEmpty("grant_type"))
+        do throws(OAuthError) {
+            let issued = try await issue(
+                form, remoteAddress: remoteAddress, basicAuthorization: basicAuthorization,
+                clientCertificate: clientCertificate, dpopProof: dpopProof)
+            metrics?.issuance(grant: grant, outcome: "issued", duration: ContinuousClock.now - started)
+            return issued
+        } catch {
+            recordRefusal(error, grant: grant, started: started)
+            throw error
+        }
+    }
+
+    /// Counts a token request refused with `error` (also one whose form could not be read: grant `unknown`).
+    func recordRefusal(_ error: OAuthError, grant: String = "unknown", started: ContinuousClock.Instant) {
+        metrics?.issuance(
+            grant: grant, outcome: error.status.code < 500 ? "refused" : "error", duration: ContinuousClock.now - started)
+    }
+
+    /// A token request's `grant_type`, reduced to a known metric label.
+    static func grantLabel(_ grantType: String?) -> String {
+        switch grantType {
+        case nil: "missing"
+        case clientCredentials?: "client_credentials"
+        case tokenExchange?: "token_exchange"
+        case "urn:ietf:params:oauth:grant-type:jwt-bearer"?: "jwt_bearer"
+        default: "other"
+        }
+    }
+
+    private func issue(
+        _ form: FormBody, remoteAddress: String?, basicAuthorization: Bool, clientCertificate: [UInt8]?, dpopProof: String?
+    ) async throws(OAuthError) -> (AccessToken, String) {
         let grantType = form.nonEmpty("grant_type")
         var dpop: DPoPVerifier.Proof? = nil
         do throws(OAuthError) {
@@ -169,7 +205,7 @@ public struct TokenService: Sendable {
                 expiresAt: client.replayExpiry)
         }
         let event = AuditEvent(
-            type: "token.issued", outcome: .success, actor: identity.clientID, subject: identity.clientID, task: task?.id,
+            type: AuditEventType.tokenIssued, outcome: .success, actor: identity.clientID, subject: identity.clientID, task: task?.id,
             details: details, replayGuard: replayGuard,
             lease: Lease(
                 id: token.jti, kind: "access_token", subject: identity.clientID, taskID: task?.id, issuedAt: now,
@@ -317,7 +353,7 @@ public struct TokenService: Sendable {
             if grantType == Self.tokenExchange, details["subject"] != nil, case .string(let jti)? = details["subject_token_jti"] {
                 reason += " (subject_token_jti \(jti.prefix(64)))"
             }
-            scope.aggregate(type: "token.refused", code: error.code.rawValue, reason: reason)
+            scope.aggregate(type: AuditEventType.tokenRefused, code: error.code.rawValue, reason: reason)
             return
         }
         for extra in consumed.dropFirst() {
@@ -334,7 +370,7 @@ public struct TokenService: Sendable {
         ]
         facts.merge(details) { current, _ in current }
         let event = AuditEvent(
-            type: "token.refused", outcome: error.code == .serverError ? .failure : .denied, actor: client,
+            type: AuditEventType.tokenRefused, outcome: error.code == .serverError ? .failure : .denied, actor: client,
             subject: client, reason: error.description, details: facts, replayGuard: consumed.first)
         do {
             try await audit.append(event)

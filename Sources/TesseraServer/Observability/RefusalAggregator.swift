@@ -34,7 +34,7 @@ public final class RefusalAggregator: Service, Sendable {
     /// The source under which refusals are counted once `maximumKeys` keys are held.
     public static let overflowSource = "other"
     /// The audit event type of an aggregate record.
-    public static let eventType = "auth.refusals_aggregated"
+    public static let eventType = AuditEventType.refusalsAggregated
 
     let audit: AuditLog
     let clock: any TimeSource

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import TesseraAudit
 
 import Prometheus
 import Synchronization
@@ -94,7 +95,7 @@ public final class ServerMetrics: Sendable {
         for type in types { byType[type, default: 0] += 1 }
         for (type, count) in byType {
             increment("tessera_audit_records_total", [("type", type)], by: count)
-            if type.hasSuffix(".revoked") || type == "task.ended" || type == "task.expired" {
+            if type.hasSuffix(".revoked") || type == AuditEventType.taskEnded || type == AuditEventType.taskExpired {
                 increment("tessera_revocations_total", [("type", type)], by: count)
             }
             if type.hasPrefix("svid.") && type.hasSuffix(".issued") {

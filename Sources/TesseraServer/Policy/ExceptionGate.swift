@@ -46,7 +46,7 @@ struct ExceptionGate: Sendable {
     ) async throws {
         try await audit.append(
             AuditEvent(
-                type: "exception.used", outcome: .success, actor: exception.identity, subject: exception.identity,
+                type: AuditEventType.exceptionUsed, outcome: .success, actor: exception.identity, subject: exception.identity,
                 reason: "granted by exception \(exception.id) although policy refused: "
                     + (reasons.isEmpty ? "denied by policy" : reasons.joined(separator: "; ")).prefix(400),
                 task: task,

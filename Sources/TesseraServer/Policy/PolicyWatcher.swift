@@ -35,13 +35,13 @@ struct PolicyWatcher: Service {
             logger.notice("policies reloaded", metadata: ["version": "\(version)"])
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "policy.reloaded", outcome: .success, actor: "system",
+                    type: AuditEventType.policyReloaded, outcome: .success, actor: "system",
                     details: ["version": .string(version), "previous": .string(previous)]))
         } catch {
             logger.error("policy reload refused; previous set stays active", metadata: ["error": "\(error)"])
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "policy.reload_failed", outcome: .failure, actor: "system",
+                    type: AuditEventType.policyReloadFailed, outcome: .failure, actor: "system",
                     reason: String(error.description.prefix(512)), details: ["active_version": .string(previous)]))
         }
     }

@@ -7,32 +7,30 @@ struct IdentityRoutes {
     let service: IdentityService
     let maximumBodySize: Int
 
-    func register(in group: RouterGroup<TesseraRequestContext>) {
+    func register(in group: RouterGroup<AdminRequestContext>) {
         group.post("identities") { request, context in
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
-            let identity = try await service.create(body, actor: try context.requireAdmin())
+            let identity = try await service.create(body, actor: context.principal)
             return try Response.json(IdentityResource(identity, now: service.clock.now()), status: .created)
         }
         group.get("identities") { request, context in
-            _ = try context.requireAdmin()
             return try await list(request)
         }
         group.get("identities/:id") { _, context in
-            _ = try context.requireAdmin()
             let identity = try await service.find(try context.parameters.require("id"))
             return try Response.json(IdentityResource(identity, now: service.clock.now()))
         }
         group.patch("identities/:id") { request, context in
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             let identity = try await service.update(
-                id: try context.parameters.require("id"), body, actor: try context.requireAdmin())
+                id: try context.parameters.require("id"), body, actor: context.principal)
             return try Response.json(IdentityResource(identity, now: service.clock.now()))
         }
         for (action, status) in [("suspend", IdentityStatus.suspended), ("retire", .retired), ("activate", .active)] {
             group.post("identities/:id/\(action)") { request, context in
                 let reason = try await request.optionalReason(limit: maximumBodySize)
                 let identity = try await service.transition(
-                    id: try context.parameters.require("id"), to: status, reason: reason, actor: try context.requireAdmin())
+                    id: try context.parameters.require("id"), to: status, reason: reason, actor: context.principal)
                 return try Response.json(IdentityResource(identity, now: service.clock.now()))
             }
         }
@@ -70,9 +68,9 @@ struct IdentityRoutes {
         let now = service.clock.now()
         let identities: [Identity]
         if let exact = value("spiffe_id") {
-            identities = try await service.repository.get(spiffeID: exact).map { [$0] } ?? []
+            identities = try await service.find(spiffeID: exact).map { [$0] } ?? []
         } else {
-            identities = try await service.repository.list(filter)
+            identities = try await service.list(filter)
         }
         struct Page: Encodable {
             let identities: [IdentityResource]
@@ -86,14 +84,4 @@ struct IdentityRoutes {
         return try Response.json(Page(identities: identities.map { IdentityResource($0, now: now) }, nextCursor: next))
     }
 
-}
-
-extension TesseraRequestContext {
-    /// The authenticated administrator; routes behind the admin middleware always have one.
-    func requireAdmin() throws(ProblemDetails) -> AdminPrincipal {
-        guard let admin else {
-            throw ProblemDetails(.unauthorized, "Unauthorized", detail: "an admin bearer token is required")
-        }
-        return admin
-    }
 }

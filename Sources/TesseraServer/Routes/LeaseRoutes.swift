@@ -8,9 +8,8 @@ struct LeaseRoutes {
     let service: LeaseService
     let maximumBodySize: Int
 
-    func register(in group: RouterGroup<TesseraRequestContext>) {
+    func register(in group: RouterGroup<AdminRequestContext>) {
         group.get("leases") { request, context in
-            _ = try context.requireAdmin()
             let query = request.uri.queryParameters
             func value(_ name: String) -> String? { query[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
             let limit = query["limit"].flatMap { Int($0) } ?? 100
@@ -22,21 +21,20 @@ struct LeaseRoutes {
             }
             let filter = LeaseFilter(
                 subject: value("subject"), taskID: value("task"), kind: value("kind"), liveOnly: state == "live", limit: limit)
-            let leases = try await service.repository.leases(matching: filter, now: service.clock.now())
+            let leases = try await service.list(filter)
             return try Response.json(["leases": leases.map(LeaseResource.init)])
         }
         group.get("leases/:id") { _, context in
-            _ = try context.requireAdmin()
             return try Response.json(LeaseResource(try await service.find(try context.parameters.require("id"))))
         }
         group.post("leases/:id/revoke") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let reason = try await request.optionalReason(limit: maximumBodySize)
             let lease = try await service.revoke(try context.parameters.require("id"), reason: reason, actor: admin.auditActor)
             return try Response.json(LeaseResource(lease))
         }
         group.post("leases/:id/renew") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["ttl"])
             guard case .some(.some(let ttl)) = try body.nullableInt("ttl") else {
@@ -47,7 +45,7 @@ struct LeaseRoutes {
         }
         // Revoke every live credential of one identity without suspending it.
         group.post("leases/revoke") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["subject", "kinds", "reason"])
             let ids = try await service.revokeAll(

@@ -11,7 +11,14 @@ struct OAuthRoutes {
 
     func register(in router: Router<TesseraRequestContext>) {
         router.post("oauth2/token") { request, context in
-            let form = try await request.oauthForm(limit: maximumBodySize)
+            let started = ContinuousClock.now
+            let form: FormBody
+            do throws(OAuthError) {
+                form = try await request.oauthForm(limit: maximumBodySize)
+            } catch {
+                tokens.recordRefusal(error, started: started)
+                throw error
+            }
             let basic = request.headers[.authorization]?.lowercased().hasPrefix("basic ") ?? false
             let proofs = request.headers[values: .init("DPoP")!]
             guard proofs.count <= 1 else { throw OAuthError(.invalidDPoPProof, "send at most one DPoP header") }

@@ -14,16 +14,15 @@ struct PostureRoutes {
     /// The service (every storage engine serves posture).
     private func available() throws -> PostureService { service }
 
-    func register(in group: RouterGroup<TesseraRequestContext>) {
+    func register(in group: RouterGroup<AdminRequestContext>) {
         group.get("findings") { request, context in
-            _ = try context.requireAdmin()
             let service = try available()
             let list = try Self.filter(try await service.findings(), request.uri.queryParameters)
             struct Page: Encodable { let findings: [TrackedFinding] }
             return try Response.json(Page(findings: list))
         }
         group.post("findings/:id/acknowledge") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let service = try available()
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["reason", "until"])
@@ -34,7 +33,7 @@ struct PostureRoutes {
             return try Response.json(["id": id, "status": "acknowledged"])
         }
         group.post("findings/:id/resolve") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let service = try available()
             let buffer = try await request.adminBody(limit: maximumBodySize)
             var reason: String?
@@ -48,7 +47,7 @@ struct PostureRoutes {
             return try Response.json(["id": id, "status": "resolved"])
         }
         group.post("owners/:name/depart") { _, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let service = try available()
             let raw = try context.parameters.require("name")
             let name = raw.removingPercentEncoding ?? raw
@@ -63,19 +62,17 @@ struct PostureRoutes {
             return try Response.json(Body(owner: name, queued: queued))
         }
         group.get("owners/reassignments") { _, context in
-            _ = try context.requireAdmin()
             let service = try available()
             struct Page: Encodable { let reassignments: [ReassignmentItem] }
             return try Response.json(Page(reassignments: try await service.reassignments()))
         }
         group.post("static-secrets") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let service = try available()
             let secret = try Self.staticSecret(JSONObjectReader(try await request.adminBody(limit: maximumBodySize)), now: service.clock.now())
             return try Response.json(try await service.register(secret, actor: admin), status: .created)
         }
         group.get("static-secrets") { _, context in
-            _ = try context.requireAdmin()
             let service = try available()
             struct Page: Encodable {
                 let staticSecrets: [StaticSecret]
@@ -84,7 +81,7 @@ struct PostureRoutes {
             return try Response.json(Page(staticSecrets: try await service.posture.staticSecrets()))
         }
         group.post("static-secrets/:id/rotated") { _, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let service = try available()
             do {
                 return try Response.json(try await service.rotated(id: try context.parameters.require("id"), actor: admin))
@@ -93,7 +90,6 @@ struct PostureRoutes {
             }
         }
         group.get("posture/evidence/:id") { request, context in
-            _ = try context.requireAdmin()
             let service = try available()
             let raw = try context.parameters.require("id")
             guard let report = try await service.evidence(identityID: raw.removingPercentEncoding ?? raw) else {
@@ -107,7 +103,6 @@ struct PostureRoutes {
             }
         }
         group.get("posture/report") { request, context in
-            _ = try context.requireAdmin()
             let service = try available()
             let findings = try await service.findings()
             let count = try await service.identities.count(IdentityFilter())

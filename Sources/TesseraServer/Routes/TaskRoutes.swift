@@ -7,14 +7,13 @@ struct TaskRoutes {
     let service: TaskService
     let maximumBodySize: Int
 
-    func register(in group: RouterGroup<TesseraRequestContext>) {
+    func register(in group: RouterGroup<AdminRequestContext>) {
         group.post("tasks") { request, context in
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
-            let task = try await service.create(body, actor: try context.requireAdmin())
+            let task = try await service.create(body, actor: context.principal)
             return try Response.json(TaskResource(task, now: service.clock.now()), status: .created)
         }
         group.get("tasks") { request, context in
-            _ = try context.requireAdmin()
             let query = request.uri.queryParameters
             var state: WorkTask.State?
             if let raw = query["state"].map(String.init), !raw.isEmpty {
@@ -24,22 +23,20 @@ struct TaskRoutes {
             let limit = query["limit"].flatMap { Int($0) } ?? 100
             guard (1...1000).contains(limit) else { throw ProblemDetails.badRequest("limit must be 1...1000") }
             let now = service.clock.now()
-            let tasks = try await service.repository.list(state: state, limit: limit)
+            let tasks = try await service.list(state: state, limit: limit)
             return try Response.json(["tasks": tasks.map { TaskResource($0, now: now) }])
         }
         group.get("tasks/:id") { _, context in
-            _ = try context.requireAdmin()
             let task = try await service.find(try context.parameters.require("id"))
             return try Response.json(TaskResource(task, now: service.clock.now()))
         }
         group.get("tasks/:id/leases") { _, context in
-            _ = try context.requireAdmin()
             let task = try await service.find(try context.parameters.require("id"))
-            let leases = try await service.repository.leases(taskID: task.id)
+            let leases = try await service.leases(of: task)
             return try Response.json(["leases": leases.map(LeaseResource.init)])
         }
         group.post("tasks/:id/renew") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["ttl"])
             guard case .some(.some(let ttl)) = try body.nullableInt("ttl") else {
@@ -51,7 +48,7 @@ struct TaskRoutes {
         }
         for (action, state) in [("end", WorkTask.State.ended), ("revoke", .revoked)] {
             group.post("tasks/:id/\(action)") { request, context in
-                let admin = try context.requireAdmin()
+                let admin = context.principal
                 let reason = try await request.optionalReason(limit: maximumBodySize)
                 let task = try await service.find(try context.parameters.require("id"))
                 let (finished, revoked) = try await service.finish(task, as: state, reason: reason, actor: admin.auditActor)

@@ -10,7 +10,7 @@ struct ToolRoutes {
     let admins: AdminAuthenticator
     let maximumBodySize: Int
 
-    func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<TesseraRequestContext>) {
+    func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<AdminRequestContext>) {
         router.get("v1/authorize/tools") { request, context in
             let caller = try await service.caller(await ResourceRequest(request, context: context))
             let tools = try await service.tools(for: caller)
@@ -39,7 +39,7 @@ struct ToolRoutes {
         }
         router.get("v1/approvals/:id") { request, context in
             let id = try context.parameters.require("id")
-            let approval = try await service.repository.approval(id: String(id.prefix(64)))
+            let approval = try await service.approval(id: String(id.prefix(64)))
             let authorization = request.headers[.authorization]
             if try await admins.authenticate(authorization: authorization) == nil {
                 let caller = try await service.caller(await ResourceRequest(request, context: context))
@@ -49,15 +49,14 @@ struct ToolRoutes {
             return try Response.json(ApprovalResource(approval, now: service.clock.now()))
         }
         group.get("approvals") { request, context in
-            _ = try context.requireAdmin()
             let pendingOnly = (request.uri.queryParameters["state"].map(String.init) ?? "pending") == "pending"
-            let list = try await service.repository.approvals(pendingOnly: pendingOnly, now: service.clock.now(), limit: 200)
+            let list = try await service.approvals(pendingOnly: pendingOnly)
             let now = service.clock.now()
             return try Response.json(["approvals": list.map { ApprovalResource($0, now: now) }])
         }
         for (action, approve) in [("approve", true), ("deny", false)] {
             group.post("approvals/:id/\(action)") { request, context in
-                let admin = try context.requireAdmin()
+                let admin = context.principal
                 let reason = try await request.optionalReason(limit: maximumBodySize)
                 let decided = try await service.decide(
                     try context.parameters.require("id"), approve: approve, reason: reason, actor: admin.auditActor)
@@ -65,25 +64,17 @@ struct ToolRoutes {
             }
         }
         group.put("identities/:id/tools") { request, context in
-            let admin = try context.requireAdmin()
+            let admin = context.principal
             let agent = try await agentIdentity(try context.parameters.require("id"))
             let body = try JSONObjectReader(try await request.adminBody(limit: maximumBodySize))
             try body.rejectUnknown(allowed: ["tools"])
             let tools = try Self.tools(body)
-            try await service.repository.setTools(tools, identity: agent.clientID)
-            try await service.audit.append(
-                AuditEvent(
-                    type: "agent.tools.set", outcome: .success, actor: admin.auditActor, subject: agent.clientID,
-                    details: [
-                        "tools": .strings(tools.map(\.name)),
-                        "approval_required": .strings(tools.filter(\.requiresApproval).map(\.name)),
-                    ]))
+            try await service.setTools(tools, identity: agent.clientID, actor: admin)
             return try Response.json(["tools": tools])
         }
         group.get("identities/:id/tools") { _, context in
-            _ = try context.requireAdmin()
             let agent = try await agentIdentity(try context.parameters.require("id"))
-            return try Response.json(["tools": try await service.repository.tools(identity: agent.clientID)])
+            return try Response.json(["tools": try await service.tools(identity: agent.clientID)])
         }
     }
 

@@ -8,13 +8,13 @@ struct WorkloadAdminRoutes {
     let service: WorkloadAdminService
     let maximumBodySize: Int
 
-    func register(in group: RouterGroup<TesseraRequestContext>) {
+    func register(in group: RouterGroup<AdminRequestContext>) {
         group.post("nodes/tokens") { request, context in
             let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
             try body.rejectUnknown(allowed: ["node_id", "ttl"])
             let node = try body.requiredString("node_id")
             let (token, expiresAt) = try await service.createJoinToken(
-                nodeID: node, ttl: try body.nullableInt("ttl") ?? nil, actor: try context.requireAdmin())
+                nodeID: node, ttl: try body.nullableInt("ttl") ?? nil, actor: context.principal)
             struct Reply: Encodable {
                 let join_token: String
                 let node_id: String
@@ -23,17 +23,16 @@ struct WorkloadAdminRoutes {
             return try Response.json(Reply(join_token: token, node_id: node, expires_at: expiresAt), status: .created)
         }
         group.get("nodes") { _, context in
-            _ = try context.requireAdmin()
             struct Page: Encodable { let nodes: [NodeRecord] }
-            return try Response.json(Page(nodes: try await service.repository.nodes()))
+            return try Response.json(Page(nodes: try await service.nodes()))
         }
         group.post("nodes/:id/revoke") { _, context in
-            try await service.revokeNode(try context.parameters.require("id"), actor: try context.requireAdmin())
+            try await service.revokeNode(try context.parameters.require("id"), actor: context.principal)
             return Response(status: .noContent)
         }
         group.post("entries") { request, context in
             let body = try JSONObjectReader(try await request.body.collect(upTo: maximumBodySize))
-            let entry = try await service.createEntry(body, actor: try context.requireAdmin())
+            let entry = try await service.createEntry(body, actor: context.principal)
             guard let warning = WorkloadAdminService.selectorWarning(entry.selectors) else {
                 return try Response.json(entry, status: .created)
             }
@@ -43,13 +42,12 @@ struct WorkloadAdminRoutes {
             return Response.json(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), status: .created)
         }
         group.get("entries") { request, context in
-            _ = try context.requireAdmin()
             let node = request.uri.queryParameters["node_id"].map(String.init)
             struct Page: Encodable { let entries: [RegistrationEntry] }
-            return try Response.json(Page(entries: try await service.repository.entries(nodeID: node)))
+            return try Response.json(Page(entries: try await service.entries(nodeID: node)))
         }
         group.delete("entries/:id") { _, context in
-            try await service.deleteEntry(try context.parameters.require("id"), actor: try context.requireAdmin())
+            try await service.deleteEntry(try context.parameters.require("id"), actor: context.principal)
             return Response(status: .noContent)
         }
         group.post("federation") { request, context in
@@ -61,7 +59,7 @@ struct WorkloadAdminRoutes {
                 trustDomain: domain, url: try body.requiredString("bundle_endpoint_url"),
                 profile: try body.string("bundle_endpoint_profile") ?? "https_web",
                 endpointSPIFFEID: try body.string("endpoint_spiffe_id"), initialBundle: try body.objectText("trust_bundle"),
-                actor: try context.requireAdmin())
+                actor: context.principal)
             struct Reply: Encodable {
                 let trust_domain: String
                 let fetched: Bool
@@ -70,7 +68,6 @@ struct WorkloadAdminRoutes {
             return try Response.json(Reply(trust_domain: domain, fetched: error == nil, error: error), status: .created)
         }
         group.get("federation") { _, context in
-            _ = try context.requireAdmin()
             struct Item: Encodable {
                 let trust_domain: String
                 let bundle_endpoint_url: String
@@ -79,7 +76,7 @@ struct WorkloadAdminRoutes {
                 let fetched_at: Date?
                 let last_error: String?
             }
-            let items = try await service.repository.federations().map {
+            let items = try await service.federations().map {
                 Item(
                     trust_domain: $0.trustDomain, bundle_endpoint_url: $0.endpointURL, bundle_endpoint_profile: $0.profile,
                     endpoint_spiffe_id: $0.endpointSPIFFEID, fetched_at: $0.fetchedAt, last_error: $0.lastError)
@@ -88,7 +85,7 @@ struct WorkloadAdminRoutes {
             return try Response.json(Page(federations: items))
         }
         group.post("spiffe/ca/rotate") { _, context in
-            let authority = try await service.rotateCA(actor: try context.requireAdmin())
+            let authority = try await service.rotateCA(actor: context.principal)
             struct Reply: Encodable {
                 let not_after: Date
                 let roots: Int

@@ -45,18 +45,18 @@ struct AgentService: Sendable {
         do {
             publicKey = try CertificateRequest.publicKey(fromDER: try Self.decodeCSR(request.csr))
         } catch {
-            try await refuse("node.attestation_refused", subject: nil, reason: error.reason, source: source)
+            try await refuse(AuditEventType.nodeAttestationRefused, subject: nil, reason: error.reason, source: source)
             throw ProblemDetails.badRequest(error.reason)
         }
         guard let nodeID = try await repository.consumeJoinToken(hash: hash, now: clock.now()) else {
-            try await refuse("node.attestation_refused", subject: nil, reason: "unknown, used or expired join token", source: source)
+            try await refuse(AuditEventType.nodeAttestationRefused, subject: nil, reason: "unknown, used or expired join token", source: source)
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "the join token is unknown, already used or expired")
         }
         let id = try nodeSPIFFEID(nodeID)
         let svid = try sign(id, publicKey: publicKey, ttl: configuration.nodeSVIDTTL, entryID: nil)
         try await audit.append(
             AuditEvent(
-                type: "node.attested", outcome: .success, actor: "node:\(nodeID)", subject: id.description,
+                type: AuditEventType.nodeAttested, outcome: .success, actor: "node:\(nodeID)", subject: id.description,
                 details: ["method": .string("join_token"), "expires_at": .int(Int64(svid.expiresAt))]))
         return svid
     }
@@ -73,7 +73,7 @@ struct AgentService: Sendable {
         let svid = try sign(id, publicKey: publicKey, ttl: configuration.nodeSVIDTTL, entryID: nil)
         try await audit.append(
             AuditEvent(
-                type: "node.renewed", outcome: .success, actor: "node:\(node)", subject: id.description,
+                type: AuditEventType.nodeRenewed, outcome: .success, actor: "node:\(node)", subject: id.description,
                 details: ["expires_at": .int(Int64(svid.expiresAt))]))
         return svid
     }
@@ -155,7 +155,7 @@ struct AgentService: Sendable {
                 ttl: TimeInterval(min(entry.jwtTTL, configuration.maximumSVIDTTL)), issuer: configuration.jwtIssuer)
             try await audit.append(
                 AuditEvent(
-                    type: "svid.jwt.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
+                    type: AuditEventType.jwtSVIDIssued, outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
                     details: [
                         "entry_id": .string(entry.id), "jti": .string(svid.jti), "aud": .strings(request.audience),
                         "expires_at": .int(Int64(svid.expiresAt.timeIntervalSince1970)),
@@ -171,7 +171,7 @@ struct AgentService: Sendable {
             let reason = Self.reason(error)
             try await audit.append(
                 AuditEvent(
-                    type: "svid.jwt.refused", outcome: .denied, actor: "node:\(node)", reason: reason,
+                    type: AuditEventType.jwtSVIDRefused, outcome: .denied, actor: "node:\(node)", reason: reason,
                     details: ["entry_id": .string(String(request.entryID.prefix(64)))]))
             throw ProblemDetails(.forbidden, "Forbidden", detail: reason)
         }
@@ -241,9 +241,9 @@ struct AgentService: Sendable {
     /// the sample reason), or recorded when there is no request scope.
     private func refuseCounted(code: String, subject: String, reason: String) async throws {
         if let scope = RefusalScope.current {
-            return scope.aggregate(type: "node.refused", code: code, reason: "\(reason) (\(subject.prefix(200)))")
+            return scope.aggregate(type: AuditEventType.nodeRefused, code: code, reason: "\(reason) (\(subject.prefix(200)))")
         }
-        try await refuse("node.refused", subject: subject, reason: reason, source: nil)
+        try await refuse(AuditEventType.nodeRefused, subject: subject, reason: reason, source: nil)
     }
 
     private func refuse(_ type: String, subject: String?, reason: String, source: String?) async throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TesseraAudit
 import TesseraCrypto
 
 /// `tessera bench leases`: the just-in-time cycle over real HTTP against a running server.
@@ -181,7 +182,7 @@ struct BenchLeases: AsyncParsableCommand {
             for line in lines {
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
                 if let seq = object["seq"] as? Int { after = max(after, seq) }
-                if object["type"] as? String == "secret.destroyed",
+                if object["type"] as? String == AuditEventType.secretDestroyed,
                     let username = (object["details"] as? [String: Any])?["username"] as? String
                 {
                     remaining.remove(username)

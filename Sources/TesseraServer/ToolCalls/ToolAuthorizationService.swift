@@ -208,7 +208,9 @@ struct ToolAuthorizationService: Sendable {
         if let id = approval?.id ?? call.approvalID { details["approval_id"] = .string(String(id.prefix(64))) }
         try await audit.append(
             AuditEvent(
-                type: "tool.call.\(decision == "approval_required" ? "approval_required" : (decision == "allow" ? "allowed" : "denied"))",
+                type: decision == "approval_required"
+                    ? AuditEventType.toolCallApprovalRequired
+                    : (decision == "allow" ? AuditEventType.toolCallAllowed : AuditEventType.toolCallDenied),
                 outcome: decision == "allow" ? .success : .denied, actor: caller.agent.clientID,
                 subject: caller.agent.clientID, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
                 task: caller.task.id, details: details))
@@ -240,7 +242,7 @@ struct ToolAuthorizationService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: approve ? "tool.approval.approved" : "tool.approval.denied", outcome: .success, actor: actor,
+                type: approve ? AuditEventType.toolApprovalApproved : AuditEventType.toolApprovalDenied, outcome: .success, actor: actor,
                 subject: decided.agent, reason: reason.map { String($0.prefix(512)) }, task: decided.taskID,
                 details: [
                     "approval_id": .string(decided.id), "tool": .string(decided.tool),
