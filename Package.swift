@@ -100,8 +100,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            plugins: ["EmbedFiles"]
         ),
+        // Build-time embedding of the console and the default policies into TesseraServer (one source each).
+        .executableTarget(name: "embed-files", path: "Tools/embed-files"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["embed-files"], path: "Plugins/EmbedFiles"),
         // Node agent: SPIFFE Workload API (gRPC on a Unix socket), workload attestation, SVID cache.
         .target(
             name: "TesseraAgent",

@@ -12,9 +12,9 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     func file(_ name: String) throws -> String {
         try String(contentsOf: repository.appendingPathComponent("console/\(name)"), encoding: .utf8)
     }
-    #expect(ConsoleAssets.indexHTML == (try file("index.html")), "run scripts/embed-console")
-    #expect(ConsoleAssets.appJS == (try file("app.js")), "run scripts/embed-console")
-    #expect(ConsoleAssets.appCSS == (try file("app.css")), "run scripts/embed-console")
+    #expect(ConsoleAssets.indexHTML == (try file("index.html")), "the EmbedFiles plugin embeds console/")
+    #expect(ConsoleAssets.appJS == (try file("app.js")), "the EmbedFiles plugin embeds console/")
+    #expect(ConsoleAssets.appCSS == (try file("app.css")), "the EmbedFiles plugin embeds console/")
     // Under a strict CSP nothing inline may be needed: no inline script, handler attributes or style attributes.
     let html = ConsoleAssets.indexHTML
     #expect(html.components(separatedBy: "<script").count == 2 && html.contains("<script src=\"/console/app.js\""))

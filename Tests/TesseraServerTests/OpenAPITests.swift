@@ -14,7 +14,7 @@ import TesseraServer
         let served = try await server.send("GET", "/openapi.json")
         #expect(served.status == 200)
         let file = try Data(contentsOf: Self.repository.appendingPathComponent("openapi/openapi.json"))
-        #expect(served.body == file, "run scripts/gen-openapi")
+        #expect(served.body == file, "run: tessera openapi > openapi/openapi.json")
         let document = try #require(try JSONSerialization.jsonObject(with: file) as? [String: Any])
         #expect(document["openapi"] as? String == "3.1.0")
         let paths = try #require(document["paths"] as? [String: [String: Any]])
@@ -36,7 +36,7 @@ import TesseraServer
         let registered = Set(server.routeList.map(normalised)).union(conditional)
         let undocumented = registered.subtracting(documented).sorted()
         let phantom = documented.subtracting(registered).sorted()
-        #expect(undocumented.isEmpty, "routes missing from openapi (add them to scripts/gen-openapi): \(undocumented)")
+        #expect(undocumented.isEmpty, "routes missing from openapi (add them to Sources/TesseraServer/Routes/OpenAPI/APIOperation+<tag>.swift): \(undocumented)")
         #expect(phantom.isEmpty, "documented routes the server does not have: \(phantom)")
         // Structural checks: every $ref resolves, every operation has responses and an operationId.
         let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])

@@ -24,8 +24,8 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
 @Test(.stopsServers) func compiledInPoliciesMatchTheFilesInTheRepository() throws {
     let schema = try String(contentsOf: repository.appendingPathComponent("policies/default/schema.cedarschema"), encoding: .utf8)
     let policies = try String(contentsOf: repository.appendingPathComponent("policies/default/tessera.cedar"), encoding: .utf8)
-    #expect(DefaultPolicies.schema == schema, "run scripts/embed-default-policies")
-    #expect(DefaultPolicies.policies == policies, "run scripts/embed-default-policies")
+    #expect(DefaultPolicies.schema == schema, "the EmbedFiles plugin embeds policies/default")
+    #expect(DefaultPolicies.policies == policies, "the EmbedFiles plugin embeds policies/default")
     let declared = policies.components(separatedBy: "\n@id(").count - 1
     #expect(declared >= 11)
     #expect(try ActivePolicies.builtIn().policies.policies.count == declared, "every @id'd policy in the file is loaded")
