@@ -55,203 +55,23 @@ public struct TesseraServer {
         authorizer: (any IssuanceAuthorizer)? = nil, logger: Logger = Logger(label: "tessera"),
         eventBus: any ClusterEventBus = SingleNodeEventBus()
     ) async throws -> TesseraServer {
-        try configuration.validate()
-        do {
-            try SPIFFEID.validateTrustDomain(configuration.trustDomain)
-        } catch {
-            throw ServerError(.configuration, "trust domain: \(error.reason)")
-        }
-        // Every file in the data folder private to this user, including SQLite's -wal/-shm (docs/threat-model.md).
-        try DataFolderPermissions.secure(configuration.dataDirectory, create: configuration.storage == nil)
-        let port = configuration.port == 0 ? try FreePort.find(host: configuration.host) : configuration.port
-        let issuer = configuration.resolvedIssuer(port: port)
-        try configuration.spiffe.validate(issuer: issuer)
-        let tlsPort = try MutualTLSListener.port(configuration)
-        let database = try await openStorage(configuration, logger: logger)
-        // Servers starting at once on empty PostgreSQL take turns: the first creates, the others find.
-        let result = try await database.withBootstrapLock {
-            try await Bootstrap.run(
-                database: database, kek: kek, trustDomain: configuration.trustDomain, clock: clock,
-                algorithm: configuration.signingKeys.accessTokenAlgorithm)
-        }
-        // Audit records are keyed (HMAC) and checkpoints signed with keys derived from the KEK, never stored.
-        let auditKeys = AuditKeyring(rootKey: kek.derivedKey(purpose: AuditKeyring.kekPurpose))
-        // Never extend a chain this server cannot vouch for (docs/threat-model.md): its recorded head must be
-        // its last record and carry a valid MAC, or a database writer could strip every key and re-chain, or delete the
-        // newest records and move the head back, and the next append would seal the result.
-        try await AuditHeadCheck(store: database.audit, keyring: auditKeys).check(
-            acceptUnkeyedPrefix: configuration.auditCheckpoints.acceptUnkeyedPrefix)
-        let audit = try await AuditLog(
-            store: database.audit, clock: clock, sealing: AuditSealing(keyring: auditKeys, writer: AuditWriterID.make()))
-        let metrics = ServerMetrics()
-        audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
-        let refusals = RefusalAggregator(
-            audit: audit, clock: clock, metrics: metrics, logger: logger,
-            interval: .milliseconds(Int64(configuration.listener.refusalFlushInterval * 1000)),
-            maximumKeys: configuration.listener.refusalMaximumKeys)
-        // Alone on its database the identity cache is exact. Servers sharing PostgreSQL tell each other of their
-        // writes over LISTEN/NOTIFY (`ClusterEventBus`), and trust a cached entry for at most a second should an
-        // event be lost.
-        let eventBus = try await clusterEventBus(eventBus, storage: database, logger: logger)
-        let alone = eventBus is SingleNodeEventBus
-        let inventory = CachingIdentityRepository(
-            database.identities, maximumAge: alone ? nil : .seconds(1),
-            onChange: { spiffeID in await eventBus.publish(.identityChanged, subject: spiffeID) })
-        let replay = ReplayCache()
-        replay.preload(try await database.tokenState.unexpiredReplayKeys(now: clock.now()))
-        let defaultAudience = configuration.defaultAudience ?? issuer
-        let policies: PolicyEngine
-        do {
-            policies = try PolicyEngine(directory: configuration.policyDirectory)
-        } catch {
-            throw ServerError(.configuration, "policies rejected: \(error)")
-        }
-        let departedOwners = try await DepartedOwners.load(
-            database.posture, onInsert: { owner in Task { await eventBus.publish(.ownerDeparted, subject: owner) } })
-        let jwtSVIDKeys = JWTSVIDKeySource(issuer: configuration.spiffe.jwtIssuer)
-        let federatedRoots = FederatedRoots(repository: database.spiffe)
-        let verifiedChains = VerifiedChains()
-        let trustState = TrustDomainStateReference()
-        let verifier = ClientAssertionVerifier(
-            identities: inventory, replay: replay, clock: clock,
-            maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew, jwtSVIDKeys: jwtSVIDKeys,
-            // Servers sharing PostgreSQL claim each assertion's jti in the database: accepted once cluster-wide.
-            sharedReplay: database is PostgresStorage ? database.tokenState : nil, leases: database.tasks)
-        var tokens = TokenService(
-            configuration: configuration, issuer: issuer, defaultAudience: defaultAudience, keys: result.keys,
-            verifier: verifier,
-            authorizer: MeasuredAuthorizer(
-                inner: authorizer
-                    ?? CedarIssuanceAuthorizer(engine: policies, defaultAudiences: [defaultAudience], departedOwners: departedOwners),
-                metrics: metrics),
-            audit: audit, tokenState: database.tokenState, tasks: database.tasks, clock: clock, logger: logger)
-        if tlsPort != nil {
-            var certificates = ClientCertificateAuthenticator(
-                identities: inventory, trustDomain: configuration.trustDomain, clock: clock, federated: federatedRoots)
-            certificates.chains = verifiedChains
-            certificates.leases = database.tasks
-            certificates.currentRoots = { [trustDomain = configuration.trustDomain] domain in
-                domain == trustDomain ? trustState.roots : await federatedRoots.roots(for: domain)
-            }
-            tokens.certificates = certificates
-        }
-        tokens.metrics = metrics
-        tokens.exceptions = ExceptionGate(repository: database.exceptions, audit: audit, logger: logger)
-        let federation = try FederationServices.make(
-            configuration: configuration, issuer: issuer, keys: result.keys, database: database, identities: inventory,
-            jwtSVIDKeys: jwtSVIDKeys,
-            audit: audit, clock: clock)
-        tokens.exchangeServices = federation.exchange
-        var admins = AdminAuthenticator(repository: database.adminTokens)
+        let environment = try await ServerEnvironment.make(
+            configuration: configuration, kek: kek, clock: clock, logger: logger, eventBus: eventBus)
+        let (tokens, federation) = try await tokenService(environment, authorizer: authorizer)
+        var admins = AdminAuthenticator(repository: environment.database.adminTokens)
         admins.sessions = federation.sessions
-        let changes = ChangeFeed(onBump: { Task { await eventBus.publish(.servingChanged, subject: "") } })
-        var identities = IdentityService(
-            repository: inventory, tasks: database.tasks, audit: audit, clock: clock, trustDomain: configuration.trustDomain,
-            maximumTokenTTL: configuration.maximumTokenTTL, changes: changes)
-        identities.federated = federatedRoots
-
-        let router = Router(context: TesseraRequestContext.self)
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: SecurityHeadersMiddleware())
-        router.add(middleware: ErrorMiddleware())
-        router.add(middleware: RefusalScopeMiddleware(aggregator: refusals))
-        WellKnownRoutes(
-            issuer: issuer, keys: result.keys, mutualTLSBase: tlsPort.map { MutualTLSListener.base(configuration, port: $0) },
-            jwtSVIDIssuer: configuration.spiffe.jwtIssuer, jwtSVIDKeys: jwtSVIDKeys
-        ).register(in: router)
-        OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: configuration.maximumBodySize).register(in: router)
-        OperationsRoutes(metrics: metrics, database: database, policies: policies, admins: admins).register(in: router)
-        let admin = router.group("v1")
-            .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: audit))
-            .add(middleware: RefusalAuditMiddleware(audit: audit))
-            .group(context: AdminRequestContext.self)
-        IdentityRoutes(service: identities, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        federation.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
-        let auditRoutes = AuditRoutes(
-            store: database.audit, keyring: auditKeys, acceptUnkeyedPrefix: configuration.auditCheckpoints.acceptUnkeyedPrefix)
-        auditRoutes.register(in: admin)
-        auditRoutes.registerPublic(in: router)
-        let taskService = TaskService(
-            repository: database.tasks, audit: audit, clock: clock, maximumTTL: configuration.maximumTaskTTL,
-            trustDomain: configuration.trustDomain)
-        TaskRoutes(service: taskService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        let exceptionService = ExceptionService(
-            repository: database.exceptions, identities: inventory, audit: audit, clock: clock,
-            maximumTTL: configuration.maximumExceptionTTL)
-        ExceptionRoutes(service: exceptionService, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        var secrets: DynamicSecretsService?
-        if let postgres = configuration.postgresSecrets {
-            let service = DynamicSecretsService(
-                manager: PostgresRoleManager(settings: postgres.settings, templates: postgres.templates, logger: logger),
-                tokens: tokens, tasks: database.tasks, identities: inventory, authorizer: tokens.authorizer, audit: audit,
-                clock: clock, logger: logger)
-            SecretRoutes(service: service, maximumBodySize: configuration.maximumBodySize).register(in: router)
-            secrets = service
-        }
-        LeaseRoutes(
-            service: LeaseService(repository: database.tasks, audit: audit, clock: clock, changes: changes, secrets: secrets),
-            maximumBodySize: configuration.maximumBodySize
-        ).register(in: admin)
-        ToolRoutes(
-            service: ToolAuthorizationService(
-                tokens: tokens, tasks: database.tasks, identities: inventory, repository: database.agentTools,
-                authorizer: ToolCallAuthorizer(engine: policies, departedOwners: departedOwners), limiter: ToolCallRateLimiter(),
-                audit: audit, clock: clock, issuer: issuer, budget: configuration.toolCallBudget,
-                ratePerMinute: configuration.toolCallsPerMinute, approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
-            admins: admins, maximumBodySize: configuration.maximumBodySize
-        ).register(public: router, admin: admin)
-        // Posture's digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.
-        let digestPath: String? =
-            if let sqlite = database as? TesseraDatabase {
-                PostureEngine.defaultDigestPath(for: sqlite)
-            } else if let postgres = database as? PostgresStorage {
-                PostureEngine.digestPath(dataDirectory: configuration.dataDirectory, endpoint: postgres.endpoint)
-            } else {
-                nil
-            }
-        let latestFindings = LatestFindings()
-        let posture = PostureService(
-            database: database, audit: audit, clock: clock, schema: DefaultPolicies.schema,
-            maximumTokenTTL: configuration.maximumTokenTTL, digestPath: digestPath, departedOwners: departedOwners,
-            latestFindings: latestFindings)
-        PostureRoutes(service: posture, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        ConsoleRoutes(
-            storage: database, identities: inventory, trustDomain: configuration.trustDomain, clock: clock,
-            findings: latestFindings
-        ).register(public: router, admin: admin)
-        let spiffe = try await SPIFFEServices.make(
-            configuration: configuration, issuer: issuer, database: database, kek: kek, audit: audit, clock: clock,
-            authorizer: tokens.authorizer, changes: changes,
-            onRotate: { await eventBus.publish(.keysChanged, subject: "") }, federatedRoots: federatedRoots)
-        trustState.set(spiffe.state)
-        spiffe.register(public: router, admin: admin, maximumBodySize: configuration.maximumBodySize)
-        let signingKeys = SigningKeyService(
-            database: database, kek: kek, keys: result.keys, audit: audit, clock: clock, configuration: configuration.signingKeys,
-            reloadJWTSVIDKeys: {
-                try await spiffe.reload()
-                jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
-            },
-            onChange: { await eventBus.publish(.keysChanged, subject: "") })
-        SigningKeyRoutes(service: signingKeys, maximumBodySize: configuration.maximumBodySize).register(in: admin)
-        jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
-        // A newly configured algorithm starts a pre-published rotation; keys whose pre-publication ended sign now.
-        try await signingKeys.reconcile(logger: logger)
-        // A CA this start created or rotated (at half-life) is news for the servers already running.
-        if !spiffe.generated.isEmpty { await eventBus.publish(.keysChanged, subject: "") }
-        // Another server's CA rotation reaches this one by its `keysChanged` event, or by the periodic reload.
-        let clusterSync = ClusterSync(
-            bus: eventBus, inventory: inventory, changes: changes, departedOwners: departedOwners, posture: database.posture,
-            logger: logger, periodicReload: alone ? nil : Self.periodicReloadInterval,
-            reloadKeys: {
-                try await Bootstrap.reload(result.keys, database: database, kek: kek)
-                try await spiffe.reload()
-                jwtSVIDKeys.set(spiffe.state.authority.jwtAuthorities)
-            })
+        let (router, admin) = router(environment, tokens: tokens, admins: admins)
+        federation.register(public: router, admin: admin, maximumBodySize: environment.maximumBodySize)
+        let services = adminServices(environment, tokens: tokens, admins: admins, router: router, admin: admin)
+        let keys = try await trustDomainServices(environment, tokens: tokens, router: router, admin: admin)
+        let database = environment.database
         return TesseraServer(
-            configuration: configuration, issuer: issuer, port: port, tlsPort: tlsPort, bootstrap: result, database: database, audit: audit,
-            policies: policies, metrics: metrics, tokens: tokens, taskService: taskService, exceptionService: exceptionService, secrets: secrets, spiffe: spiffe, router: router, logger: logger, tokenState: database.tokenState, clock: clock,
-            clusterSync: clusterSync, refusals: refusals, signingKeys: signingKeys, federatedRoots: federatedRoots,
-            verifiedChains: verifiedChains)
+            configuration: configuration, issuer: environment.issuer, port: environment.port, tlsPort: environment.tlsPort,
+            bootstrap: environment.bootstrap, database: database, audit: environment.audit, policies: environment.policies,
+            metrics: environment.metrics, tokens: tokens, taskService: services.tasks, exceptionService: services.exceptions,
+            secrets: services.secrets, spiffe: keys.spiffe, router: router, logger: logger, tokenState: database.tokenState,
+            clock: clock, clusterSync: keys.clusterSync, refusals: environment.refusals, signingKeys: keys.signingKeys,
+            federatedRoots: environment.federatedRoots, verifiedChains: environment.verifiedChains)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
