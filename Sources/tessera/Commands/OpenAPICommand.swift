@@ -12,6 +12,9 @@ struct OpenAPICommand: ParsableCommand {
             when the two differ.
             """)
 
+    @Flag(help: "Accepted for scripts that pass --json to every command; the document is JSON either way.")
+    var json = false
+
     func run() throws {
         print(OpenAPIDocument.json, terminator: "")
     }
