@@ -145,8 +145,9 @@ import Testing
 /// The console's pages stay cheap at a million rows only if PostgreSQL can read them from an index in page
 /// order: with sequential and bitmap scans priced out, every plan is an index scan and none sorts.
 @Suite(.needsPostgres) struct PostgresConsolePlanTests {
-    private func plan(_ storage: PostgresStorage, _ query: PostgresQuery) async throws -> [String] {
+    private func plan(_ storage: PostgresStorage, _ statement: SQL) async throws -> [String] {
         let logger = storage.database.logger
+        let query = PostgresExecutor.query(statement)
         return try await storage.database.transaction { connection in
             // Empty tables make any plan cheap: price out full and bitmap scans, so what is left shows whether an
             // index can return the page in order.
@@ -169,7 +170,7 @@ import Testing
                 ConsoleIdentityQuery(spiffeIDPrefix: prefix, kind: "service", after: prefix + "b"),
             ]
             for query in identityQueries {
-                let lines = try await plan(storage, PostgresConsoleReader.identityQuery(query))
+                let lines = try await plan(storage, SQLConsoleReader.identitySQL(query))
                 #expect(lines.contains { $0.contains("Index Scan") || $0.contains("Index Only Scan") }, "\(query): \(lines)")
                 #expect(!lines.contains { $0.contains("Sort") }, "\(query) sorts: \(lines)")
             }
@@ -178,7 +179,7 @@ import Testing
                 ConsoleAuditQuery(task: "task_1", before: 90), ConsoleAuditQuery(typePrefix: "token."),
             ]
             for query in auditQueries {
-                let lines = try await plan(storage, PostgresConsoleReader.auditQuery(query, head: 1000).0)
+                let lines = try await plan(storage, SQLConsoleReader.auditSQL(query, head: 1000).0)
                 #expect(lines.contains { $0.contains("Index Scan Backward") }, "\(query): \(lines)")
                 #expect(!lines.contains { $0.contains("Sort") }, "\(query) sorts: \(lines)")
                 if query.subject != nil { #expect(lines.contains { $0.contains("audit_records_subject") }, "\(lines)") }

@@ -49,16 +49,21 @@ public struct InventorySummary: Sendable, Equatable {
         return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
     }
 
-    /// The grouped statement both engines run (`?` placeholders: now, now, now - 30 d, now - 90 d).
-    static let groupSQL = """
-        SELECT kind, status, COALESCE(environment, '') AS environment, auth_methods, COUNT(*) AS total,
-          SUM(CASE WHEN review_by IS NOT NULL AND review_by < ? THEN 1 ELSE 0 END) AS overdue,
-          SUM(CASE WHEN expires_at IS NOT NULL AND expires_at <= ? THEN 1 ELSE 0 END) AS expired,
-          SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at >= ? THEN 1 ELSE 0 END) AS fresh,
-          SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at < ? THEN 1 ELSE 0 END) AS aging,
-          SUM(CASE WHEN jwks LIKE '%"kty"%' THEN 1 ELSE 0 END) AS keyed
-        FROM identities GROUP BY kind, status, COALESCE(environment, ''), auth_methods
-        """
+    /// The grouped statement both engines run.
+    static func groupSQL(now: Date) -> SQL {
+        let epoch = now.timeIntervalSince1970
+        let aging = epoch - 30 * 86_400
+        let old = epoch - 90 * 86_400
+        return """
+            SELECT kind, status, COALESCE(environment, '') AS environment, auth_methods, COUNT(*) AS total,
+              SUM(CASE WHEN review_by IS NOT NULL AND review_by < \(now) THEN 1 ELSE 0 END) AS overdue,
+              SUM(CASE WHEN expires_at IS NOT NULL AND expires_at <= \(now) THEN 1 ELSE 0 END) AS expired,
+              SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at >= \(aging) THEN 1 ELSE 0 END) AS fresh,
+              SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at < \(old) THEN 1 ELSE 0 END) AS aging,
+              SUM(CASE WHEN jwks LIKE '%"kty"%' THEN 1 ELSE 0 END) AS keyed
+            FROM identities GROUP BY kind, status, COALESCE(environment, ''), auth_methods
+            """
+    }
 
     /// A group from the statement's columns.
     static func group(

@@ -41,17 +41,23 @@ public final class TesseraDatabase: Sendable {
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
+    /// Statements on this database (every repository's executor).
+    var sql: SQLiteExecutor { SQLiteExecutor(pool: pool) }
+
     /// All repositories backed by this database.
-    public var identities: any IdentityRepository { SQLiteIdentityRepository(pool: pool) }
-    public var signingKeys: any SigningKeyRepository { SQLiteSigningKeyRepository(pool: pool) }
-    public var adminTokens: any AdminTokenRepository { SQLiteAdminTokenRepository(pool: pool) }
-    public var tokenState: any TokenStateRepository { SQLiteTokenStateRepository(pool: pool) }
-    public var tasks: any TaskRepository { SQLiteTaskRepository(pool: pool) }
-    public var exceptions: any ExceptionRepository { SQLiteExceptionRepository(pool: pool) }
-    public var agentTools: any AgentToolRepository { SQLiteAgentToolRepository(pool: pool) }
-    public var metadata: any MetadataRepository { SQLiteMetadataRepository(pool: pool) }
+    public var identities: any IdentityRepository { SQLIdentityRepository(sql: sql) }
+    public var signingKeys: any SigningKeyRepository { SQLSigningKeyRepository(sql: sql) }
+    public var adminTokens: any AdminTokenRepository { SQLAdminTokenRepository(sql: sql) }
+    public var tokenState: any TokenStateRepository { SQLTokenStateRepository(sql: sql) }
+    public var tasks: any TaskRepository { SQLTaskRepository(sql: sql) }
+    public var exceptions: any ExceptionRepository { SQLExceptionRepository(sql: sql) }
+    public var agentTools: any AgentToolRepository { SQLToolCatalogueRepository(sql: sql) }
+    public var metadata: any MetadataRepository { SQLMetadataRepository(sql: sql) }
+    public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
+    public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }
+    public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
+    public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
     public var audit: any AuditRecordStore { SQLiteAuditRecordStore(pool: pool) }
-    public var spiffe: any SPIFFERepository { SQLiteSPIFFERepository(pool: pool) }
 
     /// A trivial read: throws when the database cannot answer (readiness checks).
     public func ping() async throws {
@@ -62,9 +68,4 @@ public final class TesseraDatabase: Sendable {
     public func unsafeExecute(_ sql: String) throws {
         try pool.write { db in try db.execute(sql: sql) }
     }
-}
-
-extension Date {
-    var epoch: Double { timeIntervalSince1970 }
-    init(epoch: Double) { self.init(timeIntervalSince1970: epoch) }
 }

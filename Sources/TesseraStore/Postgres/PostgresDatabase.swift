@@ -117,10 +117,4 @@ extension PostgresRow {
             throw StoreError(.corrupted, "the column \(column) does not hold a \(T.self)")
         }
     }
-
-    /// A date stored as epoch seconds.
-    func date(_ column: String) throws -> Date { Date(epoch: try value(column, as: Double.self)) }
-
-    /// An optional date stored as epoch seconds.
-    func optionalDate(_ column: String) throws -> Date? { try value(column, as: Double?.self).map(Date.init(epoch:)) }
 }

@@ -53,19 +53,22 @@ public final class PostgresStorage: TesseraStorage {
     /// other service, waiting for the connections to close.
     public var closingService: (any Service)? { PostgresClosing(storage: self) }
 
-    public var identities: any IdentityRepository { PostgresIdentityRepository(database: database) }
-    public var signingKeys: any SigningKeyRepository { PostgresSigningKeyRepository(database: database) }
-    public var adminTokens: any AdminTokenRepository { PostgresAdminTokenRepository(database: database) }
-    public var tokenState: any TokenStateRepository { PostgresTokenStateRepository(database: database) }
-    public var tasks: any TaskRepository { PostgresTaskRepository(database: database) }
-    public var exceptions: any ExceptionRepository { PostgresExceptionRepository(database: database) }
-    public var agentTools: any AgentToolRepository { PostgresAgentToolRepository(database: database) }
-    public var metadata: any MetadataRepository { PostgresMetadataRepository(database: database) }
-    public var spiffe: any SPIFFERepository { PostgresSPIFFERepository(database: database) }
-    public var trustedIssuers: any TrustedIssuerRepository { PostgresTrustedIssuerRepository(database: database) }
-    public var posture: any PostureRepository { PostgresPostureRepository(database: database) }
+    /// Statements on the pool (every repository's executor).
+    var sql: PostgresExecutor { PostgresExecutor(database: database) }
+
+    public var identities: any IdentityRepository { SQLIdentityRepository(sql: sql) }
+    public var signingKeys: any SigningKeyRepository { SQLSigningKeyRepository(sql: sql) }
+    public var adminTokens: any AdminTokenRepository { SQLAdminTokenRepository(sql: sql) }
+    public var tokenState: any TokenStateRepository { SQLTokenStateRepository(sql: sql) }
+    public var tasks: any TaskRepository { SQLTaskRepository(sql: sql) }
+    public var exceptions: any ExceptionRepository { SQLExceptionRepository(sql: sql) }
+    public var agentTools: any AgentToolRepository { SQLToolCatalogueRepository(sql: sql) }
+    public var metadata: any MetadataRepository { SQLMetadataRepository(sql: sql) }
+    public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
+    public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }
+    public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
     public var audit: any AuditRecordStore { auditStore }
-    public var console: any ConsoleReader { PostgresConsoleReader(database: database) }
+    public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
 
     /// `SELECT 1` within the pool's limits (`PostgresDeadline`: seconds, less while PostgreSQL is known to be
     /// away), or a `StoreError`.

@@ -10,22 +10,7 @@ public struct SyntheticEstateWriter: Sendable {
     /// Inserts `identities` in one transaction.
     public func insert(_ identities: [Identity]) async throws {
         try await pool.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO identities (id, spiffe_id, kind, owner, purpose, trust_boundary, environment,
-                      expires_at, review_by, status, scopes, audiences, token_ttl, jwks, created_at, updated_at,
-                      auth_methods)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for identity in identities {
-                try statement.execute(arguments: [
-                    identity.id, identity.spiffeID.description, identity.kind.rawValue, identity.owner, identity.purpose,
-                    identity.trustBoundary, identity.environment, identity.expiresAt?.epoch, identity.reviewBy?.epoch,
-                    identity.status.rawValue, JSONList.encode(identity.scopes), JSONList.encode(identity.audiences),
-                    identity.tokenTTL, identity.jwks, identity.createdAt.epoch, identity.updatedAt.epoch,
-                    IdentityAuthSchema.encode(identity.authMethods),
-                ])
-            }
+            for identity in identities { _ = try SQLiteExecutor.run(SQLIdentityRepository.insert(identity), in: db, cached: true) }
         }
     }
 }
