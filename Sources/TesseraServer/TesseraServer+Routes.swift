@@ -87,14 +87,7 @@ extension TesseraServer {
     ) {
         let database = environment.database
         // Posture's digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.
-        let digestPath: String? =
-            if let sqlite = database as? TesseraDatabase {
-                PostureEngine.defaultDigestPath(for: sqlite)
-            } else if let postgres = database as? PostgresStorage {
-                PostureEngine.digestPath(dataDirectory: environment.configuration.dataDirectory, endpoint: postgres.endpoint)
-            } else {
-                nil
-            }
+        let digestPath = PostureEngine.digestPath(for: database, dataDirectory: environment.configuration.dataDirectory)
         let latestFindings = LatestFindings()
         let posture = PostureService(
             database: database, audit: environment.audit, clock: environment.clock, schema: DefaultPolicies.schema,

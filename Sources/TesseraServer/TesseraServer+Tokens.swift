@@ -18,7 +18,7 @@ extension TesseraServer {
             maximumLifetime: configuration.maximumAssertionLifetime, skew: configuration.clockSkew,
             jwtSVIDKeys: environment.jwtSVIDKeys,
             // Servers sharing PostgreSQL claim each assertion's jti in the database: accepted once cluster-wide.
-            sharedReplay: database is PostgresStorage ? database.tokenState : nil, leases: database.tasks)
+            sharedReplay: database.sharedReplayStore, leases: database.tasks)
         var tokens = TokenService(
             configuration: configuration, issuer: environment.issuer, defaultAudience: defaultAudience, keys: environment.keys,
             verifier: verifier,

@@ -80,11 +80,11 @@ public struct TesseraServer {
     static func clusterEventBus(
         _ given: any ClusterEventBus, storage: any TesseraStorage, logger: Logger
     ) async throws -> any ClusterEventBus {
-        guard given is SingleNodeEventBus, let postgres = storage as? PostgresStorage else { return given }
+        guard given is SingleNodeEventBus, let endpoint = storage.sharedEndpoint else { return given }
         let host = ProcessInfo.processInfo.hostName
         let origin = "\(host.prefix(64))-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
         do {
-            let bus = try PostgresEventBus(origin: origin, endpoint: postgres.endpoint, logger: logger)
+            let bus = try PostgresEventBus(origin: origin, endpoint: endpoint, logger: logger)
             try await bus.start()
             return bus
         } catch let error as StoreError {

@@ -39,8 +39,15 @@ public struct PostureEngine: Sendable {
         self.digestPath = digestPath
     }
 
-    /// The digest file for a database: next to it, derived data (deleting it only costs one full fold).
-    public static func defaultDigestPath(for database: TesseraDatabase) -> String { database.path + ".posture-digest" }
+    /// The digest file for a database file: next to it, derived data (deleting it only costs one full fold).
+    public static func defaultDigestPath(databaseFile: String) -> String { databaseFile + ".posture-digest" }
+
+    /// The digest file for `storage`: next to its database file, or for shared PostgreSQL storage in the data folder
+    /// (`digestPath(dataDirectory:endpoint:)`); `nil` for storage that is neither.
+    public static func digestPath(for storage: any TesseraStorage, dataDirectory: String) -> String? {
+        if let file = storage.databaseFile { return defaultDigestPath(databaseFile: file) }
+        return storage.sharedEndpoint.map { digestPath(dataDirectory: dataDirectory, endpoint: $0) }
+    }
 
     /// The digest file for PostgreSQL storage: in the server's data folder, named per endpoint and schema
     /// (`posture-digest.postgres.` + 16 hex digits of SHA-256 of `host:port/database/schema`), so servers or

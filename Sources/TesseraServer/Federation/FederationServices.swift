@@ -24,7 +24,7 @@ struct FederationServices: Sendable {
             configuration: settings, issuers: database.trustedIssuers, keys: issuerKeys, identities: identities,
             jwtSVIDKeys: jwtSVIDKeys, clock: clock, skew: configuration.clockSkew)
         // Servers sharing PostgreSQL claim each DPoP proof's jti in the database: a proof is used once cluster-wide.
-        if database is PostgresStorage { exchange.dpop.sharedReplay = database.tokenState }
+        exchange.dpop.sharedReplay = database.sharedReplayStore
         let issuers = TrustedIssuerService(
             repository: database.trustedIssuers, identities: identities, keys: issuerKeys, fetcher: fetcher, audit: audit, clock: clock,
             trustDomain: configuration.trustDomain, ownIssuer: issuer)

@@ -36,10 +36,22 @@ public protocol TesseraStorage: Sendable {
     /// A service for the server's group that closes this storage when the group ends (graceful shutdown or
     /// cancellation), after every service started later; `nil` when there is nothing to close.
     var closingService: (any Service)? { get }
+    /// The database file, for storage kept in one file a single server owns (SQLite): derived caches such as
+    /// posture's digest live next to it. `nil` otherwise.
+    var databaseFile: String? { get }
+    /// The PostgreSQL server, for storage several Tessera servers share: they tell each other about changes over
+    /// it and key their local caches by it. `nil` for storage a single server owns.
+    var sharedEndpoint: PostgresEndpoint? { get }
+    /// Where single-use keys (assertion and DPoP proof `jti`s) are claimed once for every server sharing this
+    /// storage; `nil` when one server owns it and its in-memory replay cache is enough.
+    var sharedReplayStore: (any TokenStateRepository)? { get }
 }
 
 extension TesseraStorage {
     public var closingService: (any Service)? { nil }
+    public var databaseFile: String? { nil }
+    public var sharedEndpoint: PostgresEndpoint? { nil }
+    public var sharedReplayStore: (any TokenStateRepository)? { nil }
 
     /// Runs `body` directly: storage only one server uses needs no coordination.
     public func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
@@ -49,4 +61,5 @@ extension TesseraStorage {
 
 extension TesseraDatabase: TesseraStorage {
     public var engine: String { "sqlite" }
+    public var databaseFile: String? { path }
 }

@@ -53,6 +53,12 @@ public final class PostgresStorage: TesseraStorage {
     /// other service, waiting for the connections to close.
     public var closingService: (any Service)? { PostgresClosing(storage: self) }
 
+    /// Shared by several servers: this endpoint carries their change events and keys their caches.
+    public var sharedEndpoint: PostgresEndpoint? { endpoint }
+
+    /// Replay keys are claimed in the database, once for every server.
+    public var sharedReplayStore: (any TokenStateRepository)? { tokenState }
+
     /// Statements on the pool (every repository's executor).
     var sql: PostgresExecutor { PostgresExecutor(database: database) }
 

@@ -33,7 +33,7 @@ struct PostureBench: AsyncParsableCommand {
             print(String(format: "generated %d identities, %d records in %.1f s", identities, records, Date().timeIntervalSince(started)))
             return
         }
-        let digestPath = PostureEngine.defaultDigestPath(for: database)
+        let digestPath = PostureEngine.defaultDigestPath(databaseFile: database.path)
         try? FileManager.default.removeItem(atPath: digestPath)
         let engine = PostureEngine(database: database, clock: ManualTimeSource(Self.now), digestPath: digestPath)
         let cold = try await Self.timed("cold (full fold)", engine)

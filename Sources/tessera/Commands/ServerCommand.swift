@@ -90,7 +90,7 @@ struct ServerRunner {
             }
             let issuer = server.issuer
             // Where the state is: the data folder, or the PostgreSQL endpoint (its description has no password).
-            let location = (server.database as? PostgresStorage).map { "storage \($0.endpoint)" } ?? "data in \(options.dataDir)"
+            let location = server.database.sharedEndpoint.map { "storage \($0)" } ?? "data in \(options.dataDir)"
             let trustDomain = options.trustDomain
             try await server.run { port in
                 Output.note("tessera listening on \(issuer) (port \(port)), trust domain \(trustDomain), \(location)")
