@@ -70,7 +70,7 @@ extension TesseraServer {
         ).register(in: admin)
         ToolRoutes(
             service: ToolAuthorizationService(
-                tokens: tokens, tasks: database.tasks, identities: environment.inventory, repository: database.agentTools,
+                tokens: tokens, tasks: database.tasks, identities: environment.inventory, repository: database.toolCatalogues,
                 authorizer: ToolCallAuthorizer(engine: environment.policies, departedOwners: environment.departedOwners),
                 limiter: ToolCallRateLimiter(), audit: audit, clock: clock, issuer: environment.issuer,
                 budget: configuration.toolCallBudget, ratePerMinute: configuration.toolCallsPerMinute,

@@ -103,7 +103,7 @@ public struct TesseraServer {
                 }
                 return try await PostgresStorage.connect(endpoint, logger: postgresLogger)
             }
-            return try TesseraDatabase(directory: configuration.dataDirectory)
+            return try SQLiteStorage(directory: configuration.dataDirectory)
         } catch let error as StoreError {
             throw ServerError(.storage, error.reason)
         }

@@ -9,8 +9,8 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 /// A keyed log with `count` records, then a checkpoint (record count + 1), then `after` more records.
-private func checkpointedLog(count: Int = 5, after: Int = 2) async throws -> (TesseraDatabase, SignedAuditCheckpoint) {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+private func checkpointedLog(count: Int = 5, after: Int = 2) async throws -> (SQLiteStorage, SignedAuditCheckpoint) {
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
     for index in 0..<count { try await log.append(event(index)) }
     let checkpoint = try await log.checkpoint()
@@ -110,7 +110,7 @@ private func checkpointedLog(count: Int = 5, after: Int = 2) async throws -> (Te
 }
 
 @Test func checkpointsNeedTheKeys() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource())
     await #expect(throws: AuditError.self) { try await log.checkpoint() }
 }

@@ -6,7 +6,7 @@ import TesseraStore
 
 /// What an attacker with write access to the SQLite file (but not the KEK) does to the chain.
 struct AuditForgery {
-    let database: TesseraDatabase
+    let database: SQLiteStorage
 
     func records() async throws -> [AuditRecord] { try await database.audit.records(after: 0, limit: 100_000) }
 

@@ -23,7 +23,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func keyedRecordsNameTheirKeyAndWriterAndCarryAMAC() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let sealing = testSealing()
     let log = try await AuditLog(store: database.audit, clock: ManualTimeSource(), sealing: sealing)
     let record = try await log.append(event(1))
@@ -38,7 +38,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func concurrentKeyedAppendsVerifyWithTheKeys() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
     try await withThrowingTaskGroup(of: Void.self) { group in
         for index in 0..<100 { group.addTask { try await log.append(event(index)) } }
@@ -53,7 +53,7 @@ private func event(_ index: Int) -> AuditEvent {
 
 @Test func legacyRecordsBeforeTheFirstKeyedOneVerifyOnlyWhenAccepted() async throws {
     let directory = temporaryDirectory()
-    let database = try TesseraDatabase(directory: directory)
+    let database = try SQLiteStorage(directory: directory)
     let legacy = try await AuditLog(store: database.audit, clock: SystemTimeSource())
     for index in 0..<3 { try await legacy.append(event(index)) }
     let keyed = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
@@ -75,7 +75,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func anUnkeyedRecordAfterKeyedOnesIsTampering() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let keyed = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
     for index in 0..<3 { try await keyed.append(event(index)) }
     let unkeyed = try await AuditLog(store: database.audit, clock: SystemTimeSource())
@@ -87,7 +87,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func anEditedAndRechainedRecordFailsItsMAC() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
     for index in 0..<5 { try await log.append(event(index)) }
     try await AuditForgery(database: database).rechain(from: 3) { content in
@@ -104,7 +104,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func aHeadMovedBackOverADeletedTailFailsTheHeadMAC() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
     for index in 0..<6 { try await log.append(event(index)) }
     try await AuditForgery(database: database).deleteTail(after: 4)
@@ -114,7 +114,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func anotherKEKIsNamedAsSuchNotAsTampering() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource(), sealing: testSealing())
     try await log.append(event(0))
     let report = try await AuditVerifier(store: database.audit, keyring: testKeyring(9)).verify()

@@ -16,7 +16,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func concurrentAppendsFormOneContiguousChain() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let batches = Mutex<[Int]>([])
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource()) { size in
         batches.withLock { $0.append(size) }
@@ -37,10 +37,10 @@ private func event(_ index: Int) -> AuditEvent {
 @Test func chainContinuesAcrossRestarts() async throws {
     let directory = temporaryDirectory()
     do {
-        let log = try await AuditLog(store: try TesseraDatabase(directory: directory).audit, clock: SystemTimeSource())
+        let log = try await AuditLog(store: try SQLiteStorage(directory: directory).audit, clock: SystemTimeSource())
         for index in 0..<3 { try await log.append(event(index)) }
     }
-    let database = try TesseraDatabase(directory: directory)
+    let database = try SQLiteStorage(directory: directory)
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource())
     let record = try await log.append(event(3))
     #expect(record.seq == 4)
@@ -48,7 +48,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func tamperingWithABodyIsDetectedAtThatRecord() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource())
     for index in 0..<5 { try await log.append(event(index)) }
     try database.unsafeExecute("UPDATE audit_records SET body = replace(body, 'token.issued', 'token.refused') WHERE seq = 3")
@@ -59,7 +59,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func rehashingATamperedRecordBreaksTheNextLink() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource())
     for index in 0..<5 { try await log.append(event(index)) }
     let original = try await database.audit.records(after: 1, limit: 1)[0]
@@ -73,7 +73,7 @@ private func event(_ index: Int) -> AuditEvent {
 }
 
 @Test func deletedAndTruncatedRecordsAreDetected() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: SystemTimeSource())
     for index in 0..<6 { try await log.append(event(index)) }
     try database.unsafeExecute("DELETE FROM audit_records WHERE seq = 6")
@@ -99,7 +99,7 @@ private struct FailingStore: AuditRecordStore {
 }
 
 @Test func exportLinesCarryTheHashAndParseAsJSON() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let log = try await AuditLog(store: database.audit, clock: ManualTimeSource())
     let record = try await log.append(event(1))
     let object = try JSONSerialization.jsonObject(with: Data(record.exportLine().utf8)) as? [String: Any]

@@ -8,8 +8,8 @@ import TesseraCore
 /// The gateway's decisions with a scripted authorizer and real SDK servers on in-memory transports.
 @Suite(.stopsServers) struct MCPGatewayTests {
     static let tools = [
-        AgentTool(name: "search", description: "Search", risk: .low, requiresApproval: false),
-        AgentTool(name: "refund", description: "Refund", risk: .high, requiresApproval: true),
+        CatalogueTool(name: "search", description: "Search", risk: .low, requiresApproval: false),
+        CatalogueTool(name: "refund", description: "Refund", risk: .high, requiresApproval: true),
     ]
 
     private func text(_ result: CallTool.Result) -> String {

@@ -85,7 +85,7 @@ struct EstateFixture {
     static let defaultAudience = "https://api.corp.invalid"
 
     let spec: Spec
-    let database: TesseraDatabase
+    let database: SQLiteStorage
     let clock: ManualTimeSource
     let directory: String
     let start: Date
@@ -96,7 +96,7 @@ struct EstateFixture {
         let spec = try JSONDecoder().decode(Spec.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/estate.json")))
         let start = try #require(ISO8601.parse(spec.start))
         let directory = NSTemporaryDirectory() + "tessera-posture-" + UUID().uuidString
-        let database = try TesseraDatabase(directory: directory)
+        let database = try SQLiteStorage(directory: directory)
         let clock = ManualTimeSource(start)
         let fixture = EstateFixture(spec: spec, database: database, clock: clock, directory: directory, start: start)
         try await fixture.populate()

@@ -11,7 +11,7 @@ import TesseraStore
 /// the 10M-record console benchmark: a view and the background catch-up folded the same batches twice).
 @Suite(.stopsServers) struct ActivityRollupTests {
     @Test func concurrentFoldsCountEveryRecordOnce() async throws {
-        let database = try TesseraDatabase(directory: NSTemporaryDirectory() + "tessera-rollup-" + UUID().uuidString)
+        let database = try SQLiteStorage(directory: NSTemporaryDirectory() + "tessera-rollup-" + UUID().uuidString)
         let clock = ManualTimeSource(Date())
         let log = try await AuditLog(store: database.audit, clock: clock)
         for index in 0..<3_000 {
@@ -41,7 +41,7 @@ import TesseraStore
     }
 
     @Test func recordsOlderThanTheWindowAreSkippedByBinarySearch() async throws {
-        let database = try TesseraDatabase(directory: NSTemporaryDirectory() + "tessera-rollup-" + UUID().uuidString)
+        let database = try SQLiteStorage(directory: NSTemporaryDirectory() + "tessera-rollup-" + UUID().uuidString)
         let clock = ManualTimeSource(Date())
         let log = try await AuditLog(store: database.audit, clock: clock)
         for _ in 0..<50 { try await log.append(AuditEvent(type: "token.issued", outcome: .success)) }

@@ -120,7 +120,7 @@ import TesseraStore
     let reply = try await server.admin("POST", "/v1/identities", json: ["kind": "robot"])
     #expect(reply.status == 400)
     await server.stop()
-    let database = try TesseraStore.TesseraDatabase(directory: server.dataDirectory)
+    let database = try TesseraStore.SQLiteStorage(directory: server.dataDirectory)
     let records = try await database.audit.records(after: 0, limit: 10).map { try $0.content() }
         .filter { $0.type.hasPrefix("admin.") }
     #expect(records.map(\.type) == ["admin.request_refused"])

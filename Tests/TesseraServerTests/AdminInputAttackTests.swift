@@ -10,7 +10,7 @@ import TesseraStore
     /// A credential with `role` minted straight into the server's database (as `tessera` would for a person).
     static func token(_ server: TestServer, role: String) async throws -> String {
         let (token, record) = AdminAuthenticator.mint(name: "\(role)-person", role: role, at: server.clock.now())
-        try await TesseraDatabase(directory: server.dataDirectory).adminTokens.insert(record)
+        try await SQLiteStorage(directory: server.dataDirectory).adminTokens.insert(record)
         return token
     }
 

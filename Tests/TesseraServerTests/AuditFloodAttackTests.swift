@@ -145,7 +145,7 @@ import TesseraStore
             _ = try await server.send("GET", "/v1/tasks", headers: ["Authorization": "Bearer nope\(index)"])
         }
         await server.stop()
-        let database = try TesseraDatabase(directory: server.dataDirectory)
+        let database = try SQLiteStorage(directory: server.dataDirectory)
         let records = try await database.audit.records(after: 0, limit: 1000).map { try $0.content() }
         let aggregate = try #require(records.first { $0.type == RefusalAggregator.eventType })
         #expect(aggregate.details["count"] == .int(5))
@@ -155,7 +155,7 @@ import TesseraStore
 
     @Test func manySourcesCostABoundedNumberOfKeys() async throws {
         let directory = NSTemporaryDirectory() + "tessera-refusals-" + UUID().uuidString
-        let database = try TesseraDatabase(directory: directory)
+        let database = try SQLiteStorage(directory: directory)
         let clock = ManualTimeSource(Date())
         let audit = try await AuditLog(store: database.audit, clock: clock)
         let aggregator = RefusalAggregator(

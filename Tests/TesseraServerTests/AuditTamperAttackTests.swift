@@ -16,7 +16,7 @@ import TesseraStore
         let kek: KeyEncryptionKey
         let checkpoints: [SignedAuditCheckpoint]
         var keyring: AuditKeyring { AuditKeyring(rootKey: kek.derivedKey(purpose: AuditKeyring.kekPurpose)) }
-        var database: TesseraDatabase { get throws { try TesseraDatabase(directory: dataDirectory) } }
+        var database: SQLiteStorage { get throws { try SQLiteStorage(directory: dataDirectory) } }
 
         func verify(withKEK: Bool = true, checkpoints use: Bool = false) async throws -> AuditVerificationReport {
             try await AuditVerifier(

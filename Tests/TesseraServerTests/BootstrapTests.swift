@@ -63,11 +63,11 @@ private func temporaryDirectory() -> String {
     let directory = temporaryDirectory()
     let server = try await TestServer.start(dataDirectory: directory)
     await server.stop()
-    let database = try TesseraDatabase(directory: directory)
+    let database = try SQLiteStorage(directory: directory)
     let keys = try await database.signingKeys.keys(purpose: "jwt")
     #expect(keys.count == 1)
     let raw = try server.kek.open(keys[0].sealedPrivateKey, context: "signing-key:\(keys[0].kid)")
-    let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(TesseraDatabase.fileName) }
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(SQLiteStorage.fileName) }
     for file in files {
         let contents = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + file))
         #expect(contents.range(of: raw) == nil, "private key bytes found in \(file)")
@@ -79,7 +79,7 @@ private func temporaryDirectory() -> String {
 @Test(.stopsServers) func corruptedDatabaseStopsStartupWithAClearError() async throws {
     let directory = temporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    #expect(FileManager.default.createFile(atPath: directory + "/" + TesseraDatabase.fileName, contents: Data(repeating: 0x42, count: 4096)))
+    #expect(FileManager.default.createFile(atPath: directory + "/" + SQLiteStorage.fileName, contents: Data(repeating: 0x42, count: 4096)))
     var configuration = ServerConfiguration()
     configuration.port = 0
     configuration.dataDirectory = directory

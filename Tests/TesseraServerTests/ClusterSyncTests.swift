@@ -30,7 +30,7 @@ import TesseraSecrets
         let sync: ClusterSync
     }
 
-    private func node(_ name: String, _ database: TesseraDatabase, channel: String) async throws -> Node {
+    private func node(_ name: String, _ database: SQLiteStorage, channel: String) async throws -> Node {
         let bus = try bus(name, channel: channel)
         try await bus.start()
         let inventory = CachingIdentityRepository(
@@ -57,7 +57,7 @@ import TesseraSecrets
 
     @Test func aChangeOnOneServerIsServedByTheOtherByEvent() async throws {
         let directory = NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString
-        let database = try TesseraDatabase(directory: directory)
+        let database = try SQLiteStorage(directory: directory)
         let channel = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_")
         let nodeA = try await node("cluster-a", database, channel: channel)
         let nodeB = try await node("cluster-b", database, channel: channel)
@@ -99,7 +99,7 @@ import TesseraSecrets
 
     @Test func withoutEventsTheCacheTrustsAnEntryNoLongerThanItsMaximumAge() async throws {
         let directory = NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString
-        let database = try TesseraDatabase(directory: directory)
+        let database = try SQLiteStorage(directory: directory)
         let writer = CachingIdentityRepository(database.identities)
         // Ages are measured on a clock the test moves: a saturated test machine must not age the entry by itself.
         let offset = Mutex(Duration.zero)
@@ -125,7 +125,7 @@ import TesseraSecrets
     /// `keysChanged` (and any kind this server does not know) re-reads the signing material; without events the
     /// periodic reload does it every interval.
     @Test func keysAreReloadedOnTheirEventAndPeriodically() async throws {
-        let database = try TesseraDatabase(directory: NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString)
+        let database = try SQLiteStorage(directory: NSTemporaryDirectory() + "tessera-cluster-" + UUID().uuidString)
         let reloads = Mutex(0)
         let sync = ClusterSync(
             bus: SingleNodeEventBus(), inventory: CachingIdentityRepository(database.identities, maximumAge: nil),

@@ -77,7 +77,7 @@ import TesseraStore
         #expect(try await request(taskToken).status == 401, "the task's token was revoked with it")
 
         await server.stop()
-        let database = try TesseraDatabase(directory: server.dataDirectory)
+        let database = try SQLiteStorage(directory: server.dataDirectory)
         let types = try await database.audit.records(after: 0, limit: 200).map { try $0.content().type }
         #expect(types.contains("secret.issued"))
         #expect(types.contains("secret.destroyed"))

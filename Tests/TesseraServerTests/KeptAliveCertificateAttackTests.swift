@@ -19,7 +19,7 @@ import X509
 
     @Test func aConnectionsChainIsVerifiedAgainTheRootsOfNow() async throws {
         let folder = NSTemporaryDirectory() + "tessera-keptalive-" + UUID().uuidString
-        let database = try TesseraDatabase(directory: folder)
+        let database = try SQLiteStorage(directory: folder)
         let now = Date()
         let clock = ManualTimeSource(now)
         let partner = try TrustDomainCA.generateRoot(trustDomain: "partner.test", now: now, lifetime: 86_400)

@@ -52,7 +52,7 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
         #expect((isolated.json["error_description"] as? String)?.contains("environment-isolation") == true)
 
         await server.stop()
-        let database = try TesseraDatabase(directory: server.dataDirectory)
+        let database = try SQLiteStorage(directory: server.dataDirectory)
         let refusals = try await database.audit.records(after: 0, limit: 100).map { try $0.content() }
             .filter { $0.type == "token.refused" }
         #expect(refusals.count == 2)
@@ -85,7 +85,7 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
         #expect(try await eventually { try await server.requestToken(workload).status == 200 }, "unfreeze never took effect")
 
         await server.stop()
-        let database = try TesseraDatabase(directory: server.dataDirectory)
+        let database = try SQLiteStorage(directory: server.dataDirectory)
         let types = try await database.audit.records(after: 0, limit: 200).map { try $0.content() }
             .filter { $0.type.hasPrefix("policy.") }
         #expect(types.map(\.type) == ["policy.reloaded", "policy.reload_failed", "policy.reloaded"])

@@ -127,7 +127,7 @@ import TesseraStore
         #expect(refused.status == 400)
         await server.stop()
 
-        let database = try TesseraDatabase(directory: server.dataDirectory)
+        let database = try SQLiteStorage(directory: server.dataDirectory)
         let records = try await database.audit.records(after: 0, limit: 100).map { try $0.content() }
             .filter { $0.type.hasPrefix("identity.") || $0.type.hasPrefix("token.") }
         #expect(records.map(\.type) == ["identity.created", "token.issued", "token.refused"])

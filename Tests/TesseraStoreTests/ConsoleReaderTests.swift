@@ -6,7 +6,7 @@ import TesseraCore
 /// The console's pages stay cheap at a million rows only if SQLite reads them from an index in page order: no
 /// table scan, no sort of the matches. Plans do not depend on the data (the server never runs ANALYZE).
 @Test func consolePagesAreIndexRangesInPageOrder() async throws {
-    let database = try TesseraDatabase(directory: NSTemporaryDirectory() + "tessera-console-" + UUID().uuidString)
+    let database = try SQLiteStorage(directory: NSTemporaryDirectory() + "tessera-console-" + UUID().uuidString)
     let sql = SQLiteExecutor(pool: database.pool)
     func plan(_ statement: SQL) async throws -> [String] {
         try await sql.rows("EXPLAIN QUERY PLAN \(statement)").map { try $0.string("detail") }

@@ -20,7 +20,7 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
 }
 
 @Test func identitiesRoundTripThroughSQLite() async throws {
-    let repository = try TesseraDatabase(directory: temporaryDirectory()).identities
+    let repository = try SQLiteStorage(directory: temporaryDirectory()).identities
     let original = try identity("billing")
     try await repository.create(original)
     #expect(try await repository.get(id: "nhi_billing") == original)
@@ -29,7 +29,7 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
 }
 
 @Test func duplicateSPIFFEIDIsAConflict() async throws {
-    let repository = try TesseraDatabase(directory: temporaryDirectory()).identities
+    let repository = try SQLiteStorage(directory: temporaryDirectory()).identities
     try await repository.create(try identity("billing"))
     let duplicate = Identity(
         id: "nhi_other", spiffeID: try SPIFFEID(parsing: "spiffe://example.org/billing"), kind: .service, owner: "o",
@@ -38,7 +38,7 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
 }
 
 @Test func filtersAndKeysetPagination() async throws {
-    let repository = try TesseraDatabase(directory: temporaryDirectory()).identities
+    let repository = try SQLiteStorage(directory: temporaryDirectory()).identities
     for index in 0..<25 {
         try await repository.create(
             try identity(String(format: "svc%02d", index), kind: index % 2 == 0 ? .service : .batchJob,
@@ -60,7 +60,7 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
 }
 
 @Test func updateReplacesAndMissingIsNotFound() async throws {
-    let repository = try TesseraDatabase(directory: temporaryDirectory()).identities
+    let repository = try SQLiteStorage(directory: temporaryDirectory()).identities
     let original = try identity("billing")
     try await repository.create(original)
     let suspended = try original.transitioned(to: .suspended, at: Date(timeIntervalSince1970: 1_800_000_100))
@@ -71,15 +71,15 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
 
 @Test func corruptedDatabaseFileIsRefusedWithoutBeingTouched() throws {
     let directory = temporaryDirectory()
-    let path = directory + "/" + TesseraDatabase.fileName
+    let path = directory + "/" + SQLiteStorage.fileName
     let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
     #expect(FileManager.default.createFile(atPath: path, contents: garbage))
-    #expect(throws: StoreError.self) { try TesseraDatabase(directory: directory) }
+    #expect(throws: StoreError.self) { try SQLiteStorage(directory: directory) }
     #expect(FileManager.default.contents(atPath: path) == garbage)
 }
 
 @Test func replayKeysAndRevocationsExpire() async throws {
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     let now = Date(timeIntervalSince1970: 1_800_000_000)
     try await database.tokenState.revoke(jti: "t1", expiresAt: now.addingTimeInterval(60), reason: "r", at: now)
     try await database.tokenState.revoke(jti: "t1", expiresAt: now.addingTimeInterval(60), reason: "again", at: now)
@@ -91,7 +91,7 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
 
 @Test func aRowWithASPIFFEIDThisVersionRefusesIsReportedAsCorruptNamingTheRow() async throws {
     // E.g. `spiffe://example.org./x`, which an earlier build accepted for a federated domain.
-    let database = try TesseraDatabase(directory: temporaryDirectory())
+    let database = try SQLiteStorage(directory: temporaryDirectory())
     try await database.identities.create(try identity("lookalike"))
     try await database.pool.write { db in
         try db.execute(sql: "UPDATE identities SET spiffe_id = 'spiffe://example.org./x' WHERE id = 'nhi_lookalike'")

@@ -8,7 +8,7 @@ import TesseraStore
 /// chain in batches of 50,000 per transaction.
 public enum SyntheticEstate {
     public static func generate(
-        database: TesseraDatabase, identities: Int, records: Int, now: Date, seed: UInt64 = 42,
+        database: SQLiteStorage, identities: Int, records: Int, now: Date, seed: UInt64 = 42,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws {
         let start = now.addingTimeInterval(-60 * 86_400)
@@ -37,7 +37,7 @@ public enum SyntheticEstate {
     /// Appends `records` records spread evenly over `from ..< to`, continuing the hash chain: 99 % `token.issued`
     /// (1–2 of the 4 scopes, one of a few source networks per identity), 1 % `token.refused`.
     public static func appendRecords(
-        database: TesseraDatabase, identities: Int, records: Int, from start: Date, to end: Date, seed: UInt64,
+        database: SQLiteStorage, identities: Int, records: Int, from start: Date, to end: Date, seed: UInt64,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws {
         var random = SplitMix(seed: seed)

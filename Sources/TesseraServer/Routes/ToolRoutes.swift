@@ -16,7 +16,7 @@ struct ToolRoutes {
             let tools = try await service.tools(for: caller)
             struct Page: Encodable {
                 let taskID: String
-                let tools: [AgentTool]
+                let tools: [CatalogueTool]
                 enum CodingKeys: String, CodingKey { case taskID = "task_id", tools }
             }
             return try Response.json(Page(taskID: caller.task.id, tools: tools))
@@ -94,7 +94,7 @@ struct ToolRoutes {
         try body.rejectUnknown(allowed: ["tool", "server", "resource", "arguments", "arguments_digest", "approval_id"])
         let tool = try body.requiredString("tool")
         do {
-            try AgentTool.validate(name: tool)
+            try CatalogueTool.validate(name: tool)
         } catch {
             throw ProblemDetails.badRequest("$.tool: \(error.reason)")
         }
@@ -117,21 +117,21 @@ struct ToolRoutes {
         return .init(tool: tool, server: server, resource: resource, argumentsDigest: digest, approvalID: try body.string("approval_id"))
     }
 
-    static func tools(_ body: JSONObjectReader) throws -> [AgentTool] {
+    static func tools(_ body: JSONObjectReader) throws -> [CatalogueTool] {
         guard case .array(let items)? = body.object["tools"] else {
             throw ProblemDetails.badRequest("$.tools must be an array of {name, description, risk, requires_approval}")
         }
         guard items.count <= 500 else { throw ProblemDetails.badRequest("at most 500 tools per agent") }
-        var tools: [AgentTool] = []
+        var tools: [CatalogueTool] = []
         for (index, item) in items.enumerated() {
             guard case .object(let fields) = item, case .string(let name)? = fields["name"] else {
                 throw ProblemDetails.badRequest("$.tools[\(index)].name is required")
             }
             var description = ""
             if case .string(let text)? = fields["description"] { description = text }
-            var risk = AgentTool.Risk.high
+            var risk = CatalogueTool.Risk.high
             if let raw = fields["risk"] {
-                guard case .string(let text) = raw, let parsed = AgentTool.Risk(rawValue: text) else {
+                guard case .string(let text) = raw, let parsed = CatalogueTool.Risk(rawValue: text) else {
                     throw ProblemDetails.badRequest("$.tools[\(index)].risk must be low, medium or high")
                 }
                 risk = parsed
@@ -145,7 +145,7 @@ struct ToolRoutes {
             }
             let unknown = Set(fields.keys).subtracting(["name", "description", "risk", "requires_approval"])
             guard unknown.isEmpty else { throw ProblemDetails.badRequest("$.tools[\(index)]: unknown field \(unknown.sorted()[0])") }
-            let tool = AgentTool(name: name, description: description, risk: risk, requiresApproval: approval)
+            let tool = CatalogueTool(name: name, description: description, risk: risk, requiresApproval: approval)
             do {
                 try tool.validate()
             } catch {

@@ -4,7 +4,7 @@ import TesseraStore
 
 extension ToolAuthorizationService {
     /// Replaces an AI agent's tool catalogue, audited as `agent.tools.set` with the approval-gated tools named.
-    func setTools(_ tools: [AgentTool], identity: String, actor: AdminPrincipal) async throws {
+    func setTools(_ tools: [CatalogueTool], identity: String, actor: AdminPrincipal) async throws {
         try await repository.setTools(tools, identity: identity)
         try await audit.append(
             AuditEvent(
@@ -16,7 +16,7 @@ extension ToolAuthorizationService {
     }
 
     /// An AI agent's tool catalogue.
-    func tools(identity: String) async throws -> [AgentTool] {
+    func tools(identity: String) async throws -> [CatalogueTool] {
         try await repository.tools(identity: identity)
     }
 

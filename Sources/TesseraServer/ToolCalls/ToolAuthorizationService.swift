@@ -12,7 +12,7 @@ struct ToolAuthorizationService: Sendable {
     let tokens: TokenService
     let tasks: any TaskRepository
     let identities: any IdentityRepository
-    let repository: any AgentToolRepository
+    let repository: any ToolCatalogueRepository
     let authorizer: ToolCallAuthorizer
     let limiter: ToolCallRateLimiter
     let audit: AuditLog
@@ -66,7 +66,7 @@ struct ToolAuthorizationService: Sendable {
     }
 
     /// The catalogue tools this agent may use in its task (the task's scopes carry `tool:<name>`).
-    func tools(for caller: Caller) async throws -> [AgentTool] {
+    func tools(for caller: Caller) async throws -> [CatalogueTool] {
         try await repository.tools(identity: caller.agent.clientID).filter { caller.task.scopes.contains($0.scope) }
     }
 
@@ -134,7 +134,7 @@ struct ToolAuthorizationService: Sendable {
 
     /// Decides a call whose budget and rate slots are reserved (`count` calls before it, `recent` in the last minute).
     private func decideReserved(
-        _ caller: Caller, _ call: CallRequest, tool: AgentTool, callID: String, count: Int, recent: Int, source: String?,
+        _ caller: Caller, _ call: CallRequest, tool: CatalogueTool, callID: String, count: Int, recent: Int, source: String?,
         now: Date
     ) async throws -> Outcome {
         var approved = false
@@ -193,7 +193,7 @@ struct ToolAuthorizationService: Sendable {
 
     /// Writes the decision's durable audit record, then returns the answer.
     private func record(
-        _ caller: Caller, _ call: CallRequest, tool: AgentTool?, callID: String, decision: String, reasons: [String],
+        _ caller: Caller, _ call: CallRequest, tool: CatalogueTool?, callID: String, decision: String, reasons: [String],
         policies: [String], version: String?, approval: ToolApproval? = nil
     ) async throws -> Outcome {
         var details: [String: AuditValue] = [

@@ -12,7 +12,7 @@ struct ToolCallAuthorizer: Sendable {
     struct Call: Sendable {
         let agent: Identity
         let task: WorkTask
-        let tool: AgentTool
+        let tool: CatalogueTool
         /// The upstream MCP server of the call, when named.
         let server: String?
         let target: String

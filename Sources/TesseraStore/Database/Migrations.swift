@@ -75,9 +75,9 @@ enum Migrations {
         migrator.registerMigration("004_lease_release") { db in try TaskLeaseSchema.addRelease(db) }
         migrator.registerMigration("005_exceptions") { db in try ExceptionSchema.create(db) }
         migrator.registerMigration("006_trusted_issuers") { db in try TrustedIssuerSchema.create(db) }
-        migrator.registerMigration("007_agent_tools") { db in try AgentToolSchema.create(db) }
+        migrator.registerMigration("007_agent_tools") { db in try ToolCatalogueSchema.create(db) }
         migrator.registerMigration("008_console_indexes") { db in try ConsoleSchema.create(db) }
-        migrator.registerMigration("009_tool_approval_server") { db in try AgentToolSchema.addApprovalServer(db) }
+        migrator.registerMigration("009_tool_approval_server") { db in try ToolCatalogueSchema.addApprovalServer(db) }
         migrator.registerMigration("010_audit_mac") { db in try AuditKeyingSchema.create(db) }
         migrator.registerMigration(IdentityAuthSchema.id) { db in try IdentityAuthSchema.create(db) }
         migrator.registerMigration(FederationProfileSchema.id) { db in try FederationProfileSchema.create(db) }

@@ -3,7 +3,7 @@ import TesseraAudit
 
 /// Where Tessera keeps its state: every repository, the audit chain's store, and a readiness probe.
 ///
-/// Two engines: `TesseraDatabase` (embedded SQLite in a data folder, the default) and `PostgresStorage`
+/// Two engines: `SQLiteStorage` (embedded SQLite in a data folder, the default) and `PostgresStorage`
 /// (PostgreSQL shared by several servers). Code that only needs repositories takes `any TesseraStorage`.
 public protocol TesseraStorage: Sendable {
     /// A short name of the engine for logs and problems: `sqlite` or `postgresql`.
@@ -14,7 +14,7 @@ public protocol TesseraStorage: Sendable {
     var tokenState: any TokenStateRepository { get }
     var tasks: any TaskRepository { get }
     var exceptions: any ExceptionRepository { get }
-    var agentTools: any AgentToolRepository { get }
+    var toolCatalogues: any ToolCatalogueRepository { get }
     var metadata: any MetadataRepository { get }
     var spiffe: any SPIFFERepository { get }
     var trustedIssuers: any TrustedIssuerRepository { get }
@@ -57,9 +57,4 @@ extension TesseraStorage {
     public func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await body()
     }
-}
-
-extension TesseraDatabase: TesseraStorage {
-    public var engine: String { "sqlite" }
-    public var databaseFile: String? { path }
 }

@@ -24,7 +24,7 @@ enum PostgresSchema {
                 created_at DOUBLE PRECISION NOT NULL)
             """
         ]),
-        ("007_agent_tools", agentTools),
+        ("007_agent_tools", toolCatalogues),
         ("008_console_indexes", [
             "CREATE INDEX IF NOT EXISTS identities_kind_spiffe ON identities(kind, spiffe_id)",
             "CREATE INDEX IF NOT EXISTS identities_owner_spiffe ON identities(owner, spiffe_id)",
@@ -166,7 +166,7 @@ enum PostgresSchema {
         "CREATE INDEX IF NOT EXISTS exceptions_expiry ON exceptions(expiry_recorded, expires_at)",
     ]
 
-    private static let agentTools = [
+    private static let toolCatalogues = [
         """
         CREATE TABLE IF NOT EXISTS agent_tools (
             identity TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, risk TEXT NOT NULL,

@@ -68,7 +68,7 @@ public final class PostgresStorage: TesseraStorage {
     public var tokenState: any TokenStateRepository { SQLTokenStateRepository(sql: sql) }
     public var tasks: any TaskRepository { SQLTaskRepository(sql: sql) }
     public var exceptions: any ExceptionRepository { SQLExceptionRepository(sql: sql) }
-    public var agentTools: any AgentToolRepository { SQLToolCatalogueRepository(sql: sql) }
+    public var toolCatalogues: any ToolCatalogueRepository { SQLToolCatalogueRepository(sql: sql) }
     public var metadata: any MetadataRepository { SQLMetadataRepository(sql: sql) }
     public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
     public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }

@@ -90,7 +90,7 @@ public struct PostureAuditReader: Sendable {
     }
 }
 
-extension TesseraDatabase {
+extension SQLiteStorage {
     /// Raw audit access for posture's digest.
     public var postureAudit: PostureAuditReader { PostureAuditReader(pool: pool) }
 }

@@ -162,7 +162,7 @@ public struct PostureInventoryReader: Sendable {
     }
 }
 
-extension TesseraDatabase {
+extension SQLiteStorage {
     /// Raw inventory access for posture.
     public var postureInventory: PostureInventoryReader { PostureInventoryReader(pool: pool) }
 }

@@ -177,13 +177,13 @@ enum AuditStoreOpener {
         return try open(dataDir)
     }
 
-    static func open(_ dataDir: String) throws -> TesseraDatabase {
-        let path = (dataDir as NSString).appendingPathComponent(TesseraDatabase.fileName)
+    static func open(_ dataDir: String) throws -> SQLiteStorage {
+        let path = (dataDir as NSString).appendingPathComponent(SQLiteStorage.fileName)
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure(message: "no Tessera database at \(path)")
         }
         do {
-            return try TesseraDatabase(directory: dataDir)
+            return try SQLiteStorage(directory: dataDir)
         } catch let error as StoreError {
             throw CommandFailure(message: error.reason)
         }

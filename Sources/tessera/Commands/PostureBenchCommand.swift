@@ -25,7 +25,7 @@ struct PostureBench: AsyncParsableCommand {
     static let now = Date(timeIntervalSince1970: 1_900_000_000)
 
     func run() async throws {
-        let database = try TesseraDatabase(directory: dataDir)
+        let database = try SQLiteStorage(directory: dataDir)
         let started = Date()
         if generate {
             try await SyntheticEstate.generate(

@@ -16,7 +16,7 @@ final class ScriptedAuthorizer: ToolAuthorizer {
 
     let state = Mutex(State())
 
-    init(tools: [AgentTool] = [], decisions: [ToolCallDecision] = [], approvals: [ApprovalStatus] = []) {
+    init(tools: [CatalogueTool] = [], decisions: [ToolCallDecision] = [], approvals: [ApprovalStatus] = []) {
         state.withLock {
             $0.catalogue = ToolCatalogue(taskID: "task_1", tools: tools)
             $0.decisions = decisions

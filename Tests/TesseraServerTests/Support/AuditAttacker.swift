@@ -10,7 +10,7 @@ struct AuditAttacker {
     /// Reads the records (the attacker can read the table).
     let read: @Sendable () async throws -> [AuditRecord]
 
-    init(sqlite database: TesseraDatabase) {
+    init(sqlite database: SQLiteStorage) {
         execute = { try database.unsafeExecute($0) }
         read = { try await database.audit.records(after: 0, limit: 100_000) }
     }

@@ -57,8 +57,8 @@ import TesseraCore
 
     @Test(arguments: StorageEngine.testedEngines) func toolCallBudgetCountsEveryCallFromTwoServers(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
-            let serverA = fixture.primary.agentTools
-            let serverB = try await fixture.another().agentTools
+            let serverA = fixture.primary.toolCatalogues
+            let serverB = try await fixture.another().toolCatalogues
             let perServer = 40
             let totals = try await withThrowingTaskGroup(of: Int.self) { group in
                 for server in [serverA, serverB] {

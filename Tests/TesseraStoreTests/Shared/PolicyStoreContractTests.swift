@@ -40,10 +40,10 @@ import TesseraCore
 
     @Test(arguments: StorageEngine.testedEngines) func toolsApprovalsAndCallCounts(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
-            let repository = fixture.primary.agentTools
+            let repository = fixture.primary.toolCatalogues
             let agent = "spiffe://example.org/agent"
-            let search = AgentTool(name: "search", description: "web search", risk: .low, requiresApproval: false)
-            let pay = AgentTool(name: "pay", description: "send money", risk: .high, requiresApproval: true)
+            let search = CatalogueTool(name: "search", description: "web search", risk: .low, requiresApproval: false)
+            let pay = CatalogueTool(name: "pay", description: "send money", risk: .high, requiresApproval: true)
             try await repository.setTools([search, pay], identity: agent)
             #expect(try await repository.tools(identity: agent) == [pay, search])
             try await repository.setTools([search], identity: agent)

@@ -25,7 +25,7 @@ enum StorageEngine: String, CaseIterable, Sendable, CustomTestStringConvertible 
         switch self {
         case .sqlite:
             let directory = NSTemporaryDirectory() + "tessera-shared-" + UUID().uuidString
-            return StorageFixture(engine: self, location: .folder(directory), primary: try TesseraDatabase(directory: directory))
+            return StorageFixture(engine: self, location: .folder(directory), primary: try SQLiteStorage(directory: directory))
         case .postgresql:
             let endpoint = try Self.testEndpoint(schema: "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
             try await Self.admin(endpoint) { connection, logger in
@@ -91,7 +91,7 @@ final class StorageFixture: Sendable {
     func another() async throws -> any TesseraStorage {
         let storage: any TesseraStorage
         switch location {
-        case .folder(let directory): storage = try TesseraDatabase(directory: directory)
+        case .folder(let directory): storage = try SQLiteStorage(directory: directory)
         case .schema(let endpoint): storage = try await PostgresStorage.connect(endpoint)
         }
         others.withLock { $0.append(storage) }

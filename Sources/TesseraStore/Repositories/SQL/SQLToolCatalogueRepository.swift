@@ -5,10 +5,10 @@ import TesseraCore
 /// `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`: the row lock makes concurrent calls from several servers
 /// count one after the other, each seeing its own total. `decide` and `consume` are conditional updates, so an
 /// approval is decided once and used once across servers.
-struct SQLToolCatalogueRepository: AgentToolRepository {
+struct SQLToolCatalogueRepository: ToolCatalogueRepository {
     let sql: any SQLExecutor
 
-    func setTools(_ tools: [AgentTool], identity: String) async throws {
+    func setTools(_ tools: [CatalogueTool], identity: String) async throws {
         try await sql.transaction { sql in
             try await sql.execute("DELETE FROM agent_tools WHERE identity = \(identity)")
             for tool in tools {
@@ -21,11 +21,11 @@ struct SQLToolCatalogueRepository: AgentToolRepository {
         }
     }
 
-    func tools(identity: String) async throws -> [AgentTool] {
+    func tools(identity: String) async throws -> [CatalogueTool] {
         try await sql.rows("SELECT * FROM agent_tools WHERE identity = \(identity) ORDER BY name").map { row in
-            AgentTool(
+            CatalogueTool(
                 name: try row.string("name"), description: try row.string("description"),
-                risk: AgentTool.Risk(rawValue: try row.string("risk")) ?? .high, requiresApproval: try row.bool("requires_approval"))
+                risk: CatalogueTool.Risk(rawValue: try row.string("risk")) ?? .high, requiresApproval: try row.bool("requires_approval"))
         }
     }
 

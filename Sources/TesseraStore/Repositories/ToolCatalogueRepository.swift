@@ -2,10 +2,10 @@ import Foundation
 import TesseraCore
 
 /// Persistence for AI-agent tool catalogues, approvals and per-task call counts.
-public protocol AgentToolRepository: Sendable {
+public protocol ToolCatalogueRepository: Sendable {
     /// Replaces the catalogue of `identity` (a SPIFFE ID).
-    func setTools(_ tools: [AgentTool], identity: String) async throws
-    func tools(identity: String) async throws -> [AgentTool]
+    func setTools(_ tools: [CatalogueTool], identity: String) async throws
+    func tools(identity: String) async throws -> [CatalogueTool]
     func createApproval(_ approval: ToolApproval) async throws
     func approval(id: String) async throws -> ToolApproval?
     /// A pending approval for the same call, if one is waiting.

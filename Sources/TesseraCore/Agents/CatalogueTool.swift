@@ -2,7 +2,7 @@ import Foundation
 
 /// A tool an AI agent may call (an entry of its catalogue): name, what it does, how risky it is, and whether
 /// a human must approve each call.
-public struct AgentTool: Sendable, Codable, Equatable {
+public struct CatalogueTool: Sendable, Codable, Equatable {
     public enum Risk: String, Sendable, Codable, CaseIterable {
         case low
         case medium

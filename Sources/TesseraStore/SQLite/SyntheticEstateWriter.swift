@@ -15,7 +15,7 @@ public struct SyntheticEstateWriter: Sendable {
     }
 }
 
-extension TesseraDatabase {
+extension SQLiteStorage {
     /// Bulk writer for synthetic estates (benchmarks only).
     public var syntheticEstate: SyntheticEstateWriter { SyntheticEstateWriter(pool: pool) }
 }

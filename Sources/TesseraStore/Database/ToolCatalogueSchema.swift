@@ -1,7 +1,7 @@
 import GRDB
 
 /// AI-agent tool catalogues, approvals of high-risk calls, and per-task call counters (docs/ai-agents.md).
-enum AgentToolSchema {
+enum ToolCatalogueSchema {
     static func create(_ db: Database) throws {
         try db.execute(
             sql: """

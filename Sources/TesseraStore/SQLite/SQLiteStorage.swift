@@ -3,12 +3,14 @@ import GRDB
 import TesseraAudit
 
 /// The embedded SQLite database in a data folder: WAL, `synchronous = FULL`, migrated on open.
-public final class TesseraDatabase: Sendable {
+public final class SQLiteStorage: TesseraStorage {
     /// The file name inside the data folder.
     public static let fileName = "tessera.sqlite"
 
     let pool: DatabasePool
     public let path: String
+    public let engine = "sqlite"
+    public var databaseFile: String? { path }
 
     /// Opens (creating if needed) the database in `directory`.
     ///
@@ -51,7 +53,7 @@ public final class TesseraDatabase: Sendable {
     public var tokenState: any TokenStateRepository { SQLTokenStateRepository(sql: sql) }
     public var tasks: any TaskRepository { SQLTaskRepository(sql: sql) }
     public var exceptions: any ExceptionRepository { SQLExceptionRepository(sql: sql) }
-    public var agentTools: any AgentToolRepository { SQLToolCatalogueRepository(sql: sql) }
+    public var toolCatalogues: any ToolCatalogueRepository { SQLToolCatalogueRepository(sql: sql) }
     public var metadata: any MetadataRepository { SQLMetadataRepository(sql: sql) }
     public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
     public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }
