@@ -26,7 +26,7 @@ import Testing
         let applied = try await servers[0].database.rows("SELECT id FROM schema_migrations ORDER BY id").map {
             try $0.value("id", as: String.self)
         }
-        #expect(applied.sorted() == PostgresSchema.migrations.map(\.id).sorted(), "every migration recorded once")
+        #expect(applied.sorted() == Schema.migrations.map(\.id).sorted(), "every migration recorded once")
         // Idempotent: connecting again applies nothing and the tables work.
         let again = try await PostgresStorage.connect(fresh)
         try await again.metadata.set("v", for: "k")

@@ -1,7 +1,7 @@
 import Logging
 import PostgresNIO
 
-/// Applies `PostgresSchema.migrations` that a database lacks, recording each id in `schema_migrations`.
+/// Applies `Schema.migrations` that a database lacks, recording each id in `schema_migrations`.
 ///
 /// Everything happens in one transaction holding a transaction-scoped advisory lock (per schema), so two
 /// servers starting at once against an empty database do not race: the second waits, then sees every migration applied and
@@ -28,8 +28,8 @@ enum PostgresMigrator {
                 done.insert(try row.value("id", as: String.self))
             }
             var applied: [String] = []
-            for migration in PostgresSchema.migrations where !done.contains(migration.id) {
-                for statement in migration.statements {
+            for migration in Schema.migrations where !done.contains(migration.id) {
+                for statement in Schema.statements(of: migration.statements, for: .postgres) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 try await connection.query("INSERT INTO schema_migrations (id) VALUES (\(migration.id))", logger: logger)

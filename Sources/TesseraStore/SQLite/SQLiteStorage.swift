@@ -34,13 +34,25 @@ public final class SQLiteStorage: TesseraStorage {
                     throw StoreError(.corrupted, "database failed its integrity check: \(check.prefix(200))")
                 }
             }
-            try Migrations.migrator().migrate(pool)
+            try Self.migrator.migrate(pool)
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
             throw StoreError(.corrupted, "cannot open \(path): \(error.message ?? "SQLite error \(error.resultCode)")")
         }
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+    }
+
+    /// `Schema.migrations` as GRDB applies them (each once, recorded in `grdb_migrations`).
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in Schema.migrations {
+            let statements = Schema.statements(of: migration.statements, for: .sqlite)
+            migrator.registerMigration(migration.id) { db in
+                for statement in statements { try db.execute(sql: statement) }
+            }
+        }
+        return migrator
     }
 
     /// Statements on this database (every repository's executor).

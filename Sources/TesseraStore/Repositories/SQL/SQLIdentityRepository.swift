@@ -22,7 +22,7 @@ struct SQLIdentityRepository: IdentityRepository {
               expires_at = \(i.expiresAt), review_by = \(i.reviewBy), status = \(i.status.rawValue),
               scopes = \(JSONList.encode(i.scopes)), audiences = \(JSONList.encode(i.audiences)), token_ttl = \(i.tokenTTL),
               jwks = \(i.jwks), created_at = \(i.createdAt), updated_at = \(i.updatedAt),
-              auth_methods = \(IdentityAuthSchema.encode(i.authMethods))
+              auth_methods = \(IdentityAuthMethods.encode(i.authMethods))
             WHERE id = \(i.id) RETURNING id
             """)
         guard updated.count == 1 else { throw StoreError(.notFound, "no identity with this id") }
@@ -65,7 +65,7 @@ struct SQLIdentityRepository: IdentityRepository {
         VALUES (\(i.id), \(i.spiffeID.description), \(i.kind.rawValue), \(i.owner), \(i.purpose), \(i.trustBoundary),
           \(i.environment), \(i.expiresAt), \(i.reviewBy), \(i.status.rawValue), \(JSONList.encode(i.scopes)),
           \(JSONList.encode(i.audiences)), \(i.tokenTTL), \(i.jwks), \(i.createdAt), \(i.updatedAt),
-          \(IdentityAuthSchema.encode(i.authMethods)))
+          \(IdentityAuthMethods.encode(i.authMethods)))
         """
     }
 
@@ -86,7 +86,7 @@ struct SQLIdentityRepository: IdentityRepository {
             expiresAt: try row.optionalDate("expires_at"), reviewBy: try row.optionalDate("review_by"), status: status,
             scopes: JSONList.decode(try row.string("scopes")), audiences: JSONList.decode(try row.string("audiences")),
             tokenTTL: try row.optionalInt("token_ttl"), jwks: try row.string("jwks"),
-            authMethods: try IdentityAuthSchema.decode(try row.string("auth_methods")), createdAt: try row.date("created_at"),
+            authMethods: try IdentityAuthMethods.decode(try row.string("auth_methods")), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
     }
 }
