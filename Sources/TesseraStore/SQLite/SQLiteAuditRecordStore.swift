@@ -6,16 +6,17 @@ import TesseraCore
 struct SQLiteAuditRecordStore: AuditRecordStore {
     let pool: DatabasePool
 
+    /// Reads, through the shared executor (a corrupt row is `StoreError(.corrupted)`, never a trap).
+    private var sql: SQLiteExecutor { SQLiteExecutor(pool: pool) }
+
     func recordedHead() async throws -> AuditHead? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_head WHERE id = 1").map {
-                AuditHead(seq: $0["seq"], hash: $0["hash"])
-            }
+        try await sql.row("SELECT seq, hash FROM audit_head WHERE id = 1").map {
+            AuditHead(seq: try $0.int64("seq"), hash: try $0.string("hash"))
         }
     }
 
     func recordedHeadMAC() async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db, sql: "SELECT mac FROM audit_head WHERE id = 1") }
+        try await sql.row("SELECT mac FROM audit_head WHERE id = 1")?.optionalString("mac")
     }
 
     func append(_ records: [AuditRecord]) async throws {
@@ -50,11 +51,11 @@ struct SQLiteAuditRecordStore: AuditRecordStore {
     }
 
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [seq, limit]
-            ).map { AuditRecord(seq: $0["seq"], prevHash: $0["prev_hash"], hash: $0["hash"], body: $0["body"], mac: $0["mac"]) }
-        }
+        try await sql.rows("SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)")
+            .map {
+                AuditRecord(
+                    seq: try $0.int64("seq"), prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"),
+                    body: try $0.string("body"), mac: try $0.optionalString("mac"))
+            }
     }
 }
