@@ -13,7 +13,9 @@ extension SQL {
     public static func startsWith(_ expression: SQL, _ prefix: String) -> SQL {
         SQL(parts: [
             .dialect(
-                sqlite: [.text("substr(")] + expression.parts + [.text(", 1, length("), .value(.text(prefix)), .text(")) = "), .value(.text(prefix))],
+                sqlite: [.text("substr(")] + expression.parts + [
+                    .text(", 1, length("), .value(.text(prefix)), .text(")) = "), .value(.text(prefix)),
+                ],
                 postgres: [.text("starts_with(")] + expression.parts + [.text(", "), .value(.text(prefix)), .text(")")])
         ])
     }

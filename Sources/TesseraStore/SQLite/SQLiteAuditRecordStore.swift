@@ -51,11 +51,13 @@ struct SQLiteAuditRecordStore: AuditRecordStore {
     }
 
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
-        try await sql.rows("SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)")
-            .map {
-                AuditRecord(
-                    seq: try $0.int64("seq"), prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"),
-                    body: try $0.string("body"), mac: try $0.optionalString("mac"))
-            }
+        try await sql.rows(
+            "SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)"
+        )
+        .map {
+            AuditRecord(
+                seq: try $0.int64("seq"), prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"),
+                body: try $0.string("body"), mac: try $0.optionalString("mac"))
+        }
     }
 }

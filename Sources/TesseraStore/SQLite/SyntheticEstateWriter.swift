@@ -10,7 +10,9 @@ public struct SyntheticEstateWriter: Sendable {
     /// Inserts `identities` in one transaction.
     public func insert(_ identities: [Identity]) async throws {
         try await pool.write { db in
-            for identity in identities { _ = try SQLiteExecutor.run(SQLIdentityRepository.insert(identity), in: db, cached: true) }
+            for identity in identities {
+                _ = try SQLiteExecutor.run(SQLIdentityRepository.insert(identity), in: db, cached: true)
+            }
         }
     }
 }

@@ -13,45 +13,63 @@ enum Schema {
         ("002_workload_identity", workloadIdentity),
         ("posture_001", posture),
         ("003_tasks_leases", tasksLeases),
-        ("004_lease_release", [
-            "ALTER TABLE leases ADD COLUMN IF NOT EXISTS released_at REAL",
-            "CREATE INDEX IF NOT EXISTS leases_unreleased ON leases(kind, released_at)",
-        ]),
+        (
+            "004_lease_release",
+            [
+                "ALTER TABLE leases ADD COLUMN IF NOT EXISTS released_at REAL",
+                "CREATE INDEX IF NOT EXISTS leases_unreleased ON leases(kind, released_at)",
+            ]
+        ),
         ("005_exceptions", exceptions),
-        ("006_trusted_issuers", [
-            """
-            CREATE TABLE IF NOT EXISTS trusted_issuers (id TEXT PRIMARY KEY NOT NULL, issuer TEXT NOT NULL UNIQUE,
-                document TEXT NOT NULL, created_at REAL NOT NULL)
-            """
-        ]),
+        (
+            "006_trusted_issuers",
+            [
+                """
+                CREATE TABLE IF NOT EXISTS trusted_issuers (id TEXT PRIMARY KEY NOT NULL, issuer TEXT NOT NULL UNIQUE,
+                    document TEXT NOT NULL, created_at REAL NOT NULL)
+                """
+            ]
+        ),
         ("007_agent_tools", toolCatalogues),
         // The console's keyset pages of the inventory under each filter, and an identity's or a task's audit records.
-        ("008_console_indexes", [
-            "CREATE INDEX IF NOT EXISTS identities_kind_spiffe ON identities(kind, spiffe_id)",
-            "CREATE INDEX IF NOT EXISTS identities_owner_spiffe ON identities(owner, spiffe_id)",
-            "CREATE INDEX IF NOT EXISTS identities_environment_spiffe ON identities(environment, spiffe_id)",
-            "CREATE INDEX IF NOT EXISTS identities_status_spiffe ON identities(status, spiffe_id)",
-            "CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records(json_extract(body, '$.subject'), seq)",
-            "CREATE INDEX IF NOT EXISTS audit_records_task ON audit_records(json_extract(body, '$.task'), seq)",
-        ]),
+        (
+            "008_console_indexes",
+            [
+                "CREATE INDEX IF NOT EXISTS identities_kind_spiffe ON identities(kind, spiffe_id)",
+                "CREATE INDEX IF NOT EXISTS identities_owner_spiffe ON identities(owner, spiffe_id)",
+                "CREATE INDEX IF NOT EXISTS identities_environment_spiffe ON identities(environment, spiffe_id)",
+                "CREATE INDEX IF NOT EXISTS identities_status_spiffe ON identities(status, spiffe_id)",
+                "CREATE INDEX IF NOT EXISTS audit_records_subject ON audit_records(json_extract(body, '$.subject'), seq)",
+                "CREATE INDEX IF NOT EXISTS audit_records_task ON audit_records(json_extract(body, '$.task'), seq)",
+            ]
+        ),
         // Approvals name the upstream MCP server of the call ('' when none was named).
         ("009_tool_approval_server", ["ALTER TABLE tool_approvals ADD COLUMN IF NOT EXISTS server TEXT NOT NULL DEFAULT ''"]),
         // Keyed audit records: each record's HMAC and the recorded head's; older records keep NULL (legacy, unkeyed).
-        ("010_audit_mac", [
-            "ALTER TABLE audit_records ADD COLUMN IF NOT EXISTS mac TEXT",
-            "ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS mac TEXT",
-        ]),
+        (
+            "010_audit_mac",
+            [
+                "ALTER TABLE audit_records ADD COLUMN IF NOT EXISTS mac TEXT",
+                "ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS mac TEXT",
+            ]
+        ),
         // The authentication methods each identity declares; identities that existed before keep every method they
         // could use then (`AuthMethod.legacy`), so an upgrade locks no workload out.
-        ("011_identity_auth_methods", [
-            "ALTER TABLE identities ADD COLUMN IF NOT EXISTS auth_methods TEXT NOT NULL DEFAULT '\(IdentityAuthMethods.legacyDefault)'"
-        ]),
+        (
+            "011_identity_auth_methods",
+            [
+                "ALTER TABLE identities ADD COLUMN IF NOT EXISTS auth_methods TEXT NOT NULL DEFAULT '\(IdentityAuthMethods.legacyDefault)'"
+            ]
+        ),
         // The bundle endpoint profile of each federation relationship (`https_web` or `https_spiffe`) and the SPIFFE
         // ID an `https_spiffe` endpoint must present.
-        ("012_federation_profile", [
-            "ALTER TABLE federated_bundles ADD COLUMN IF NOT EXISTS profile TEXT NOT NULL DEFAULT 'https_web'",
-            "ALTER TABLE federated_bundles ADD COLUMN IF NOT EXISTS endpoint_spiffe_id TEXT",
-        ]),
+        (
+            "012_federation_profile",
+            [
+                "ALTER TABLE federated_bundles ADD COLUMN IF NOT EXISTS profile TEXT NOT NULL DEFAULT 'https_web'",
+                "ALTER TABLE federated_bundles ADD COLUMN IF NOT EXISTS endpoint_spiffe_id TEXT",
+            ]
+        ),
     ]
 
     /// `statements` as `dialect` spells them.

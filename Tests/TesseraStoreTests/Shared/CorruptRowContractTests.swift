@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// A row that is not what the schema promises (a column of another type, a NULL where a value is required) makes
@@ -31,10 +32,13 @@ import TesseraCore
             try await identities.create(identity)
             try await corrupt(
                 fixture, sqlite: "UPDATE identities SET token_ttl = 'sixty'",
-                postgres: ["ALTER TABLE identities ALTER COLUMN token_ttl TYPE TEXT", "UPDATE identities SET token_ttl = 'sixty'"])
+                postgres: [
+                    "ALTER TABLE identities ALTER COLUMN token_ttl TYPE TEXT", "UPDATE identities SET token_ttl = 'sixty'",
+                ])
             await expectCorrupted({ _ = try await identities.get(id: "nhi_a") }, column: "token_ttl")
             await expectCorrupted({ _ = try await identities.list(IdentityFilter()) }, column: "token_ttl")
-            await expectCorrupted({ _ = try await fixture.primary.console.identities(ConsoleIdentityQuery()) }, column: "token_ttl")
+            await expectCorrupted(
+                { _ = try await fixture.primary.console.identities(ConsoleIdentityQuery()) }, column: "token_ttl")
 
             let lease = Lease(
                 id: "lease_1", kind: "access_token", subject: "spiffe://example.org/a", taskID: nil, issuedAt: storeEpoch,
@@ -47,7 +51,8 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.testedEngines) func aNullWhereAValueIsRequiredIsCorrupted(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func aNullWhereAValueIsRequiredIsCorrupted(_ engine: StorageEngine) async throws
+    {
         try await withStorage(engine) { fixture in
             let tasks = fixture.primary.tasks
             try await tasks.create(

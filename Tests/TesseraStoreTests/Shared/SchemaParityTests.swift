@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraStore
 
 /// The two engines hold the same schema: the same tables with the same column names, and column types that

@@ -168,6 +168,7 @@ struct SQLSPIFFERepository: SPIFFERepository {
     }
 
     func bundleSequence() async throws -> Int {
-        try await sql.row("SELECT value FROM meta WHERE key = 'spiffe_bundle_sequence'").flatMap { Int(try $0.string("value")) } ?? 0
+        try await sql.row("SELECT value FROM meta WHERE key = 'spiffe_bundle_sequence'").flatMap { Int(try $0.string("value")) }
+            ?? 0
     }
 }

@@ -12,7 +12,8 @@ struct SQLSigningKeyRepository: SigningKeyRepository {
         try await sql.transaction { sql in
             try await sql.execute(
                 "UPDATE signing_keys SET status = 'retired' WHERE purpose = \(key.purpose) AND status IN ('published', 'next')")
-            try await sql.execute("UPDATE signing_keys SET status = 'published' WHERE purpose = \(key.purpose) AND status = 'active'")
+            try await sql.execute(
+                "UPDATE signing_keys SET status = 'published' WHERE purpose = \(key.purpose) AND status = 'active'")
             try await sql.execute(Self.insert(key, status: "active"))
         }
     }
@@ -24,7 +25,8 @@ struct SQLSigningKeyRepository: SigningKeyRepository {
             let pending = try await sql.execute(
                 "SELECT kid FROM signing_keys WHERE kid = \(kid) AND purpose = \(purpose) AND status = 'next'\(SQL.lockRows())")
             guard pending.count == 1 else { return false }
-            try await sql.execute("UPDATE signing_keys SET status = 'retired' WHERE purpose = \(purpose) AND status = 'published'")
+            try await sql.execute(
+                "UPDATE signing_keys SET status = 'retired' WHERE purpose = \(purpose) AND status = 'published'")
             try await sql.execute("UPDATE signing_keys SET status = 'published' WHERE purpose = \(purpose) AND status = 'active'")
             try await sql.execute(
                 "UPDATE signing_keys SET status = 'active' WHERE kid = \(kid) AND purpose = \(purpose) AND status = 'next'")

@@ -141,7 +141,8 @@ struct SQLTaskRepository: TaskRepository {
 
     /// Lists the matching unexpired leases in `revoked_tokens` and marks them revoked (run in a transaction);
     /// returns their ids.
-    private static func revoke(on sql: any SQLExecutor, where condition: SQL, reason: String, now: Date) async throws -> [String] {
+    private static func revoke(on sql: any SQLExecutor, where condition: SQL, reason: String, now: Date) async throws -> [String]
+    {
         try await sql.execute(
             """
             INSERT INTO revoked_tokens (jti, expires_at, revoked_at, reason)

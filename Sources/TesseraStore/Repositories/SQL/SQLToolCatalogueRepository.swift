@@ -25,7 +25,8 @@ struct SQLToolCatalogueRepository: ToolCatalogueRepository {
         try await sql.rows("SELECT * FROM agent_tools WHERE identity = \(identity) ORDER BY name").map { row in
             CatalogueTool(
                 name: try row.string("name"), description: try row.string("description"),
-                risk: CatalogueTool.Risk(rawValue: try row.string("risk")) ?? .high, requiresApproval: try row.bool("requires_approval"))
+                risk: CatalogueTool.Risk(rawValue: try row.string("risk")) ?? .high,
+                requiresApproval: try row.bool("requires_approval"))
         }
     }
 
