@@ -28,6 +28,9 @@ public final class AuditLog: Sendable {
     public static let maximumBatch = 1024
 
     private let store: any AuditRecordStore
+    /// Where batches are built and committed when the store appends on the calling thread (SQLite): one serial queue,
+    /// off the cooperative pool, so a batch leaves the queue and becomes durable without an executor hop.
+    private let writerQueue: (queue: DispatchQueue, store: any BlockingAuditRecordStore)?
     /// The keys and writer id records are sealed with; nil writes legacy, unkeyed records (tests and tools).
     public let sealing: AuditSealing?
     private let clock: any TimeSource
@@ -46,6 +49,9 @@ public final class AuditLog: Sendable {
         onBatch: (@Sendable (Int) -> Void)? = nil
     ) async throws {
         self.store = store
+        self.writerQueue = (store as? any BlockingAuditRecordStore).map {
+            (DispatchQueue(label: "tessera.audit.writer", qos: .userInitiated), $0)
+        }
         self.sealing = sealing
         self.clock = clock
         self.batchObserver = onBatch
@@ -80,7 +86,10 @@ public final class AuditLog: Sendable {
                 state.writing = true
                 return true
             }
-            if startWriter {
+            guard startWriter else { return }
+            if let (queue, store) = writerQueue {
+                queue.async { self.drain(blocking: store) }
+            } else {
                 Task { await self.drain() }
             }
         }
@@ -94,53 +103,80 @@ public final class AuditLog: Sendable {
     /// The current head of the chain, as written.
     public var head: AuditHead? { state.withLock { $0.head } }
 
-    private func drain() async {
-        while true {
-            let next = state.withLock { state -> ([Pending], AuditHead?, AuditHead?)? in
-                if state.queue.isEmpty {
-                    state.writing = false
-                    return nil
-                }
-                let take = min(state.queue.count, Self.maximumBatch)
-                let batch = Array(state.queue.prefix(take))
-                state.queue.removeFirst(take)
-                return (batch, state.head, state.ownHead)
+    /// The next batch to write with the heads it follows, or nil (and the writer stops) when the queue is empty.
+    private func nextBatch() -> (batch: [Pending], head: AuditHead?, ownHead: AuditHead?)? {
+        state.withLock { state in
+            if state.queue.isEmpty {
+                state.writing = false
+                return nil
             }
-            guard let (batch, head, ownHead) = next else { return }
-            await write(batch, after: head, ownHead: ownHead)
+            let take = min(state.queue.count, Self.maximumBatch)
+            let batch = Array(state.queue.prefix(take))
+            state.queue.removeFirst(take)
+            return (batch, state.head, state.ownHead)
         }
     }
 
-    private func write(_ batch: [Pending], after head: AuditHead?, ownHead: AuditHead?) async {
-        let records: [AuditRecord]
-        let started = ContinuousClock.now
-        let entries = batch.map { ($0.time, $0.event, $0.isCheckpoint) }
-        let sealing = self.sealing
-        do {
-            // Chained after whatever head the store has when it writes (other servers may share it).
-            records = try await store.append(after: head) { head in
-                var seq = head?.seq ?? 0
-                var prev = head?.hash ?? AuditRecord.genesisHash
-                var own = ownHead
-                var made: [AuditRecord] = []
-                made.reserveCapacity(entries.count)
-                for (index, (time, event, isCheckpoint)) in entries.enumerated() {
-                    var event = event
-                    if isCheckpoint, let sealing {
-                        event = try Self.checkpointEvent(
-                            event, over: AuditHead(seq: seq, hash: prev), own: own, time: time, sealing: sealing)
-                    }
-                    seq += 1
-                    let record = try AuditRecord.make(
-                        seq: seq, prevHash: prev, time: time, event: event, sealing: sealing,
-                        sealsHead: index == entries.count - 1)
-                    made.append(record)
-                    prev = record.hash
-                    own = AuditHead(seq: record.seq, hash: record.hash)
-                }
-                return made
+    private func drain() async {
+        while let (batch, head, ownHead) = nextBatch() {
+            let started = ContinuousClock.now
+            let entries = batch.map { ($0.time, $0.event, $0.isCheckpoint) }
+            let sealing = self.sealing
+            let result: Result<[AuditRecord], any Error>
+            do {
+                // Chained after whatever head the store has when it writes (other servers may share it).
+                result = .success(
+                    try await store.append(after: head) { head in
+                        try Self.chain(entries, after: head, ownHead: ownHead, sealing: sealing)
+                    })
+            } catch {
+                result = .failure(error)
             }
-        } catch {
+            finish(batch, result, started: started)
+        }
+    }
+
+    /// The writer on the dedicated queue: builds, commits and hands back batches until the queue is empty.
+    private func drain(blocking store: any BlockingAuditRecordStore) {
+        while let (batch, head, ownHead) = nextBatch() {
+            let started = ContinuousClock.now
+            let entries = batch.map { ($0.time, $0.event, $0.isCheckpoint) }
+            let result = Result {
+                try store.appendBlocking(after: head) { head in
+                    try Self.chain(entries, after: head, ownHead: ownHead, sealing: sealing)
+                }
+            }
+            finish(batch, result, started: started)
+        }
+    }
+
+    /// The records of a batch chained after `head`; a checkpoint's statement is made over the head it follows.
+    private static func chain(
+        _ entries: [(Date, AuditEvent, Bool)], after head: AuditHead?, ownHead: AuditHead?, sealing: AuditSealing?
+    ) throws -> [AuditRecord] {
+        var seq = head?.seq ?? 0
+        var prev = head?.hash ?? AuditRecord.genesisHash
+        var own = ownHead
+        var made: [AuditRecord] = []
+        made.reserveCapacity(entries.count)
+        for (index, (time, event, isCheckpoint)) in entries.enumerated() {
+            var event = event
+            if isCheckpoint, let sealing {
+                event = try checkpointEvent(event, over: AuditHead(seq: seq, hash: prev), own: own, time: time, sealing: sealing)
+            }
+            seq += 1
+            let record = try AuditRecord.make(
+                seq: seq, prevHash: prev, time: time, event: event, sealing: sealing, sealsHead: index == entries.count - 1)
+            made.append(record)
+            prev = record.hash
+            own = AuditHead(seq: record.seq, hash: record.hash)
+        }
+        return made
+    }
+
+    /// Moves the head past a durable batch and resumes its callers (or fails them all, leaving the head).
+    private func finish(_ batch: [Pending], _ result: Result<[AuditRecord], any Error>, started: ContinuousClock.Instant) {
+        guard case .success(let records) = result else {
             let failure = AuditError(.appendFailed, "audit record could not be made durable")
             for pending in batch { pending.continuation.resume(throwing: failure) }
             return

@@ -67,3 +67,14 @@ extension AuditRecordStore {
         throw AuditError(.appendFailed, "the audit head kept moving under other writers")
     }
 }
+
+/// A store that appends durably on the calling thread (SQLite). The audit log then builds and commits its batches on
+/// one dedicated serial queue: a batch waits for no executor hop between leaving the queue and being durable, and the
+/// chaining and hashing do not compete with request handlers for the cooperative thread pool.
+public protocol BlockingAuditRecordStore: AuditRecordStore {
+    /// Appends the records `chain` makes after the head in one durable transaction, blocking the calling thread, and
+    /// returns them (one writer per store: `expected` is the head).
+    func appendBlocking(
+        after expected: AuditHead?, chaining chain: (AuditHead?) throws -> [AuditRecord]
+    ) throws -> [AuditRecord]
+}

@@ -14,6 +14,23 @@ public struct ActorChain: Sendable, Decodable, Equatable {
 
     public init(subjects: [String]) { self.subjects = subjects }
 
+    /// Reads the chain from the `act` object: each level needs a non-empty `sub`; a nested `act` must be an object.
+    public init(_ object: JOSEObject) throws(TesseraCryptoError) {
+        var subjects: [String] = []
+        var level = object
+        while true {
+            guard let sub = try level.string("sub"), !sub.isEmpty else {
+                throw TesseraCryptoError(.malformedJWS, "act without sub")
+            }
+            subjects.append(sub)
+            guard subjects.count <= Self.maximumDepth else { throw TesseraCryptoError(.malformedJWS, "act nests too deep") }
+            guard let inner = level.members["act"] else { break }
+            guard case .object(let members) = inner else { throw TesseraCryptoError(.malformedJWS, "act is not an object") }
+            level = JOSEObject(members: members)
+        }
+        self.subjects = subjects
+    }
+
     public init(from decoder: any Decoder) throws {
         var subjects: [String] = []
         var container = try decoder.container(keyedBy: Key.self)
@@ -50,4 +67,9 @@ public struct ActorChain: Sendable, Decodable, Equatable {
 public struct MayAct: Sendable, Decodable, Equatable {
     public let sub: String?
     public let iss: String?
+
+    public init(sub: String?, iss: String?) {
+        self.sub = sub
+        self.iss = iss
+    }
 }

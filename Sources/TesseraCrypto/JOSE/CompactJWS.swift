@@ -30,7 +30,7 @@ public struct CompactJWS: Sendable {
         }
         let header: JOSEHeader
         do {
-            header = try JSONDecoder().decode(JOSEHeader.self, from: headerBytes)
+            header = try JOSEHeader(JOSEObject(parsing: headerBytes, what: "the JWS header"))
         } catch {
             throw TesseraCryptoError(.malformedJWS, "the JWS header is not a JSON object with an alg")
         }

@@ -30,6 +30,11 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
         /// `jkt`: RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6.1).
         public let jkt: String?
 
+        init(x5tS256: String?, jkt: String?) {
+            self.x5tS256 = x5tS256
+            self.jkt = jkt
+        }
+
         enum CodingKeys: String, CodingKey { case x5tS256 = "x5t#S256", jkt }
     }
 
@@ -41,15 +46,44 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.
     public static func decode(_ payload: Data) throws(TesseraCryptoError) -> JWTClaims {
         do {
-            return try JSONDecoder().decode(JWTClaims.self, from: payload)
+            return try JWTClaims(JOSEObject(parsing: payload, what: "the JWT claim set"))
         } catch {
             throw TesseraCryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
         }
     }
 
+    /// Reads the claims from the claim set's JSON object (the token path's reader; the `Decodable` conformance reads
+    /// the same claims with the same types).
+    public init(_ object: JOSEObject) throws(TesseraCryptoError) {
+        iss = try object.string("iss")
+        sub = try object.string("sub")
+        switch object.members["aud"] {
+        case nil, .null?: aud = nil
+        case .string(let single)?: aud = Audience(values: [single])
+        default: aud = Audience(values: try object.strings("aud") ?? [])
+        }
+        exp = try NumericDate(object.number("exp"))
+        nbf = try NumericDate(object.number("nbf"))
+        iat = try NumericDate(object.number("iat"))
+        jti = try object.string("jti")
+        scope = try object.string("scope")
+        clientID = try object.string("client_id")
+        taskID = try object.string("task_id")
+        cnf = try object.object("cnf").map { confirmation throws(TesseraCryptoError) in
+            Confirmation(x5tS256: try confirmation.string("x5t#S256"), jkt: try confirmation.string("jkt"))
+        }
+        act = try object.object("act").map { actor throws(TesseraCryptoError) in try ActorChain(actor) }
+        mayAct = try object.object("may_act").map { mayAct throws(TesseraCryptoError) in
+            MayAct(sub: try mayAct.string("sub"), iss: try mayAct.string("iss"))
+        }
+        parentJTIs = try object.strings("parent_jti")
+    }
+
     /// `aud`: a single string or an array of strings.
     public struct Audience: Sendable, Decodable, Equatable {
         public let values: [String]
+
+        init(values: [String]) { self.values = values }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
@@ -66,6 +100,15 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
     /// A NumericDate: seconds since the epoch, integer or fractional.
     public struct NumericDate: Sendable, Decodable, Equatable {
         public let date: Date
+
+        /// The date of a claim's number (nil when absent); out of range is an error, as when decoding.
+        init?(_ seconds: Double?) throws(TesseraCryptoError) {
+            guard let seconds else { return nil }
+            guard seconds.isFinite, abs(seconds) < 1e11 else {
+                throw TesseraCryptoError(.malformedJWS, "a NumericDate claim is out of range")
+            }
+            date = Date(timeIntervalSince1970: seconds)
+        }
 
         public init(from decoder: any Decoder) throws {
             let seconds = try decoder.singleValueContainer().decode(Double.self)

@@ -3,7 +3,7 @@ import GRDB
 import TesseraAudit
 import TesseraCore
 
-struct SQLiteAuditRecordStore: AuditRecordStore {
+struct SQLiteAuditRecordStore: BlockingAuditRecordStore {
     let pool: DatabasePool
 
     /// Reads, through the shared executor (a corrupt row is `StoreError(.corrupted)`, never a trap).
@@ -20,34 +20,48 @@ struct SQLiteAuditRecordStore: AuditRecordStore {
     }
 
     func append(_ records: [AuditRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await pool.write { db in try Self.insert(records, db) }
+    }
+
+    func appendBlocking(
+        after expected: AuditHead?, chaining chain: (AuditHead?) throws -> [AuditRecord]
+    ) throws -> [AuditRecord] {
+        let records = try chain(expected)
+        guard !records.isEmpty else { return records }
+        try pool.write { db in try Self.insert(records, db) }
+        return records
+    }
+
+    /// Inserts a batch (records, their replay keys and leases) and moves the head, inside the caller's transaction.
+    private static func insert(_ records: [AuditRecord], _ db: Database) throws {
         guard let last = records.last else { return }
-        try await pool.write { db in
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO audit_records (seq, prev_hash, hash, body, mac) VALUES (?, ?, ?, ?, ?)")
-            let guardInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO replay_keys (key, expires_at) VALUES (?, ?)")
-            for record in records {
-                try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body, record.mac])
-                if let replay = record.replayGuard {
-                    try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
-                }
-                if let lease = record.lease {
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                            """
-                    ).execute(arguments: [
-                        lease.id, lease.kind, lease.subject, lease.taskID, lease.issuedAt.timeIntervalSince1970,
-                        lease.expiresAt.timeIntervalSince1970,
-                    ])
-                }
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO audit_records (seq, prev_hash, hash, body, mac) VALUES (?, ?, ?, ?, ?)")
+        let guardInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO replay_keys (key, expires_at) VALUES (?, ?)")
+        for record in records {
+            try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body, record.mac])
+            if let replay = record.replayGuard {
+                try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)
-                    ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
-                    """, arguments: [last.seq, last.hash, last.headMAC])
+            if let lease = record.lease {
+                try db.cachedStatement(
+                    sql: """
+                        INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """
+                ).execute(arguments: [
+                    lease.id, lease.kind, lease.subject, lease.taskID, lease.issuedAt.timeIntervalSince1970,
+                    lease.expiresAt.timeIntervalSince1970,
+                ])
+            }
         }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
+                """
+        ).execute(arguments: [last.seq, last.hash, last.headMAC])
     }
 
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
