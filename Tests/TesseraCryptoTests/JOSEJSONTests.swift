@@ -54,6 +54,26 @@ import Testing
         #expect(throws: TesseraCryptoError.self) { try JOSEJSON.parse(overlong) }
     }
 
+    @Test func nulCharactersAreRefused() {
+        for json in [#"{"jti":"r\u0000x"}"#, #"{"iss\u0000":"a"}"#, "{\"a\":\"\u{0}\"}"] {
+            #expect(throws: TesseraCryptoError.self, "\(json)") { try JOSEJSON.parse(Array(json.utf8)) }
+        }
+    }
+
+    /// Member names are compared as bytes, never as Swift `String`s (which hash after Unicode normalisation: a name of
+    /// thousands of combining marks cost over 100 ms per token before its signature was checked — attacker review).
+    /// Names that differ only in composition are therefore two members (RFC 8259 §8.3); a String-keyed reader would
+    /// call them duplicates.
+    @Test func memberNamesAreComparedAsBytes() throws {
+        let composed = try JOSEJSON.parse(Array(#"{"\u00e9":1,"e\u0301":2}"#.utf8))
+        #expect(composed.members?.count == 2)
+        #expect(composed.members?["\u{e9}"] == .number(1))
+        #expect(composed.members?["e\u{301}"] == .number(2))
+        let marks = String(repeating: "\u{345}\u{301}\u{316}\u{327}", count: 1_450)
+        let hostile = try JOSEJSON.parse(Array("{\"a\(marks)\":1,\"alg\":\"ES256\"}".utf8))
+        #expect(hostile.members?["alg"] == .string("ES256"))
+    }
+
     @Test func claimTypesAreChecked() throws {
         let refused = [
             #"{"exp":"1700000000"}"#, #"{"aud":[1]}"#, #"{"aud":{"a":1}}"#, #"{"sub":1}"#, #"{"act":{"sub":"a","act":null}}"#,
@@ -84,11 +104,15 @@ import Testing
     /// and whatever it accepts Foundation accepts too, with the same claims.
     @Test func agreesWithFoundationOnGeneratedAndMutatedClaimSets() throws {
         var random = SeededRandom(seed: 0x7e55e7a)
-        let alphabet = Array("aZ09 -_./:\"\\\n\té☃😀\u{0}\u{1f}")
-        func text() -> String { String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }) }
+        let alphabet = Array("aZ09 -_./:\"\\\n\té☃😀\u{1}\u{1f}")  // no NUL: refused (nulCharactersAreRefused)
+        func text() -> String {
+            String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+        }
         var accepted = 0
         for _ in 0..<300 {
-            var object: [String: Any] = ["iss": text(), "sub": text(), "jti": text(), "exp": Int.random(in: 0...2_000_000_000, using: &random)]
+            var object: [String: Any] = [
+                "iss": text(), "sub": text(), "jti": text(), "exp": Int.random(in: 0...2_000_000_000, using: &random),
+            ]
             object["aud"] = Bool.random(using: &random) ? text() as Any : [text(), text()] as Any
             if Bool.random(using: &random) { object["act"] = ["sub": "a" + text(), "act": ["sub": "b" + text()]] }
             if Bool.random(using: &random) { object["iat"] = Double.random(in: 0...2e9, using: &random) }
@@ -110,7 +134,10 @@ import Testing
                 guard let parsed = try? JOSEJSON.parse(mutated) else { continue }
                 accepted += 1
                 let foundation = try? JSONSerialization.jsonObject(with: Data(mutated), options: [.fragmentsAllowed])
-                #expect(foundation != nil && Self.same(parsed, foundation!), "differs from Foundation: \(String(decoding: mutated, as: UTF8.self)) ours \(parsed) theirs \(String(describing: foundation))")
+                #expect(
+                    foundation != nil && Self.same(parsed, foundation!),
+                    "differs from Foundation: \(String(decoding: mutated, as: UTF8.self)) ours \(parsed) theirs \(String(describing: foundation))"
+                )
                 if let claims = try? JWTClaims.decode(Data(mutated)) {
                     #expect(claims == (try? JSONDecoder().decode(JWTClaims.self, from: Data(mutated))))
                 }
@@ -136,7 +163,7 @@ import Testing
             return zip(elements, others).allSatisfy { same($0, $1) }
         case .object(let members):
             guard let others = other as? [String: Any], others.count == members.count else { return false }
-            return members.allSatisfy { key, member in others[key].map { same(member, $0) } ?? false }
+            return members.all.allSatisfy { key, member in others[key].map { same(member, $0) } ?? false }
         }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraServer
 
 private func temporaryDirectory() -> String {
@@ -32,7 +33,8 @@ private func temporaryDirectory() -> String {
         file: nil, environment: ["TESSERA_KEK": encoded], dataDirectory: temporaryDirectory(), development: false)
     #expect(source == .environment)
     #expect(throws: ServerError.self) {
-        try KEKLoader.load(file: nil, environment: ["TESSERA_KEK": "short"], dataDirectory: temporaryDirectory(), development: false)
+        try KEKLoader.load(
+            file: nil, environment: ["TESSERA_KEK": "short"], dataDirectory: temporaryDirectory(), development: false)
     }
     #expect(throws: ServerError.self) {
         try KEKLoader.load(file: "/nonexistent/kek", environment: [:], dataDirectory: temporaryDirectory(), development: false)
@@ -79,7 +81,9 @@ private func temporaryDirectory() -> String {
 @Test(.stopsServers) func corruptedDatabaseStopsStartupWithAClearError() async throws {
     let directory = temporaryDirectory()
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    #expect(FileManager.default.createFile(atPath: directory + "/" + SQLiteStorage.fileName, contents: Data(repeating: 0x42, count: 4096)))
+    #expect(
+        FileManager.default.createFile(
+            atPath: directory + "/" + SQLiteStorage.fileName, contents: Data(repeating: 0x42, count: 4096)))
     var configuration = ServerConfiguration()
     configuration.port = 0
     configuration.dataDirectory = directory
@@ -113,4 +117,13 @@ private func temporaryDirectory() -> String {
     #expect(throws: OAuthError.self) { try FormBody(parsing: Array("a=%G1".utf8)) }
     #expect(throws: OAuthError.self) { try FormBody(parsing: Array("a=%FF".utf8)) }
     #expect(throws: OAuthError.self) { try FormBody(parsing: Array("=x".utf8)) }
+    // NUL (SQLite cuts a bound string there; PostgreSQL refuses it) and over-long names (hashed after normalisation).
+    #expect(throws: OAuthError.self) { try FormBody(parsing: Array("jti=a%00b".utf8)) }
+    #expect(throws: OAuthError.self) { try FormBody(parsing: Array("a%00=b".utf8)) }
+    #expect(throws: OAuthError.self) { try FormBody(parsing: [UInt8(ascii: "a"), UInt8(ascii: "="), 0]) }
+    let longName = String(repeating: "n", count: FormBody.maximumNameLength + 1)
+    #expect(throws: OAuthError.self) { try FormBody(parsing: Array("\(longName)=1".utf8)) }
+    let marks = String(repeating: "%CD%85%CC%81", count: 40)
+    #expect(throws: OAuthError.self) { try FormBody(parsing: Array("a\(marks)=1".utf8)) }
+    #expect(try FormBody(parsing: Array("\(longName.dropLast())=1".utf8))[String(longName.dropLast())] == "1")
 }

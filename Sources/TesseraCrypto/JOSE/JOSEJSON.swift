@@ -3,14 +3,19 @@
 ///
 /// Stricter than a general parser where JOSE asks for it: a duplicate member name is refused (RFC 7515 §5.2, RFC 7519
 /// §4: a parser must refuse or take the last; refusing leaves no room for two readers disagreeing), nesting is bounded,
-/// invalid UTF-8, unescaped control characters, lone surrogates, leading zeros and trailing content are refused.
+/// invalid UTF-8, unescaped control characters, lone surrogates, NUL characters (no JOSE value carries one, and
+/// SQLite would cut a stored string there), leading zeros and trailing content are refused.
+///
+/// Member names are kept and compared as their UTF-8 bytes (RFC 8259 §8.3 compares names code unit by code unit):
+/// hashing them as Swift `String`s would normalise them first, and a name made of a long run of combining marks made
+/// each token cost a hundred milliseconds before its signature was checked (attacker review).
 public enum JOSEJSON: Sendable, Equatable {
     case string(String)
     case number(Double)
     case bool(Bool)
     case null
     case array([JOSEJSON])
-    case object([String: JOSEJSON])
+    case object(JOSEMembers)
 
     /// Deepest nesting of arrays and objects accepted (an `act` chain of `ActorChain.maximumDepth` fits).
     public static let maximumDepth = 32
@@ -26,7 +31,7 @@ public enum JOSEJSON: Sendable, Equatable {
     }
 
     /// The members of an object, or nil for any other value.
-    public var members: [String: JOSEJSON]? {
+    public var members: JOSEMembers? {
         if case .object(let members) = self { return members }
         return nil
     }
@@ -53,9 +58,15 @@ public enum JOSEJSON: Sendable, Equatable {
             case UInt8(ascii: "{"): return try object(depth: depth + 1)
             case UInt8(ascii: "["): return try array(depth: depth + 1)
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
             default: throw Self.failure("unexpected character in JSON")
             }
@@ -72,20 +83,22 @@ public enum JOSEJSON: Sendable, Equatable {
         mutating func object(depth: Int) throws(TesseraCryptoError) -> JOSEJSON {
             guard depth <= JOSEJSON.maximumDepth else { throw Self.failure("JSON nests too deep") }
             index += 1
-            var members: [String: JOSEJSON] = [:]
+            var members: [[UInt8]: JOSEJSON] = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                return .object(JOSEMembers(members))
             }
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                     throw Self.failure("JSON object member names must be strings")
                 }
-                let name = try string()
+                let name = try stringBytes()
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Self.failure("expected ':' in JSON object") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                    throw Self.failure("expected ':' in JSON object")
+                }
                 index += 1
                 let member = try value(depth: depth)
                 guard members.updateValue(member, forKey: name) == nil else {
@@ -97,7 +110,7 @@ public enum JOSEJSON: Sendable, Equatable {
                     index += 1
                 } else if bytes[index] == UInt8(ascii: "}") {
                     index += 1
-                    return .object(members)
+                    return .object(JOSEMembers(members))
                 } else {
                     throw Self.failure("expected ',' or '}' in JSON object")
                 }
@@ -130,6 +143,11 @@ public enum JOSEJSON: Sendable, Equatable {
 
         /// A string literal starting at the opening quote.
         mutating func string() throws(TesseraCryptoError) -> String {
+            String(decoding: try stringBytes(), as: UTF8.self)
+        }
+
+        /// The unescaped, UTF-8-validated bytes of a string literal starting at the opening quote.
+        mutating func stringBytes() throws(TesseraCryptoError) -> [UInt8] {
             index += 1
             let start = index
             // Fast path: no escapes.
@@ -189,6 +207,7 @@ public enum JOSEJSON: Sendable, Equatable {
             } else if (0xDC00...0xDFFF).contains(high) {
                 throw Self.failure("lone surrogate in a JSON string")
             }
+            guard scalarValue != 0 else { throw Self.failure("NUL character in a JSON string") }
             guard let scalar = Unicode.Scalar(scalarValue) else { throw Self.failure("invalid \\u escape in a JSON string") }
             return Array(String(Character(scalar)).utf8)
         }
@@ -211,11 +230,9 @@ public enum JOSEJSON: Sendable, Equatable {
             return value
         }
 
-        static func validated(_ slice: ArraySlice<UInt8>) throws(TesseraCryptoError) -> String {
-            guard let text = String(validating: slice, as: UTF8.self) else {
-                throw failure("a JSON string is not valid UTF-8")
-            }
-            return text
+        static func validated(_ slice: ArraySlice<UInt8>) throws(TesseraCryptoError) -> [UInt8] {
+            guard String(validating: slice, as: UTF8.self) != nil else { throw failure("a JSON string is not valid UTF-8") }
+            return Array(slice)
         }
 
         /// A number per RFC 8259's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.

@@ -1,7 +1,7 @@
 /// The members of a JSON object read by JOSE: typed accessors with `JSONDecoder`'s `decodeIfPresent` semantics (an
 /// absent or `null` member is nil; a member of another type is an error).
 public struct JOSEObject: Sendable {
-    public let members: [String: JOSEJSON]
+    public let members: JOSEMembers
 
     /// The object in `bytes`; anything but a JSON object is an error.
     public init(parsing bytes: some Collection<UInt8>, what: String) throws(TesseraCryptoError) {
@@ -11,7 +11,7 @@ public struct JOSEObject: Sendable {
         self.members = members
     }
 
-    public init(members: [String: JOSEJSON]) { self.members = members }
+    public init(members: JOSEMembers) { self.members = members }
 
     private static func wrongType(_ key: String) -> TesseraCryptoError {
         TesseraCryptoError(.malformedJWS, "'\(key.prefix(32))' has the wrong JSON type")

@@ -6,7 +6,12 @@ import TesseraCore
 public struct FormBody: Sendable {
     public let values: [String: String]
 
-    /// Parses `bytes`; repeated parameters and malformed escapes are errors (RFC 6749 §3.1).
+    /// Longest parameter name accepted. OAuth's are short; a long name would only cost hashing (a Swift `String` is
+    /// hashed after Unicode normalisation, which a run of combining marks makes slow).
+    public static let maximumNameLength = 64
+
+    /// Parses `bytes`; repeated parameters, malformed escapes, over-long names and NUL characters are errors
+    /// (RFC 6749 §3.1; no OAuth parameter contains a NUL, and SQLite would cut a string at one).
     public init(parsing bytes: some Collection<UInt8>) throws(OAuthError) {
         var values: [String: String] = [:]
         guard !bytes.isEmpty else {
@@ -16,10 +21,16 @@ public struct FormBody: Sendable {
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let rawValue = parts.count > 1 ? Array(parts[1]) : []
+            guard parts[0].count <= Self.maximumNameLength * 3 else {
+                throw OAuthError(.invalidRequest, "a parameter name is longer than \(Self.maximumNameLength) bytes")
+            }
             guard let name = Self.decode(parts[0]), let value = Self.decode(rawValue) else {
                 throw OAuthError(.invalidRequest, "malformed form encoding")
             }
             guard !name.isEmpty else { throw OAuthError(.invalidRequest, "empty parameter name") }
+            guard name.utf8.count <= Self.maximumNameLength else {
+                throw OAuthError(.invalidRequest, "a parameter name is longer than \(Self.maximumNameLength) bytes")
+            }
             guard values[name] == nil else {
                 throw OAuthError(.invalidRequest, "parameter '\(name.prefix(40))' is repeated")
             }
@@ -47,7 +58,10 @@ public struct FormBody: Sendable {
                 guard let high = iterator.next().flatMap(Hex.value), let low = iterator.next().flatMap(Hex.value) else {
                     return nil
                 }
-                out.append(high << 4 | low)
+                let decoded = high << 4 | low
+                guard decoded != 0 else { return nil }
+                out.append(decoded)
+            case 0: return nil
             default: out.append(byte)
             }
         }
