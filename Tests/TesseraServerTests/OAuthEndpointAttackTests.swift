@@ -1,9 +1,9 @@
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
 import TesseraStore
+import TesseraTestSupport
 import Testing
 
 /// Roles at `/oauth2/revoke`, client assertions remembered
@@ -23,7 +23,8 @@ import Testing
         let viewer = try await Self.adminToken(server, role: "viewer")
         let operatorToken = try await Self.adminToken(server, role: "operator")
 
-        let introspected = try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(viewer)"])
+        let introspected = try await server.form(
+            "/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(viewer)"])
         #expect(introspected.json["active"] as? Bool == true)
         // The viewer tries to revoke the workload's token and the admin's own bootstrap credential.
         let refused = try await server.form("/oauth2/revoke", ["token": token], headers: ["Authorization": "Bearer \(viewer)"])
@@ -98,5 +99,31 @@ import Testing
         let reply = try await server.requestToken(workload, assertion: assertion)
         #expect(reply.status == 401)
         #expect((reply.json["error_description"] as? String ?? "").contains("exactly one"))
+    }
+
+    /// A client id is a SPIFFE ID: an assertion whose iss is not ASCII is refused before the inventory lookup hashes it
+    /// (a String is hashed after Unicode normalisation; a long run of combining marks made that slow), and a jti with
+    /// a NUL is malformed (SQLite cut the stored replay key at the NUL, so it could be replayed after a restart).
+    @Test func assertionsWithHostileStringsAreRefusedBeforeTheirLookup() async throws {
+        let server = try await TestServer.start()
+        let workload = try await server.registerWorkload("hostile-strings")
+        let now = Int(server.clock.now().timeIntervalSince1970)
+        let marks = String(repeating: "\u{345}\u{301}\u{316}\u{327}", count: 200)
+        let hostileIssuer = """
+            {"iss":"\(workload.clientID)\(marks)","sub":"\(workload.clientID)\(marks)","aud":"\(server.tokenEndpoint)",\
+            "exp":\(now + 60),"iat":\(now),"jti":"\(UUID().uuidString)"}
+            """
+        let first = try await server.requestToken(
+            workload, assertion: try forgeJWS(header: #"{"alg":"ES256","typ":"JWT"}"#, claims: hostileIssuer, key: workload.key))
+        #expect(first.status == 401)
+        #expect((first.json["error_description"] as? String ?? "").contains("must be a SPIFFE ID"))
+        let nulJTI = """
+            {"iss":"\(workload.clientID)","sub":"\(workload.clientID)","aud":"\(server.tokenEndpoint)",\
+            "exp":\(now + 60),"iat":\(now),"jti":"r\\u0000\(UUID().uuidString)"}
+            """
+        let second = try await server.requestToken(
+            workload, assertion: try forgeJWS(header: #"{"alg":"ES256","typ":"JWT"}"#, claims: nulJTI, key: workload.key))
+        #expect(second.status == 401)
+        #expect((second.json["error_description"] as? String ?? "").contains("malformed"))
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import TesseraAudit
 import Synchronization
+import TesseraAudit
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
@@ -102,10 +102,16 @@ public final class ClientAssertionVerifier: Sendable {
         }
         // A JWT-SVID has no iss (or the trust domain's JWT-SVID issuer): its sub is the client and the trust domain's
         // JWT-SVID key signs it.
-        let isJWTSVID = (claims.iss == nil || (jwtSVIDKeys.issuer != nil && claims.iss == jwtSVIDKeys.issuer))
+        let isJWTSVID =
+            (claims.iss == nil || (jwtSVIDKeys.issuer != nil && claims.iss == jwtSVIDKeys.issuer))
             && jws.header.kid.map { jwtSVIDKeys.contains(kid: $0) } == true
         guard let subject = claims.sub, let issuer = isJWTSVID ? subject : claims.iss, issuer == subject else {
             throw fail("client assertion must carry iss and sub, both equal to the client id")
+        }
+        // A client id is a SPIFFE ID (ASCII, at most 2,048 bytes): checked before the inventory lookup hashes it, as a
+        // String is hashed after Unicode normalisation, which a long run of combining marks makes slow (attacker review).
+        guard issuer.utf8.count <= 2048, issuer.utf8.allSatisfy({ $0 < 0x80 }) else {
+            throw fail("client assertion iss must be a SPIFFE ID")
         }
         if let clientID = claimed, clientID != issuer {
             throw fail("client_id does not match the assertion's issuer")
