@@ -1,30 +1,24 @@
-import Synchronization
 import Foundation
-import TesseraTestSupport
 import Logging
-import Testing
+import Synchronization
 import TesseraAudit
 import TesseraCore
 import TesseraSecrets
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 /// Two "servers" (two audit logs, two connections) appending to one PostgreSQL audit chain at once: the chain
 /// stays one verifiable sequence. Runs against the PostgreSQL that scripts/test starts.
 @Suite(.serialized, .needsPostgres) struct PostgresAuditRecordStoreTests {
-    private func store() throws -> PostgresAuditRecordStore {
-        guard let url = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"] else {
-            throw AuditError(.appendFailed, "TESSERA_TEST_POSTGRES_URL is not set: run scripts/test (it starts PostgreSQL)")
-        }
-        let settings = try PostgresConnectionSettings(url: url)
-        // The `tessera` database (owned by the test role) that scripts/postgres-test-server creates.
-        return PostgresAuditRecordStore(
-            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-            database: "tessera", logger: Logger(label: "test"))
+    /// A server's storage on the test cluster's `tessera` database (its default schema), migrated.
+    private func store() async throws -> PostgresStorage {
+        try await PostgresStorage.connect(try StorageEngine.testEndpoint(schema: nil))
     }
 
     @Test func twoWritersKeepOneVerifiableChain() async throws {
-        let nodeA = try store()
-        let nodeB = try store()
+        let nodeA = try await store()
+        let nodeB = try await store()
         do {
             try await twoWriters(nodeA, nodeB)
         } catch {
@@ -34,8 +28,9 @@ import TesseraStore
         }
     }
 
-    private func twoWriters(_ nodeA: PostgresAuditRecordStore, _ nodeB: PostgresAuditRecordStore) async throws {
-        try await nodeA.migrate()
+    private func twoWriters(_ storageA: PostgresStorage, _ storageB: PostgresStorage) async throws {
+        let nodeA = storageA.audit
+        let nodeB = storageB.audit
         let before = try await nodeA.recordedHead()?.seq ?? 0
         let clock = ManualTimeSource(Date())
         let logA = try await AuditLog(store: nodeA, clock: clock)
@@ -69,35 +64,34 @@ import TesseraStore
         let actors = mine.compactMap { try? $0.content().actor }
         #expect(actors.filter { $0 == "node-a" }.count == perNode)
         #expect(actors.filter { $0 == "node-b" }.count == perNode)
-        await nodeA.close()
-        await nodeB.close()
+        await storageA.close()
+        await storageB.close()
     }
 
     @Test func aStaleWriterIsToldTheActualHeadAndWritesNothing() async throws {
-        let store = try store()
+        let storage = try await store()
         do {
-            try await stale(store)
+            try await stale(storage.audit)
         } catch {
-            await store.close()
+            await storage.close()
             throw error
         }
+        await storage.close()
     }
 
-    private func stale(_ store: PostgresAuditRecordStore) async throws {
-        try await store.migrate()
+    private func stale(_ store: any AuditRecordStore) async throws {
         let current = try await store.recordedHead()
         let stale = AuditHead(seq: (current?.seq ?? 0) + 1000, hash: String(repeating: "0", count: 64))
         let record = try AuditRecord.make(
             seq: stale.seq + 1, prevHash: stale.hash, time: Date(), event: AuditEvent(type: "test.stale", outcome: .success))
         #expect(try await store.append([record], after: stale) == .headMoved(current))
         #expect(try await store.recordedHead() == current, "nothing was written")
-        await store.close()
     }
 
     @Test func aBatchChainedAfterAStaleHeadIsChainedAgainUnderTheLock() async throws {
-        let store = try store()
+        let storage = try await store()
+        let store = storage.audit
         do {
-            try await store.migrate()
             let current = try await store.recordedHead()
             let stale = AuditHead(seq: (current?.seq ?? 0) + 1000, hash: String(repeating: "0", count: 64))
             let heads = Mutex<[AuditHead?]>([])
@@ -114,9 +108,9 @@ import TesseraStore
             #expect(written.first?.seq == (current?.seq ?? 0) + 1)
             #expect(try await store.recordedHead() == written.last.map { AuditHead(seq: $0.seq, hash: $0.hash) })
             #expect(try await AuditVerifier(store: store).verify().isIntact)
-            await store.close()
+            await storage.close()
         } catch {
-            await store.close()
+            await storage.close()
             throw error
         }
     }

@@ -40,15 +40,7 @@ struct PostgresDatabase: Sendable {
         let logger = self.logger
         do {
             return try await withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    await connection.rollbackOrClose(logger: logger)
-                    throw error
-                }
+                try await connection.transaction(logger: logger) { try await body(connection) }
             }
         } catch {
             throw storeError(error)
@@ -94,6 +86,25 @@ extension PostgresConnection {
             try await query("ROLLBACK", logger: logger)
         } catch {
             try? await close()
+        }
+    }
+
+    /// Runs `body` in a transaction on this connection (`BEGIN` ... `COMMIT`), first taking the transaction-scoped
+    /// advisory lock of class `lockClass` for the current schema when one is given; rolls back when `body` throws.
+    func transaction<Result>(
+        locking lockClass: Int32? = nil, logger: Logger, _ body: () async throws -> Result
+    ) async throws -> Result {
+        try await query("BEGIN", logger: logger)
+        do {
+            if let lockClass {
+                try await query("SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
+            }
+            let result = try await body()
+            try await query("COMMIT", logger: logger)
+            return result
+        } catch {
+            await rollbackOrClose(logger: logger)
+            throw error
         }
     }
 

@@ -14,10 +14,7 @@ enum PostgresMigrator {
     /// Migrates the database (the schema on the connection's `search_path`); returns the ids it applied.
     @discardableResult
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [String] {
-        try await connection.query("BEGIN", logger: logger)
-        do {
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(lockClass), hashtext(current_schema()))", logger: logger)
+        try await connection.transaction(locking: lockClass, logger: logger) {
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -35,11 +32,7 @@ enum PostgresMigrator {
                 try await connection.query("INSERT INTO schema_migrations (id) VALUES (\(migration.id))", logger: logger)
                 applied.append(migration.id)
             }
-            try await connection.query("COMMIT", logger: logger)
             return applied
-        } catch {
-            await connection.rollbackOrClose(logger: logger)
-            throw error
         }
     }
 }

@@ -14,12 +14,10 @@ public final class PostgresStorage: TesseraStorage {
     public let endpoint: PostgresEndpoint
     public let engine = "postgresql"
     let database: PostgresDatabase
-    private let auditStore: PostgresAuditRecordStore
 
     private init(endpoint: PostgresEndpoint, pool: PostgresPool, logger: Logger) {
         self.endpoint = endpoint
         database = PostgresDatabase(pool: pool, endpoint: endpoint, logger: logger)
-        auditStore = PostgresAuditRecordStore(database: database)
     }
 
     /// Opens the pool (waiting at most `timeout` for the server to answer) and, unless `migrate` is false
@@ -73,7 +71,7 @@ public final class PostgresStorage: TesseraStorage {
     public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
     public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }
     public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
-    public var audit: any AuditRecordStore { auditStore }
+    public var audit: any AuditRecordStore { PostgresAuditRecordStore(database: database) }
     public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
 
     /// `SELECT 1` within the pool's limits (`PostgresDeadline`: seconds, less while PostgreSQL is known to be

@@ -3,21 +3,11 @@ import GRDB
 import TesseraAudit
 import TesseraCore
 
-struct SQLiteAuditRecordStore: BlockingAuditRecordStore {
+/// The audit chain in SQLite: one writer appends on the calling thread; reads are `SQLAuditRecordStore`'s.
+struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
     let pool: DatabasePool
 
-    /// Reads, through the shared executor (a corrupt row is `StoreError(.corrupted)`, never a trap).
-    private var sql: SQLiteExecutor { SQLiteExecutor(pool: pool) }
-
-    func recordedHead() async throws -> AuditHead? {
-        try await sql.row("SELECT seq, hash FROM audit_head WHERE id = 1").map {
-            AuditHead(seq: try $0.int64("seq"), hash: try $0.string("hash"))
-        }
-    }
-
-    func recordedHeadMAC() async throws -> String? {
-        try await sql.row("SELECT mac FROM audit_head WHERE id = 1")?.optionalString("mac")
-    }
+    func read(_ statement: SQL) async throws -> [any SQLRow] { try await SQLiteExecutor(pool: pool).rows(statement) }
 
     func append(_ records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
@@ -62,16 +52,5 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore {
                 ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
                 """
         ).execute(arguments: [last.seq, last.hash, last.headMAC])
-    }
-
-    func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
-        try await sql.rows(
-            "SELECT seq, prev_hash, hash, body, mac FROM audit_records WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)"
-        )
-        .map {
-            AuditRecord(
-                seq: try $0.int64("seq"), prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"),
-                body: try $0.string("body"), mac: try $0.optionalString("mac"))
-        }
     }
 }
