@@ -25,8 +25,10 @@ final class PostgresDeadline: Sendable {
     let operationLimit: Duration
     private let down = Atomic<Bool>(false)
 
-    init(leaseWait: Duration = .seconds(3), leaseWaitWhenDown: Duration = .milliseconds(500),
-         operationLimit: Duration = .seconds(5)) {
+    init(
+        leaseWait: Duration = .seconds(3), leaseWaitWhenDown: Duration = .milliseconds(500),
+        operationLimit: Duration = .seconds(5)
+    ) {
         self.leaseWait = leaseWait
         self.leaseWaitWhenDown = leaseWaitWhenDown
         self.operationLimit = operationLimit
@@ -42,44 +44,30 @@ final class PostgresDeadline: Sendable {
     ) async throws -> Result {
         let wait = isDown ? leaseWaitWhenDown : leaseWait
         let operation = Operation<Result>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                operation.start(continuation)
-                let work = Task {
-                    do {
-                        let value = try await client.withConnection { [self] connection in
-                            operation.leased(connection)
-                            self.down.store(false, ordering: .relaxed)
-                            return try await body(connection)
-                        }
-                        operation.finish(.success(value))
-                    } catch {
-                        operation.finish(.failure(error))
-                    }
-                }
-                let timer = Task { [self] in
-                    do {
-                        try await Task.sleep(for: wait)
-                        guard let leasedAt = operation.leasedAt else {
-                            self.down.store(true, ordering: .relaxed)
-                            operation.finish(.failure(StoreError(
-                                .unavailable, "no connection to PostgreSQL at \(endpoint) within \(wait)")))
-                            return
-                        }
-                        try await Task.sleep(until: leasedAt.advanced(by: self.operationLimit), clock: .continuous)
-                    } catch {
-                        return  // cancelled: the operation finished
-                    }
-                    if operation.finish(.failure(StoreError(
-                        .unavailable, "PostgreSQL at \(endpoint) did not answer within \(operationLimit)")))
-                    {
-                        try? await operation.connection?.close()
-                    }
-                }
-                operation.attach(work: work, timer: timer)
+        return try await Self.race(operation) {
+            try await client.withConnection { [self] connection in
+                operation.leased(connection)
+                self.down.store(false, ordering: .relaxed)
+                return try await body(connection)
             }
-        } onCancel: {
-            operation.finish(.failure(CancellationError()))
+        } timer: { [self] in
+            do {
+                try await Task.sleep(for: wait)
+                guard let leasedAt = operation.leasedAt else {
+                    self.down.store(true, ordering: .relaxed)
+                    operation.finish(
+                        .failure(StoreError(.unavailable, "no connection to PostgreSQL at \(endpoint) within \(wait)")))
+                    return
+                }
+                try await Task.sleep(until: leasedAt.advanced(by: self.operationLimit), clock: .continuous)
+            } catch {
+                return  // cancelled: the operation finished
+            }
+            if operation.finish(
+                .failure(StoreError(.unavailable, "PostgreSQL at \(endpoint) did not answer within \(operationLimit)")))
+            {
+                try? await operation.connection?.close()
+            }
         }
     }
 
@@ -90,23 +78,31 @@ final class PostgresDeadline: Sendable {
         _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let operation = Operation<Result>()
-        return try await withTaskCancellationHandler {
+        return try await race(operation, work: body) {
+            do { try await Task.sleep(for: limit) } catch { return }
+            if operation.finish(.failure(StoreError(.unavailable, "PostgreSQL did not answer within \(limit)"))) {
+                await onTimeout()
+            }
+        }
+    }
+
+    /// Runs `work` and `timer` in tasks of their own while the caller waits for whichever finishes `operation`
+    /// first: the work's outcome, the timer (a timeout), or the caller's cancellation.
+    private static func race<Result: Sendable>(
+        _ operation: Operation<Result>, work: @escaping @Sendable () async throws -> Result,
+        timer: @escaping @Sendable () async -> Void
+    ) async throws -> Result {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 operation.start(continuation)
                 let work = Task {
                     do {
-                        operation.finish(.success(try await body()))
+                        operation.finish(.success(try await work()))
                     } catch {
                         operation.finish(.failure(error))
                     }
                 }
-                let timer = Task {
-                    do { try await Task.sleep(for: limit) } catch { return }
-                    if operation.finish(.failure(StoreError(.unavailable, "PostgreSQL did not answer within \(limit)"))) {
-                        await onTimeout()
-                    }
-                }
-                operation.attach(work: work, timer: timer)
+                operation.attach(work: work, timer: Task { await timer() })
             }
         } onCancel: {
             operation.finish(.failure(CancellationError()))

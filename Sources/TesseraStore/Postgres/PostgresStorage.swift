@@ -77,7 +77,7 @@ public final class PostgresStorage: TesseraStorage {
     /// `SELECT 1` within the pool's limits (`PostgresDeadline`: seconds, less while PostgreSQL is known to be
     /// away), or a `StoreError`.
     public func ping() async throws {
-        try await database.rows("SELECT 1")
+        _ = try await sql.rows("SELECT 1")
     }
 
     /// The advisory-lock class of bootstrap and CA rotation ("tsbs" in ASCII); the second key is the schema's hash.
@@ -117,7 +117,7 @@ public final class PostgresStorage: TesseraStorage {
 
     /// Runs raw SQL; for tests that simulate tampering or inspect the schema.
     public func unsafeExecute(_ sql: String) async throws {
-        try await database.rows(PostgresQuery(unsafeSQL: sql))
+        try await self.sql.execute(SQL(raw: sql))
     }
 
     /// Runs `body`, or throws `unavailable` when it takes longer than `timeout` (an unreachable server makes

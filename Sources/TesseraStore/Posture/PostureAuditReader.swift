@@ -20,24 +20,12 @@ public struct PostureAuditReader: Sendable {
 
     /// The highest sequence number in the audit table (0 when empty).
     public func lastSeq() async throws -> Int64 {
-        switch backend {
-        case .sqlite(let pool):
-            return try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_records") ?? 0 }
-        case .postgres(let database):
-            return try await database.rows("SELECT COALESCE(MAX(seq), 0)::BIGINT AS seq FROM audit_records").first?.value("seq", as: Int64.self) ?? 0
-        }
+        try await backend.sql.row("SELECT MAX(seq) AS seq FROM audit_records")?.optionalInt64("seq") ?? 0
     }
 
     /// The stored hash of record `seq`, if it exists.
     public func hash(seq: Int64) async throws -> String? {
-        switch backend {
-        case .sqlite(let pool):
-            return try await pool.read { db in
-                try String.fetchOne(db, sql: "SELECT hash FROM audit_records WHERE seq = ?", arguments: [seq])
-            }
-        case .postgres(let database):
-            return try await database.rows("SELECT hash FROM audit_records WHERE seq = \(seq)").first?.value("hash", as: String.self)
-        }
+        try await backend.sql.row("SELECT hash FROM audit_records WHERE seq = \(seq)")?.string("hash")
     }
 
     /// Calls `body` with each record's sequence number and canonical JSON body for `after < seq <= through`, in
@@ -71,7 +59,8 @@ public struct PostureAuditReader: Sendable {
             throw StoreError(.unavailable, "the PostgreSQL audit scan is asynchronous: call stream(after:through:)")
         }
         try pool.read { db in
-            let statement = try db.makeStatement(sql: "SELECT seq, body FROM audit_records WHERE seq > ? AND seq <= ? ORDER BY seq")
+            let statement = try db.makeStatement(
+                sql: "SELECT seq, body FROM audit_records WHERE seq > ? AND seq <= ? ORDER BY seq")
             try statement.setArguments([after, through])
             let handle = statement.sqliteStatement
             defer { sqlite3_reset(handle) }
@@ -79,7 +68,8 @@ public struct PostureAuditReader: Sendable {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else {
-                    throw StoreError(.unavailable, "audit scan failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
+                    throw StoreError(
+                        .unavailable, "audit scan failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
                 }
                 let seq = sqlite3_column_int64(handle, 0)
                 let count = Int(sqlite3_column_bytes(handle, 1))

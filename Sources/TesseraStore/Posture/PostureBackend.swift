@@ -12,4 +12,12 @@ enum PostureBackend: Sendable {
         if case .sqlite = self { return true }
         return false
     }
+
+    /// Plain statements (short reads) on either engine.
+    var sql: any SQLExecutor {
+        switch self {
+        case .sqlite(let pool): SQLiteExecutor(pool: pool)
+        case .postgres(let database): PostgresExecutor(database: database)
+        }
+    }
 }
