@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// The console's pages stay cheap at a million rows only if SQLite reads them from an index in page order: no
@@ -22,10 +23,14 @@ import TesseraCore
     ]
     for query in identityQueries {
         let plan = try await plan(SQLConsoleReader.identitySQL(query))
-        #expect(plan.contains { $0.hasPrefix("SEARCH identities USING INDEX") || $0.hasPrefix("SCAN identities USING INDEX") }, "\(query): \(plan)")
+        #expect(
+            plan.contains { $0.hasPrefix("SEARCH identities USING INDEX") || $0.hasPrefix("SCAN identities USING INDEX") },
+            "\(query): \(plan)")
         #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(query) sorts: \(plan)")
         // A filter must narrow the index read, not be checked row by row along the whole SPIFFE ID order.
-        if query.kind != nil || query.owner != nil || query.environment != nil || query.status != nil || query.spiffeIDPrefix != nil {
+        if query.kind != nil || query.owner != nil || query.environment != nil || query.status != nil
+            || query.spiffeIDPrefix != nil
+        {
             #expect(plan.contains { $0.hasPrefix("SEARCH identities") }, "\(query): \(plan)")
         }
     }
@@ -44,10 +49,10 @@ import TesseraCore
 }
 
 @Test func auditWindowsBoundEveryRequest() {
-    let (_, floor) = SQLConsoleReader.auditSQL(ConsoleAuditQuery(typePrefix: "token.", before: 100_000), head: 200_000)
+    let (_, floor, _) = SQLConsoleReader.auditSQL(ConsoleAuditQuery(typePrefix: "token.", before: 100_000), head: 200_000)
     #expect(floor == 80_000)
-    let (_, indexed) = SQLConsoleReader.auditSQL(ConsoleAuditQuery(subject: "s"), head: 5_000_000)
+    let (_, indexed, _) = SQLConsoleReader.auditSQL(ConsoleAuditQuery(subject: "s"), head: 5_000_000)
     #expect(indexed == 4_000_001)
-    let (_, start) = SQLConsoleReader.auditSQL(ConsoleAuditQuery(before: 10), head: 20)
+    let (_, start, _) = SQLConsoleReader.auditSQL(ConsoleAuditQuery(before: 10), head: 20)
     #expect(start == 1)
 }

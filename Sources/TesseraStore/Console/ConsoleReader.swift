@@ -83,28 +83,3 @@ public struct ConsoleAuditPage: Sendable {
         self.headSeq = headSeq
     }
 }
-
-extension ConsoleAuditQuery {
-    /// The page size actually read, 1...1000.
-    var pageSize: Int { max(1, min(limit, 1000)) }
-
-    /// The sequence numbers one request may read, `[floor, before)`, given the chain's head (both engines).
-    func bounds(head: Int64) -> (before: Int64, floor: Int64) {
-        let before = min(self.before ?? head + 1, head + 1)
-        return (before, max(1, before - max(1, window)))
-    }
-}
-
-extension ConsoleAuditPage {
-    /// A page of `records` read newest first in `[floor, ...)`: it continues below its last record when full,
-    /// below the window when the window ran out, and stops at the start of the chain.
-    init(records: [AuditRecord], pageSize: Int, floor: Int64, headSeq: Int64) {
-        let next: Int64?
-        if records.count == pageSize, let last = records.last {
-            next = last.seq
-        } else {
-            next = floor > 1 ? floor : nil
-        }
-        self.init(records: records, nextBefore: next, headSeq: headSeq)
-    }
-}

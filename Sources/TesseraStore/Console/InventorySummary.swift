@@ -48,30 +48,4 @@ public struct InventorySummary: Sendable, Equatable {
         for group in groups { for value in key(group) { counts[value, default: 0] += group.count } }
         return counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
     }
-
-    /// The grouped statement both engines run.
-    static func groupSQL(now: Date) -> SQL {
-        let epoch = now.timeIntervalSince1970
-        let aging = epoch - 30 * 86_400
-        let old = epoch - 90 * 86_400
-        return """
-            SELECT kind, status, COALESCE(environment, '') AS environment, auth_methods, COUNT(*) AS total,
-              SUM(CASE WHEN review_by IS NOT NULL AND review_by < \(now) THEN 1 ELSE 0 END) AS overdue,
-              SUM(CASE WHEN expires_at IS NOT NULL AND expires_at <= \(now) THEN 1 ELSE 0 END) AS expired,
-              SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at >= \(aging) THEN 1 ELSE 0 END) AS fresh,
-              SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at < \(old) THEN 1 ELSE 0 END) AS aging,
-              SUM(CASE WHEN jwks LIKE '%"kty"%' THEN 1 ELSE 0 END) AS keyed
-            FROM identities GROUP BY kind, status, COALESCE(environment, ''), auth_methods
-            """
-    }
-
-    /// A group from the statement's columns.
-    static func group(
-        kind: String, status: String, environment: String, authMethods: String, count: Int, overdue: Int, expired: Int,
-        fresh: Int, aging: Int, keyed: Int
-    ) -> Group {
-        Group(
-            kind: kind, status: status, environment: environment, authMethods: JSONList.decode(authMethods), count: count,
-            reviewOverdue: overdue, expired: expired, keysByAge: [fresh, keyed - fresh - aging, aging])
-    }
 }

@@ -29,7 +29,8 @@ public final class PostgresStorage: TesseraStorage {
         let pool = PostgresPool(endpoint, logger: logger)
         let storage = PostgresStorage(endpoint: endpoint, pool: pool, logger: logger)
         do {
-            try await storage.withTimeout(timeout) { try await pool.client.withConnection { _ in } }
+            // An unreachable server makes the pool wait for a connection indefinitely: at most `timeout` here.
+            try await PostgresDeadline(leaseWait: timeout).run(on: pool.client, endpoint: endpoint) { _ in }
             if migrate {
                 _ = try await pool.client.withConnection { connection in
                     try await PostgresMigrator.migrate(connection, logger: logger)
@@ -118,20 +119,5 @@ public final class PostgresStorage: TesseraStorage {
     /// Runs raw SQL; for tests that simulate tampering or inspect the schema.
     public func unsafeExecute(_ sql: String) async throws {
         try await self.sql.execute(SQL(raw: sql))
-    }
-
-    /// Runs `body`, or throws `unavailable` when it takes longer than `timeout` (an unreachable server makes
-    /// the pool wait for a connection indefinitely).
-    private func withTimeout(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        let endpoint = self.endpoint
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw StoreError(.unavailable, "PostgreSQL at \(endpoint) did not answer within \(timeout)")
-            }
-            try await group.next()
-            group.cancelAll()
-        }
     }
 }

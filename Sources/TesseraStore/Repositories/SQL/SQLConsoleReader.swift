@@ -14,22 +14,39 @@ struct SQLConsoleReader: ConsoleReader {
 
     func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage {
         let head = try await sql.row("SELECT seq FROM audit_head WHERE id = 1")?.int64("seq") ?? 0
-        let (statement, floor) = Self.auditSQL(query, head: head)
+        let (statement, floor, pageSize) = Self.auditSQL(query, head: head)
         let records = try await sql.rows(statement).map {
             AuditRecord(
                 seq: try $0.int64("seq"), prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"),
                 body: try $0.string("body"))
         }
-        return ConsoleAuditPage(records: records, pageSize: query.pageSize, floor: floor, headSeq: head)
+        // A full page continues below its last record; a short one below the window, or stops at the chain's start.
+        let next = records.count == pageSize ? records.last?.seq : (floor > 1 ? floor : nil)
+        return ConsoleAuditPage(records: records, nextBefore: next, headSeq: head)
     }
 
+    /// One grouped scan of `identities`: per kind, status, environment and authentication methods, the count, the
+    /// reviews overdue, the expired, and the registered keys by age of the identity's last change (< 30 days,
+    /// 30–90, > 90).
     func inventorySummary(now: Date) async throws -> InventorySummary {
-        let groups = try await sql.rows(InventorySummary.groupSQL(now: now)).map { row in
-            InventorySummary.group(
+        let epoch = now.timeIntervalSince1970
+        let statement: SQL = """
+            SELECT kind, status, COALESCE(environment, '') AS environment, auth_methods, COUNT(*) AS total,
+              SUM(CASE WHEN review_by IS NOT NULL AND review_by < \(now) THEN 1 ELSE 0 END) AS overdue,
+              SUM(CASE WHEN expires_at IS NOT NULL AND expires_at <= \(now) THEN 1 ELSE 0 END) AS expired,
+              SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at >= \(epoch - 30 * 86_400) THEN 1 ELSE 0 END) AS fresh,
+              SUM(CASE WHEN jwks LIKE '%"kty"%' AND updated_at < \(epoch - 90 * 86_400) THEN 1 ELSE 0 END) AS aging,
+              SUM(CASE WHEN jwks LIKE '%"kty"%' THEN 1 ELSE 0 END) AS keyed
+            FROM identities GROUP BY kind, status, COALESCE(environment, ''), auth_methods
+            """
+        let groups = try await sql.rows(statement).map { row in
+            let fresh = try row.int("fresh")
+            let aging = try row.int("aging")
+            return InventorySummary.Group(
                 kind: try row.string("kind"), status: try row.string("status"), environment: try row.string("environment"),
-                authMethods: try row.string("auth_methods"), count: try row.int("total"), overdue: try row.int("overdue"),
-                expired: try row.int("expired"), fresh: try row.int("fresh"), aging: try row.int("aging"),
-                keyed: try row.int("keyed"))
+                authMethods: JSONList.decode(try row.string("auth_methods")), count: try row.int("total"),
+                reviewOverdue: try row.int("overdue"), expired: try row.int("expired"),
+                keysByAge: [fresh, try row.int("keyed") - fresh - aging, aging])
         }
         let owners = try await sql.count("SELECT COUNT(DISTINCT owner) AS n FROM identities")
         return InventorySummary(groups: groups, owners: owners)
@@ -51,9 +68,12 @@ struct SQLConsoleReader: ConsoleReader {
         return "SELECT * FROM identities \(SQL.whereClause(conditions)) ORDER BY spiffe_id LIMIT \(limit)"
     }
 
-    /// The timeline page's statement, newest first, inside the window `[floor, before)`.
-    static func auditSQL(_ query: ConsoleAuditQuery, head: Int64) -> (SQL, floor: Int64) {
-        let (before, floor) = query.bounds(head: head)
+    /// The timeline page's statement, newest first, inside the window `[floor, before)` below the chain's head,
+    /// and its page size (1...1000).
+    static func auditSQL(_ query: ConsoleAuditQuery, head: Int64) -> (SQL, floor: Int64, pageSize: Int) {
+        let before = min(query.before ?? head + 1, head + 1)
+        let floor = max(1, before - max(1, query.window))
+        let pageSize = max(1, min(query.limit, 1000))
         var conditions: [SQL] = ["seq < \(before)", "seq >= \(floor)"]
         // The expressions must match the index definitions exactly.
         if let subject = query.subject { conditions.append("\(SQL.json("body", "subject")) = \(subject)") }
@@ -61,8 +81,8 @@ struct SQLConsoleReader: ConsoleReader {
         if let prefix = query.typePrefix, !prefix.isEmpty { conditions.append(.startsWith(.json("body", "type"), prefix)) }
         let statement: SQL = """
             SELECT seq, prev_hash, hash, body FROM audit_records \(SQL.whereClause(conditions))
-            ORDER BY seq DESC LIMIT \(query.pageSize)
+            ORDER BY seq DESC LIMIT \(pageSize)
             """
-        return (statement, floor)
+        return (statement, floor, pageSize)
     }
 }
