@@ -1,9 +1,10 @@
 import Foundation
-import TesseraTestSupport
 import Logging
 import PostgresNIO
 import TesseraAudit
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraStore
 
 /// What only the PostgreSQL engine has: its migrator, its pool's failure modes.
@@ -24,7 +25,7 @@ import Testing
             return servers
         }
         let applied = try await servers[0].database.rows("SELECT id FROM schema_migrations ORDER BY id").map {
-            try $0.value("id", as: String.self)
+            try PostgresSQLRow($0).string("id")
         }
         #expect(applied.sorted() == Schema.migrations.map(\.id).sorted(), "every migration recorded once")
         // Idempotent: connecting again applies nothing and the tables work.
@@ -103,7 +104,8 @@ import Testing
 
     private func ca() throws -> String {
         guard let path = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_CA"] else {
-            throw StoreError(.unavailable, "TESSERA_TEST_POSTGRES_CA is not set: start the cluster with scripts/postgres-test-server")
+            throw StoreError(
+                .unavailable, "TESSERA_TEST_POSTGRES_CA is not set: start the cluster with scripts/postgres-test-server")
         }
         return path
     }
@@ -113,7 +115,7 @@ import Testing
         let storage = try await PostgresStorage.connect(try PostgresEndpoint(url: url), timeout: .seconds(10), migrate: false)
         defer { Task { await storage.close() } }
         let rows = try await storage.database.rows("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-        return try rows.first?.value("ssl", as: Bool.self) ?? false
+        return try rows.first.map { try PostgresSQLRow($0).bool("ssl") } ?? false
     }
 
     @Test func connectionsAreEncryptedAsConfigured() async throws {
@@ -136,7 +138,9 @@ import Testing
     @Test func badTLSSettingsAreRefusedUpFront() throws {
         #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=allow-anything")) }
         #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=require&sslrootcert=\(try ca())")) }
-        #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=verify-full&sslrootcert=/nonexistent/ca.pem")) }
+        #expect(throws: StoreError.self) {
+            try PostgresEndpoint(url: try url("sslmode=verify-full&sslrootcert=/nonexistent/ca.pem"))
+        }
         #expect(throws: StoreError.self) { try PostgresEndpoint(url: try url("sslmode=require&sslmode=disable")) }
         #expect(try PostgresEndpoint(url: try url("schema=abc")).tls == .prefer, "libpq's default")
     }
@@ -154,7 +158,7 @@ import Testing
             try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
             try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
             return try await connection.rows(PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: query.binds), logger: logger)
-                .map { try $0.value("QUERY PLAN", as: String.self) }
+                .map { try PostgresSQLRow($0).string("QUERY PLAN") }
         }
     }
 

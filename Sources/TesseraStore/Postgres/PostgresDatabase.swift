@@ -116,16 +116,3 @@ extension PostgresConnection {
         return rows
     }
 }
-
-extension PostgresRow {
-    /// The value of `column`, decoded; `corrupted` when the column is missing or has another type.
-    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
-        let row = makeRandomAccess()
-        guard row.contains(column) else { throw StoreError(.corrupted, "a row lacks the column \(column)") }
-        do {
-            return try row[column].decode(T.self, context: .default)
-        } catch {
-            throw StoreError(.corrupted, "the column \(column) does not hold a \(T.self)")
-        }
-    }
-}

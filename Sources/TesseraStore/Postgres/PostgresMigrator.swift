@@ -22,7 +22,7 @@ enum PostgresMigrator {
                 """, logger: logger)
             var done: Set<String> = []
             for row in try await connection.rows("SELECT id FROM schema_migrations", logger: logger) {
-                done.insert(try row.value("id", as: String.self))
+                done.insert(try PostgresSQLRow(row).string("id"))
             }
             var applied: [String] = []
             for migration in Schema.migrations where !done.contains(migration.id) {

@@ -58,7 +58,8 @@ enum Schema {
         (
             "011_identity_auth_methods",
             [
-                "ALTER TABLE identities ADD COLUMN IF NOT EXISTS auth_methods TEXT NOT NULL DEFAULT '\(IdentityAuthMethods.legacyDefault)'"
+                "ALTER TABLE identities ADD COLUMN IF NOT EXISTS auth_methods TEXT NOT NULL "
+                    + "DEFAULT '\(SQLIdentityRepository.legacyAuthMethods)'"
             ]
         ),
         // The bundle endpoint profile of each federation relationship (`https_web` or `https_spiffe`) and the SPIFFE

@@ -22,7 +22,7 @@ struct SQLIdentityRepository: IdentityRepository {
               expires_at = \(i.expiresAt), review_by = \(i.reviewBy), status = \(i.status.rawValue),
               scopes = \(JSONList.encode(i.scopes)), audiences = \(JSONList.encode(i.audiences)), token_ttl = \(i.tokenTTL),
               jwks = \(i.jwks), created_at = \(i.createdAt), updated_at = \(i.updatedAt),
-              auth_methods = \(IdentityAuthMethods.encode(i.authMethods))
+              auth_methods = \(JSONList.encode(i.authMethods.map(\.rawValue)))
             WHERE id = \(i.id) RETURNING id
             """)
         guard updated.count == 1 else { throw StoreError(.notFound, "no identity with this id") }
@@ -65,7 +65,7 @@ struct SQLIdentityRepository: IdentityRepository {
         VALUES (\(i.id), \(i.spiffeID.description), \(i.kind.rawValue), \(i.owner), \(i.purpose), \(i.trustBoundary),
           \(i.environment), \(i.expiresAt), \(i.reviewBy), \(i.status.rawValue), \(JSONList.encode(i.scopes)),
           \(JSONList.encode(i.audiences)), \(i.tokenTTL), \(i.jwks), \(i.createdAt), \(i.updatedAt),
-          \(IdentityAuthMethods.encode(i.authMethods)))
+          \(JSONList.encode(i.authMethods.map(\.rawValue))))
         """
     }
 
@@ -86,7 +86,20 @@ struct SQLIdentityRepository: IdentityRepository {
             expiresAt: try row.optionalDate("expires_at"), reviewBy: try row.optionalDate("review_by"), status: status,
             scopes: JSONList.decode(try row.string("scopes")), audiences: JSONList.decode(try row.string("audiences")),
             tokenTTL: try row.optionalInt("token_ttl"), jwks: try row.string("jwks"),
-            authMethods: try IdentityAuthMethods.decode(try row.string("auth_methods")), createdAt: try row.date("created_at"),
+            authMethods: try authMethods(try row.string("auth_methods")), createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"))
+    }
+
+    /// What identities made before the `auth_methods` column existed keep (docs/threat-model.md, "Authentication
+    /// methods"): every method they could use then.
+    static let legacyAuthMethods = JSONList.encode(AuthMethod.legacy.map(\.rawValue))
+
+    /// The stored JSON array of method names; a name this version does not know is a corrupt row, not a silent drop.
+    private static func authMethods(_ text: String) throws -> [AuthMethod] {
+        do {
+            return try AuthMethod.parse(JSONList.decode(text))
+        } catch {
+            throw StoreError(.corrupted, "identity row has an unknown authentication method")
+        }
     }
 }

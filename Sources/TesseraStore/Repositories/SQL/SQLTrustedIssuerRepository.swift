@@ -1,8 +1,7 @@
 import Foundation
 import TesseraCore
 
-/// Trusted issuers, on either engine: one row per issuer, its configuration as a JSON document
-/// (`TrustedIssuerDocument`).
+/// Trusted issuers, on either engine: one row per issuer, its configuration as a JSON document (`encode`).
 struct SQLTrustedIssuerRepository: TrustedIssuerRepository {
     let sql: any SQLExecutor
 
@@ -19,7 +18,7 @@ struct SQLTrustedIssuerRepository: TrustedIssuerRepository {
     }
 
     func insert(_ issuer: TrustedIssuer) async throws {
-        let document = try TrustedIssuerDocument.encode(issuer)
+        let document = try Self.encode(issuer)
         let inserted = try await sql.execute(
             """
             INSERT INTO trusted_issuers (id, issuer, document, created_at)
@@ -33,7 +32,22 @@ struct SQLTrustedIssuerRepository: TrustedIssuerRepository {
         try await !sql.execute("DELETE FROM trusted_issuers WHERE id = \(id) RETURNING id").isEmpty
     }
 
+    /// The stored document: the issuer as JSON with sorted keys and epoch-second dates.
+    static func encode(_ issuer: TrustedIssuer) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return String(decoding: try encoder.encode(issuer), as: UTF8.self)
+    }
+
     private static func decode(_ row: any SQLRow) throws -> TrustedIssuer {
-        try TrustedIssuerDocument.decode(try row.string("document"))
+        let document = try row.string("document")
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        do {
+            return try decoder.decode(TrustedIssuer.self, from: Data(document.utf8))
+        } catch {
+            throw StoreError(.corrupted, "a trusted_issuers row is not a valid issuer document")
+        }
     }
 }
