@@ -91,7 +91,11 @@ import Testing
 
     @Test func headerNeedsAStringAlgAndRefusesDuplicates() throws {
         let payload = Base64URL.encode(Data("{}".utf8))
-        for header in [#"{"kid":"k"}"#, #"{"alg":5}"#, #"{"alg":"ES256","alg":"none"}"#, #"{"alg":"ES256"} x"#] {
+        let refused = [
+            #"{"kid":"k"}"#, #"{"alg":5}"#, #"{"alg":"ES256","alg":"none"}"#, #"{"alg":"ES256"} x"#,
+            #"{"alg":"ES256","crit":[]}"#, #"{"alg":"ES256","crit":null}"#, #"{"alg":"ES256","crit":["exp"]}"#,
+        ]
+        for header in refused {
             let token = Base64URL.encode(Data(header.utf8)) + "." + payload + ".c2ln"
             #expect(throws: TesseraCryptoError.self, "\(header)") { try CompactJWS(parsing: token) }
         }

@@ -13,6 +13,14 @@ public struct JOSEHeader: Sendable, Decodable, Equatable {
         self.alg = alg
         kid = try object.string("kid")
         typ = try object.string("typ")
-        crit = try object.strings("crit")
+        // RFC 7515 §4.1.11: crit is a non-empty list; present in any other form (null, [], a string) it is malformed.
+        if object.members["crit"] != nil {
+            guard let crit = try object.strings("crit"), !crit.isEmpty else {
+                throw TesseraCryptoError(.malformedJWS, "crit must be a non-empty list of header parameter names")
+            }
+            self.crit = crit
+        } else {
+            crit = nil
+        }
     }
 }
