@@ -5,8 +5,9 @@ import GRPCNIOTransportHTTP2
 import Logging
 import TesseraCore
 import TesseraCrypto
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `tessera agent`: attests this node to the server, keeps SVIDs for the node's registration entries, and
@@ -42,7 +43,9 @@ public struct WorkloadAgent: Sendable {
     let clock: any TimeSource
     let logger: Logger
 
-    public init(configuration: Configuration, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "tessera.agent")) {
+    public init(
+        configuration: Configuration, clock: any TimeSource = SystemTimeSource(), logger: Logger = Logger(label: "tessera.agent")
+    ) {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -134,7 +137,9 @@ public struct WorkloadAgent: Sendable {
     }
 
     private func prepareSocketPath(_ path: String) throws {
-        guard path.utf8.count < 100 else { throw AgentError(.configuration, "socket path is too long (Unix sockets allow ~100 bytes)") }
+        guard path.utf8.count < 100 else {
+            throw AgentError(.configuration, "socket path is too long (Unix sockets allow ~100 bytes)")
+        }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -13,7 +13,8 @@ public struct AuditRecord: Sendable, Equatable {
     /// HMAC-SHA256 of `hash` under the key the body names (`key`); nil on legacy (unkeyed) records.
     public let mac: String?
     /// Not stored with the record: when the record is the last of its batch, the MAC of the head it becomes.
-    public let headMAC: String?    /// Not hashed: stored beside the record (see `AuditEvent.replayGuard`).
+    public let headMAC: String?
+    /// Not hashed: stored beside the record (see `AuditEvent.replayGuard`).
     public let replayGuard: ReplayGuard?
     /// Not hashed: the lease written beside the record (see `AuditEvent.lease`).
     public let lease: Lease?

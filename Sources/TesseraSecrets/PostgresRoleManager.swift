@@ -57,9 +57,10 @@ public final class PostgresRoleManager: Sendable {
         }
         let role = PostgresRoleTemplate.identifier(username)
         try await withConnection { connection in
-            let exists = try await connection.query(
-                "SELECT 1 FROM pg_roles WHERE rolname = \(username)", logger: logger
-            ).collect().count > 0
+            let exists =
+                try await connection.query(
+                    "SELECT 1 FROM pg_roles WHERE rolname = \(username)", logger: logger
+                ).collect().count > 0
             guard exists else { return }
             // Close the door before emptying the room: pg_terminate_backend only signals, so without NOLOGIN first a
             // client could log in again between the termination and the DROP (seen on a loaded CI runner).

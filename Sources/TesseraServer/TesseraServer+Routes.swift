@@ -22,8 +22,10 @@ extension TesseraServer {
             jwtSVIDIssuer: configuration.spiffe.jwtIssuer, jwtSVIDKeys: environment.jwtSVIDKeys
         ).register(in: router)
         OAuthRoutes(tokens: tokens, admins: admins, maximumBodySize: environment.maximumBodySize).register(in: router)
-        OperationsRoutes(metrics: environment.metrics, database: environment.database, policies: environment.policies, admins: admins)
-            .register(in: router)
+        OperationsRoutes(
+            metrics: environment.metrics, database: environment.database, policies: environment.policies, admins: admins
+        )
+        .register(in: router)
         let admin = router.group("v1")
             .add(middleware: AdminAuthenticationMiddleware(authenticator: admins, audit: environment.audit))
             .add(middleware: RefusalAuditMiddleware(audit: environment.audit))
@@ -42,7 +44,9 @@ extension TesseraServer {
         _ environment: ServerEnvironment, tokens: TokenService, admins: AdminAuthenticator,
         router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>
     ) -> (tasks: TaskService, exceptions: ExceptionService, secrets: DynamicSecretsService?) {
-        let (configuration, database, audit, clock) = (environment.configuration, environment.database, environment.audit, environment.clock)
+        let (configuration, database, audit, clock) = (
+            environment.configuration, environment.database, environment.audit, environment.clock
+        )
         let limit = environment.maximumBodySize
         var identities = IdentityService(
             repository: environment.inventory, tasks: database.tasks, audit: audit, clock: clock,
@@ -59,13 +63,15 @@ extension TesseraServer {
         ExceptionRoutes(service: exceptions, maximumBodySize: limit).register(in: admin)
         let secrets = configuration.postgresSecrets.map { postgres in
             DynamicSecretsService(
-                manager: PostgresRoleManager(settings: postgres.settings, templates: postgres.templates, logger: environment.logger),
+                manager: PostgresRoleManager(
+                    settings: postgres.settings, templates: postgres.templates, logger: environment.logger),
                 tokens: tokens, tasks: database.tasks, identities: environment.inventory, authorizer: tokens.authorizer,
                 audit: audit, clock: clock, logger: environment.logger)
         }
         if let secrets { SecretRoutes(service: secrets, maximumBodySize: limit).register(in: router) }
         LeaseRoutes(
-            service: LeaseService(repository: database.tasks, audit: audit, clock: clock, changes: environment.changes, secrets: secrets),
+            service: LeaseService(
+                repository: database.tasks, audit: audit, clock: clock, changes: environment.changes, secrets: secrets),
             maximumBodySize: limit
         ).register(in: admin)
         ToolRoutes(

@@ -25,7 +25,8 @@ extension TesseraServer {
             authorizer: MeasuredAuthorizer(
                 inner: authorizer
                     ?? CedarIssuanceAuthorizer(
-                        engine: environment.policies, defaultAudiences: [defaultAudience], departedOwners: environment.departedOwners),
+                        engine: environment.policies, defaultAudiences: [defaultAudience],
+                        departedOwners: environment.departedOwners),
                 metrics: environment.metrics),
             audit: environment.audit, tokenState: database.tokenState, tasks: database.tasks, clock: environment.clock,
             logger: environment.logger)

@@ -9,7 +9,9 @@ extension TesseraServer {
         _ environment: ServerEnvironment, tokens: TokenService, router: Router<TesseraRequestContext>,
         admin: RouterGroup<AdminRequestContext>
     ) async throws -> (spiffe: SPIFFEServices, signingKeys: SigningKeyService, clusterSync: ClusterSync) {
-        let (database, kek, eventBus, jwtSVIDKeys) = (environment.database, environment.kek, environment.eventBus, environment.jwtSVIDKeys)
+        let (database, kek, eventBus, jwtSVIDKeys) = (
+            environment.database, environment.kek, environment.eventBus, environment.jwtSVIDKeys
+        )
         let spiffe = try await SPIFFEServices.make(
             configuration: environment.configuration, issuer: environment.issuer, database: database, kek: kek,
             audit: environment.audit, clock: environment.clock, authorizer: tokens.authorizer, changes: environment.changes,

@@ -149,7 +149,9 @@ public struct TesseraServer {
 
     /// Everything the server runs, in start order: background services, then listeners. A graceful shutdown stops
     /// them in reverse order: listeners first, storage last.
-    func services(onRunning: @escaping @Sendable (Int) async -> Void) throws -> (background: [any Service], listeners: [any Service]) {
+    func services(onRunning: @escaping @Sendable (Int) async -> Void) throws -> (
+        background: [any Service], listeners: [any Service]
+    ) {
         // One per-source connection count across all listeners; deadlines on each.
         let limiter = ConnectionLimiter(limit: configuration.listener.maximumConnectionsPerSource)
         // Signed audit checkpoints on a schedule and a closing one, after everything else stopped.

@@ -7,8 +7,9 @@
 import Foundation
 import MCP
 import TesseraMCP
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -23,7 +24,10 @@ let calls = Int(option("--calls", "2000")!) ?? 2000
 let warmup = Int(option("--warmup", "200")!) ?? 200
 let token = option("--token")
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: tessera-mcp-bench --label NAME [--calls N] [--warmup N] [--token T] stdio CMD [ARGS] | http URL | authorize URL\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: tessera-mcp-bench --label NAME [--calls N] [--warmup N] [--token T] stdio CMD [ARGS] | http URL | authorize URL\n"
+                .utf8))
     exit(2)
 }
 let mode = arguments[0]

@@ -69,7 +69,8 @@ func makeServer() async -> Server {
             return text(arguments["text"]?.stringValue ?? "")
         case "add":
             guard let a = number(arguments["a"]), let b = number(arguments["b"]) else {
-                return CallTool.Result(content: [.text(text: "a and b must be numbers", annotations: nil, _meta: nil)], isError: true)
+                return CallTool.Result(
+                    content: [.text(text: "a and b must be numbers", annotations: nil, _meta: nil)], isError: true)
             }
             let sum = a + b
             return text(sum == sum.rounded() && abs(sum) < 1e15 ? String(Int(sum)) : String(sum))
@@ -91,9 +92,15 @@ if let port = option("--http").flatMap(Int.init) {
     let transport = StatefulHTTPServerTransport()
     try await server.start(transport: transport)
     let router = Router()
-    router.on("/mcp", method: .post) { request, _ in HTTPBridge.response(await transport.handleRequest(try await HTTPBridge.request(request))) }
-    router.on("/mcp", method: .get) { request, _ in HTTPBridge.response(await transport.handleRequest(try await HTTPBridge.request(request))) }
-    router.on("/mcp", method: .delete) { request, _ in HTTPBridge.response(await transport.handleRequest(try await HTTPBridge.request(request))) }
+    router.on("/mcp", method: .post) { request, _ in
+        HTTPBridge.response(await transport.handleRequest(try await HTTPBridge.request(request)))
+    }
+    router.on("/mcp", method: .get) { request, _ in
+        HTTPBridge.response(await transport.handleRequest(try await HTTPBridge.request(request)))
+    }
+    router.on("/mcp", method: .delete) { request, _ in
+        HTTPBridge.response(await transport.handleRequest(try await HTTPBridge.request(request)))
+    }
     let app = Application(
         router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
         onServerRunning: { channel in

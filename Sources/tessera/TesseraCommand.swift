@@ -14,10 +14,13 @@ struct TesseraCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ServerCommand.self, DevCommand.self, HealthCommand.self, OpenAPICommand.self, IdentityCommand.self, TokenCommand.self, TaskCommand.self, LeaseCommand.self, ExceptionCommand.self, SecretCommand.self, DBCommand.self, AuditCommand.self, PolicyCommand.self, BenchCommand.self,
+            ServerCommand.self, DevCommand.self, HealthCommand.self, OpenAPICommand.self, IdentityCommand.self, TokenCommand.self,
+            TaskCommand.self, LeaseCommand.self, ExceptionCommand.self, SecretCommand.self, DBCommand.self, AuditCommand.self,
+            PolicyCommand.self, BenchCommand.self,
             AgentCommand.self, NodeCommand.self, EntryCommand.self, SVIDCommand.self, BundleCommand.self,
             ScanCommand.self, PostureCommand.self, OwnerCommand.self,
-            ApprovalCommand.self, ToolsCommand.self, MCPGatewayCommand.self, IssuerCommand.self, LoginCommand.self, KeysCommand.self, FederationCommand.self,
+            ApprovalCommand.self, ToolsCommand.self, MCPGatewayCommand.self, IssuerCommand.self, LoginCommand.self,
+            KeysCommand.self, FederationCommand.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import Foundation
 import TesseraTestSupport
 import Testing
+
 @testable import TesseraAgent
 
 /// The agent side of the node-proof attacks: an agent pointed at a plain-HTTP server would send its join
@@ -48,6 +49,8 @@ import Testing
             }
         }
         try WorkloadAgent.validate(serverURL: URL(string: "http://127.0.0.1:8443")!, allowInsecureHTTP: true)
-        #expect(throws: AgentError.self) { try WorkloadAgent.validate(serverURL: URL(string: "ftp://x")!, allowInsecureHTTP: true) }
+        #expect(throws: AgentError.self) {
+            try WorkloadAgent.validate(serverURL: URL(string: "ftp://x")!, allowInsecureHTTP: true)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TesseraAgent
 
 /// py-spiffe and go-spiffe call these exact paths: the generated code must not carry a package prefix.

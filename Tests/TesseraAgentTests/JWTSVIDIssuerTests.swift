@@ -4,9 +4,11 @@ import TesseraCrypto
 import TesseraServer
 import TesseraTestSupport
 import Testing
+
 @testable import TesseraAgent
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Outbound federation end to end: a JWT-SVID from the Workload API carries the configured JWT-SVID issuer, a relying

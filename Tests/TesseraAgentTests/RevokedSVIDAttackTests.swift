@@ -1,13 +1,15 @@
 import Foundation
 import TesseraCore
 import TesseraCrypto
-@testable import TesseraServer
 import TesseraTestSupport
 import Testing
 import X509
+
 @testable import TesseraAgent
+@testable import TesseraServer
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A revoked SVID authenticates nothing, even while it is valid (attacker finding): the X.509-SVID at the mTLS token
@@ -16,9 +18,11 @@ import FoundationNetworking
     private func curlToken(_ url: String, folder: String) async throws -> (Int, String) {
         let result = try await ChildProcess.run(
             "/usr/bin/curl",
-            ["-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
-             "--cert", folder + "/svid.pem", "--key", folder + "/svid-key.pem", "-w", "\n%{http_code}",
-             "--data", "grant_type=client_credentials", url])
+            [
+                "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
+                "--cert", folder + "/svid.pem", "--key", folder + "/svid-key.pem", "-w", "\n%{http_code}",
+                "--data", "grant_type=client_credentials", url,
+            ])
         let text = String(decoding: result.output, as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
@@ -29,8 +33,11 @@ import FoundationNetworking
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let made = try await ChildProcess.run(
             "/usr/bin/openssl",
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", folder + "/server-key.pem", "-out", folder + "/server.pem"])
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj",
+                "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", folder + "/server-key.pem", "-out", folder + "/server.pem",
+            ])
         #expect(made.status == 0)
         let tlsPort = try FreePort.find(host: "127.0.0.1")
         let harness = try await Harness.start { configuration in
@@ -41,7 +48,8 @@ import FoundationNetworking
         let svid = try #require(try await WorkloadAPIClient(socketPath: harness.socket).fetchX509SVIDs().first)
         try svid.certificates.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n").write(
             toFile: folder + "/svid.pem", atomically: true, encoding: .utf8)
-        let key = "-----BEGIN PRIVATE KEY-----\n" + svid.privateKeyDER.base64EncodedString(options: [.lineLength64Characters])
+        let key =
+            "-----BEGIN PRIVATE KEY-----\n" + svid.privateKeyDER.base64EncodedString(options: [.lineLength64Characters])
             + "\n-----END PRIVATE KEY-----\n"
         try key.write(toFile: folder + "/svid-key.pem", atomically: true, encoding: .utf8)
         let url = "https://127.0.0.1:\(tlsPort)/oauth2/token"

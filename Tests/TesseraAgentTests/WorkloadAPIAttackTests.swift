@@ -1,11 +1,13 @@
 import Foundation
-import TesseraTestSupport
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraAgent
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Attacks on Workload API attestation, against a real agent on a real Unix socket: a process connects,

@@ -1,19 +1,21 @@
 import Crypto
 import Foundation
-import ServiceLifecycle
-import TesseraTestSupport
 import GRPCCore
+import ServiceLifecycle
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
 import Testing
 import X509
+
 @testable import TesseraAgent
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Test(.stopsServers) func agentServesX509AndJWTSVIDsToAnAttestedProcess() async throws {
@@ -25,7 +27,8 @@ import Glibc
     #expect(svids.count == 1)
     #expect(svid.spiffeID == "spiffe://example.org/web")
     let leaf = svid.certificates[0]
-    #expect(try X509SVIDVerifier(authorities: svid.bundle).verify(chain: svid.certificates, now: harness.clock.now()).path == "/web")
+    #expect(
+        try X509SVIDVerifier(authorities: svid.bundle).verify(chain: svid.certificates, now: harness.clock.now()).path == "/web")
     let key = try P256.Signing.PrivateKey(derRepresentation: svid.privateKeyDER)
     #expect(Certificate.PublicKey(key.publicKey) == leaf.publicKey)
     #expect(leaf.notValidAfter.timeIntervalSince(leaf.notValidBefore) <= 3600 + TrustDomainCA.backdate)
@@ -58,7 +61,9 @@ import Glibc
 @Test(.stopsServers) func aProcessMatchingNoEntryGetsPermissionDenied() async throws {
     let harness = try await Harness.start(selector: "unix:uid:\(getuid() + 4242)")
     let client = WorkloadAPIClient(socketPath: harness.socket)
-    for call in [{ _ = try await client.fetchX509SVIDs() }, { _ = try await client.fetchJWTSVIDs(audience: ["db"]) }] as [@Sendable () async throws -> Void] {
+    for call in [{ _ = try await client.fetchX509SVIDs() }, { _ = try await client.fetchJWTSVIDs(audience: ["db"]) }]
+        as [@Sendable () async throws -> Void]
+    {
         do {
             try await call()
             Issue.record("an unmatched process was served")
@@ -188,7 +193,10 @@ import Glibc
             ("grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
                 + "&client_assertion=" + assertion).utf8)
         let (data, response) = try await HTTPTestClient.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        return (
+            (response as? HTTPURLResponse)?.statusCode ?? 0,
+            (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        )
     }
     let (status, body) = try await exchange(token)
     #expect(status == 200, "\(body)")

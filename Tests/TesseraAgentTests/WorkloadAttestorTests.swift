@@ -1,12 +1,14 @@
 import Foundation
-import TesseraTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraAgent
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `/proc`, except that until `exec()` is called the process appears to run another binary

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraStore
+import Testing
+
 @testable import TesseraAudit
 
 private func event(_ index: Int) -> AuditEvent {

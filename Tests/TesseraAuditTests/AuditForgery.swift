@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import TesseraCore
 import TesseraStore
+
 @testable import TesseraAudit
 
 /// What an attacker with write access to the SQLite file (but not the KEK) does to the chain.

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraStore
+import Testing
+
 @testable import TesseraAudit
 
 private func event(_ index: Int) -> AuditEvent {
@@ -33,8 +34,10 @@ private func event(_ index: Int) -> AuditEvent {
     #expect(record.mac == sealing.keyring.recordMAC(hash: record.hash, keyID: sealing.keyring.current.id))
     let stored = try await database.audit.records(after: 0, limit: 10)
     #expect(stored.first?.mac == record.mac)
-    #expect(try await database.audit.recordedHeadMAC() == sealing.keyring.headMAC(
-        AuditHead(seq: 1, hash: record.hash), keyID: sealing.keyring.current.id))
+    #expect(
+        try await database.audit.recordedHeadMAC()
+            == sealing.keyring.headMAC(
+                AuditHead(seq: 1, hash: record.hash), keyID: sealing.keyring.current.id))
 }
 
 @Test func concurrentKeyedAppendsVerifyWithTheKeys() async throws {

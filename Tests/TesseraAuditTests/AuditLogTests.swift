@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
-import Testing
 import TesseraCore
 import TesseraStore
+import Testing
+
 @testable import TesseraAudit
 
 func temporaryDirectory() -> String {

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import _CryptoExtras
+
 @testable import TesseraCrypto
 
 private let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -108,7 +109,9 @@ private func keyed(_ key: PrivateSigningKey) -> [KeyedVerificationKey] {
     try jws.verify(with: [KeyedVerificationKey(kid: key.kid, key: key.publicKey)])
     // The stored bytes of an RSA key are not a P-256 key, and the other way round: the stored algorithm decides.
     #expect(throws: TesseraCryptoError.self) { try SigningKey(rawPrivateKey: key.rawPrivateKey, algorithm: .es256) }
-    #expect(throws: TesseraCryptoError.self) { try SigningKey(rawPrivateKey: SigningKey.generate().rawPrivateKey, algorithm: .rs256) }
+    #expect(throws: TesseraCryptoError.self) {
+        try SigningKey(rawPrivateKey: SigningKey.generate().rawPrivateKey, algorithm: .rs256)
+    }
     #expect(throws: TesseraCryptoError.self) { try SigningKey.generate(algorithm: .eddsa) }
     // An ES256 header on an RSA key's signature never verifies against the RSA key.
     let parts = token.split(separator: ".")

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import TesseraCrypto
 
 @Test func sealedDataOpensOnlyWithTheSameKeyAndContext() throws {
@@ -31,7 +32,9 @@ import Testing
     let spki = Data([0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]) + ed.publicKey.rawRepresentation
     #expect(try VerificationKey(pem: PEM.encode(spki, label: "PUBLIC KEY")).algorithms == [.eddsa])
     #expect(throws: TesseraCryptoError.self) { try VerificationKey(pem: p256.pemRepresentation) }
-    #expect(throws: TesseraCryptoError.self) { try VerificationKey(pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----") }
+    #expect(throws: TesseraCryptoError.self) {
+        try VerificationKey(pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")
+    }
 }
 
 @Test func jwkSetsRefusePrivateAndUnknownKeys() throws {

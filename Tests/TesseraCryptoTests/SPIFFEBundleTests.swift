@@ -3,6 +3,7 @@ import Foundation
 import TesseraCore
 import Testing
 import X509
+
 @testable import TesseraCrypto
 
 private let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -43,10 +44,12 @@ private let now = Date(timeIntervalSince1970: 1_800_000_000)
 
 @Test func jwtSVIDSignsAndValidates() throws {
     let key = SigningKey.generate()
-    let bundle = SPIFFEBundle(trustDomain: "example.org", x509Authorities: [], jwtAuthorities: [key.publicJWK], sequence: 1, refreshHint: 300)
+    let bundle = SPIFFEBundle(
+        trustDomain: "example.org", x509Authorities: [], jwtAuthorities: [key.publicJWK], sequence: 1, refreshHint: 300)
     let id = try SPIFFEID(parsing: "spiffe://example.org/web")
     let svid = try JWTSVID.sign(spiffeID: id, audience: ["db"], key: key, now: now, ttl: 300)
-    let header = try JSONSerialization.jsonObject(with: Base64URL.decode(String(svid.token.split(separator: ".")[0]))!) as? [String: Any]
+    let header =
+        try JSONSerialization.jsonObject(with: Base64URL.decode(String(svid.token.split(separator: ".")[0]))!) as? [String: Any]
     #expect(header?["typ"] as? String == "JWT")
     #expect(header?["kid"] as? String == key.kid)
     let valid = try JWTSVID.validate(svid.token, audience: "db", bundles: ["example.org": bundle], now: now)
@@ -73,7 +76,8 @@ private let now = Date(timeIntervalSince1970: 1_800_000_000)
         publicKey: Certificate.PublicKey(key.publicKey), now: now, ttl: 3600)
     let bound = NodeProof.Binding(method: "GET", path: "/agent/v1/entries", body: Data())
     let proof = try NodeProof.sign(key: key, chain: chain, audience: "http://s/agent", binding: bound, now: now)
-    let verified = try NodeProof.verify(proof, authorities: [ca.certificate], audience: "http://s/agent", binding: bound, now: now)
+    let verified = try NodeProof.verify(
+        proof, authorities: [ca.certificate], audience: "http://s/agent", binding: bound, now: now)
     #expect(verified.spiffeID.path == "/tessera/agent/n1")
     #expect(!verified.jti.isEmpty)
     #expect(throws: TesseraCryptoError.self) {

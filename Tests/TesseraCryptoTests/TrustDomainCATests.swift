@@ -4,6 +4,7 @@ import SwiftASN1
 import TesseraCore
 import Testing
 import X509
+
 @testable import TesseraCrypto
 
 private let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -24,7 +25,9 @@ private func svid(_ ca: TrustDomainCA, _ id: String = "spiffe://example.org/web"
     #expect(try cert.extensions.basicConstraints == .isCertificateAuthority(maxPathLength: nil))
     let usage = try #require(try cert.extensions.keyUsage)
     #expect(usage.keyCertSign && usage.cRLSign)
-    #expect(try cert.extensions.subjectAlternativeNames == SubjectAlternativeNames([.uniformResourceIdentifier("spiffe://example.org")]))
+    #expect(
+        try cert.extensions.subjectAlternativeNames
+            == SubjectAlternativeNames([.uniformResourceIdentifier("spiffe://example.org")]))
     #expect(cert.publicKey.isValidSignature(cert.signature, for: cert))
     #expect(ca.isRoot)
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import TesseraCrypto
 
 struct RFCVectors: Decodable {
@@ -21,7 +22,9 @@ struct RFCVectors: Decodable {
     let hostileHeaders: [HostileHeader]
 
     enum CodingKeys: String, CodingKey {
-        case rfc7638Thumbprint = "rfc7638_thumbprint", rfc8037Ed25519 = "rfc8037_ed25519", hostileHeaders = "hostile_headers"
+        case rfc7638Thumbprint = "rfc7638_thumbprint"
+        case rfc8037Ed25519 = "rfc8037_ed25519"
+        case hostileHeaders = "hostile_headers"
     }
 
     static func load() throws -> RFCVectors {

@@ -1,5 +1,6 @@
 import TesseraTestSupport
 import Testing
+
 @testable import TesseraMCP
 
 @Suite(.stopsServers) struct ListenSpecTests {

@@ -1,10 +1,12 @@
 import Foundation
-import TesseraTestSupport
 import MCP
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraMCP
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The gateway between a scripted agent (the SDK's MCP client) and a real MCP server process, deciding every call
@@ -13,10 +15,12 @@ import FoundationNetworking
 @Suite(.serialized, .stopsServers) struct MCPGatewayEndToEndTests {
     @Test func agentOverHTTPThroughTheGatewayToAStdioServer() async throws {
         let tessera = try await TesseraHarness.start()
-        let agent = try await tessera.agent(name: "billing-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
+        let agent = try await tessera.agent(
+            name: "billing-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
         let log = GatewayFixtures.temporaryFile("calls.log")
         let upstream = try await UpstreamConnection.connect(
-            UpstreamSpec(name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: ["--log", log])))
+            UpstreamSpec(
+                name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: ["--log", log])))
         let gateway = MCPGateway(
             upstreams: [upstream], authorizer: TesseraAuthorizationClient(base: URL(string: tessera.base)!), approvalTimeout: 60,
             pollInterval: .milliseconds(50))
@@ -50,12 +54,14 @@ import FoundationNetworking
         // High risk: the call waits until an administrator approves it, then goes through once.
         async let deletion = client.callTool(name: "delete_records", arguments: ["table": "invoices_2019"])
         var approvals: [String] = []
-        #expect(try await GatewayFixtures.eventually {
-            approvals = try await tessera.pendingApprovals()
-            return !approvals.isEmpty
-        })
+        #expect(
+            try await GatewayFixtures.eventually {
+                approvals = try await tessera.pendingApprovals()
+                return !approvals.isEmpty
+            })
         #expect(!GatewayFixtures.executed(log).contains { $0.hasPrefix("delete_records") }, "nothing runs before the approval")
-        let approved = try await tessera.admin("POST", "/v1/approvals/\(approvals[0])/approve", json: ["reason": "alice confirmed"])
+        let approved = try await tessera.admin(
+            "POST", "/v1/approvals/\(approvals[0])/approve", json: ["reason": "alice confirmed"])
         #expect(approved.status == 200)
         let deleted = try await deletion
         #expect(deleted.isError != true)
@@ -83,14 +89,16 @@ import FoundationNetworking
         let tessera = try await TesseraHarness.start()
         let log = GatewayFixtures.temporaryFile("calls.log")
         let upstream = try await UpstreamConnection.connect(
-            UpstreamSpec(name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: ["--log", log])))
+            UpstreamSpec(
+                name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: ["--log", log])))
         let gateway = MCPGateway(upstreams: [upstream], authorizer: TesseraAuthorizationClient(base: URL(string: tessera.base)!))
         let (port, listener) = try await GatewayFixtures.listen(gateway)
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/mcp")!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
-        request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}}"#.utf8)
+        request.httpBody = Data(
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}}"#.utf8)
         let (body, response) = try await HTTPTestClient.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         #expect(http.statusCode == 401)
@@ -123,7 +131,8 @@ import FoundationNetworking
 
     @Test func concurrentAgentsWithTheSameRequestIDsGetTheirOwnAnswers() async throws {
         let tessera = try await TesseraHarness.start()
-        let agent = try await tessera.agent(name: "twin-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
+        let agent = try await tessera.agent(
+            name: "twin-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
         let upstream = try await UpstreamConnection.connect(
             UpstreamSpec(name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: [])))
         let gateway = MCPGateway(
@@ -136,7 +145,8 @@ import FoundationNetworking
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.setValue("application/json, text/event-stream", forHTTPHeaderField: "Accept")
             request.setValue("Bearer \(agent.token)", forHTTPHeaderField: "Authorization")
-            request.httpBody = Data(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#.utf8)
+            request.httpBody = Data(
+                #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#.utf8)
             let (data, _) = try await HTTPTestClient.data(for: request)
             let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
             let content = (object?["result"] as? [String: Any])?["content"] as? [[String: Any]]

@@ -1,7 +1,8 @@
 import Foundation
-import TesseraTestSupport
 import MCP
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraMCP
 
 /// The other pairing: the agent talks to the gateway over stdio (token from the environment, as
@@ -9,7 +10,8 @@ import Testing
 @Suite(.serialized, .stopsServers) struct MCPGatewayStdioEndToEndTests {
     @Test func agentOverStdioThroughTheGatewayToAnHTTPServer() async throws {
         let tessera = try await TesseraHarness.start()
-        let agent = try await tessera.agent(name: "ledger-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
+        let agent = try await tessera.agent(
+            name: "ledger-agent", catalogue: GatewayFixtures.catalogue, taskTools: GatewayFixtures.taskTools)
         let log = GatewayFixtures.temporaryFile("calls.log")
         let (serverProcess, endpoint) = try GatewayFixtures.startHTTPTestServer(log: log)
         defer { serverProcess.terminate() }
@@ -33,11 +35,14 @@ import Testing
         // A human says no: the agent is told, with the approver's reason; nothing ran.
         async let refused = client.callTool(name: "delete_records", arguments: ["table": "ledger"])
         var pending: [String] = []
-        #expect(try await GatewayFixtures.eventually {
-            pending = try await tessera.pendingApprovals()
-            return !pending.isEmpty
-        })
-        #expect(try await tessera.admin("POST", "/v1/approvals/\(pending[0])/deny", json: ["reason": "not during the audit"]).status == 200)
+        #expect(
+            try await GatewayFixtures.eventually {
+                pending = try await tessera.pendingApprovals()
+                return !pending.isEmpty
+            })
+        #expect(
+            try await tessera.admin("POST", "/v1/approvals/\(pending[0])/deny", json: ["reason": "not during the audit"]).status
+                == 200)
         let denial = try await refused
         #expect(denial.isError == true)
         #expect(GatewayFixtures.text(denial.content).contains("the approval was denied: not during the audit"))
@@ -62,12 +67,15 @@ import Testing
     @Test func aServerThatIsDownRefusesEverythingAndForwardsNothing() async throws {
         let log = GatewayFixtures.temporaryFile("calls.log")
         let upstream = try await UpstreamConnection.connect(
-            UpstreamSpec(name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: ["--log", log])))
+            UpstreamSpec(
+                name: "billing", endpoint: .stdio(executable: GatewayFixtures.testServerPath, arguments: ["--log", log])))
         // Port 9 (discard) on loopback: nothing listens there.
-        let gateway = MCPGateway(upstreams: [upstream], authorizer: TesseraAuthorizationClient(base: URL(string: "http://127.0.0.1:9")!))
+        let gateway = MCPGateway(
+            upstreams: [upstream], authorizer: TesseraAuthorizationClient(base: URL(string: "http://127.0.0.1:9")!))
         let link = StdioLink()
         let listener = Task {
-            try await GatewayStdioListener(gateway: gateway, token: "token", input: link.gatewayInput, output: link.gatewayOutput).run()
+            try await GatewayStdioListener(gateway: gateway, token: "token", input: link.gatewayInput, output: link.gatewayOutput)
+                .run()
         }
         let client = Client(name: "scripted-agent", version: "1.0")
         try await client.connect(transport: link.agentTransport())

@@ -1,8 +1,9 @@
 import Foundation
-import TesseraTestSupport
 import MCP
-import Testing
 import TesseraCore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraMCP
 
 /// The gateway's decisions with a scripted authorizer and real SDK servers on in-memory transports.
@@ -38,7 +39,10 @@ import TesseraCore
         #expect(authorizer.asked.map(\.tool) == ["search"])
         #expect(authorizer.asked.first?.arguments == ["q": "vpn"])
         #expect(wiki.executed == ["search"] && desk.executed.isEmpty)
-        await #expect(throws: MCPGatewayError(.unknownTool, "unknown tool 'search': tools are named <upstream>__<tool>, upstreams: desk, wiki")) {
+        await #expect(
+            throws: MCPGatewayError(
+                .unknownTool, "unknown tool 'search': tools are named <upstream>__<tool>, upstreams: desk, wiki")
+        ) {
             try await gateway.callTool(.init(name: "search"), token: "t")
         }
     }
@@ -53,7 +57,8 @@ import TesseraCore
         #expect(result.isError == true)
         #expect(
             text(result)
-                == "Tessera refused the call to 'refund'. Reasons: refund is not in the task's scope. Policies: agent-outside-task. Call id: call_9.")
+                == "Tessera refused the call to 'refund'. Reasons: refund is not in the task's scope. Policies: agent-outside-task. Call id: call_9."
+        )
         guard case .object(let data)? = result._meta?["tessera/decision"] else {
             Issue.record("the refusal carries the decision as data")
             return
@@ -66,7 +71,8 @@ import TesseraCore
         let upstream = try await InMemoryUpstream.start(name: "desk", tools: ["refund"])
         let authorizer = ScriptedAuthorizer(
             decisions: [
-                ToolCallDecision(decision: .approvalRequired, approvalID: "apr_1", approvalURL: "http://tessera/v1/approvals/apr_1"),
+                ToolCallDecision(
+                    decision: .approvalRequired, approvalID: "apr_1", approvalURL: "http://tessera/v1/approvals/apr_1"),
                 ToolCallDecision(decision: .allow),
             ],
             approvals: [ApprovalStatus(id: "apr_1", state: "pending"), ApprovalStatus(id: "apr_1", state: "approved")])
@@ -85,7 +91,9 @@ import TesseraCore
     @Test func anApprovalThatNeverComesTimesOutOnTheInjectedClock() async throws {
         let upstream = try await InMemoryUpstream.start(name: "desk", tools: ["refund"])
         let authorizer = ScriptedAuthorizer(
-            decisions: [ToolCallDecision(decision: .approvalRequired, approvalID: "apr_2", approvalURL: "http://t/v1/approvals/apr_2")])
+            decisions: [
+                ToolCallDecision(decision: .approvalRequired, approvalID: "apr_2", approvalURL: "http://t/v1/approvals/apr_2")
+            ])
         let clock = ManualTimeSource()
         let gateway = MCPGateway(
             upstreams: [upstream.connection], authorizer: authorizer, approvalTimeout: 30, clock: clock,

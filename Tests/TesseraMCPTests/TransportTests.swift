@@ -1,12 +1,15 @@
 import Foundation
-import TesseraTestSupport
 import MCP
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraMCP
 
 @Suite(.stopsServers) struct TransportTests {
     @Test func serverSentEventBodiesAreSplitIntoMessages() {
-        let body = Data("id: 1_1\ndata: \n\nid: 1_2\r\nevent: message\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\":\ndata: 2}\n\n: comment\n\n".utf8)
+        let body = Data(
+            "id: 1_1\ndata: \n\nid: 1_2\r\nevent: message\r\ndata: {\"a\":1}\r\n\r\ndata: {\"b\":\ndata: 2}\n\n: comment\n\n".utf8
+        )
         let messages = StreamableHTTPClientTransport.events(in: body).map { String(decoding: $0, as: UTF8.self) }
         #expect(messages == [#"{"a":1}"#, "{\"b\":\n2}"])
     }
@@ -15,9 +18,11 @@ import Testing
         let forward = Pipe()
         let backward = Pipe()
         let left = PipeTransport(
-            input: backward.fileHandleForReading.fileDescriptor, output: forward.fileHandleForWriting.fileDescriptor, label: "right")
+            input: backward.fileHandleForReading.fileDescriptor, output: forward.fileHandleForWriting.fileDescriptor,
+            label: "right")
         let right = PipeTransport(
-            input: forward.fileHandleForReading.fileDescriptor, output: backward.fileHandleForWriting.fileDescriptor, label: "left")
+            input: forward.fileHandleForReading.fileDescriptor, output: backward.fileHandleForWriting.fileDescriptor,
+            label: "left")
         try await left.connect()
         try await right.connect()
         let big = String(repeating: "x", count: 200_000)
@@ -39,7 +44,9 @@ import Testing
     }
 
     @Test func problemDetailsAreReadForErrors() throws {
-        #expect(TesseraAuthorizationClient.problem(Data(#"{"title":"Forbidden","detail":"task is revoked"}"#.utf8)) == "task is revoked")
+        #expect(
+            TesseraAuthorizationClient.problem(Data(#"{"title":"Forbidden","detail":"task is revoked"}"#.utf8))
+                == "task is revoked")
         #expect(TesseraAuthorizationClient.problem(Data(#"{"error":"invalid_token"}"#.utf8)) == "invalid_token")
         #expect(TesseraAuthorizationClient.problem(Data("not json".utf8)) == nil)
         #expect(throws: MCPGatewayError.self) { try TesseraAuthorizationClient.baseURL("ftp://x") }

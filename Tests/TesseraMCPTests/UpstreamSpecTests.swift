@@ -1,13 +1,16 @@
 import Foundation
 import TesseraTestSupport
 import Testing
+
 @testable import TesseraMCP
 
 @Suite(.stopsServers) struct UpstreamSpecTests {
     @Test func stdioCommandsAreSplitLikeAShellWould() throws {
         let spec = try UpstreamSpec.parse(#"files=stdio:/usr/bin/files-mcp --root "/srv/my data" --name 'a b' x\ y"#)
         #expect(spec.name == "files")
-        #expect(spec.endpoint == .stdio(executable: "/usr/bin/files-mcp", arguments: ["--root", "/srv/my data", "--name", "a b", "x y"]))
+        #expect(
+            spec.endpoint
+                == .stdio(executable: "/usr/bin/files-mcp", arguments: ["--root", "/srv/my data", "--name", "a b", "x y"]))
     }
 
     @Test func httpUpstreams() throws {
@@ -38,7 +41,8 @@ import Testing
         #expect(throws: MCPGatewayError(.upstreamUnavailable, "upstream 'x': '/nonexistent/server' is not an executable file")) {
             try UpstreamProcess(name: "x", executable: "/nonexistent/server", arguments: [])
         }
-        #expect(throws: MCPGatewayError(.upstreamUnavailable, "upstream 'x': 'no-such-mcp-server-binary' was not found in PATH")) {
+        #expect(throws: MCPGatewayError(.upstreamUnavailable, "upstream 'x': 'no-such-mcp-server-binary' was not found in PATH"))
+        {
             try UpstreamProcess(name: "x", executable: "no-such-mcp-server-binary", arguments: [])
         }
     }
@@ -51,7 +55,10 @@ import Testing
         } throws: { error in
             (error as? MCPGatewayError)?.code == .upstreamUnavailable
         }
-        await #expect(throws: MCPGatewayError(.upstreamUnavailable, "upstream 'gone' exited (exit status 1) before completing the MCP handshake")) {
+        await #expect(
+            throws: MCPGatewayError(
+                .upstreamUnavailable, "upstream 'gone' exited (exit status 1) before completing the MCP handshake")
+        ) {
             try await UpstreamConnection.connect(
                 UpstreamSpec(name: "gone", endpoint: .stdio(executable: "false", arguments: [])), timeout: .seconds(10))
         }
@@ -59,10 +66,12 @@ import Testing
 
     @Test func anUnreachableHTTPUpstreamIsExplained() async throws {
         await #expect {
-            try await UpstreamConnection.connect(UpstreamSpec(name: "wiki", endpoint: .http(URL(string: "http://127.0.0.1:9/mcp")!)))
+            try await UpstreamConnection.connect(
+                UpstreamSpec(name: "wiki", endpoint: .http(URL(string: "http://127.0.0.1:9/mcp")!)))
         } throws: { error in
             guard let error = error as? MCPGatewayError else { return false }
-            return error.code == .upstreamUnavailable && error.reason.contains("cannot reach upstream 'wiki' at http://127.0.0.1:9/mcp")
+            return error.code == .upstreamUnavailable
+                && error.reason.contains("cannot reach upstream 'wiki' at http://127.0.0.1:9/mcp")
         }
     }
 
@@ -72,15 +81,17 @@ import Testing
         #expect(try await upstream.listTools().count == 5)
         let pid = try #require(upstream.processID)
         kill(pid, SIGKILL)
-        #expect(try await GatewayFixtures.eventually {
-            do {
-                _ = try await upstream.callTool("echo", arguments: ["text": "x"])
-                return false
-            } catch {
-                let reason = (error as? MCPGatewayError)?.reason ?? ""
-                return (error as? MCPGatewayError)?.code == .upstreamUnavailable && reason.hasPrefix("upstream 'billing' has exited")
-            }
-        })
+        #expect(
+            try await GatewayFixtures.eventually {
+                do {
+                    _ = try await upstream.callTool("echo", arguments: ["text": "x"])
+                    return false
+                } catch {
+                    let reason = (error as? MCPGatewayError)?.reason ?? ""
+                    return (error as? MCPGatewayError)?.code == .upstreamUnavailable
+                        && reason.hasPrefix("upstream 'billing' has exited")
+                }
+            })
         await upstream.close()
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TesseraAudit
 import TesseraCore
 import TesseraStore
+import Testing
 
 @testable import TesseraPosture
 
@@ -15,17 +15,23 @@ import TesseraStore
         for subject in 0..<Int32(state.profiles.count) {
             let p = state.profiles[Int(subject)]
             let name = state.subjects.string(subject)
-            lines.append("\(name) issued=\(p.issued) first=\(p.firstIssued) last=\(p.lastIssued)@\(p.lastIssuedSeq) ttl=\(p.longestTTL)@\(p.longestTTLSeq) act=\(p.deepestDelegation)")
+            lines.append(
+                "\(name) issued=\(p.issued) first=\(p.firstIssued) last=\(p.lastIssued)@\(p.lastIssuedSeq) ttl=\(p.longestTTL)@\(p.longestTTLSeq) act=\(p.deepestDelegation)"
+            )
             for kind in [SightingKind.scope, .source, .audience] {
                 state.forEachSighting(subject, kind) { s in
-                    lines.append("\(name) \(kind) \(state.values.string(s.value)) \(s.count) \(s.first)@\(s.firstSeq) \(s.last)@\(s.lastSeq) before=\(s.issuedBefore)")
+                    lines.append(
+                        "\(name) \(kind) \(state.values.string(s.value)) \(s.count) \(s.first)@\(s.firstSeq) \(s.last)@\(s.lastSeq) before=\(s.issuedBefore)"
+                    )
                 }
             }
             let activity = state.activity(subject, fromHour: 0, toHour: .max, limit: 100)
             lines.append("\(name) activity \(activity.issued) \(activity.refused) \(activity.seqs)")
         }
         for (key, aggregate) in state.violations {
-            lines.append("violation \(key.kind) \(state.subjects.string(key.subject)) \(key.value < 0 ? "" : state.values.string(key.value)) \(aggregate.count) \(aggregate.seqs)")
+            lines.append(
+                "violation \(key.kind) \(state.subjects.string(key.subject)) \(key.value < 0 ? "" : state.values.string(key.value)) \(aggregate.count) \(aggregate.seqs)"
+            )
         }
         for (jti, entry) in state.exchanges {
             lines.append("exchange \(jti) \(state.subjects.string(entry.subject)) \(entry.count) \(entry.seqs)")
@@ -58,14 +64,18 @@ import TesseraStore
         let subject = EstateFixture.spiffeID("ledger")
         for _ in 0..<12 {
             try await log.append(
-                AuditEvent(type: "token.refused", outcome: .denied, actor: subject, subject: subject, details: ["source": .string("10.0.2.5")]))
+                AuditEvent(
+                    type: "token.refused", outcome: .denied, actor: subject, subject: subject,
+                    details: ["source": .string("10.0.2.5")]))
         }
         try await log.append(
             AuditEvent(
                 type: "token.issued", outcome: .success, actor: subject, subject: subject,
                 details: [
                     "scope": .strings(["ledger:read"]), "source": .string("10.0.2.5"),
-                    "act_chain": .strings([EstateFixture.spiffeID("reports"), EstateFixture.spiffeID("billing"), EstateFixture.spiffeID("reports")]),
+                    "act_chain": .strings([
+                        EstateFixture.spiffeID("reports"), EstateFixture.spiffeID("billing"), EstateFixture.spiffeID("reports"),
+                    ]),
                 ]))
         let incremental = try await fixture.engine(digestPath: path).run()
         #expect(incremental.incremental && incremental.recordsFolded == 13)

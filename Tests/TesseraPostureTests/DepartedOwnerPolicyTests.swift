@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Testing
 import TesseraCore
+import Testing
 
 /// `owner depart` reaches the token service: the Cedar `Owner` entity of a departed owner's identities carries
 /// `status: "departed"`, so the default policy `prod-needs-owner` refuses their production tokens.
@@ -12,7 +12,8 @@ import TesseraCore
         let prodKey = P256.Signing.PrivateKey(compactRepresentable: false)
         let devKey = P256.Signing.PrivateKey(compactRepresentable: false)
         let prod = try await harness.register("payments", owner: "carol@corp.invalid", scopes: ["pay:read"], key: prodKey)
-        _ = try await harness.register("sandbox", owner: "carol@corp.invalid", scopes: ["pay:read"], key: devKey, environment: "dev")
+        _ = try await harness.register(
+            "sandbox", owner: "carol@corp.invalid", scopes: ["pay:read"], key: devKey, environment: "dev")
         try await harness.issue("payments", key: prodKey, scope: "pay:read")
 
         _ = try await harness.object("POST", "/v1/owners/carol@corp.invalid/depart")

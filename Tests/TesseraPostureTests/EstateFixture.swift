@@ -1,9 +1,9 @@
 import Foundation
-import Testing
 import TesseraAudit
 import TesseraCore
 import TesseraPosture
 import TesseraStore
+import Testing
 
 /// Loads `Fixtures/estate.json` into a real SQLite database in a temporary folder: identities through the
 /// repository, audit records through `AuditLog` with a `ManualTimeSource` moved to each event's time.
@@ -103,7 +103,9 @@ struct EstateFixture {
         return fixture
     }
 
-    func day(_ day: Int, hour: Int = 0) -> Date { start.addingTimeInterval(TimeInterval(day) * 86_400 + TimeInterval(hour) * 3600) }
+    func day(_ day: Int, hour: Int = 0) -> Date {
+        start.addingTimeInterval(TimeInterval(day) * 86_400 + TimeInterval(hour) * 3600)
+    }
 
     private func populate() async throws {
         var ids: [String: String] = [:]
@@ -123,7 +125,8 @@ struct EstateFixture {
             for d in daily.from...daily.to {
                 let source = daily.source ?? daily.source_cycle.map { $0[d % $0.count] } ?? "unknown"
                 let time = day(d, hour: 12)
-                timeline.append((time, issued(daily.identity, ids, time: time, scope: daily.scope, source: source, ttl: daily.ttl ?? 300)))
+                timeline.append(
+                    (time, issued(daily.identity, ids, time: time, scope: daily.scope, source: source, ttl: daily.ttl ?? 300)))
             }
         }
         for event in spec.events {
@@ -135,27 +138,36 @@ struct EstateFixture {
                     var details: [String: AuditValue] = ["error": .string("invalid_scope"), "source": .string("10.9.9.\(index)")]
                     if let exception = event.exception_out_of_scope { details["exception_out_of_scope"] = .string(exception) }
                     let refusal = AuditEvent(
-                        type: "token.refused", outcome: .denied, actor: subject, subject: subject, reason: "invalid_scope: not granted",
+                        type: "token.refused", outcome: .denied, actor: subject, subject: subject,
+                        reason: "invalid_scope: not granted",
                         details: details)
                     timeline.append((time.addingTimeInterval(TimeInterval(index)), refusal))
                 }
             case "exception_used":
                 let expires = Int64(day(event.exception_expires_day ?? event.day).timeIntervalSince1970)
                 timeline.append(
-                    (time, AuditEvent(
-                        type: "exception.used", outcome: .success, actor: subject, subject: subject,
-                        details: ["exception": .string(event.exception ?? ""), "exception_expires": .int(expires), "flagged": .bool(true)])))
+                    (
+                        time,
+                        AuditEvent(
+                            type: "exception.used", outcome: .success, actor: subject, subject: subject,
+                            details: [
+                                "exception": .string(event.exception ?? ""), "exception_expires": .int(expires),
+                                "flagged": .bool(true),
+                            ])
+                    ))
             default:
                 for index in 0..<(event.count ?? 1) {
                     let at = time.addingTimeInterval(TimeInterval(index))
                     var record = issued(
-                        event.identity, ids, time: at, scope: event.scope ?? [], source: event.source ?? "unknown", ttl: 300, aud: event.aud,
+                        event.identity, ids, time: at, scope: event.scope ?? [], source: event.source ?? "unknown", ttl: 300,
+                        aud: event.aud,
                         act: event.act)
                     var details = record.details
                     if let chain = event.act_chain { details["act_chain"] = .strings(chain) }
                     if let jti = event.subject_token_jti { details["subject_token_jti"] = .string(jti) }
                     record = AuditEvent(
-                        type: record.type, outcome: record.outcome, actor: record.actor, subject: record.subject, task: event.task,
+                        type: record.type, outcome: record.outcome, actor: record.actor, subject: record.subject,
+                        task: event.task,
                         details: details)
                     timeline.append((at, record))
                 }
@@ -165,14 +177,17 @@ struct EstateFixture {
             let ended = task.ended_day.map { day($0, hour: task.ended_hour ?? 0) }
             try await database.tasks.create(
                 WorkTask(
-                    id: task.id, intent: "fixture", purpose: nil, initiator: "fixture", identities: task.identities.map(Self.spiffeID),
-                    scopes: task.scopes, createdAt: day(task.created_day), expiresAt: day(task.expires_day), state: ended == nil ? .open : .ended,
+                    id: task.id, intent: "fixture", purpose: nil, initiator: "fixture",
+                    identities: task.identities.map(Self.spiffeID),
+                    scopes: task.scopes, createdAt: day(task.created_day), expiresAt: day(task.expires_day),
+                    state: ended == nil ? .open : .ended,
                     endedAt: ended, endReason: ended == nil ? nil : "done"))
         }
         for exception in spec.exceptions {
             try await database.exceptions.create(
                 PolicyException(
-                    id: exception.id, identity: Self.spiffeID(exception.identity), owner: "alice@corp.invalid", justification: "fixture",
+                    id: exception.id, identity: Self.spiffeID(exception.identity), owner: "alice@corp.invalid",
+                    justification: "fixture",
                     actions: ["issue_token"], scopes: exception.scopes, audiences: [], createdBy: "admin:fixture",
                     createdAt: day(exception.created_day), expiresAt: day(exception.expires_day)))
         }
@@ -186,9 +201,12 @@ struct EstateFixture {
             let created = day(secret.created_day)
             _ = try await database.posture.upsert(
                 StaticSecret(
-                    id: "sts_" + secret.kind + "_" + secret.location.filter(\.isLetter), kind: secret.kind, location: secret.location,
-                    fingerprint: secret.fingerprint ?? SecretFinding.fingerprint(Substring(secret.location)), redacted: "AKIA…[20 chars]", owner: "alice@corp.invalid",
-                    source: secret.source, lastRotatedAt: secret.rotated_day.map { day($0) }, rotationPeriodDays: secret.period_days,
+                    id: "sts_" + secret.kind + "_" + secret.location.filter(\.isLetter), kind: secret.kind,
+                    location: secret.location,
+                    fingerprint: secret.fingerprint ?? SecretFinding.fingerprint(Substring(secret.location)),
+                    redacted: "AKIA…[20 chars]", owner: "alice@corp.invalid",
+                    source: secret.source, lastRotatedAt: secret.rotated_day.map { day($0) },
+                    rotationPeriodDays: secret.period_days,
                     createdAt: created, updatedAt: created))
         }
         let now = day(spec.now_day)
@@ -209,10 +227,13 @@ struct EstateFixture {
             "source": .string(source), "identity_id": .string(ids[name] ?? ""),
         ]
         if let act { details["act"] = .strings(act) }
-        return AuditEvent(type: "token.issued", outcome: .success, actor: Self.spiffeID(name), subject: Self.spiffeID(name), details: details)
+        return AuditEvent(
+            type: "token.issued", outcome: .success, actor: Self.spiffeID(name), subject: Self.spiffeID(name), details: details)
     }
 
-    func engine(schema: String? = nil, thresholds: PostureThresholds = PostureThresholds(), digestPath: String? = nil) -> PostureEngine {
+    func engine(schema: String? = nil, thresholds: PostureThresholds = PostureThresholds(), digestPath: String? = nil)
+        -> PostureEngine
+    {
         PostureEngine(database: database, clock: clock, thresholds: thresholds, schema: schema, digestPath: digestPath)
     }
 
@@ -220,7 +241,8 @@ struct EstateFixture {
 
     /// The default Cedar schema and policies shipped in `policies/default`.
     static func defaultPolicyFile(_ name: String) throws -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         return try String(contentsOf: root.appendingPathComponent("policies/default/\(name)"), encoding: .utf8)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraCore
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 @testable import TesseraPosture
 
@@ -29,7 +29,8 @@ import TesseraStore
             #expect(storage.postureAudit.blocks == false)
             #expect(try await storage.postureAudit.lastSeq() == after)
             let single = try await AuditDigest.update(reader: storage.postureAudit, cachePath: nil, now: now, workers: 1)
-            let split = try await AuditDigest.update(reader: storage.postureAudit, cachePath: nil, now: now, workers: 3, minimumPart: 1)
+            let split = try await AuditDigest.update(
+                reader: storage.postureAudit, cachePath: nil, now: now, workers: 3, minimumPart: 1)
             #expect(sqlite.folded > 1000)
             #expect(single.folded == sqlite.folded)
             #expect(single.state.records == sqlite.state.records)

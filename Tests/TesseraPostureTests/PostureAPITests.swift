@@ -1,15 +1,15 @@
 import Crypto
 import Foundation
 import ServiceLifecycle
-import TesseraTestSupport
-import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraPolicy
 import TesseraServer
+import TesseraTestSupport
+import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// End to end through the real server's HTTP API: identities registered over HTTP, tokens issued with real
@@ -102,11 +102,15 @@ import FoundationNetworking
         }
 
         /// A client-credentials request with a fresh private_key_jwt assertion; the status and body, whatever they are.
-        func requestToken(_ name: String, key: P256.Signing.PrivateKey, scope: String, extra: String = "") async throws -> (Int, Data) {
+        func requestToken(_ name: String, key: P256.Signing.PrivateKey, scope: String, extra: String = "") async throws -> (
+            Int, Data
+        ) {
             let assertion = try ClientAssertion.sign(
                 clientID: "spiffe://example.org/\(name)", audience: base + "/oauth2/token", key: .p256(key), now: clock.now())
-            let form = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
-                + "&client_assertion=\(assertion)&scope=\(scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope)" + extra
+            let form =
+                "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
+                + "&client_assertion=\(assertion)&scope=\(scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? scope)"
+                + extra
             return try await send("POST", "/oauth2/token", form: form)
         }
 
@@ -115,7 +119,9 @@ import FoundationNetworking
         }
     }
 
-    @Test(arguments: PostgresTestCluster.runs ? ["sqlite", "postgresql"] : ["sqlite"]) func findingsLifecycleAndEvidenceOverHTTP(engine: String) async throws {
+    @Test(arguments: PostgresTestCluster.runs ? ["sqlite", "postgresql"] : ["sqlite"]) func findingsLifecycleAndEvidenceOverHTTP(
+        engine: String
+    ) async throws {
         let schema = engine == "postgresql" ? try await PostureTestSchema.create() : nil
         let clock = ManualTimeSource(Date(timeIntervalSince1970: 1_800_000_000))
         let harness = try await Harness(clock: clock, storage: schema?.url)
@@ -133,7 +139,8 @@ import FoundationNetworking
     private func scenario(_ harness: Harness, clock: ManualTimeSource, postgres: Bool) async throws {
         let billingKey = P256.Signing.PrivateKey(compactRepresentable: false)
         let wikiKey = P256.Signing.PrivateKey(compactRepresentable: false)
-        let billing = try await harness.register("billing", owner: "alice@corp.invalid", scopes: ["invoices:read", "invoices:write"], key: billingKey)
+        let billing = try await harness.register(
+            "billing", owner: "alice@corp.invalid", scopes: ["invoices:read", "invoices:write"], key: billingKey)
         _ = try await harness.register("wiki", owner: "bob@corp.invalid", scopes: ["wiki:read"], key: wikiKey)
         for _ in 0..<35 {
             clock.advance(by: 86_400)
@@ -160,7 +167,10 @@ import FoundationNetworking
         #expect(queue.first?["previous_owner"] as? String == "bob@corp.invalid")
         _ = try await harness.object(
             "POST", "/v1/static-secrets",
-            json: ["kind": "aws-access-key-id", "location": "repo/app.cfg:2", "fingerprint": "0011223344556677", "redacted": "AKIA…[20 chars]", "source": "scan"])
+            json: [
+                "kind": "aws-access-key-id", "location": "repo/app.cfg:2", "fingerprint": "0011223344556677",
+                "redacted": "AKIA…[20 chars]", "source": "scan",
+            ])
         findings = try await harness.findings()
         let categories = findings.compactMap { ($0["finding"] as? [String: Any])?["category"] as? String }.sorted()
         #expect(categories == ["orphaned", "over-privilege", "secret-in-code"])
@@ -169,7 +179,8 @@ import FoundationNetworking
 
         // Acknowledge the over-privilege finding, then fix it: it resolves automatically.
         let overID = finding["id"] as? String ?? ""
-        _ = try await harness.object("POST", "/v1/findings/\(overID)/acknowledge", json: ["reason": "quarterly job", "until": "2030-01-01"])
+        _ = try await harness.object(
+            "POST", "/v1/findings/\(overID)/acknowledge", json: ["reason": "quarterly job", "until": "2030-01-01"])
         #expect(try await harness.findings("?status=acknowledged").count == 1)
         _ = try await harness.object("PATCH", "/v1/identities/\(billing)", json: ["scopes": ["invoices:read"]])
         #expect(try await harness.findings("?category=over-privilege").isEmpty)
@@ -189,7 +200,9 @@ import FoundationNetworking
 
         // 100 quiet days later both identities are stale (the digest is continued, not refolded).
         clock.advance(by: 100 * 86_400)
-        let stale = try await harness.findings("?category=stale").compactMap { ($0["finding"] as? [String: Any])?["identity_id"] as? String }
+        let stale = try await harness.findings("?category=stale").compactMap {
+            ($0["finding"] as? [String: Any])?["identity_id"] as? String
+        }
         #expect(stale.count == 2 && stale.contains(billing), "\(stale)")
 
         // The digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraPolicy
+import Testing
 
 @testable import TesseraPosture
 
@@ -13,7 +13,8 @@ import TesseraPolicy
         let findings = try await fixture.engine(schema: try EstateFixture.defaultPolicyFile("schema.cedarschema")).evaluate()
         var actual: [String: [String]] = [:]
         for finding in findings {
-            let key = finding.subject.hasPrefix("spiffe://corp.invalid/")
+            let key =
+                finding.subject.hasPrefix("spiffe://corp.invalid/")
                 ? String(finding.subject.dropFirst("spiffe://corp.invalid/".count)) : finding.subject
             actual[key, default: []].append(finding.category.rawValue)
         }

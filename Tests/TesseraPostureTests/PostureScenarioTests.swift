@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Testing
 import TesseraCore
+import Testing
 
 /// The proof: an estate seeded only through the real HTTP API over 100 simulated days (injected clock,
 /// real private_key_jwt assertions, real SQLite), then every detector fires exactly where a condition was
@@ -15,7 +15,10 @@ import TesseraCore
         let start = clock.now()
         let harness = try await PostureAPITests.Harness(clock: clock)
         var keys: [String: P256.Signing.PrivateKey] = [:]
-        func register(_ name: String, _ scopes: [String], owner: String = "alice@corp.invalid", key: String? = nil, extra: [String: Any] = [:])
+        func register(
+            _ name: String, _ scopes: [String], owner: String = "alice@corp.invalid", key: String? = nil,
+            extra: [String: Any] = [:]
+        )
             async throws
         {
             let signing = keys[key ?? name] ?? P256.Signing.PrivateKey(compactRepresentable: false)
@@ -38,7 +41,8 @@ import TesseraCore
         try await register("excepted", ["pay:read"])
         let routine: [(String, String)] = [
             ("billing", "invoices:read"), ("ledger", "ledger:read"), ("drifter", "orders:read"), ("burster", "metrics:write"),
-            ("prober", "files:read"), ("orphan", "wiki:read"), ("twin-a", "mail:send"), ("twin-b", "mail:send"), ("reviewer", "hr:read"),
+            ("prober", "files:read"), ("orphan", "wiki:read"), ("twin-a", "mail:send"), ("twin-b", "mail:send"),
+            ("reviewer", "hr:read"),
             ("excepted", "pay:read"),
         ]
         // Weeks of ordinary traffic, every second day.
@@ -89,10 +93,13 @@ import TesseraCore
         let policy = try #require(suggestion["cedar_policy"] as? String)
 
         // Per-identity evidence, as printable HTML.
-        let (status, html) = try await harness.send("GET", "/v1/posture/evidence/spiffe%3A%2F%2Fexample.org%2Fbilling?format=html")
+        let (status, html) = try await harness.send(
+            "GET", "/v1/posture/evidence/spiffe%3A%2F%2Fexample.org%2Fbilling?format=html")
         #expect(status == 200)
         let page = String(decoding: html, as: UTF8.self)
-        #expect(page.contains("Credentials (leases: 49)") && page.contains("@media print") && page.contains("NHI5 Overprivileged NHI"))
+        #expect(
+            page.contains("Credentials (leases: 49)") && page.contains("@media print") && page.contains("NHI5 Overprivileged NHI")
+        )
         #expect(!page.contains("<script"))
 
         // Load the suggested policy next to the default ones and restart on the same data.

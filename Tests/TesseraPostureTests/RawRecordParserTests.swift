@@ -1,15 +1,21 @@
 import Foundation
-import Testing
 import TesseraAudit
+import Testing
 
 @testable import TesseraPosture
 
 @Suite struct RawRecordParserTests {
-    static func body(_ details: [String: AuditValue], subject: String? = "spiffe://corp.invalid/a", type: String = "token.issued", task: String? = nil)
+    static func body(
+        _ details: [String: AuditValue], subject: String? = "spiffe://corp.invalid/a", type: String = "token.issued",
+        task: String? = nil
+    )
         throws -> String
     {
-        let event = AuditEvent(type: type, outcome: .success, actor: subject, subject: subject, reason: nil, task: task, details: details)
-        return try AuditRecord.make(seq: 42, prevHash: AuditRecord.genesisHash, time: Date(timeIntervalSince1970: 1_800_000_000.25), event: event).body
+        let event = AuditEvent(
+            type: type, outcome: .success, actor: subject, subject: subject, reason: nil, task: task, details: details)
+        return try AuditRecord.make(
+            seq: 42, prevHash: AuditRecord.genesisHash, time: Date(timeIntervalSince1970: 1_800_000_000.25), event: event
+        ).body
     }
 
     /// The strings a parsed record names, read back from its spans.
@@ -44,7 +50,8 @@ import TesseraAudit
         var record = RawRecord()
         var bytes = Array(body.utf8)
         return bytes.withUnsafeMutableBytes { buffer in
-            RawRecordParser.parse(UnsafeRawBufferPointer(buffer), into: &record) ? Fields(record, UnsafeRawBufferPointer(buffer)) : nil
+            RawRecordParser.parse(UnsafeRawBufferPointer(buffer), into: &record)
+                ? Fields(record, UnsafeRawBufferPointer(buffer)) : nil
         }
     }
 
@@ -58,11 +65,13 @@ import TesseraAudit
 
     @Test func agreesWithJSONDecoder() throws {
         let bodies = [
-            try Self.body([
-                "scope": .strings(["a:b", "c"]), "source": .string("10.0.0.1"), "aud": .string("https://x.invalid/p"),
-                "exp": .int(1_800_000_300), "act": .strings(["spiffe://corp.invalid/u"]), "flag": .bool(true), "n": .int(-3),
-                "act_chain": .strings(["spiffe://corp.invalid/u", "spiffe://corp.invalid/v"]), "subject_token_jti": .string("j1"),
-            ], task: "task_1"),
+            try Self.body(
+                [
+                    "scope": .strings(["a:b", "c"]), "source": .string("10.0.0.1"), "aud": .string("https://x.invalid/p"),
+                    "exp": .int(1_800_000_300), "act": .strings(["spiffe://corp.invalid/u"]), "flag": .bool(true), "n": .int(-3),
+                    "act_chain": .strings(["spiffe://corp.invalid/u", "spiffe://corp.invalid/v"]),
+                    "subject_token_jti": .string("j1"),
+                ], task: "task_1"),
             try Self.body([:], subject: nil),
             try Self.body(["scope": .strings([]), "source": .string("2001:db8::1")], type: "token.refused"),
             try Self.body(["exception": .string("exc_1"), "exception_expires": .int(1_799_999_999)], type: "exception.used"),

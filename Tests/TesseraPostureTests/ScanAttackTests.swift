@@ -64,7 +64,9 @@ import Testing
     }
 
     @Test func inheritedGitVariablesAreDropped() {
-        let environment = GitHistoryScanner.environment(["GIT_DIR": "/elsewhere", "GIT_CONFIG_PARAMETERS": "'core.pager=x'", "PATH": "/bin"])
+        let environment = GitHistoryScanner.environment([
+            "GIT_DIR": "/elsewhere", "GIT_CONFIG_PARAMETERS": "'core.pager=x'", "PATH": "/bin",
+        ])
         #expect(environment["GIT_DIR"] == nil && environment["GIT_CONFIG_PARAMETERS"] == nil)
         #expect(environment["GIT_CONFIG_NOSYSTEM"] == "1" && environment["GIT_CONFIG_GLOBAL"] == "/dev/null")
         #expect(environment["PATH"] == "/bin")

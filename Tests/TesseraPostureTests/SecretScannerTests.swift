@@ -44,8 +44,10 @@ import Testing
             let line: Int
         }
         struct GenericLabels: Decodable { let secrets: [Planted] }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/generic-secrets").path
-        let labels = try JSONDecoder().decode(GenericLabels.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/labels.json")))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/generic-secrets")
+            .path
+        let labels = try JSONDecoder().decode(
+            GenericLabels.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/labels.json")))
         let report = try SecretScanner().scan(root: root)
         let expected = Set(labels.secrets.map { "\($0.path):\($0.line)" })
         let found = Set(report.findings.filter { $0.path != "labels.json" }.map { "\($0.path):\($0.line)" })

@@ -1,6 +1,6 @@
 import Foundation
-import TesseraTestSupport
 import Logging
+import TesseraTestSupport
 import Testing
 
 @testable import TesseraSecrets
@@ -14,7 +14,9 @@ import Testing
         #expect(try PostgresConnectionSettings(url: "postgres://a:b@localhost/app").tls == .prefer)
         #expect(try PostgresConnectionSettings(url: "postgres://a:b@db.internal/app?sslmode=disable").tls == .disable)
         #expect(throws: SecretsError.self) { try PostgresConnectionSettings(url: "postgres://a:b@db/app?sslmode=bogus") }
-        #expect(throws: SecretsError.self) { try PostgresConnectionSettings(url: "postgres://a:b@db/app?sslrootcert=/etc/passwd") }
+        #expect(throws: SecretsError.self) {
+            try PostgresConnectionSettings(url: "postgres://a:b@db/app?sslrootcert=/etc/passwd")
+        }
         #expect(throws: SecretsError.self) { try PostgresConnectionSettings(url: "postgres://a:b@db/app?schema=x") }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Testing
+
 @testable import TesseraSecrets
 
 /// Runs against the real PostgreSQL that `scripts/test` starts (scripts/postgres-test-server).
@@ -90,7 +91,8 @@ private func sessions(of user: String, _ settings: PostgresConnectionSettings) a
     }
     await #expect(throws: SecretsError.self) { try await manager.drop("postgres") }
     let broken = PostgresRoleManager(
-        settings: try testPostgres(), templates: ["bad": .init(creation: ["CREATE ROLE {{name}} IN ROLE no_such_group"], maxTTL: 60)],
+        settings: try testPostgres(),
+        templates: ["bad": .init(creation: ["CREATE ROLE {{name}} IN ROLE no_such_group"], maxTTL: 60)],
         logger: Logger(label: "t"))
     await #expect(throws: SecretsError.self) {
         _ = try await broken.create(template: "bad", requestedExpiry: Date().addingTimeInterval(60), now: Date())

@@ -1,9 +1,9 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraCore
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 @testable import TesseraServer
 

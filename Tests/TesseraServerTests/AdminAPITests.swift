@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
+import TesseraStore
 import TesseraTestSupport
 import Testing
-import TesseraStore
 
 @Suite(.serialized, .stopsServers) struct AdminAPITests {
     private func expectProblem(
@@ -22,7 +22,8 @@ import TesseraStore
             ("PATCH", "/v1/identities/nhi_x"), ("POST", "/v1/identities/nhi_x/retire"), ("GET", "/v1/audit/verify"),
         ] {
             expectProblem(try await server.send(method, path), status: 401, mentioning: "admin bearer token")
-            expectProblem(try await server.admin(method, path, token: "tsr_admin_wrong"), status: 401, mentioning: "admin bearer token")
+            expectProblem(
+                try await server.admin(method, path, token: "tsr_admin_wrong"), status: 401, mentioning: "admin bearer token")
         }
     }
 
@@ -37,23 +38,45 @@ import TesseraStore
             change(&body)
             return body
         }
-        expectProblem(try await server.send("POST", "/v1/identities", body: Data("{nope".utf8), contentType: "application/json",
-            headers: ["Authorization": "Bearer \(server.adminToken)"]), status: 400, mentioning: "not valid JSON")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["owner"] = nil }), status: 400, mentioning: "$.owner is required")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["purpose"] = " " }), status: 400, mentioning: "purpose is required")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["kind"] = "robot" }), status: 400, mentioning: "unknown kind")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["spiffe_id"] = "spiffe://other.org/x" }),
+        expectProblem(
+            try await server.send(
+                "POST", "/v1/identities", body: Data("{nope".utf8), contentType: "application/json",
+                headers: ["Authorization": "Bearer \(server.adminToken)"]), status: 400, mentioning: "not valid JSON")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["owner"] = nil }), status: 400,
+            mentioning: "$.owner is required")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["purpose"] = " " }), status: 400,
+            mentioning: "purpose is required")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["kind"] = "robot" }), status: 400,
+            mentioning: "unknown kind")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["spiffe_id"] = "spiffe://other.org/x" }),
             status: 400, mentioning: "trust domain")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["spiffe_id"] = "spiffe://example.org/../x" }),
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["spiffe_id"] = "spiffe://example.org/../x" }),
             status: 400, mentioning: "$.spiffe_id")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["public_key_pem"] = nil }),
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["public_key_pem"] = nil }),
             status: 400, mentioning: "private_key_jwt")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["public_key_pem"] = "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----" }),
+        expectProblem(
+            try await server.admin(
+                "POST", "/v1/identities",
+                json: with { $0["public_key_pem"] = "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----" }),
             status: 400, mentioning: "public_key_pem")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["token_ttl"] = 999_999 }), status: 400, mentioning: "token_ttl")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["expires_at"] = "tomorrow" }), status: 400, mentioning: "RFC 3339")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["surprise"] = true }), status: 400, mentioning: "unknown field $.surprise")
-        expectProblem(try await server.admin("POST", "/v1/identities", json: with { $0["scopes"] = "read" }), status: 400, mentioning: "$.scopes")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["token_ttl"] = 999_999 }), status: 400,
+            mentioning: "token_ttl")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["expires_at"] = "tomorrow" }), status: 400,
+            mentioning: "RFC 3339")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["surprise"] = true }), status: 400,
+            mentioning: "unknown field $.surprise")
+        expectProblem(
+            try await server.admin("POST", "/v1/identities", json: with { $0["scopes"] = "read" }), status: 400,
+            mentioning: "$.scopes")
         #expect(try await server.admin("POST", "/v1/identities", json: valid).status == 201)
         expectProblem(try await server.admin("POST", "/v1/identities", json: valid), status: 409, mentioning: "already exists")
         let oversized = with { $0["purpose"] = String(repeating: "x", count: 70_000) }
@@ -79,20 +102,28 @@ import TesseraStore
         let page = try await server.admin("GET", "/v1/identities?limit=2")
         let cursor = try #require(page.json["next_cursor"] as? String)
         #expect(try await ids("?limit=2&after=\(cursor)").count == 1)
-        expectProblem(try await server.admin("GET", "/v1/identities?colour=red"), status: 400, mentioning: "unknown query parameter")
+        expectProblem(
+            try await server.admin("GET", "/v1/identities?colour=red"), status: 400, mentioning: "unknown query parameter")
         expectProblem(try await server.admin("GET", "/v1/identities?limit=0"), status: 400, mentioning: "limit")
 
-        let updated = try await server.admin("PATCH", "/v1/identities/\(a.id)", json: ["owner": "carol", "environment": NSNull()])
+        let updated = try await server.admin(
+            "PATCH", "/v1/identities/\(a.id)", json: ["owner": "carol", "environment": NSNull()])
         #expect(updated.status == 200)
         #expect(updated.json["owner"] as? String == "carol")
         #expect(updated.json["environment"] == nil || updated.json["environment"] is NSNull)
-        expectProblem(try await server.admin("PATCH", "/v1/identities/\(a.id)", json: ["spiffe_id": "spiffe://example.org/z"]),
+        expectProblem(
+            try await server.admin("PATCH", "/v1/identities/\(a.id)", json: ["spiffe_id": "spiffe://example.org/z"]),
             status: 400, mentioning: "unknown field")
-        expectProblem(try await server.admin("PATCH", "/v1/identities/nhi_nope", json: ["owner": "x"]), status: 404, mentioning: "no identity")
+        expectProblem(
+            try await server.admin("PATCH", "/v1/identities/nhi_nope", json: ["owner": "x"]), status: 404,
+            mentioning: "no identity")
 
-        #expect(try await server.admin("POST", "/v1/identities/\(a.id)/retire", json: ["reason": "decommissioned"]).json["status"] as? String == "retired")
+        #expect(
+            try await server.admin("POST", "/v1/identities/\(a.id)/retire", json: ["reason": "decommissioned"]).json["status"]
+                as? String == "retired")
         expectProblem(try await server.admin("POST", "/v1/identities/\(a.id)/activate"), status: 409, mentioning: "retired")
-        expectProblem(try await server.admin("PATCH", "/v1/identities/\(a.id)", json: ["owner": "x"]), status: 409, mentioning: "retired")
+        expectProblem(
+            try await server.admin("PATCH", "/v1/identities/\(a.id)", json: ["owner": "x"]), status: 409, mentioning: "retired")
         let shown = try await server.admin("GET", "/v1/identities/\(a.id)")
         #expect(shown.json["eligible"] as? Bool == false)
         #expect(shown.json["ineligible_reason"] as? String == "identity is retired")

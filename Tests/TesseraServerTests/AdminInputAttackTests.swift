@@ -1,7 +1,7 @@
 import Foundation
+import TesseraStore
 import TesseraTestSupport
 import Testing
-import TesseraStore
 
 @testable import TesseraServer
 
@@ -88,7 +88,8 @@ import TesseraStore
         let big = Data(repeating: UInt8(ascii: "a"), count: 200 * 1024)
         for path in ["/v1/nodes/tokens", "/v1/entries", "/v1/federation"] {
             let reply = try await server.send(
-                "POST", path, body: big, contentType: "application/json", headers: ["Authorization": "Bearer \(server.adminToken)"])
+                "POST", path, body: big, contentType: "application/json",
+                headers: ["Authorization": "Bearer \(server.adminToken)"])
             #expect(Self.isProblem(reply, 413), "\(path): \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
         }
     }

@@ -14,7 +14,8 @@ import Testing
         #expect(try await server.requestToken(workload, assertion: "not-a-jwt").status == 401)
         #expect(try await server.admin("PATCH", "/v1/identities/\(workload.id)", json: ["purpose": "bills"]).status == 200)
         for action in ["suspend", "activate", "retire"] {
-            #expect(try await server.admin("POST", "/v1/identities/\(workload.id)/\(action)", json: ["reason": "test"]).status == 200)
+            #expect(
+                try await server.admin("POST", "/v1/identities/\(workload.id)/\(action)", json: ["reason": "test"]).status == 200)
         }
         let task = try await server.admin(
             "POST", "/v1/tasks", json: ["intent": "rotate", "identities": ["spiffe://example.org/billing"], "ttl": 600])
@@ -25,11 +26,12 @@ import Testing
 
         let records = try await server.auditRecords()
         let types = Set(records.compactMap { $0["type"] as? String })
-        #expect(types.isSuperset(of: [
-            AuditEventType.identityCreated, AuditEventType.identityUpdated, AuditEventType.identitySuspended,
-            AuditEventType.identityReactivated, AuditEventType.identityRetired, AuditEventType.tokenIssued,
-            AuditEventType.taskCreated, AuditEventType.taskEnded,
-        ]), "\(types.sorted())")
+        #expect(
+            types.isSuperset(of: [
+                AuditEventType.identityCreated, AuditEventType.identityUpdated, AuditEventType.identitySuspended,
+                AuditEventType.identityReactivated, AuditEventType.identityRetired, AuditEventType.tokenIssued,
+                AuditEventType.taskCreated, AuditEventType.taskEnded,
+            ]), "\(types.sorted())")
         #expect(types.subtracting(AuditEventType.all).isEmpty, "unlisted: \(types.subtracting(AuditEventType.all).sorted())")
     }
 

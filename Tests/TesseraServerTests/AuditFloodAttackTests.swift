@@ -1,9 +1,9 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraCore
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 @testable import TesseraServer
 
@@ -89,14 +89,20 @@ import TesseraStore
         // 600 refusals, a handful of records: one per (source, type, reason) and flush. How many flushes the flood
         // spans depends on the machine's load, so the bound is a ratio: on average at least ten refusals per record.
         #expect(added.count * 10 <= 3 * Self.requests, "\(added.count) records for \(3 * Self.requests) refusals")
-        #expect(!added.contains { ["admin.auth_failed", "token.refused", "node.attestation_refused"].contains($0["type"] as? String) })
+        #expect(
+            !added.contains {
+                ["admin.auth_failed", "token.refused", "node.attestation_refused"].contains($0["type"] as? String)
+            })
         let aggregates = Self.aggregates(Array(added))
         for type in ["admin.auth_failed", "token.refused", "node.attestation_refused"] {
             let mine = aggregates.filter { $0["refused_type"] as? String == type }
             #expect(mine.reduce(0) { $0 + (($1["count"] as? Int) ?? 0) } == Self.requests, "\(type)")
             #expect(mine.allSatisfy { $0["source"] as? String == "127.0.0.1" && $0["first_seen"] is String })
         }
-        #expect(aggregates.contains { $0["reason_code"] as? String == "invalid_client" && $0["route"] as? String == "POST /oauth2/token" })
+        #expect(
+            aggregates.contains {
+                $0["reason_code"] as? String == "invalid_client" && $0["route"] as? String == "POST /oauth2/token"
+            })
         #expect(aggregates.contains { $0["reason_code"] as? String == "invalid_admin_token" })
         let metrics = String(decoding: try await server.admin("GET", "/metrics").body, as: UTF8.self)
         let counter = metrics.split(separator: "\n").first {
@@ -163,7 +169,8 @@ import TesseraStore
         // An attacker rotating through 1,000 addresses.
         for index in 0..<1000 {
             aggregator.record(
-                type: "token.refused", code: "invalid_client", reason: "unknown client", source: "10.0.\(index / 256).\(index % 256)",
+                type: "token.refused", code: "invalid_client", reason: "unknown client",
+                source: "10.0.\(index / 256).\(index % 256)",
                 route: "POST /oauth2/token")
         }
         await aggregator.flush()

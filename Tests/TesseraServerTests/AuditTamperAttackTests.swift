@@ -1,9 +1,10 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraCrypto
 import TesseraServer
 import TesseraStore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraAudit
 
 /// Someone with write access to the SQLite file (not the KEK) deletes the tail and moves the head,
@@ -51,7 +52,8 @@ import TesseraStore
                 if round == 1 {
                     let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
                     try await during(
-                        server, adminToken, Run(dataDirectory: directory, kek: kek, checkpoints: SignedAuditCheckpoint.parseAll(text)))
+                        server, adminToken,
+                        Run(dataDirectory: directory, kek: kek, checkpoints: SignedAuditCheckpoint.parseAll(text)))
                 }
             } catch {
                 await server.stop()
@@ -101,7 +103,8 @@ import TesseraStore
         #expect(withoutFile.firstBreak?.reason.contains("recorded head") == true, "\(String(describing: withoutFile.firstBreak))")
         let withFile = try await run.verify(checkpoints: true)
         #expect(withFile.firstBreak?.seq == keep + 1)
-        #expect(withFile.firstBreak?.reason.contains("records \(keep + 1)...") == true, "\(String(describing: withFile.firstBreak))")
+        #expect(
+            withFile.firstBreak?.reason.contains("records \(keep + 1)...") == true, "\(String(describing: withFile.firstBreak))")
         // An auditor without the KEK, with the file and the published key, sees it too.
         #expect(try await !run.verify(withKEK: false, checkpoints: true).isIntact)
     }

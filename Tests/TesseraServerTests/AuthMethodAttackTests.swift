@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraCore
 import TesseraCrypto
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraServer
 
 /// An identity declares how it authenticates (`auth_methods`); a key is needed only for
@@ -11,10 +12,12 @@ import TesseraCrypto
 /// credential. Attacker: anyone who can reach the token endpoint, holding their own keys, or a genuine SVID of
 /// the identity obtained by a method the owner did not intend (docs/threat-model.md, "Authentication methods").
 @Suite(.stopsServers) struct AuthMethodAttackTests {
-    static var svidOnly: [String: Any] { [
-        "spiffe_id": "spiffe://example.org/svid-only", "kind": "service", "owner": "alice@example.com",
-        "purpose": "SVID-only workload", "scopes": ["invoices:read"], "auth_methods": ["jwt_svid", "tls_client_auth"],
-    ] }
+    static var svidOnly: [String: Any] {
+        [
+            "spiffe_id": "spiffe://example.org/svid-only", "kind": "service", "owner": "alice@example.com",
+            "purpose": "SVID-only workload", "scopes": ["invoices:read"], "auth_methods": ["jwt_svid", "tls_client_auth"],
+        ]
+    }
 
     /// A JWT-SVID for `spiffeID` signed by the server's trust domain key, for the token endpoint.
     static func jwtSVID(_ server: TestServer, _ spiffeID: String) throws -> String {
@@ -92,7 +95,8 @@ import TesseraCrypto
         #expect(refused.isEmpty)
 
         // The same identity's genuine JWT-SVID is accepted: the declared method works.
-        let accepted = try await server.form("/oauth2/token", Self.assertionForm(try Self.jwtSVID(server, "spiffe://example.org/svid-only")))
+        let accepted = try await server.form(
+            "/oauth2/token", Self.assertionForm(try Self.jwtSVID(server, "spiffe://example.org/svid-only")))
         #expect(accepted.status == 200, "\(accepted.json)")
     }
 
@@ -110,8 +114,10 @@ import TesseraCrypto
         #expect((record["reason"] as? String ?? "").contains("jwt_svid"))
         // The refused SVID was consumed: declaring the method afterwards does not make that same SVID usable.
         #expect(
-            try await server.admin("PATCH", "/v1/identities/\(workload.id)", json: ["auth_methods": ["private_key_jwt", "jwt_svid"]])
-                .status == 200)
+            try await server.admin(
+                "PATCH", "/v1/identities/\(workload.id)", json: ["auth_methods": ["private_key_jwt", "jwt_svid"]]
+            )
+            .status == 200)
         let replayed = try await server.form("/oauth2/token", Self.assertionForm(svid))
         #expect(replayed.status == 401)
         let fresh = try await server.form("/oauth2/token", Self.assertionForm(try Self.jwtSVID(server, workload.clientID)))
@@ -146,7 +152,8 @@ import TesseraCrypto
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: clock)
         #expect(
             try await second.admin(
-                "PATCH", "/v1/identities/\(workload.id)", json: ["auth_methods": ["private_key_jwt", "jwt_svid"]], token: adminToken
+                "PATCH", "/v1/identities/\(workload.id)", json: ["auth_methods": ["private_key_jwt", "jwt_svid"]],
+                token: adminToken
             ).status == 200)
         let replayed = try await second.form("/oauth2/token", Self.assertionForm(svid))
         #expect(replayed.status == 401, "\(replayed.json)")
@@ -173,8 +180,10 @@ import TesseraCrypto
         // A claimed client_id alone (nothing verified) never becomes a record's actor.
         _ = try await server.form(
             "/oauth2/token",
-            ["grant_type": TokenExchangeTests.grant, "subject_token_type": TokenExchangeTests.jwt, "subject_token": "x.y.z",
-             "client_id": victim.clientID])
+            [
+                "grant_type": TokenExchangeTests.grant, "subject_token_type": TokenExchangeTests.jwt, "subject_token": "x.y.z",
+                "client_id": victim.clientID,
+            ])
         let refusals = try await server.auditRecords().filter { $0["type"] as? String == "token.refused" }
         #expect(refusals.allSatisfy { $0["actor"] as? String != victim.clientID })
     }
@@ -185,7 +194,8 @@ import TesseraCrypto
     @Test func aDeadAssertionOfASuspendedIdentityIsCountedNotRecordedUnderItsName() async throws {
         let server = try await TestServer.start { $0.listener.refusalFlushInterval = 0.2 }
         let workload = try await server.registerWorkload("suspended-client")
-        #expect(try await server.admin("POST", "/v1/identities/\(workload.id)/suspend", json: ["reason": "incident"]).status == 200)
+        #expect(
+            try await server.admin("POST", "/v1/identities/\(workload.id)/suspend", json: ["reason": "incident"]).status == 200)
         let foreign = try workload.assertion(audience: "https://other-as.example/token", now: server.clock.now(), jti: "fixed")
         let expired = try workload.assertion(
             audience: server.tokenEndpoint, now: server.clock.now().addingTimeInterval(-3600), jti: "old")
@@ -205,7 +215,8 @@ import TesseraCrypto
         }
         #expect(counted == 8)
         let named = try await server.auditRecords().filter {
-            $0["type"] as? String == "token.refused" && ($0["subject"] as? String == workload.clientID || $0["actor"] as? String == workload.clientID)
+            $0["type"] as? String == "token.refused"
+                && ($0["subject"] as? String == workload.clientID || $0["actor"] as? String == workload.clientID)
         }
         #expect(named.isEmpty, "\(named)")
         // A fresh, genuine assertion of the suspended identity is a refusal it made: recorded under its name.
@@ -246,8 +257,10 @@ import TesseraCrypto
         #expect((record["details"] as? [String: Any])?["mapping_rule"] as? String == "main")
 
         #expect(
-            try await server.admin("PATCH", "/v1/identities/\(deployer.id)", json: ["auth_methods": ["private_key_jwt", "federated"]])
-                .status == 200)
+            try await server.admin(
+                "PATCH", "/v1/identities/\(deployer.id)", json: ["auth_methods": ["private_key_jwt", "federated"]]
+            )
+            .status == 200)
         let accepted = try await exchange()
         #expect(accepted.status == 200, "\(accepted.json)")
         #expect(decodeClaims(try #require(accepted.json["access_token"] as? String))["sub"] as? String == deployer.clientID)

@@ -1,8 +1,9 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraCore
 import TesseraCrypto
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraServer
 
 /// Two Tessera trust domains federated over `https_spiffe`: the partner serves its bundle on the bundle-endpoint
@@ -16,7 +17,8 @@ import TesseraCrypto
             $0.listener.bundleEndpointListen = "127.0.0.1:\(bundlePort)"
         }
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = true }
-        let bundle = try #require(try JSONSerialization.jsonObject(with: try await partner.send("GET", "/bundle").body) as? [String: Any])
+        let bundle = try #require(
+            try JSONSerialization.jsonObject(with: try await partner.send("GET", "/bundle").body) as? [String: Any])
 
         var fetched = false
         var last: [String: Any] = [:]
@@ -26,7 +28,8 @@ import TesseraCrypto
                 "POST", "/v1/federation",
                 json: [
                     "trust_domain": "partner.test", "bundle_endpoint_url": "https://127.0.0.1:\(bundlePort)/bundle",
-                    "bundle_endpoint_profile": "https_spiffe", "endpoint_spiffe_id": "spiffe://partner.test/tessera/bundle-endpoint",
+                    "bundle_endpoint_profile": "https_spiffe",
+                    "endpoint_spiffe_id": "spiffe://partner.test/tessera/bundle-endpoint",
                     "trust_bundle": bundle,
                 ])
             last = reply.json
@@ -39,7 +42,10 @@ import TesseraCrypto
         for id in ["spiffe://example.org/tessera/bundle-endpoint", "spiffe://example.org/tessera/bundle-endpoint/x"] {
             let reply = try await server.admin(
                 "POST", "/v1/identities",
-                json: ["spiffe_id": id, "kind": "service", "owner": "a@example.com", "purpose": "impersonation", "auth_methods": ["jwt_svid"]])
+                json: [
+                    "spiffe_id": id, "kind": "service", "owner": "a@example.com", "purpose": "impersonation",
+                    "auth_methods": ["jwt_svid"],
+                ])
             #expect(reply.status == 400, "\(id)")
         }
     }

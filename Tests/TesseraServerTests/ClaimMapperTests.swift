@@ -1,7 +1,7 @@
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
+import TesseraTestSupport
 import Testing
 
 @testable import TesseraServer

@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
+import TesseraCrypto
 import TesseraTestSupport
 import Testing
-import TesseraCrypto
 import _CryptoExtras
 
 /// Every hostile or malformed token request gets a precise RFC 6749 error and never a token.
@@ -25,38 +25,49 @@ import _CryptoExtras
         let server = try await TestServer.start()
         let workload = try await server.registerWorkload("malformed")
 
-        expectError(try await server.send("POST", "/oauth2/token", body: Data("{}".utf8), contentType: "application/json"),
+        expectError(
+            try await server.send("POST", "/oauth2/token", body: Data("{}".utf8), contentType: "application/json"),
             "invalid_request", mentioning: "x-www-form-urlencoded")
-        expectError(try await server.send("POST", "/oauth2/token", body: Data("grant_type=%zz".utf8),
-            contentType: "application/x-www-form-urlencoded"), "invalid_request", mentioning: "malformed")
-        expectError(try await server.send("POST", "/oauth2/token", body: Data("grant_type=a&grant_type=b".utf8),
-            contentType: "application/x-www-form-urlencoded"), "invalid_request", mentioning: "repeated")
+        expectError(
+            try await server.send(
+                "POST", "/oauth2/token", body: Data("grant_type=%zz".utf8),
+                contentType: "application/x-www-form-urlencoded"), "invalid_request", mentioning: "malformed")
+        expectError(
+            try await server.send(
+                "POST", "/oauth2/token", body: Data("grant_type=a&grant_type=b".utf8),
+                contentType: "application/x-www-form-urlencoded"), "invalid_request", mentioning: "repeated")
         expectError(try await server.form("/oauth2/token", [:]), "invalid_request", mentioning: "grant_type")
         expectError(try await server.requestToken(workload) { $0["grant_type"] = "password" }, "unsupported_grant_type")
         expectError(try await server.requestToken(workload) { $0["grant_type"] = "authorization_code" }, "unsupported_grant_type")
         let huge = Data(("grant_type=client_credentials&pad=" + String(repeating: "a", count: 70_000)).utf8)
-        expectError(try await server.send("POST", "/oauth2/token", body: huge, contentType: "application/x-www-form-urlencoded"),
+        expectError(
+            try await server.send("POST", "/oauth2/token", body: huge, contentType: "application/x-www-form-urlencoded"),
             "invalid_request", status: 413)
         expectError(try await server.requestToken(workload) { $0["scope"] = "bad\"scope" }, "invalid_scope")
         expectError(try await server.requestToken(workload) { $0["scope"] = "invoices:delete" }, "invalid_scope")
-        expectError(try await server.requestToken(workload) {
-            $0["audience"] = "a"
-            $0["resource"] = "https://b"
-        }, "invalid_request")
+        expectError(
+            try await server.requestToken(workload) {
+                $0["audience"] = "a"
+                $0["resource"] = "https://b"
+            }, "invalid_request")
     }
 
     @Test func sharedSecretsAreRefused() async throws {
         let server = try await TestServer.start()
         let workload = try await server.registerWorkload("secretive")
-        expectError(try await server.form("/oauth2/token", [
-            "grant_type": "client_credentials", "client_id": workload.clientID, "client_secret": "hunter2",
-        ]), "invalid_client", status: 401, mentioning: "private_key_jwt")
+        expectError(
+            try await server.form(
+                "/oauth2/token",
+                [
+                    "grant_type": "client_credentials", "client_id": workload.clientID, "client_secret": "hunter2",
+                ]), "invalid_client", status: 401, mentioning: "private_key_jwt")
         let basic = try await server.form(
             "/oauth2/token", ["grant_type": "client_credentials"],
             headers: ["Authorization": "Basic " + Data("\(workload.clientID):hunter2".utf8).base64EncodedString()])
         expectError(basic, "invalid_client", status: 401)
         expectError(try await server.form("/oauth2/token", ["grant_type": "client_credentials"]), "invalid_client", status: 401)
-        expectError(try await server.requestToken(workload) { $0["client_assertion_type"] = "urn:other" }, "invalid_client", status: 401)
+        expectError(
+            try await server.requestToken(workload) { $0["client_assertion_type"] = "urn:other" }, "invalid_client", status: 401)
     }
 
     @Test func hostileAlgorithms() async throws {
@@ -85,7 +96,8 @@ import _CryptoExtras
         // Right algorithm, wrong key.
         let stranger = PrivateSigningKey.p256(P256.Signing.PrivateKey())
         let forged = try forgeJWS(header: "{\"alg\":\"ES256\"}", claims: claims, key: stranger)
-        expectError(try await server.requestToken(workload, assertion: forged), "invalid_client", status: 401, mentioning: "signature")
+        expectError(
+            try await server.requestToken(workload, assertion: forged), "invalid_client", status: 401, mentioning: "signature")
 
         // An access token is not a client assertion (explicit typing, RFC 8725).
         let typed = try forgeJWS(header: "{\"alg\":\"ES256\",\"typ\":\"at+jwt\"}", claims: claims, key: workload.key)
@@ -103,7 +115,8 @@ import _CryptoExtras
             #"{"iss":"\#(workload.clientID)","sub":"\#(workload.clientID)","aud":"\#(server.tokenEndpoint)","exp":\#(now + 60),"jti":"\#(UUID())"}"#
         }
         let attacker = P256.Signing.PrivateKey()
-        let attackerJWK = String(decoding: try JSONEncoder().encode(VerificationKey.p256(attacker.publicKey).jwk()), as: UTF8.self)
+        let attackerJWK = String(
+            decoding: try JSONEncoder().encode(VerificationKey.p256(attacker.publicKey).jwk()), as: UTF8.self)
         for header in [
             #"{"alg":"ES256","jwk":\#(attackerJWK)}"#, #"{"alg":"ES256","jku":"https://evil.example/jwks.json"}"#,
             #"{"alg":"ES256","kid":"../../../../dev/null"}"#, #"{"alg":"ES256","x5u":"https://evil.example/cert.pem"}"#,
@@ -141,28 +154,39 @@ import _CryptoExtras
         let now = server.clock.now()
 
         let wrongAudience = try workload.assertion(audience: "https://other.example.org/token", now: now)
-        expectError(try await server.requestToken(workload, assertion: wrongAudience), "invalid_client", status: 401, mentioning: "aud")
+        expectError(
+            try await server.requestToken(workload, assertion: wrongAudience), "invalid_client", status: 401, mentioning: "aud")
         let expired = try workload.assertion(audience: server.tokenEndpoint, now: now.addingTimeInterval(-200), lifetime: 60)
-        expectError(try await server.requestToken(workload, assertion: expired), "invalid_client", status: 401, mentioning: "expired")
+        expectError(
+            try await server.requestToken(workload, assertion: expired), "invalid_client", status: 401, mentioning: "expired")
         let farFuture = try workload.assertion(audience: server.tokenEndpoint, now: now, lifetime: 3600)
-        expectError(try await server.requestToken(workload, assertion: farFuture), "invalid_client", status: 401, mentioning: "future")
+        expectError(
+            try await server.requestToken(workload, assertion: farFuture), "invalid_client", status: 401, mentioning: "future")
         let issuedLater = try workload.assertion(audience: server.tokenEndpoint, now: now.addingTimeInterval(120), lifetime: 60)
-        expectError(try await server.requestToken(workload, assertion: issuedLater), "invalid_client", status: 401, mentioning: "future")
+        expectError(
+            try await server.requestToken(workload, assertion: issuedLater), "invalid_client", status: 401, mentioning: "future")
 
         let mismatched = try forgeJWS(
             header: "{\"alg\":\"ES256\"}",
-            claims: "{\"iss\":\"\(workload.clientID)\",\"sub\":\"spiffe://example.org/else\",\"aud\":\"\(server.tokenEndpoint)\",\"exp\":\(Int(now.timeIntervalSince1970) + 60),\"jti\":\"x\"}",
+            claims:
+                "{\"iss\":\"\(workload.clientID)\",\"sub\":\"spiffe://example.org/else\",\"aud\":\"\(server.tokenEndpoint)\",\"exp\":\(Int(now.timeIntervalSince1970) + 60),\"jti\":\"x\"}",
             key: workload.key)
-        expectError(try await server.requestToken(workload, assertion: mismatched), "invalid_client", status: 401, mentioning: "iss and sub")
+        expectError(
+            try await server.requestToken(workload, assertion: mismatched), "invalid_client", status: 401,
+            mentioning: "iss and sub")
         let noJTI = try forgeJWS(
             header: "{\"alg\":\"ES256\"}",
-            claims: "{\"iss\":\"\(workload.clientID)\",\"sub\":\"\(workload.clientID)\",\"aud\":\"\(server.tokenEndpoint)\",\"exp\":\(Int(now.timeIntervalSince1970) + 60)}",
+            claims:
+                "{\"iss\":\"\(workload.clientID)\",\"sub\":\"\(workload.clientID)\",\"aud\":\"\(server.tokenEndpoint)\",\"exp\":\(Int(now.timeIntervalSince1970) + 60)}",
             key: workload.key)
         expectError(try await server.requestToken(workload, assertion: noJTI), "invalid_client", status: 401, mentioning: "jti")
         let wrongTypes = try forgeJWS(
             header: "{\"alg\":\"ES256\"}", claims: "{\"iss\":1,\"exp\":\"soon\"}", key: workload.key)
-        expectError(try await server.requestToken(workload, assertion: wrongTypes), "invalid_client", status: 401, mentioning: "malformed")
-        expectError(try await server.requestToken(workload) { $0["client_id"] = "spiffe://example.org/someone-else" },
+        expectError(
+            try await server.requestToken(workload, assertion: wrongTypes), "invalid_client", status: 401, mentioning: "malformed"
+        )
+        expectError(
+            try await server.requestToken(workload) { $0["client_id"] = "spiffe://example.org/someone-else" },
             "invalid_client", status: 401, mentioning: "client_id")
     }
 
@@ -172,17 +196,20 @@ import _CryptoExtras
         let workload = try await first.registerWorkload("replay")
         let assertion = try workload.assertion(audience: first.tokenEndpoint, now: first.clock.now(), lifetime: 120)
         #expect(try await first.requestToken(workload, assertion: assertion).status == 200)
-        expectError(try await first.requestToken(workload, assertion: assertion), "invalid_client", status: 401, mentioning: "replay")
+        expectError(
+            try await first.requestToken(workload, assertion: assertion), "invalid_client", status: 401, mentioning: "replay")
         await first.stop()
 
         // Same data folder and KEK, new process state: the jti must still be remembered.
         let second = try await TestServer.start(dataDirectory: directory, kek: first.kek, clock: first.clock) {
             $0.issuer = first.base
         }
-        let again = try await second.form("/oauth2/token", [
-            "grant_type": "client_credentials",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
-        ])
+        let again = try await second.form(
+            "/oauth2/token",
+            [
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
+            ])
         expectError(again, "invalid_client", status: 401, mentioning: "replay")
     }
 
@@ -192,7 +219,9 @@ import _CryptoExtras
         expectError(try await server.requestToken(ghost), "invalid_client", status: 401, mentioning: "unknown client")
 
         let suspended = try await server.registerWorkload("suspended")
-        #expect(try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident 42"]).status == 200)
+        #expect(
+            try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident 42"]).status
+                == 200)
         expectError(try await server.requestToken(suspended), "invalid_client", status: 401, mentioning: "suspended")
         #expect(try await server.admin("POST", "/v1/identities/\(suspended.id)/activate").status == 200)
         #expect(try await server.requestToken(suspended).status == 200)

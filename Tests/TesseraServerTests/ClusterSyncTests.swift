@@ -1,10 +1,11 @@
 import Foundation
-import TesseraTestSupport
 import Logging
 import Synchronization
-import Testing
 import TesseraCore
 import TesseraSecrets
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraServer
 @testable import TesseraStore
 

@@ -1,7 +1,7 @@
 import Foundation
+import TesseraServer
 import TesseraTestSupport
 import Testing
-import TesseraServer
 
 @Suite(.stopsServers) struct ConfigurationFileTests {
     private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -10,24 +10,27 @@ import TesseraServer
     @Test func optionsExpandAndTheCommandLineWins() throws {
         let file = NSTemporaryDirectory() + "tessera-\(UUID().uuidString).conf"
         try """
-            # comment
-            port = 9443
-            data-dir = "/var/lib/tessera"
-            trust-domain = example.org
+        # comment
+        port = 9443
+        data-dir = "/var/lib/tessera"
+        trust-domain = example.org
 
-            max-task-ttl = 7200
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        max-task-ttl = 7200
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
         let expanded = try ConfigurationFile.expand(["server", "--config", file, "--port", "10443"])
-        #expect(expanded == [
-            "server", "--data-dir", "/var/lib/tessera", "--trust-domain", "example.org", "--max-task-ttl", "7200",
-            "--port", "10443",
-        ])
+        #expect(
+            expanded == [
+                "server", "--data-dir", "/var/lib/tessera", "--trust-domain", "example.org", "--max-task-ttl", "7200",
+                "--port", "10443",
+            ])
         #expect(try ConfigurationFile.expand(["server", "--config=\(file)"]).contains("9443"))
     }
 
     @Test func badFilesAreRefusedWithTheLine() {
-        for (text, words) in [("port 9443 x", ":1:"), ("= 3", ":1:"), ("\n\nport =", ":3: port has an empty value"), ("config = x", ":1:")] {
+        for (text, words) in [
+            ("port 9443 x", ":1:"), ("= 3", ":1:"), ("\n\nport =", ":3: port has an empty value"), ("config = x", ":1:"),
+        ] {
             do {
                 _ = try ConfigurationFile.parse(text: text, source: "t.conf")
                 Issue.record("accepted \(text)")
@@ -35,7 +38,9 @@ import TesseraServer
                 #expect("\(error)".contains(words), "\(error)")
             }
         }
-        #expect(throws: ConfigurationFile.Failure.self) { try ConfigurationFile.expand(["server", "--config", "/nonexistent/x.conf"]) }
+        #expect(throws: ConfigurationFile.Failure.self) {
+            try ConfigurationFile.expand(["server", "--config", "/nonexistent/x.conf"])
+        }
         #expect(throws: ConfigurationFile.Failure.self) { try ConfigurationFile.expand(["server", "--config"]) }
     }
 
@@ -62,6 +67,7 @@ import TesseraServer
 
     static func camel(_ name: String) -> String {
         let parts = name.split(separator: "-")
-        return (parts.first.map(String.init) ?? "") + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return (parts.first.map(String.init) ?? "")
+            + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
+import TesseraCore
 import TesseraTestSupport
 import Testing
-import TesseraCore
 
 /// The console's Overview is served from aggregates: the inventory grouped, issuance and refusals
 /// folded from the audit log since the last view, live tasks and leases, and the latest posture evaluation.

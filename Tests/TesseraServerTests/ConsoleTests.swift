@@ -1,8 +1,9 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraCore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraServer
 
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -32,19 +33,32 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
     }
     let base = #""seq":1,"time":"2026-11-23T12:00:00.000Z","outcome":"success","prev":"0""#
     let records = try [
-        record(#"{\#(base),"type":"token.issued","actor":"human:alice","subject":"human:alice","details":{"grant_type":"urn:tessera:delegation","may_act":"spiffe://example.org/agent","act_chain":[]}}"#),
-        record(#"{\#(base),"type":"token.issued","actor":"spiffe://example.org/agent","subject":"human:alice","details":{"act_chain":["spiffe://example.org/agent"]}}"#),
-        record(#"{\#(base),"type":"token.issued","actor":"spiffe://example.org/tool","subject":"human:alice","details":{"act_chain":["spiffe://example.org/tool","spiffe://example.org/agent"]}}"#),
-        record(#"{\#(base),"type":"tool.call.denied","actor":"spiffe://example.org/agent","subject":"spiffe://example.org/agent","details":{"tool":"wire","chain":["human:alice","spiffe://example.org/agent"]}}"#),
-        record(#"{\#(base),"type":"tool.call.allowed","actor":"spiffe://example.org/agent","subject":"spiffe://example.org/agent","details":{"tool":"wire","chain":["human:alice","spiffe://example.org/agent"]}}"#),
-        record(#"{\#(base),"type":"token.issued","actor":"spiffe://example.org/batch","subject":"spiffe://example.org/batch","details":{}}"#),
+        record(
+            #"{\#(base),"type":"token.issued","actor":"human:alice","subject":"human:alice","details":{"grant_type":"urn:tessera:delegation","may_act":"spiffe://example.org/agent","act_chain":[]}}"#
+        ),
+        record(
+            #"{\#(base),"type":"token.issued","actor":"spiffe://example.org/agent","subject":"human:alice","details":{"act_chain":["spiffe://example.org/agent"]}}"#
+        ),
+        record(
+            #"{\#(base),"type":"token.issued","actor":"spiffe://example.org/tool","subject":"human:alice","details":{"act_chain":["spiffe://example.org/tool","spiffe://example.org/agent"]}}"#
+        ),
+        record(
+            #"{\#(base),"type":"tool.call.denied","actor":"spiffe://example.org/agent","subject":"spiffe://example.org/agent","details":{"tool":"wire","chain":["human:alice","spiffe://example.org/agent"]}}"#
+        ),
+        record(
+            #"{\#(base),"type":"tool.call.allowed","actor":"spiffe://example.org/agent","subject":"spiffe://example.org/agent","details":{"tool":"wire","chain":["human:alice","spiffe://example.org/agent"]}}"#
+        ),
+        record(
+            #"{\#(base),"type":"token.issued","actor":"spiffe://example.org/batch","subject":"spiffe://example.org/batch","details":{}}"#
+        ),
     ].reversed()  // newest first, as the store returns them
     let task = WorkTask(
         id: "task_1", intent: "pay invoices", purpose: nil, initiator: "human:alice",
         identities: ["spiffe://example.org/agent", "spiffe://example.org/tool", "spiffe://example.org/batch"], scopes: [],
         createdAt: Date(), expiresAt: Date().addingTimeInterval(60))
     let graph = DelegationGraph(
-        task: task, records: Array(records), kinds: ["spiffe://example.org/agent": "ai-agent", "spiffe://example.org/tool": "service"])
+        task: task, records: Array(records),
+        kinds: ["spiffe://example.org/agent": "ai-agent", "spiffe://example.org/tool": "service"])
     let edges = Set(graph.edges.map { "\($0.from) \($0.relation) \($0.to) \($0.count)/\($0.denied)" })
     #expect(
         edges == [
@@ -53,10 +67,11 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
             "spiffe://example.org/agent calls tool:wire 2/1", "human:alice started spiffe://example.org/batch 1/0",
         ])
     let depth = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.id, $0.depth) })
-    #expect(depth == [
-        "human:alice": 0, "spiffe://example.org/agent": 1, "spiffe://example.org/tool": 2, "tool:wire": 2,
-        "spiffe://example.org/batch": 1,
-    ])
+    #expect(
+        depth == [
+            "human:alice": 0, "spiffe://example.org/agent": 1, "spiffe://example.org/tool": 2, "tool:wire": 2,
+            "spiffe://example.org/batch": 1,
+        ])
     let kinds = Dictionary(uniqueKeysWithValues: graph.nodes.map { ($0.id, $0.kind) })
     #expect(kinds["human:alice"] == "human" && kinds["tool:wire"] == "tool" && kinds["spiffe://example.org/agent"] == "ai-agent")
     #expect(kinds["spiffe://example.org/batch"] == "unknown")
@@ -146,7 +161,9 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         func records(_ query: String) async throws -> (records: [[String: Any]], next: Int?, head: Int?) {
             let reply = try await server.admin("GET", "/v1/console/audit?" + query)
             #expect(reply.status == 200)
-            return (reply.json["records"] as? [[String: Any]] ?? [], reply.json["next_before"] as? Int, reply.json["head_seq"] as? Int)
+            return (
+                reply.json["records"] as? [[String: Any]] ?? [], reply.json["next_before"] as? Int, reply.json["head_seq"] as? Int
+            )
         }
         let bySubject = try await records("subject=" + billing.clientID)
         #expect(bySubject.records.count >= 5)  // identity.created and four token.issued
@@ -181,16 +198,22 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         let worker = try await server.registerWorkload("worker")
         let task = try await server.admin(
             "POST", "/v1/tasks",
-            json: ["intent": "triage", "identities": [agent.clientID, worker.clientID], "ttl": 600, "initiator": "carol@example.com"])
+            json: [
+                "intent": "triage", "identities": [agent.clientID, worker.clientID], "ttl": 600, "initiator": "carol@example.com",
+            ])
         let taskID = try #require(task.json["id"] as? String)
         let reply = try await server.admin("GET", "/v1/console/tasks/\(taskID)/graph")
         #expect(reply.status == 200)
         let nodes = reply.json["nodes"] as? [[String: Any]] ?? []
-        let kinds = Dictionary(uniqueKeysWithValues: nodes.compactMap { node in
-            (node["id"] as? String).map { ($0, node["kind"] as? String ?? "") }
-        })
+        let kinds = Dictionary(
+            uniqueKeysWithValues: nodes.compactMap { node in
+                (node["id"] as? String).map { ($0, node["kind"] as? String ?? "") }
+            })
         #expect(kinds == ["human:carol@example.com": "human", agent.clientID: "ai-agent", worker.clientID: "service"])
         let edges = (reply.json["edges"] as? [[String: Any]] ?? []).map { "\($0["from"]!) \($0["relation"]!) \($0["to"]!)" }
-        #expect(Set(edges) == ["human:carol@example.com started \(agent.clientID)", "human:carol@example.com started \(worker.clientID)"])
+        #expect(
+            Set(edges) == [
+                "human:carol@example.com started \(agent.clientID)", "human:carol@example.com started \(worker.clientID)",
+            ])
     }
 }

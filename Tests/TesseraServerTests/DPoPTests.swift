@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
+import TesseraTestSupport
 import Testing
 
 /// RFC 9449 DPoP at the token endpoint, over real HTTP.

@@ -32,7 +32,8 @@ import Testing
 
     @Test func filesLeftReadableByAnEarlierVersionAreTightenedAtStart() async throws {
         let directory = NSTemporaryDirectory() + "tessera-perm-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let stale = (directory as NSString).appendingPathComponent("tessera.sqlite-shm")
         #expect(FileManager.default.createFile(atPath: stale, contents: Data(), attributes: [.posixPermissions: 0o644]))
         let server = try await TestServer.start(dataDirectory: directory)

@@ -1,10 +1,10 @@
 import Foundation
-import TesseraTestSupport
 import Logging
 import PostgresNIO
-import Testing
 import TesseraSecrets
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 /// Dynamic PostgreSQL credentials against the real PostgreSQL that `scripts/test` starts.
 @Suite(.serialized, .stopsServers, .needsPostgres) struct DynamicPostgresTests {
@@ -22,11 +22,12 @@ import TesseraStore
     ]
 
     private func canLogIn(_ settings: PostgresConnectionSettings, _ user: String, _ password: String) async -> Bool {
-        guard let connection = try? await PostgresConnection.connect(
-            configuration: .init(
-                host: settings.host, port: settings.port, username: user, password: password, database: settings.database,
-                tls: .disable),
-            id: 9, logger: Logger(label: "test"))
+        guard
+            let connection = try? await PostgresConnection.connect(
+                configuration: .init(
+                    host: settings.host, port: settings.port, username: user, password: password, database: settings.database,
+                    tls: .disable),
+                id: 9, logger: Logger(label: "test"))
         else { return false }
         try? await connection.close()
         return true
@@ -40,11 +41,14 @@ import TesseraStore
             $0.postgresSecrets = PostgresSecretsConfiguration(settings: postgres, templates: templates)
         }
         let worker = try await server.registerWorkload("legacy-batch", scopes: ["db:read"])
-        let task = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "nightly export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,
-        ])
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "nightly export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,
+            ])
         let taskID = try #require(task.json["id"] as? String)
-        let taskToken = try #require(try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        let taskToken = try #require(
+            try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
         let plainToken = try #require(try await server.requestToken(worker).json["access_token"] as? String)
 
         func request(_ token: String?, role: String = "read") async throws -> TestServer.Reply {
@@ -111,9 +115,11 @@ import TesseraStore
             $0.postgresSecrets = PostgresSecretsConfiguration(settings: postgres, templates: templates)
         }
         let worker = try await server.registerWorkload("psql-batch", scopes: ["db:read"])
-        let task = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "ad-hoc report", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,
-        ])
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "ad-hoc report", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 900,
+            ])
         let taskID = try #require(task.json["id"] as? String)
         let token = try #require(try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
         let issued = try await server.send(
@@ -141,9 +147,10 @@ import TesseraStore
             postgres, postgres.username, postgres.password ?? "",
             "SELECT extract(epoch FROM rolvaliduntil)::bigint FROM pg_roles WHERE rolname = '\(username)'")
         check.waitUntilExit()
-        let validUntil = Double(
-            String(decoding: checkOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let validUntil =
+            Double(
+                String(decoding: checkOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let renewedExpiry = try #require(formatter.date(from: renewed.json["expires_at"] as? String ?? ""))

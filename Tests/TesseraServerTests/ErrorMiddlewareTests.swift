@@ -4,9 +4,11 @@ import Logging
 import TesseraStore
 import TesseraTestSupport
 import Testing
+
 @testable import TesseraServer
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Storage errors that reach the HTTP layer answer what they mean as RFC 9457 problems: not found 404, conflict 409,
@@ -16,7 +18,8 @@ import FoundationNetworking
         let router = Router(context: TesseraRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         let errors: [String: StoreError] = [
-            "missing": StoreError(.notFound, "no lease with id l1"), "clash": StoreError(.conflict, "lease l1 is already revoked"),
+            "missing": StoreError(.notFound, "no lease with id l1"),
+            "clash": StoreError(.conflict, "lease l1 is already revoked"),
             "down": StoreError(.unavailable, "database is locked"), "broken": StoreError(.corrupted, "row 7 has an unknown kind"),
         ]
         for (path, error) in errors {
@@ -31,8 +34,12 @@ import FoundationNetworking
         var iterator = ports.makeAsyncIterator()
         let port = try #require(await iterator.next())
         func get(_ path: String) async throws -> (Int, [String: Any]) {
-            let (data, response) = try await HTTPTestClient.data(for: URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/\(path)")!))
-            return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+            let (data, response) = try await HTTPTestClient.data(
+                for: URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/\(path)")!))
+            return (
+                (response as? HTTPURLResponse)?.statusCode ?? 0,
+                (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+            )
         }
         let (missing, missingBody) = try await get("missing")
         #expect(missing == 404 && missingBody["detail"] as? String == "no lease with id l1")

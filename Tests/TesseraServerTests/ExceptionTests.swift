@@ -1,8 +1,8 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 @Suite(.serialized, .stopsServers) struct ExceptionTests {
     private func auditTypes(_ server: TestServer) async throws -> [[String: Any]] { try await server.auditRecords() }
@@ -13,10 +13,12 @@ import TesseraStore
         let refused = try await server.requestToken(legacy) { $0["scope"] = "invoices:write" }
         #expect(refused.json["error"] as? String == "invalid_scope", "invoices:write is not granted: policy refuses")
 
-        let created = try await server.admin("POST", "/v1/exceptions", json: [
-            "identity": legacy.clientID, "owner": "payments-team", "justification": "INC-4711 month-end fix",
-            "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
-        ])
+        let created = try await server.admin(
+            "POST", "/v1/exceptions",
+            json: [
+                "identity": legacy.clientID, "owner": "payments-team", "justification": "INC-4711 month-end fix",
+                "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
+            ])
         #expect(created.status == 201, "\(created.json)")
         let id = try #require(created.json["id"] as? String)
         #expect(created.json["state"] as? String == "active")
@@ -65,15 +67,19 @@ import TesseraStore
     @Test func revokedExceptionsStopAtOnce() async throws {
         let server = try await TestServer.start()
         let legacy = try await server.registerWorkload("legacy-ftp", scopes: ["files:read"])
-        let created = try await server.admin("POST", "/v1/exceptions", json: [
-            "identity": legacy.id, "owner": "ops", "justification": "vendor upload", "scopes": ["files:write"],
-            "audiences": ["https://ftp.example.org"], "expires_at": "2030-01-01T00:00:00Z",
-        ])
+        let created = try await server.admin(
+            "POST", "/v1/exceptions",
+            json: [
+                "identity": legacy.id, "owner": "ops", "justification": "vendor upload", "scopes": ["files:write"],
+                "audiences": ["https://ftp.example.org"], "expires_at": "2030-01-01T00:00:00Z",
+            ])
         #expect(created.status == 400, "expires_at beyond the 30-day cap is refused: \(created.json)")
-        let ok = try await server.admin("POST", "/v1/exceptions", json: [
-            "identity": legacy.id, "owner": "ops", "justification": "vendor upload", "scopes": ["files:write"],
-            "audiences": ["https://ftp.example.org"], "ttl": 600,
-        ])
+        let ok = try await server.admin(
+            "POST", "/v1/exceptions",
+            json: [
+                "identity": legacy.id, "owner": "ops", "justification": "vendor upload", "scopes": ["files:write"],
+                "audiences": ["https://ftp.example.org"], "ttl": 600,
+            ])
         let id = try #require(ok.json["id"] as? String)
         #expect(ok.json["identity"] as? String == legacy.clientID, "an inventory id resolves to the SPIFFE ID")
         let wrongAudience = try await server.requestToken(legacy) {
@@ -106,7 +112,12 @@ import TesseraStore
             (with { $0["ttl"] = nil }, 400, "every exception expires"),
             (with { $0["ttl"] = 31 * 86_400 }, 400, "at most"),
             (with { $0["ttl"] = -5 }, 400, "future"),
-            (with { $0["expires_at"] = "2020-01-01T00:00:00Z"; $0["ttl"] = nil }, 400, "future"),
+            (
+                with {
+                    $0["expires_at"] = "2020-01-01T00:00:00Z"
+                    $0["ttl"] = nil
+                }, 400, "future"
+            ),
             (with { $0["expires_at"] = "soon" }, 400, "RFC 3339"),
             (with { $0["owner"] = " " }, 400, "owner"),
             (with { $0["justification"] = nil }, 400, "justification"),

@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
+import Testing
 import X509
 
 /// SPIFFE federation at the mTLS token endpoint: a workload of a federated trust domain (another Tessera server
@@ -78,11 +78,13 @@ extension MutualTLSTests {
             now: partner.clock.now(), ttl: 3600)
         try write(chain, key: key, folder: folder, name: "partner")
         var eventually = false
-        var reply = try await MutualTLSTests.token(server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
+        var reply = try await MutualTLSTests.token(
+            server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
         // The federated roots are cached for a few seconds after the federation was added.
         for _ in 0..<20 where reply.status != 200 {
             try await Task.sleep(for: .milliseconds(500))
-            reply = try await MutualTLSTests.token(server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
+            reply = try await MutualTLSTests.token(
+                server, folder: folder, certificate: "partner", fields: ["grant_type": "client_credentials"])
         }
         eventually = reply.status == 200
         #expect(eventually, "\(reply)")
@@ -92,16 +94,20 @@ extension MutualTLSTests {
         #expect(claims.cnf?.x5tS256 == ClientCertificateAuthenticator.thumbprint(of: try chain[0].derBytes()))
 
         // The partner's genuine CA forging an SVID of this trust domain: refused (its roots vouch for partner.test only).
-        let (crossChain, crossKey) = try forge("spiffe://example.org/victim", by: partner.spiffe.state.authority.ca, now: server.clock.now())
+        let (crossChain, crossKey) = try forge(
+            "spiffe://example.org/victim", by: partner.spiffe.state.authority.ca, now: server.clock.now())
         try write(crossChain, key: crossKey, folder: folder, name: "cross")
-        reply = try await MutualTLSTests.token(server, folder: folder, certificate: "cross", fields: ["grant_type": "client_credentials"])
+        reply = try await MutualTLSTests.token(
+            server, folder: folder, certificate: "cross", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401, "\(reply.json)")
         #expect(reply.json["access_token"] == nil)
 
         // This trust domain's CA forging a partner SVID: refused (only the partner's bundle vouches for partner.test).
-        let (ownChain, ownKey) = try forge("spiffe://partner.test/ci", by: server.spiffe.state.authority.ca, now: server.clock.now())
+        let (ownChain, ownKey) = try forge(
+            "spiffe://partner.test/ci", by: server.spiffe.state.authority.ca, now: server.clock.now())
         try write(ownChain, key: ownKey, folder: folder, name: "own-forged")
-        reply = try await MutualTLSTests.token(server, folder: folder, certificate: "own-forged", fields: ["grant_type": "client_credentials"])
+        reply = try await MutualTLSTests.token(
+            server, folder: folder, certificate: "own-forged", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401, "\(reply.json)")
         #expect(reply.json["access_token"] == nil)
 
@@ -112,7 +118,8 @@ extension MutualTLSTests {
             spiffeID: try SPIFFEID(parsing: "spiffe://stranger.test/ci"), publicKey: Certificate.PublicKey(strangerKey.publicKey),
             now: server.clock.now(), ttl: 3600)
         try write(strangerChain, key: strangerKey, folder: folder, name: "stranger")
-        reply = try await MutualTLSTests.token(server, folder: folder, certificate: "stranger", fields: ["grant_type": "client_credentials"])
+        reply = try await MutualTLSTests.token(
+            server, folder: folder, certificate: "stranger", fields: ["grant_type": "client_credentials"])
         #expect(reply.curl != 0 || reply.status == 401, "\(reply.json)")
         #expect(reply.json["access_token"] == nil)
         #expect(try await identity(server, "spiffe://stranger.test/ci").status == 400)
@@ -128,7 +135,8 @@ extension MutualTLSTests {
         let chain = try first.spiffe.state.authority.ca.issueX509SVID(
             spiffeID: try SPIFFEID(parsing: endpointID), publicKey: Certificate.PublicKey(key.publicKey), now: Date(), ttl: 3600)
         try write(chain, key: key, folder: folder, name: "endpoint")
-        let bundle = try #require(try JSONSerialization.jsonObject(with: try await first.send("GET", "/bundle").body) as? [String: Any])
+        let bundle = try #require(
+            try JSONSerialization.jsonObject(with: try await first.send("GET", "/bundle").body) as? [String: Any])
         await first.stop()
         // The partner again, now serving its bundle over TLS with that SVID (https_spiffe).
         let partner = try await TestServer.start(dataDirectory: first.dataDirectory, kek: first.kek) { configuration in
@@ -140,7 +148,9 @@ extension MutualTLSTests {
         let server = try await TestServer.start { $0.federation.networkPolicy.allowPrivateNetworks = true }
         let url = try #require(partner.tlsBase) + "/bundle"
         func federate(_ extra: [String: Any]) async throws -> TestServer.Reply {
-            var body: [String: Any] = ["trust_domain": "partner.test", "bundle_endpoint_url": url, "bundle_endpoint_profile": "https_spiffe"]
+            var body: [String: Any] = [
+                "trust_domain": "partner.test", "bundle_endpoint_url": url, "bundle_endpoint_profile": "https_spiffe",
+            ]
             body.merge(extra) { $1 }
             return try await server.admin("POST", "/v1/federation", json: body)
         }
@@ -168,7 +178,8 @@ extension MutualTLSTests {
         reply = try await federate(["endpoint_spiffe_id": endpointID, "trust_bundle": bundle])
         #expect(reply.json["fetched"] as? Bool == true, "\(reply.json)")
         let listing = try await server.admin("GET", "/v1/federation")
-        let item = try #require((listing.json["federations"] as? [[String: Any]])?.first ?? (listing.json["items"] as? [[String: Any]])?.first)
+        let item = try #require(
+            (listing.json["federations"] as? [[String: Any]])?.first ?? (listing.json["items"] as? [[String: Any]])?.first)
         #expect(item["bundle_endpoint_profile"] as? String == "https_spiffe")
         #expect(item["endpoint_spiffe_id"] as? String == endpointID)
         #expect(item["last_error"] == nil || item["last_error"] is NSNull)

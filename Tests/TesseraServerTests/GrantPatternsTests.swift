@@ -1,6 +1,6 @@
 import Foundation
-import TesseraTestSupport
 import TesseraCore
+import TesseraTestSupport
 import Testing
 
 /// One pattern per class: a pipeline federates through its CI system and nothing else.

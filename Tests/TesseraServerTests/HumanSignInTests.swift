@@ -1,7 +1,7 @@
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraServer
+import TesseraTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
 import Synchronization
-import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraStore
+import TesseraTestSupport
+import Testing
 import X509
+
 @testable import TesseraServer
 
 /// A kept-alive mTLS connection is re-checked on every request against the roots of *now* (attacker finding: after a
@@ -27,7 +28,8 @@ import X509
         let bundle = SPIFFEBundle(
             trustDomain: "partner.test", x509Authorities: [try partner.certificate.derBytes()], jwtAuthorities: [], sequence: 1,
             refreshHint: 300)
-        try await database.spiffe.upsertFederation(trustDomain: "partner.test", endpointURL: "https://partner.test/bundle", now: now)
+        try await database.spiffe.upsertFederation(
+            trustDomain: "partner.test", endpointURL: "https://partner.test/bundle", now: now)
         try await database.spiffe.recordFederationFetch(trustDomain: "partner.test", bundle: bundle.json(), error: nil, now: now)
         try await database.identities.create(
             Identity(
@@ -36,7 +38,8 @@ import X509
                 createdAt: now, updatedAt: now))
         let key = P256.Signing.PrivateKey()
         let chain = try partner.issueX509SVID(
-            spiffeID: try SPIFFEID(parsing: "spiffe://partner.test/ci"), publicKey: Certificate.PublicKey(key.publicKey), now: now,
+            spiffeID: try SPIFFEID(parsing: "spiffe://partner.test/ci"), publicKey: Certificate.PublicKey(key.publicKey),
+            now: now,
             ttl: 3600)
         let der = try chain[0].derBytes()
         let roots = Roots([partner.certificate])

@@ -1,12 +1,13 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraSecrets
 import TesseraServer
+import TesseraTestSupport
+import Testing
 
 @Suite(.serialized, .stopsServers) struct LeaseTests {
     private func introspect(_ server: TestServer, _ token: String) async throws -> [String: Any] {
-        try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"]).json
+        try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"])
+            .json
     }
 
     @Test func operatorsListAndRevokeLeasesOneByOneOrPerIdentity() async throws {
@@ -34,7 +35,8 @@ import TesseraServer
         #expect(try await server.admin("POST", "/v1/leases/nope/revoke").status == 404)
 
         // Every live credential of one identity, which stays active and can get new ones.
-        let bulk = try await server.admin("POST", "/v1/leases/revoke", json: ["subject": worker.clientID, "reason": "rotate all"])
+        let bulk = try await server.admin(
+            "POST", "/v1/leases/revoke", json: ["subject": worker.clientID, "reason": "rotate all"])
         #expect(bulk.status == 200)
         #expect(bulk.json["revoked_leases"] as? Int == 2)
         #expect(try await introspect(server, second)["active"] as? Bool == false)
@@ -60,9 +62,11 @@ import TesseraServer
     @Test func renewalsAreExplicitAndBoundedByTheTask() async throws {
         let server = try await TestServer.start { $0.maximumTaskTTL = 3600 }
         let worker = try await server.registerWorkload("renewing-worker")
-        let created = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "long batch", "identities": [worker.clientID], "scopes": ["invoices:read"], "ttl": 600,
-        ])
+        let created = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "long batch", "identities": [worker.clientID], "scopes": ["invoices:read"], "ttl": 600,
+            ])
         let taskID = try #require(created.json["id"] as? String)
         let token = try await server.requestToken(worker) { $0["task_id"] = taskID }
         let accessToken = try #require(token.json["access_token"] as? String)
@@ -105,12 +109,15 @@ import TesseraServer
     let server = try await TestServer.start {
         $0.postgresSecrets = PostgresSecretsConfiguration(
             settings: settings,
-            templates: ["read": PostgresRoleTemplate(creation: ["CREATE ROLE {{name}} LOGIN PASSWORD {{password}}"], maxTTL: 600)])
+            templates: ["read": PostgresRoleTemplate(creation: ["CREATE ROLE {{name}} LOGIN PASSWORD {{password}}"], maxTTL: 600)]
+        )
     }
     let worker = try await server.registerWorkload("db-down-worker", scopes: ["db:read"])
-    let task = try await server.admin("POST", "/v1/tasks", json: [
-        "intent": "export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 300,
-    ])
+    let task = try await server.admin(
+        "POST", "/v1/tasks",
+        json: [
+            "intent": "export", "identities": [worker.clientID], "scopes": ["db:read"], "ttl": 300,
+        ])
     let taskID = try #require(task.json["id"] as? String)
     let token = try #require(try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
     let reply = try await server.send(
@@ -119,7 +126,8 @@ import TesseraServer
     #expect(reply.status == 502)
     #expect(reply.headers["content-type"]?.contains("problem+json") == true)
     #expect((reply.json["detail"] as? String)?.contains("cannot connect") == true, "\(reply.json)")
-    #expect(!(String(decoding: reply.body, as: UTF8.self).contains("Pw-n0t-in-errors")), "the admin password never appears in errors")
+    #expect(
+        !(String(decoding: reply.body, as: UTF8.self).contains("Pw-n0t-in-errors")), "the admin password never appears in errors")
     let leases = try await server.admin("GET", "/v1/leases?kind=postgres_role")
     #expect((leases.json["leases"] as? [Any])?.isEmpty == true, "no lease for a credential that was never created")
 }

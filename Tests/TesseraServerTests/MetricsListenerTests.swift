@@ -2,11 +2,11 @@ import Foundation
 import TesseraTestSupport
 import Testing
 
+@testable import TesseraServer
+
 #if canImport(FoundationNetworking)
     import FoundationNetworking
 #endif
-
-@testable import TesseraServer
 
 /// Prometheus scrapes a separate listener without an admin credential; the main listener keeps
 /// `/metrics` behind the admin token, and the shipped Grafana dashboard only queries metrics the server exports.

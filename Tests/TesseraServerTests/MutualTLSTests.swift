@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import Testing
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
 import TesseraTestSupport
+import Testing
 
 /// RFC 8705 at the token endpoint: a real server with its HTTPS listener, and curl presenting X.509-SVIDs
 /// issued by the trust domain CA (URLSession on Linux cannot present client certificates).
@@ -15,9 +15,12 @@ import TesseraTestSupport
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let status = try await run(
             "/usr/bin/openssl",
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-             "-keyout", folder + "/server-key.pem", "-out", folder + "/server.pem"]).status
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", folder + "/server-key.pem", "-out", folder + "/server.pem",
+            ]
+        ).status
         #expect(status == 0)
         return folder
     }
@@ -28,7 +31,8 @@ import TesseraTestSupport
     static func run(_ program: String, _ arguments: [String]) async throws -> (status: Int32, output: Data) {
         let result = try await ChildProcess.run(program, arguments)
         if result.status != 0, !result.error.isEmpty {
-            FileHandle.standardError.write(Data("[\(URL(fileURLWithPath: program).lastPathComponent)] ".utf8) + result.error.suffix(2000))
+            FileHandle.standardError.write(
+                Data("[\(URL(fileURLWithPath: program).lastPathComponent)] ".utf8) + result.error.suffix(2000))
         }
         return (result.status, result.output)
     }
@@ -77,7 +81,8 @@ import TesseraTestSupport
     @Test func certificateBoundTokenOverMutualTLS() async throws {
         let folder = try await Self.serverCertificate()
         let server = try await Self.start(folder: folder)
-        let workload = try await server.registerWorkload("mtls-app", extra: ["auth_methods": ["private_key_jwt", "tls_client_auth"]])
+        let workload = try await server.registerWorkload(
+            "mtls-app", extra: ["auth_methods": ["private_key_jwt", "tls_client_auth"]])
         let leaf = try Self.issueSVID(server, workload.clientID, folder: folder, name: "svid")
         let thumbprint = ClientCertificateAuthenticator.thumbprint(of: leaf)
 
@@ -151,17 +156,20 @@ import TesseraTestSupport
 
         // No certificate and no assertion over HTTPS.
         reply = try await Self.token(
-            server, folder: folder, certificate: nil, fields: ["grant_type": "client_credentials", "client_id": workload.clientID])
+            server, folder: folder, certificate: nil,
+            fields: ["grant_type": "client_credentials", "client_id": workload.clientID])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
 
         // A certificate from another CA (self-signed, same SPIFFE ID) fails the handshake.
         let foreign = try await Self.run(
             "/usr/bin/openssl",
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-             "-subj", "/O=Elsewhere", "-addext", "subjectAltName=URI:\(workload.clientID)",
-             "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE",
-             "-keyout", folder + "/foreign-key.pem", "-out", folder + "/foreign.pem"])
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/O=Elsewhere", "-addext", "subjectAltName=URI:\(workload.clientID)",
+                "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE",
+                "-keyout", folder + "/foreign-key.pem", "-out", folder + "/foreign.pem",
+            ])
         #expect(foreign.status == 0)
         reply = try await Self.token(
             server, folder: folder, certificate: "foreign", fields: ["grant_type": "client_credentials"])
@@ -171,8 +179,10 @@ import TesseraTestSupport
         // A suspended identity's certificate.
         let suspended = try await server.registerWorkload("mtls-suspended", extra: mtls)
         _ = try Self.issueSVID(server, suspended.clientID, folder: folder, name: "suspended")
-        #expect(try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident"]).status == 200)
-        reply = try await Self.token(server, folder: folder, certificate: "suspended", fields: ["grant_type": "client_credentials"])
+        #expect(
+            try await server.admin("POST", "/v1/identities/\(suspended.id)/suspend", json: ["reason": "incident"]).status == 200)
+        reply = try await Self.token(
+            server, folder: folder, certificate: "suspended", fields: ["grant_type": "client_credentials"])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
         #expect((reply.json["error_description"] as? String ?? "").contains("suspended"))
@@ -181,7 +191,8 @@ import TesseraTestSupport
         // recorded on its own (the handshake proved the key), naming the method.
         let keyOnly = try await server.registerWorkload("mtls-key-only")
         _ = try Self.issueSVID(server, keyOnly.clientID, folder: folder, name: "key-only")
-        reply = try await Self.token(server, folder: folder, certificate: "key-only", fields: ["grant_type": "client_credentials"])
+        reply = try await Self.token(
+            server, folder: folder, certificate: "key-only", fields: ["grant_type": "client_credentials"])
         #expect(reply.status == 401)
         #expect(reply.json["error"] as? String == "invalid_client")
         #expect((reply.json["error_description"] as? String ?? "").contains("does not authenticate with tls_client_auth"))

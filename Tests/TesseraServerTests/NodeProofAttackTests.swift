@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
+import TesseraTestSupport
 import Testing
 import X509
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Attacks on the agent API's node proofs over real HTTP: someone who captured one proof (from a log, a proxy,
@@ -22,7 +23,8 @@ import FoundationNetworking
     static func attest(_ server: TestServer) async throws -> Node {
         _ = try await server.registerWorkload("web")
         let entry = try await server.admin(
-            "POST", "/v1/entries", json: ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": ["unix:uid:1000"]])
+            "POST", "/v1/entries",
+            json: ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": ["unix:uid:1000"]])
         #expect(entry.status == 201)
         let tokenReply = try await server.admin("POST", "/v1/nodes/tokens", json: ["node_id": "n1"])
         let token = try #require(tokenReply.json["join_token"] as? String)
@@ -46,7 +48,8 @@ import FoundationNetworking
                 binding: NodeProof.Binding(method: method, path: path, body: body), now: server.clock.now()))
     }
 
-    static func call(_ server: TestServer, _ method: String, _ path: String, proof: String, body: Data? = nil) async throws -> Int {
+    static func call(_ server: TestServer, _ method: String, _ path: String, proof: String, body: Data? = nil) async throws -> Int
+    {
         try await server.send(
             method, path, body: body, contentType: body == nil ? nil : "application/json", headers: ["Authorization": proof]
         ).status
@@ -87,17 +90,23 @@ import FoundationNetworking
         for _ in 0..<30 { #expect(try await Self.call(server, "GET", "/agent/v1/entries", proof: proof) == 401) }
         #expect((200...204).contains(try await server.admin("POST", "/v1/nodes/n1/revoke").status))
         for _ in 0..<30 { #expect(try await Self.call(server, "GET", "/agent/v1/bundles", proof: revokedLater) == 403) }
-        let counted = try await AuditFloodAttackTests.expectCountedNotRecorded(server, type: "node.refused", expected: 60, after: before)
+        let counted = try await AuditFloodAttackTests.expectCountedNotRecorded(
+            server, type: "node.refused", expected: 60, after: before)
         #expect(Set(counted.compactMap { $0["reason_code"] as? String }) == ["node_proof_replayed", "node_revoked"])
     }
 
     /// Attacker finding (docs/threat-model.md): a workload identity in the node namespace got an SVID that authenticated as a node.
     @Test func theNodeNamespaceIsReserved() async throws {
         let server = try await TestServer.start()
-        for id in ["spiffe://example.org/tessera/agent/n3", "spiffe://example.org/Tessera/Agent/n3", "spiffe://example.org/tessera/agent"] {
+        for id in [
+            "spiffe://example.org/tessera/agent/n3", "spiffe://example.org/Tessera/Agent/n3",
+            "spiffe://example.org/tessera/agent",
+        ] {
             let identity = try await server.admin(
                 "POST", "/v1/identities",
-                json: ["spiffe_id": id, "kind": "service", "owner": "mallory", "purpose": "impersonate a node", "jwks": ["keys": []]])
+                json: [
+                    "spiffe_id": id, "kind": "service", "owner": "mallory", "purpose": "impersonate a node", "jwks": ["keys": []],
+                ])
             #expect(identity.status == 400, "\(id): \(identity.json)")
             #expect((identity.json["detail"] as? String ?? "").contains("reserved"), "\(identity.json)")
             let entry = try await server.admin(

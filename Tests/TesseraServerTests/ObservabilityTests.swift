@@ -16,7 +16,9 @@ import Testing
         #expect(reply.headers["content-type"]?.hasPrefix("text/plain") == true)
         let text = String(decoding: reply.body, as: UTF8.self)
         func value(_ prefix: String) -> Double? {
-            text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { $0.split(separator: " ").last }.flatMap {
+                Double($0)
+            }
         }
         #expect(value(#"tessera_issuance_total{grant="client_credentials",outcome="issued"}"#) == 2, "\(text.prefix(2000))")
         #expect(value(#"tessera_issuance_total{grant="client_credentials",outcome="refused"}"#) == 1)

@@ -1,7 +1,7 @@
 import Foundation
+import TesseraServer
 import TesseraTestSupport
 import Testing
-import TesseraServer
 
 /// The OpenAPI document is kept true: every route the server registers is documented, every documented
 /// route exists, the served copy equals openapi/openapi.json, and the document is structurally sound.
@@ -36,7 +36,10 @@ import TesseraServer
         let registered = Set(server.routeList.map(normalised)).union(conditional)
         let undocumented = registered.subtracting(documented).sorted()
         let phantom = documented.subtracting(registered).sorted()
-        #expect(undocumented.isEmpty, "routes missing from openapi (add them to Sources/TesseraServer/Routes/OpenAPI/APIOperation+<tag>.swift): \(undocumented)")
+        #expect(
+            undocumented.isEmpty,
+            "routes missing from openapi (add them to Sources/TesseraServer/Routes/OpenAPI/APIOperation+<tag>.swift): \(undocumented)"
+        )
         #expect(phantom.isEmpty, "documented routes the server does not have: \(phantom)")
         // Structural checks: every $ref resolves, every operation has responses and an operationId.
         let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])

@@ -1,9 +1,10 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraPolicy
 import TesseraStore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraServer
 
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -93,7 +94,9 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
     }
 
     @Test func aBadPolicyFolderStopsStartupWithFileLineAndColumn() async throws {
-        let folder = try policyFolder(extra: ["bad.cedar": "permit (principal, action, resource)\nwhen { context.scopes.contains( };\n"])
+        let folder = try policyFolder(extra: [
+            "bad.cedar": "permit (principal, action, resource)\nwhen { context.scopes.contains( };\n"
+        ])
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.dataDirectory = NSTemporaryDirectory() + "tessera-badpol-" + UUID().uuidString
@@ -119,7 +122,9 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
     let file = repository.appendingPathComponent("policies/default/tests/default-policies.json").path
     let report = TesseraPolicy.ConformanceRunner.runTestFile(atPath: file)
     #expect(report.failures.isEmpty, "\(report.failures.map { "\($0.name): \($0.failure ?? "")" })")
-    let requests = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])?["requests"] as? [Any]
+    let requests =
+        (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])?["requests"]
+        as? [Any]
     #expect((requests?.count ?? 0) >= 19)
     #expect(report.passed == requests?.count, "every request in the file was run and passed")
     #expect(report.validationsPassed == 1)

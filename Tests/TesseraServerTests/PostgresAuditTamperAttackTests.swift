@@ -1,11 +1,12 @@
 import Foundation
-import TesseraTestSupport
 import Logging
 import PostgresNIO
-import Testing
 import TesseraCrypto
 import TesseraServer
 import TesseraStore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraAudit
 
 /// Two servers share one schema and one chain (appends under the database lock); a
@@ -22,7 +23,8 @@ import TesseraStore
 
         func verify(checkpoints use: Bool = false) async throws -> AuditVerificationReport {
             let store = try await PostgresStorage.connect(try PostgresEndpoint(url: storage), migrate: false)
-            let report = try await AuditVerifier(store: store.audit, keyring: keyring, checkpoints: use ? checkpoints : []).verify()
+            let report = try await AuditVerifier(store: store.audit, keyring: keyring, checkpoints: use ? checkpoints : [])
+                .verify()
             await store.close()
             return report
         }
@@ -86,7 +88,8 @@ import TesseraStore
                 for index in 0..<8 {
                     let node = index % 2 == 0 ? nodeA : nodeB
                     group.addTask {
-                        let assertion = try workload.assertion(audience: "https://tessera.test/oauth2/token", now: node.clock.now())
+                        let assertion = try workload.assertion(
+                            audience: "https://tessera.test/oauth2/token", now: node.clock.now())
                         return try await node.requestToken(workload, assertion: assertion).status
                     }
                 }

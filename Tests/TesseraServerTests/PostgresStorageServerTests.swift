@@ -1,11 +1,11 @@
 import Foundation
-import TesseraTestSupport
 import Logging
 import PostgresNIO
-import Testing
 import TesseraCrypto
 import TesseraServer
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 /// Two servers on different ports sharing one PostgreSQL storage (`--storage postgres://...`): one trust
 /// domain, one inventory, one revocation list, one audit chain, one console, posture over both.
@@ -47,7 +47,7 @@ import TesseraStore
             do {
                 try await Self.admin(storage.endpoint, "DROP SCHEMA \(storage.schema) CASCADE")
                 return
-            } catch where attempt < 3 {
+            } catch  where attempt < 3 {
                 try await Task.sleep(for: .milliseconds(500))
             } catch {
                 print("note: throwaway schema \(storage.schema) left behind (\(type(of: error)))")
@@ -239,7 +239,8 @@ import TesseraStore
             let jwks = try await nodeA.send("GET", "/.well-known/jwks.json")
             #expect((jwks.json["keys"] as? [Any])?.count == 1, "one signing key")
             let bundle = try await nodeA.send("GET", "/bundle")
-            #expect((bundle.json["keys"] as? [[String: Any]])?.filter { $0["use"] as? String == "x509-svid" }.count == 1, "one CA")
+            #expect(
+                (bundle.json["keys"] as? [[String: Any]])?.filter { $0["use"] as? String == "x509-svid" }.count == 1, "one CA")
             // The admin token works on both; a token issued by each is active at the other's introspection.
             let workload = try await nodeA.registerWorkload("bootstrapped", token: admin)
             for (issuer, validator) in [(nodeA, nodeB), (nodeB, nodeA)] {

@@ -1,6 +1,7 @@
 import Foundation
 import TesseraTestSupport
 import Testing
+
 @testable import TesseraServer
 
 /// The in-memory single-use check: a key is refused until it expires, and expired keys leave the cache by the sweep
@@ -30,6 +31,7 @@ import Testing
         // Used again after expiring (a later, longer expiry), then a sweep passes the first slot.
         #expect(cache.insert("k", expiresAt: start.addingTimeInterval(500), now: start.addingTimeInterval(20)))
         #expect(cache.insert("other", expiresAt: start.addingTimeInterval(600), now: start.addingTimeInterval(40)))
-        #expect(!cache.insert("k", expiresAt: start.addingTimeInterval(900), now: start.addingTimeInterval(50)), "still single-use")
+        #expect(
+            !cache.insert("k", expiresAt: start.addingTimeInterval(900), now: start.addingTimeInterval(50)), "still single-use")
     }
 }

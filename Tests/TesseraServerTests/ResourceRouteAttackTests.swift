@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
 import TesseraCrypto
+import TesseraTestSupport
 import Testing
 
 /// Tessera's own resource routes accept only tokens minted for Tessera,
@@ -34,7 +34,8 @@ import Testing
     }
 
     /// A task token for `a`, bound to `key` with a DPoP proof for `endpoint` (the server's token endpoint URL).
-    static func dpopBoundToken(_ server: TestServer, _ a: Agent, key: DPoPTests.ProofKey, endpoint: String) async throws -> String {
+    static func dpopBoundToken(_ server: TestServer, _ a: Agent, key: DPoPTests.ProofKey, endpoint: String) async throws -> String
+    {
         let now = server.clock.now()
         let issued = try await server.send(
             "POST", "/oauth2/token",
@@ -72,7 +73,8 @@ import Testing
             headers: ["Authorization": "Bearer \(foreign)"])
         #expect(secrets.status == 401 || secrets.status == 404, "no route without dynamic secrets, else refused")
         // The same agent with a token for Tessera itself is served.
-        let own = try #require(try await server.requestToken(a.agent) { $0["task_id"] = a.taskID }.json["access_token"] as? String)
+        let own = try #require(
+            try await server.requestToken(a.agent) { $0["task_id"] = a.taskID }.json["access_token"] as? String)
         #expect(try await Self.tools(server, ["Authorization": "Bearer \(own)"]) == 200)
     }
 
@@ -90,7 +92,8 @@ import Testing
         let otherKey = try DPoPTests.ProofKey().proof(url: url, method: "GET", iat: now, ath: ath)
         #expect(try await Self.tools(server, ["Authorization": "DPoP \(token)", "DPoP": otherKey]) == 401, "another key")
         let wrongURL = try key.proof(url: server.base + "/v1/approvals/x", method: "GET", iat: now, ath: ath)
-        #expect(try await Self.tools(server, ["Authorization": "DPoP \(token)", "DPoP": wrongURL]) == 401, "htu of another route")
+        #expect(
+            try await Self.tools(server, ["Authorization": "DPoP \(token)", "DPoP": wrongURL]) == 401, "htu of another route")
         let noATH = try key.proof(url: url, method: "GET", iat: now)
         #expect(try await Self.tools(server, ["Authorization": "DPoP \(token)", "DPoP": noATH]) == 401, "no ath")
 
@@ -116,9 +119,12 @@ import Testing
         await first.stop()
 
         let second = try await TestServer.start(dataDirectory: directory, kek: kek, clock: first.clock) { $0.issuer = issuer }
-        #expect(try await Self.tools(second, ["Authorization": "DPoP \(token)", "DPoP": proof]) == 401, "proof replayed after restart")
+        #expect(
+            try await Self.tools(second, ["Authorization": "DPoP \(token)", "DPoP": proof]) == 401, "proof replayed after restart"
+        )
         let fresh = try key.proof(url: issuer + "/v1/authorize/tools", method: "GET", iat: now, ath: ath)
-        #expect(try await Self.tools(second, ["Authorization": "DPoP \(token)", "DPoP": fresh]) == 200, "a fresh proof is served")
+        #expect(
+            try await Self.tools(second, ["Authorization": "DPoP \(token)", "DPoP": fresh]) == 200, "a fresh proof is served")
     }
 
     @Test func aCertificateBoundTokenNeedsItsCertificate() async throws {
@@ -131,8 +137,10 @@ import Testing
         func curl(_ arguments: [String]) async throws -> (Int, [String: Any]) {
             let (_, output) = try await MutualTLSTests.run(
                 "/usr/bin/curl",
-                ["-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
-                 "-w", "\n%{http_code}"] + arguments)
+                [
+                    "-sS", "--retry", "20", "--retry-connrefused", "--retry-delay", "1", "--cacert", folder + "/server.pem",
+                    "-w", "\n%{http_code}",
+                ] + arguments)
             let lines = String(decoding: output, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             let body = Data(lines.dropLast().joined(separator: "\n").utf8)
             return (Int(lines.last ?? "") ?? 0, (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])

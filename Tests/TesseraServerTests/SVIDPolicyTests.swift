@@ -1,7 +1,7 @@
 import Foundation
+import TesseraCore
 import TesseraTestSupport
 import Testing
-import TesseraCore
 
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()

@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
 import Testing
 
 /// Attacks on people's sign-in (docs/threat-model.md), over real HTTP with a stand-in IdP.
@@ -78,7 +78,10 @@ import Testing
         }
         // Her own IdP token, exchanged directly in the victim's task, is refused too.
         let idToken = try idp.key.mint(
-            ["sub": "mallory", "email": "victim@example.com", "email_verified": false, "aud": "tessera-console", "groups": ["ops"]],
+            [
+                "sub": "mallory", "email": "victim@example.com", "email_verified": false, "aud": "tessera-console",
+                "groups": ["ops"],
+            ],
             now: server.clock.now())
         let exchanged = try await server.form(
             "/oauth2/token",
@@ -117,7 +120,8 @@ import Testing
         #expect(try await SignInBrowser().get(server.base + "/auth/login?redirect_uri=\(Self.escape(redirect))").status == 400)
         #expect(
             try await SignInBrowser().get(
-                server.base + "/auth/login?redirect_uri=\(Self.escape(redirect))&code_challenge=plain").status == 400)
+                server.base + "/auth/login?redirect_uri=\(Self.escape(redirect))&code_challenge=plain"
+            ).status == 400)
 
         let login = "?redirect_uri=\(Self.escape(redirect))&code_challenge=\(challenge)"
         // Login CSRF: the attacker starts a sign-in, and the callback is opened in a victim's browser (which
@@ -190,7 +194,8 @@ import Testing
         // A malformed challenge, or console and CLI parameters at once, are refused.
         #expect(try await SignInBrowser().get(server.base + "/auth/login?console_challenge=plain").status == 400)
         let (verifier, challenge) = Self.pkce()
-        let mixed = "/auth/login?console_challenge=\(challenge)&redirect_uri=\(Self.escape("http://127.0.0.1:54321/tessera-login"))&code_challenge=\(challenge)"
+        let mixed =
+            "/auth/login?console_challenge=\(challenge)&redirect_uri=\(Self.escape("http://127.0.0.1:54321/tessera-login"))&code_challenge=\(challenge)"
         #expect(try await SignInBrowser().get(server.base + mixed).status == 400)
 
         let browser = SignInBrowser()
@@ -206,7 +211,9 @@ import Testing
         func redeem(_ fields: [String: String]) async throws -> TestServer.Reply { try await server.form("/auth/token", fields) }
         // Someone who saw the code (history, a planted link) but not the tab's verifier gets nothing; nor does
         // a redeem for the CLI's kind of redirect.
-        #expect(try await redeem(["code": code, "code_verifier": Self.pkce().verifier, "redirect_uri": consoleRedirect]).status == 400)
+        #expect(
+            try await redeem(["code": code, "code_verifier": Self.pkce().verifier, "redirect_uri": consoleRedirect]).status == 400
+        )
         #expect(
             try await redeem(["code": code, "code_verifier": verifier, "redirect_uri": "http://127.0.0.1:54321/tessera-login"])
                 .status == 400)
@@ -243,4 +250,3 @@ import Testing
         #expect(try await browser.get(server.base + "/auth/callback?code=abc&state=\(String(altered))").status == 400)
     }
 }
-

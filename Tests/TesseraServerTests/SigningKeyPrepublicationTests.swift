@@ -1,7 +1,8 @@
 import Foundation
+import TesseraCrypto
 import TesseraTestSupport
 import Testing
-import TesseraCrypto
+
 @testable import TesseraServer
 
 /// Scheduled rotation (the next key is published before it signs), RS256 keys, and an algorithm change at start-up:

@@ -1,7 +1,8 @@
 import Foundation
+import TesseraCrypto
 import TesseraTestSupport
 import Testing
-import TesseraCrypto
+
 @testable import TesseraServer
 
 /// `POST /v1/keys/rotate` on a real server: the new key signs, the previous one still verifies what it signed, a

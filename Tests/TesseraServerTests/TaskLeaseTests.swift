@@ -1,22 +1,25 @@
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraCrypto
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 @Suite(.serialized, .stopsServers) struct TaskLeaseTests {
     private func introspect(_ server: TestServer, _ token: String) async throws -> [String: Any] {
-        try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"]).json
+        try await server.form("/oauth2/introspect", ["token": token], headers: ["Authorization": "Bearer \(server.adminToken)"])
+            .json
     }
 
     @Test func taskScopedTokensAreLeasesThatEndWithTheTask() async throws {
         let server = try await TestServer.start()
         let worker = try await server.registerWorkload("worker")
         let outsider = try await server.registerWorkload("outsider")
-        let created = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "close the month", "purpose": "billing.close", "identities": [worker.clientID],
-            "scopes": ["invoices:read"], "ttl": 600, "initiator": "alice@example.com",
-        ])
+        let created = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "close the month", "purpose": "billing.close", "identities": [worker.clientID],
+                "scopes": ["invoices:read"], "ttl": 600, "initiator": "alice@example.com",
+            ])
         #expect(created.status == 201)
         let taskID = try #require(created.json["id"] as? String)
         #expect(created.json["state"] as? String == "open")
@@ -29,7 +32,8 @@ import TesseraStore
         let claims = try JWTClaims.decode(try CompactJWS(parsing: token).payload)
         #expect(claims.taskID == taskID)
         #expect(try await introspect(server, token)["task_id"] as? String == taskID)
-        let second = try #require(try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        let second = try #require(
+            try await server.requestToken(worker) { $0["task_id"] = taskID }.json["access_token"] as? String)
 
         let outside = try await server.requestToken(worker) {
             $0["task_id"] = taskID
@@ -58,9 +62,11 @@ import TesseraStore
     @Test func tasksExpireOnTheirDeadline() async throws {
         let server = try await TestServer.start()
         let worker = try await server.registerWorkload("short-lived")
-        let created = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "one batch", "identities": [worker.clientID], "scopes": ["invoices:read"], "ttl": 60,
-        ])
+        let created = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "one batch", "identities": [worker.clientID], "scopes": ["invoices:read"], "ttl": 60,
+            ])
         let taskID = try #require(created.json["id"] as? String)
         let token = try await server.requestToken(worker) { $0["task_id"] = taskID }.json
         #expect(token["expires_in"] as? Int == 60, "a task's tokens never outlive the task")

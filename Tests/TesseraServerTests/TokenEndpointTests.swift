@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
-import TesseraTestSupport
-import Testing
 import TesseraAudit
 import TesseraCrypto
 import TesseraStore
+import TesseraTestSupport
+import Testing
 
 @Suite(.serialized, .stopsServers) struct TokenEndpointTests {
     @Test func privateKeyJWTYieldsAVerifiableRFC9068Token() async throws {
@@ -51,8 +51,10 @@ import TesseraStore
         let clientAssertion = try workload.assertion(audience: server.tokenEndpoint, now: server.clock.now())
         let byClient = try await server.form(
             "/oauth2/introspect",
-            ["token": token, "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-             "client_assertion": clientAssertion])
+            [
+                "token": token, "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": clientAssertion,
+            ])
         #expect(byClient.json["active"] as? Bool == true)
 
         let unauthenticated = try await server.form("/oauth2/introspect", ["token": token])
@@ -66,7 +68,8 @@ import TesseraStore
         #expect(after.json.count == 1, "an inactive token reveals nothing else")
 
         // Garbage and expired tokens are inactive; revoking garbage succeeds silently (RFC 7009).
-        #expect(try await server.form("/oauth2/introspect", ["token": "abc.def.ghi"], headers: auth).json["active"] as? Bool == false)
+        #expect(
+            try await server.form("/oauth2/introspect", ["token": "abc.def.ghi"], headers: auth).json["active"] as? Bool == false)
         #expect(try await server.form("/oauth2/revoke", ["token": "garbage"], headers: auth).status == 200)
         let fresh = try #require(try await server.requestToken(workload).json["access_token"] as? String)
         server.clock.advance(by: 301)
@@ -80,8 +83,10 @@ import TesseraStore
         let token = try #require(try await server.requestToken(owner).json["access_token"] as? String)
         let reply = try await server.form(
             "/oauth2/revoke",
-            ["token": token, "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-             "client_assertion": try other.assertion(audience: server.tokenEndpoint, now: server.clock.now())])
+            [
+                "token": token, "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": try other.assertion(audience: server.tokenEndpoint, now: server.clock.now()),
+            ])
         #expect(reply.status == 400)
         #expect(reply.json["error"] as? String == "unauthorized_client")
         let auth = ["Authorization": "Bearer \(server.adminToken)"]
@@ -133,7 +138,9 @@ import TesseraStore
         #expect(records.map(\.type) == ["identity.created", "token.issued", "token.refused"])
         #expect(records[1].details["scope"] == .strings(["invoices:read", "invoices:write"]))
         #expect(records[1].details["policies"] == .strings(["active-identities"]))
-        #expect(records[1].details["policy_version"].map { if case .string(let v) = $0 { v.hasPrefix("builtin:") } else { false } } == true)
+        #expect(
+            records[1].details["policy_version"].map { if case .string(let v) = $0 { v.hasPrefix("builtin:") } else { false } }
+                == true)
         #expect(records[2].reason?.contains("admin") == true)
         #expect(records[2].outcome == .denied)
         #expect(try await AuditVerifier(store: database.audit).verify().isIntact)

@@ -1,7 +1,7 @@
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
+import TesseraTestSupport
 import Testing
 
 /// A party that merely holds (or intercepted) a Tessera token cannot
@@ -97,7 +97,8 @@ import Testing
             try await Self.exchange(server, subject: token, ["audience": "https://bank.example"]).status
         }
         #expect(statuses.allSatisfy { $0 == 401 })
-        let counted = try await AuditFloodAttackTests.expectCountedNotRecorded(server, type: "token.refused", expected: 60, after: before)
+        let counted = try await AuditFloodAttackTests.expectCountedNotRecorded(
+            server, type: "token.refused", expected: 60, after: before)
         #expect(counted.allSatisfy { ($0["sample_reason"] as? String ?? "").contains(jti) }, "the count names the stolen token")
     }
 
@@ -107,7 +108,10 @@ import Testing
         let bystanderToken = try #require(try await f.server.requestToken(f.bystander).json["access_token"] as? String)
         let reply = try await Self.exchange(
             f.server, subject: f.token,
-            ["actor_token": bystanderToken, "actor_token_type": TokenExchangeTests.accessToken, "audience": "https://bank.example"])
+            [
+                "actor_token": bystanderToken, "actor_token_type": TokenExchangeTests.accessToken,
+                "audience": "https://bank.example",
+            ])
         #expect(reply.json["error"] as? String == "invalid_client", "\(reply.json)")
         #expect((reply.json["error_description"] as? String ?? "").contains("bearer access token"))
     }
@@ -116,13 +120,15 @@ import Testing
         let f = try await Self.fixture()
         // An authenticated workload the token does not name (neither aud nor may_act) is refused.
         let foreign = try await Self.exchange(
-            f.server, subject: f.token, try Self.clientAuth(f.bystander, f.server).merging(["audience": "https://bank.example"]) { $1 })
+            f.server, subject: f.token,
+            try Self.clientAuth(f.bystander, f.server).merging(["audience": "https://bank.example"]) { $1 })
         #expect(foreign.json["error"] as? String == "invalid_grant", "\(foreign.json)")
         #expect(foreign.json["access_token"] == nil)
 
         // The resource server it names authenticates and acts for the victim: it joins the chain, it does not become it.
         let named = try await Self.exchange(
-            f.server, subject: f.token, try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
+            f.server, subject: f.token,
+            try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
         #expect(named.status == 200, "\(named.json)")
         let claims = decodeClaims(try #require(named.json["access_token"] as? String))
         #expect(claims["sub"] as? String == f.workload.clientID)
@@ -151,7 +157,8 @@ import Testing
     @Test func revokingTheParentRevokesEveryTokenExchangedFromIt() async throws {
         let f = try await Self.fixture()
         let child = try await Self.exchange(
-            f.server, subject: f.token, try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
+            f.server, subject: f.token,
+            try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
         let childToken = try #require(child.json["access_token"] as? String, "\(child.json)")
         let issued = try await TokenExchangeTests.lastRecord(f.server, type: "token.issued")
         let parentJTI = try #require(decodeClaims(f.token)["jti"] as? String)
@@ -170,7 +177,8 @@ import Testing
         #expect(try await !active(childToken), "the exchanged copy dies with its parent")
         // Nor can the child be exchanged again.
         let again = try await Self.exchange(
-            f.server, subject: childToken, try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
+            f.server, subject: childToken,
+            try Self.clientAuth(f.resource, f.server).merging(["audience": "https://bank.example"]) { $1 })
         #expect(again.json["error"] as? String == "invalid_grant", "\(again.json)")
     }
 }

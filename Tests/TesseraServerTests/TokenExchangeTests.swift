@@ -1,8 +1,8 @@
 import Foundation
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
 import Testing
 
 /// RFC 8693 token exchange over real HTTP: external tokens mapped by rules, delegation chains, and attacks.

@@ -1,7 +1,7 @@
 import Foundation
+import TesseraServer
 import TesseraTestSupport
 import Testing
-import TesseraServer
 
 /// AI-agent tool calls decided at request time (docs/ai-agents.md), over real HTTP against a real server.
 @Suite(.serialized, .stopsServers) struct ToolAuthorizationTests {
@@ -12,21 +12,28 @@ import TesseraServer
         let token: String
     }
 
-    private func setUp(taskScopes: [String] = ["tool:search_tickets", "tool:refund_payment"], configure: @escaping (inout ServerConfiguration) -> Void = { _ in }) async throws -> Setup {
+    private func setUp(
+        taskScopes: [String] = ["tool:search_tickets", "tool:refund_payment"],
+        configure: @escaping (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> Setup {
         let server = try await TestServer.start { configure(&$0) }
         let agent = try await server.registerWorkload("support-agent", scopes: [], extra: ["kind": "ai-agent"])
-        let catalogue = try await server.admin("PUT", "/v1/identities/\(agent.id)/tools", json: [
-            "tools": [
-                ["name": "search_tickets", "description": "Search support tickets", "risk": "low"],
-                ["name": "refund_payment", "description": "Refund a card payment", "risk": "high"],
-                ["name": "close_ticket", "description": "Close a ticket", "risk": "medium"],
-            ]
-        ])
+        let catalogue = try await server.admin(
+            "PUT", "/v1/identities/\(agent.id)/tools",
+            json: [
+                "tools": [
+                    ["name": "search_tickets", "description": "Search support tickets", "risk": "low"],
+                    ["name": "refund_payment", "description": "Refund a card payment", "risk": "high"],
+                    ["name": "close_ticket", "description": "Close a ticket", "risk": "medium"],
+                ]
+            ])
         #expect(catalogue.status == 200, "\(catalogue.json)")
-        let task = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "resolve ticket 4711 for alice", "identities": [agent.clientID], "scopes": taskScopes, "ttl": 900,
-            "initiator": "alice@example.com",
-        ])
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "resolve ticket 4711 for alice", "identities": [agent.clientID], "scopes": taskScopes, "ttl": 900,
+                "initiator": "alice@example.com",
+            ])
         let taskID = try #require(task.json["id"] as? String)
         let token = try #require(try await server.requestToken(agent) { $0["task_id"] = taskID }.json["access_token"] as? String)
         return Setup(server: server, agent: agent, taskID: taskID, token: token)
@@ -66,14 +73,17 @@ import TesseraServer
         #expect((pending.json["approval_url"] as? String)?.hasSuffix("/v1/approvals/\(approvalID)") == true)
         let again = try await call(setup, refund)
         #expect(again.json["approval_id"] as? String == approvalID, "the same call waits on the same approval")
-        let state = try await server.send("GET", "/v1/approvals/\(approvalID)", headers: ["Authorization": "Bearer \(setup.token)"])
+        let state = try await server.send(
+            "GET", "/v1/approvals/\(approvalID)", headers: ["Authorization": "Bearer \(setup.token)"])
         #expect(state.json["state"] as? String == "pending")
         #expect((state.json["chain"] as? [String]) == [setup.agent.clientID])
         var premature = refund
         premature["approval_id"] = approvalID
         #expect(try await call(setup, premature).json["decision"] as? String == "deny", "pending is not approved")
 
-        #expect(try await server.admin("POST", "/v1/approvals/\(approvalID)/approve", json: ["reason": "ok, customer verified"]).status == 200)
+        #expect(
+            try await server.admin("POST", "/v1/approvals/\(approvalID)/approve", json: ["reason": "ok, customer verified"])
+                .status == 200)
         var otherArguments = premature
         otherArguments["arguments"] = ["payment": "pay_1", "amount": 4200]
         #expect(try await call(setup, otherArguments).json["decision"] as? String == "deny", "approval binds the arguments")
@@ -86,7 +96,9 @@ import TesseraServer
         var second = refund
         second["arguments"] = ["payment": "pay_2", "amount": 10]
         let secondID = try #require(try await call(setup, second).json["approval_id"] as? String)
-        #expect(try await server.admin("POST", "/v1/approvals/\(secondID)/deny", json: ["reason": "no"]).json["state"] as? String == "denied")
+        #expect(
+            try await server.admin("POST", "/v1/approvals/\(secondID)/deny", json: ["reason": "no"]).json["state"] as? String
+                == "denied")
         second["approval_id"] = secondID
         #expect(try await call(setup, second).json["decision"] as? String == "deny")
 
@@ -99,13 +111,18 @@ import TesseraServer
         #expect(records.contains { $0["type"] as? String == "tool.approval.approved" })
 
         // Emergency stop: revoking the task refuses the next call at once.
-        #expect(try await server.admin("POST", "/v1/tasks/\(setup.taskID)/revoke", json: ["reason": "agent misbehaving"]).status == 200)
+        #expect(
+            try await server.admin("POST", "/v1/tasks/\(setup.taskID)/revoke", json: ["reason": "agent misbehaving"]).status
+                == 200)
         let stopped = try await call(setup, ["tool": "search_tickets"])
         #expect(stopped.status == 401 || stopped.status == 403, "revoked task (and its revoked token) stop the agent")
     }
 
     @Test func budgetsAndRateLimitsContainAnAgent() async throws {
-        let setup = try await setUp { $0.toolCallBudget = 4; $0.toolCallsPerMinute = 2 }
+        let setup = try await setUp {
+            $0.toolCallBudget = 4
+            $0.toolCallsPerMinute = 2
+        }
         #expect(try await call(setup, ["tool": "search_tickets"]).json["decision"] as? String == "allow")
         #expect(try await call(setup, ["tool": "search_tickets"]).json["decision"] as? String == "allow")
         let limited = try await call(setup, ["tool": "search_tickets"])
@@ -127,9 +144,11 @@ import TesseraServer
         let refused = try await call(setup, ["tool": "search_tickets"], token: noTask)
         #expect(refused.status == 403)
         let service = try await server.registerWorkload("billing-service")
-        let task = try await server.admin("POST", "/v1/tasks", json: [
-            "intent": "x", "identities": [service.clientID], "scopes": ["invoices:read"], "ttl": 60,
-        ])
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "x", "identities": [service.clientID], "scopes": ["invoices:read"], "ttl": 60,
+            ])
         let serviceToken = try #require(
             try await server.requestToken(service) { $0["task_id"] = task.json["id"] as? String }.json["access_token"] as? String)
         let notAgent = try await call(setup, ["tool": "search_tickets"], token: serviceToken)
@@ -142,8 +161,13 @@ import TesseraServer
             #expect(try await call(setup, bad).status == 400, "\(bad)")
         }
         #expect(try await server.admin("PUT", "/v1/identities/\(service.id)/tools", json: ["tools": []]).status == 400)
-        #expect(try await server.admin("PUT", "/v1/identities/\(setup.agent.id)/tools", json: ["tools": [["name": "a", "risk": "extreme"]]]).status == 400)
-        #expect(try await server.send("GET", "/v1/approvals/apr_nope", headers: ["Authorization": "Bearer \(setup.token)"]).status == 404)
+        #expect(
+            try await server.admin(
+                "PUT", "/v1/identities/\(setup.agent.id)/tools", json: ["tools": [["name": "a", "risk": "extreme"]]]
+            ).status == 400)
+        #expect(
+            try await server.send("GET", "/v1/approvals/apr_nope", headers: ["Authorization": "Bearer \(setup.token)"]).status
+                == 404)
         #expect(try await server.admin("POST", "/v1/approvals/apr_nope/approve").status == 404)
     }
 }

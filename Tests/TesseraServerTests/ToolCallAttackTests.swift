@@ -1,6 +1,6 @@
 import Foundation
-import TesseraTestSupport
 import TesseraServer
+import TesseraTestSupport
 import Testing
 
 /// An approval binds its upstream server and exact arguments,

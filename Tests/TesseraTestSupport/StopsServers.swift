@@ -36,7 +36,8 @@ public final class ServerScope: Sendable {
     /// accepted connection is queued traps in NIO, so servers in tests are never cancelled.
     public static func serve(_ what: String, _ service: any Service) throws -> @Sendable () async -> Void {
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: service)], logger: Logger(label: what, factory: { _ in SwiftLogNoOpLogHandler() })))
+            configuration: .init(
+                services: [.init(service: service)], logger: Logger(label: what, factory: { _ in SwiftLogNoOpLogHandler() })))
         let task = Task { try await group.run() }
         let stop: @Sendable () async -> Void = {
             await group.triggerGracefulShutdown()

@@ -1,8 +1,9 @@
 import Foundation
 import NIOCore
 import NIOHTTP2
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The kernel's view of the process at the other end of a Unix socket (`struct ucred`), recorded by the
@@ -56,9 +57,9 @@ extension PeerRegistry {
         }
         let acceptedAt = Date()
         #if os(Linux)
-        let credentialsOption = NIOBSDSocket.Option(rawValue: SO_PEERCRED)
+            let credentialsOption = NIOBSDSocket.Option(rawValue: SO_PEERCRED)
         #else
-        let credentialsOption = NIOBSDSocket.Option(rawValue: 0x1)  // LOCAL_PEERCRED; Linux is the supported platform.
+            let credentialsOption = NIOBSDSocket.Option(rawValue: 0x1)  // LOCAL_PEERCRED; Linux is the supported platform.
         #endif
         let pidfdOption = NIOBSDSocket.Option(rawValue: ProcessHandle.peerPidfdOption)
         return provider.unsafeGetSocketOption(level: .socket, name: credentialsOption).flatMap {

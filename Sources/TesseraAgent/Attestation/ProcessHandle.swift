@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A pidfd: a handle on one process that stays bound to it even after its pid is freed and reused.

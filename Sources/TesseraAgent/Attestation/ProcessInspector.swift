@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which file a process is running: device and inode of `/proc/PID/exe`'s target. An `execve` of another

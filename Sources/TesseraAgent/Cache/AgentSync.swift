@@ -18,7 +18,9 @@ final class AgentSync: Sendable {
     /// Set by the watch loop when the server's revision changed: the run loop syncs at once.
     private let wake = Atomic<Bool>(false)
 
-    init(client: ServerClient, cache: SVIDCache, node: NodeCredential, clock: any TimeSource, dataDirectory: String, logger: Logger) {
+    init(
+        client: ServerClient, cache: SVIDCache, node: NodeCredential, clock: any TimeSource, dataDirectory: String, logger: Logger
+    ) {
         self.client = client
         self.cache = cache
         self.clock = clock

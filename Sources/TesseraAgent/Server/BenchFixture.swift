@@ -46,7 +46,8 @@ public enum BenchFixture {
         let single = try body(1)
         let batched = try body(batch)
         return Material(
-            singleAuthorizations: try proofs(singleProofs, for: single), batchAuthorizations: try proofs(batchProofs, for: batched),
+            singleAuthorizations: try proofs(singleProofs, for: single),
+            batchAuthorizations: try proofs(batchProofs, for: batched),
             single: single, batch: batched)
     }
 }

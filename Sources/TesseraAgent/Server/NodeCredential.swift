@@ -2,8 +2,9 @@ import Crypto
 import Foundation
 import TesseraCrypto
 import X509
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The node's own identity: its private key (generated here, never sent) and its X.509-SVID chain.

@@ -41,7 +41,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
                     response.federatedBundles[bundle.trustDomainID] = bundle.concatenatedX509DER
                 }
                 return response
-            } write: { try await writer.write($0) }
+            } write: {
+                try await writer.write($0)
+            }
             return [:]
         }
     }
@@ -56,7 +58,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
                 var response = WorkloadAPI_X509BundlesResponse()
                 for bundle in snapshot.bundles.values { response.bundles[bundle.trustDomainID] = bundle.concatenatedX509DER }
                 return response
-            } write: { try await writer.write($0) }
+            } write: {
+                try await writer.write($0)
+            }
             return [:]
         }
     }
@@ -105,7 +109,9 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
                 var response = WorkloadAPI_JWTBundlesResponse()
                 for bundle in snapshot.bundles.values { response.bundles[bundle.trustDomainID] = bundle.jwtJWKSetJSON() }
                 return response
-            } write: { try await writer.write($0) }
+            } write: {
+                try await writer.write($0)
+            }
             return [:]
         }
     }
@@ -115,12 +121,15 @@ struct WorkloadAPIService: WorkloadAPI_SpiffeWorkloadAPI.ServiceProtocol {
     ) async throws -> ServerResponse<WorkloadAPI_ValidateJWTSVIDResponse> {
         let process = try await caller(request.metadata, "ValidateJWTSVID").process
         _ = try await matching(process)
-        guard !request.message.audience.isEmpty else { throw RPCError(code: .invalidArgument, message: "audience must be specified") }
+        guard !request.message.audience.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "audience must be specified")
+        }
         guard !request.message.svid.isEmpty else { throw RPCError(code: .invalidArgument, message: "svid must be specified") }
         let bundles = await cache.current().bundles
         let validated: JWTSVID.Validated
         do {
-            validated = try JWTSVID.validate(request.message.svid, audience: request.message.audience, bundles: bundles, now: clock.now())
+            validated = try JWTSVID.validate(
+                request.message.svid, audience: request.message.audience, bundles: bundles, now: clock.now())
         } catch {
             throw RPCError(code: .invalidArgument, message: "invalid JWT-SVID: \(error.reason)")
         }

@@ -56,7 +56,8 @@ public struct SPIFFEID: Hashable, Sendable, Codable, CustomStringConvertible, Co
         guard !domain.isEmpty else { throw TesseraError(.invalidSPIFFEID, "trust domain is empty") }
         guard domain.utf8.count <= 255 else { throw TesseraError(.invalidSPIFFEID, "trust domain is too long") }
         for byte in domain.utf8 {
-            let ok = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D
+            let ok =
+                (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D
                 || byte == 0x5F
             guard ok else {
                 throw TesseraError(

@@ -15,7 +15,8 @@ public struct WorkloadSelector: Sendable, Hashable, Codable, CustomStringConvert
     public init(parsing text: String) throws(TesseraError) {
         let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == "unix" else {
-            throw TesseraError(.invalidArgument, "selector must look like unix:uid:1000, unix:gid:N, unix:path:/p or unix:sha256:HEX")
+            throw TesseraError(
+                .invalidArgument, "selector must look like unix:uid:1000, unix:gid:N, unix:path:/p or unix:sha256:HEX")
         }
         guard let kind = Kind(rawValue: String(parts[1])) else {
             throw TesseraError(.invalidArgument, "unknown selector kind '\(parts[1].prefix(20))' (uid, gid, path, sha256)")

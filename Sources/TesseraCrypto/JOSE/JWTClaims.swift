@@ -35,12 +35,18 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
             self.jkt = jkt
         }
 
-        enum CodingKeys: String, CodingKey { case x5tS256 = "x5t#S256", jkt }
+        enum CodingKeys: String, CodingKey {
+            case x5tS256 = "x5t#S256"
+            case jkt
+        }
     }
 
     enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, nbf, iat, jti, scope, cnf, act
-        case clientID = "client_id", taskID = "task_id", mayAct = "may_act", parentJTIs = "parent_jti"
+        case clientID = "client_id"
+        case taskID = "task_id"
+        case mayAct = "may_act"
+        case parentJTIs = "parent_jti"
     }
 
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.

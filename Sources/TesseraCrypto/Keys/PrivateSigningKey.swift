@@ -19,7 +19,8 @@ public enum PrivateSigningKey: Sendable {
         } else if let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) {
             self = .rsa(key)
         } else if let der = PEM.decode(pem, label: "PRIVATE KEY"), der.count == 48,
-            der.prefix(16) == Data([0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]),
+            der.prefix(16)
+                == Data([0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]),
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
         {
             self = .ed25519(key)

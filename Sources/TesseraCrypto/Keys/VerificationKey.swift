@@ -102,7 +102,8 @@ extension VerificationKey {
         {
             self = .ed25519(key)
         } else {
-            throw TesseraCryptoError(.malformedKey, "not a PEM public key of a supported type (P-256, P-384, Ed25519, RSA ≥ 2048)")
+            throw TesseraCryptoError(
+                .malformedKey, "not a PEM public key of a supported type (P-256, P-384, Ed25519, RSA ≥ 2048)")
         }
     }
 

@@ -24,7 +24,9 @@ public struct X509SVIDVerifier: Sendable {
             guard current.notValidBefore <= now, now < current.notValidAfter else {
                 throw TesseraCryptoError(.invalidSVID, "a certificate in the chain is expired or not yet valid")
             }
-            if authorities.contains(where: { $0.subject == current.issuer && $0.publicKey.isValidSignature(current.signature, for: current) }) {
+            if authorities.contains(where: {
+                $0.subject == current.issuer && $0.publicKey.isValidSignature(current.signature, for: current)
+            }) {
                 return id
             }
             guard let index = remaining.firstIndex(where: { $0.subject == current.issuer }),

@@ -23,7 +23,8 @@ public struct TesseraAuthorizationClient: ToolAuthorizer {
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             url.host?.isEmpty == false
         else {
-            throw MCPGatewayError(.invalidConfiguration, "--server must be an http(s) URL such as http://127.0.0.1:8443, got '\(text)'")
+            throw MCPGatewayError(
+                .invalidConfiguration, "--server must be an http(s) URL such as http://127.0.0.1:8443, got '\(text)'")
         }
         return url
     }
@@ -78,7 +79,8 @@ public struct TesseraAuthorizationClient: ToolAuthorizer {
             throw MCPGatewayError(.forbidden, Self.problem(data) ?? "the access token's task does not allow this")
         default:
             let detail = Self.problem(data).map { ": \($0)" } ?? ""
-            throw MCPGatewayError(.serverUnavailable, "the Tessera server answered \(method) \(path) with HTTP \(answer.status)\(detail)")
+            throw MCPGatewayError(
+                .serverUnavailable, "the Tessera server answered \(method) \(path) with HTTP \(answer.status)\(detail)")
         }
     }
 

@@ -91,14 +91,18 @@ public struct MCPGateway: Sendable {
             log(decision, request)
             if decision.decision == .approvalRequired {
                 guard let approvalID = decision.approvalID else {
-                    return Refusal(decision: decision, tool: params.name, why: "approval required, but Tessera named no approval").result
+                    return Refusal(decision: decision, tool: params.name, why: "approval required, but Tessera named no approval")
+                        .result
                 }
                 logger.notice(
                     "tool call waits for a human's approval",
-                    metadata: ["tool": "\(tool)", "approval_id": "\(approvalID)", "approval_url": "\(decision.approvalURL ?? "")"])
+                    metadata: [
+                        "tool": "\(tool)", "approval_id": "\(approvalID)", "approval_url": "\(decision.approvalURL ?? "")",
+                    ])
                 let status = try await waitForApproval(id: approvalID, token: token)
                 guard let status, status.isApproved else {
-                    let why = status.map { "the approval was \($0.state)" + ($0.reason.map { ": \($0)" } ?? "") }
+                    let why =
+                        status.map { "the approval was \($0.state)" + ($0.reason.map { ": \($0)" } ?? "") }
                         ?? "no human approved it within \(Int(approvalTimeout)) s"
                     return Refusal(decision: decision, tool: params.name, why: why).result
                 }

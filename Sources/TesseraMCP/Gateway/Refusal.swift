@@ -28,7 +28,8 @@ struct Refusal: Sendable {
 
     /// Tessera refused the token (401) or its task (403): a revoked task answers this way.
     init(error: MCPGatewayError, tool: String) {
-        let why = error.code == .unauthorized
+        let why =
+            error.code == .unauthorized
             ? "the agent's access token is not accepted (invalid, expired, or revoked with its task); Tessera says: \(error.reason)"
             : error.reason
         text = "Tessera refused the call to '\(tool)': \(why)."
@@ -37,6 +38,7 @@ struct Refusal: Sendable {
 
     var result: CallTool.Result {
         CallTool.Result(
-            content: [.text(text: text, annotations: nil, _meta: nil)], isError: true, _meta: Metadata(additionalFields: ["tessera/decision": .object(data)]))
+            content: [.text(text: text, annotations: nil, _meta: nil)], isError: true,
+            _meta: Metadata(additionalFields: ["tessera/decision": .object(data)]))
     }
 }

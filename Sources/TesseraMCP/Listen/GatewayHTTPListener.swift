@@ -38,10 +38,11 @@ public struct GatewayHTTPListener: Sendable {
                     headers: [.wwwAuthenticate: "Bearer"])
             }
             let message = try await HTTPBridge.request(request)
-            let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
-                OriginValidator.localhost(), AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(),
-                ProtocolVersionValidator(),
-            ]))
+            let transport = StatelessHTTPServerTransport(
+                validationPipeline: StandardValidationPipeline(validators: [
+                    OriginValidator.localhost(), AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(),
+                    ProtocolVersionValidator(),
+                ]))
             let server = await GatewayServer.make(gateway: gateway, credential: .httpBearer)
             try await server.start(transport: transport)
             let answer = await transport.handleRequest(message)

@@ -36,7 +36,8 @@ public enum HTTPBridge {
     }
 
     /// A JSON-RPC error answer outside any MCP session (no id), e.g. for a missing token.
-    public static func error(status: HTTPResponse.Status, code: Int, message: String, headers extra: HTTPFields = [:]) -> Response {
+    public static func error(status: HTTPResponse.Status, code: Int, message: String, headers extra: HTTPFields = [:]) -> Response
+    {
         let object: [String: Any] = ["jsonrpc": "2.0", "id": NSNull(), "error": ["code": code, "message": message]]
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
         var headers = extra

@@ -1,12 +1,13 @@
 import Foundation
 import Logging
 import MCP
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// MCP's stdio framing (one JSON-RPC message per line) over two blocking file descriptors: the gateway's own
@@ -82,7 +83,8 @@ public actor PipeTransport: Transport {
             // EPIPE: the peer is gone.
             throw failure == EPIPE
                 ? MCPError.connectionClosed
-                : MCPError.transportError(MCPGatewayError(.upstreamUnavailable, "cannot write to \(label): \(String(cString: strerror(failure)))"))
+                : MCPError.transportError(
+                    MCPGatewayError(.upstreamUnavailable, "cannot write to \(label): \(String(cString: strerror(failure)))"))
         }
     }
 

@@ -63,9 +63,11 @@ public final class UpstreamConnection: Sendable {
                 } catch {
                     if let status = await process?.awaitExit(within: .milliseconds(500)) {
                         throw MCPGatewayError(
-                            .upstreamUnavailable, "upstream '\(name)' exited (exit status \(status)) before completing the MCP handshake")
+                            .upstreamUnavailable,
+                            "upstream '\(name)' exited (exit status \(status)) before completing the MCP handshake")
                     }
-                    throw MCPGatewayError(.upstreamUnavailable, "upstream '\(name)' did not complete the MCP handshake: \(Self.text(error))")
+                    throw MCPGatewayError(
+                        .upstreamUnavailable, "upstream '\(name)' did not complete the MCP handshake: \(Self.text(error))")
                 }
                 return true
             }
@@ -76,7 +78,8 @@ public final class UpstreamConnection: Sendable {
             defer { group.cancelAll() }
             guard try await group.next() == true else {
                 await client.disconnect()
-                throw MCPGatewayError(.upstreamUnavailable, "upstream '\(name)' did not answer the MCP handshake within \(timeout)")
+                throw MCPGatewayError(
+                    .upstreamUnavailable, "upstream '\(name)' did not answer the MCP handshake within \(timeout)")
             }
         }
     }

@@ -12,7 +12,9 @@ public final class UpstreamProcess: Sendable {
     public let transport: PipeTransport
 
     /// Starts `executable` (a path, or a name looked up in `PATH`) with `arguments`.
-    public init(name: String, executable: String, arguments: [String], onExit: (@Sendable () -> Void)? = nil) throws(MCPGatewayError) {
+    public init(name: String, executable: String, arguments: [String], onExit: (@Sendable () -> Void)? = nil)
+        throws(MCPGatewayError)
+    {
         self.name = name
         let path = try Self.resolve(executable, upstream: name)
         let process = Process()
@@ -25,7 +27,8 @@ public final class UpstreamProcess: Sendable {
         do {
             try process.run()
         } catch {
-            throw MCPGatewayError(.upstreamUnavailable, "cannot start upstream '\(name)' (\(path)): \(error.localizedDescription)")
+            throw MCPGatewayError(
+                .upstreamUnavailable, "cannot start upstream '\(name)' (\(path)): \(error.localizedDescription)")
         }
         self.process = process
         self.stdin = stdin

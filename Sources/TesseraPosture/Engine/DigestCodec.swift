@@ -75,7 +75,8 @@ enum DigestCodec {
         state.sightings = sightings
         state.buckets = buckets
         for _ in 0..<max(0, violationCount) {
-            guard let raw = input.scalar(UInt8.self), let kind = ViolationKind(rawValue: raw), let subject = input.scalar(Int32.self),
+            guard let raw = input.scalar(UInt8.self), let kind = ViolationKind(rawValue: raw),
+                let subject = input.scalar(Int32.self),
                 let value = input.scalar(Int32.self), let count = input.scalar(Int64.self), let first = input.scalar(Double.self),
                 let last = input.scalar(Double.self), let seqs = input.array(Int64.self)
             else { return nil }
@@ -160,7 +161,8 @@ enum DigestCodec {
             guard count < Int64(Int32.max), offset + bytes <= data.count else { return nil }
             let values = [T](unsafeUninitializedCapacity: Int(count)) { buffer, initialized in
                 data.withUnsafeBytes { source in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + bytes)]))
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: source[offset..<(offset + bytes)]))
                 }
                 initialized = Int(count)
             }

@@ -72,7 +72,9 @@ extension DigestState {
             violation(.exchangeLoop, subject, -1, record)
         }
         if record.subjectTokenJTI.isPresent {
-            let jti = String(decoding: UnsafeRawBufferPointer(start: base + Int(record.subjectTokenJTI.start), count: Int(record.subjectTokenJTI.count)), as: UTF8.self)
+            let jti = String(
+                decoding: UnsafeRawBufferPointer(
+                    start: base + Int(record.subjectTokenJTI.start), count: Int(record.subjectTokenJTI.count)), as: UTF8.self)
             if var entry = exchanges[jti] {
                 entry.count += 1
                 entry.last = max(entry.last, time)
@@ -121,7 +123,9 @@ extension DigestState {
         }
     }
 
-    private mutating func see(_ kind: SightingKind, _ value: Int32, _ record: RawRecord, before: Int32, in profile: inout DigestProfile) {
+    private mutating func see(
+        _ kind: SightingKind, _ value: Int32, _ record: RawRecord, before: Int32, in profile: inout DigestProfile
+    ) {
         let key = DigestSighting.key(kind, value)
         var index = profile.sightings
         while index >= 0 {
@@ -182,7 +186,10 @@ extension DigestState {
             for index in 0..<count {
                 let byte = start.load(fromByteOffset: index, as: UInt8.self)
                 if byte == 46 {
-                    if digits == 0 || value > 255 { ipv4 = false; break }
+                    if digits == 0 || value > 255 {
+                        ipv4 = false
+                        break
+                    }
                     dots += 1
                     lastDot = index
                     digits = 0
@@ -190,7 +197,10 @@ extension DigestState {
                 } else if byte >= 48 && byte <= 57 {
                     digits += 1
                     value = value * 10 + Int(byte - 48)
-                    if digits > 3 { ipv4 = false; break }
+                    if digits > 3 {
+                        ipv4 = false
+                        break
+                    }
                 } else {
                     ipv4 = false
                     break

@@ -45,7 +45,8 @@ extension DigestState {
             }
         }
         for (key, aggregate) in other.violations {
-            let mapped = ViolationKey(kind: key.kind, subject: subjectMap[Int(key.subject)], value: key.value < 0 ? -1 : valueMap[Int(key.value)])
+            let mapped = ViolationKey(
+                kind: key.kind, subject: subjectMap[Int(key.subject)], value: key.value < 0 ? -1 : valueMap[Int(key.value)])
             if var existing = violations[mapped] {
                 existing.absorb(aggregate)
                 violations[mapped] = existing
@@ -163,6 +164,8 @@ extension DigestState {
         let oldest = now.timeIntervalSince1970 - Double(keepDays) * 86_400
         violations = violations.filter { $0.value.last >= oldest }
         let dayAgo = now.timeIntervalSince1970 - 86_400
-        exchanges = exchanges.filter { $0.value.last >= dayAgo || ($0.value.count > Int64(exchangeLimit) && $0.value.last >= oldest) }
+        exchanges = exchanges.filter {
+            $0.value.last >= dayAgo || ($0.value.count > Int64(exchangeLimit) && $0.value.last >= oldest)
+        }
     }
 }

@@ -21,7 +21,9 @@ struct DigestProfile {
 
 /// What a sighting is of.
 enum SightingKind: UInt32 {
-    case scope = 0, source = 1, audience = 2
+    case scope = 0
+    case source = 1
+    case audience = 2
 }
 
 /// When a value (scope, source network, audience) was first and last seen for a subject, with the records.
@@ -160,7 +162,9 @@ struct DigestState {
     }
 
     /// Issuances and refusals in hours `[fromHour, toHour)`, and up to `limit` refusal records.
-    func activity(_ subject: Int32, fromHour: Int32, toHour: Int32, limit: Int = 5) -> (issued: Int64, refused: Int64, seqs: [Int64]) {
+    func activity(_ subject: Int32, fromHour: Int32, toHour: Int32, limit: Int = 5) -> (
+        issued: Int64, refused: Int64, seqs: [Int64]
+    ) {
         var issued: Int64 = 0
         var refused: Int64 = 0
         var seqs: [Int64] = []

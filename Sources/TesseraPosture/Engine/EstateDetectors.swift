@@ -25,19 +25,25 @@ struct EstateDetectors {
     /// stored at several locations: the same credential path serving several workloads or people.
     func staticSecrets(_ secrets: [StaticSecret]) -> [Finding] {
         var out: [Finding] = []
-        for (fingerprint, copies) in Dictionary(grouping: secrets, by: \.fingerprint) where Set(copies.map(\.location)).count > 1 {
+        for (fingerprint, copies) in Dictionary(grouping: secrets, by: \.fingerprint) where Set(copies.map(\.location)).count > 1
+        {
             let locations = Set(copies.map(\.location)).sorted()
             let owners = Set(copies.compactMap(\.owner)).sorted()
             out.append(
                 Finding(
-                    category: .sharedCredential, identityID: nil, subject: locations[0], discriminator: "secret\u{0}" + fingerprint,
-                    title: "one \(copies[0].kind) value is stored at \(locations.count) locations: \(locations.joined(separator: ", "))",
+                    category: .sharedCredential, identityID: nil, subject: locations[0],
+                    discriminator: "secret\u{0}" + fingerprint,
+                    title:
+                        "one \(copies[0].kind) value is stored at \(locations.count) locations: \(locations.joined(separator: ", "))",
                     evidence: copies.map {
-                        Evidence(kind: "static-secret", detail: "\($0.redacted) at \($0.location) (id \($0.id), owner \($0.owner ?? "-"))")
+                        Evidence(
+                            kind: "static-secret",
+                            detail: "\($0.redacted) at \($0.location) (id \($0.id), owner \($0.owner ?? "-"))")
                     } + (owners.count > 1 ? [.inventory("owners: \(owners.joined(separator: ", "))")] : [])))
         }
         for secret in secrets {
-            let detail = Evidence(kind: "static-secret", detail: "\(secret.kind) \(secret.redacted) at \(secret.location) (id \(secret.id))")
+            let detail = Evidence(
+                kind: "static-secret", detail: "\(secret.kind) \(secret.redacted) at \(secret.location) (id \(secret.id))")
             if secret.source == "scan" {
                 out.append(
                     Finding(
@@ -45,11 +51,14 @@ struct EstateDetectors {
                         title: "hard-coded \(secret.kind) at \(secret.location)", evidence: [detail]))
             }
             if secret.rotationDue <= now {
-                let since = secret.lastRotatedAt.map { "last rotated \(ISO8601.format($0))" } ?? "never rotated since \(ISO8601.format(secret.createdAt))"
+                let since =
+                    secret.lastRotatedAt.map { "last rotated \(ISO8601.format($0))" }
+                    ?? "never rotated since \(ISO8601.format(secret.createdAt))"
                 out.append(
                     Finding(
                         category: .unrotatedSecret, identityID: nil, subject: secret.location, discriminator: secret.fingerprint,
-                        title: "\(secret.kind) at \(secret.location) is past its \(secret.rotationPeriodDays)-day rotation (\(since))",
+                        title:
+                            "\(secret.kind) at \(secret.location) is past its \(secret.rotationPeriodDays)-day rotation (\(since))",
                         evidence: [detail]))
             }
         }

@@ -24,7 +24,8 @@ struct IdentityDetectors {
     }
 
     private func finding(
-        _ category: FindingCategory, _ identity: InventoryRow, _ title: String, _ evidence: [Evidence], discriminator: String = "",
+        _ category: FindingCategory, _ identity: InventoryRow, _ title: String, _ evidence: [Evidence],
+        discriminator: String = "",
         severity: Severity? = nil, suggestion: LeastPrivilegeSuggestion? = nil
     ) -> Finding {
         Finding(
@@ -39,10 +40,15 @@ struct IdentityDetectors {
         let profile = subject.map { digest.profiles[Int($0)] }
         // Trim only when needed: Foundation's trimming is slow, and a million owners are read per evaluation.
         let edges = [identity.owner.utf8.first, identity.owner.utf8.last]
-        let owner = edges.contains { $0 == 32 || $0 == 9 || ($0 ?? 0) >= 0x80 } ? identity.owner.trimmingCharacters(in: .whitespaces) : identity.owner
+        let owner =
+            edges.contains { $0 == 32 || $0 == 9 || ($0 ?? 0) >= 0x80 }
+            ? identity.owner.trimmingCharacters(in: .whitespaces) : identity.owner
         if owner.isEmpty || departedOwners.contains(owner) {
             let why = owner.isEmpty ? "has no owner" : "is owned by \(owner), who has departed"
-            out.append(finding(.orphaned, identity, "\(identity.clientID) \(why)", [.inventory("owner: \(owner.isEmpty ? "(none)" : owner)")]))
+            out.append(
+                finding(
+                    .orphaned, identity, "\(identity.clientID) \(why)", [.inventory("owner: \(owner.isEmpty ? "(none)" : owner)")]
+                ))
         }
         if identity.status == .active, let expiresAt = identity.expiresAt, expiresAt <= now {
             out.append(
@@ -58,25 +64,34 @@ struct IdentityDetectors {
         }
         let staleBefore = now.timeIntervalSince1970 - days(thresholds.staleDays)
         let lastIssued = profile.map(\.lastIssued).flatMap { $0.isNaN ? nil : $0 }
-        if identity.status == .active, identity.createdAt.timeIntervalSince1970 <= staleBefore, (lastIssued ?? -.infinity) < staleBefore {
+        if identity.status == .active, identity.createdAt.timeIntervalSince1970 <= staleBefore,
+            (lastIssued ?? -.infinity) < staleBefore
+        {
             var evidence: [Evidence] = [.inventory("created_at: \(ISO8601.format(identity.createdAt))")]
             if let lastIssued, let seq = profile?.lastIssuedSeq {
                 evidence.append(.audit(seq, "last issuance at \(ISO8601.format(Date(timeIntervalSince1970: lastIssued)))"))
             } else {
                 evidence.append(.inventory("no token issuance in the audit log"))
             }
-            out.append(finding(.stale, identity, "\(identity.clientID) obtained no credential in \(thresholds.staleDays) days", evidence))
+            out.append(
+                finding(.stale, identity, "\(identity.clientID) obtained no credential in \(thresholds.staleDays) days", evidence)
+            )
         }
         if let ttl = identity.tokenTTL, ttl > thresholds.maximumTokenTTL {
             out.append(
                 finding(
                     .longLivedToken, identity, "\(identity.clientID) is configured for \(ttl)-second tokens",
-                    [.inventory("token_ttl: \(ttl) (policy maximum \(thresholds.maximumTokenTTL))")], discriminator: "configured"))
+                    [.inventory("token_ttl: \(ttl) (policy maximum \(thresholds.maximumTokenTTL))")], discriminator: "configured")
+            )
         } else if let profile, profile.longestTTL > thresholds.maximumTokenTTL {
             out.append(
                 finding(
                     .longLivedToken, identity, "\(identity.clientID) was issued a \(profile.longestTTL)-second token",
-                    [.audit(profile.longestTTLSeq, "token lifetime \(profile.longestTTL) s (policy maximum \(thresholds.maximumTokenTTL))")],
+                    [
+                        .audit(
+                            profile.longestTTLSeq,
+                            "token lifetime \(profile.longestTTL) s (policy maximum \(thresholds.maximumTokenTTL))")
+                    ],
                     discriminator: "observed"))
         }
         return out
@@ -93,7 +108,9 @@ struct IdentityDetectors {
             if sighting.last >= windowStart { recentSources.append((digest.values.string(sighting.value), sighting.lastSeq)) }
         }
         if recentSources.count > thresholds.maximumSources {
-            let evidence = recentSources.sorted { $0.0 < $1.0 }.prefix(thresholds.evidenceLimit).map { Evidence.audit($0.1, "source \($0.0)") }
+            let evidence = recentSources.sorted { $0.0 < $1.0 }.prefix(thresholds.evidenceLimit).map {
+                Evidence.audit($0.1, "source \($0.0)")
+            }
             out.append(
                 finding(
                     .sharedSPIFFEID, identity, "\(identity.clientID) was used from \(recentSources.count) source networks",
@@ -102,7 +119,9 @@ struct IdentityDetectors {
         let recent = digest.activity(subject, fromHour: recentHour, toHour: .max)
         let baseline = digest.activity(subject, fromHour: baselineHour, toHour: recentHour)
         let baselineDaily = Double(baseline.refused) / 7
-        if recent.refused >= thresholds.refusalSpikeMinimum, Double(recent.refused) > thresholds.refusalSpikeFactor * baselineDaily {
+        if recent.refused >= thresholds.refusalSpikeMinimum,
+            Double(recent.refused) > thresholds.refusalSpikeFactor * baselineDaily
+        {
             out.append(
                 finding(
                     .refusalSpike, identity,
@@ -112,7 +131,8 @@ struct IdentityDetectors {
         if profile.deepestDelegation > thresholds.maximumDelegationDepth {
             out.append(
                 finding(
-                    .delegationDepth, identity, "\(identity.clientID) acted through a \(profile.deepestDelegation)-deep delegation chain",
+                    .delegationDepth, identity,
+                    "\(identity.clientID) acted through a \(profile.deepestDelegation)-deep delegation chain",
                     [.audit(profile.deepestDelegationSeq, "act chain depth \(profile.deepestDelegation)")]))
         }
         return out
@@ -136,7 +156,11 @@ struct IdentityDetectors {
                     out.append(
                         finding(
                             .contextDrift, identity, "\(identity.clientID) requested from a new \(label) \(value)",
-                            [.audit(sighting.firstSeq, "first \(label) \(value) at \(first), after \(sighting.issuedBefore) issuances")],
+                            [
+                                .audit(
+                                    sighting.firstSeq,
+                                    "first \(label) \(value) at \(first), after \(sighting.issuedBefore) issuances")
+                            ],
                             discriminator: "\(label)\u{0}\(value)"))
                 }
             }
@@ -150,7 +174,8 @@ struct IdentityDetectors {
                     finding(
                         .contextDrift, identity,
                         "\(identity.clientID) obtained \(recent) credentials in 24 hours (its daily baseline: \(String(format: "%.1f", daily)))",
-                        [.audit(profile.lastIssuedSeq, "latest of \(recent) issuances in the last 24 hours")], discriminator: "rate"))
+                        [.audit(profile.lastIssuedSeq, "latest of \(recent) issuances in the last 24 hours")],
+                        discriminator: "rate"))
             }
         }
         return out
@@ -171,7 +196,9 @@ struct IdentityDetectors {
             }
             if let used {
                 keep.append(scope)
-                if keep.count <= thresholds.evidenceLimit { evidence.append(.audit(used.lastSeq, "scope \(scope) issued \(used.count) time(s)")) }
+                if keep.count <= thresholds.evidenceLimit {
+                    evidence.append(.audit(used.lastSeq, "scope \(scope) issued \(used.count) time(s)"))
+                }
             } else {
                 unused.append(scope)
             }

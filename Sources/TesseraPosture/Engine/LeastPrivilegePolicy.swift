@@ -52,7 +52,8 @@ public enum LeastPrivilegePolicy {
         if let schema {
             let result = Validator.validate(policies, schema: schema)
             guard result.isValid else {
-                throw PostureError(.policy, "generated policy does not validate: \(result.errors.map(\.message).joined(separator: "; "))")
+                throw PostureError(
+                    .policy, "generated policy does not validate: \(result.errors.map(\.message).joined(separator: "; "))")
             }
         }
     }
@@ -69,7 +70,8 @@ public enum LeastPrivilegePolicy {
             for keep in [[], ["a\"b\\c\nd", "e"]] {
                 do {
                     try LeastPrivilegePolicy.check(
-                        LeastPrivilegePolicy.text(spiffeID: "spiffe://x.invalid/\"q\\\n", keep: keep, windowDays: windowDays), schema: schema)
+                        LeastPrivilegePolicy.text(spiffeID: "spiffe://x.invalid/\"q\\\n", keep: keep, windowDays: windowDays),
+                        schema: schema)
                 } catch {
                     failure = "\(error)"
                 }
@@ -78,7 +80,8 @@ public enum LeastPrivilegePolicy {
         }
 
         func suggestion(spiffeID: String, keep: [String], remove: [String]) -> LeastPrivilegeSuggestion {
-            LeastPrivilegeSuggestion(keepScopes: keep, removeScopes: remove, spiffeID: spiffeID, windowDays: windowDays, failure: failure)
+            LeastPrivilegeSuggestion(
+                keepScopes: keep, removeScopes: remove, spiffeID: spiffeID, windowDays: windowDays, failure: failure)
         }
     }
 
@@ -94,7 +97,11 @@ public enum LeastPrivilegePolicy {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 { out += "\\u{\(String(scalar.value, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out + "\""

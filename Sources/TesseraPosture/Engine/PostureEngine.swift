@@ -24,7 +24,8 @@ public struct PostureEngine: Sendable {
 
     /// An engine over any storage (SQLite reads raw statements on threads of their own; PostgreSQL streams).
     public init(
-        database: any TesseraStorage, clock: any TimeSource, thresholds: PostureThresholds = PostureThresholds(), schema: String? = nil,
+        database: any TesseraStorage, clock: any TimeSource, thresholds: PostureThresholds = PostureThresholds(),
+        schema: String? = nil,
         digestPath: String? = nil
     ) {
         self.identities = database.identities
@@ -87,25 +88,30 @@ public struct PostureEngine: Sendable {
         }
         var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now)
         try await resolveTasks(&digest.state)
-        digest.state.prune(now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
+        digest.state.prune(
+            now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
         let state = digest.state
         phase(digest.incremental ? "load + fold" : "fold")
         let saving = digestPath.flatMap { path in digest.folded > 0 ? Task { await AuditDigest.save(state, to: path) } : nil }
         let departed = Set(try await posture.owners().filter { $0.status == .departed }.map(\.name))
         let generator = LeastPrivilegePolicy.Generator(
             windowDays: thresholds.usageWindowDays, schema: try schema.map(LeastPrivilegePolicy.schema))
-        let detectors = IdentityDetectors(now: now, thresholds: thresholds, departedOwners: departed, digest: state, policies: generator)
+        let detectors = IdentityDetectors(
+            now: now, thresholds: thresholds, departedOwners: departed, digest: state, policies: generator)
         let excepted = (try? await exceptions.list(identity: nil, activeAt: nil, limit: 1_000_000)) ?? []
         let exceptionSubjects = Set(excepted.map(\.identity))
         let eventSubjects = DelegationDetectors.subjects(in: state)
-        let inventory = try await inventoryPass(detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
+        let inventory = try await inventoryPass(
+            detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
         phase("inventory")
         var findings = inventory.findings
         let estate = EstateDetectors(now: now)
         findings += estate.sharedKeys(inventory.sharedKeys)
         findings += estate.staticSecrets(try await posture.staticSecrets())
-        findings += DelegationDetectors(now: now, thresholds: thresholds, digest: state, identityIDs: inventory.subjectIdentities).findings()
-        findings += DelegationDetectors.exceptions(excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
+        findings += DelegationDetectors(now: now, thresholds: thresholds, digest: state, identityIDs: inventory.subjectIdentities)
+            .findings()
+        findings += DelegationDetectors.exceptions(
+            excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
         phase("estate")
         // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
         let order = findings.withUnsafeBufferPointer { all in
@@ -121,7 +127,8 @@ public struct PostureEngine: Sendable {
         await saving?.value
         phase("save (rest)")
         return Evaluation(
-            findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental, identities: inventory.count, phases: phases)
+            findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental,
+            identities: inventory.count, phases: phases)
     }
 
     /// What one pass over (a range of) the inventory found.
@@ -163,7 +170,9 @@ public struct PostureEngine: Sendable {
             // PostgreSQL: one stream, the detectors run as rows arrive.
             var pass = InventoryPass()
             try await reader.stream { identity in
-                Self.visit(identity, into: &pass, detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
+                Self.visit(
+                    identity, into: &pass, detectors: detectors, eventSubjects: eventSubjects,
+                    exceptionSubjects: exceptionSubjects)
             }
             return pass
         }
@@ -173,7 +182,8 @@ public struct PostureEngine: Sendable {
                 group.addTask {
                     let pass = try await OffPoolThread.run {
                         try Self.inventoryPass(
-                            reader: reader, after: range.after, through: range.through, detectors: detectors, eventSubjects: eventSubjects,
+                            reader: reader, after: range.after, through: range.through, detectors: detectors,
+                            eventSubjects: eventSubjects,
                             exceptionSubjects: exceptionSubjects)
                     }
                     return (index, pass)
@@ -204,21 +214,21 @@ public struct PostureEngine: Sendable {
         _ identity: InventoryRow, into pass: inout InventoryPass, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
         exceptionSubjects: Set<String>
     ) {
-            pass.count += 1
-            pass.findings += detectors.findings(for: identity)
-            if identity.status != .retired {
-                for material in EstateDetectors.keyMaterial(identity.jwks) {
-                    if let first = pass.firstOwner[material] {
-                        pass.sharedKeys[material, default: [first]].append((identity.id, identity.clientID))
-                    } else {
-                        pass.firstOwner[material] = (identity.id, identity.clientID)
-                    }
+        pass.count += 1
+        pass.findings += detectors.findings(for: identity)
+        if identity.status != .retired {
+            for material in EstateDetectors.keyMaterial(identity.jwks) {
+                if let first = pass.firstOwner[material] {
+                    pass.sharedKeys[material, default: [first]].append((identity.id, identity.clientID))
+                } else {
+                    pass.firstOwner[material] = (identity.id, identity.clientID)
                 }
             }
-            if let subject = detectors.digest.subjectID(identity.clientID), eventSubjects.contains(subject) {
-                pass.subjectIdentities[subject] = identity.id
-            }
-            if exceptionSubjects.contains(identity.clientID) { pass.spiffeIdentities[identity.clientID] = identity.id }
+        }
+        if let subject = detectors.digest.subjectID(identity.clientID), eventSubjects.contains(subject) {
+            pass.subjectIdentities[subject] = identity.id
+        }
+        if exceptionSubjects.contains(identity.clientID) { pass.spiffeIdentities[identity.clientID] = identity.id }
     }
 
     /// Checks issuances made under tasks against the tasks: identity named, scopes covered, before the end.

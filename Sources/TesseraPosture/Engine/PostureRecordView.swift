@@ -16,8 +16,12 @@ struct PostureRecordView: Decodable {
         let exceptionExpires: Int64?
 
         enum CodingKeys: String, CodingKey {
-            case scope, source, aud, exp, act, actChain = "act_chain", subjectTokenJTI = "subject_token_jti", exception
-            case exceptionOutOfScope = "exception_out_of_scope", exceptionExpires = "exception_expires"
+            case scope, source, aud, exp, act
+            case actChain = "act_chain"
+            case subjectTokenJTI = "subject_token_jti"
+            case exception
+            case exceptionOutOfScope = "exception_out_of_scope"
+            case exceptionExpires = "exception_expires"
         }
 
         init(from decoder: any Decoder) throws {
@@ -53,9 +57,13 @@ struct PostureRecordView: Decodable {
             return Span(start: Int32(start), count: Int32(scratch.count - start))
         }
         var timeBytes = Array(time.utf8)
-        guard let parsed = timeBytes.withUnsafeMutableBytes({ RawRecord.parseTime($0.baseAddress!, $0.count) }) else { return false }
+        guard let parsed = timeBytes.withUnsafeMutableBytes({ RawRecord.parseTime($0.baseAddress!, $0.count) }) else {
+            return false
+        }
         var typeBytes = Array(type.utf8)
-        record.kind = typeBytes.withUnsafeMutableBytes { RawRecord.kind($0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, $0.count) }
+        record.kind = typeBytes.withUnsafeMutableBytes {
+            RawRecord.kind($0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!, $0.count)
+        }
         record.seq = seq
         record.time = parsed
         record.subject = span(subject)

@@ -55,14 +55,16 @@ public enum SyntheticEstate {
             let event: AuditEvent
             if random.next() % 100 == 0 {
                 event = AuditEvent(
-                    type: AuditEventType.tokenRefused, outcome: .denied, actor: subject, subject: subject, reason: "invalid_scope: not granted",
+                    type: AuditEventType.tokenRefused, outcome: .denied, actor: subject, subject: subject,
+                    reason: "invalid_scope: not granted",
                     details: ["error": .string("invalid_scope"), "grant_type": .string("client_credentials"), "source": source])
             } else {
                 let used = who % 3 == 0 ? [scopes[0]] : [scopes[0], scopes[Int(random.next() % 4)]]
                 event = AuditEvent(
                     type: AuditEventType.tokenIssued, outcome: .success, actor: subject, subject: subject,
                     details: [
-                        "jti": .string(String(random.next(), radix: 36)), "scope": .strings(used), "aud": .string("https://api.bench.invalid"),
+                        "jti": .string(String(random.next(), radix: 36)), "scope": .strings(used),
+                        "aud": .string("https://api.bench.invalid"),
                         "exp": .int(Int64(time.timeIntervalSince1970) + 300), "source": source,
                         "grant_type": .string("client_credentials"),
                     ])

@@ -73,7 +73,9 @@ public struct Finding: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, category, owasp, severity, identityID = "identity_id", subject, title, evidence, remediation, suggestion
+        case id, category, owasp, severity
+        case identityID = "identity_id"
+        case subject, title, evidence, remediation, suggestion
     }
 }
 
@@ -105,8 +107,12 @@ public struct LeastPrivilegeSuggestion: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case keepScopes = "keep_scopes", removeScopes = "remove_scopes", cedarPolicy = "cedar_policy", spiffeID = "spiffe_id"
-        case windowDays = "window_days", failure
+        case keepScopes = "keep_scopes"
+        case removeScopes = "remove_scopes"
+        case cedarPolicy = "cedar_policy"
+        case spiffeID = "spiffe_id"
+        case windowDays = "window_days"
+        case failure
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -49,24 +49,32 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     /// What to do about it.
     public var remediation: String {
         switch self {
-        case .overPrivilege: "Narrow the identity's granted scopes to the used set (see suggestion) or load the suggested Cedar policy."
+        case .overPrivilege:
+            "Narrow the identity's granted scopes to the used set (see suggestion) or load the suggested Cedar policy."
         case .stale: "Confirm with the owner whether the identity is still needed; retire it if not."
         case .reviewOverdue: "Have the owner review the identity and set a new review-by date."
         case .expired: "Retire the expired identity, or renew it with a new expiry after review."
-        case .orphaned: "Assign a new, active owner (re-assignment queue) or retire the identity; no owner means no production access."
+        case .orphaned:
+            "Assign a new, active owner (re-assignment queue) or retire the identity; no owner means no production access."
         case .longLivedToken: "Lower the identity's token TTL to the policy maximum; prefer minutes-long tokens."
-        case .unrotatedSecret: "Rotate the static secret now and record the rotation; better, replace it with short-lived Tessera tokens."
+        case .unrotatedSecret:
+            "Rotate the static secret now and record the rotation; better, replace it with short-lived Tessera tokens."
         case .secretInCode: "Revoke and rotate the secret, remove it from the code and history, load it from a secret manager."
-        case .contextDrift: "Confirm the new source or audience with the owner; if unexpected, suspend the identity and investigate."
-        case .sharedSPIFFEID: "Give each workload instance or application its own identity; one SPIFFE ID should not serve many sources."
-        case .refusalSpike: "Investigate the refused requests: a stolen key probing for access looks like this. Suspend if unexplained."
-        case .sharedCredential: "Give each identity its own key pair; a key registered for several identities cannot be attributed."
+        case .contextDrift:
+            "Confirm the new source or audience with the owner; if unexpected, suspend the identity and investigate."
+        case .sharedSPIFFEID:
+            "Give each workload instance or application its own identity; one SPIFFE ID should not serve many sources."
+        case .refusalSpike:
+            "Investigate the refused requests: a stolen key probing for access looks like this. Suspend if unexplained."
+        case .sharedCredential:
+            "Give each identity its own key pair; a key registered for several identities cannot be attributed."
         case .delegationDepth: "Shorten the delegation chain; deny exchanges beyond the allowed depth in policy."
         case .agentOutsideTask:
             "Revoke the agent's leases, end or narrow the task, and find out why a credential was issued outside it (policy gap?)."
         case .exchangeLoop: "Refuse exchanges whose actor is already in the act chain; revoke the tokens minted by the loop."
         case .subjectTokenReuse: "Revoke the subject token and find out who is minting from it; cap exchanges per subject token."
-        case .exceptionExpiring: "Fix the underlying policy or workload before the exception expires, or renew it with a fresh review."
+        case .exceptionExpiring:
+            "Fix the underlying policy or workload before the exception expires, or renew it with a fresh review."
         case .exceptionExpired: "Close the expired exception (revoke it with a reason) once the workload no longer depends on it."
         case .exceptionOutOfScope:
             "Find out why the identity asks for more than its exception grants; do not widen the exception without review."

@@ -38,13 +38,15 @@ public struct FindingLedger: Sendable {
             }
             if state == nil || state?.status != .open {
                 changes.append(
-                    FindingState(id: finding.id, status: .open, reason: state == nil ? nil : "condition present again", until: nil,
+                    FindingState(
+                        id: finding.id, status: .open, reason: state == nil ? nil : "condition present again", until: nil,
                         actor: "system", updatedAt: now))
             }
             tracked.append(TrackedFinding(finding: finding, status: .open, reason: nil, until: nil))
         }
         for (id, state) in states where !current.contains(id) && state.status != .resolved {
-            changes.append(FindingState(id: id, status: .resolved, reason: "condition cleared", until: nil, actor: "system", updatedAt: now))
+            changes.append(
+                FindingState(id: id, status: .resolved, reason: "condition cleared", until: nil, actor: "system", updatedAt: now))
         }
         // One transaction for the whole evaluation (a large estate's first evaluation opens every finding).
         try await posture.setFindingStates(changes)

@@ -1,7 +1,15 @@
 /// The OWASP Non-Human Identities Top 10 (2025).
 public enum OWASPItem: String, Sendable, Codable, CaseIterable {
-    case nhi1 = "NHI1", nhi2 = "NHI2", nhi3 = "NHI3", nhi4 = "NHI4", nhi5 = "NHI5"
-    case nhi6 = "NHI6", nhi7 = "NHI7", nhi8 = "NHI8", nhi9 = "NHI9", nhi10 = "NHI10"
+    case nhi1 = "NHI1"
+    case nhi2 = "NHI2"
+    case nhi3 = "NHI3"
+    case nhi4 = "NHI4"
+    case nhi5 = "NHI5"
+    case nhi6 = "NHI6"
+    case nhi7 = "NHI7"
+    case nhi8 = "NHI8"
+    case nhi9 = "NHI9"
+    case nhi10 = "NHI10"
 
     /// The item's title.
     public var title: String {

@@ -28,8 +28,12 @@ public struct EvidenceReport: Sendable, Codable {
         public let state: String
 
         enum CodingKeys: String, CodingKey {
-            case id, kind, task, issuedAt = "issued_at", expiresAt = "expires_at", revokedAt = "revoked_at"
-            case revokeReason = "revoke_reason", state
+            case id, kind, task
+            case issuedAt = "issued_at"
+            case expiresAt = "expires_at"
+            case revokedAt = "revoked_at"
+            case revokeReason = "revoke_reason"
+            case state
         }
     }
 
@@ -49,8 +53,12 @@ public struct EvidenceReport: Sendable, Codable {
     public let auditHeadSeq: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case generatedAt = "generated_at", identity, ownerStatus = "owner_status", awaitingReassignment = "awaiting_reassignment"
-        case credentials, issuances, revocations, rotations, exceptions, lifecycle, findings, auditHeadSeq = "audit_head_seq"
+        case generatedAt = "generated_at"
+        case identity
+        case ownerStatus = "owner_status"
+        case awaitingReassignment = "awaiting_reassignment"
+        case credentials, issuances, revocations, rotations, exceptions, lifecycle, findings
+        case auditHeadSeq = "audit_head_seq"
     }
 
     /// Builds the report: the audit log is scanned raw (bodies that do not mention the identity are skipped
@@ -84,7 +92,8 @@ public struct EvidenceReport: Sendable, Codable {
         var rotations: [Entry] = []
         var lifecycle: [Entry] = []
         for content in records {
-            let about = content.subject == identity.clientID || content.subject == identity.id
+            let about =
+                content.subject == identity.clientID || content.subject == identity.id
                 || content.details["identity_id"] == .string(identity.id)
             guard about else { continue }
             func entry(_ summary: String) -> Entry {
@@ -94,12 +103,16 @@ public struct EvidenceReport: Sendable, Codable {
             case AuditEventType.tokenIssued, AuditEventType.jwtSVIDIssued:
                 issuances.append(entry(describeIssuance(content.details)))
             case AuditEventType.tokenRevoked, AuditEventType.leaseRevoked:
-                revocations.append(entry("\(text(content.details["jti"] ?? content.details["lease"])) revoked: \(content.reason ?? "no reason")"))
+                revocations.append(
+                    entry("\(text(content.details["jti"] ?? content.details["lease"])) revoked: \(content.reason ?? "no reason")")
+                )
             case AuditEventType.identityCreated:
                 rotations.append(entry("first key set registered"))
                 lifecycle.append(entry(content.reason ?? content.type))
             case AuditEventType.identityUpdated:
-                if case .strings(let fields)? = content.details["fields"], fields.contains(where: { $0 == "jwks" || $0 == "public_key_pem" }) {
+                if case .strings(let fields)? = content.details["fields"],
+                    fields.contains(where: { $0 == "jwks" || $0 == "public_key_pem" })
+                {
                     rotations.append(entry("key set replaced"))
                 }
                 lifecycle.append(entry(content.reason ?? "updated \(text(content.details["fields"]))"))
@@ -108,7 +121,8 @@ public struct EvidenceReport: Sendable, Codable {
             default: continue
             }
         }
-        let leases = try await database.tasks.leases(matching: LeaseFilter(subject: identity.clientID, limit: leaseLimit), now: now)
+        let leases = try await database.tasks.leases(
+            matching: LeaseFilter(subject: identity.clientID, limit: leaseLimit), now: now)
         let credentials = leases.sorted { ($0.issuedAt, $0.id) < ($1.issuedAt, $1.id) }.map { lease in
             Credential(
                 id: lease.id, kind: lease.kind, task: lease.taskID, issuedAt: lease.issuedAt, expiresAt: lease.expiresAt,
@@ -154,7 +168,8 @@ public struct EvidenceReport: Sendable, Codable {
     static func describeIssuance(_ details: [String: AuditValue]) -> String {
         var expiry = "-"
         if case .int(let exp)? = details["exp"] { expiry = ISO8601.format(Date(timeIntervalSince1970: TimeInterval(exp))) }
-        var out = "jti \(text(details["jti"])) scope [\(text(details["scope"]))] aud \(text(details["aud"])) expires \(expiry) from \(text(details["source"]))"
+        var out =
+            "jti \(text(details["jti"])) scope [\(text(details["scope"]))] aud \(text(details["aud"])) expires \(expiry) from \(text(details["source"]))"
         if details["exception"] != nil { out += " (granted by exception \(text(details["exception"])))" }
         return out
     }

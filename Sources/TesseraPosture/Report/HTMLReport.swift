@@ -8,7 +8,8 @@ public enum HTMLReport {
         var rows = ""
         for item in OWASPItem.allCases {
             let count = findings.filter { $0.finding.owasp == item }.count
-            rows += "<tr><td>\(item.rawValue) \(escape(item.title))</td><td>\(MarkdownReport.nist(item))</td><td>\(count)</td></tr>\n"
+            rows +=
+                "<tr><td>\(item.rawValue) \(escape(item.title))</td><td>\(MarkdownReport.nist(item))</td><td>\(count)</td></tr>\n"
         }
         let body = """
             <h1>Tessera posture report</h1>
@@ -86,7 +87,8 @@ extension HTMLReport {
     public static func evidence(_ report: EvidenceReport) -> String {
         let identity = report.identity
         var body = "<h1>Evidence report: \(escape(identity.clientID))</h1>\n"
-        body += "<p>Generated \(ISO8601.format(report.generatedAt)) from audit records up to seq \(report.auditHeadSeq.map(String.init) ?? "-").</p>\n"
+        body +=
+            "<p>Generated \(ISO8601.format(report.generatedAt)) from audit records up to seq \(report.auditHeadSeq.map(String.init) ?? "-").</p>\n"
         body += "<h2>Ownership and inventory</h2>\n"
         let owner = "\(identity.owner) (\(report.ownerStatus))\(report.awaitingReassignment ? ", awaiting re-assignment" : "")"
         body += table(
@@ -94,21 +96,27 @@ extension HTMLReport {
             [
                 ["inventory id", identity.id], ["kind", identity.kind.rawValue], ["owner", owner], ["purpose", identity.purpose],
                 ["environment", identity.environment ?? "-"], ["status", identity.status.rawValue],
-                ["granted scopes", identity.scopes.joined(separator: " ")], ["expires at", identity.expiresAt.map(ISO8601.format) ?? "-"],
+                ["granted scopes", identity.scopes.joined(separator: " ")],
+                ["expires at", identity.expiresAt.map(ISO8601.format) ?? "-"],
                 ["review by", identity.reviewBy.map(ISO8601.format) ?? "-"], ["created", ISO8601.format(identity.createdAt)],
             ])
         body += "<h2>Credentials (leases: \(report.credentials.count))</h2>\n"
         body += table(
             ["id", "kind", "task", "issued", "expires", "ended"],
             report.credentials.map {
-                [$0.id, $0.kind, $0.task ?? "-", ISO8601.format($0.issuedAt), ISO8601.format($0.expiresAt), MarkdownReport.ended($0)]
+                [
+                    $0.id, $0.kind, $0.task ?? "-", ISO8601.format($0.issuedAt), ISO8601.format($0.expiresAt),
+                    MarkdownReport.ended($0),
+                ]
             })
         for (title, entries) in [
             ("Credentials issued", report.issuances), ("Revocations", report.revocations), ("Key rotations", report.rotations),
             ("Lifecycle changes", report.lifecycle),
         ] {
             body += "<h2>\(title) (\(entries.count))</h2>\n"
-            body += table(["audit #", "time", "event", "actor", "detail"], entries.map { ["\($0.seq)", $0.time, $0.type, $0.actor ?? "-", $0.summary] })
+            body += table(
+                ["audit #", "time", "event", "actor", "detail"],
+                entries.map { ["\($0.seq)", $0.time, $0.type, $0.actor ?? "-", $0.summary] })
         }
         body += "<h2>Exceptions (\(report.exceptions.count))</h2>\n"
         body += table(
@@ -124,7 +132,10 @@ extension HTMLReport {
         body += table(
             ["OWASP NHI Top 10 (2025)", "NIST CSF 2.0", "findings"],
             OWASPItem.allCases.map { item in
-                ["\(item.rawValue) \(item.title)", MarkdownReport.nist(item), "\(report.findings.filter { $0.finding.owasp == item }.count)"]
+                [
+                    "\(item.rawValue) \(item.title)", MarkdownReport.nist(item),
+                    "\(report.findings.filter { $0.finding.owasp == item }.count)",
+                ]
             })
         return page(title: "Evidence: \(identity.clientID)", body: body)
     }

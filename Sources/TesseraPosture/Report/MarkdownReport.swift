@@ -7,13 +7,18 @@ public enum MarkdownReport {
     public static func render(_ report: EvidenceReport) -> String {
         let identity = report.identity
         var out = "# Evidence report: \(identity.clientID)\n\n"
-        out += "Generated \(ISO8601.format(report.generatedAt)) from audit records up to seq \(report.auditHeadSeq.map(String.init) ?? "-").\n\n"
+        out +=
+            "Generated \(ISO8601.format(report.generatedAt)) from audit records up to seq \(report.auditHeadSeq.map(String.init) ?? "-").\n\n"
         out += "## Ownership and inventory\n\n| field | value |\n|---|---|\n"
         let rows: [(String, String)] = [
             ("inventory id", identity.id), ("kind", identity.kind.rawValue),
-            ("owner", "\(identity.owner) (\(report.ownerStatus))\(report.awaitingReassignment ? ", awaiting re-assignment" : "")"),
+            (
+                "owner",
+                "\(identity.owner) (\(report.ownerStatus))\(report.awaitingReassignment ? ", awaiting re-assignment" : "")"
+            ),
             ("purpose", identity.purpose), ("environment", identity.environment ?? "-"), ("status", identity.status.rawValue),
-            ("granted scopes", identity.scopes.joined(separator: " ")), ("expires at", identity.expiresAt.map(ISO8601.format) ?? "-"),
+            ("granted scopes", identity.scopes.joined(separator: " ")),
+            ("expires at", identity.expiresAt.map(ISO8601.format) ?? "-"),
             ("review by", identity.reviewBy.map(ISO8601.format) ?? "-"), ("created", ISO8601.format(identity.createdAt)),
         ]
         for (name, value) in rows { out += "| \(name) | \(cell(value)) |\n" }
@@ -23,7 +28,8 @@ public enum MarkdownReport {
         } else {
             out += "| id | kind | task | issued | expires | ended |\n|---|---|---|---|---|---|\n"
             for credential in report.credentials {
-                out += "| \(cell(credential.id)) | \(credential.kind) | \(cell(credential.task ?? "-")) | \(ISO8601.format(credential.issuedAt)) | "
+                out +=
+                    "| \(cell(credential.id)) | \(credential.kind) | \(cell(credential.task ?? "-")) | \(ISO8601.format(credential.issuedAt)) | "
                     + "\(ISO8601.format(credential.expiresAt)) | \(cell(ended(credential))) |\n"
             }
         }
@@ -34,9 +40,11 @@ public enum MarkdownReport {
         if report.exceptions.isEmpty {
             out += "None.\n"
         } else {
-            out += "| id | owner | scopes | created | expires | state | uses | justification |\n|---|---|---|---|---|---|---|---|\n"
+            out +=
+                "| id | owner | scopes | created | expires | state | uses | justification |\n|---|---|---|---|---|---|---|---|\n"
             for exception in report.exceptions {
-                out += "| \(exception.id) | \(cell(exception.owner)) | \(cell(exception.scopes.joined(separator: " "))) | "
+                out +=
+                    "| \(exception.id) | \(cell(exception.owner)) | \(cell(exception.scopes.joined(separator: " "))) | "
                     + "\(ISO8601.format(exception.createdAt)) | \(ISO8601.format(exception.expiresAt)) | \(exception.state(at: report.generatedAt).rawValue) | "
                     + "\(exception.uses) | \(cell(exception.justification)) |\n"
             }
@@ -46,14 +54,16 @@ public enum MarkdownReport {
         out += findingsTable(report.findings)
         out += "\n## Control mapping\n\n| OWASP NHI Top 10 (2025) | NIST CSF 2.0 | findings |\n|---|---|---|\n"
         for item in OWASPItem.allCases {
-            out += "| \(item.rawValue) \(item.title) | \(nist(item)) | \(report.findings.filter { $0.finding.owasp == item }.count) |\n"
+            out +=
+                "| \(item.rawValue) \(item.title) | \(nist(item)) | \(report.findings.filter { $0.finding.owasp == item }.count) |\n"
         }
         return out
     }
 
     /// The estate: counts per OWASP NHI Top 10 item and every finding.
     public static func estate(_ findings: [TrackedFinding], generatedAt: Date, identities: Int) -> String {
-        var out = "# Tessera posture report\n\nGenerated \(ISO8601.format(generatedAt)); \(identities) identities, \(findings.count) findings.\n\n"
+        var out =
+            "# Tessera posture report\n\nGenerated \(ISO8601.format(generatedAt)); \(identities) identities, \(findings.count) findings.\n\n"
         out += "## Control mapping\n\n| OWASP NHI Top 10 (2025) | NIST CSF 2.0 | findings |\n|---|---|---|\n"
         for item in OWASPItem.allCases {
             let count = findings.filter { $0.finding.owasp == item }.count
@@ -87,7 +97,8 @@ public enum MarkdownReport {
         for tracked in findings {
             let finding = tracked.finding
             let evidence = finding.evidence.map { $0.seq.map { "audit #\($0)" } ?? $0.detail }.joined(separator: "; ")
-            out += "| \(finding.id) | \(finding.severity.rawValue) | \(finding.owasp.rawValue) | \(tracked.status.rawValue) | \(cell(finding.title)) | \(cell(evidence)) |\n"
+            out +=
+                "| \(finding.id) | \(finding.severity.rawValue) | \(finding.owasp.rawValue) | \(tracked.status.rawValue) | \(cell(finding.title)) | \(cell(evidence)) |\n"
         }
         return out
     }

@@ -24,7 +24,10 @@ public enum Entropy {
 
     /// How many character classes (lower, upper, digit, other) `value` uses.
     public static func classes(_ value: Substring) -> Int {
-        var lower = false, upper = false, digit = false, other = false
+        var lower = false
+        var upper = false
+        var digit = false
+        var other = false
         for byte in value.utf8 {
             switch byte {
             case 97...122: lower = true
@@ -38,7 +41,7 @@ public enum Entropy {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

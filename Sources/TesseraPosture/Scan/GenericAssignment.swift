@@ -40,7 +40,9 @@ enum GenericAssignment {
         if value.first == "$" {
             let rest = value.dropFirst()
             if rest.first == "{" || rest.first == "(" { return false }
-            if let first = rest.first, first.isLetter || first == "_", rest.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+            if let first = rest.first, first.isLetter || first == "_",
+                rest.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            {
                 return false
             }
         }
@@ -117,7 +119,8 @@ enum GenericAssignment {
 
     /// `PKCS7PrivateKeyTypes`, `Ed25519PrivateKey`: CamelCase words, few digits — a type, not a secret.
     static func isTypeName(_ value: Substring) -> Bool {
-        guard value.allSatisfy({ $0.isLetter || $0.isNumber }), value.filter(\.isNumber).count <= 1 || value.first?.isUppercase == true
+        guard value.allSatisfy({ $0.isLetter || $0.isNumber }),
+            value.filter(\.isNumber).count <= 1 || value.first?.isUppercase == true
         else { return false }
         var words = 0
         var run = 0

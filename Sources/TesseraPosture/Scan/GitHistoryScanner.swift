@@ -119,6 +119,7 @@ public struct GitHistoryScanner: Sendable {
     /// Whether `root` is inside a git work tree.
     public static func isRepository(_ root: String) -> Bool {
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(".git"), isDirectory: &isDirectory)
+        return FileManager.default.fileExists(
+            atPath: (root as NSString).appendingPathComponent(".git"), isDirectory: &isDirectory)
     }
 }

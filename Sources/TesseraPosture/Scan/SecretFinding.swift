@@ -28,7 +28,8 @@ public struct SecretFinding: Sendable, Codable, Equatable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case ruleID = "rule", path, line, column, commit, redacted, fingerprint
+        case ruleID = "rule"
+        case path, line, column, commit, redacted, fingerprint
     }
 
     /// `path:line` or `git:commit:path:line`: where an auditor finds it.

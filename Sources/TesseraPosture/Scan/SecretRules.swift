@@ -3,7 +3,8 @@ import Foundation
 /// The built-in rule catalog, most specific first. The scanner keeps at most one finding per line and span:
 /// a specific rule wins over the generic high-entropy assignment rule.
 public enum SecretRules {
-    static let rotate = "Revoke and rotate the credential at its issuer, remove it from the code and its git history, "
+    static let rotate =
+        "Revoke and rotate the credential at its issuer, remove it from the code and its git history, "
         + "and load it at run time from a secret manager — or replace it with a short-lived Tessera token."
 
     /// All built-in rules.
@@ -31,7 +32,8 @@ public enum SecretRules {
             validate: { secret, _ in !Placeholders.isPlaceholder(secret.dropFirst(34)) }),
         SecretRule(
             id: "private-key", name: "Private key (PEM)",
-            pattern: #"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)\s*[\r\n]+((?:[^\r\n]*:[^\r\n]*[\r\n]+)*)\s*([A-Za-z0-9+/=]{40,})"#,
+            pattern:
+                #"(-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----)\s*[\r\n]+((?:[^\r\n]*:[^\r\n]*[\r\n]+)*)\s*([A-Za-z0-9+/=]{40,})"#,
             keywords: ["-----begin"], group: 3, anchor: 1, span: 80, remediation: rotate,
             validate: { secret, _ in !Placeholders.isPlaceholder(secret) && Entropy.shannon(secret) > 4.0 }),
         SecretRule(

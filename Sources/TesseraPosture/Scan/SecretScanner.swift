@@ -26,7 +26,10 @@ public struct SecretScanner: Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case findings, filesScanned = "files_scanned", bytesScanned = "bytes_scanned", filesSkipped = "files_skipped"
+            case findings
+            case filesScanned = "files_scanned"
+            case bytesScanned = "bytes_scanned"
+            case filesSkipped = "files_skipped"
         }
     }
 

@@ -71,7 +71,8 @@ struct DynamicSecretsService: Sendable {
         } catch {
             // No credential without its durable record: destroy what was just created.
             try? await manager.drop(credential.username)
-            throw ProblemDetails(.serviceUnavailable, "Unavailable", detail: "the audit log is unavailable; no credential was issued")
+            throw ProblemDetails(
+                .serviceUnavailable, "Unavailable", detail: "the audit log is unavailable; no credential was issued")
         }
         return Issued(credential: credential, taskID: taskID)
     }

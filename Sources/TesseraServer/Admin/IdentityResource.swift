@@ -26,9 +26,16 @@ struct IdentityResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, kind, owner, purpose, environment, status, eligible, scopes, audiences, jwks
-        case spiffeID = "spiffe_id", clientID = "client_id", trustBoundary = "trust_boundary"
-        case expiresAt = "expires_at", reviewBy = "review_by", ineligibleReason = "ineligible_reason"
-        case tokenTTL = "token_ttl", authMethods = "auth_methods", createdAt = "created_at", updatedAt = "updated_at"
+        case spiffeID = "spiffe_id"
+        case clientID = "client_id"
+        case trustBoundary = "trust_boundary"
+        case expiresAt = "expires_at"
+        case reviewBy = "review_by"
+        case ineligibleReason = "ineligible_reason"
+        case tokenTTL = "token_ttl"
+        case authMethods = "auth_methods"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 
     init(_ identity: Identity, now: Date) {

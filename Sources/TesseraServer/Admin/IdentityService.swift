@@ -35,11 +35,14 @@ struct IdentityService: Sendable {
         if spiffeID.trustDomain != trustDomain {
             guard let federated, await federated.isFederated(spiffeID.trustDomain) else {
                 throw ProblemDetails.badRequest(
-                    "$.spiffe_id must be in this server's trust domain \(trustDomain) or a federated one whose bundle was fetched")
+                    "$.spiffe_id must be in this server's trust domain \(trustDomain) or a federated one whose bundle was fetched"
+                )
             }
         }
         guard !AgentService.isNodeNamespace(spiffeID) else {
-            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) and \(BundleEndpointListener.path) are reserved for the server's own identities (agents' nodes, the bundle endpoint)")
+            throw ProblemDetails.badRequest(
+                "$.spiffe_id: \(AgentService.nodeNamespace) and \(BundleEndpointListener.path) are reserved for the server's own identities (agents' nodes, the bundle endpoint)"
+            )
         }
         let keys = try Self.keys(body)
         let methods: [AuthMethod]

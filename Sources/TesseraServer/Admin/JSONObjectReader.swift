@@ -59,7 +59,9 @@ struct JSONObjectReader {
     /// Refuses control characters (other than tab, CR, LF) and over-long values, naming the field.
     static func check(_ value: String, at path: String, maximum: Int = maximumStringLength) throws(ProblemDetails) {
         guard value.count <= maximum else { throw .badRequest("\(path) must be at most \(maximum) characters") }
-        if value.unicodeScalars.contains(where: { ($0.properties.generalCategory == .control && !["\t", "\n", "\r"].contains($0)) }) {
+        if value.unicodeScalars.contains(where: {
+            ($0.properties.generalCategory == .control && !["\t", "\n", "\r"].contains($0))
+        }) {
             throw .badRequest("\(path) must not contain NUL or other control characters")
         }
     }

@@ -34,7 +34,8 @@ struct LeaseService: Sendable {
         changes.bump()
         try await audit.append(
             AuditEvent(
-                type: AuditEventType.leaseRevoked, outcome: .success, actor: actor, subject: lease.subject, reason: why, task: lease.taskID,
+                type: AuditEventType.leaseRevoked, outcome: .success, actor: actor, subject: lease.subject, reason: why,
+                task: lease.taskID,
                 details: ["lease": .string(lease.id), "kind": .string(lease.kind)]))
         return revoked
     }
@@ -46,7 +47,8 @@ struct LeaseService: Sendable {
         }
         let unknown = kinds.filter { !Self.kinds.contains($0) }
         guard unknown.isEmpty else {
-            throw ProblemDetails.badRequest("unknown lease kind \(unknown[0].prefix(40)); known: \(Self.kinds.sorted().joined(separator: ", "))")
+            throw ProblemDetails.badRequest(
+                "unknown lease kind \(unknown[0].prefix(40)); known: \(Self.kinds.sorted().joined(separator: ", "))")
         }
         let why = reason.map { String($0.prefix(512)) } ?? "revoked by an operator"
         let ids = try await repository.revokeLeases(subject: subject, kinds: kinds, reason: why, now: clock.now())
@@ -89,7 +91,8 @@ struct LeaseService: Sendable {
             }
         }
         guard until > lease.expiresAt else {
-            throw ProblemDetails.badRequest("a renewal only extends: the lease already lasts until \(ISO8601.format(lease.expiresAt))")
+            throw ProblemDetails.badRequest(
+                "a renewal only extends: the lease already lasts until \(ISO8601.format(lease.expiresAt))")
         }
         guard let secrets else {
             throw ProblemDetails(.serviceUnavailable, "Unavailable", detail: "dynamic secrets are not configured")

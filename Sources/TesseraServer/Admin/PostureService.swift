@@ -59,14 +59,17 @@ struct PostureService: Sendable {
         var details: [String: AuditValue] = ["finding_id": .string(id)]
         if let until { details["until"] = .string(ISO8601.format(until)) }
         try await audit.append(
-            AuditEvent(type: AuditEventType.findingAcknowledged, outcome: .success, actor: actor.auditActor, subject: id, reason: reason, details: details))
+            AuditEvent(
+                type: AuditEventType.findingAcknowledged, outcome: .success, actor: actor.auditActor, subject: id, reason: reason,
+                details: details))
     }
 
     func resolve(id: String, reason: String?, actor: AdminPrincipal) async throws {
         try await requireKnown(id)
         try await ledger.resolve(id: id, reason: reason, actor: actor.auditActor)
         try await audit.append(
-            AuditEvent(type: AuditEventType.findingResolved, outcome: .success, actor: actor.auditActor, subject: id, reason: reason))
+            AuditEvent(
+                type: AuditEventType.findingResolved, outcome: .success, actor: actor.auditActor, subject: id, reason: reason))
     }
 
     /// Marks `owner` departed and queues every identity they own for re-assignment; returns the queued ids.
@@ -110,7 +113,8 @@ struct PostureService: Sendable {
             identity = try await identities.get(id: identityID)
         }
         guard let identity else { return nil }
-        return try await EvidenceReport.build(identity: identity, findings: try await findings(), database: database, now: clock.now())
+        return try await EvidenceReport.build(
+            identity: identity, findings: try await findings(), database: database, now: clock.now())
     }
 
     func register(_ secret: StaticSecret, actor: AdminPrincipal) async throws -> StaticSecret {
@@ -118,7 +122,10 @@ struct PostureService: Sendable {
         try await audit.append(
             AuditEvent(
                 type: AuditEventType.staticSecretRegistered, outcome: .success, actor: actor.auditActor, subject: stored.location,
-                details: ["static_secret_id": .string(stored.id), "kind": .string(stored.kind), "fingerprint": .string(stored.fingerprint)]))
+                details: [
+                    "static_secret_id": .string(stored.id), "kind": .string(stored.kind),
+                    "fingerprint": .string(stored.fingerprint),
+                ]))
         return stored
     }
 

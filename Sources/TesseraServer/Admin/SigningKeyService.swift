@@ -101,9 +101,11 @@ struct SigningKeyService: Sendable {
                     purpose: purpose, configuration: configuration, database: database, kek: kek, clock: clock)
             else { continue }
             logger.notice(
-                "\(purpose.label) signing key: \(rotation.algorithm.rawValue) configured; key \(rotation.kid) published now, signs from \(rotation.activeAt)")
+                "\(purpose.label) signing key: \(rotation.algorithm.rawValue) configured; key \(rotation.kid) published now, signs from \(rotation.activeAt)"
+            )
             try await applied(purpose: purpose)
-            try await audit.append(Self.rotated(rotation, purpose: purpose, actor: "system", reason: "configured algorithm changed"))
+            try await audit.append(
+                Self.rotated(rotation, purpose: purpose, actor: "system", reason: "configured algorithm changed"))
         }
         try await promoteDue()
     }

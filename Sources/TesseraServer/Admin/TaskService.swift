@@ -31,7 +31,8 @@ struct TaskService: Sendable {
             }
             if let trustDomain, id.trustDomain != trustDomain {
                 throw ProblemDetails.badRequest(
-                    "$.identities[\(index)] is in trust domain \(id.trustDomain.prefix(64)); task members must be in \(trustDomain)")
+                    "$.identities[\(index)] is in trust domain \(id.trustDomain.prefix(64)); task members must be in \(trustDomain)"
+                )
             }
         }
         // Who started the task is the caller; naming someone else is an admin's decision alone (docs/threat-model.md).
@@ -41,7 +42,9 @@ struct TaskService: Sendable {
                 throw ProblemDetails(
                     .forbidden, "Forbidden", detail: "only an admin may name a task's initiator; it is otherwise the caller")
             }
-            guard (1...200).contains(named.count), !named.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard (1...200).contains(named.count),
+                !named.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
                 throw ProblemDetails.badRequest("$.initiator must be 1...200 characters without control characters")
             }
             initiator = "human:\(named)"
@@ -104,7 +107,8 @@ struct TaskService: Sendable {
     func renew(_ task: WorkTask, ttl: Int, actor: String) async throws -> WorkTask {
         let now = clock.now()
         guard task.effectiveState(at: now) == .open else {
-            throw ProblemDetails(.conflict, "Invalid transition", detail: "task \(task.id) is \(task.effectiveState(at: now).rawValue)")
+            throw ProblemDetails(
+                .conflict, "Invalid transition", detail: "task \(task.id) is \(task.effectiveState(at: now).rawValue)")
         }
         guard ttl >= 1 else { throw ProblemDetails.badRequest("$.ttl must be a positive number of seconds") }
         let until = now.addingTimeInterval(TimeInterval(ttl))
@@ -114,7 +118,8 @@ struct TaskService: Sendable {
                 "a task lives at most \(maximumTTL) seconds from its start: it can be renewed until \(ISO8601.format(ceiling))")
         }
         guard until > task.expiresAt else {
-            throw ProblemDetails.badRequest("a renewal only extends: the task already runs until \(ISO8601.format(task.expiresAt))")
+            throw ProblemDetails.badRequest(
+                "a renewal only extends: the task already runs until \(ISO8601.format(task.expiresAt))")
         }
         let renewed: WorkTask
         do {

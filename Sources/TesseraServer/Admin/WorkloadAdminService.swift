@@ -36,7 +36,8 @@ struct WorkloadAdminService: Sendable {
         let token = Self.joinTokenPrefix + RandomToken.base64URL(bytes: 32)
         let now = clock.now()
         let expiresAt = now.addingTimeInterval(TimeInterval(ttl))
-        try await repository.insertJoinToken(hash: AdminAuthenticator.hash(token), nodeID: nodeID, expiresAt: expiresAt, createdAt: now)
+        try await repository.insertJoinToken(
+            hash: AdminAuthenticator.hash(token), nodeID: nodeID, expiresAt: expiresAt, createdAt: now)
         try await audit.append(
             AuditEvent(
                 type: AuditEventType.nodeJoinTokenCreated, outcome: .success, actor: actor.auditActor, subject: "node:\(nodeID)",
@@ -49,7 +50,8 @@ struct WorkloadAdminService: Sendable {
             throw ProblemDetails.notFound("no node \(id.prefix(64))")
         }
         changes.bump()
-        try await audit.append(AuditEvent(type: AuditEventType.nodeRevoked, outcome: .success, actor: actor.auditActor, subject: "node:\(id)"))
+        try await audit.append(
+            AuditEvent(type: AuditEventType.nodeRevoked, outcome: .success, actor: actor.auditActor, subject: "node:\(id)"))
     }
 
     static let entryFields: Set<String> = ["spiffe_id", "node_id", "selectors", "x509_ttl", "jwt_ttl"]
@@ -82,7 +84,9 @@ struct WorkloadAdminService: Sendable {
             throw ProblemDetails.badRequest("$.spiffe_id must be a workload ID in trust domain \(trustDomain)")
         }
         guard !AgentService.isNodeNamespace(spiffeID) else {
-            throw ProblemDetails.badRequest("$.spiffe_id: \(AgentService.nodeNamespace) and \(BundleEndpointListener.path) are reserved for the server's own identities (agents' nodes, the bundle endpoint)")
+            throw ProblemDetails.badRequest(
+                "$.spiffe_id: \(AgentService.nodeNamespace) and \(BundleEndpointListener.path) are reserved for the server's own identities (agents' nodes, the bundle endpoint)"
+            )
         }
         guard !selectors.isEmpty, selectors.count <= 16 else { throw ProblemDetails.badRequest("1 to 16 selectors are required") }
         guard try await identities.get(spiffeID: spiffeID.description) != nil else {
@@ -90,7 +94,9 @@ struct WorkloadAdminService: Sendable {
         }
         let x509TTL = (try body.nullableInt("x509_ttl") ?? nil) ?? configuration.defaultX509TTL
         let jwtTTL = (try body.nullableInt("jwt_ttl") ?? nil) ?? configuration.defaultJWTTTL
-        guard (60...configuration.maximumSVIDTTL).contains(x509TTL), (30...min(3600, configuration.maximumSVIDTTL)).contains(jwtTTL) else {
+        guard (60...configuration.maximumSVIDTTL).contains(x509TTL),
+            (30...min(3600, configuration.maximumSVIDTTL)).contains(jwtTTL)
+        else {
             throw ProblemDetails.badRequest("x509_ttl must be 60...\(configuration.maximumSVIDTTL) s and jwt_ttl 30...3600 s")
         }
         let entry = RegistrationEntry(
@@ -102,7 +108,8 @@ struct WorkloadAdminService: Sendable {
             AuditEvent(
                 type: AuditEventType.entryCreated, outcome: .success, actor: actor.auditActor, subject: spiffeID.description,
                 details: [
-                    "entry_id": .string(entry.id), "node_id": .string(nodeID), "selectors": .strings(selectors.map(\.description)),
+                    "entry_id": .string(entry.id), "node_id": .string(nodeID),
+                    "selectors": .strings(selectors.map(\.description)),
                     "weak_selectors": .bool(Self.selectorWarning(selectors) != nil),
                 ]))
         return entry
@@ -115,7 +122,8 @@ struct WorkloadAdminService: Sendable {
         changes.bump()
         try await audit.append(
             AuditEvent(
-                type: AuditEventType.entryDeleted, outcome: .success, actor: actor.auditActor, subject: entry.spiffeID.description,
+                type: AuditEventType.entryDeleted, outcome: .success, actor: actor.auditActor,
+                subject: entry.spiffeID.description,
                 details: ["entry_id": .string(id)]))
     }
 
@@ -149,7 +157,8 @@ struct WorkloadAdminService: Sendable {
         case "https_spiffe":
             guard parsed.scheme == "https" else { throw ProblemDetails.badRequest("an https_spiffe endpoint URL must be https") }
             guard let text = endpointSPIFFEID, let id = try? SPIFFEID(parsing: text), !id.path.isEmpty else {
-                throw ProblemDetails.badRequest("$.endpoint_spiffe_id: https_spiffe needs the workload SPIFFE ID the endpoint presents")
+                throw ProblemDetails.badRequest(
+                    "$.endpoint_spiffe_id: https_spiffe needs the workload SPIFFE ID the endpoint presents")
             }
             guard id.trustDomain != trustDomain else {
                 throw ProblemDetails.badRequest("$.endpoint_spiffe_id must be in a federated trust domain, not this one")
@@ -173,7 +182,8 @@ struct WorkloadAdminService: Sendable {
             let known = try await repository.federations().first { $0.trustDomain == endpointID.trustDomain }?.bundle
             guard known != nil else {
                 throw ProblemDetails.badRequest(
-                    "no bundle of \(endpointID.trustDomain) is known to authenticate the endpoint: send $.trust_bundle (obtained out of band)")
+                    "no bundle of \(endpointID.trustDomain) is known to authenticate the endpoint: send $.trust_bundle (obtained out of band)"
+                )
             }
         }
         try await repository.upsertFederation(
@@ -186,7 +196,8 @@ struct WorkloadAdminService: Sendable {
         if seed != nil { details["trust_bundle"] = .string("given") }
         try await audit.append(
             AuditEvent(
-                type: AuditEventType.federationConfigured, outcome: .success, actor: actor.auditActor, subject: "spiffe://\(other)",
+                type: AuditEventType.federationConfigured, outcome: .success, actor: actor.auditActor,
+                subject: "spiffe://\(other)",
                 reason: error, details: details))
         return error
     }

@@ -25,9 +25,12 @@ struct AuditHeadCheck {
                 "the audit chain's newest record carries no MAC: either the database predates keyed audit (start with "
                     + "--audit-accept-unkeyed-prefix) or a database writer rewrote the chain")
         }
-        guard keyring.holds(keyID) else { throw refusal("the newest record is keyed with \(keyID), which this KEK does not derive") }
+        guard keyring.holds(keyID) else {
+            throw refusal("the newest record is keyed with \(keyID), which this KEK does not derive")
+        }
         guard let mac = try await store.recordedHeadMAC(), mac == keyring.headMAC(head, keyID: keyID) else {
-            throw refusal("the recorded head (seq \(head.seq)) has no valid MAC: it was moved, e.g. after deleting the newest records")
+            throw refusal(
+                "the recorded head (seq \(head.seq)) has no valid MAC: it was moved, e.g. after deleting the newest records")
         }
     }
 

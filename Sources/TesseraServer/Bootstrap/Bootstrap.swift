@@ -24,7 +24,8 @@ public enum Bootstrap {
             guard let data = Data(base64Encoded: sealed),
                 (try? kek.open(data, context: "kek-check")) == kekCheckPlaintext
             else {
-                throw ServerError(.wrongKEK, "the KEK does not open this data folder (wrong KEK, or the folder was tampered with)")
+                throw ServerError(
+                    .wrongKEK, "the KEK does not open this data folder (wrong KEK, or the folder was tampered with)")
             }
         } else {
             try await meta.set(try kek.seal(kekCheckPlaintext, context: "kek-check").base64EncodedString(), for: "kek_check")
@@ -55,7 +56,8 @@ public enum Bootstrap {
             try await database.adminTokens.insert(record)
             adminToken = token
         }
-        return Result(keys: KeyRing(active: active, published: published), newAdminToken: adminToken, generatedSigningKey: generated)
+        return Result(
+            keys: KeyRing(active: active, published: published), newAdminToken: adminToken, generatedSigningKey: generated)
     }
 
     /// The active signing key (opened with the KEK) and the public keys to publish, from stored records.

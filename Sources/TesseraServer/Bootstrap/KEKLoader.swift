@@ -42,7 +42,9 @@ public enum KEKLoader {
         try FileManager.default.createDirectory(
             atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let (kek, encoded) = KeyEncryptionKey.generate()
-        guard FileManager.default.createFile(atPath: path, contents: Data((encoded + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data((encoded + "\n").utf8), attributes: [.posixPermissions: 0o600])
         else { throw ServerError(.missingKEK, "cannot write a development KEK to \(path)") }
         return (kek, .generatedForDevelopment(path))
     }

@@ -81,7 +81,8 @@ enum SigningKeyLifecycle {
                 let due = pending.createdAt.addingTimeInterval(TimeInterval(prepublish))
                 throw ProblemDetails(
                     .conflict, "Conflict",
-                    detail: "a rotation is already pending: key \(pending.kid) signs from \(ISO8601DateFormatter().string(from: due)) "
+                    detail:
+                        "a rotation is already pending: key \(pending.kid) signs from \(ISO8601DateFormatter().string(from: due)) "
                         + "(rotate with immediate=true to replace the signing key now)")
             }
             return try await publishNext(

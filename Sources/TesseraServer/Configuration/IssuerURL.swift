@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Rules for an issuer URL that relying parties resolve (OIDC discovery at `<issuer>/.well-known/openid-configuration`):
@@ -10,7 +11,8 @@ import Glibc
 public enum IssuerURL {
     /// Checks `value`; `what` names the setting in the message.
     public static func validate(_ value: String, what: String) throws(ServerError) {
-        guard value.utf8.count <= 512, let components = URLComponents(string: value), let scheme = components.scheme?.lowercased(),
+        guard value.utf8.count <= 512, let components = URLComponents(string: value),
+            let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty
         else {
             throw ServerError(.configuration, "\(what) must be an absolute URL such as https://tessera.example.com")
@@ -36,7 +38,8 @@ public enum IssuerURL {
         case "http":
             throw ServerError(
                 .configuration,
-                "\(what) must use https outside loopback (\(host) is not a loopback host): relying parties fetch its keys from it")
+                "\(what) must use https outside loopback (\(host) is not a loopback host): relying parties fetch its keys from it"
+            )
         default:
             throw ServerError(.configuration, "\(what) must be an https URL")
         }

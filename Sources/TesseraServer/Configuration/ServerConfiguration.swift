@@ -95,7 +95,9 @@ public struct ServerConfiguration: Sendable {
             throw ServerError(.configuration, "TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
         }
         guard (0...65535).contains(tlsPort) else { throw ServerError(.configuration, "TLS port must be 0...65535") }
-        if let issuer { try IssuerURL.validate(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer, what: "issuer (--issuer)") }
+        if let issuer {
+            try IssuerURL.validate(issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer, what: "issuer (--issuer)")
+        }
         try listener.validate()
         try signingKeys.validate()
         try spiffe.validate(issuer: issuer.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })

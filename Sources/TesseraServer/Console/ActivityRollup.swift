@@ -32,7 +32,9 @@ actor ActivityRollup {
         advancing = true
         defer { advancing = false }
         head = try await store.recordedHead()?.seq ?? 0
-        if watermark == nil { watermark = try await Self.firstSeq(store, atOrAfter: now.addingTimeInterval(-Self.window), head: head) - 1 }
+        if watermark == nil {
+            watermark = try await Self.firstSeq(store, atOrAfter: now.addingTimeInterval(-Self.window), head: head) - 1
+        }
         var folded = 0
         while var after = watermark, after < head, folded < budget {
             let records = try await store.records(after: after, limit: Self.batch)
@@ -53,8 +55,15 @@ actor ActivityRollup {
         var high = head + 1
         while low < high {
             let mid = low + (high - low) / 2
-            guard let record = try await store.records(after: mid - 1, limit: 1).first else { high = mid; continue }
-            if (field("time", in: record.body).map { String($0.prefix(13)) } ?? "") < target { low = record.seq + 1 } else { high = mid }
+            guard let record = try await store.records(after: mid - 1, limit: 1).first else {
+                high = mid
+                continue
+            }
+            if (field("time", in: record.body).map { String($0.prefix(13)) } ?? "") < target {
+                low = record.seq + 1
+            } else {
+                high = mid
+            }
         }
         return low
     }

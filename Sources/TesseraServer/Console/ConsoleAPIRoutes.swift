@@ -89,10 +89,14 @@ struct ConsoleAPIRoutes {
         let values = try Self.values(parameters, allowed: ["subject", "task", "type", "before", "limit"])
         var before: Int64?
         if let raw = values["before"] {
-            guard let parsed = Int64(raw), parsed >= 1 else { throw ProblemDetails.badRequest("before must be a sequence number ≥ 1") }
+            guard let parsed = Int64(raw), parsed >= 1 else {
+                throw ProblemDetails.badRequest("before must be a sequence number ≥ 1")
+            }
             before = parsed
         }
-        if let type = values["type"], type.utf8.count > 128 || !type.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
+        if let type = values["type"],
+            type.utf8.count > 128 || !type.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) })
+        {
             throw ProblemDetails.badRequest("type must be a record type prefix such as token. (letters, digits, . _ -)")
         }
         for name in ["subject", "task"] where (values[name]?.utf8.count ?? 0) > 2048 {
@@ -107,7 +111,9 @@ struct ConsoleAPIRoutes {
     static func values(_ parameters: Parameters, allowed: Set<String>) throws -> [String: String] {
         var values: [String: String] = [:]
         for (name, value) in parameters {
-            guard allowed.contains(String(name)) else { throw ProblemDetails.badRequest("unknown query parameter \(name.prefix(40))") }
+            guard allowed.contains(String(name)) else {
+                throw ProblemDetails.badRequest("unknown query parameter \(name.prefix(40))")
+            }
             if !value.isEmpty { values[String(name)] = String(value) }
         }
         return values

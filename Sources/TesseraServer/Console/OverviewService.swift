@@ -92,13 +92,16 @@ actor OverviewService {
             secretAges[days < 30 ? 0 : days <= 90 ? 1 : 2] += 1
         }
         object["credentials"] = [
-            "registered_keys_by_age": Self.pairs([("< 30 days", keyAges[0]), ("30–90 days", keyAges[1]), ("> 90 days", keyAges[2])]),
+            "registered_keys_by_age": Self.pairs([
+                ("< 30 days", keyAges[0]), ("30–90 days", keyAges[1]), ("> 90 days", keyAges[2]),
+            ]),
             "static_secrets_by_age": Self.pairs([
                 ("< 30 days", secretAges[0]), ("30–90 days", secretAges[1]), ("> 90 days", secretAges[2]),
             ]),
         ]
 
-        object["activity"] = Self.activity(buckets, now: now, caughtUp: caughtUp, watermark: await rollup.watermark, head: await rollup.head)
+        object["activity"] = Self.activity(
+            buckets, now: now, caughtUp: caughtUp, watermark: await rollup.watermark, head: await rollup.head)
         object["live"] = ["open_tasks": openTasks, "live_leases": liveLeases]
 
         if let latest = findings.current {
@@ -133,7 +136,9 @@ actor OverviewService {
         func series(_ keys: [String], label: (String) -> String, matching: (String, String) -> Bool) -> [[String: Any]] {
             keys.map { key in
                 let hits = buckets.filter { matching($0.key, key) }.map(\.value)
-                return ["at": label(key), "issued": hits.reduce(0) { $0 + $1.issued }, "refused": hits.reduce(0) { $0 + $1.refused }]
+                return [
+                    "at": label(key), "issued": hits.reduce(0) { $0 + $1.issued }, "refused": hits.reduce(0) { $0 + $1.refused },
+                ]
             }
         }
         func top(_ since: String) -> [[String: Any]] {
@@ -142,7 +147,9 @@ actor OverviewService {
             return pairs(Array(reasons.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(8)))
         }
         let hours = (0..<24).reversed().map { ActivityRollup.hourKey(now.addingTimeInterval(-Double($0) * 3600)) }
-        let days = (0..<7).reversed().map { String(ActivityRollup.hourKey(now.addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
+        let days = (0..<7).reversed().map {
+            String(ActivityRollup.hourKey(now.addingTimeInterval(-Double($0) * 86_400)).prefix(10))
+        }
         let day = ActivityRollup.hourKey(now.addingTimeInterval(-86_400))
         let week = ActivityRollup.hourKey(now.addingTimeInterval(-7 * 86_400))
         let total = { (since: String) -> [String: Int] in

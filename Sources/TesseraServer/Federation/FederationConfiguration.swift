@@ -1,4 +1,5 @@
 import Foundation
+
 /// Settings of token exchange, trusted issuers, DPoP and human sessions (docs/federation.md).
 public struct FederationConfiguration: Sendable {
     /// Most actors an exchanged token's `act` chain may hold (RFC 8693 §4.1); deeper exchanges are refused.

@@ -26,7 +26,8 @@ struct FederationServices: Sendable {
         // Servers sharing PostgreSQL claim each DPoP proof's jti in the database: a proof is used once cluster-wide.
         exchange.dpop.sharedReplay = database.sharedReplayStore
         let issuers = TrustedIssuerService(
-            repository: database.trustedIssuers, identities: identities, keys: issuerKeys, fetcher: fetcher, audit: audit, clock: clock,
+            repository: database.trustedIssuers, identities: identities, keys: issuerKeys, fetcher: fetcher, audit: audit,
+            clock: clock,
             trustDomain: configuration.trustDomain, ownIssuer: issuer)
         let sessions = HumanSessions(
             keys: keys, issuer: issuer, clock: clock, ttl: settings.humanSessionTTL, tokenState: database.tokenState)

@@ -93,7 +93,8 @@ struct GuardedHTTPClient: Sendable {
                                     promise.succeed(peer.verify(presented) ? .certificateVerified : .failed)
                                 }))
                     } else if let tls {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(

@@ -28,7 +28,9 @@ public struct HumanSessions: Sendable {
     }
 
     /// A signed session token for `human` with `role` (and a verified `email` to display), and its claims.
-    func mint(human: String, role: AdminRole, email: String? = nil, now: Date) throws -> (token: String, jti: String, expiresAt: Date) {
+    func mint(human: String, role: AdminRole, email: String? = nil, now: Date) throws -> (
+        token: String, jti: String, expiresAt: Date
+    ) {
         let jti = RandomToken.base64URL(bytes: 18)
         let expiresAt = now.addingTimeInterval(TimeInterval(ttl))
         var json = JSONWriter()

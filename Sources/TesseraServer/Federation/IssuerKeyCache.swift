@@ -97,7 +97,8 @@ public actor IssuerKeyCache {
     {
         func refuse(_ detail: String) -> KeyUnavailable {
             fetcher.logger.warning(
-                "issuer keys unavailable", metadata: ["issuer": .string(String(issuer.issuer.prefix(200))), "detail": .string(detail)])
+                "issuer keys unavailable",
+                metadata: ["issuer": .string(String(issuer.issuer.prefix(200))), "detail": .string(detail)])
             return unavailable
         }
         var jwksURI = issuer.jwksURI

@@ -109,7 +109,8 @@ public actor OIDCRelyingParty {
     {
         if let consoleChallenge {
             guard cliRedirect == nil, cliChallenge == nil else {
-                throw ProblemDetails.badRequest("console_challenge is for the console; tessera login sends redirect_uri and code_challenge")
+                throw ProblemDetails.badRequest(
+                    "console_challenge is for the console; tessera login sends redirect_uri and code_challenge")
             }
             guard Self.isChallenge(consoleChallenge) else {
                 throw ProblemDetails.badRequest("console_challenge must be an S256 PKCE challenge (43 base64url characters)")
@@ -207,7 +208,8 @@ public actor OIDCRelyingParty {
                 CLIConfirmation(code: code, redirect: redirect, person: person.email ?? person.human, role: person.role))
         }
         if let challenge = login.consoleChallenge {
-            return .cliRedirect(try cliCode(for: person, redirect: consoleRedirect, challenge: challenge, now: now, inFragment: true))
+            return .cliRedirect(
+                try cliCode(for: person, redirect: consoleRedirect, challenge: challenge, now: now, inFragment: true))
         }
         return .session(try await startSession(person, source: source))
     }
@@ -229,7 +231,8 @@ public actor OIDCRelyingParty {
         do {
             try await audit.append(
                 AuditEvent(
-                    type: AuditEventType.humanSignedIn, outcome: .success, actor: person.human, subject: person.human, details: details,
+                    type: AuditEventType.humanSignedIn, outcome: .success, actor: person.human, subject: person.human,
+                    details: details,
                     lease: Lease(
                         id: minted.jti, kind: "human_session", subject: person.human, taskID: nil, issuedAt: now,
                         expiresAt: minted.expiresAt)))

@@ -18,4 +18,3 @@ extension Response {
         json(try JSONEncoder.api.encode(value), status: status)
     }
 }
-

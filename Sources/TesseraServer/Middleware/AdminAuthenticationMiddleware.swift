@@ -21,7 +21,8 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
         guard let principal else {
             // Nothing was proved: counted per source (RefusalAggregator) rather than one durable record per request.
             if let scope = RefusalScope.current {
-                scope.aggregate(type: AuditEventType.adminAuthFailed, code: "invalid_admin_token", reason: "missing or invalid admin token")
+                scope.aggregate(
+                    type: AuditEventType.adminAuthFailed, code: "invalid_admin_token", reason: "missing or invalid admin token")
             } else {
                 _ = try? await audit.append(
                     AuditEvent(
@@ -42,7 +43,9 @@ struct AdminAuthenticationMiddleware: RouterMiddleware {
                     details: ["role": .string(principal.role), "source": .string(context.remoteAddress ?? "unknown")]))
             throw ProblemDetails(
                 .forbidden, "Forbidden",
-                detail: "role \(principal.role) may not \(request.method.rawValue) this route (viewer: reads; operator: tasks, leases, delegations)")
+                detail:
+                    "role \(principal.role) may not \(request.method.rawValue) this route (viewer: reads; operator: tasks, leases, delegations)"
+            )
         }
         var context = context
         context.admin = principal

@@ -21,7 +21,8 @@ struct ErrorMiddleware: RouterMiddleware {
             let title = error.status.reasonPhrase.isEmpty ? "Error" : error.status.reasonPhrase
             let detail =
                 error.status == .contentTooLarge
-                ? "request body is larger than the server accepts" : ((error as? HTTPError)?.body.map { String($0.prefix(256)) } ?? title)
+                ? "request body is larger than the server accepts"
+                : ((error as? HTTPError)?.body.map { String($0.prefix(256)) } ?? title)
             throw ProblemDetails(error.status, title, detail: detail)
         } catch let error as HTTPResponseError {
             throw error
@@ -31,9 +32,10 @@ struct ErrorMiddleware: RouterMiddleware {
             context.logger.error("audit log unavailable; request refused")
             throw ProblemDetails(
                 .serviceUnavailable, "Service Unavailable", detail: "the audit log is unavailable; nothing was done, retry later")
-        } catch where StoreError.isUnavailable(error) {
+        } catch  where StoreError.isUnavailable(error) {
             // A full disk, a database locked by another writer or a lost connection: nothing was done; retry.
-            context.logger.error("storage unavailable; request refused", metadata: ["error": "\(String(describing: type(of: error)))"])
+            context.logger.error(
+                "storage unavailable; request refused", metadata: ["error": "\(String(describing: type(of: error)))"])
             throw ProblemDetails(
                 .serviceUnavailable, "Service Unavailable", detail: "the storage is unavailable; nothing was done, retry later")
         } catch let error as StoreError where error.code == .notFound {

@@ -28,7 +28,8 @@ public struct ClientCertificateAuthenticator: Sendable {
     /// Leases of X.509-SVIDs: a revoked SVID authenticates nothing, even while it is valid.
     var leases: (any TaskRepository)? = nil
 
-    public init(identities: any IdentityRepository, trustDomain: String, clock: any TimeSource, federated: FederatedRoots? = nil) {
+    public init(identities: any IdentityRepository, trustDomain: String, clock: any TimeSource, federated: FederatedRoots? = nil)
+    {
         self.identities = identities
         self.trustDomain = trustDomain
         self.clock = clock
@@ -40,8 +41,11 @@ public struct ClientCertificateAuthenticator: Sendable {
     func currentRefusal(leaf: Certificate, der: [UInt8], id: SPIFFEID) async throws(ClientAuthenticationFailure) -> String? {
         if let currentRoots {
             let chain = chains?.chain(thumbprint: Self.thumbprint(of: der)) ?? [leaf]
-            let verified = try? X509SVIDVerifier(authorities: await currentRoots(id.trustDomain)).verify(chain: chain, now: clock.now())
-            guard verified == id else { return "the client certificate no longer verifies against its trust domain's current bundle" }
+            let verified = try? X509SVIDVerifier(authorities: await currentRoots(id.trustDomain)).verify(
+                chain: chain, now: clock.now())
+            guard verified == id else {
+                return "the client certificate no longer verifies against its trust domain's current bundle"
+            }
         }
         if let leases {
             let serial = Hex.encode(leaf.serialNumber.bytes)

@@ -1,6 +1,6 @@
 import Foundation
-import TesseraCore
 import Hummingbird
+import TesseraCore
 import TesseraCrypto
 
 /// An RFC 6749 §5.2 error response.
@@ -32,7 +32,8 @@ public struct OAuthError: Error, HTTPResponseError, Sendable, Equatable {
     public init(_ code: Code, _ description: String, status: HTTPResponse.Status? = nil) {
         self.code = code
         self.description = description
-        self.status = status ?? (code == .invalidClient ? .unauthorized : code == .serverError ? .internalServerError : .badRequest)
+        self.status =
+            status ?? (code == .invalidClient ? .unauthorized : code == .serverError ? .internalServerError : .badRequest)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

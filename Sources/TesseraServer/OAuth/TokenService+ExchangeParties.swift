@@ -34,7 +34,9 @@ extension TokenService {
         // This trust domain's JWT-SVIDs carry the JWT-SVID issuer when one is configured: verified below, as without it.
         let ownJWTSVIDIssuer = configuration.spiffe.jwtIssuer
         if iss != nil, iss == ownJWTSVIDIssuer { iss = nil }
-        if iss == nil, claims.iss == nil, let sub = claims.sub, let id = try? SPIFFEID(parsing: sub), id.trustDomain != configuration.trustDomain {
+        if iss == nil, claims.iss == nil, let sub = claims.sub, let id = try? SPIFFEID(parsing: sub),
+            id.trustDomain != configuration.trustDomain
+        {
             iss = "spiffe://" + id.trustDomain
         }
         if let iss, let trusted = try await services.external.trusted(iss) {

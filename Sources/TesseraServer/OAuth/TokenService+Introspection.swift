@@ -1,6 +1,6 @@
 import Foundation
-import TesseraCore
 import TesseraAudit
+import TesseraCore
 import TesseraCrypto
 
 /// Who is calling introspection or revocation.

@@ -38,8 +38,7 @@ public struct TokenService: Sendable {
     public func token(
         _ form: FormBody, remoteAddress: String?, basicAuthorization: Bool, clientCertificate: [UInt8]? = nil,
         dpopProof: String? = nil
-    ) async throws(OAuthError) -> (AccessToken, String)
-    {
+    ) async throws(OAuthError) -> (AccessToken, String) {
         let started = ContinuousClock.now
         let grant = Self.grantLabel(form.nonEmpty("grant_type"))
         do throws(OAuthError) {
@@ -110,7 +109,8 @@ public struct TokenService: Sendable {
                 client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
                 if let certificates, let clientCertificate {
                     // private_key_jwt over mTLS: the token is bound to the connection's certificate too.
-                    client.certificateThumbprint = try await certificates.binding(for: client.identity, certificate: clientCertificate)
+                    client.certificateThumbprint = try await certificates.binding(
+                        for: client.identity, certificate: clientCertificate)
                 }
             }
         } catch {
@@ -137,8 +137,7 @@ public struct TokenService: Sendable {
 
     private func issue(
         for client: AuthenticatedClient, form: FormBody, grantType: String, remoteAddress: String?, dpop: DPoPVerifier.Proof?
-    ) async throws(IssuanceRefusal) -> (AccessToken, String)
-    {
+    ) async throws(IssuanceRefusal) -> (AccessToken, String) {
         let identity = client.identity
         let now = clock.now()
         let task = try await requestedTask(form)
@@ -205,7 +204,8 @@ public struct TokenService: Sendable {
                 expiresAt: client.replayExpiry)
         }
         let event = AuditEvent(
-            type: AuditEventType.tokenIssued, outcome: .success, actor: identity.clientID, subject: identity.clientID, task: task?.id,
+            type: AuditEventType.tokenIssued, outcome: .success, actor: identity.clientID, subject: identity.clientID,
+            task: task?.id,
             details: details, replayGuard: replayGuard,
             lease: Lease(
                 id: token.jti, kind: "access_token", subject: identity.clientID, taskID: task?.id, issuedAt: now,
@@ -215,7 +215,8 @@ public struct TokenService: Sendable {
         } catch {
             logger.error("audit append failed; token withheld", metadata: ["client": "\(identity.clientID)"])
             throw IssuanceRefusal(
-                OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
+                OAuthError(
+                    .temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
         }
         return (token, signed)
     }
@@ -243,7 +244,9 @@ public struct TokenService: Sendable {
                         deniedBecause: decision.reasons, task: request.task?.id, at: request.time)
                 } catch {
                     throw IssuanceRefusal(
-                        OAuthError(.temporarilyUnavailable, "the audit log is unavailable; no token was issued", status: .serviceUnavailable))
+                        OAuthError(
+                            .temporarilyUnavailable, "the audit log is unavailable; no token was issued",
+                            status: .serviceUnavailable))
                 }
                 return exception
             case .outOfScope(let exception, let why):

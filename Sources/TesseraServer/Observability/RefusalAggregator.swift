@@ -83,7 +83,10 @@ public final class RefusalAggregator: Service, Sendable {
         }
         metrics?.increment(
             "tessera_unauthenticated_refusals_total",
-            [("type", counted.type), ("reason", counted.code), ("overflow", counted.source == Self.overflowSource ? "true" : "false")])
+            [
+                ("type", counted.type), ("reason", counted.code),
+                ("overflow", counted.source == Self.overflowSource ? "true" : "false"),
+            ])
     }
 
     /// Refusals counted since the last flush (for tests and `/metrics`-free inspection).
@@ -111,11 +114,12 @@ public final class RefusalAggregator: Service, Sendable {
                 }
             }
             var unwritten: [Key: Tally] = [:]
-            for await case let (key, tally)? in group { unwritten[key] = tally }
+            for await case (let key, let tally)? in group { unwritten[key] = tally }
             return unwritten
         }
         guard !unwritten.isEmpty else { return }
-        logger.error("audit append failed for aggregated refusals; retried at the next flush", metadata: ["keys": "\(unwritten.count)"])
+        logger.error(
+            "audit append failed for aggregated refusals; retried at the next flush", metadata: ["keys": "\(unwritten.count)"])
         tallies.withLock { tallies in
             for (key, tally) in unwritten {
                 if var current = tallies[key] {

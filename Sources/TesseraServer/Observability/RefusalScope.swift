@@ -38,7 +38,12 @@ final class ConsumedReplayKeys: Sendable {
     func add(_ guardKey: ReplayGuard) { keys.withLock { $0.append(guardKey) } }
 
     /// The keys noted so far, emptied.
-    func take() -> [ReplayGuard] { keys.withLock { keys in defer { keys = [] }; return keys } }
+    func take() -> [ReplayGuard] {
+        keys.withLock { keys in
+            defer { keys = [] }
+            return keys
+        }
+    }
 }
 
 /// Which refusals of `TokenService` came from a caller that proved nothing.

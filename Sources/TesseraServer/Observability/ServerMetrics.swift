@@ -1,9 +1,8 @@
 import CoreMetrics
 import Foundation
-import TesseraAudit
-
 import Prometheus
 import Synchronization
+import TesseraAudit
 
 /// The server's metrics (swift-metrics API, one Prometheus registry per server, so several servers in one
 /// process — tests — never share counters): issuance counts and latency per grant and outcome, policy
@@ -84,7 +83,8 @@ public final class ServerMetrics: Sendable {
 
     /// One policy decision.
     public func policyDecision(action: String, allowed: Bool, duration: Duration) {
-        time("tessera_policy_decision_duration_seconds", [("action", action), ("decision", allowed ? "allow" : "deny")], duration)
+        time(
+            "tessera_policy_decision_duration_seconds", [("action", action), ("decision", allowed ? "allow" : "deny")], duration)
     }
 
     /// One durable audit batch.

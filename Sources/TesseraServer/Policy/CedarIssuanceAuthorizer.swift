@@ -39,9 +39,12 @@ public struct CedarIssuanceAuthorizer: IssuanceAuthorizer {
         if response.decision == .allow {
             return PolicyDecision(outcome: .allow, reasons: [], determiningPolicies: ids, policySetVersion: bundle.version)
         }
-        var reasons = ids.isEmpty ? ["no policy permits this request (default deny)"] : ["forbidden by policy: \(ids.joined(separator: ", "))"]
+        var reasons =
+            ids.isEmpty
+            ? ["no policy permits this request (default deny)"] : ["forbidden by policy: \(ids.joined(separator: ", "))"]
         if !response.errors.isEmpty {
-            reasons.append("policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
+            reasons.append(
+                "policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
         }
         return PolicyDecision(
             outcome: .deny, reasons: reasons, determiningPolicies: ids, policySetVersion: bundle.version, denial: .policy)

@@ -41,7 +41,8 @@ public final class PolicyEngine: Sendable {
     func fingerprint() -> String {
         guard let directory, let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return "" }
         return names.sorted().map { name in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: (directory as NSString).appendingPathComponent(name))
+            let attributes = try? FileManager.default.attributesOfItem(
+                atPath: (directory as NSString).appendingPathComponent(name))
             let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
             let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             return "\(name):\(size):\(modified)"

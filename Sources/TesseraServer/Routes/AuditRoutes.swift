@@ -17,7 +17,11 @@ struct AuditRoutes {
                 let algorithm = "Ed25519"
                 let publicKey: String
                 let fingerprint: String
-                enum CodingKeys: String, CodingKey { case algorithm, publicKey = "public_key", fingerprint }
+                enum CodingKeys: String, CodingKey {
+                    case algorithm
+                    case publicKey = "public_key"
+                    case fingerprint
+                }
             }
             return try Response.json(Body(publicKey: key.publicKey, fingerprint: key.fingerprint))
         }
@@ -25,7 +29,8 @@ struct AuditRoutes {
 
     func register(in group: RouterGroup<AdminRequestContext>) {
         group.get("audit/verify") { _, context in
-            let report = try await AuditVerifier(store: store, keyring: keyring, acceptUnkeyedPrefix: acceptUnkeyedPrefix).verify()
+            let report = try await AuditVerifier(store: store, keyring: keyring, acceptUnkeyedPrefix: acceptUnkeyedPrefix)
+                .verify()
             struct Body: Encodable {
                 let intact: Bool
                 let recordsChecked: Int64
@@ -39,9 +44,13 @@ struct AuditRoutes {
                 let lastCheckpointSeq: Int64?
                 enum CodingKeys: String, CodingKey {
                     case intact, checkpoints
-                    case recordsChecked = "records_checked", headSeq = "head_seq", headHash = "head_hash"
-                    case brokenSeq = "broken_seq", brokenReason = "broken_reason"
-                    case legacyRecords = "legacy_records", keyedRecords = "keyed_records"
+                    case recordsChecked = "records_checked"
+                    case headSeq = "head_seq"
+                    case headHash = "head_hash"
+                    case brokenSeq = "broken_seq"
+                    case brokenReason = "broken_reason"
+                    case legacyRecords = "legacy_records"
+                    case keyedRecords = "keyed_records"
                     case lastCheckpointSeq = "last_checkpoint_seq"
                 }
             }

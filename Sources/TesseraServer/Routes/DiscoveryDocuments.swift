@@ -40,7 +40,8 @@ public enum DiscoveryDocuments {
     /// A JWK Set for relying parties: `use: sig`, the key's `alg`, public members only.
     public static func keySet(_ keys: [JWK]) -> Data {
         let keys = keys.map { key -> JWK in
-            var jwk = JWK(kty: key.kty, crv: key.crv, x: key.x, y: key.y, n: key.n, e: key.e, kid: key.kid, use: "sig", alg: key.alg)
+            var jwk = JWK(
+                kty: key.kty, crv: key.crv, x: key.x, y: key.y, n: key.n, e: key.e, kid: key.kid, use: "sig", alg: key.alg)
             if jwk.alg == nil { jwk.alg = key.kty == "RSA" ? JWSAlgorithm.rs256.rawValue : JWSAlgorithm.es256.rawValue }
             return jwk
         }

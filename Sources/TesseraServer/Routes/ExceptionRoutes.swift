@@ -58,8 +58,12 @@ struct ExceptionResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, identity, owner, justification, actions, scopes, audiences, state, uses
-        case createdBy = "created_by", createdAt = "created_at", expiresAt = "expires_at", revokedAt = "revoked_at"
-        case revokeReason = "revoke_reason", lastUsedAt = "last_used_at"
+        case createdBy = "created_by"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
+        case revokeReason = "revoke_reason"
+        case lastUsedAt = "last_used_at"
     }
 
     init(_ exception: PolicyException, now: Date) {

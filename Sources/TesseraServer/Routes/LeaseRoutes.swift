@@ -59,7 +59,8 @@ struct LeaseRoutes {
         let revokedLeases: Int
         let leaseIDs: [String]
         enum CodingKeys: String, CodingKey {
-            case revokedLeases = "revoked_leases", leaseIDs = "lease_ids"
+            case revokedLeases = "revoked_leases"
+            case leaseIDs = "lease_ids"
         }
     }
 }

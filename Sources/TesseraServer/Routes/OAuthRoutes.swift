@@ -1,6 +1,6 @@
 import Foundation
-import TesseraCore
 import Hummingbird
+import TesseraCore
 import TesseraCrypto
 
 /// `/oauth2/token`, `/oauth2/introspect`, `/oauth2/revoke`.

@@ -52,7 +52,9 @@ struct PostureRoutes {
             let raw = try context.parameters.require("name")
             let name = raw.removingPercentEncoding ?? raw
             try JSONObjectReader.check(name, at: "owner name", maximum: IdentityService.maximumNameLength)
-            guard !name.isEmpty, !name.contains(where: \.isNewline) else { throw ProblemDetails.badRequest("owner name must be one line") }
+            guard !name.isEmpty, !name.contains(where: \.isNewline) else {
+                throw ProblemDetails.badRequest("owner name must be one line")
+            }
             let queued = try await service.depart(owner: name, actor: admin)
             struct Body: Encodable {
                 let owner: String
@@ -69,7 +71,8 @@ struct PostureRoutes {
         group.post("static-secrets") { request, context in
             let admin = context.principal
             let service = try available()
-            let secret = try Self.staticSecret(JSONObjectReader(try await request.adminBody(limit: maximumBodySize)), now: service.clock.now())
+            let secret = try Self.staticSecret(
+                JSONObjectReader(try await request.adminBody(limit: maximumBodySize)), now: service.clock.now())
             return try Response.json(try await service.register(secret, actor: admin), status: .created)
         }
         group.get("static-secrets") { _, context in
@@ -110,17 +113,25 @@ struct PostureRoutes {
                 return Self.markdown(MarkdownReport.estate(findings, generatedAt: service.clock.now(), identities: count))
             }
             if request.uri.queryParameters["format"] == "html" {
-                return Self.text(HTMLReport.estate(findings, generatedAt: service.clock.now(), identities: count), type: "text/html; charset=utf-8")
+                return Self.text(
+                    HTMLReport.estate(findings, generatedAt: service.clock.now(), identities: count),
+                    type: "text/html; charset=utf-8")
             }
             struct Body: Encodable {
                 let generatedAt: Date
                 let identities: Int
                 let byOWASP: [String: Int]
                 let findings: [TrackedFinding]
-                enum CodingKeys: String, CodingKey { case generatedAt = "generated_at", identities, byOWASP = "by_owasp", findings }
+                enum CodingKeys: String, CodingKey {
+                    case generatedAt = "generated_at"
+                    case identities
+                    case byOWASP = "by_owasp"
+                    case findings
+                }
             }
             let counts = Dictionary(grouping: findings, by: { $0.finding.owasp.rawValue }).mapValues(\.count)
-            return try Response.json(Body(generatedAt: service.clock.now(), identities: count, byOWASP: counts, findings: findings))
+            return try Response.json(
+                Body(generatedAt: service.clock.now(), identities: count, byOWASP: counts, findings: findings))
         }
     }
 

@@ -37,6 +37,8 @@ private struct CredentialResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case username, password, host, port, database
-        case expiresAt = "expires_at", leaseID = "lease_id", taskID = "task_id"
+        case expiresAt = "expires_at"
+        case leaseID = "lease_id"
+        case taskID = "task_id"
     }
 }

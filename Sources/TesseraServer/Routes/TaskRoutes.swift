@@ -75,7 +75,10 @@ struct TaskResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, intent, purpose, initiator, identities, scopes, state
-        case createdAt = "created_at", expiresAt = "expires_at", endedAt = "ended_at", endReason = "end_reason"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case endedAt = "ended_at"
+        case endReason = "end_reason"
         case revokedLeases = "revoked_leases"
     }
 
@@ -108,7 +111,10 @@ struct LeaseResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, kind, subject
-        case taskID = "task_id", issuedAt = "issued_at", expiresAt = "expires_at", revokedAt = "revoked_at"
+        case taskID = "task_id"
+        case issuedAt = "issued_at"
+        case expiresAt = "expires_at"
+        case revokedAt = "revoked_at"
         case revokeReason = "revoke_reason"
     }
 

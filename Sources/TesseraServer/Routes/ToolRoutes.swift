@@ -17,7 +17,10 @@ struct ToolRoutes {
             struct Page: Encodable {
                 let taskID: String
                 let tools: [CatalogueTool]
-                enum CodingKeys: String, CodingKey { case taskID = "task_id", tools }
+                enum CodingKeys: String, CodingKey {
+                    case taskID = "task_id"
+                    case tools
+                }
             }
             return try Response.json(Page(taskID: caller.task.id, tools: tools))
         }
@@ -32,7 +35,8 @@ struct ToolRoutes {
             }
             if let duplicate = DuplicateJSONKeys.firstDuplicate(in: bytes) {
                 throw ProblemDetails.badRequest(
-                    "the member name \"\(duplicate.prefix(40))\" occurs twice in one object (or holds a NUL); a tool could read another value")
+                    "the member name \"\(duplicate.prefix(40))\" occurs twice in one object (or holds a NUL); a tool could read another value"
+                )
             }
             let call = try Self.callRequest(try JSONObjectReader(utf8: bytes))
             return try Response.json(try await service.authorize(caller, call, source: context.remoteAddress))
@@ -85,7 +89,8 @@ struct ToolRoutes {
         if found == nil { found = try await service.identities.get(spiffeID: name) }
         guard let identity = found else { throw ProblemDetails.notFound("no identity \(name.prefix(200))") }
         guard identity.kind == .aiAgent else {
-            throw ProblemDetails.badRequest("only ai-agent identities have tool catalogues; this one is a \(identity.kind.rawValue)")
+            throw ProblemDetails.badRequest(
+                "only ai-agent identities have tool catalogues; this one is a \(identity.kind.rawValue)")
         }
         return identity
     }
@@ -114,7 +119,8 @@ struct ToolRoutes {
         guard (resource?.utf8.count ?? 0) <= 1024, (server?.utf8.count ?? 0) <= 128 else {
             throw ProblemDetails.badRequest("$.resource or $.server is too long")
         }
-        return .init(tool: tool, server: server, resource: resource, argumentsDigest: digest, approvalID: try body.string("approval_id"))
+        return .init(
+            tool: tool, server: server, resource: resource, argumentsDigest: digest, approvalID: try body.string("approval_id"))
     }
 
     static func tools(_ body: JSONObjectReader) throws -> [CatalogueTool] {
@@ -144,7 +150,9 @@ struct ToolRoutes {
                 approval = flag
             }
             let unknown = Set(fields.keys).subtracting(["name", "description", "risk", "requires_approval"])
-            guard unknown.isEmpty else { throw ProblemDetails.badRequest("$.tools[\(index)]: unknown field \(unknown.sorted()[0])") }
+            guard unknown.isEmpty else {
+                throw ProblemDetails.badRequest("$.tools[\(index)]: unknown field \(unknown.sorted()[0])")
+            }
             let tool = CatalogueTool(name: name, description: description, risk: risk, requiresApproval: approval)
             do {
                 try tool.validate()
@@ -179,8 +187,12 @@ struct ApprovalResource: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, state, agent, tool, resource, server, chain, reason
-        case taskID = "task_id", argumentsDigest = "arguments_digest", requestedAt = "requested_at", expiresAt = "expires_at"
-        case decidedAt = "decided_at", decidedBy = "decided_by"
+        case taskID = "task_id"
+        case argumentsDigest = "arguments_digest"
+        case requestedAt = "requested_at"
+        case expiresAt = "expires_at"
+        case decidedAt = "decided_at"
+        case decidedBy = "decided_by"
     }
 
     init(_ approval: ToolApproval, now: Date) {

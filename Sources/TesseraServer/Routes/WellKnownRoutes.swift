@@ -1,7 +1,7 @@
 import Foundation
+import Hummingbird
 import Synchronization
 import TesseraCore
-import Hummingbird
 import TesseraCrypto
 
 /// Discovery: RFC 8414 metadata, OpenID Connect discovery for the OAuth issuer and the JWT-SVID issuer, the key

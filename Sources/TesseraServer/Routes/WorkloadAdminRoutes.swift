@@ -92,7 +92,9 @@ struct WorkloadAdminRoutes {
                 let spiffe_sequence: Int
             }
             return try Response.json(
-                Reply(not_after: authority.ca.certificate.notValidAfter, roots: authority.roots.count, spiffe_sequence: authority.bundle.sequence))
+                Reply(
+                    not_after: authority.ca.certificate.notValidAfter, roots: authority.roots.count,
+                    spiffe_sequence: authority.bundle.sequence))
         }
     }
 }

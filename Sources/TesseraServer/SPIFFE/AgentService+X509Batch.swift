@@ -43,7 +43,9 @@ extension AgentService {
                 events.append(
                     AuditEvent(
                         type: "svid.x509.issued", outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
-                        details: ["entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt)), "serial": .string(serial)],
+                        details: [
+                            "entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt)), "serial": .string(serial),
+                        ],
                         lease: leases == nil || serial.isEmpty
                             ? nil
                             : Lease(

@@ -49,7 +49,9 @@ struct AgentService: Sendable {
             throw ProblemDetails.badRequest(error.reason)
         }
         guard let nodeID = try await repository.consumeJoinToken(hash: hash, now: clock.now()) else {
-            try await refuse(AuditEventType.nodeAttestationRefused, subject: nil, reason: "unknown, used or expired join token", source: source)
+            try await refuse(
+                AuditEventType.nodeAttestationRefused, subject: nil, reason: "unknown, used or expired join token", source: source
+            )
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "the join token is unknown, already used or expired")
         }
         let id = try nodeSPIFFEID(nodeID)
@@ -155,7 +157,8 @@ struct AgentService: Sendable {
                 ttl: TimeInterval(min(entry.jwtTTL, configuration.maximumSVIDTTL)), issuer: configuration.jwtIssuer)
             try await audit.append(
                 AuditEvent(
-                    type: AuditEventType.jwtSVIDIssued, outcome: .success, actor: "node:\(node)", subject: entry.spiffeID.description,
+                    type: AuditEventType.jwtSVIDIssued, outcome: .success, actor: "node:\(node)",
+                    subject: entry.spiffeID.description,
                     details: [
                         "entry_id": .string(entry.id), "jti": .string(svid.jti), "aud": .strings(request.audience),
                         "expires_at": .int(Int64(svid.expiresAt.timeIntervalSince1970)),
@@ -249,7 +252,8 @@ struct AgentService: Sendable {
     private func refuse(_ type: String, subject: String?, reason: String, source: String?) async throws {
         // No node proved anything (bad CSR or join token): counted per source, not one record each (docs/threat-model.md).
         if subject == nil, let scope = RefusalScope.current {
-            return scope.aggregate(type: type, code: reason.hasPrefix("unknown, used") ? "invalid_join_token" : "invalid_csr", reason: reason)
+            return scope.aggregate(
+                type: type, code: reason.hasPrefix("unknown, used") ? "invalid_join_token" : "invalid_csr", reason: reason)
         }
         var details: [String: AuditValue] = [:]
         if let source { details["source"] = .string(source) }

@@ -33,7 +33,8 @@ public struct SPIFFEServices: Sendable {
         }
         for item in generated {
             try await audit.append(
-                AuditEvent(type: AuditEventType.caGenerated, outcome: .success, actor: "system", subject: "spiffe://\(trustDomain)",
+                AuditEvent(
+                    type: AuditEventType.caGenerated, outcome: .success, actor: "system", subject: "spiffe://\(trustDomain)",
                     details: ["what": .string(item)]))
         }
         let state = TrustDomainState(authority)
@@ -71,7 +72,9 @@ public struct SPIFFEServices: Sendable {
         state.replace(withStored: try await loadAuthority())
     }
 
-    func register(public router: Router<TesseraRequestContext>, admin group: RouterGroup<AdminRequestContext>, maximumBodySize: Int) {
+    func register(
+        public router: Router<TesseraRequestContext>, admin group: RouterGroup<AdminRequestContext>, maximumBodySize: Int
+    ) {
         SPIFFERoutes(state: state, agents: agents, maximumBodySize: maximumBodySize).register(in: router)
         WorkloadAdminRoutes(service: admin, maximumBodySize: maximumBodySize).register(in: group)
     }

@@ -13,7 +13,9 @@ public struct TrustDomainAuthority: Sendable {
     public let jwtAuthorities: [JWK]
     public let bundle: SPIFFEBundle
 
-    public init(ca: TrustDomainCA, roots: [Certificate], jwtKey: SigningKey, jwtAuthorities: [JWK], sequence: Int, refreshHint: Int) {
+    public init(
+        ca: TrustDomainCA, roots: [Certificate], jwtKey: SigningKey, jwtAuthorities: [JWK], sequence: Int, refreshHint: Int
+    ) {
         self.ca = ca
         self.roots = roots
         self.jwtKey = jwtKey

@@ -39,7 +39,8 @@ struct ToolAuthorizationService: Sendable {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "token has no subject")
         }
         guard let taskID = claims.taskID else {
-            throw ProblemDetails(.forbidden, "Forbidden", detail: "tool calls belong to a task: request the agent's token with task_id")
+            throw ProblemDetails(
+                .forbidden, "Forbidden", detail: "tool calls belong to a task: request the agent's token with task_id")
         }
         let now = clock.now()
         guard let task = try await tasks.get(id: taskID) else {
@@ -54,7 +55,8 @@ struct ToolAuthorizationService: Sendable {
         }
         guard agent.kind == .aiAgent else {
             throw ProblemDetails(
-                .forbidden, "Forbidden", detail: "only ai-agent identities call tools here; \(agentID) is a \(agent.kind.rawValue)")
+                .forbidden, "Forbidden",
+                detail: "only ai-agent identities call tools here; \(agentID) is a \(agent.kind.rawValue)")
         }
         if case .ineligible(let reason) = agent.eligibility(at: now) {
             throw ProblemDetails(.forbidden, "Forbidden", detail: reason)
@@ -88,7 +90,10 @@ struct ToolAuthorizationService: Sendable {
         let approvalURL: String?
         enum CodingKeys: String, CodingKey {
             case decision, reasons, policies
-            case taskID = "task_id", callID = "call_id", approvalID = "approval_id", approvalURL = "approval_url"
+            case taskID = "task_id"
+            case callID = "call_id"
+            case approvalID = "approval_id"
+            case approvalURL = "approval_url"
         }
     }
 
@@ -146,7 +151,9 @@ struct ToolAuthorizationService: Sendable {
             else {
                 return try await record(
                     caller, call, tool: tool, callID: callID, decision: "deny",
-                    reasons: ["approval \(approvalID.prefix(64)) does not approve this call (pending, denied, used, expired, or another call)"],
+                    reasons: [
+                        "approval \(approvalID.prefix(64)) does not approve this call (pending, denied, used, expired, or another call)"
+                    ],
                     policies: [], version: nil)
             }
             approved = true
@@ -169,7 +176,8 @@ struct ToolAuthorizationService: Sendable {
         }
         guard decision.approvalRequired else {
             return try await record(
-                caller, call, tool: tool, callID: callID, decision: "deny", reasons: decision.reasons, policies: decision.policies,
+                caller, call, tool: tool, callID: callID, decision: "deny", reasons: decision.reasons,
+                policies: decision.policies,
                 version: decision.policySetVersion)
         }
         let approval: ToolApproval
@@ -242,7 +250,8 @@ struct ToolAuthorizationService: Sendable {
         }
         try await audit.append(
             AuditEvent(
-                type: approve ? AuditEventType.toolApprovalApproved : AuditEventType.toolApprovalDenied, outcome: .success, actor: actor,
+                type: approve ? AuditEventType.toolApprovalApproved : AuditEventType.toolApprovalDenied, outcome: .success,
+                actor: actor,
                 subject: decided.agent, reason: reason.map { String($0.prefix(512)) }, task: decided.taskID,
                 details: [
                     "approval_id": .string(decided.id), "tool": .string(decided.tool),

@@ -71,13 +71,20 @@ struct ToolCallAuthorizer: Sendable {
         if response.decision == .allow {
             return Decision(allowed: true, approvalRequired: false, reasons: [], policies: ids, policySetVersion: bundle.version)
         }
-        let approvalOnly = !ids.isEmpty && ids.allSatisfy { id in
-            bundle.policies.policies.first { $0.id == id }?.annotations.contains { $0.key == "approval" && $0.value == "required" }
-                ?? false
-        }
-        var reasons = ids.isEmpty ? ["no policy permits this tool call (default deny)"] : ["forbidden by policy: \(ids.joined(separator: ", "))"]
+        let approvalOnly =
+            !ids.isEmpty
+            && ids.allSatisfy { id in
+                bundle.policies.policies.first { $0.id == id }?.annotations.contains {
+                    $0.key == "approval" && $0.value == "required"
+                }
+                    ?? false
+            }
+        var reasons =
+            ids.isEmpty
+            ? ["no policy permits this tool call (default deny)"] : ["forbidden by policy: \(ids.joined(separator: ", "))"]
         if !response.errors.isEmpty {
-            reasons.append("policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
+            reasons.append(
+                "policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
         }
         return Decision(
             allowed: false, approvalRequired: approvalOnly, reasons: reasons, policies: ids, policySetVersion: bundle.version)

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Connection options shared by commands that talk to a running server.
@@ -24,7 +25,8 @@ struct ConnectionOptions: ParsableArguments {
         }
         var adminToken = token ?? environment["TESSERA_TOKEN"]
         if adminToken == nil, let tokenFile {
-            adminToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            adminToken = (try? String(contentsOfFile: tokenFile, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             if adminToken == nil { throw CommandFailure(message: "cannot read the token file \(tokenFile)") }
         }
         if requireToken && adminToken == nil {

@@ -113,14 +113,18 @@ struct NodeList: AsyncParsableCommand {
         let data = try await connection.client().expect("GET", "/v1/nodes")
         if output.json { return print(Output.prettyJSON(data)) }
         let nodes = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["nodes"] as? [[String: Any]]) ?? []
-        print(Output.table(["NODE", "STATUS", "ATTESTED"], nodes.map {
-            [$0["id"] as? String ?? "", $0["status"] as? String ?? "", $0["attested_at"] as? String ?? "-"]
-        }))
+        print(
+            Output.table(
+                ["NODE", "STATUS", "ATTESTED"],
+                nodes.map {
+                    [$0["id"] as? String ?? "", $0["status"] as? String ?? "", $0["attested_at"] as? String ?? "-"]
+                }))
     }
 }
 
 struct NodeRevoke: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke a node: its agent gets nothing more.")
+    static let configuration = CommandConfiguration(
+        commandName: "revoke", abstract: "Revoke a node: its agent gets nothing more.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "Node id.") var node: String
     @OptionGroup var output: OutputOptions

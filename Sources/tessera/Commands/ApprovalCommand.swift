@@ -21,21 +21,23 @@ struct ApprovalList: AsyncParsableCommand {
             return
         }
         let list = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["approvals"] as? [[String: Any]]) ?? []
-        print(Output.table(
-            ["ID", "STATE", "TASK", "AGENT", "SERVER", "TOOL", "CHAIN", "EXPIRES"],
-            list.map { item in
-                [
-                    item["id"] as? String ?? "", item["state"] as? String ?? "", item["task_id"] as? String ?? "",
-                    item["agent"] as? String ?? "", item["server"] as? String ?? "-", item["tool"] as? String ?? "",
-                    (item["chain"] as? [String] ?? []).joined(separator: " > "), item["expires_at"] as? String ?? "",
-                ]
-            }))
+        print(
+            Output.table(
+                ["ID", "STATE", "TASK", "AGENT", "SERVER", "TOOL", "CHAIN", "EXPIRES"],
+                list.map { item in
+                    [
+                        item["id"] as? String ?? "", item["state"] as? String ?? "", item["task_id"] as? String ?? "",
+                        item["agent"] as? String ?? "", item["server"] as? String ?? "-", item["tool"] as? String ?? "",
+                        (item["chain"] as? [String] ?? []).joined(separator: " > "), item["expires_at"] as? String ?? "",
+                    ]
+                }))
     }
 }
 
 struct ApprovalDecide: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve one tool call (single use: that upstream server, that tool, those arguments, that task).")
+        commandName: "approve",
+        abstract: "Approve one tool call (single use: that upstream server, that tool, those arguments, that task).")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Approval id (apr_...).") var id: String
@@ -107,13 +109,14 @@ struct ToolsList: AsyncParsableCommand {
             return
         }
         let list = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["tools"] as? [[String: Any]]) ?? []
-        print(Output.table(
-            ["TOOL", "RISK", "APPROVAL", "DESCRIPTION"],
-            list.map { tool in
-                [
-                    tool["name"] as? String ?? "", tool["risk"] as? String ?? "",
-                    (tool["requires_approval"] as? Bool ?? false) ? "required" : "-", tool["description"] as? String ?? "",
-                ]
-            }))
+        print(
+            Output.table(
+                ["TOOL", "RISK", "APPROVAL", "DESCRIPTION"],
+                list.map { tool in
+                    [
+                        tool["name"] as? String ?? "", tool["risk"] as? String ?? "",
+                        (tool["requires_approval"] as? Bool ?? false) ? "required" : "-", tool["description"] as? String ?? "",
+                    ]
+                }))
     }
 }

@@ -22,7 +22,8 @@ struct AuditVerify: AsyncParsableCommand {
             """)
 
     @Option(name: .customLong("data-dir"), help: "The server's data folder.") var dataDir: String = ".tessera"
-    @Option(help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
+    @Option(
+        help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
     var storage: String?
     @Option(name: .customLong("kek-file"), help: "The server's key-encryption key file (env TESSERA_KEK_FILE or TESSERA_KEK).")
     var kekFile: String?
@@ -51,7 +52,8 @@ struct AuditVerify: AsyncParsableCommand {
             return key
         }
         if let pinned, let keyring, pinned != keyring.checkpointKey {
-            throw CommandFailure(message: "--checkpoint-key is not the key this KEK derives (\(keyring.checkpointKey.fingerprint))")
+            throw CommandFailure(
+                message: "--checkpoint-key is not the key this KEK derives (\(keyring.checkpointKey.fingerprint))")
         }
         let outside = try await AuditVerifyInputs.checkpoints(checkpoints)
         let database = try await AuditStoreOpener.open(dataDir: dataDir, storage: storage)
@@ -75,10 +77,19 @@ struct AuditVerify: AsyncParsableCommand {
             "legacy_records": report.legacyRecords, "keyed_records": report.keyedRecords, "macs_checked": report.macsChecked,
             "checkpoints_in_log": report.checkpointsInLog, "external_checkpoints": report.externalCheckpoints,
         ]
-        if let head = report.head { object["head_seq"] = head.seq; object["head_hash"] = head.hash }
-        if let broken = report.firstBreak { object["broken_seq"] = broken.seq; object["broken_reason"] = broken.reason }
+        if let head = report.head {
+            object["head_seq"] = head.seq
+            object["head_hash"] = head.hash
+        }
+        if let broken = report.firstBreak {
+            object["broken_seq"] = broken.seq
+            object["broken_reason"] = broken.reason
+        }
         if unchecked { object["broken_reason"] = "keyed records found but no KEK to check their MACs" }
-        if let last = report.lastCheckpoint { object["last_checkpoint_seq"] = last.seq; object["last_checkpoint_time"] = last.time }
+        if let last = report.lastCheckpoint {
+            object["last_checkpoint_seq"] = last.seq
+            object["last_checkpoint_time"] = last.time
+        }
         if let seq = report.externalCheckpointSeq { object["external_checkpoint_seq"] = seq }
         if let key = report.checkpointKeyFingerprint { object["checkpoint_key"] = key }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -102,14 +113,16 @@ struct AuditVerify: AsyncParsableCommand {
             lines.append("  MACs: NOT checked (--skip-macs): someone with database access could have rewritten records")
         }
         if report.legacyRecords > 0 {
-            lines.append("  legacy: \(report.legacyRecords) unkeyed records (seq 1...\(report.legacyRecords), written before keying)")
+            lines.append(
+                "  legacy: \(report.legacyRecords) unkeyed records (seq 1...\(report.legacyRecords), written before keying)")
         }
         if let last = report.lastCheckpoint {
             lines.append("  checkpoints in the log: \(report.checkpointsInLog), the last over seq \(last.seq) at \(last.time)")
         }
         if let seq = report.externalCheckpointSeq {
             lines.append(
-                "  outside checkpoints: \(report.externalCheckpoints), up to seq \(seq): nothing at or before it removed or rewritten")
+                "  outside checkpoints: \(report.externalCheckpoints), up to seq \(seq): nothing at or before it removed or rewritten"
+            )
         } else {
             lines.append("  no outside checkpoint given: deleting the newest records cannot be ruled out (see --checkpoint)")
         }
@@ -123,7 +136,8 @@ struct AuditExport: AsyncParsableCommand {
         commandName: "export", abstract: "Write the audit log as JSON lines (each record's fields plus its hash).")
 
     @Option(name: .customLong("data-dir"), help: "The server's data folder.") var dataDir: String = ".tessera"
-    @Option(help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
+    @Option(
+        help: "The server's PostgreSQL storage URL instead of the data folder (env TESSERA_STORAGE, TESSERA_STORAGE_PASSWORD).")
     var storage: String?
     @Option(help: "Output file (default: standard output).") var output: String?
     @Option(help: "Start after this sequence number.") var after: Int64 = 0

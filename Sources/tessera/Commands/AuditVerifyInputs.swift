@@ -2,8 +2,9 @@ import Foundation
 import TesseraAudit
 import TesseraCrypto
 import TesseraServer
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// What `tessera audit verify` needs besides the records: the audit keys (from the KEK) and outside checkpoints.

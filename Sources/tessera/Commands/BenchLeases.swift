@@ -16,7 +16,8 @@ struct BenchLeases: AsyncParsableCommand {
     @Option(help: "Concurrent workers.") var concurrency: Int = 8
     @Option(name: .customLong("postgres-role"), help: "Also create this many dynamic credentials per worker (role template).")
     var postgresRole: String?
-    @Option(name: .customLong("credentials"), help: "Dynamic credentials in total (with --postgres-role).") var credentials: Int = 200
+    @Option(name: .customLong("credentials"), help: "Dynamic credentials in total (with --postgres-role).") var credentials: Int =
+        200
 
     struct Cycle: Sendable {
         var cycles = 0
@@ -86,7 +87,8 @@ struct BenchLeases: AsyncParsableCommand {
                 "grant_type": "client_credentials", "client_id": clientID, "task_id": task,
                 "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
             ])
-        guard reply.isSuccess, let token = (try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any])?["access_token"] as? String
+        guard reply.isSuccess,
+            let token = (try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any])?["access_token"] as? String
         else { throw CommandFailure(message: "token refused: \(AdminClient.explain(reply))") }
         return token
     }
@@ -168,7 +170,8 @@ struct BenchLeases: AsyncParsableCommand {
         let dropSeconds = Date().timeIntervalSince(dropStart)
         return [
             "credentials": created.count, "credential_create_per_second": Double(created.count) / createSeconds,
-            "credential_drop_seconds": dropSeconds, "credential_cycle_per_second": Double(created.count) / (createSeconds + dropSeconds),
+            "credential_drop_seconds": dropSeconds,
+            "credential_cycle_per_second": Double(created.count) / (createSeconds + dropSeconds),
         ]
     }
 

@@ -32,7 +32,9 @@ struct BenchTokenPath: AsyncParsableCommand {
         let forms: [FormBody] = try (0..<count).map { _ in
             let assertion = try ClientAssertion.sign(
                 clientID: identity.clientID, audience: endpoint, key: .p256(key), now: now, lifetime: 240)
-            let body = "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" + assertion
+            let body =
+                "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
+                + assertion
             return try FormBody(parsing: Array(body.utf8))
         }
         let tokens = server.tokens

@@ -8,7 +8,8 @@ struct BundleCommand: AsyncParsableCommand {
 }
 
 struct BundleShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print the SPIFFE bundle (JSON) or its roots (--pem).")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Print the SPIFFE bundle (JSON) or its roots (--pem).")
     @OptionGroup var connection: ConnectionOptions
     @Flag(help: "Print the X.509 authorities as PEM (for openssl verify -CAfile).") var pem = false
     @Flag(help: "Print the bundle as JSON (the default; accepted so every command takes --json).") var json = false
@@ -41,7 +42,8 @@ struct BundleFederate: AsyncParsableCommand {
     var profile: String = "https_web"
     @Option(name: .customLong("endpoint-spiffe-id"), help: "https_spiffe: the SPIFFE ID the endpoint's SVID must carry.")
     var endpointSPIFFEID: String?
-    @Option(name: .customLong("bundle-file"), help: "https_spiffe: the trust domain's current bundle (JSON), obtained out of band.")
+    @Option(
+        name: .customLong("bundle-file"), help: "https_spiffe: the trust domain's current bundle (JSON), obtained out of band.")
     var bundleFile: String?
     @OptionGroup var output: OutputOptions
 

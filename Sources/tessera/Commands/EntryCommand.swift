@@ -47,12 +47,15 @@ struct EntryList: AsyncParsableCommand {
         let data = try await connection.client().expect("GET", "/v1/entries" + query)
         if output.json { return print(Output.prettyJSON(data)) }
         let entries = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["entries"] as? [[String: Any]]) ?? []
-        print(Output.table(["ID", "SPIFFE ID", "NODE", "SELECTORS", "TTL"], entries.map {
-            [
-                $0["id"] as? String ?? "", $0["spiffe_id"] as? String ?? "", $0["node_id"] as? String ?? "",
-                ($0["selectors"] as? [String] ?? []).joined(separator: ","), "\($0["x509_ttl"] ?? "")",
-            ]
-        }))
+        print(
+            Output.table(
+                ["ID", "SPIFFE ID", "NODE", "SELECTORS", "TTL"],
+                entries.map {
+                    [
+                        $0["id"] as? String ?? "", $0["spiffe_id"] as? String ?? "", $0["node_id"] as? String ?? "",
+                        ($0["selectors"] as? [String] ?? []).joined(separator: ","), "\($0["x509_ttl"] ?? "")",
+                    ]
+                }))
     }
 }
 

@@ -62,15 +62,16 @@ struct ExceptionList: AsyncParsableCommand {
             return
         }
         let list = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["exceptions"] as? [[String: Any]]) ?? []
-        print(Output.table(
-            ["ID", "STATE", "IDENTITY", "OWNER", "EXPIRES", "USES", "SCOPES"],
-            list.map { item in
-                [
-                    item["id"] as? String ?? "", item["state"] as? String ?? "", item["identity"] as? String ?? "",
-                    item["owner"] as? String ?? "", item["expires_at"] as? String ?? "", "\(item["uses"] as? Int ?? 0)",
-                    (item["scopes"] as? [String] ?? []).joined(separator: ","),
-                ]
-            }))
+        print(
+            Output.table(
+                ["ID", "STATE", "IDENTITY", "OWNER", "EXPIRES", "USES", "SCOPES"],
+                list.map { item in
+                    [
+                        item["id"] as? String ?? "", item["state"] as? String ?? "", item["identity"] as? String ?? "",
+                        item["owner"] as? String ?? "", item["expires_at"] as? String ?? "", "\(item["uses"] as? Int ?? 0)",
+                        (item["scopes"] as? [String] ?? []).joined(separator: ","),
+                    ]
+                }))
     }
 }
 

@@ -30,7 +30,8 @@ struct FederationPublish: AsyncParsableCommand {
         let keys = try await client.expect("GET", "/jwt-svid/keys")
         guard let document = try? JSONSerialization.jsonObject(with: discovery) as? [String: Any],
             let issuer = document["issuer"] as? String,
-            let set = try? JSONSerialization.jsonObject(with: keys) as? [String: Any], let entries = set["keys"] as? [[String: Any]],
+            let set = try? JSONSerialization.jsonObject(with: keys) as? [String: Any],
+            let entries = set["keys"] as? [[String: Any]],
             !entries.isEmpty, entries.allSatisfy({ $0["d"] == nil && $0["p"] == nil })
         else {
             throw CommandFailure(message: "the server's discovery document or key set is not what a relying party expects")
@@ -44,7 +45,10 @@ struct FederationPublish: AsyncParsableCommand {
         try discovery.write(to: URL(fileURLWithPath: discoveryPath), options: .atomic)
         try keys.write(to: URL(fileURLWithPath: keysPath), options: .atomic)
         Output.done(
-            ["issuer": issuer, "discovery": discoveryPath, "keys": keysPath, "kids": entries.compactMap { $0["kid"] as? String }],
+            [
+                "issuer": issuer, "discovery": discoveryPath, "keys": keysPath,
+                "kids": entries.compactMap { $0["kid"] as? String },
+            ],
             json: output.json,
             note: "published \(entries.count) key(s) for \(issuer): serve \(out) at that URL")
     }

@@ -28,7 +28,9 @@ struct FederationOptions: ParsableArguments {
 
     @Flag(
         name: .customLong("federation-allow-private-networks"),
-        help: "Let issuer discovery, JWKS and IdP requests reach loopback, private and link-local addresses (tests, closed networks).")
+        help:
+            "Let issuer discovery, JWKS and IdP requests reach loopback, private and link-local addresses (tests, closed networks)."
+    )
     var allowPrivateNetworks = false
 
     @Option(

@@ -46,15 +46,16 @@ struct IdentityList: AsyncParsableCommand {
         }
         let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         let identities = object["identities"] as? [[String: Any]] ?? []
-        print(Output.table(
-            ["ID", "SPIFFE ID", "KIND", "OWNER", "ENV", "STATUS", "SCOPES"],
-            identities.map { item in
-                [
-                    item["id"] as? String ?? "", item["spiffe_id"] as? String ?? "", item["kind"] as? String ?? "",
-                    item["owner"] as? String ?? "", item["environment"] as? String ?? "-", item["status"] as? String ?? "",
-                    (item["scopes"] as? [String] ?? []).joined(separator: ","),
-                ]
-            }))
+        print(
+            Output.table(
+                ["ID", "SPIFFE ID", "KIND", "OWNER", "ENV", "STATUS", "SCOPES"],
+                identities.map { item in
+                    [
+                        item["id"] as? String ?? "", item["spiffe_id"] as? String ?? "", item["kind"] as? String ?? "",
+                        item["owner"] as? String ?? "", item["environment"] as? String ?? "-", item["status"] as? String ?? "",
+                        (item["scopes"] as? [String] ?? []).joined(separator: ","),
+                    ]
+                }))
         if let next = object["next_cursor"] as? String { Output.note("more: --after \(next)") }
     }
 }
@@ -79,7 +80,8 @@ extension LifecycleCommand {
 }
 
 struct IdentitySuspend: LifecycleCommand {
-    static let configuration = CommandConfiguration(commandName: "suspend", abstract: "Suspend an identity: it gets nothing until reactivated.")
+    static let configuration = CommandConfiguration(
+        commandName: "suspend", abstract: "Suspend an identity: it gets nothing until reactivated.")
     static let action = "suspend"
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions

@@ -24,9 +24,11 @@ struct KeysList: AsyncParsableCommand {
             return
         }
         let keys = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
-        print(Output.table(
-            ["KID", "PURPOSE", "ALGORITHM", "STATUS", "CREATED", "SIGNS FROM"],
-            keys.map { key in ["kid", "purpose", "algorithm", "status", "created_at", "active_at"].map { "\(key[$0] ?? "")" } }))
+        print(
+            Output.table(
+                ["KID", "PURPOSE", "ALGORITHM", "STATUS", "CREATED", "SIGNS FROM"],
+                keys.map { key in ["kid", "purpose", "algorithm", "status", "created_at", "active_at"].map { "\(key[$0] ?? "")" }
+                }))
     }
 }
 

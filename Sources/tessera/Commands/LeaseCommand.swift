@@ -29,15 +29,16 @@ struct LeaseList: AsyncParsableCommand {
             return
         }
         let leases = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["leases"] as? [[String: Any]]) ?? []
-        print(Output.table(
-            ["LEASE", "KIND", "SUBJECT", "TASK", "EXPIRES", "REVOKED"],
-            leases.map { lease in
-                [
-                    lease["id"] as? String ?? "", lease["kind"] as? String ?? "", lease["subject"] as? String ?? "",
-                    lease["task_id"] as? String ?? "-", lease["expires_at"] as? String ?? "",
-                    lease["revoked_at"] as? String ?? "-",
-                ]
-            }))
+        print(
+            Output.table(
+                ["LEASE", "KIND", "SUBJECT", "TASK", "EXPIRES", "REVOKED"],
+                leases.map { lease in
+                    [
+                        lease["id"] as? String ?? "", lease["kind"] as? String ?? "", lease["subject"] as? String ?? "",
+                        lease["task_id"] as? String ?? "-", lease["expires_at"] as? String ?? "",
+                        lease["revoked_at"] as? String ?? "-",
+                    ]
+                }))
     }
 }
 
@@ -48,7 +49,8 @@ struct LeaseShow: AsyncParsableCommand {
     @Argument(help: "Lease id (a token's jti, an SVID's serial, a role name).") var id: String
 
     func run() async throws {
-        Output.printObject(try await connection.client().expect("GET", "/v1/leases/\(AdminClient.pathEscape(id))"), json: output.json)
+        Output.printObject(
+            try await connection.client().expect("GET", "/v1/leases/\(AdminClient.pathEscape(id))"), json: output.json)
     }
 }
 
@@ -92,7 +94,8 @@ struct LeaseRevoke: AsyncParsableCommand {
         }
         let body: [String: Any]? = reason.map { ["reason": $0] }
         Output.printObject(
-            try await client.expect("POST", "/v1/leases/\(AdminClient.pathEscape(id ?? ""))/revoke", json: body), json: output.json)
+            try await client.expect("POST", "/v1/leases/\(AdminClient.pathEscape(id ?? ""))/revoke", json: body),
+            json: output.json)
     }
 }
 

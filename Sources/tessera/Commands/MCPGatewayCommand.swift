@@ -43,7 +43,8 @@ struct MCPGatewayCommand: AsyncParsableCommand {
         let base: URL
         do throws(MCPGatewayError) {
             guard !upstreams.isEmpty else {
-                throw MCPGatewayError(.invalidConfiguration, "give at least one --upstream NAME=stdio:COMMAND or NAME=http://HOST:PORT/mcp")
+                throw MCPGatewayError(
+                    .invalidConfiguration, "give at least one --upstream NAME=stdio:COMMAND or NAME=http://HOST:PORT/mcp")
             }
             specs = try upstreams.map { text throws(MCPGatewayError) in try UpstreamSpec.parse(text) }
             let names = specs.map(\.name)
@@ -86,7 +87,8 @@ struct MCPGatewayCommand: AsyncParsableCommand {
             try await GatewayStdioListener(gateway: gateway, token: stdioToken ?? "").run()
         case .http(let host, let port, let path):
             try await GatewayHTTPListener(host: host, port: port, path: path, gateway: gateway, logger: logger).run { bound in
-                logger.notice("listening", metadata: ["url": "http://\(host):\(bound)\(path)", "server": "\(base.absoluteString)"])
+                logger.notice(
+                    "listening", metadata: ["url": "http://\(host):\(bound)\(path)", "server": "\(base.absoluteString)"])
             }
         }
         for connection in connections { await connection.close() }

@@ -20,7 +20,10 @@ struct OwnerDepart: AsyncParsableCommand {
         allowed.insert(charactersIn: "-._~@")
         let encoded = name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name
         let data = try await connection.client().expect("POST", "/v1/owners/\(encoded)/depart")
-        if output.json { print(Output.prettyJSON(data)); return }
+        if output.json {
+            print(Output.prettyJSON(data))
+            return
+        }
         let queued = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["queued"] as? [String] ?? []
         print("\(name) departed; \(queued.count) identit\(queued.count == 1 ? "y" : "ies") queued for re-assignment")
         for id in queued { print("  \(id)") }
@@ -35,10 +38,19 @@ struct OwnerQueue: AsyncParsableCommand {
 
     func run() async throws {
         let data = try await connection.client().expect("GET", "/v1/owners/reassignments")
-        if output.json { print(Output.prettyJSON(data)); return }
+        if output.json {
+            print(Output.prettyJSON(data))
+            return
+        }
         let list = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["reassignments"] as? [[String: Any]] ?? []
-        print(Output.table(["IDENTITY", "PREVIOUS OWNER", "QUEUED AT"], list.map { item in
-            [item["identity_id"] as? String ?? "", item["previous_owner"] as? String ?? "", item["queued_at"] as? String ?? ""]
-        }))
+        print(
+            Output.table(
+                ["IDENTITY", "PREVIOUS OWNER", "QUEUED AT"],
+                list.map { item in
+                    [
+                        item["identity_id"] as? String ?? "", item["previous_owner"] as? String ?? "",
+                        item["queued_at"] as? String ?? "",
+                    ]
+                }))
     }
 }

@@ -28,7 +28,9 @@ struct PolicyValidate: AsyncParsableCommand {
                 print("{\"valid\":true,\"policies\":\(policies.policies.policies.count),\"version\":\"\(policies.version)\"}")
             } else {
                 let schema = policies.schema == nil ? "no schema (not validated)" : "validated against the schema"
-                print("OK: \(policies.policies.policies.count) policies, \(policies.policies.templates.count) templates, \(schema), version \(policies.version)")
+                print(
+                    "OK: \(policies.policies.policies.count) policies, \(policies.policies.templates.count) templates, \(schema), version \(policies.version)"
+                )
             }
         } catch {
             if output.json {
@@ -76,7 +78,9 @@ struct PolicyConformance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conformance",
         abstract: "Run Cedar's conformance tests from a folder laid out like cedar-integration-tests.",
-        discussion: "Archives (*.tar.gz, e.g. corpus-tests.tar.gz) in DIR are unpacked into a temporary folder first. A request counts as one; the last line is `N passed, M failed`.")
+        discussion:
+            "Archives (*.tar.gz, e.g. corpus-tests.tar.gz) in DIR are unpacked into a temporary folder first. A request counts as one; the last line is `N passed, M failed`."
+    )
 
     @Argument(help: "The conformance folder (paths inside the test JSON are relative to it).") var directory: String
     @Flag(help: "Print JSON for scripts: passed, failed, per-category counts and every failure.") var json = false

@@ -5,7 +5,7 @@ import TesseraPosture
 import TesseraStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct PostureBench: AsyncParsableCommand {
@@ -30,7 +30,10 @@ struct PostureBench: AsyncParsableCommand {
         if generate {
             try await SyntheticEstate.generate(
                 database: database, identities: identities, records: records, now: Self.now, progress: { Output.note($0) })
-            print(String(format: "generated %d identities, %d records in %.1f s", identities, records, Date().timeIntervalSince(started)))
+            print(
+                String(
+                    format: "generated %d identities, %d records in %.1f s", identities, records,
+                    Date().timeIntervalSince(started)))
             return
         }
         let digestPath = PostureEngine.defaultDigestPath(databaseFile: database.path)
@@ -44,7 +47,8 @@ struct PostureBench: AsyncParsableCommand {
         if append > 0 {
             let count = try await database.identities.count(IdentityFilter())
             try await SyntheticEstate.appendRecords(
-                database: database, identities: count, records: append, from: Self.now.addingTimeInterval(-3600), to: Self.now, seed: 7)
+                database: database, identities: count, records: append, from: Self.now.addingTimeInterval(-3600), to: Self.now,
+                seed: 7)
             _ = try await Self.timed("incremental (+\(append) records)", engine)
         }
         _ = try await Self.timed("incremental (nothing new)", engine)
@@ -58,7 +62,8 @@ struct PostureBench: AsyncParsableCommand {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print(
             String(
-                format: "%@: %.1f s, %lld records folded of %lld, %d identities, %d findings, peak RSS so far %.0f MB", label, seconds,
+                format: "%@: %.1f s, %lld records folded of %lld, %d identities, %d findings, peak RSS so far %.0f MB", label,
+                seconds,
                 evaluation.recordsFolded, evaluation.recordsTotal, evaluation.identities, evaluation.findings.count,
                 Double(usage.ru_maxrss) / 1024))
         print("  " + evaluation.phases.map { String(format: "%@ %.1f s", $0.name, $0.seconds) }.joined(separator: ", "))

@@ -22,12 +22,17 @@ struct PostureFindings: AsyncParsableCommand {
 
     func run() async throws {
         var query: [String: String] = [:]
-        for (key, value) in [("category", category), ("severity", severity), ("owasp", owasp), ("status", status), ("identity", identity)] {
+        for (key, value) in [
+            ("category", category), ("severity", severity), ("owasp", owasp), ("status", status), ("identity", identity),
+        ] {
             if let value { query[key] = value }
         }
         let path = "/v1/findings" + (query.isEmpty ? "" : "?" + AdminClient.formEncode(query))
         let data = try await connection.client().expect("GET", path)
-        if output.json { print(Output.prettyJSON(data)); return }
+        if output.json {
+            print(Output.prettyJSON(data))
+            return
+        }
         let list = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["findings"] as? [[String: Any]] ?? []
         let rows = list.map { tracked -> [String] in
             let finding = tracked["finding"] as? [String: Any] ?? [:]
@@ -110,10 +115,16 @@ struct PostureSecrets: AsyncParsableCommand {
             return
         }
         let data = try await client.expect("GET", "/v1/static-secrets")
-        if output.json { print(Output.prettyJSON(data)); return }
+        if output.json {
+            print(Output.prettyJSON(data))
+            return
+        }
         let list = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["static_secrets"] as? [[String: Any]] ?? []
-        print(Output.table(["ID", "KIND", "REDACTED", "OWNER", "LOCATION"], list.map { secret in
-            ["id", "kind", "redacted", "owner", "location"].map { secret[$0] as? String ?? "-" }
-        }))
+        print(
+            Output.table(
+                ["ID", "KIND", "REDACTED", "OWNER", "LOCATION"],
+                list.map { secret in
+                    ["id", "kind", "redacted", "owner", "location"].map { secret[$0] as? String ?? "-" }
+                }))
     }
 }

@@ -43,7 +43,8 @@ struct SVIDFetch: AsyncParsableCommand {
             }
             guard let svid = try await client.fetchX509SVIDs().first else { throw CommandFailure(message: "no SVID") }
             let chain = try svid.certificates.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n"
-            let key = "-----BEGIN PRIVATE KEY-----\n" + svid.privateKeyDER.base64EncodedString(options: [.lineLength64Characters])
+            let key =
+                "-----BEGIN PRIVATE KEY-----\n" + svid.privateKeyDER.base64EncodedString(options: [.lineLength64Characters])
                 + "\n-----END PRIVATE KEY-----\n"
             let bundle = try svid.bundle.map { try $0.serializeAsPEM().pemString }.joined(separator: "\n") + "\n"
             var summary: [String: Any] = [
@@ -63,7 +64,8 @@ struct SVIDFetch: AsyncParsableCommand {
             let base = URL(fileURLWithPath: write)
             try Data(chain.utf8).write(to: base.appendingPathComponent("svid.pem"))
             _ = FileManager.default.createFile(
-                atPath: base.appendingPathComponent("svid.key").path, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600])
+                atPath: base.appendingPathComponent("svid.key").path, contents: Data(key.utf8),
+                attributes: [.posixPermissions: 0o600])
             try Data(bundle.utf8).write(to: base.appendingPathComponent("bundle.pem"))
             summary["written"] = ["svid.pem", "svid.key", "bundle.pem"].map { base.appendingPathComponent($0).path }
             Output.done(summary, json: json, note: "\(svid.spiffeID): wrote svid.pem, svid.key, bundle.pem to \(write)")
@@ -110,13 +112,17 @@ struct SVIDBench: AsyncParsableCommand {
     @Option(help: "Workload API socket.") var socket: String
     @Option(help: "Seconds.") var seconds: Double = 5
     @Option(help: "Concurrent callers on one connection.") var concurrency: Int = 8
-    @Option(help: "FetchJWTSVID for this audience (signed by the server per call) instead of FetchX509SVID.") var audience: String?
+    @Option(help: "FetchJWTSVID for this audience (signed by the server per call) instead of FetchX509SVID.") var audience:
+        String?
 
     func run() async throws {
         var path = socket
         if path.hasPrefix("unix://") { path.removeFirst(7) }
         let result = try await WorkloadAPIBenchmark.run(
             socketPath: path, seconds: seconds, concurrency: concurrency, jwtAudience: audience)
-        print(String(format: "%.0f calls/s (%d calls, %d failures, %.1f s)", result.rate, result.calls, result.failures, result.seconds))
+        print(
+            String(
+                format: "%.0f calls/s (%d calls, %d failures, %.1f s)", result.rate, result.calls, result.failures, result.seconds
+            ))
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import TesseraPosture
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ScanCommand: AsyncParsableCommand {
@@ -24,13 +24,16 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: "Write the report to this file instead of standard output.") var output: String?
     @Flag(help: "Register findings on the server as tracked static secrets.") var register = false
     @Option(help: "Owner recorded for registered secrets.") var owner: String?
-    @Option(name: .customLong("rotation-days"), help: "Rotation period recorded for registered secrets.") var rotationDays: Int = 90
+    @Option(name: .customLong("rotation-days"), help: "Rotation period recorded for registered secrets.") var rotationDays: Int =
+        90
     @Flag(name: .customLong("exit-zero"), help: "Exit 0 even when secrets are found.") var exitZero = false
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         let chosen = json ? "json" : format
-        guard ["text", "json", "sarif"].contains(chosen) else { throw CommandFailure(message: "--format must be text, json or sarif") }
+        guard ["text", "json", "sarif"].contains(chosen) else {
+            throw CommandFailure(message: "--format must be text, json or sarif")
+        }
         let progress = ProgressBar.forStandardError()
         let started = Date()
         var report: SecretScanner.Report
@@ -52,7 +55,8 @@ struct ScanCommand: AsyncParsableCommand {
         let rendered: String
         switch chosen {
         case "sarif":
-            rendered = String(decoding: try SARIFReport.render(findings, version: TesseraCommand.configuration.version), as: UTF8.self)
+            rendered = String(
+                decoding: try SARIFReport.render(findings, version: TesseraCommand.configuration.version), as: UTF8.self)
         case "json":
             report = SecretScanner.Report(
                 findings: findings, filesScanned: report.filesScanned, bytesScanned: report.bytesScanned,

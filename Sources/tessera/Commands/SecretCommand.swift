@@ -12,7 +12,8 @@ struct SecretPostgres: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres",
         abstract: "Trade a task-scoped access token for a one-time PostgreSQL role (dropped when the task ends).",
-        discussion: "Example: tessera secret postgres --role app_read --access-token \"$(tessera token request ... --task $TASK)\"")
+        discussion:
+            "Example: tessera secret postgres --role app_read --access-token \"$(tessera token request ... --task $TASK)\"")
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -25,7 +26,8 @@ struct SecretPostgres: AsyncParsableCommand {
 
     static func request(connection: ConnectionOptions, output: OutputOptions, role: String, accessToken: String) async throws {
         let http = try connection.client(requireToken: false)
-        let data = try await AdminClient(base: http.base, token: accessToken).expect("POST", "/v1/secrets/postgres", json: ["role": role])
+        let data = try await AdminClient(base: http.base, token: accessToken).expect(
+            "POST", "/v1/secrets/postgres", json: ["role": role])
         if output.json {
             print(Output.prettyJSON(data))
             return
@@ -42,7 +44,9 @@ struct SecretAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Track a static secret held elsewhere (owner, location, rotation period); the value is never sent.",
-        discussion: "Example: tessera secret add --kind api-key --location vault://kv/payments/stripe --owner payments-team --rotation-days 90")
+        discussion:
+            "Example: tessera secret add --kind api-key --location vault://kv/payments/stripe --owner payments-team --rotation-days 90"
+    )
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Option(help: "What it is, e.g. api-key, password, aws-access-key.") var kind: String
@@ -72,20 +76,22 @@ struct SecretList: AsyncParsableCommand {
             return
         }
         let list = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["static_secrets"] as? [[String: Any]] ?? []
-        print(Output.table(
-            ["ID", "KIND", "OWNER", "LAST ROTATED", "PERIOD", "LOCATION"],
-            list.map { secret in
-                [
-                    secret["id"] as? String ?? "-", secret["kind"] as? String ?? "-", secret["owner"] as? String ?? "-",
-                    secret["last_rotated_at"] as? String ?? "never", "\(secret["rotation_period_days"] as? Int ?? 0)d",
-                    secret["location"] as? String ?? "-",
-                ]
-            }))
+        print(
+            Output.table(
+                ["ID", "KIND", "OWNER", "LAST ROTATED", "PERIOD", "LOCATION"],
+                list.map { secret in
+                    [
+                        secret["id"] as? String ?? "-", secret["kind"] as? String ?? "-", secret["owner"] as? String ?? "-",
+                        secret["last_rotated_at"] as? String ?? "never", "\(secret["rotation_period_days"] as? Int ?? 0)d",
+                        secret["location"] as? String ?? "-",
+                    ]
+                }))
     }
 }
 
 struct SecretRotated: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rotated", abstract: "Record that a static secret was rotated now.")
+    static let configuration = CommandConfiguration(
+        commandName: "rotated", abstract: "Record that a static secret was rotated now.")
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
     @Argument(help: "Static secret id (sts_...).") var id: String

@@ -48,7 +48,8 @@ struct ServerRunner {
         guard ["text", "json"].contains(options.logFormat) else {
             throw CommandFailure(message: "--log-format must be text or json")
         }
-        var logger = options.logFormat == "json"
+        var logger =
+            options.logFormat == "json"
             ? Logger(label: "tessera", factory: { JSONLogHandler(label: $0) }) : Logger(label: "tessera")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         var configuration = try options.configuration(development: development)
@@ -56,7 +57,8 @@ struct ServerRunner {
         if let roles = options.postgresRoles {
             // The admin URL carries a password: only the environment, never a flag visible in `ps`.
             guard let url = ProcessInfo.processInfo.environment["TESSERA_DYNAMIC_POSTGRES_URL"] else {
-                throw CommandFailure(message: "--postgres-roles needs TESSERA_DYNAMIC_POSTGRES_URL=postgres://user:password@host:port/db")
+                throw CommandFailure(
+                    message: "--postgres-roles needs TESSERA_DYNAMIC_POSTGRES_URL=postgres://user:password@host:port/db")
             }
             do {
                 configuration.postgresSecrets = PostgresSecretsConfiguration(
@@ -106,8 +108,9 @@ struct ServerRunner {
             // With PostgreSQL storage nothing else made the data folder.
             try? FileManager.default.createDirectory(
                 atPath: options.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            guard FileManager.default.createFile(
-                atPath: path, contents: Data((adminToken + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            guard
+                FileManager.default.createFile(
+                    atPath: path, contents: Data((adminToken + "\n").utf8), attributes: [.posixPermissions: 0o600])
             else { throw CommandFailure(message: "cannot write \(path)") }
             Output.note("bootstrap admin token written to \(path) (export TESSERA_TOKEN=$(cat \(path)))")
         } else {

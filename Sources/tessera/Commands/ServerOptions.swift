@@ -69,13 +69,18 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("clock-skew"), help: "Tolerated client clock skew in seconds (0...120).")
     var clockSkew: Int = 30
 
-    @Option(name: .customLong("kek-file"), help: "File holding the 32-byte key-encryption key (base64 or hex). Env: TESSERA_KEK_FILE or TESSERA_KEK.")
+    @Option(
+        name: .customLong("kek-file"),
+        help: "File holding the 32-byte key-encryption key (base64 or hex). Env: TESSERA_KEK_FILE or TESSERA_KEK.")
     var kekFile: String?
 
-    @Option(name: .customLong("policy-dir"), help: "Cedar policy folder, reloaded on change or SIGHUP (default: built-in policies).")
+    @Option(
+        name: .customLong("policy-dir"), help: "Cedar policy folder, reloaded on change or SIGHUP (default: built-in policies).")
     var policyDir: String?
 
-    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: also serve HTTPS with mTLS client authentication (RFC 8705).")
+    @Option(
+        name: .customLong("tls-cert"), help: "PEM certificate chain: also serve HTTPS with mTLS client authentication (RFC 8705)."
+    )
     var tlsCert: String?
 
     @Option(name: .customLong("tls-key"), help: "PEM private key of the HTTPS listener.")

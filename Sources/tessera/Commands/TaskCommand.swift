@@ -12,7 +12,8 @@ struct TaskCommand: AsyncParsableCommand {
 struct TaskCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start", abstract: "Start a task for some identities, with a scope ceiling and a deadline.",
-        discussion: "Example: tessera task start --intent 'close the month' --identities spiffe://example.org/billing --scopes invoices:read --ttl 900",
+        discussion:
+            "Example: tessera task start --intent 'close the month' --identities spiffe://example.org/billing --scopes invoices:read --ttl 900",
         aliases: ["create"])
 
     @OptionGroup var connection: ConnectionOptions
@@ -51,14 +52,15 @@ struct TaskList: AsyncParsableCommand {
             return
         }
         let tasks = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["tasks"] as? [[String: Any]]) ?? []
-        print(Output.table(
-            ["ID", "STATE", "EXPIRES", "IDENTITIES", "INTENT"],
-            tasks.map { task in
-                [
-                    task["id"] as? String ?? "", task["state"] as? String ?? "", task["expires_at"] as? String ?? "",
-                    (task["identities"] as? [String] ?? []).joined(separator: ","), task["intent"] as? String ?? "",
-                ]
-            }))
+        print(
+            Output.table(
+                ["ID", "STATE", "EXPIRES", "IDENTITIES", "INTENT"],
+                tasks.map { task in
+                    [
+                        task["id"] as? String ?? "", task["state"] as? String ?? "", task["expires_at"] as? String ?? "",
+                        (task["identities"] as? [String] ?? []).joined(separator: ","), task["intent"] as? String ?? "",
+                    ]
+                }))
     }
 }
 
@@ -129,14 +131,15 @@ struct TaskLeases: AsyncParsableCommand {
             return
         }
         let leases = ((try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["leases"] as? [[String: Any]]) ?? []
-        print(Output.table(
-            ["LEASE", "SUBJECT", "EXPIRES", "REVOKED"],
-            leases.map { lease in
-                [
-                    lease["id"] as? String ?? "", lease["subject"] as? String ?? "", lease["expires_at"] as? String ?? "",
-                    lease["revoked_at"] as? String ?? "-",
-                ]
-            }))
+        print(
+            Output.table(
+                ["LEASE", "SUBJECT", "EXPIRES", "REVOKED"],
+                leases.map { lease in
+                    [
+                        lease["id"] as? String ?? "", lease["subject"] as? String ?? "", lease["expires_at"] as? String ?? "",
+                        lease["revoked_at"] as? String ?? "-",
+                    ]
+                }))
     }
 }
 
@@ -147,7 +150,10 @@ enum TaskPrinter {
             return
         }
         let task = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
-        for key in ["id", "state", "intent", "purpose", "initiator", "identities", "scopes", "created_at", "expires_at", "ended_at", "end_reason", "revoked_leases"] {
+        for key in [
+            "id", "state", "intent", "purpose", "initiator", "identities", "scopes", "created_at", "expires_at", "ended_at",
+            "end_reason", "revoked_leases",
+        ] {
             guard let value = task[key], !(value is NSNull) else { continue }
             let text = (value as? [String])?.joined(separator: ",") ?? "\(value)"
             Swift.print(key.padding(toLength: 16, withPad: " ", startingAt: 0) + text)

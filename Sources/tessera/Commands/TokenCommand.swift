@@ -43,7 +43,9 @@ struct TokenRequest: AsyncParsableCommand {
     @Option(help: "Task id: the token is a lease of that task and ends with it.") var task: String?
     @Option(
         name: .customLong("assertion-audience"),
-        help: "The client assertion's aud (default: SERVER/oauth2/token; for a node behind a load balancer, the issuer's token endpoint).")
+        help:
+            "The client assertion's aud (default: SERVER/oauth2/token; for a node behind a load balancer, the issuer's token endpoint)."
+    )
     var assertionAudience: String?
 
     func run() async throws {
@@ -101,9 +103,10 @@ struct TokenAssertion: AsyncParsableCommand {
         }
         var buffer = ""
         for index in 0..<count {
-            buffer += try ClientAssertion.sign(
-                clientID: client.clientID, audience: audience, key: key, kid: kid, now: now,
-                lifetime: TimeInterval(lifetime)) + "\n"
+            buffer +=
+                try ClientAssertion.sign(
+                    clientID: client.clientID, audience: audience, key: key, kid: kid, now: now,
+                    lifetime: TimeInterval(lifetime)) + "\n"
             if index % 1000 == 999 {
                 FileHandle.standardOutput.write(Data(buffer.utf8))
                 buffer = ""
@@ -132,7 +135,9 @@ struct TokenIntrospect: AsyncParsableCommand {
         print("active    " + ((object["active"] as? Bool ?? false) ? "true" : "false"))
         for key in ["sub", "client_id", "scope", "aud", "exp", "jti", "task_id"] {
             guard let value = object[key] else { continue }
-            print(key.padding(toLength: 10, withPad: " ", startingAt: 0) + "\((value as? [String])?.joined(separator: ",") ?? "\(value)")")
+            print(
+                key.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + "\((value as? [String])?.joined(separator: ",") ?? "\(value)")")
         }
     }
 }

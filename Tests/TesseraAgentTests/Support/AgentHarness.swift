@@ -1,19 +1,21 @@
 import Crypto
 import Foundation
-import ServiceLifecycle
-import TesseraTestSupport
 import GRPCCore
+import ServiceLifecycle
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
 import Testing
 import X509
+
 @testable import TesseraAgent
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real server, a real agent on a temporary Unix socket, and a real gRPC client, in one process.
@@ -67,13 +69,15 @@ struct Harness {
                 "audiences": ["db", "other-audience", "third-audience"],
             ])
         let entry = try await call(
-            "POST", "/v1/entries", ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": selectors ?? [selector]])
+            "POST", "/v1/entries",
+            ["spiffe_id": "spiffe://example.org/web", "node_id": "n1", "selectors": selectors ?? [selector]])
         #expect(entry["id"] is String)
         let token = try #require(try await call("POST", "/v1/nodes/tokens", ["node_id": "n1"])["join_token"] as? String)
 
         let directory = "/tmp/tsr-" + UUID().uuidString.prefix(8)
         var agentConfiguration = WorkloadAgent.Configuration(
-            serverURL: URL(string: base)!, joinToken: token, socketPath: directory + "/api.sock", dataDirectory: directory + "/data")
+            serverURL: URL(string: base)!, joinToken: token, socketPath: directory + "/api.sock",
+            dataDirectory: directory + "/data")
         agentConfiguration.syncInterval = syncInterval
         agentConfiguration.allowInsecureHTTP = true  // the in-process server listens on loopback HTTP
         agentConfiguration.processInspector = inspector
@@ -95,7 +99,8 @@ struct Harness {
 
     /// An admin API call on this harness's server.
     @discardableResult
-    func admin(_ method: String, _ path: String, _ json: [String: Any]? = nil, base: String? = nil, token: String? = nil) async throws
+    func admin(_ method: String, _ path: String, _ json: [String: Any]? = nil, base: String? = nil, token: String? = nil)
+        async throws
         -> (Int, [String: Any])
     {
         var request = URLRequest(url: URL(string: (base ?? self.base) + path)!)
@@ -106,7 +111,10 @@ struct Harness {
         }
         request.setValue("Bearer \(token ?? adminToken)", forHTTPHeaderField: "Authorization")
         let (data, response) = try await HTTPTestClient.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        return (
+            (response as? HTTPURLResponse)?.statusCode ?? 0,
+            (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        )
     }
 
     /// Stops the agent, then the server (gracefully, as SIGTERM), and waits for both; also done when the test ends.
@@ -117,4 +125,3 @@ struct Harness {
         _ = await serverTask.result
     }
 }
-

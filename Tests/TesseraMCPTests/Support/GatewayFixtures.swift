@@ -1,8 +1,9 @@
 import Foundation
-import ServiceLifecycle
-import TesseraTestSupport
 import Logging
 import MCP
+import ServiceLifecycle
+import TesseraTestSupport
+
 @testable import TesseraMCP
 
 /// Shared pieces of the gateway's end-to-end tests.

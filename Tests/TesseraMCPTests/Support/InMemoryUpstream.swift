@@ -1,6 +1,7 @@
 import Foundation
 import MCP
 import Synchronization
+
 @testable import TesseraMCP
 
 /// A real SDK MCP server on an in-memory transport, recording the calls it executes (unit tests only).

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TesseraCore
+
 @testable import TesseraMCP
 
 /// A ``ToolAuthorizer`` that answers from a script and records what it was asked (unit tests only).

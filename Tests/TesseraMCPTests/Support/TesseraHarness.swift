@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
 import ServiceLifecycle
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A real Tessera server on a free loopback port (temporary SQLite folder), with the admin calls the gateway's
@@ -97,26 +98,33 @@ final class TesseraHarness: Sendable {
     ) async throws -> Agent {
         let key = P256.Signing.PrivateKey()
         let clientID = "spiffe://example.org/\(name)"
-        let registered = try await admin("POST", "/v1/identities", json: [
-            "spiffe_id": clientID, "kind": "ai-agent", "owner": "alice@example.com", "purpose": "MCP gateway test",
-            "scopes": [String](), "public_key_pem": key.publicKey.pemRepresentation, "environment": "prod",
-        ])
+        let registered = try await admin(
+            "POST", "/v1/identities",
+            json: [
+                "spiffe_id": clientID, "kind": "ai-agent", "owner": "alice@example.com", "purpose": "MCP gateway test",
+                "scopes": [String](), "public_key_pem": key.publicKey.pemRepresentation, "environment": "prod",
+            ])
         guard registered.status == 201, let id = registered.json["id"] as? String else {
-            throw TesseraError(.invalidArgument, "register failed: \(registered.status) \(String(decoding: registered.body, as: UTF8.self))")
+            throw TesseraError(
+                .invalidArgument, "register failed: \(registered.status) \(String(decoding: registered.body, as: UTF8.self))")
         }
         let tools = try await admin("PUT", "/v1/identities/\(id)/tools", json: ["tools": catalogue])
         guard tools.status == 200 else { throw TesseraError(.invalidArgument, "catalogue refused: \(tools.json)") }
-        let task = try await admin("POST", "/v1/tasks", json: [
-            "intent": intent, "identities": [clientID], "scopes": taskTools.map { "tool:" + $0 }, "ttl": 900,
-            "initiator": "alice@example.com",
-        ])
+        let task = try await admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": intent, "identities": [clientID], "scopes": taskTools.map { "tool:" + $0 }, "ttl": 900,
+                "initiator": "alice@example.com",
+            ])
         guard let taskID = task.json["id"] as? String else { throw TesseraError(.invalidArgument, "task refused: \(task.json)") }
         let assertion = try ClientAssertion.sign(
             clientID: clientID, audience: base + "/oauth2/token", key: .p256(key), now: clock.now())
-        let token = try await send("POST", "/oauth2/token", form: [
-            "grant_type": "client_credentials", "task_id": taskID,
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
-        ])
+        let token = try await send(
+            "POST", "/oauth2/token",
+            form: [
+                "grant_type": "client_credentials", "task_id": taskID,
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer", "client_assertion": assertion,
+            ])
         guard let accessToken = token.json["access_token"] as? String else {
             throw TesseraError(.invalidArgument, "token refused: \(token.json)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import TesseraStore
+
 @testable import TesseraAudit
 
 /// Someone with write access to the database (SQLite file or PostgreSQL role) but not the KEK, rewriting the audit

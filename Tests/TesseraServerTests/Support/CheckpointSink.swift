@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A tiny HTTP/1.1 listener on loopback that records every request body and answers with a fixed status (and
@@ -29,7 +30,8 @@ final class CheckpointSink: Sendable {
         url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/checkpoints"
         descriptor = listener
         let bodies = self.bodies
-        let reply = "HTTP/1.1 \(status) X\r\n" + (location.map { "Location: \($0)\r\n" } ?? "")
+        let reply =
+            "HTTP/1.1 \(status) X\r\n" + (location.map { "Location: \($0)\r\n" } ?? "")
             + "Content-Length: 0\r\nConnection: close\r\n\r\n"
         Thread.detachNewThread {
             while true {
@@ -44,7 +46,8 @@ final class CheckpointSink: Sendable {
                     let text = String(decoding: received, as: UTF8.self)
                     guard let split = text.range(of: "\r\n\r\n") else { continue }
                     let header = text[..<split.lowerBound].lowercased()
-                    let length = header.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    let length =
+                        header.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
                         .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
                     let body = text[split.upperBound...]
                     if body.utf8.count >= length {

@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
 import ServiceLifecycle
-import TesseraTestSupport
 import TesseraCore
 import TesseraCrypto
 import TesseraServer
+import TesseraTestSupport
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A real Tessera server on a free loopback port with a temporary SQLite data folder.
@@ -39,7 +40,7 @@ final class TestServer: Sendable {
             let folder = dataDirectory ?? (NSTemporaryDirectory() + "tessera-e2e-" + UUID().uuidString)
             do {
                 return try await startOnce(dataDirectory: folder, kek: kek, clock: clock, configure: configure)
-            } catch where attempt < attempts && String(describing: error).contains("Address already in use") {
+            } catch  where attempt < attempts && String(describing: error).contains("Address already in use") {
                 continue
             }
         }
@@ -173,7 +174,8 @@ final class TestServer: Sendable {
         body.merge(extra) { $1 }
         let reply = try await admin("POST", "/v1/identities", json: body, token: token)
         guard reply.status == 201, let id = reply.json["id"] as? String else {
-            throw TesseraError(.invalidArgument, "register failed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
+            throw TesseraError(
+                .invalidArgument, "register failed: \(reply.status) \(String(decoding: reply.body, as: UTF8.self))")
         }
         return Workload(id: id, clientID: "spiffe://example.org/\(name)", key: .p256(key))
     }

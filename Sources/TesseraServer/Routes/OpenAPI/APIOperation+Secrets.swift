@@ -4,6 +4,6 @@ extension APIOperation {
         APIOperation(
             "post", "/v1/secrets/postgres", "secrets",
             "Dynamic PostgreSQL credential for a task",
-            .access, .object, .object),
+            .access, .object, .object)
     ]
 }

@@ -99,7 +99,8 @@ extension OpenAPIDocument {
                 "auth_methods": [
                     "type": "array",
                     "items": ["enum": ["private_key_jwt", "tls_client_auth", "jwt_svid", "federated"]],
-                    "description": "How the identity authenticates; every other method is refused for it. private_key_jwt needs jwks or public_key_pem. Default: private_key_jwt when a key is given.",
+                    "description":
+                        "How the identity authenticates; every other method is refused for it. private_key_jwt needs jwks or public_key_pem. Default: private_key_jwt when a key is given.",
                 ],
             ],
         ],

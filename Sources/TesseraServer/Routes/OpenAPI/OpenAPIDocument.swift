@@ -65,7 +65,8 @@ public enum OpenAPIDocument {
     static func responses(_ operation: APIOperation) -> OpenAPIValue {
         var responses: [(String, OpenAPIValue)] = []
         let created =
-            operation.method == "post" && [.schema("Identity"), .schema("Task"), .schema("Exception")].contains(operation.response)
+            operation.method == "post"
+            && [.schema("Identity"), .schema("Task"), .schema("Exception")].contains(operation.response)
             && operation.path.filter { $0 == "/" }.count <= 2
         if operation.response == .empty {
             responses.append((operation.path.hasPrefix("/v1/") ? "204" : "200", ["description": "done"]))
@@ -77,12 +78,24 @@ public enum OpenAPIDocument {
                 case .jws: "application/jwt"
                 default: "application/json"
                 }
-            responses.append((created ? "201" : "200", ["description": "success", "content": .object([(type, ["schema": schema] as OpenAPIValue)])]))
+            responses.append(
+                (
+                    created ? "201" : "200",
+                    ["description": "success", "content": .object([(type, ["schema": schema] as OpenAPIValue)])]
+                ))
         }
         let oauth = operation.path.hasPrefix("/oauth2/token")
         let error: OpenAPIValue = ["$ref": .string("#/components/schemas/" + (oauth ? "OAuthError" : "Problem"))]
         responses.append(
-            ("4XX", ["description": "refused", "content": .object([(oauth ? "application/json" : "application/problem+json", ["schema": error] as OpenAPIValue)])]))
+            (
+                "4XX",
+                [
+                    "description": "refused",
+                    "content": .object([
+                        (oauth ? "application/json" : "application/problem+json", ["schema": error] as OpenAPIValue)
+                    ]),
+                ]
+            ))
         return .object(responses)
     }
 
