@@ -81,12 +81,9 @@ public struct PostgresEndpoint: Sendable, CustomStringConvertible {
 
 extension PostgresEndpoint {
     var clientConfiguration: PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS
-        switch (self.tls, self.tls.tlsConfiguration) {
-        case (.prefer, let configuration?): tls = .prefer(configuration)
-        case (_, let configuration?): tls = .require(configuration)
-        case (_, nil): tls = .disable
-        }
+        // `prefer` falls back to plain TCP; the other modes with TLS settings refuse a server without TLS.
+        let tls: PostgresClient.Configuration.TLS =
+            self.tls.tlsConfiguration.map { self.tls == .prefer ? .prefer($0) : .require($0) } ?? .disable
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
@@ -105,11 +102,8 @@ extension PostgresEndpoint {
     func connectionConfiguration() throws(StoreError) -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         do {
-            switch (self.tls, try self.tls.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }) {
-            case (.prefer, let context?): tls = .prefer(context)
-            case (_, let context?): tls = .require(context)
-            case (_, nil): tls = .disable
-            }
+            let context = try self.tls.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }
+            tls = context.map { self.tls == .prefer ? .prefer($0) : .require($0) } ?? .disable
         } catch {
             throw StoreError(.unavailable, "the TLS settings of \(self) cannot be loaded")
         }

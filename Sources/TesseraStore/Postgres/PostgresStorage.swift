@@ -74,6 +74,9 @@ public final class PostgresStorage: TesseraStorage {
     public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
     public var audit: any AuditRecordStore { PostgresAuditRecordStore(database: database) }
     public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
+    /// Posture's reads, streamed from PostgreSQL.
+    public var postureAudit: PostureAuditReader { PostureAuditReader(backend: .postgres(database)) }
+    public var postureInventory: PostureInventoryReader { PostureInventoryReader(backend: .postgres(database)) }
 
     /// `SELECT 1` within the pool's limits (`PostgresDeadline`: seconds, less while PostgreSQL is known to be
     /// away), or a `StoreError`.

@@ -10,10 +10,6 @@ import PostgresNIO
 public struct PostureAuditReader: Sendable {
     let backend: PostureBackend
 
-    init(pool: DatabasePool) { backend = .sqlite(pool) }
-
-    init(postgres: PostgresDatabase) { backend = .postgres(postgres) }
-
     /// Whether `scan` blocks the calling thread (SQLite: run it on a thread of its own); otherwise use
     /// `stream` (PostgreSQL).
     public var blocks: Bool { backend.blocks }
@@ -78,14 +74,4 @@ public struct PostureAuditReader: Sendable {
             }
         }
     }
-}
-
-extension SQLiteStorage {
-    /// Raw audit access for posture's digest.
-    public var postureAudit: PostureAuditReader { PostureAuditReader(pool: pool) }
-}
-
-extension PostgresStorage {
-    /// Audit access for posture's digest, streamed from PostgreSQL.
-    public var postureAudit: PostureAuditReader { PostureAuditReader(postgres: database) }
 }

@@ -34,23 +34,12 @@ public struct InventoryRow: Sendable {
         self.expiresAt = expiresAt
         self.reviewBy = reviewBy
     }
-
-    public init(_ identity: Identity) {
-        self.init(
-            id: identity.id, clientID: identity.clientID, owner: identity.owner, status: identity.status, scopes: identity.scopes,
-            jwks: identity.jwks, tokenTTL: identity.tokenTTL, createdAt: identity.createdAt, expiresAt: identity.expiresAt,
-            reviewBy: identity.reviewBy)
-    }
 }
 
 /// Streams the identities table for posture in one read transaction, row by row. On PostgreSQL the table is
 /// streamed in one statement (`stream`), only the columns the detectors read.
 public struct PostureInventoryReader: Sendable {
     let backend: PostureBackend
-
-    init(pool: DatabasePool) { backend = .sqlite(pool) }
-
-    init(postgres: PostgresDatabase) { backend = .postgres(postgres) }
 
     /// Whether `scan` blocks the calling thread (SQLite); otherwise read with `stream` (PostgreSQL).
     public var blocks: Bool { backend.blocks }
@@ -88,7 +77,8 @@ public struct PostureInventoryReader: Sendable {
                         InventoryRow(
                             id: row.0, clientID: row.1, owner: row.2, status: status, scopes: Self.list(row.4), jwks: row.5,
                             tokenTTL: row.6.map { Int($0) }, createdAt: Date(timeIntervalSince1970: row.7),
-                            expiresAt: row.8.map(Date.init(timeIntervalSince1970:)), reviewBy: row.9.map(Date.init(timeIntervalSince1970:))))
+                            expiresAt: row.8.map(Date.init(timeIntervalSince1970:)),
+                            reviewBy: row.9.map(Date.init(timeIntervalSince1970:))))
                 }
             }
         } catch {
@@ -113,16 +103,20 @@ public struct PostureInventoryReader: Sendable {
             defer { sqlite3_reset(handle) }
             func text(_ column: Int32) -> String {
                 guard let pointer = sqlite3_column_text(handle, column) else { return "" }
-                return String(decoding: UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
+                return String(
+                    decoding: UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_column_bytes(handle, column))),
+                    as: UTF8.self)
             }
             func real(_ column: Int32) -> Date? {
-                sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(handle, column))
+                sqlite3_column_type(handle, column) == SQLITE_NULL
+                    ? nil : Date(timeIntervalSince1970: sqlite3_column_double(handle, column))
             }
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
                 guard code == SQLITE_ROW else {
-                    throw StoreError(.unavailable, "inventory scan failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
+                    throw StoreError(
+                        .unavailable, "inventory scan failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
                 }
                 guard let status = IdentityStatus(rawValue: text(3)) else {
                     throw StoreError(.corrupted, "identity row has an unknown status")
@@ -131,7 +125,8 @@ public struct PostureInventoryReader: Sendable {
                 try body(
                     InventoryRow(
                         id: text(0), clientID: text(1), owner: text(2), status: status, scopes: Self.list(text(4)), jwks: text(5),
-                        tokenTTL: ttl, createdAt: real(7) ?? Date(timeIntervalSince1970: 0), expiresAt: real(8), reviewBy: real(9)))
+                        tokenTTL: ttl, createdAt: real(7) ?? Date(timeIntervalSince1970: 0), expiresAt: real(8), reviewBy: real(9)
+                    ))
             }
         }
     }
@@ -160,14 +155,4 @@ public struct PostureInventoryReader: Sendable {
         }
         return JSONList.decode(text)
     }
-}
-
-extension SQLiteStorage {
-    /// Raw inventory access for posture.
-    public var postureInventory: PostureInventoryReader { PostureInventoryReader(pool: pool) }
-}
-
-extension PostgresStorage {
-    /// Inventory access for posture, streamed from PostgreSQL.
-    public var postureInventory: PostureInventoryReader { PostureInventoryReader(postgres: database) }
 }

@@ -72,6 +72,11 @@ public final class SQLiteStorage: TesseraStorage {
     public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
     public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
     public var audit: any AuditRecordStore { SQLiteAuditRecordStore(pool: pool) }
+    public var postureAudit: PostureAuditReader { PostureAuditReader(backend: .sqlite(pool)) }
+    public var postureInventory: PostureInventoryReader { PostureInventoryReader(backend: .sqlite(pool)) }
+
+    /// Bulk writer for synthetic estates (benchmarks only).
+    public var syntheticEstate: SyntheticEstateWriter { SyntheticEstateWriter(pool: pool) }
 
     /// A trivial read: throws when the database cannot answer (readiness checks).
     public func ping() async throws {

@@ -16,8 +16,3 @@ public struct SyntheticEstateWriter: Sendable {
         }
     }
 }
-
-extension SQLiteStorage {
-    /// Bulk writer for synthetic estates (benchmarks only).
-    public var syntheticEstate: SyntheticEstateWriter { SyntheticEstateWriter(pool: pool) }
-}
