@@ -14,9 +14,9 @@ struct EstateFixture {
             let owner: String
             let scopes: [String]
             let key: String
-            let review_by_day: Int?
-            let expires_day: Int?
-            let token_ttl: Int?
+            let reviewByDay: Int?
+            let expiresDay: Int?
+            let tokenTtl: Int?
         }
         struct Daily: Decodable {
             let identity: String
@@ -24,7 +24,7 @@ struct EstateFixture {
             let to: Int
             let scope: [String]
             let source: String?
-            let source_cycle: [String]?
+            let sourceCycle: [String]?
             let ttl: Int?
         }
         struct Event: Decodable {
@@ -37,45 +37,45 @@ struct EstateFixture {
             let aud: String?
             let count: Int?
             let act: [String]?
-            let act_chain: [String]?
+            let actChain: [String]?
             let task: String?
-            let subject_token_jti: String?
+            let subjectTokenJti: String?
             let exception: String?
-            let exception_expires_day: Int?
-            let exception_out_of_scope: String?
+            let exceptionExpiresDay: Int?
+            let exceptionOutOfScope: String?
         }
         struct TaskSpec: Decodable {
             let id: String
             let identities: [String]
             let scopes: [String]
-            let created_day: Int
-            let expires_day: Int
-            let ended_day: Int?
-            let ended_hour: Int?
+            let createdDay: Int
+            let expiresDay: Int
+            let endedDay: Int?
+            let endedHour: Int?
         }
         struct ExceptionSpec: Decodable {
             let id: String
             let identity: String
             let scopes: [String]
-            let created_day: Int
-            let expires_day: Int
+            let createdDay: Int
+            let expiresDay: Int
         }
         struct Secret: Decodable {
             let location: String
             let kind: String
             let source: String
-            let created_day: Int
-            let rotated_day: Int?
-            let period_days: Int
+            let createdDay: Int
+            let rotatedDay: Int?
+            let periodDays: Int
             let fingerprint: String?
         }
         let start: String
-        let now_day: Int
+        let nowDay: Int
         let departed: [String]
         let identities: [IdentitySpec]
         let daily: [Daily]
         let events: [Event]
-        let static_secrets: [Secret]
+        let staticSecrets: [Secret]
         let tasks: [TaskSpec]
         let exceptions: [ExceptionSpec]
         let expected: [String: [String]]
@@ -93,7 +93,11 @@ struct EstateFixture {
     static func spiffeID(_ name: String) -> String { "spiffe://corp.invalid/\(name)" }
 
     static func load() async throws -> EstateFixture {
-        let spec = try JSONDecoder().decode(Spec.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/estate.json")))
+        let decoder = JSONDecoder()
+        // The fixture's keys are snake_case; note the strategy converts dictionary keys too (`expected`'s names have no
+        // underscores).
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let spec = try decoder.decode(Spec.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/estate.json")))
         let start = try #require(ISO8601.parse(spec.start))
         let directory = NSTemporaryDirectory() + "tessera-posture-" + UUID().uuidString
         let database = try SQLiteStorage(directory: directory)
@@ -116,14 +120,14 @@ struct EstateFixture {
             try await database.identities.create(
                 Identity(
                     id: id, spiffeID: try SPIFFEID(parsing: Self.spiffeID(item.name)), kind: .service, owner: item.owner,
-                    purpose: "fixture", environment: "prod", expiresAt: item.expires_day.map { day($0) },
-                    reviewBy: item.review_by_day.map { day($0) }, scopes: item.scopes, tokenTTL: item.token_ttl, jwks: jwks,
+                    purpose: "fixture", environment: "prod", expiresAt: item.expiresDay.map { day($0) },
+                    reviewBy: item.reviewByDay.map { day($0) }, scopes: item.scopes, tokenTTL: item.tokenTtl, jwks: jwks,
                     createdAt: start, updatedAt: start))
         }
         var timeline: [(Date, AuditEvent)] = []
         for daily in spec.daily {
             for d in daily.from...daily.to {
-                let source = daily.source ?? daily.source_cycle.map { $0[d % $0.count] } ?? "unknown"
+                let source = daily.source ?? daily.sourceCycle.map { $0[d % $0.count] } ?? "unknown"
                 let time = day(d, hour: 12)
                 timeline.append(
                     (time, issued(daily.identity, ids, time: time, scope: daily.scope, source: source, ttl: daily.ttl ?? 300)))
@@ -136,7 +140,7 @@ struct EstateFixture {
             case "refused":
                 for index in 0..<(event.count ?? 1) {
                     var details: [String: AuditValue] = ["error": .string("invalid_scope"), "source": .string("10.9.9.\(index)")]
-                    if let exception = event.exception_out_of_scope { details["exception_out_of_scope"] = .string(exception) }
+                    if let exception = event.exceptionOutOfScope { details["exception_out_of_scope"] = .string(exception) }
                     let refusal = AuditEvent(
                         type: "token.refused", outcome: .denied, actor: subject, subject: subject,
                         reason: "invalid_scope: not granted",
@@ -144,7 +148,7 @@ struct EstateFixture {
                     timeline.append((time.addingTimeInterval(TimeInterval(index)), refusal))
                 }
             case "exception_used":
-                let expires = Int64(day(event.exception_expires_day ?? event.day).timeIntervalSince1970)
+                let expires = Int64(day(event.exceptionExpiresDay ?? event.day).timeIntervalSince1970)
                 timeline.append(
                     (
                         time,
@@ -163,8 +167,8 @@ struct EstateFixture {
                         aud: event.aud,
                         act: event.act)
                     var details = record.details
-                    if let chain = event.act_chain { details["act_chain"] = .strings(chain) }
-                    if let jti = event.subject_token_jti { details["subject_token_jti"] = .string(jti) }
+                    if let chain = event.actChain { details["act_chain"] = .strings(chain) }
+                    if let jti = event.subjectTokenJti { details["subject_token_jti"] = .string(jti) }
                     record = AuditEvent(
                         type: record.type, outcome: record.outcome, actor: record.actor, subject: record.subject,
                         task: event.task,
@@ -174,12 +178,12 @@ struct EstateFixture {
             }
         }
         for task in spec.tasks {
-            let ended = task.ended_day.map { day($0, hour: task.ended_hour ?? 0) }
+            let ended = task.endedDay.map { day($0, hour: task.endedHour ?? 0) }
             try await database.tasks.create(
                 WorkTask(
                     id: task.id, intent: "fixture", purpose: nil, initiator: "fixture",
                     identities: task.identities.map(Self.spiffeID),
-                    scopes: task.scopes, createdAt: day(task.created_day), expiresAt: day(task.expires_day),
+                    scopes: task.scopes, createdAt: day(task.createdDay), expiresAt: day(task.expiresDay),
                     state: ended == nil ? .open : .ended,
                     endedAt: ended, endReason: ended == nil ? nil : "done"))
         }
@@ -189,7 +193,7 @@ struct EstateFixture {
                     id: exception.id, identity: Self.spiffeID(exception.identity), owner: "alice@corp.invalid",
                     justification: "fixture",
                     actions: ["issue_token"], scopes: exception.scopes, audiences: [], createdBy: "admin:fixture",
-                    createdAt: day(exception.created_day), expiresAt: day(exception.expires_day)))
+                    createdAt: day(exception.createdDay), expiresAt: day(exception.expiresDay)))
         }
         timeline.sort { $0.0 < $1.0 }
         let log = try await AuditLog(store: database.audit, clock: clock)
@@ -197,19 +201,19 @@ struct EstateFixture {
             clock.set(time)
             try await log.append(event)
         }
-        for secret in spec.static_secrets {
-            let created = day(secret.created_day)
+        for secret in spec.staticSecrets {
+            let created = day(secret.createdDay)
             _ = try await database.posture.upsert(
                 StaticSecret(
                     id: "sts_" + secret.kind + "_" + secret.location.filter(\.isLetter), kind: secret.kind,
                     location: secret.location,
                     fingerprint: secret.fingerprint ?? SecretFinding.fingerprint(Substring(secret.location)),
                     redacted: "AKIA…[20 chars]", owner: "alice@corp.invalid",
-                    source: secret.source, lastRotatedAt: secret.rotated_day.map { day($0) },
-                    rotationPeriodDays: secret.period_days,
+                    source: secret.source, lastRotatedAt: secret.rotatedDay.map { day($0) },
+                    rotationPeriodDays: secret.periodDays,
                     createdAt: created, updatedAt: created))
         }
-        let now = day(spec.now_day)
+        let now = day(spec.nowDay)
         for owner in spec.departed {
             let owned = try await database.identities.list(IdentityFilter(owner: owner)).map(\.id)
             try await database.posture.depart(owner, identityIDs: owned, at: now)

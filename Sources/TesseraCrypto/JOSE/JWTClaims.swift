@@ -30,11 +30,6 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
         /// `jkt`: RFC 7638 thumbprint of the DPoP key the token is bound to (RFC 9449 §6.1).
         public let jkt: String?
 
-        init(x5tS256: String?, jkt: String?) {
-            self.x5tS256 = x5tS256
-            self.jkt = jkt
-        }
-
         enum CodingKeys: String, CodingKey {
             case x5tS256 = "x5t#S256"
             case jkt

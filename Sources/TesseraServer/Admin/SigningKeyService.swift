@@ -25,9 +25,14 @@ struct SigningKeyService: Sendable {
         let purpose: String
         let algorithm: String
         let status: String
-        let created_at: Date
+        let createdAt: Date
         /// When a `next` key starts signing.
-        let active_at: Date?
+        let activeAt: Date?
+        enum CodingKeys: String, CodingKey {
+            case kid, purpose, algorithm, status
+            case createdAt = "created_at"
+            case activeAt = "active_at"
+        }
     }
 
     func list(purpose: SigningKeyPurpose?) async throws -> [Item] {
@@ -37,8 +42,8 @@ struct SigningKeyService: Sendable {
                 items.append(
                     Item(
                         kid: key.kid, purpose: candidate.label, algorithm: key.algorithm, status: key.status,
-                        created_at: key.createdAt,
-                        active_at: key.status == "next"
+                        createdAt: key.createdAt,
+                        activeAt: key.status == "next"
                             ? key.createdAt.addingTimeInterval(TimeInterval(configuration.prepublish)) : nil))
             }
         }

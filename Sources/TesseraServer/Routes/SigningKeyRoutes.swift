@@ -60,16 +60,23 @@ struct SigningKeyRoutes {
                 let kid: String
                 let purpose: String
                 let algorithm: String
-                let previous_kid: String?
+                let previousKid: String?
                 let immediate: Bool
-                let active_at: Date
+                let activeAt: Date
                 let published: [String]
+                enum CodingKeys: String, CodingKey {
+                    case kid, purpose, algorithm
+                    case previousKid = "previous_kid"
+                    case immediate
+                    case activeAt = "active_at"
+                    case published
+                }
             }
             let published = try await service.list(purpose: purpose).filter { $0.status != "retired" }.map(\.kid)
             return try Response.json(
                 Reply(
                     kid: rotation.kid, purpose: purpose.label, algorithm: rotation.algorithm.rawValue,
-                    previous_kid: rotation.previousKid, immediate: rotation.immediate, active_at: rotation.activeAt,
+                    previousKid: rotation.previousKid, immediate: rotation.immediate, activeAt: rotation.activeAt,
                     published: published))
         }
     }

@@ -16,11 +16,16 @@ struct WorkloadAdminRoutes {
             let (token, expiresAt) = try await service.createJoinToken(
                 nodeID: node, ttl: try body.nullableInt("ttl") ?? nil, actor: context.principal)
             struct Reply: Encodable {
-                let join_token: String
-                let node_id: String
-                let expires_at: Date
+                let joinToken: String
+                let nodeId: String
+                let expiresAt: Date
+                enum CodingKeys: String, CodingKey {
+                    case joinToken = "join_token"
+                    case nodeId = "node_id"
+                    case expiresAt = "expires_at"
+                }
             }
-            return try Response.json(Reply(join_token: token, node_id: node, expires_at: expiresAt), status: .created)
+            return try Response.json(Reply(joinToken: token, nodeId: node, expiresAt: expiresAt), status: .created)
         }
         group.get("nodes") { _, context in
             struct Page: Encodable { let nodes: [NodeRecord] }
@@ -61,25 +66,37 @@ struct WorkloadAdminRoutes {
                 endpointSPIFFEID: try body.string("endpoint_spiffe_id"), initialBundle: try body.objectText("trust_bundle"),
                 actor: context.principal)
             struct Reply: Encodable {
-                let trust_domain: String
+                let trustDomain: String
                 let fetched: Bool
                 let error: String?
+                enum CodingKeys: String, CodingKey {
+                    case trustDomain = "trust_domain"
+                    case fetched, error
+                }
             }
-            return try Response.json(Reply(trust_domain: domain, fetched: error == nil, error: error), status: .created)
+            return try Response.json(Reply(trustDomain: domain, fetched: error == nil, error: error), status: .created)
         }
         group.get("federation") { _, context in
             struct Item: Encodable {
-                let trust_domain: String
-                let bundle_endpoint_url: String
-                let bundle_endpoint_profile: String
-                let endpoint_spiffe_id: String?
-                let fetched_at: Date?
-                let last_error: String?
+                let trustDomain: String
+                let bundleEndpointUrl: String
+                let bundleEndpointProfile: String
+                let endpointSpiffeId: String?
+                let fetchedAt: Date?
+                let lastError: String?
+                enum CodingKeys: String, CodingKey {
+                    case trustDomain = "trust_domain"
+                    case bundleEndpointUrl = "bundle_endpoint_url"
+                    case bundleEndpointProfile = "bundle_endpoint_profile"
+                    case endpointSpiffeId = "endpoint_spiffe_id"
+                    case fetchedAt = "fetched_at"
+                    case lastError = "last_error"
+                }
             }
             let items = try await service.federations().map {
                 Item(
-                    trust_domain: $0.trustDomain, bundle_endpoint_url: $0.endpointURL, bundle_endpoint_profile: $0.profile,
-                    endpoint_spiffe_id: $0.endpointSPIFFEID, fetched_at: $0.fetchedAt, last_error: $0.lastError)
+                    trustDomain: $0.trustDomain, bundleEndpointUrl: $0.endpointURL, bundleEndpointProfile: $0.profile,
+                    endpointSpiffeId: $0.endpointSPIFFEID, fetchedAt: $0.fetchedAt, lastError: $0.lastError)
             }
             struct Page: Encodable { let federations: [Item] }
             return try Response.json(Page(federations: items))
@@ -87,14 +104,19 @@ struct WorkloadAdminRoutes {
         group.post("spiffe/ca/rotate") { _, context in
             let authority = try await service.rotateCA(actor: context.principal)
             struct Reply: Encodable {
-                let not_after: Date
+                let notAfter: Date
                 let roots: Int
-                let spiffe_sequence: Int
+                let spiffeSequence: Int
+                enum CodingKeys: String, CodingKey {
+                    case notAfter = "not_after"
+                    case roots
+                    case spiffeSequence = "spiffe_sequence"
+                }
             }
             return try Response.json(
                 Reply(
-                    not_after: authority.ca.certificate.notValidAfter, roots: authority.roots.count,
-                    spiffe_sequence: authority.bundle.sequence))
+                    notAfter: authority.ca.certificate.notValidAfter, roots: authority.roots.count,
+                    spiffeSequence: authority.bundle.sequence))
         }
     }
 }
