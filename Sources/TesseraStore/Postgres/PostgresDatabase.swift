@@ -11,14 +11,7 @@ struct PostgresDatabase: Sendable {
     let endpoint: PostgresEndpoint
     let logger: Logger
     /// Shared by every copy (every repository of one storage): the limits and whether PostgreSQL looks down.
-    let deadline: PostgresDeadline
-
-    init(pool: PostgresPool, endpoint: PostgresEndpoint, logger: Logger, deadline: PostgresDeadline = PostgresDeadline()) {
-        self.pool = pool
-        self.endpoint = endpoint
-        self.logger = logger
-        self.deadline = deadline
-    }
+    var deadline = PostgresDeadline()
 
     var client: PostgresClient { pool.client }
 

@@ -120,12 +120,6 @@ final class PostgresDeadline: Sendable {
             var timer: Task<Void, Never>?
         }
 
-        private struct Decided {
-            var continuation: CheckedContinuation<Result, any Error>?
-            var work: Task<Void, Never>?
-            var timer: Task<Void, Never>?
-        }
-
         private let state = Mutex(State())
 
         var leasedAt: ContinuousClock.Instant? { state.withLock { $0.leasedAt } }
@@ -164,11 +158,13 @@ final class PostgresDeadline: Sendable {
         /// caller; a failure (timeout, cancellation) cancels the operation's task, the outcome stops the timer.
         @discardableResult
         func finish(_ result: Swift.Result<Result, any Error>) -> Bool {
-            let decided = state.withLock { state -> Decided? in
+            // The state as it was when this call decided: the caller to resume, the tasks to stop.
+            let decided = state.withLock { state -> State? in
                 guard state.finished == nil else { return nil }
+                let decided = state
                 state.finished = result
-                defer { state.continuation = nil }
-                return Decided(continuation: state.continuation, work: state.work, timer: state.timer)
+                state.continuation = nil
+                return decided
             }
             guard let decided else { return false }
             decided.timer?.cancel()
