@@ -28,21 +28,10 @@ public struct PostureAuditReader: Sendable {
     /// order, on any storage: SQLite's scan on a thread of its own, PostgreSQL's stream on the caller's task.
     /// The bytes are valid only during the call.
     public func stream(after: Int64, through: Int64, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) async throws {
-        switch backend {
-        case .sqlite:
-            throw StoreError(.unavailable, "the SQLite audit scan blocks: call scan(after:through:) off the cooperative pool")
-        case .postgres(let database):
-            do {
-                try await database.client.withConnection { connection in
-                    let rows = try await connection.query(
-                        "SELECT seq, body FROM audit_records WHERE seq > \(after) AND seq <= \(through) ORDER BY seq",
-                        logger: database.logger)
-                    for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
-                        try bytes.withUnsafeReadableBytes { try body(seq, $0) }
-                    }
-                }
-            } catch {
-                throw database.storeError(error)
+        let query: PostgresQuery = "SELECT seq, body FROM audit_records WHERE seq > \(after) AND seq <= \(through) ORDER BY seq"
+        try await backend.stream("audit", query) { rows in
+            for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                try bytes.withUnsafeReadableBytes { try body(seq, $0) }
             }
         }
     }
@@ -51,27 +40,12 @@ public struct PostureAuditReader: Sendable {
     /// order. The bytes are valid only during the call. Blocks the calling thread (run it off the cooperative pool).
     /// SQLite only (`blocks`); PostgreSQL reads with `stream`.
     public func scan(after: Int64, through: Int64, _ body: (Int64, UnsafeRawBufferPointer) throws -> Void) throws {
-        guard case .sqlite(let pool) = backend else {
-            throw StoreError(.unavailable, "the PostgreSQL audit scan is asynchronous: call stream(after:through:)")
-        }
-        try pool.read { db in
-            let statement = try db.makeStatement(
-                sql: "SELECT seq, body FROM audit_records WHERE seq > ? AND seq <= ? ORDER BY seq")
-            try statement.setArguments([after, through])
-            let handle = statement.sqliteStatement
-            defer { sqlite3_reset(handle) }
-            while true {
-                let code = sqlite3_step(handle)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw StoreError(
-                        .unavailable, "audit scan failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
-                }
-                let seq = sqlite3_column_int64(handle, 0)
-                let count = Int(sqlite3_column_bytes(handle, 1))
-                guard let text = sqlite3_column_text(handle, 1) else { continue }
-                try body(seq, UnsafeRawBufferPointer(start: UnsafeRawPointer(text), count: count))
-            }
+        let sql = "SELECT seq, body FROM audit_records WHERE seq > ? AND seq <= ? ORDER BY seq"
+        try backend.scan("audit", sql, [after, through]) { handle in
+            let seq = sqlite3_column_int64(handle, 0)
+            let count = Int(sqlite3_column_bytes(handle, 1))
+            guard let text = sqlite3_column_text(handle, 1) else { return }
+            try body(seq, UnsafeRawBufferPointer(start: UnsafeRawPointer(text), count: count))
         }
     }
 }

@@ -58,49 +58,33 @@ public struct PostureInventoryReader: Sendable {
 
     /// Calls `body` for every identity, streamed from PostgreSQL in one statement (the caller's task).
     public func stream(_ body: (InventoryRow) throws -> Void) async throws {
-        guard case .postgres(let database) = backend else {
-            throw StoreError(.unavailable, "the SQLite inventory scan blocks: call scan(after:through:) off the cooperative pool")
-        }
-        do {
-            try await database.client.withConnection { connection in
-                let rows = try await connection.query(
-                    """
-                    SELECT id, spiffe_id, owner, status, scopes, jwks, token_ttl, created_at, expires_at, review_by
-                    FROM identities
-                    """, logger: database.logger)
-                let columns = (String, String, String, String, String, String, Int64?, Double, Double?, Double?).self
-                for try await row in rows.decode(columns) {
-                    guard let status = IdentityStatus(rawValue: row.3) else {
-                        throw StoreError(.corrupted, "identity row has an unknown status")
-                    }
-                    try body(
-                        InventoryRow(
-                            id: row.0, clientID: row.1, owner: row.2, status: status, scopes: Self.list(row.4), jwks: row.5,
-                            tokenTTL: row.6.map { Int($0) }, createdAt: Date(timeIntervalSince1970: row.7),
-                            expiresAt: row.8.map(Date.init(timeIntervalSince1970:)),
-                            reviewBy: row.9.map(Date.init(timeIntervalSince1970:))))
+        let query: PostgresQuery = """
+            SELECT id, spiffe_id, owner, status, scopes, jwks, token_ttl, created_at, expires_at, review_by FROM identities
+            """
+        try await backend.stream("inventory", query) { rows in
+            let columns = (String, String, String, String, String, String, Int64?, Double, Double?, Double?).self
+            for try await row in rows.decode(columns) {
+                guard let status = IdentityStatus(rawValue: row.3) else {
+                    throw StoreError(.corrupted, "identity row has an unknown status")
                 }
+                try body(
+                    InventoryRow(
+                        id: row.0, clientID: row.1, owner: row.2, status: status, scopes: Self.list(row.4), jwks: row.5,
+                        tokenTTL: row.6.map { Int($0) }, createdAt: Date(timeIntervalSince1970: row.7),
+                        expiresAt: row.8.map(Date.init(timeIntervalSince1970:)),
+                        reviewBy: row.9.map(Date.init(timeIntervalSince1970:))))
             }
-        } catch {
-            throw database.storeError(error)
         }
     }
 
     /// Calls `body` for every identity whose row is in `(after, through]`, in storage order (a scan by id would
     /// read the table through its index, one random page per row). Blocks the calling thread. SQLite only.
     public func scan(after: Int64, through: Int64, _ body: (InventoryRow) throws -> Void) throws {
-        guard case .sqlite(let pool) = backend else {
-            throw StoreError(.unavailable, "the PostgreSQL inventory scan is asynchronous: call stream(_:)")
-        }
-        try pool.read { db in
-            let statement = try db.makeStatement(
-                sql: """
-                    SELECT id, spiffe_id, owner, status, scopes, jwks, token_ttl, created_at, expires_at, review_by
-                    FROM identities WHERE rowid > ? AND rowid <= ?
-                    """)
-            try statement.setArguments([after, through])
-            let handle = statement.sqliteStatement
-            defer { sqlite3_reset(handle) }
+        let sql = """
+            SELECT id, spiffe_id, owner, status, scopes, jwks, token_ttl, created_at, expires_at, review_by
+            FROM identities WHERE rowid > ? AND rowid <= ?
+            """
+        try backend.scan("inventory", sql, [after, through]) { handle in
             func text(_ column: Int32) -> String {
                 guard let pointer = sqlite3_column_text(handle, column) else { return "" }
                 return String(
@@ -111,23 +95,14 @@ public struct PostureInventoryReader: Sendable {
                 sqlite3_column_type(handle, column) == SQLITE_NULL
                     ? nil : Date(timeIntervalSince1970: sqlite3_column_double(handle, column))
             }
-            while true {
-                let code = sqlite3_step(handle)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    throw StoreError(
-                        .unavailable, "inventory scan failed: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))")
-                }
-                guard let status = IdentityStatus(rawValue: text(3)) else {
-                    throw StoreError(.corrupted, "identity row has an unknown status")
-                }
-                let ttl = sqlite3_column_type(handle, 6) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(handle, 6))
-                try body(
-                    InventoryRow(
-                        id: text(0), clientID: text(1), owner: text(2), status: status, scopes: Self.list(text(4)), jwks: text(5),
-                        tokenTTL: ttl, createdAt: real(7) ?? Date(timeIntervalSince1970: 0), expiresAt: real(8), reviewBy: real(9)
-                    ))
+            guard let status = IdentityStatus(rawValue: text(3)) else {
+                throw StoreError(.corrupted, "identity row has an unknown status")
             }
+            let ttl = sqlite3_column_type(handle, 6) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(handle, 6))
+            try body(
+                InventoryRow(
+                    id: text(0), clientID: text(1), owner: text(2), status: status, scopes: Self.list(text(4)), jwks: text(5),
+                    tokenTTL: ttl, createdAt: real(7) ?? Date(timeIntervalSince1970: 0), expiresAt: real(8), reviewBy: real(9)))
         }
     }
 

@@ -8,10 +8,7 @@ public protocol SQLRow: Sendable {
 }
 
 extension SQLRow {
-    public func string(_ column: String) throws -> String {
-        guard let text = try optionalString(column) else { throw Self.null(column) }
-        return text
-    }
+    public func string(_ column: String) throws -> String { try required(optionalString(column), column) }
 
     public func optionalString(_ column: String) throws -> String? {
         switch try value(column) {
@@ -25,10 +22,7 @@ extension SQLRow {
 
     public func optionalInt(_ column: String) throws -> Int? { try optionalInt64(column).map { Int($0) } }
 
-    public func int64(_ column: String) throws -> Int64 {
-        guard let number = try optionalInt64(column) else { throw Self.null(column) }
-        return number
-    }
+    public func int64(_ column: String) throws -> Int64 { try required(optionalInt64(column), column) }
 
     public func optionalInt64(_ column: String) throws -> Int64? {
         switch try value(column) {
@@ -38,10 +32,7 @@ extension SQLRow {
         }
     }
 
-    public func double(_ column: String) throws -> Double {
-        guard let number = try optionalDouble(column) else { throw Self.null(column) }
-        return number
-    }
+    public func double(_ column: String) throws -> Double { try required(optionalDouble(column), column) }
 
     /// A real number; an integer reads as one too (SQLite may store a whole `REAL` value as an integer).
     public func optionalDouble(_ column: String) throws -> Double? {
@@ -70,10 +61,7 @@ extension SQLRow {
         try optionalDouble(column).map(Date.init(timeIntervalSince1970:))
     }
 
-    public func bytes(_ column: String) throws -> Data {
-        guard let data = try optionalBytes(column) else { throw Self.null(column) }
-        return data
-    }
+    public func bytes(_ column: String) throws -> Data { try required(optionalBytes(column), column) }
 
     public func optionalBytes(_ column: String) throws -> Data? {
         switch try value(column) {
@@ -93,7 +81,11 @@ extension SQLRow {
 
     static func missing(_ column: String) -> StoreError { StoreError(.corrupted, "a row lacks the column \(column)") }
 
-    private static func null(_ column: String) -> StoreError { StoreError(.corrupted, "the column \(column) is NULL") }
+    /// `value`, or `corrupted` when the column held NULL.
+    private func required<Value>(_ value: Value?, _ column: String) throws -> Value {
+        guard let value else { throw StoreError(.corrupted, "the column \(column) is NULL") }
+        return value
+    }
 
     private static func mismatch(_ column: String, _ expected: String) -> StoreError {
         StoreError(.corrupted, "the column \(column) does not hold a \(expected)")
