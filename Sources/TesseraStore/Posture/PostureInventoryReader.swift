@@ -4,38 +4,6 @@ import GRDBSQLite
 import PostgresNIO
 import TesseraCore
 
-/// The inventory fields posture's detectors read, without the full `Identity` decoding (no SPIFFE ID parse,
-/// no `JSONDecoder` for scope lists): an evaluation reads every identity.
-public struct InventoryRow: Sendable {
-    public let id: String
-    /// The SPIFFE ID as stored (the OAuth client id).
-    public let clientID: String
-    public let owner: String
-    public let status: IdentityStatus
-    public let scopes: [String]
-    public let jwks: String
-    public let tokenTTL: Int?
-    public let createdAt: Date
-    public let expiresAt: Date?
-    public let reviewBy: Date?
-
-    public init(
-        id: String, clientID: String, owner: String, status: IdentityStatus, scopes: [String], jwks: String, tokenTTL: Int?,
-        createdAt: Date, expiresAt: Date?, reviewBy: Date?
-    ) {
-        self.id = id
-        self.clientID = clientID
-        self.owner = owner
-        self.status = status
-        self.scopes = scopes
-        self.jwks = jwks
-        self.tokenTTL = tokenTTL
-        self.createdAt = createdAt
-        self.expiresAt = expiresAt
-        self.reviewBy = reviewBy
-    }
-}
-
 /// Streams the identities table for posture in one read transaction, row by row. On PostgreSQL the table is
 /// streamed in one statement (`stream`), only the columns the detectors read.
 public struct PostureInventoryReader: Sendable {

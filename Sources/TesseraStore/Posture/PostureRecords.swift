@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 /// A human who owns identities. Owners appear implicitly (by name on identities); this record exists once an
 /// owner's status is set, e.g. when they depart.
@@ -30,7 +31,9 @@ public struct ReassignmentItem: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case identityID = "identity_id", previousOwner = "previous_owner", queuedAt = "queued_at"
+        case identityID = "identity_id"
+        case previousOwner = "previous_owner"
+        case queuedAt = "queued_at"
     }
 }
 
@@ -71,8 +74,11 @@ public struct StaticSecret: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, location, fingerprint, redacted, owner, source, lastRotatedAt = "last_rotated_at"
-        case rotationPeriodDays = "rotation_period_days", createdAt = "created_at", updatedAt = "updated_at"
+        case id, kind, location, fingerprint, redacted, owner, source
+        case lastRotatedAt = "last_rotated_at"
+        case rotationPeriodDays = "rotation_period_days"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
     }
 
     /// When the secret is due for rotation.
@@ -99,5 +105,37 @@ public struct FindingState: Sendable, Codable, Equatable {
         self.until = until
         self.actor = actor
         self.updatedAt = updatedAt
+    }
+}
+
+/// The inventory fields posture's detectors read, without the full `Identity` decoding (no SPIFFE ID parse,
+/// no `JSONDecoder` for scope lists): an evaluation reads every identity.
+public struct InventoryRow: Sendable {
+    public let id: String
+    /// The SPIFFE ID as stored (the OAuth client id).
+    public let clientID: String
+    public let owner: String
+    public let status: IdentityStatus
+    public let scopes: [String]
+    public let jwks: String
+    public let tokenTTL: Int?
+    public let createdAt: Date
+    public let expiresAt: Date?
+    public let reviewBy: Date?
+
+    public init(
+        id: String, clientID: String, owner: String, status: IdentityStatus, scopes: [String], jwks: String, tokenTTL: Int?,
+        createdAt: Date, expiresAt: Date?, reviewBy: Date?
+    ) {
+        self.id = id
+        self.clientID = clientID
+        self.owner = owner
+        self.status = status
+        self.scopes = scopes
+        self.jwks = jwks
+        self.tokenTTL = tokenTTL
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.reviewBy = reviewBy
     }
 }

@@ -52,19 +52,14 @@ public struct SQL: Sendable, Equatable, ExpressibleByStringInterpolation, Custom
     /// Appends `other` (with its values).
     public static func + (lhs: SQL, rhs: SQL) -> SQL { SQL(parts: lhs.parts + rhs.parts) }
 
-    /// `fragments` joined by `separator`.
-    public static func joined(_ fragments: [SQL], separator: String) -> SQL {
-        var parts: [Part] = []
-        for (index, fragment) in fragments.enumerated() {
-            if index > 0 { parts.append(.text(separator)) }
-            parts.append(contentsOf: fragment.parts)
-        }
-        return SQL(parts: parts)
-    }
-
     /// `WHERE a AND b ...`, or nothing without conditions.
     public static func whereClause(_ conditions: [SQL]) -> SQL {
-        conditions.isEmpty ? "" : "WHERE " + joined(conditions, separator: " AND ")
+        var parts: [Part] = []
+        for (index, condition) in conditions.enumerated() {
+            parts.append(.text(index == 0 ? "WHERE " : " AND "))
+            parts.append(contentsOf: condition.parts)
+        }
+        return SQL(parts: parts)
     }
 
     /// The text as SQLite reads it (`?` placeholders) — for logs and tests; it never holds a bound value.
