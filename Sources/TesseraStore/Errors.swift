@@ -8,6 +8,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let conflict = Code(rawValue: "conflict")
         public static let corrupted = Code(rawValue: "corrupted")
         public static let unavailable = Code(rawValue: "unavailable")
+        /// A value neither engine stores as given (a string with a NUL: SQLite would cut it there, PostgreSQL refuses it).
+        public static let invalidValue = Code(rawValue: "invalid_value")
     }
 
     public let code: Code

@@ -151,7 +151,7 @@ import Testing
 @Suite(.needsPostgres) struct PostgresConsolePlanTests {
     private func plan(_ storage: PostgresStorage, _ statement: SQL) async throws -> [String] {
         let logger = storage.database.logger
-        let query = PostgresExecutor.query(statement)
+        let query = try PostgresExecutor.query(statement)
         return try await storage.database.transaction { connection in
             // Empty tables make any plan cheap: price out full and bitmap scans, so what is left shows whether an
             // index can return the page in order.

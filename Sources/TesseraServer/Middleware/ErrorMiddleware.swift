@@ -43,6 +43,8 @@ struct ErrorMiddleware: RouterMiddleware {
             throw ProblemDetails(.notFound, "Not Found", detail: String(error.reason.prefix(256)))
         } catch let error as StoreError where error.code == .conflict {
             throw ProblemDetails(.conflict, "Conflict", detail: String(error.reason.prefix(256)))
+        } catch let error as StoreError where error.code == .invalidValue {
+            throw ProblemDetails.badRequest(String(error.reason.prefix(256)))
         } catch let error as StoreError where error.code == .corrupted {
             context.logger.error("corrupted stored record", metadata: ["reason": "\(error.reason.prefix(200))"])
             throw ProblemDetails(

@@ -22,7 +22,7 @@ struct PostgresExecutor: SQLExecutor {
     var dialect: SQLDialect { .postgres }
 
     func rows(_ sql: SQL) async throws -> [any SQLRow] {
-        let query = Self.query(sql)
+        let query = try Self.query(sql)
         let rows: [PostgresRow]
         if let connection {
             do {
@@ -50,8 +50,9 @@ struct PostgresExecutor: SQLExecutor {
     }
 
     /// The statement with numbered placeholders and its values bound.
-    static func query(_ sql: SQL) -> PostgresQuery {
+    static func query(_ sql: SQL) throws(StoreError) -> PostgresQuery {
         let (text, values) = SQLDialect.postgres.render(sql)
+        try SQLValue.checkStorable(values)
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {

@@ -51,3 +51,19 @@ extension Date: SQLBindable {
 extension Optional: SQLBindable where Wrapped: SQLBindable {
     public var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }
+
+extension SQLValue {
+    /// Refuses a string with a NUL before it is bound: SQLite binds a C string and would store it cut at the NUL
+    /// (a replay key cut short is a different key), PostgreSQL refuses it mid-transaction. Both engines answer alike.
+    static func checkStorable(_ values: [SQLValue]) throws(StoreError) {
+        for value in values {
+            switch value {
+            case .text(let text) where text.utf8.contains(0):
+                throw StoreError(.invalidValue, "a text value contains a NUL character")
+            case .texts(let list) where list.contains(where: { $0.utf8.contains(0) }):
+                throw StoreError(.invalidValue, "a text value contains a NUL character")
+            default: continue
+            }
+        }
+    }
+}

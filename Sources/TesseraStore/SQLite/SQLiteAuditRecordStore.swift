@@ -32,6 +32,8 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
         for record in records {
             try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body, record.mac])
             if let replay = record.replayGuard {
+                // A key cut at a NUL would be another key: fail the batch rather than store it (inputs refuse NUL).
+                try SQLValue.checkStorable([.text(replay.key)])
                 try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
             }
             if let lease = record.lease {

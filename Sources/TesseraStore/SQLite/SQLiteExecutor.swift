@@ -67,6 +67,7 @@ struct SQLiteExecutor: SQLExecutor {
     /// run of the same text (bulk writes).
     static func run(_ sql: SQL, in db: Database, cached: Bool = false) throws -> [any SQLRow] {
         let (text, values) = SQLDialect.sqlite.render(sql)
+        try SQLValue.checkStorable(values)
         let statement = try cached ? db.cachedStatement(sql: text) : db.makeStatement(sql: text)
         try statement.setArguments(StatementArguments(values.map(databaseValue)))
         let columns = SQLiteRow.Columns(statement.columnNames)
