@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 private func temporaryDirectory() -> String {
@@ -41,7 +42,8 @@ private func identity(_ name: String, kind: IdentityKind = .service, owner: Stri
     let repository = try SQLiteStorage(directory: temporaryDirectory()).identities
     for index in 0..<25 {
         try await repository.create(
-            try identity(String(format: "svc%02d", index), kind: index % 2 == 0 ? .service : .batchJob,
+            try identity(
+                String(format: "svc%02d", index), kind: index % 2 == 0 ? .service : .batchJob,
                 owner: index < 10 ? "alice" : "bob", env: index % 5 == 0 ? "dev" : "prod"))
     }
     #expect(try await repository.list(IdentityFilter(kind: .batchJob)).count == 12)

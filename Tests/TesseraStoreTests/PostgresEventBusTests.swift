@@ -1,9 +1,10 @@
 import Foundation
-import TesseraTestSupport
 import Logging
 import PostgresNIO
-import Testing
 import TesseraSecrets
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraStore
 
 /// Cluster events over a real PostgreSQL (the one scripts/test starts): delivery between two buses, no echo,

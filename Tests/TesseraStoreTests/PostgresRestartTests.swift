@@ -1,8 +1,9 @@
 import Foundation
-import TesseraTestSupport
 import PostgresNIO
 import Synchronization
+import TesseraTestSupport
 import Testing
+
 @testable import TesseraStore
 
 /// What wedged servers when PostgreSQL restarted (docs/threat-model.md), reproduced in-process: postgres-nio never
@@ -20,10 +21,10 @@ import Testing
     @Test(.timeLimit(.minutes(1))) func aBodyThatNeverAnswersIsAbandonedAtTheLimit() async throws {
         let timedOut = Flag()
         await #expect(throws: StoreError.self) {
-            try await PostgresDeadline.bounded(.milliseconds(200), onTimeout: { timedOut.raised.store(true, ordering: .relaxed) }) {
-                // Stands for a query postgres-nio dropped: nothing ever resumes it.
-                await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
-            }
+            // The body stands for a query postgres-nio dropped: nothing ever resumes it.
+            try await PostgresDeadline.bounded(
+                .milliseconds(200), onTimeout: { timedOut.raised.store(true, ordering: .relaxed) },
+                { await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in } })
         }
         let ranOnTimeout = timedOut.raised.load(ordering: .relaxed)
         #expect(ranOnTimeout)

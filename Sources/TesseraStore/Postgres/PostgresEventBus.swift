@@ -173,12 +173,11 @@ public final class PostgresEventBus: ClusterEventBus {
             let logger = self.logger
             for _ in 0..<2 {
                 do {
-                    let connection = try await PostgresDeadline.bounded(Publisher.limit, onTimeout: {}) {
-                        try await self.open()
-                    }
-                    try await PostgresDeadline.bounded(Publisher.limit, onTimeout: { try? await connection.close() }) {
-                        _ = try await connection.query(query, logger: logger)
-                    }
+                    let connection = try await PostgresDeadline.bounded(
+                        Publisher.limit, onTimeout: {}, { try await self.open() })
+                    try await PostgresDeadline.bounded(
+                        Publisher.limit, onTimeout: { try? await connection.close() },
+                        { _ = try await connection.query(query, logger: logger) })
                     return
                 } catch {
                     try? await connection?.close()

@@ -39,6 +39,7 @@ public protocol SPIFFERepository: Sendable {
 extension SPIFFERepository {
     /// Adds or updates an `https_web` federation relationship.
     public func upsertFederation(trustDomain: String, endpointURL: String, now: Date) async throws {
-        try await upsertFederation(trustDomain: trustDomain, endpointURL: endpointURL, profile: "https_web", endpointSPIFFEID: nil, now: now)
+        try await upsertFederation(
+            trustDomain: trustDomain, endpointURL: endpointURL, profile: "https_web", endpointSPIFFEID: nil, now: now)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraAudit
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// The console's paged reads: inventory pages in SPIFFE ID (byte) order with filters, prefixes and cursors,
@@ -21,7 +22,8 @@ import TesseraCore
             }
             let reader = fixture.primary.console
             let all = try await reader.identities(ConsoleIdentityQuery(limit: 100)).map(\.spiffeID.description)
-            #expect(all == paths.map { "spiffe://example.org/\($0)" }.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) })
+            #expect(
+                all == paths.map { "spiffe://example.org/\($0)" }.sorted { Array($0.utf8).lexicographicallyPrecedes($1.utf8) })
             let first = try await reader.identities(ConsoleIdentityQuery(limit: 3))
             let rest = try await reader.identities(ConsoleIdentityQuery(after: first.last?.spiffeID.description, limit: 100))
             #expect((first + rest).map(\.spiffeID.description) == all, "the cursor continues without gaps or repeats")
@@ -41,7 +43,10 @@ import TesseraCore
             let rows: [(IdentityKind, IdentityStatus, String?, [AuthMethod], String, Date?, Date?, TimeInterval)] = [
                 (.service, .active, "prod", [.privateKeyJWT], key, nil, nil, -5 * day),
                 (.service, .active, "prod", [.privateKeyJWT], key, storeEpoch.addingTimeInterval(-day), nil, -45 * day),
-                (.aiAgent, .suspended, nil, [.jwtSVID, .tlsClientAuth], Identity.noKeys, nil, storeEpoch.addingTimeInterval(-day), 0),
+                (
+                    .aiAgent, .suspended, nil, [.jwtSVID, .tlsClientAuth], Identity.noKeys, nil,
+                    storeEpoch.addingTimeInterval(-day), 0
+                ),
                 (.batchJob, .active, "dev", [.federated], Identity.noKeys, nil, nil, -200 * day),
                 (.service, .active, "prod", [.privateKeyJWT, .jwtSVID], key, nil, nil, -120 * day),
             ]
@@ -56,7 +61,8 @@ import TesseraCore
             let summary = try await fixture.primary.console.inventorySummary(now: storeEpoch)
             #expect(summary.total == 5)
             #expect(summary.owners == 2)
-            #expect(Dictionary(uniqueKeysWithValues: summary.counts { [$0.kind] }) == ["service": 3, "ai-agent": 1, "batch-job": 1])
+            #expect(
+                Dictionary(uniqueKeysWithValues: summary.counts { [$0.kind] }) == ["service": 3, "ai-agent": 1, "batch-job": 1])
             #expect(Dictionary(uniqueKeysWithValues: summary.counts { [$0.status] }) == ["active": 4, "suspended": 1])
             #expect(Dictionary(uniqueKeysWithValues: summary.counts { [$0.environment] }) == ["prod": 3, "": 1, "dev": 1])
             #expect(

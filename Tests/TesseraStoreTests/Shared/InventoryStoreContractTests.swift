@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraAudit
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// The inventory, keys, admin tokens, metadata and token state: the same contract on SQLite and PostgreSQL.
@@ -88,7 +89,8 @@ import TesseraCore
                 to: StoredSigningKey(
                     kid: "k5", algorithm: "ES256", purpose: "jwt", sealedPrivateKey: Data([5]), publicJWK: "{}",
                     createdAt: storeEpoch.addingTimeInterval(40), status: "active"))
-            #expect(try await statuses() == ["k1": "retired", "k2": "retired", "k3": "published", "k4": "retired", "k5": "active"])
+            #expect(
+                try await statuses() == ["k1": "retired", "k2": "retired", "k3": "published", "k4": "retired", "k5": "active"])
 
             let tokens = fixture.primary.adminTokens
             #expect(try await tokens.count() == 0)
@@ -125,9 +127,11 @@ import TesseraCore
 
             let log = try await AuditLog(store: fixture.primary.audit, clock: ManualTimeSource(storeEpoch))
             try await log.append(
-                .init(type: "test", outcome: .success, replayGuard: .init(key: "r1", expiresAt: storeEpoch.addingTimeInterval(30))))
+                .init(
+                    type: "test", outcome: .success, replayGuard: .init(key: "r1", expiresAt: storeEpoch.addingTimeInterval(30))))
             try await log.append(
-                .init(type: "test", outcome: .success, replayGuard: .init(key: "r0", expiresAt: storeEpoch.addingTimeInterval(-5))))
+                .init(
+                    type: "test", outcome: .success, replayGuard: .init(key: "r0", expiresAt: storeEpoch.addingTimeInterval(-5))))
             #expect(try await state.unexpiredReplayKeys(now: storeEpoch).map(\.key) == ["r1"])
 
             try await state.purgeExpired(now: storeEpoch.addingTimeInterval(45))

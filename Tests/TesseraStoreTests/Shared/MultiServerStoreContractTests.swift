@@ -1,12 +1,15 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// What matters when several servers share one database, with two stores on the same data standing in for
 /// two servers (two pools on one SQLite file; two PostgreSQL pools on one schema).
 @Suite struct MultiServerStoreContractTests {
-    @Test(arguments: StorageEngine.testedEngines) func aJoinTokenIsConsumedOnceWhenTwoServersRace(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func aJoinTokenIsConsumedOnceWhenTwoServersRace(_ engine: StorageEngine)
+        async throws
+    {
         try await withStorage(engine) { fixture in
             let serverA = fixture.primary.spiffe
             let serverB = try await fixture.another().spiffe
@@ -32,7 +35,9 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.testedEngines) func aReplayKeyIsClaimedOnceWhenTwoServersRace(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func aReplayKeyIsClaimedOnceWhenTwoServersRace(_ engine: StorageEngine)
+        async throws
+    {
         try await withStorage(engine) { fixture in
             let serverA = fixture.primary.tokenState
             let serverB = try await fixture.another().tokenState
@@ -55,7 +60,9 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.testedEngines) func toolCallBudgetCountsEveryCallFromTwoServers(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func toolCallBudgetCountsEveryCallFromTwoServers(_ engine: StorageEngine)
+        async throws
+    {
         try await withStorage(engine) { fixture in
             let serverA = fixture.primary.toolCatalogues
             let serverB = try await fixture.another().toolCatalogues
@@ -76,7 +83,9 @@ import TesseraCore
         }
     }
 
-    @Test(arguments: StorageEngine.testedEngines) func aLeaseRevokedOnOneServerIsRevokedOnTheOther(_ engine: StorageEngine) async throws {
+    @Test(arguments: StorageEngine.testedEngines) func aLeaseRevokedOnOneServerIsRevokedOnTheOther(_ engine: StorageEngine)
+        async throws
+    {
         try await withStorage(engine) { fixture in
             let serverB = try await fixture.another()
             let task = WorkTask(

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// Exceptions, agent tools and approvals, trusted issuers: the same contract on SQLite and PostgreSQL.
@@ -19,7 +20,10 @@ import TesseraCore
             try await exceptions.create(exception("e2", identity: "nhi_other", expiresIn: 10))
             #expect(try await exceptions.get(id: "e1") == exception("e1"))
             #expect(try await exceptions.list(identity: "nhi_legacy", activeAt: nil, limit: 10).map(\.id) == ["e1"])
-            #expect(try await exceptions.list(identity: nil, activeAt: storeEpoch.addingTimeInterval(20), limit: 10).map(\.id) == ["e1"])
+            #expect(
+                try await exceptions.list(identity: nil, activeAt: storeEpoch.addingTimeInterval(20), limit: 10).map(\.id) == [
+                    "e1"
+                ])
 
             try await exceptions.recordUse(id: "e1", at: storeEpoch.addingTimeInterval(1))
             try await exceptions.recordUse(id: "e1", at: storeEpoch.addingTimeInterval(2))
@@ -34,7 +38,8 @@ import TesseraCore
             #expect(revoked.revokedAt == later && revoked.revokeReason == "fixed")
             let again = await #expect(throws: StoreError.self) { try await exceptions.revoke(id: "e1", reason: "x", at: later) }
             #expect(again?.code == .conflict)
-            #expect(try await exceptions.takeNewlyExpired(now: storeEpoch.addingTimeInterval(7200)).isEmpty, "revoked, not expired")
+            #expect(
+                try await exceptions.takeNewlyExpired(now: storeEpoch.addingTimeInterval(7200)).isEmpty, "revoked, not expired")
         }
     }
 

@@ -2,10 +2,11 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
-import Testing
-import TesseraTestSupport
 import TesseraAudit
 import TesseraCore
+import TesseraTestSupport
+import Testing
+
 @testable import TesseraStore
 
 /// The engines the shared store suite runs on. Every contract test takes one as its argument.
@@ -27,7 +28,8 @@ enum StorageEngine: String, CaseIterable, Sendable, CustomTestStringConvertible 
             let directory = NSTemporaryDirectory() + "tessera-shared-" + UUID().uuidString
             return StorageFixture(engine: self, location: .folder(directory), primary: try SQLiteStorage(directory: directory))
         case .postgresql:
-            let endpoint = try Self.testEndpoint(schema: "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
+            let endpoint = try Self.testEndpoint(
+                schema: "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
             try await Self.admin(endpoint) { connection, logger in
                 try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(endpoint.schema!)"), logger: logger)
             }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// Tasks and leases: ending a task revokes its leases in the same transaction, revocation lists lease ids in
@@ -12,9 +13,10 @@ import TesseraCore
             scopes: ["deploy"], createdAt: storeEpoch, expiresAt: storeEpoch.addingTimeInterval(expiresIn))
     }
 
-    private func lease(_ id: String, task: String?, subject: String = "spiffe://example.org/ci", kind: String = "access_token",
-        expiresIn: TimeInterval = 300) -> Lease
-    {
+    private func lease(
+        _ id: String, task: String?, subject: String = "spiffe://example.org/ci", kind: String = "access_token",
+        expiresIn: TimeInterval = 300
+    ) -> Lease {
         Lease(
             id: id, kind: kind, subject: subject, taskID: task, issuedAt: storeEpoch,
             expiresAt: storeEpoch.addingTimeInterval(expiresIn))
@@ -28,8 +30,10 @@ import TesseraCore
             #expect(try await tasks.get(id: "t1") == task("t1"))
             #expect(try await tasks.list(state: .open, limit: 10).count == 2)
             try await issueLeases(
-                [lease("l1", task: "t1"), lease("l2", task: "t1"), lease("l3", task: "t1", expiresIn: -1),
-                 lease("l4", task: "t2")],
+                [
+                    lease("l1", task: "t1"), lease("l2", task: "t1"), lease("l3", task: "t1", expiresIn: -1),
+                    lease("l4", task: "t2"),
+                ],
                 into: fixture.primary)
             #expect(try await tasks.leases(taskID: "t1").map(\.id).sorted() == ["l1", "l2", "l3"])
 
@@ -56,8 +60,10 @@ import TesseraCore
             try await tasks.create(task("t1"))
             let alice = "spiffe://example.org/alice"
             try await issueLeases(
-                [lease("a1", task: nil, subject: alice), lease("a2", task: nil, subject: alice, kind: "x509_svid"),
-                 lease("a3", task: nil, subject: alice, kind: "postgres_role"), lease("b1", task: "t1")],
+                [
+                    lease("a1", task: nil, subject: alice), lease("a2", task: nil, subject: alice, kind: "x509_svid"),
+                    lease("a3", task: nil, subject: alice, kind: "postgres_role"), lease("b1", task: "t1"),
+                ],
                 into: fixture.primary)
             let now = storeEpoch.addingTimeInterval(1)
 
@@ -73,7 +79,8 @@ import TesseraCore
 
             let live = try await tasks.leases(matching: LeaseFilter(liveOnly: true), now: now)
             #expect(live.map(\.id) == ["b1"])
-            #expect(try await tasks.leases(matching: LeaseFilter(subject: alice, kind: "access_token"), now: now).map(\.id) == ["a1"])
+            #expect(
+                try await tasks.leases(matching: LeaseFilter(subject: alice, kind: "access_token"), now: now).map(\.id) == ["a1"])
             let renewed = try await tasks.renewLease(id: "b1", until: storeEpoch.addingTimeInterval(900), now: now)
             #expect(renewed.expiresAt == storeEpoch.addingTimeInterval(900))
             let dead = await #expect(throws: StoreError.self) {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraStore
 
 /// SPIFFE state (authorities, nodes and join tokens, entries, federations, bundle sequence) and posture state:
@@ -27,7 +28,9 @@ import TesseraCore
 
             let entry = RegistrationEntry(
                 id: "e1", spiffeID: try SPIFFEID(parsing: "spiffe://example.org/web"), nodeID: "n1",
-                selectors: [try WorkloadSelector(parsing: "unix:uid:1000"), try WorkloadSelector(parsing: "unix:path:/usr/bin/web")],
+                selectors: [
+                    try WorkloadSelector(parsing: "unix:uid:1000"), try WorkloadSelector(parsing: "unix:path:/usr/bin/web"),
+                ],
                 x509TTL: 3600, jwtTTL: 300, createdAt: storeEpoch)
             try await spiffe.insertEntry(entry)
             #expect(try await spiffe.entry(id: "e1") == entry)
@@ -69,7 +72,8 @@ import TesseraCore
             let expires = storeEpoch.addingTimeInterval(600)
             try await spiffe.insertJoinToken(hash: "h1", nodeID: "n1", expiresAt: expires, createdAt: storeEpoch)
             try await spiffe.insertJoinToken(hash: "h2", nodeID: "n1", expiresAt: expires, createdAt: storeEpoch)
-            try await spiffe.insertJoinToken(hash: "h3", nodeID: "n2", expiresAt: storeEpoch.addingTimeInterval(1), createdAt: storeEpoch)
+            try await spiffe.insertJoinToken(
+                hash: "h3", nodeID: "n2", expiresAt: storeEpoch.addingTimeInterval(1), createdAt: storeEpoch)
             #expect(try await spiffe.node(id: "n1")?.status == "pending")
             #expect(try await spiffe.nodes().map(\.id) == ["n1", "n2"])
             // A reused token hash fails as a whole: the node it would have created is rolled back with it.
@@ -117,7 +121,8 @@ import TesseraCore
                 owner: nil, source: "scan", lastRotatedAt: nil, rotationPeriodDays: 30, createdAt: storeEpoch,
                 updatedAt: storeEpoch.addingTimeInterval(60))
             let merged = try await posture.upsert(rescanned)
-            #expect(merged.id == "s1" && merged.owner == "alice" && merged.rotationPeriodDays == 30 && merged.redacted == "AKIA**")
+            #expect(
+                merged.id == "s1" && merged.owner == "alice" && merged.rotationPeriodDays == 30 && merged.redacted == "AKIA**")
             #expect(try await posture.staticSecrets().count == 1)
             let rotated = try await posture.markRotated(id: "s1", at: storeEpoch.addingTimeInterval(100))
             #expect(rotated.lastRotatedAt == storeEpoch.addingTimeInterval(100))
