@@ -94,6 +94,18 @@ import Testing
         }
     }
 
+    /// A publish after `stop()` (a fire-and-forget publish racing shutdown) opens no connection: one reopened then
+    /// outlived the bus, and postgres-nio traps in debug builds when a connection is released open (the suite crashed).
+    @Test func aPublishAfterStopOpensNoConnection() async throws {
+        let bus = try Self.bus(
+            "stopped", channel: "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "_"))
+        try await bus.start()
+        await bus.publish(.resync, subject: "")
+        await bus.stop()
+        await bus.publish(.identityChanged, subject: "spiffe://example.org/late")
+        await bus.publish(.resync, subject: "")
+    }
+
     @Test func aSubjectThatCannotTravelBecomesAResync() async throws {
         try await Self.withTwoBuses { nodeA, nodeB in
             let atB = nodeB.events()

@@ -156,6 +156,10 @@ public final class PostgresEventBus: ClusterEventBus {
         let channel: String
         let logger: Logger
         var connection: PostgresConnection?
+        /// Set by `close()`: no connection is opened after it. A publish racing the bus's close (a connect in flight
+        /// when `close()` ran) closes what it opened, so no connection outlives the bus (postgres-nio traps in debug
+        /// builds when a connection is released open, and leaks it in release builds).
+        var closed = false
 
         /// How long one attempt (connect, or the `NOTIFY`) may take.
         static let limit: Duration = .seconds(3)
@@ -188,13 +192,24 @@ public final class PostgresEventBus: ClusterEventBus {
         }
 
         func close() async {
+            closed = true
             try? await connection?.close()
             connection = nil
         }
 
         private func open() async throws -> PostgresConnection {
+            if closed { throw StoreError(.unavailable, "the cluster event bus is closed") }
             if let connection, !connection.isClosed { return connection }
             let made = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+            // The actor was free while connecting: the bus may have closed, or another publish may have opened one.
+            if closed {
+                try? await made.close()
+                throw StoreError(.unavailable, "the cluster event bus is closed")
+            }
+            if let existing = connection, !existing.isClosed {
+                try? await made.close()
+                return existing
+            }
             connection = made
             return made
         }
