@@ -1,5 +1,7 @@
--- wrk script: POST /oauth2/token with a fresh, pre-signed private_key_jwt assertion per request.
--- Usage: wrk -t1 -c8 -d10s -s token-issue.lua URL -- ASSERTIONS_FILE
+-- wrk script: one POST per line of a file (a fresh, pre-signed JWT each), as the body's variable part.
+-- Default: POST /oauth2/token, client_credentials with the line as the private_key_jwt assertion.
+-- Usage: wrk -t1 -c8 -d10s -s token-issue.lua URL -- FILE [CONTENT_TYPE PREFIX SUFFIX]
+--   e.g. OpenBao's JWT login: -- FILE application/json '{"role":"bench","jwt":"' '"}'
 local threads = {}
 local counter = 0
 
@@ -21,13 +23,15 @@ function init(args)
         index = index + 1
     end
     nextIndex = 1
+    prefix = args[3] or
+        "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion="
+    suffix = args[4] or ""
     wrk.method = "POST"
-    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+    wrk.headers["Content-Type"] = args[2] or "application/x-www-form-urlencoded"
 end
 
 function request()
     local assertion = assertions[nextIndex]
     if nextIndex < #assertions then nextIndex = nextIndex + 1 end
-    return wrk.format(nil, nil, nil,
-        "grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=" .. assertion)
+    return wrk.format(nil, nil, nil, prefix .. assertion .. suffix)
 end
