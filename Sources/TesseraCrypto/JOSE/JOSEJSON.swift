@@ -95,6 +95,7 @@ public enum JOSEJSON: Sendable, Equatable {
                     throw Self.failure("JSON object member names must be strings")
                 }
                 let name = try stringBytes()
+                _ = try Self.text(name)  // refused unless valid UTF-8; kept as bytes (JOSEMembers)
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                     throw Self.failure("expected ':' in JSON object")
@@ -142,11 +143,12 @@ public enum JOSEJSON: Sendable, Equatable {
         }
 
         /// A string literal starting at the opening quote.
+        /// A string literal starting at the opening quote, validated as UTF-8 once.
         mutating func string() throws(TesseraCryptoError) -> String {
-            String(decoding: try stringBytes(), as: UTF8.self)
+            try Self.text(try stringBytes())
         }
 
-        /// The unescaped, UTF-8-validated bytes of a string literal starting at the opening quote.
+        /// The unescaped bytes of a string literal starting at the opening quote (not yet validated as UTF-8).
         mutating func stringBytes() throws(TesseraCryptoError) -> [UInt8] {
             index += 1
             let start = index
@@ -154,7 +156,7 @@ public enum JOSEJSON: Sendable, Equatable {
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = try Self.validated(bytes[start..<index])
+                    let text = Array(bytes[start..<index])
                     index += 1
                     return text
                 }
@@ -168,7 +170,7 @@ public enum JOSEJSON: Sendable, Equatable {
                 switch byte {
                 case UInt8(ascii: "\""):
                     index += 1
-                    return try Self.validated(unescaped[...])
+                    return unescaped
                 case UInt8(ascii: "\\"):
                     index += 1
                     guard index < bytes.count else { throw Self.failure("JSON ends inside an escape") }
@@ -230,9 +232,10 @@ public enum JOSEJSON: Sendable, Equatable {
             return value
         }
 
-        static func validated(_ slice: ArraySlice<UInt8>) throws(TesseraCryptoError) -> [UInt8] {
-            guard String(validating: slice, as: UTF8.self) != nil else { throw failure("a JSON string is not valid UTF-8") }
-            return Array(slice)
+        /// The string of `bytes`, refused unless they are valid UTF-8.
+        static func text(_ bytes: [UInt8]) throws(TesseraCryptoError) -> String {
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw failure("a JSON string is not valid UTF-8") }
+            return text
         }
 
         /// A number per RFC 8259's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
