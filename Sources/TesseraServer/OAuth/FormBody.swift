@@ -21,9 +21,6 @@ public struct FormBody: Sendable {
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             let rawValue = parts.count > 1 ? Array(parts[1]) : []
-            guard parts[0].count <= Self.maximumNameLength * 3 else {
-                throw OAuthError(.invalidRequest, "a parameter name is longer than \(Self.maximumNameLength) bytes")
-            }
             guard let name = Self.decode(parts[0]), let value = Self.decode(rawValue) else {
                 throw OAuthError(.invalidRequest, "malformed form encoding")
             }
