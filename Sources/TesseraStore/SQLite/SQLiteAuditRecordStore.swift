@@ -31,9 +31,12 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
         let guardInsert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO replay_keys (key, expires_at) VALUES (?, ?)")
         for record in records {
             try insert.execute(arguments: [record.seq, record.prevHash, record.hash, record.body, record.mac])
+            // A text cut at a NUL would be another key or subject: fail the batch rather than store it (the inputs
+            // refuse NUL; PostgreSQL refuses it in its own append), as the shared executor does for every statement.
+            try SQLValue.checkStorable(
+                [record.replayGuard?.key, record.lease?.id, record.lease?.kind, record.lease?.subject, record.lease?.taskID]
+                    .compactMap { $0.map(SQLValue.text) })
             if let replay = record.replayGuard {
-                // A key cut at a NUL would be another key: fail the batch rather than store it (inputs refuse NUL).
-                try SQLValue.checkStorable([.text(replay.key)])
                 try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
             }
             if let lease = record.lease {
