@@ -108,22 +108,18 @@ import Testing
         let server = try await TestServer.start()
         let workload = try await server.registerWorkload("hostile-strings")
         let now = Int(server.clock.now().timeIntervalSince1970)
+        // Each assertion is signed with the workload's real key: only the hostile string differs.
+        func expectRefused(iss: String, jti: String, saying description: String) async throws {
+            let claims = """
+                {"iss":"\(iss)","sub":"\(iss)","aud":"\(server.tokenEndpoint)","exp":\(now + 60),"iat":\(now),"jti":"\(jti)"}
+                """
+            let reply = try await server.requestToken(
+                workload, assertion: try forgeJWS(header: #"{"alg":"ES256","typ":"JWT"}"#, claims: claims, key: workload.key))
+            #expect(reply.status == 401)
+            #expect((reply.json["error_description"] as? String ?? "").contains(description), "\(reply.json)")
+        }
         let marks = String(repeating: "\u{345}\u{301}\u{316}\u{327}", count: 200)
-        let hostileIssuer = """
-            {"iss":"\(workload.clientID)\(marks)","sub":"\(workload.clientID)\(marks)","aud":"\(server.tokenEndpoint)",\
-            "exp":\(now + 60),"iat":\(now),"jti":"\(UUID().uuidString)"}
-            """
-        let first = try await server.requestToken(
-            workload, assertion: try forgeJWS(header: #"{"alg":"ES256","typ":"JWT"}"#, claims: hostileIssuer, key: workload.key))
-        #expect(first.status == 401)
-        #expect((first.json["error_description"] as? String ?? "").contains("must be a SPIFFE ID"))
-        let nulJTI = """
-            {"iss":"\(workload.clientID)","sub":"\(workload.clientID)","aud":"\(server.tokenEndpoint)",\
-            "exp":\(now + 60),"iat":\(now),"jti":"r\\u0000\(UUID().uuidString)"}
-            """
-        let second = try await server.requestToken(
-            workload, assertion: try forgeJWS(header: #"{"alg":"ES256","typ":"JWT"}"#, claims: nulJTI, key: workload.key))
-        #expect(second.status == 401)
-        #expect((second.json["error_description"] as? String ?? "").contains("malformed"))
+        try await expectRefused(iss: workload.clientID + marks, jti: UUID().uuidString, saying: "must be a SPIFFE ID")
+        try await expectRefused(iss: workload.clientID, jti: "r\\u0000" + UUID().uuidString, saying: "malformed")
     }
 }
