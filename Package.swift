@@ -82,12 +82,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Discovery: connectors that read identities existing outside Tessera (PostgreSQL roles, OpenBao/Vault,
+        // AWS IAM, Linux hosts) as metadata only; never a secret value.
+        .target(
+            name: "TesseraDiscovery",
+            dependencies: [
+                "TesseraCore", "TesseraSecrets",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP API: OAuth endpoints and admin API.
         .target(
             name: "TesseraServer",
             dependencies: [
                 "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraPolicy", "TesseraPosture",
-                "TesseraSecrets",
+                "TesseraSecrets", "TesseraDiscovery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -152,7 +166,7 @@ let package = Package(
             name: "tessera",
             dependencies: [
                 "TesseraCore", "TesseraCrypto", "TesseraStore", "TesseraAudit", "TesseraServer", "TesseraPolicy",
-                "TesseraAgent", "TesseraPosture", "TesseraSecrets", "TesseraMCP",
+                "TesseraAgent", "TesseraPosture", "TesseraSecrets", "TesseraMCP", "TesseraDiscovery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,6 +203,11 @@ let package = Package(
             exclude: ["Vectors"]
         ),
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
+        .testTarget(
+            name: "TesseraDiscoveryTests",
+            dependencies: ["TesseraTestSupport", "TesseraDiscovery", "TesseraCore", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Vectors"]
+        ),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
         .testTarget(
             name: "TesseraStoreTests",

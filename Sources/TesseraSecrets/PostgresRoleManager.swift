@@ -117,22 +117,11 @@ public final class PostgresRoleManager: Sendable {
     }
 
     private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let tls: PostgresConnection.Configuration.TLS
-        do {
-            switch (settings.tls, try settings.tls.tlsConfiguration.map { try NIOSSLContext(configuration: $0) }) {
-            case (.prefer, let context?): tls = .prefer(context)
-            case (_, let context?): tls = .require(context)
-            case (_, nil): tls = .disable
-            }
-        } catch {
-            throw SecretsError(.configuration, "TLS settings for \(settings) are not usable")
-        }
-        let configuration = PostgresConnection.Configuration(
-            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
-            database: settings.database, tls: tls)
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            connection = try await settings.connect(logger: logger)
+        } catch let error as SecretsError {
+            throw error
         } catch {
             throw SecretsError(.backend, "cannot connect to \(settings)")
         }

@@ -15,6 +15,8 @@ public protocol TesseraStorage: Sendable {
     var tasks: any TaskRepository { get }
     var exceptions: any ExceptionRepository { get }
     var toolCatalogues: any ToolCatalogueRepository { get }
+    /// Identities found outside Tessera, and the discovery runs.
+    var discovery: any DiscoveryRepository { get }
     var metadata: any MetadataRepository { get }
     var spiffe: any SPIFFERepository { get }
     var trustedIssuers: any TrustedIssuerRepository { get }

@@ -145,3 +145,26 @@ extension Schema {
         """,
     ]
 }
+
+extension Schema {
+    /// Identities found outside Tessera (keyed on source and external id) and the runs that found them. The
+    /// observation and the claim are JSON documents written and read only by `SQLDiscoveryRepository`.
+    static let discovery = [
+        """
+        CREATE TABLE IF NOT EXISTS discovered_identities (
+            id TEXT COLLATE "C" PRIMARY KEY NOT NULL, source TEXT NOT NULL, scope TEXT NOT NULL,
+            external_id TEXT COLLATE "C" NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL,
+            owner TEXT, observation TEXT NOT NULL, claim TEXT, migrated_to TEXT, discovered_at REAL NOT NULL,
+            last_seen_at REAL NOT NULL, gone_at REAL, updated_at REAL NOT NULL, UNIQUE (source, external_id))
+        """,
+        "CREATE INDEX IF NOT EXISTS discovered_identities_scope ON discovered_identities(source, scope)",
+        "CREATE INDEX IF NOT EXISTS discovered_identities_status ON discovered_identities(status, id)",
+        """
+        CREATE TABLE IF NOT EXISTS discovery_runs (
+            id TEXT PRIMARY KEY NOT NULL, source TEXT NOT NULL, scope TEXT NOT NULL, started_at REAL NOT NULL,
+            finished_at REAL NOT NULL, complete FLAG NOT NULL DEFAULT FALSE, counts TEXT NOT NULL, problems TEXT NOT NULL,
+            source_findings TEXT NOT NULL, actor TEXT NOT NULL)
+        """,
+        "CREATE INDEX IF NOT EXISTS discovery_runs_scope ON discovery_runs(source, scope, finished_at)",
+    ]
+}

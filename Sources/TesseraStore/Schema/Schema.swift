@@ -71,6 +71,7 @@ enum Schema {
                 "ALTER TABLE federated_bundles ADD COLUMN IF NOT EXISTS endpoint_spiffe_id TEXT",
             ]
         ),
+        ("013_discovery", discovery),
     ]
 
     /// `statements` as `dialect` spells them.

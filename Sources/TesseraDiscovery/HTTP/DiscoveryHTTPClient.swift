@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP client connectors use to read a source's API. It only talks to the address the operator configured
+/// (connectors build every URL from that base), follows no redirects, bounds every request by a deadline and
+/// stops reading a body beyond `maximumSize`.
+public final class DiscoveryHTTPClient: Sendable {
+    public struct Response: Sendable {
+        public let status: Int
+        public let headers: [(String, String)]
+        public let body: Data
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+        }
+    }
+
+    let client: HTTPClient
+    public let timeout: TimeAmount
+    public let maximumSize: Int
+    let source: String
+
+    /// - Parameters:
+    ///   - source: the source name used in error messages.
+    ///   - timeout: the deadline for each request (connect, send and whole response).
+    ///   - maximumSize: the largest response body read, in bytes.
+    public init(source: String, timeout: TimeAmount = .seconds(30), maximumSize: Int = 16 << 20) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.timeout = .init(connect: .seconds(10), read: timeout)
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.timeout = timeout
+        self.maximumSize = maximumSize
+        self.source = source
+    }
+
+    /// Sends one request; transport failures become ``DiscoveryError/Code/unreachable`` naming the host.
+    public func send(
+        method: HTTPMethod, url: String, headers: [(String, String)] = [], body: Data? = nil
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let host = URL(string: url)?.host ?? "the source"
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            var collected = try await response.body.collect(upTo: maximumSize)
+            let bytes = collected.readBytes(length: collected.readableBytes) ?? []
+            return Response(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(bytes))
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw DiscoveryError(.malformed, source: source, "\(host) answered more than \(maximumSize) bytes")
+        } catch let error as DiscoveryError {
+            throw error
+        } catch {
+            throw DiscoveryError(.unreachable, source: source, "cannot reach \(host): \(Self.describe(error))")
+        }
+    }
+
+    /// Closes the connection pool; call once when discovery is done.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connection timed out"
+            case .readTimeout, .deadlineExceeded: return "no answer before the deadline"
+            case .remoteConnectionClosed: return "the connection was closed"
+            default: return "\(error)"
+            }
+        }
+        let text = "\(error)"
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import TesseraCore
+
+/// Discovered identities and discovery runs, on either engine. `apply` reads the scope's records and writes the
+/// differences in one transaction (on PostgreSQL with the scope's rows locked, so two servers applying runs of the
+/// same scope take turns); identities seen unchanged get one batched `last_seen_at` update.
+struct SQLDiscoveryRepository: DiscoveryRepository {
+    let sql: any SQLExecutor
+
+    func apply(_ snapshot: DiscoverySnapshot, at now: Date) async throws -> DiscoveryChanges {
+        try await sql.transaction { sql in
+            let rows = try await sql.rows(
+                """
+                SELECT * FROM discovered_identities WHERE source = \(snapshot.source.rawValue) AND scope = \(snapshot.scope)
+                ORDER BY id\(SQL.lockRows())
+                """)
+            var known: [String: DiscoveredIdentity] = [:]
+            for row in rows {
+                let identity = try Self.identity(row)
+                known[identity.externalID] = identity
+            }
+            var changed: [(identity: DiscoveredIdentity, change: DiscoveryChanges.Change)] = []
+            var unchanged: [String] = []
+            var seen = Set<String>()
+            for observation in snapshot.observations {
+                seen.insert(observation.externalID)
+                guard let previous = known[observation.externalID] else {
+                    let identity = DiscoveredIdentity.discovered(observation, source: snapshot.source, scope: snapshot.scope, at: now)
+                    try await Self.insert(identity, sql)
+                    changed.append((identity, .new))
+                    continue
+                }
+                let next = previous.seen(observation, at: now)
+                if previous.status == .gone {
+                    try await Self.write(next, sql)
+                    changed.append((next, .returned))
+                } else if next.updatedAt != previous.updatedAt {
+                    try await Self.write(next, sql)
+                    changed.append((next, .changed))
+                } else {
+                    unchanged.append(previous.id)
+                }
+            }
+            for start in stride(from: 0, to: unchanged.count, by: 500) {
+                let ids = Array(unchanged[start..<min(start + 500, unchanged.count)])
+                try await sql.execute("UPDATE discovered_identities SET last_seen_at = \(now) WHERE id \(in: ids)")
+            }
+            if snapshot.complete {
+                for identity in known.values.sorted(by: { $0.id < $1.id })
+                where !seen.contains(identity.externalID) && identity.status != .gone {
+                    let gone = identity.gone(at: now)
+                    try await Self.write(gone, sql)
+                    changed.append((gone, .gone))
+                }
+            }
+            return DiscoveryChanges(changed: changed, unchanged: unchanged.count)
+        }
+    }
+
+    func get(id: String) async throws -> DiscoveredIdentity? {
+        try await sql.row("SELECT * FROM discovered_identities WHERE id = \(id)").map(Self.identity)
+    }
+
+    func list(_ filter: DiscoveryFilter) async throws -> [DiscoveredIdentity] {
+        var conditions: [SQL] = []
+        if let source = filter.source { conditions.append("source = \(source.rawValue)") }
+        if let scope = filter.scope { conditions.append("scope = \(scope)") }
+        if let status = filter.status { conditions.append("status = \(status.rawValue)") }
+        if let owner = filter.owner { conditions.append("owner = \(owner)") }
+        if let after = filter.after { conditions.append("id > \(after)") }
+        return try await sql.rows(
+            "SELECT * FROM discovered_identities \(SQL.whereClause(conditions)) ORDER BY id LIMIT \(filter.limit)"
+        ).map(Self.identity)
+    }
+
+    func update(_ identity: DiscoveredIdentity) async throws {
+        guard try await get(id: identity.id) != nil else {
+            throw StoreError(.notFound, "discovered identity \(identity.id) not found")
+        }
+        try await Self.write(identity, sql)
+    }
+
+    func recordRun(_ run: DiscoveryRun) async throws {
+        try await sql.execute(
+            """
+            INSERT INTO discovery_runs (id, source, scope, started_at, finished_at, complete, counts, problems,
+              source_findings, actor)
+            VALUES (\(run.id), \(run.source.rawValue), \(run.scope), \(run.startedAt), \(run.finishedAt), \(run.complete),
+              \(try Self.json(run.counts)), \(JSONList.encode(run.problems)), \(JSONList.encode(run.sourceFindings)),
+              \(run.actor))
+            """)
+    }
+
+    func latestRuns() async throws -> [DiscoveryRun] {
+        try await sql.rows(
+            """
+            SELECT r.* FROM discovery_runs r WHERE r.finished_at = (SELECT max(l.finished_at) FROM discovery_runs l
+              WHERE l.source = r.source AND l.scope = r.scope) ORDER BY r.finished_at DESC, r.id
+            """
+        ).map(Self.run)
+    }
+}
