@@ -22,7 +22,8 @@ public struct OpenBaoAddress: Sendable, Equatable {
             throw DiscoveryError(.invalidArgument, source: "openbao", "--addr must be http(s)://host[:port] with no path, user or query")
         }
         self.scheme = scheme
-        self.host = host.lowercased()
+        // Foundation keeps an IPv6 literal's brackets on some platforms; store the bare address.
+        self.host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         self.port = components.port ?? (scheme == "https" ? 443 : 80)
     }
 

@@ -66,7 +66,8 @@ public struct OpenBaoMapper: Sendable {
         let identityPolicies = data["identity_policies"].strings
         let expires = data["expire_time"].date
         var attributes: [String: String] = ["policies": policies.joined(separator: ",")]
-        for key in ["orphan", "renewable", "ttl", "creation_ttl", "explicit_max_ttl", "period", "num_uses", "type", "path",
+        // Not `ttl`: it counts down, and an attribute that changes on every run would make re-runs not idempotent.
+        for key in ["orphan", "renewable", "creation_ttl", "explicit_max_ttl", "period", "num_uses", "type", "path",
             "display_name", "entity_id"]
         {
             if let text = data[key].text, !text.isEmpty { attributes[key] = text }
@@ -83,7 +84,7 @@ public struct OpenBaoMapper: Sendable {
         let created = data["creation_time"].int.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? data["issue_time"].date
         let credential = DiscoveredCredential(
             kind: "token", reference: fingerprint, status: "active", createdAt: created, expiresAt: expires, expiryKnown: true,
-            details: attributes.filter { ["ttl", "renewable", "period", "explicit_max_ttl", "num_uses", "type"].contains($0.key) })
+            details: attributes.filter { ["creation_ttl", "renewable", "period", "explicit_max_ttl", "num_uses", "type"].contains($0.key) })
         let displayName = data["display_name"].string.flatMap { $0.isEmpty ? nil : $0 } ?? "token"
         return DiscoveryObservation(
             externalID: "\(scope)/token/\(fingerprint)", name: displayName, kind: "token", credentials: [credential],

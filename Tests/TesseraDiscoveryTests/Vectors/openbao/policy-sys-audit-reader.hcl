@@ -1,0 +1,3 @@
+path "sys/audit" {
+  capabilities = ["read", "sudo"]
+}
