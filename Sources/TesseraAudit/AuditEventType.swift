@@ -78,6 +78,15 @@ public enum AuditEventType {
     public static let staticSecretRegistered = "static_secret.registered"
     public static let staticSecretRotated = "static_secret.rotated"
 
+    // Discovery: one record per run, one per change to a discovered identity.
+    public static let discoveryRun = "discovery.run"
+    public static let discoveredNew = "discovered.new"
+    public static let discoveredChanged = "discovered.changed"
+    public static let discoveredReturned = "discovered.returned"
+    public static let discoveredGone = "discovered.gone"
+    public static let discoveredClaimed = "discovered.claimed"
+    public static let discoveredMigrated = "discovered.migrated"
+
     /// A signed checkpoint of the chain (``AuditCheckpoint``).
     public static let checkpoint = "audit.checkpoint"
 
@@ -101,6 +110,7 @@ public enum AuditEventType {
         nodeRevoked, entryCreated, entryDeleted, jwtSVIDIssued, jwtSVIDRefused, federationConfigured,
         agentToolsSet, toolCallAllowed, toolCallDenied, toolCallApprovalRequired, toolApprovalApproved, toolApprovalDenied,
         secretIssued, secretRefused, secretDestroyed, secretOrphanDropped, staticSecretRegistered, staticSecretRotated,
-        checkpoint,
+        checkpoint, discoveryRun, discoveredNew, discoveredChanged, discoveredReturned, discoveredGone, discoveredClaimed,
+        discoveredMigrated,
     ]
 }

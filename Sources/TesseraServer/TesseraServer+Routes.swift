@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TesseraPosture
+import TesseraDiscovery
 import TesseraSecrets
 import TesseraStore
 
@@ -83,6 +84,14 @@ extension TesseraServer {
                 approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
             admins: admins, maximumBodySize: limit
         ).register(public: router, admin: admin)
+        DiscoveryRoutes(
+            service: DiscoveryService(
+                repository: database.discovery, identities: environment.inventory, audit: audit, clock: clock,
+                issuer: MigrationPlan.Issuer(
+                    accessTokenIssuer: environment.issuer, jwtSVIDIssuer: configuration.spiffe.jwtIssuer,
+                    trustDomain: configuration.trustDomain)),
+            maximumBodySize: limit
+        ).register(in: admin)
         postureAndConsole(environment, router: router, admin: admin)
         return (tasks, exceptions, secrets)
     }

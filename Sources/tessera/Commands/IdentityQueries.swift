@@ -6,11 +6,15 @@ struct IdentityGet: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
-    @Argument(help: "Identity id (nhi_...) or SPIFFE ID.")
+    @Argument(help: "Identity id (nhi_...), SPIFFE ID, or a discovered identity's id (dsc_...).")
     var identity: String
 
     func run() async throws {
         let client = try connection.client()
+        if identity.hasPrefix("dsc_") {
+            let data = try await client.expect("GET", "/v1/discovered/\(AdminClient.pathEscape(identity))")
+            return DiscoveredPrinter.print(data, json: output.json)
+        }
         let id = try await IdentityLookup.resolve(identity, client: client)
         IdentityPrinter.print(try await client.expect("GET", "/v1/identities/\(id)"), json: output.json)
     }
@@ -21,9 +25,15 @@ struct IdentityList: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
+    @Option(
+        help: """
+            Where the identities come from: tessera (registered here; the default) or a discovery source \
+            (postgres, openbao, aws, host) for identities found outside Tessera.
+            """)
+    var source: String = "tessera"
     @Option var kind: String?
     @Option var owner: String?
-    @Option var status: String?
+    @Option(help: "active|suspended|retired; for discovered identities discovered|claimed|gone.") var status: String?
     @Option var environment: String?
     @Option(name: .customLong("trust-boundary"), help: "Only identities in this trust boundary.") var trustBoundary: String?
     @Option(name: .customLong("spiffe-id-prefix")) var prefix: String?
@@ -31,6 +41,7 @@ struct IdentityList: AsyncParsableCommand {
     @Option(help: "Cursor from a previous page's next_cursor.") var after: String?
 
     func run() async throws {
+        if source != "tessera" { return try await listDiscovered() }
         var query: [String: String] = ["limit": String(limit)]
         query["kind"] = kind
         query["owner"] = owner
@@ -54,6 +65,39 @@ struct IdentityList: AsyncParsableCommand {
                         item["id"] as? String ?? "", item["spiffe_id"] as? String ?? "", item["kind"] as? String ?? "",
                         item["owner"] as? String ?? "", item["environment"] as? String ?? "-", item["status"] as? String ?? "",
                         (item["scopes"] as? [String] ?? []).joined(separator: ","),
+                    ]
+                }))
+        if let next = object["next_cursor"] as? String { Output.note("more: --after \(next)") }
+    }
+}
+
+extension IdentityList {
+    /// `--source postgres|openbao|aws|host`: identities found by discovery.
+    func listDiscovered() async throws {
+        let known = ["postgres", "openbao", "aws", "host"]
+        guard known.contains(source) else {
+            throw CommandFailure(message: "--source must be tessera or one of: \(known.joined(separator: ", "))")
+        }
+        for (name, value) in [("--kind", kind), ("--environment", environment), ("--trust-boundary", trustBoundary), ("--spiffe-id-prefix", prefix)]
+        where value != nil {
+            throw CommandFailure(message: "\(name) applies to Tessera identities, not to --source \(source)")
+        }
+        var query: [String: String] = ["limit": String(limit), "source": source]
+        query["owner"] = owner
+        query["status"] = status
+        query["after"] = after
+        let data = try await connection.client().expect("GET", "/v1/discovered?" + AdminClient.formEncode(query))
+        if output.json { return print(Output.prettyJSON(data)) }
+        let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        let identities = object["identities"] as? [[String: Any]] ?? []
+        print(
+            Output.table(
+                ["ID", "KIND", "NAME", "STATUS", "OWNER", "PRIVILEGED", "EXTERNAL ID"],
+                identities.map { item in
+                    [
+                        item["id"] as? String ?? "", item["kind"] as? String ?? "", item["name"] as? String ?? "",
+                        item["status"] as? String ?? "", item["owner"] as? String ?? "-",
+                        (item["privileged"] as? [String] ?? []).isEmpty ? "-" : "yes", item["external_id"] as? String ?? "",
                     ]
                 }))
         if let next = object["next_cursor"] as? String { Output.note("more: --after \(next)") }
