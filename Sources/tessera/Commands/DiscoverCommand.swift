@@ -14,7 +14,7 @@ struct DiscoverCommand: AsyncParsableCommand {
             `gone`, and a run that could not read everything marks nothing gone. --print-only prints what was found \
             without a server. See docs/discovery.md.
             """,
-        subcommands: [DiscoverPostgres.self, DiscoverOpenBao.self])
+        subcommands: [DiscoverPostgres.self, DiscoverOpenBao.self, DiscoverAWS.self, DiscoverHost.self])
 }
 
 /// Options shared by every `discover` source: where the result goes.
