@@ -51,7 +51,7 @@ struct HostObservation {
             if !entry.comment.isEmpty { details["comment"] = entry.comment }
             if !entry.options.isEmpty {
                 details["options"] = entry.options.map { option in
-                    option.value.map { "\(option.name)=\"\($0)\"" } ?? option.name
+                    option.value.map { "\(option.name)=\"\($0.replacingOccurrences(of: "\"", with: "\\\""))\"" } ?? option.name
                 }.joined(separator: ",")
             }
             for name in ["from", "command"] { if let value = entry.option(name) { details[name] = value } }
