@@ -107,7 +107,8 @@ extension TesseraServer {
         let posture = PostureService(
             database: database, audit: environment.audit, clock: environment.clock, schema: DefaultPolicies.schema,
             maximumTokenTTL: environment.configuration.maximumTokenTTL, digestPath: digestPath,
-            departedOwners: environment.departedOwners, latestFindings: latestFindings)
+            departedOwners: environment.departedOwners, latestFindings: latestFindings,
+            discovery: environment.configuration.discovery)
         PostureRoutes(service: posture, maximumBodySize: environment.maximumBodySize).register(in: admin)
         ConsoleRoutes(
             storage: database, identities: environment.inventory, trustDomain: environment.configuration.trustDomain,

@@ -13,6 +13,7 @@ public struct PostureEngine: Sendable {
     public let posture: any PostureRepository
     public let tasks: any TaskRepository
     public let exceptions: any ExceptionRepository
+    public let discovery: any DiscoveryRepository
     let reader: PostureAuditReader
     let inventoryReader: PostureInventoryReader
     public let clock: any TimeSource
@@ -32,6 +33,7 @@ public struct PostureEngine: Sendable {
         self.posture = database.posture
         self.tasks = database.tasks
         self.exceptions = database.exceptions
+        self.discovery = database.discovery
         self.reader = database.postureAudit
         self.inventoryReader = database.postureInventory
         self.clock = clock
@@ -112,6 +114,8 @@ public struct PostureEngine: Sendable {
             .findings()
         findings += DelegationDetectors.exceptions(
             excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
+        findings += DiscoveryDetectors(now: now, thresholds: thresholds).findings(
+            try await discoveredIdentities(), runs: try await discovery.latestRuns())
         phase("estate")
         // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
         let order = findings.withUnsafeBufferPointer { all in
@@ -129,6 +133,18 @@ public struct PostureEngine: Sendable {
         return Evaluation(
             findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental,
             identities: inventory.count, phases: phases)
+    }
+
+    /// Every discovered identity, in pages.
+    func discoveredIdentities() async throws -> [DiscoveredIdentity] {
+        var all: [DiscoveredIdentity] = []
+        var filter = DiscoveryFilter(limit: 1000)
+        while true {
+            let page = try await discovery.list(filter)
+            all += page
+            guard page.count == filter.limit, let last = page.last else { return all }
+            filter.after = last.id
+        }
     }
 
     /// What one pass over (a range of) the inventory found.

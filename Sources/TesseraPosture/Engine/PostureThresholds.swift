@@ -30,6 +30,13 @@ public struct PostureThresholds: Sendable, Equatable {
     public var exceptionExpiredDays: Int = 30
     /// Event-level findings (task, exchange, exception misuse) stay for this many days after the last event.
     public var eventRetentionDays: Int = 30
+    /// Discovered identities: unused when the source records use and shows none for more than this many whole days
+    /// (never used: known for at least this long).
+    public var discoveryUnusedDays: Int = 90
+    /// Discovered credentials older than this many days are long-lived (AWS access keys, AppRole secret IDs).
+    public var credentialMaximumAgeDays: Int = 90
+    /// Discovered static secrets whose current version is older than this many days are unrotated.
+    public var secretRotationDays: Int = 90
     /// Evidence records kept per finding.
     public var evidenceLimit: Int = 5
 

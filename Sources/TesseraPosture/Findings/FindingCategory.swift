@@ -19,11 +19,23 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     case exceptionExpiring = "exception-expiring"
     case exceptionExpired = "exception-expired"
     case exceptionOutOfScope = "exception-out-of-scope"
+    // Discovered identities (found outside Tessera).
+    case unowned
+    case longLivedCredential = "long-lived-credential"
+    case unused
+    case privilegedAccount = "privileged-account"
+    case humanUse = "human-use"
+    case supersededCredential = "superseded-credential"
+    case unauditedSource = "unaudited-source"
 
     /// The OWASP NHI Top 10 (2025) item this category evidences.
     public var owasp: OWASPItem {
         switch self {
-        case .stale, .reviewOverdue, .expired, .orphaned: .nhi1
+        case .stale, .reviewOverdue, .expired, .orphaned, .unowned: .nhi1
+        case .longLivedCredential, .supersededCredential: .nhi7
+        case .unused, .privilegedAccount: .nhi5
+        case .humanUse: .nhi10
+        case .unauditedSource: .nhi6
         case .secretInCode, .refusalSpike: .nhi2
         case .overPrivilege, .delegationDepth, .agentOutsideTask, .exchangeLoop: .nhi5
         case .exceptionExpiring, .exceptionExpired, .exceptionOutOfScope: .nhi5
@@ -38,6 +50,9 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     public var severity: Severity {
         switch self {
         case .secretInCode, .orphaned, .expired, .agentOutsideTask, .exchangeLoop: .high
+        case .privilegedAccount, .humanUse, .supersededCredential, .longLivedCredential: .high
+        case .unowned, .unauditedSource: .medium
+        case .unused: .low
         case .subjectTokenReuse, .exceptionExpiring, .exceptionOutOfScope: .medium
         case .exceptionExpired: .low
         case .overPrivilege, .unrotatedSecret, .contextDrift, .sharedCredential, .refusalSpike, .delegationDepth: .medium
@@ -78,6 +93,18 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
         case .exceptionExpired: "Close the expired exception (revoke it with a reason) once the workload no longer depends on it."
         case .exceptionOutOfScope:
             "Find out why the identity asks for more than its exception grants; do not widen the exception without review."
+        case .unowned:
+            "Claim it (tessera identity claim --owner --purpose) or, if nobody needs it, disable it in its source."
+        case .longLivedCredential:
+            "Give the credential an expiry or replace it with short-lived Tessera credentials (tessera identity plan)."
+        case .unused: "Disable the unused identity or credential in its source; delete it after a quiet period."
+        case .privilegedAccount:
+            "Take away the administrative privileges an application does not need; keep break-glass accounts separate and watched."
+        case .humanUse:
+            "Give the person their own account; an application identity used from a console cannot be attributed."
+        case .supersededCredential:
+            "The identity was migrated onto Tessera: disable the old credential in its source (see tessera identity plan)."
+        case .unauditedSource: "Enable an audit device in the source so that every use of its credentials is recorded."
         }
     }
 }

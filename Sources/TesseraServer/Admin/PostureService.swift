@@ -21,10 +21,14 @@ struct PostureService: Sendable {
 
     init(
         database: any TesseraStorage, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int,
-        digestPath: String?, departedOwners: DepartedOwners? = nil, latestFindings: LatestFindings? = nil
+        digestPath: String?, departedOwners: DepartedOwners? = nil, latestFindings: LatestFindings? = nil,
+        discovery: DiscoveryConfiguration = DiscoveryConfiguration()
     ) {
         self.latestFindings = latestFindings
         var thresholds = PostureThresholds()
+        thresholds.discoveryUnusedDays = discovery.unusedDays
+        thresholds.credentialMaximumAgeDays = discovery.credentialMaximumAgeDays
+        thresholds.secretRotationDays = discovery.secretRotationDays
         thresholds.maximumTokenTTL = min(thresholds.maximumTokenTTL, maximumTokenTTL)
         self.engine = PostureEngine(
             database: database, clock: clock, thresholds: thresholds, schema: schema,

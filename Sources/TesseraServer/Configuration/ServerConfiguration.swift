@@ -68,6 +68,8 @@ public struct ServerConfiguration: Sendable {
     public var listener = ListenerConfiguration()
     /// Signed audit checkpoints: interval and the sinks outside the database (docs/threat-model.md).
     public var auditCheckpoints = AuditCheckpointConfiguration()
+    /// Scheduled discovery sources and the thresholds for discovered identities.
+    public var discovery = DiscoveryConfiguration()
 
     /// Whether the HTTPS (mTLS) listener is configured.
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
@@ -102,6 +104,7 @@ public struct ServerConfiguration: Sendable {
         try signingKeys.validate()
         try spiffe.validate(issuer: issuer.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
         try auditCheckpoints.validate()
+        try discovery.validate()
         guard defaultTokenTTL >= 1, defaultTokenTTL <= maximumTokenTTL else {
             throw ServerError(.configuration, "default token TTL must be between 1 and the maximum token TTL")
         }

@@ -119,6 +119,26 @@ struct ServerOptions: ParsableArguments {
 
     @OptionGroup var federation: FederationOptions
 
+    @Option(
+        name: .customLong("discover"),
+        help: ArgumentHelp(
+            "A source the server discovers on a schedule (repeatable); see docs/discovery.md.",
+            discussion: """
+                postgres://USER@HOST:PORT/DB?password_file=F, openbao+https://HOST:8200?token_file=F, \
+                aws://REGION?endpoint_url=URL (credentials from AWS_* variables), host:///ROOT?name=NAME; each takes \
+                every=DURATION (default 24h). Credentials come from files or the environment, never from this option.
+                """))
+    var discover: [String] = []
+
+    @Option(name: .customLong("discovery-unused-days"), help: "Discovered identities with no recorded use for more whole days are unused.")
+    var discoveryUnusedDays: Int = 90
+
+    @Option(name: .customLong("credential-max-age-days"), help: "Discovered credentials older than this are long-lived.")
+    var credentialMaxAgeDays: Int = 90
+
+    @Option(name: .customLong("secret-rotation-days"), help: "Discovered static secrets unchanged for longer are unrotated.")
+    var secretRotationDays: Int = 90
+
     @Option(name: .customLong("tool-call-budget"), help: "Most AI-agent tool calls authorized in one task.")
     var toolCallBudget: Int = 1000
 
@@ -195,6 +215,10 @@ struct ServerOptions: ParsableArguments {
         configuration.auditCheckpoints.file = auditCheckpointFile
         configuration.auditCheckpoints.url = auditCheckpointURL
         configuration.auditCheckpoints.acceptUnkeyedPrefix = auditAcceptUnkeyedPrefix
+        configuration.discovery.sources = discover
+        configuration.discovery.unusedDays = discoveryUnusedDays
+        configuration.discovery.credentialMaximumAgeDays = credentialMaxAgeDays
+        configuration.discovery.secretRotationDays = secretRotationDays
         return configuration
     }
 }
