@@ -39,8 +39,8 @@ import Testing
         #expect(snapshot.observations.allSatisfy { $0.kind == "host-account" && $0.externalID == "host://build-01/\($0.name)" })
         let problems = snapshot.problems.joined(separator: "\n")
         #expect(problems.contains("1 malformed lines in \(Self.tree)/etc/passwd were skipped"))
-        #expect(problems.contains("\(Self.tree)/home/deploy/.ssh/authorized_keys line 5 was not read: malformedKey"))
-        #expect(problems.contains("line 6 was not read: typeMismatch(declared: \"ssh-ed25519\", actual: \"ssh-rsa\")"))
+        #expect(problems.contains("\(Self.tree)/home/deploy/.ssh/authorized_keys line 5 was not read: the key is not a well-formed base64 SSH public key"))
+        #expect(problems.contains("line 6 was not read: the line says ssh-ed25519 but the key is ssh-rsa"))
     }
 
     @Test func accountsCarryUIDRangeShellAndPasswordStateButNoHash() async throws {

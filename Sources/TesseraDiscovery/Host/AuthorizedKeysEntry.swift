@@ -25,11 +25,20 @@ public struct AuthorizedKeysEntry: Sendable, Equatable {
     ]
 
     /// Why a line was not read.
-    public enum Failure: Error, Sendable, Equatable {
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case unterminatedQuote
         case unknownKeyType(String)
         case malformedKey
         case typeMismatch(declared: String, actual: String)
+
+        public var description: String {
+            switch self {
+            case .unterminatedQuote: return "an option's quote is not closed"
+            case .unknownKeyType(let type): return "unknown key type \"\(type)\""
+            case .malformedKey: return "the key is not a well-formed base64 SSH public key"
+            case .typeMismatch(let declared, let actual): return "the line says \(declared) but the key is \(actual)"
+            }
+        }
     }
 
     /// Parses one non-blank, non-comment line.
