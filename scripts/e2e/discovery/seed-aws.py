@@ -9,9 +9,10 @@ checked by moto, so `tessera discover aws` is authenticated and authorised by mo
 Planted risks: legacy-deployer (inline admin policy, active key), group-admin (AdministratorAccess through the
 platform-admins group), reports-bot (console password and an access key), github-deploy (web-identity trust with no
 condition on `sub`), partner-access (trusts all of account 999999999999). Look-alikes that are fine: s3-reader
-(`s3:GetObject` on `Resource "*"`), old-batch (an inactive key), tessera-discovery (read-only discovery policy),
-github-deploy-pinned (web-identity trust pinned to one repository's branch), ec2-app (trusted by ec2.amazonaws.com),
-tessera-discovery-role (trusted by one user of its own account), and --bulk-roles roles trusted by lambda.amazonaws.com.
+(`s3:GetObject` on `Resource "*"`), old-batch (an inactive key), tessera-discovery (the read-only discovery policy),
+discovery-partial (the same without iam:ListRoles), github-deploy-pinned (web-identity trust pinned to one
+repository's branch), ec2-app (trusted by ec2.amazonaws.com), tessera-discovery-role (trusted by one user of its own
+account), and --bulk-roles roles trusted by lambda.amazonaws.com.
 
 usage: seed-aws.py --endpoint-url URL --discovery-policy FILE [--bulk-roles N]
 """
@@ -71,6 +72,14 @@ def main():
     iam.put_user_policy(UserName="tessera-discovery", PolicyName="tessera-discovery-read", PolicyDocument=discovery_policy)
     discovery_key = key(iam, "tessera-discovery")
 
+    # The same policy without iam:ListRoles: a partial run.
+    partial_policy = json.loads(discovery_policy)
+    for statement in partial_policy["Statement"]:
+        statement["Action"] = [action for action in statement["Action"] if action != "iam:ListRoles"]
+    user(iam, "discovery-partial")
+    iam.put_user_policy(UserName="discovery-partial", PolicyName="no-roles", PolicyDocument=json.dumps(partial_policy))
+    partial_key = key(iam, "discovery-partial")
+
     user(iam, "group-admin")
     iam.create_group(GroupName="platform-admins")
     iam.attach_group_policy(GroupName="platform-admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
@@ -122,6 +131,7 @@ def main():
         "users": users,
         "roles": roles,
         "discovery": {"access_key_id": discovery_key["AccessKeyId"], "secret_access_key": discovery_key["SecretAccessKey"]},
+        "partial": {"access_key_id": partial_key["AccessKeyId"], "secret_access_key": partial_key["SecretAccessKey"]},
         "assumed": {"access_key_id": assumed["AccessKeyId"], "secret_access_key": assumed["SecretAccessKey"],
                     "session_token": assumed["SessionToken"]},
         "planted": {
