@@ -193,6 +193,7 @@ function parseHash() {
 
 const views = {
   overview: overviewView, inventory: inventoryView, identity: identityView, tasks: tasksView, task: taskView, findings: findingsView, audit: auditView,
+  discovered: discoveredView, external: externalView,
 };
 
 async function route() {
@@ -200,7 +201,7 @@ async function route() {
   const { view, arg, params } = parseHash();
   for (const a of document.querySelectorAll("#nav a")) {
     const active = a.dataset.view === view || (a.dataset.view === "inventory" && view === "identity") ||
-      (a.dataset.view === "tasks" && view === "task");
+      (a.dataset.view === "tasks" && view === "task") || (a.dataset.view === "discovered" && view === "external");
     a.classList.toggle("active", active);
   }
   const render = views[view] || overviewView;
@@ -342,6 +343,89 @@ async function inventoryView(_, params) {
     }, "Next →"));
   show(h("h1", {}, "Inventory"), form,
     table(["SPIFFE ID", "Kind", "Owner", "Environment", "Status", "Eligible"], rows, "No identity matches."), pager);
+}
+
+// ---------- discovered identities ----------
+
+const SOURCES = ["", "postgres", "openbao", "aws", "host"];
+const DISCOVERY_STATUSES = ["", "discovered", "claimed", "gone"];
+
+async function discoveredView(_, params) {
+  const filters = { source: params.get("source") || "", status: params.get("status") || "" };
+  const after = params.get("after") || "";
+  const page = await api("/v1/discovered" + query({ ...filters, after, limit: PAGE }));
+  const form = h("form", { class: "filters", id: "discovered-filters" },
+    field("Source", select("source", SOURCES, filters.source)),
+    field("Status", select("status", DISCOVERY_STATUSES, filters.status)),
+    h("button", { type: "submit", class: "primary" }, "Filter"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    go("discovered", Object.fromEntries(new FormData(form).entries()));
+  });
+  const rows = page.identities.map((i) => {
+    const actions = h("td", { class: "actions" });
+    if (i.status === "discovered") {
+      actions.append(h("button", { type: "button", class: "claim", onclick: () => claimForm(actions, i.id) }, "Claim"));
+    }
+    return h("tr", { "data-id": i.id },
+      h("td", {}, badge(i.source)), h("td", {}, i.kind),
+      h("td", { class: "mono" }, link("#/external/" + encodeURIComponent(i.id), i.name)),
+      h("td", {}, badge(i.status)), h("td", {}, i.owner || "—"),
+      h("td", {}, (i.privileged || []).length ? "yes" : "no"), h("td", {}, when(i.last_seen_at)), actions);
+  });
+  const next = page.next_cursor
+    ? h("button", { type: "button", id: "next-page", onclick: () => go("discovered", { ...filters, after: page.next_cursor }) }, "Next →")
+    : "";
+  show(h("h1", {}, "Discovered identities"),
+    h("p", { class: "muted" }, "Found outside Tessera by tessera discover; unowned until claimed."), form,
+    table(["Source", "Kind", "Name", "Status", "Owner", "Privileged", "Last seen", ""], rows, "Nothing discovered yet."), next);
+}
+
+function claimForm(cell, id) {
+  const owner = h("input", { name: "owner", class: "owner", placeholder: "owner (required)", required: true });
+  const purpose = h("input", { name: "purpose", class: "purpose", placeholder: "purpose (required)", required: true });
+  const environment = h("input", { name: "environment", class: "environment", placeholder: "environment", size: 8 });
+  const error = h("div", { class: "error" });
+  const form = h("form", { class: "inline-form" }, owner, purpose, environment,
+    h("button", { type: "submit", class: "primary" }, "Confirm claim"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const body = { owner: owner.value.trim(), purpose: purpose.value.trim() };
+    if (environment.value.trim()) body.environment = environment.value.trim();
+    try {
+      await api("/v1/discovered/" + encodeURIComponent(id) + "/claim", { method: "POST", body });
+      route();
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  });
+  cell.replaceChildren(form, error);
+  owner.focus();
+}
+
+async function externalView(id) {
+  const [item, plan] = await Promise.all([
+    api("/v1/discovered/" + encodeURIComponent(id)), api("/v1/discovered/" + encodeURIComponent(id) + "/plan"),
+  ]);
+  const facts = h("dl", { class: "facts", id: "external-facts" },
+    ...[["Source", item.source], ["External id", item.external_id], ["Kind", item.kind], ["Status", badge(item.status)],
+      ["Owner", item.owner || "— (unclaimed)"], ["Purpose", (item.claim && item.claim.purpose) || "—"],
+      ["Discovered", when(item.discovered_at)], ["Last seen", when(item.last_seen_at)],
+      ["Last used", item.usage_known ? when(item.last_used_at) : "not recorded by the source"],
+      ["Migrated to", item.migrated_to ? link("#/identity/" + encodeURIComponent(item.migrated_to), item.migrated_to) : "—"]]
+      .flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+  const credentials = table(["Kind", "Reference", "Status", "Created", "Last used", "Expires"],
+    (item.credentials || []).map((c) => h("tr", {}, h("td", {}, c.kind), h("td", { class: "mono" }, c.reference),
+      h("td", {}, c.status || "—"), h("td", {}, when(c.created_at)), h("td", {}, when(c.last_used_at)),
+      h("td", {}, c.expires_at ? when(c.expires_at) : (c.expiry_known ? "never" : "unknown")))), "No credentials seen.");
+  const list = (title, lines) => lines && lines.length ? [h("h2", {}, title), h("ul", {}, lines.map((l) => h("li", {}, l)))] : [];
+  const steps = h("ol", { id: "plan-steps" }, plan.steps.map((st) => h("li", {}, h("strong", {}, st.title), h("pre", {}, st.text))));
+  show(h("h1", {}, item.name), h("div", { class: "card" }, facts),
+    h("h2", {}, "Credentials"), credentials,
+    ...list("Privileged", item.privileged), ...list("Interactive use", item.interactive_use),
+    ...list("Grants", item.grants), ...list("What the source could not tell", item.unknowns),
+    h("h2", {}, "Plan"), h("p", { id: "plan-summary" }, plan.summary), steps,
+    h("p", {}, h("strong", {}, "Retire the old credential: "), h("code", {}, plan.retire)));
 }
 
 // ---------- identity ----------

@@ -197,6 +197,31 @@ with sync_playwright() as p:
     shot(page, "7-audit")
     print("audit timeline: chain intact, filters, older page")
 
+    # Discovered identities: listed with their source; one is claimed from the console; its page shows the plan.
+    page.click("#nav a[data-view=discovered]")
+    expect(page.locator("#main h1")).to_have_text("Discovered identities")
+    rows = page.locator("tr[data-id]")
+    expect(rows).to_have_count(2)
+    etl = page.locator("tr[data-id]", has_text="etl")
+    expect(etl).to_contain_text("postgres")
+    expect(etl).to_contain_text("discovered")
+    etl.locator("button.claim").click()
+    etl.locator("input.owner").fill("carol@example.com")
+    etl.locator("input.purpose").fill("nightly ETL")
+    etl.locator("button[type=submit]").click()
+    expect(page.locator("tr[data-id]", has_text="etl")).to_contain_text("carol@example.com")
+    claimed = [i for i in api("/v1/discovered?source=postgres")["identities"] if i["name"] == "etl"][0]
+    assert claimed["status"] == "claimed" and claimed["claim"]["purpose"] == "nightly ETL", claimed
+    page.locator("tr[data-id]", has_text="etl").locator("a").click()
+    expect(page.locator("#plan-summary")).to_contain_text("PostgreSQL role etl")
+    expect(page.locator("#plan-steps")).to_contain_text('GRANT \\"app_rw\\" TO {{name}}')
+    expect(page.locator("#external-facts")).to_contain_text("carol@example.com")
+    page.goto(addr + "/console/#/discovered")
+    expect(page.locator("tr[data-id]")).to_have_count(2)
+    assert page.evaluate("window.__xss") is None, "markup in a discovered name ran"
+    shot(page, "8-discovered")
+    print("discovered identities: listed, claimed in the console, plan shown")
+
     # Sign out forgets the token.
     page.click("#signout")
     expect(page.locator("#signin")).to_be_visible()
