@@ -185,10 +185,3 @@ public struct IAMClient: Sendable {
 
     static func clip(_ text: String) -> String { text.count > 300 ? String(text.prefix(300)) + "…" : text }
 }
-
-/// What a paginated listing read: every item of the pages read, and the failure that stopped it, if any.
-public struct IAMListing: Sendable {
-    public let items: [XMLNode]
-    public let pages: Int
-    public let failure: DiscoveryError?
-}
