@@ -44,7 +44,7 @@ extension TesseraServer {
     static func adminServices(
         _ environment: ServerEnvironment, tokens: TokenService, admins: AdminAuthenticator,
         router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>
-    ) -> (tasks: TaskService, exceptions: ExceptionService, secrets: DynamicSecretsService?) {
+    ) -> (tasks: TaskService, exceptions: ExceptionService, secrets: DynamicSecretsService?, discovery: DiscoveryService) {
         let (configuration, database, audit, clock) = (
             environment.configuration, environment.database, environment.audit, environment.clock
         )
@@ -84,16 +84,14 @@ extension TesseraServer {
                 approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
             admins: admins, maximumBodySize: limit
         ).register(public: router, admin: admin)
-        DiscoveryRoutes(
-            service: DiscoveryService(
-                repository: database.discovery, identities: environment.inventory, audit: audit, clock: clock,
-                issuer: MigrationPlan.Issuer(
-                    accessTokenIssuer: environment.issuer, jwtSVIDIssuer: configuration.spiffe.jwtIssuer,
-                    trustDomain: configuration.trustDomain)),
-            maximumBodySize: limit
-        ).register(in: admin)
+        let discovery = DiscoveryService(
+            repository: database.discovery, identities: environment.inventory, audit: audit, clock: clock,
+            issuer: MigrationPlan.Issuer(
+                accessTokenIssuer: environment.issuer, jwtSVIDIssuer: configuration.spiffe.jwtIssuer,
+                trustDomain: configuration.trustDomain))
+        DiscoveryRoutes(service: discovery, maximumBodySize: limit).register(in: admin)
         postureAndConsole(environment, router: router, admin: admin)
-        return (tasks, exceptions, secrets)
+        return (tasks, exceptions, secrets, discovery)
     }
 
     /// Posture (findings, evidence, reports) and the web console.

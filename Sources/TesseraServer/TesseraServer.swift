@@ -46,6 +46,8 @@ public struct TesseraServer {
     let federatedRoots: FederatedRoots
     /// Client chains the mTLS handshake verified, re-checked on every request.
     let verifiedChains: VerifiedChains
+    /// Scheduled discovery (`--discover`).
+    let discovery: DiscoveryScheduler
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -55,6 +57,7 @@ public struct TesseraServer {
         authorizer: (any IssuanceAuthorizer)? = nil, logger: Logger = Logger(label: "tessera"),
         eventBus: any ClusterEventBus = SingleNodeEventBus()
     ) async throws -> TesseraServer {
+        let discoverySpecs = try DiscoveryScheduler.specs(configuration.discovery)
         let environment = try await ServerEnvironment.make(
             configuration: configuration, kek: kek, clock: clock, logger: logger, eventBus: eventBus)
         let (tokens, federation) = try await tokenService(environment, authorizer: authorizer)
@@ -71,7 +74,8 @@ public struct TesseraServer {
             metrics: environment.metrics, tokens: tokens, taskService: services.tasks, exceptionService: services.exceptions,
             secrets: services.secrets, spiffe: keys.spiffe, router: router, logger: logger, tokenState: database.tokenState,
             clock: clock, clusterSync: keys.clusterSync, refusals: environment.refusals, signingKeys: keys.signingKeys,
-            federatedRoots: environment.federatedRoots, verifiedChains: environment.verifiedChains)
+            federatedRoots: environment.federatedRoots, verifiedChains: environment.verifiedChains,
+            discovery: DiscoveryScheduler(specs: discoverySpecs, service: services.discovery, logger: logger))
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -174,6 +178,7 @@ public struct TesseraServer {
         if policies.directory != nil { services.append(policies.watcher(audit: audit, logger: logger)) }
         services.append(spiffe.background)
         services.append(signingKeys.promotion(logger: logger))
+        services += discovery.services()
         var listeners = try self.listeners(limiter: limiter)
         listeners.append(
             Application(

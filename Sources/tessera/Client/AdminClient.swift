@@ -17,6 +17,14 @@ struct ConnectionOptions: ParsableArguments {
     var tokenFile: String?
 
     func client(requireToken: Bool = true) throws -> AdminClient {
+        try AdminClient.make(server: server, token: token, tokenFile: tokenFile, requireToken: requireToken)
+    }
+}
+
+extension AdminClient {
+    /// A client for `server` (else TESSERA_ADDR, else http://127.0.0.1:8443) with the admin token given, read from
+    /// `tokenFile`, or from TESSERA_TOKEN.
+    static func make(server: String?, token: String?, tokenFile: String?, requireToken: Bool = true) throws -> AdminClient {
         let environment = ProcessInfo.processInfo.environment
         var base = server ?? environment["TESSERA_ADDR"] ?? "http://127.0.0.1:8443"
         while base.hasSuffix("/") { base.removeLast() }

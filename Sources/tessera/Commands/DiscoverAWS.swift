@@ -19,7 +19,7 @@ struct DiscoverAWS: AsyncParsableCommand {
             in --region. --endpoint-url points at an IAM-compatible endpoint (a stand-in such as moto, a VPC endpoint).
 
             Examples:
-              AWS_ACCESS_KEY_ID=AKIA... AWS_SECRET_ACCESS_KEY=... tessera discover aws --token-file .tessera/admin-token
+              AWS_ACCESS_KEY_ID=AKIA... AWS_SECRET_ACCESS_KEY=... tessera discover aws --admin-token-file .tessera/admin-token
               tessera discover aws --endpoint-url http://127.0.0.1:5000 --print-only --json
             """)
 

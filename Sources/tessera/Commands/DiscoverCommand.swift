@@ -17,9 +17,16 @@ struct DiscoverCommand: AsyncParsableCommand {
         subcommands: [DiscoverPostgres.self, DiscoverOpenBao.self, DiscoverAWS.self, DiscoverHost.self])
 }
 
-/// Options shared by every `discover` source: where the result goes.
+/// Options shared by every `discover` source: where the result goes. The admin token is `--admin-token-file` (or
+/// TESSERA_TOKEN) here, because `--token-file` names a source's own token (`discover openbao`).
 struct DiscoverOutputOptions: ParsableArguments {
-    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: "Tessera server address (env TESSERA_ADDR; default http://127.0.0.1:8443).")
+    var server: String?
+
+    @Option(
+        name: .customLong("admin-token-file"),
+        help: "Read the Tessera admin token from a file (e.g. DATA_DIR/admin-token); else TESSERA_TOKEN.")
+    var adminTokenFile: String?
 
     @Flag(name: .customLong("print-only"), help: "Print the snapshot (what was found) and do not send it to a server.")
     var printOnly = false
@@ -49,7 +56,8 @@ struct DiscoverOutputOptions: ParsableArguments {
             return
         }
         let body = try JSONSerialization.jsonObject(with: data)
-        let reply = try await connection.client().expect("POST", "/v1/discovery/runs", json: body)
+        let reply = try await AdminClient.make(server: server, token: nil, tokenFile: adminTokenFile).expect(
+            "POST", "/v1/discovery/runs", json: body)
         if json {
             FileHandle.standardOutput.write(reply + Data("\n".utf8))
         } else {

@@ -14,20 +14,21 @@ struct DiscoverOpenBao: AsyncParsableCommand {
             read (never <mount>/data/..., never sys/raw). Token and secret-id accessors are kept only as fingerprints. \
             The same API serves Vault.
 
-            The token comes from --bao-token-file, else BAO_TOKEN, else VAULT_TOKEN (--token-file is the Tessera admin \
-            token). The least-privilege policy for it is in docs/discovery.md; whatever it may not read is reported as \
+            The token comes from --token-file, else BAO_TOKEN, else VAULT_TOKEN (the Tessera admin token is \
+            --admin-token-file or TESSERA_TOKEN). The least-privilege policy for it is in docs/discovery.md; whatever it may not read is reported as \
             a problem naming the path and capability, and the run is then partial (nothing is marked gone).
 
             Examples:
-              BAO_TOKEN=... tessera discover openbao --addr https://vault.internal:8200 --token-file .tessera/admin-token
-              tessera discover openbao --addr http://127.0.0.1:8200 --bao-token-file discovery.token --print-only --json
+              tessera discover openbao --addr https://vault.internal:8200 --token-file discovery.token \
+                --admin-token-file .tessera/admin-token
+              tessera discover openbao --addr http://127.0.0.1:8200 --token-file discovery.token --print-only --json
             """)
 
     @Option(help: "The server: http(s)://host[:port] (else BAO_ADDR, else VAULT_ADDR).")
     var addr: String?
 
-    @Option(name: .customLong("bao-token-file"), help: "Read the OpenBao/Vault token from this file (else BAO_TOKEN, then VAULT_TOKEN).")
-    var baoTokenFile: String?
+    @Option(name: .customLong("token-file"), help: "Read the OpenBao/Vault token from this file (else BAO_TOKEN, then VAULT_TOKEN).")
+    var tokenFile: String?
 
     @Option(help: "The namespace to read (X-Vault-Namespace), for Vault Enterprise or OpenBao namespaces.")
     var namespace: String?
@@ -46,10 +47,10 @@ struct DiscoverOpenBao: AsyncParsableCommand {
             throw CommandFailure(message: error.reason)
         }
         let token =
-            try DiscoverySecret.read(file: baoTokenFile, environment: "BAO_TOKEN", what: "OpenBao token")
+            try DiscoverySecret.read(file: tokenFile, environment: "BAO_TOKEN", what: "OpenBao token")
             ?? DiscoverySecret.read(file: nil, environment: "VAULT_TOKEN", what: "Vault token")
         guard let token else {
-            throw CommandFailure(message: "no OpenBao token: give --bao-token-file, or set BAO_TOKEN or VAULT_TOKEN")
+            throw CommandFailure(message: "no OpenBao token: give --token-file, or set BAO_TOKEN or VAULT_TOKEN")
         }
         try await output.run(OpenBaoConnector(address: address, token: token, namespace: namespace))
     }

@@ -19,7 +19,7 @@ struct DiscoverPostgres: AsyncParsableCommand {
 
             Examples:
               TESSERA_DISCOVER_PASSWORD=... tessera discover postgres --url postgres://discovery@db.internal:5432/app \
-                --token-file .tessera/admin-token
+                --admin-token-file .tessera/admin-token
               tessera discover postgres --url postgres://discovery@127.0.0.1/app --password-file pw --print-only --json
             """)
 
