@@ -98,6 +98,23 @@ import Testing
         #expect(first.map(\.id) == second.map(\.id))
     }
 
+    @Test func aTrustRiskTheConnectorReportedIsABroadTrustFinding() throws {
+        let observation = DiscoveryObservation(
+            externalID: "arn:aws:iam::123456789012:role/partner", name: "partner", kind: "iam-role",
+            attributes: ["trust_risk": "every principal of account 999999999999 may assume it; any token from x may assume it"])
+        let role = DiscoveredIdentity.discovered(observation, source: .aws, scope: "aws:123456789012", at: now)
+            .claimed(DiscoveryClaim(owner: "alice", purpose: "p", claimedAt: now, claimedBy: "admin"))
+        let findings = DiscoveryDetectors(now: now, thresholds: PostureThresholds()).findings([role], runs: [])
+        let finding = try #require(findings.first)
+        #expect(findings.count == 1 && finding.category == .broadTrust && finding.owasp == .nhi3)
+        #expect(finding.evidence.count == 2)
+        let narrow = DiscoveryObservation(
+            externalID: "arn:aws:iam::123456789012:role/ec2", name: "ec2", kind: "iam-role", attributes: ["trust": "service"])
+        let fine = DiscoveredIdentity.discovered(narrow, source: .aws, scope: "aws:123456789012", at: now)
+            .claimed(DiscoveryClaim(owner: "alice", purpose: "p", claimedAt: now, claimedBy: "admin"))
+        #expect(DiscoveryDetectors(now: now, thresholds: PostureThresholds()).findings([fine], runs: []).isEmpty)
+    }
+
     @Test func aSourceWithoutAuditIsAFindingOnItsScope() {
         let run = DiscoveryRun(
             id: "drun_1", source: .openbao, scope: "openbao://127.0.0.1:8200", startedAt: now, finishedAt: now, complete: true,

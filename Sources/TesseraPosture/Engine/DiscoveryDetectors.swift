@@ -39,6 +39,10 @@ struct DiscoveryDetectors {
         if !observation.privileged.isEmpty {
             add(.privilegedAccount, "\(label) is privileged: \(observation.privileged[0])", observation.privileged)
         }
+        if let risks = observation.attributes["trust_risk"], !risks.isEmpty {
+            let lines = risks.components(separatedBy: "; ")
+            add(.broadTrust, "\(label) can be assumed too broadly: \(lines[0])", lines)
+        }
         if !observation.interactiveUse.isEmpty {
             add(.humanUse, "\(label) is used interactively by a person", observation.interactiveUse)
         }

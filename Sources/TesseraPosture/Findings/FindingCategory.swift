@@ -27,6 +27,7 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     case humanUse = "human-use"
     case supersededCredential = "superseded-credential"
     case unauditedSource = "unaudited-source"
+    case broadTrust = "broad-trust"
 
     /// The OWASP NHI Top 10 (2025) item this category evidences.
     public var owasp: OWASPItem {
@@ -36,6 +37,7 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
         case .unused, .privilegedAccount: .nhi5
         case .humanUse: .nhi10
         case .unauditedSource: .nhi6
+        case .broadTrust: .nhi3
         case .secretInCode, .refusalSpike: .nhi2
         case .overPrivilege, .delegationDepth, .agentOutsideTask, .exchangeLoop: .nhi5
         case .exceptionExpiring, .exceptionExpired, .exceptionOutOfScope: .nhi5
@@ -50,7 +52,7 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     public var severity: Severity {
         switch self {
         case .secretInCode, .orphaned, .expired, .agentOutsideTask, .exchangeLoop: .high
-        case .privilegedAccount, .humanUse, .supersededCredential, .longLivedCredential: .high
+        case .privilegedAccount, .humanUse, .supersededCredential, .longLivedCredential, .broadTrust: .high
         case .unowned, .unauditedSource: .medium
         case .unused: .low
         case .subjectTokenReuse, .exceptionExpiring, .exceptionOutOfScope: .medium
@@ -104,6 +106,8 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
             "Give the person their own account; an application identity used from a console cannot be attributed."
         case .supersededCredential:
             "The identity was migrated onto Tessera: disable the old credential in its source (see tessera identity plan)."
+        case .broadTrust:
+            "Narrow who may assume it: name the exact principals, and pin a federated trust's subject (and audience)."
         case .unauditedSource: "Enable an audit device in the source so that every use of its credentials is recorded."
         }
     }
