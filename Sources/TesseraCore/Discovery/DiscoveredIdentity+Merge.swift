@@ -11,10 +11,11 @@ extension DiscoveredIdentity {
     }
 
     /// Seen again: the new observation replaces the old; a gone identity comes back (claimed if it was).
-    /// `updatedAt` moves only when something changed, so an idempotent re-run changes nothing but `lastSeenAt`.
+    /// `updatedAt` moves only when something other than use timestamps changed, so an idempotent re-run changes
+    /// nothing but `lastSeenAt` (and the last-use times the source reports).
     public func seen(_ next: DiscoveryObservation, at now: Date) -> DiscoveredIdentity {
         let status: DiscoveryStatus = claim == nil ? .discovered : .claimed
-        let changed = next != observation || self.status != status
+        let changed = next.withoutUsage != observation.withoutUsage || self.status != status
         return DiscoveredIdentity(
             id: id, source: source, scope: scope, observation: next, status: status, claim: claim, migratedTo: migratedTo,
             discoveredAt: discoveredAt, lastSeenAt: now, goneAt: nil, updatedAt: changed ? now : updatedAt)

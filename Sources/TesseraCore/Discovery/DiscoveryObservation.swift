@@ -60,3 +60,19 @@ public struct DiscoveryObservation: Sendable, Codable, Equatable {
         case attributes, unknowns
     }
 }
+
+extension DiscoveryObservation {
+    /// The observation without its use timestamps (identity and credentials): what a re-run compares, so that the
+    /// discovery login's own use, or a workload using its key between runs, is recorded but is not a change.
+    public var withoutUsage: DiscoveryObservation {
+        DiscoveryObservation(
+            externalID: externalID, name: name, kind: kind,
+            credentials: credentials.map {
+                DiscoveredCredential(
+                    kind: $0.kind, reference: $0.reference, status: $0.status, createdAt: $0.createdAt, lastUsedAt: nil,
+                    expiresAt: $0.expiresAt, expiryKnown: $0.expiryKnown, details: $0.details.filter { !$0.key.hasPrefix("last_used") })
+            },
+            grants: grants, privileged: privileged, interactiveUse: interactiveUse, lastUsedAt: nil, usageKnown: usageKnown,
+            createdAt: createdAt, attributes: attributes, unknowns: unknowns)
+    }
+}

@@ -98,7 +98,8 @@ extension PostgresConnector {
         return DiscoveryObservation(
             externalID: "\(scope)#\(role.name)", name: role.name, kind: "database-role", credentials: credentials,
             grants: grants.sorted(), privileged: privileged, interactiveUse: interactive,
-            lastUsedAt: sessions.isEmpty ? nil : now, usageKnown: false, attributes: attributes, unknowns: unknowns)
+            lastUsedAt: sessions.compactMap { $0.started.flatMap(ISO8601.parse) }.max(), usageKnown: false,
+            attributes: attributes, unknowns: unknowns)
     }
 
     /// A PostgreSQL or connection error as a discovery error naming what failed (never the password).

@@ -28,15 +28,15 @@ public struct PostgresConnector: DiscoveryConnector {
     public func discover(clock: any TimeSource) async throws -> DiscoverySnapshot {
         let started = clock.now()
         let connection = try await connect()
-        defer { Task { try? await connection.close() } }
         var builder = SnapshotBuilder(source: source, scope: scope, startedAt: started)
         do {
             try await read(connection, into: &builder, now: started)
-        } catch let error as DiscoveryError {
-            throw error
         } catch {
-            throw Self.translate(error, what: "the role catalogue")
+            try? await connection.close()
+            throw (error as? DiscoveryError) ?? Self.translate(error, what: "the role catalogue")
         }
+        // Closed before returning: a lingering session would show up as use of the discovery login on the next run.
+        try? await connection.close()
         return builder.snapshot(finishedAt: clock.now())
     }
 

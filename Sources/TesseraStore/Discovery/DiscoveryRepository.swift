@@ -61,6 +61,6 @@ public protocol DiscoveryRepository: Sendable {
     func update(_ identity: DiscoveredIdentity) async throws
     /// Records a run (its counts, problems and facts about the source).
     func recordRun(_ run: DiscoveryRun) async throws
-    /// The latest run of each scope, newest first.
+    /// The latest complete run of each scope, newest first (a partial run cannot clear what a complete one found).
     func latestRuns() async throws -> [DiscoveryRun]
 }

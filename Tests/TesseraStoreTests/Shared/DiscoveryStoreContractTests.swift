@@ -42,6 +42,22 @@ import Testing
             #expect(afterRerun.allSatisfy { $0.lastSeenAt == later && $0.updatedAt == storeEpoch })
             #expect(Set(afterRerun.map(\.id)) == Set(listed.map(\.id)), "ids are stable across runs")
 
+            // Only a last-use time moved: stored, but not a change.
+            var used = role("app")
+            used = DiscoveryObservation(
+                externalID: used.externalID, name: used.name, kind: used.kind, credentials: used.credentials,
+                grants: used.grants, lastUsedAt: later, usageKnown: true, attributes: used.attributes)
+            var unused = role("app")
+            unused = DiscoveryObservation(
+                externalID: unused.externalID, name: unused.name, kind: unused.kind, credentials: unused.credentials,
+                grants: unused.grants, usageKnown: true, attributes: unused.attributes)
+            _ = try await repository.apply(snapshot([unused, role("etl"), role("admin", privileged: ["superuser"])]), at: later)
+            let usedRun = try await repository.apply(snapshot([used, role("etl"), role("admin", privileged: ["superuser"])]), at: later)
+            #expect(usedRun.changed.isEmpty && usedRun.unchanged == 3)
+            let app = try #require(try await repository.list(DiscoveryFilter(source: .postgres)).first { $0.name == "app" })
+            #expect(app.observation.lastUsedAt == later, "the new last use is kept")
+            _ = try await repository.apply(snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: later)
+
             // A partial run that misses etl and admin marks nothing gone.
             let partial = try await repository.apply(snapshot([role("app")], complete: false), at: later)
             #expect(partial.changed.isEmpty)
@@ -78,8 +94,13 @@ import Testing
                         startedAt: storeEpoch.addingTimeInterval(Double(index)), finishedAt: storeEpoch.addingTimeInterval(Double(index)),
                         complete: true, counts: ["seen": index], problems: [], sourceFindings: findings, actor: "admin"))
             }
+            try await repository.recordRun(
+                DiscoveryRun(
+                    id: "drun_2", source: .openbao, scope: "openbao://127.0.0.1:8200", startedAt: storeEpoch.addingTimeInterval(5),
+                    finishedAt: storeEpoch.addingTimeInterval(5), complete: false, counts: [:], problems: ["denied"],
+                    sourceFindings: [], actor: "admin"))
             let latest = try await repository.latestRuns()
-            #expect(latest.map(\.id) == ["drun_1"])
+            #expect(latest.map(\.id) == ["drun_1"], "the latest complete run")
             #expect(latest.first?.counts == ["seen": 1])
         }
     }

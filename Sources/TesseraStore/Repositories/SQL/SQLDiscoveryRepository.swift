@@ -21,6 +21,7 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
             }
             var changed: [(identity: DiscoveredIdentity, change: DiscoveryChanges.Change)] = []
             var unchanged: [String] = []
+            var touched = 0
             var seen = Set<String>()
             for observation in snapshot.observations {
                 seen.insert(observation.externalID)
@@ -37,6 +38,10 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
                 } else if next.updatedAt != previous.updatedAt {
                     try await Self.write(next, sql)
                     changed.append((next, .changed))
+                } else if next.observation != previous.observation {
+                    // Only use timestamps moved: stored, but not a change.
+                    try await Self.write(next, sql)
+                    touched += 1
                 } else {
                     unchanged.append(previous.id)
                 }
@@ -53,7 +58,7 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
                     changed.append((gone, .gone))
                 }
             }
-            return DiscoveryChanges(changed: changed, unchanged: unchanged.count)
+            return DiscoveryChanges(changed: changed, unchanged: unchanged.count + touched)
         }
     }
 
@@ -94,8 +99,9 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
     func latestRuns() async throws -> [DiscoveryRun] {
         try await sql.rows(
             """
-            SELECT r.* FROM discovery_runs r WHERE r.finished_at = (SELECT max(l.finished_at) FROM discovery_runs l
-              WHERE l.source = r.source AND l.scope = r.scope) ORDER BY r.finished_at DESC, r.id
+            SELECT r.* FROM discovery_runs r WHERE r.complete = \(true) AND r.finished_at = (SELECT max(l.finished_at)
+              FROM discovery_runs l WHERE l.source = r.source AND l.scope = r.scope AND l.complete = \(true))
+            ORDER BY r.finished_at DESC, r.id
             """
         ).map(Self.run)
     }
