@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import TesseraPosture
 import TesseraDiscovery
+import TesseraPosture
 import TesseraSecrets
 import TesseraStore
 

@@ -14,7 +14,8 @@ struct TesseraCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ServerCommand.self, DevCommand.self, HealthCommand.self, OpenAPICommand.self, IdentityCommand.self, DiscoverCommand.self, TokenCommand.self,
+            ServerCommand.self, DevCommand.self, HealthCommand.self, OpenAPICommand.self, IdentityCommand.self,
+            DiscoverCommand.self, TokenCommand.self,
             TaskCommand.self, LeaseCommand.self, ExceptionCommand.self, SecretCommand.self, DBCommand.self, AuditCommand.self,
             PolicyCommand.self, BenchCommand.self,
             AgentCommand.self, NodeCommand.self, EntryCommand.self, SVIDCommand.self, BundleCommand.self,

@@ -13,7 +13,8 @@ import Testing
         #expect(postgres.description == "postgres://discovery@db.internal:5432/app")
         let bao = try DiscoverySourceSpec(parsing: "openbao+https://vault.internal:8200?token_file=/etc/t&namespace=ops")
         #expect(bao.source == .openbao && bao.interval == .seconds(86_400))
-        let aws = try DiscoverySourceSpec(parsing: "aws://eu-west-1?endpoint_url=http://127.0.0.1:5000&every=30m", environment: [:])
+        let aws = try DiscoverySourceSpec(
+            parsing: "aws://eu-west-1?endpoint_url=http://127.0.0.1:5000&every=30m", environment: [:])
         #expect(aws.source == .aws && aws.interval == .seconds(1800))
         let host = try DiscoverySourceSpec(parsing: "host:///srv/root?name=build-01&every=1d")
         #expect(host.source == .host && host.description == "host:///srv/root")

@@ -28,7 +28,8 @@ import Testing
     }
 
     func snapshot(_ root: String = tree, serviceAccounts: Set<String> = ["svc-ci"]) async throws -> DiscoverySnapshot {
-        try await HostConnector(root: HostRoot(root), hostName: "build-01", serviceAccounts: serviceAccounts).discover(clock: clock)
+        try await HostConnector(root: HostRoot(root), hostName: "build-01", serviceAccounts: serviceAccounts).discover(
+            clock: clock)
     }
 
     @Test func findsEveryAccountThatCanLogInHasKeysOrRunsJobs() async throws {
@@ -39,14 +40,18 @@ import Testing
         #expect(snapshot.observations.allSatisfy { $0.kind == "host-account" && $0.externalID == "host://build-01/\($0.name)" })
         let problems = snapshot.problems.joined(separator: "\n")
         #expect(problems.contains("1 malformed lines in \(Self.tree)/etc/passwd were skipped"))
-        #expect(problems.contains("\(Self.tree)/home/deploy/.ssh/authorized_keys line 5 was not read: the key is not a well-formed base64 SSH public key"))
+        #expect(
+            problems.contains(
+                "\(Self.tree)/home/deploy/.ssh/authorized_keys line 5 was not read: the key is not a well-formed base64 SSH public key"
+            ))
         #expect(problems.contains("line 6 was not read: the line says ssh-ed25519 but the key is ssh-rsa"))
     }
 
     @Test func accountsCarryUIDRangeShellAndPasswordStateButNoHash() async throws {
         let byName = Dictionary(uniqueKeysWithValues: try await snapshot().observations.map { ($0.name, $0) })
         let root = try #require(byName["root"])
-        #expect(root.attributes["uid"] == "0" && root.attributes["uid_range"] == "system" && root.attributes["non_human"] == "true")
+        #expect(
+            root.attributes["uid"] == "0" && root.attributes["uid_range"] == "system" && root.attributes["non_human"] == "true")
         #expect(root.attributes["password"] == "set" && root.attributes["password_changed"] == "2023-12-09T00:00:00Z")
         let alice = try #require(byName["alice"])
         #expect(alice.attributes["uid_range"] == "human" && alice.attributes["non_human"] == "false")
@@ -85,9 +90,13 @@ import Testing
             deploy[0].details["options"]
                 == "from=\"10.0.0.0/8,192.168.1.5\",command=\"/usr/local/bin/deploy --from-ci\",no-pty,no-port-forwarding")
         #expect(deploy[0].expiryKnown && deploy[0].expiresAt == nil)
-        #expect(deploy[1].details["type"] == "ecdsa-sha2-nistp384" && deploy[1].details["options"] == "restrict,expiry-time=\"20300101\"")
+        #expect(
+            deploy[1].details["type"] == "ecdsa-sha2-nistp384"
+                && deploy[1].details["options"] == "restrict,expiry-time=\"20300101\"")
         #expect(deploy[1].expiresAt == Date(timeIntervalSince1970: 1_893_456_000))
-        #expect(deploy[2].details["command"] == "echo \"hi\"" && deploy[2].details["options"] == #"command="echo \"hi\"""# && deploy[2].details["file"]?.hasSuffix("authorized_keys2") == true)
+        #expect(
+            deploy[2].details["command"] == "echo \"hi\"" && deploy[2].details["options"] == #"command="echo \"hi\"""#
+                && deploy[2].details["file"]?.hasSuffix("authorized_keys2") == true)
         #expect(byName["deploy"]?.attributes["keys_without_from"] == "2")
         #expect(keys("alice")[1].details["comment"] == nil)
     }
@@ -97,14 +106,20 @@ import Testing
         func runs(_ name: String) -> [String] { byName[name]?.grants.filter { $0.hasPrefix("runs: ") } ?? [] }
         #expect(
             runs("deploy") == [
-                "runs: cron \"*/5 * * * * /usr/local/bin/sync-assets --quiet\"", "runs: cron \"@reboot /usr/local/bin/warm-cache\"",
+                "runs: cron \"*/5 * * * * /usr/local/bin/sync-assets --quiet\"",
+                "runs: cron \"@reboot /usr/local/bin/warm-cache\"",
                 "runs: systemd unit assets.service",
             ])
         #expect(
             runs("root") == [
-                "runs: cron \"17 * * * * cd / && run-parts --report /etc/cron.hourly\"", "runs: cron \"0 */12 * * * certbot -q renew\"",
+                "runs: cron \"17 * * * * cd / && run-parts --report /etc/cron.hourly\"",
+                "runs: cron \"0 */12 * * * certbot -q renew\"",
             ])
-        #expect(runs("backup") == ["runs: cron \"30 2 * * * /usr/local/bin/nightly-backup --target s3://backups\"", "runs: systemd unit verify.service"])
+        #expect(
+            runs("backup") == [
+                "runs: cron \"30 2 * * * /usr/local/bin/nightly-backup --target s3://backups\"",
+                "runs: systemd unit verify.service",
+            ])
         #expect(runs("www-data") == ["runs: systemd unit nginx.service"])
         #expect(runs("alice").isEmpty)  // /etc's assets.service overrides /usr/lib's; [Unit] User= is not a service user
         #expect(byName["deploy"]?.grants.contains("member of group docker") == true)
@@ -134,11 +149,11 @@ import Testing
             try manager.createDirectory(atPath: "\(work)/\(directory)", withIntermediateDirectories: true)
         }
         try """
-            big:x:2000:2000::/home/big:/bin/bash
-            bin:x:2001:2001::/home/bin:/bin/bash
-            loop:x:2002:2002::/home/loop:/bin/bash
-            shut:x:2003:2003::/home/shut:/bin/bash
-            """.write(toFile: "\(work)/etc/passwd", atomically: true, encoding: .utf8)
+        big:x:2000:2000::/home/big:/bin/bash
+        bin:x:2001:2001::/home/bin:/bin/bash
+        loop:x:2002:2002::/home/loop:/bin/bash
+        shut:x:2003:2003::/home/shut:/bin/bash
+        """.write(toFile: "\(work)/etc/passwd", atomically: true, encoding: .utf8)
         let key = try String(contentsOfFile: Self.tree + "/root/.ssh/authorized_keys", encoding: .utf8)
         let huge = String(repeating: "A", count: 1 << 20) + "\n" + key + String(repeating: "#\n", count: 2_200_000)
         try huge.write(toFile: "\(work)/home/big/.ssh/authorized_keys", atomically: true, encoding: .utf8)

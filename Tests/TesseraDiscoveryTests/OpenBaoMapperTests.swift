@@ -51,7 +51,8 @@ import Testing
         let accessor = try Self.accessor("billing_app_secret_id")
         let secretID = try Self.answer("secret-id-billing-app")["data"]
         let observation = try mapper().appRole(
-            mount: "approle", name: "billing-app", role: Self.answer("approle-billing-app")["data"], secretIDs: [(accessor, secretID)])
+            mount: "approle", name: "billing-app", role: Self.answer("approle-billing-app")["data"],
+            secretIDs: [(accessor, secretID)])
         #expect(observation.privileged.isEmpty)
         #expect(observation.attributes["secret_id_ttl"] == "3600")
         #expect(observation.attributes["secret_id_num_uses"] == "5")

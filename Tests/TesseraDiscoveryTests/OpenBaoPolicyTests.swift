@@ -23,17 +23,24 @@ import Testing
 
     @Test func theSeededPoliciesAreClassifiedExactly() throws {
         var texts: [String: String] = [:]
-        for name in ["admin-all", "app-read", "default", "sys-audit-reader", "tessera-discovery"] { texts[name] = try Self.policy(name) }
+        for name in ["admin-all", "app-read", "default", "sys-audit-reader", "tessera-discovery"] {
+            texts[name] = try Self.policy(name)
+        }
         let analysis = OpenBaoPolicyAnalysis(policies: texts)
         #expect(analysis.unreadable.isEmpty)
         #expect(
-            analysis.privileged["admin-all"] == ["policy \"admin-all\": path \"*\" with [create, read, update, delete, list, sudo]"])
+            analysis.privileged["admin-all"] == [
+                "policy \"admin-all\": path \"*\" with [create, read, update, delete, list, sudo]"
+            ])
         #expect(analysis.privileged["root"] != nil)
         #expect(Set(analysis.privileged.keys) == ["admin-all", "root"])
         #expect(analysis.narrowSudo["sys-audit-reader"] == ["policy \"sys-audit-reader\": sudo on \"sys/audit\""])
         #expect(
             analysis.narrowSudo["tessera-discovery"]
-                == ["policy \"tessera-discovery\": sudo on \"sys/audit\"", "policy \"tessera-discovery\": sudo on \"auth/token/accessors\""])
+                == [
+                    "policy \"tessera-discovery\": sudo on \"sys/audit\"",
+                    "policy \"tessera-discovery\": sudo on \"auth/token/accessors\"",
+                ])
         #expect(analysis.evidence(for: ["default", "app-read"]).isEmpty)
     }
 
@@ -75,7 +82,10 @@ import Testing
                 .init(path: "secret/data/*", capabilities: ["read"]), .init(path: "a\"b", capabilities: []),
             ])
         let json = #"{"path": {"*": {"capabilities": ["read", "sudo"]}, "x/y": {"capabilities": ["list"]}}}"#
-        #expect(try HCLPolicyReader.rules(json) == [.init(path: "*", capabilities: ["read", "sudo"]), .init(path: "x/y", capabilities: ["list"])])
+        #expect(
+            try HCLPolicyReader.rules(json) == [
+                .init(path: "*", capabilities: ["read", "sudo"]), .init(path: "x/y", capabilities: ["list"]),
+            ])
     }
 
     @Test func refusesMalformedPoliciesWithTheirLine() {
@@ -99,7 +109,9 @@ import Testing
                 #expect(error.line == line, "\(text): \(error)")
             }
         }
-        #expect(throws: HCLPolicyReader.SyntaxError.self) { try HCLPolicyReader.rules(String(repeating: " ", count: (1 << 20) + 1)) }
+        #expect(throws: HCLPolicyReader.SyntaxError.self) {
+            try HCLPolicyReader.rules(String(repeating: " ", count: (1 << 20) + 1))
+        }
     }
 
     @Test func anUnreadablePolicyIsReportedNotGuessed() {

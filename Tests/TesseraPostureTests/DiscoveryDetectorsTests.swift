@@ -42,7 +42,8 @@ import Testing
     }
 
     @Test func privilegeAndHumanUseCarryTheSourcesEvidence() throws {
-        let found = identity("root-like", privileged: ["policy AdministratorAccess: Action * on Resource *"], interactive: ["console sign-in"])
+        let found = identity(
+            "root-like", privileged: ["policy AdministratorAccess: Action * on Resource *"], interactive: ["console sign-in"])
         let findings = DiscoveryDetectors(now: now, thresholds: PostureThresholds()).findings([found], runs: [])
         let privileged = try #require(findings.first { $0.category == .privilegedAccount })
         #expect(privileged.owasp == .nhi5 && privileged.severity == .high)

@@ -70,7 +70,8 @@ extension DiscoveryObservation {
             credentials: credentials.map {
                 DiscoveredCredential(
                     kind: $0.kind, reference: $0.reference, status: $0.status, createdAt: $0.createdAt, lastUsedAt: nil,
-                    expiresAt: $0.expiresAt, expiryKnown: $0.expiryKnown, details: $0.details.filter { !$0.key.hasPrefix("last_used") })
+                    expiresAt: $0.expiresAt, expiryKnown: $0.expiryKnown,
+                    details: $0.details.filter { !$0.key.hasPrefix("last_used") })
             },
             grants: grants, privileged: privileged, interactiveUse: interactiveUse, lastUsedAt: nil, usageKnown: usageKnown,
             createdAt: createdAt, attributes: attributes, unknowns: unknowns)

@@ -77,7 +77,8 @@ public struct DiscoverySourceSpec: Sendable, CustomStringConvertible {
             source = .aws
             make = {
                 guard let id = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
-                    throw DiscoveryError(.invalidArgument, source: "aws", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
+                    throw DiscoveryError(
+                        .invalidArgument, source: "aws", "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set")
                 }
                 let credentials = AWSCredentials(
                     accessKeyID: id, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"])
@@ -114,7 +115,8 @@ public struct DiscoverySourceSpec: Sendable, CustomStringConvertible {
         guard let unit = text.last.flatMap({ units[$0] }), let count = Int64(text.dropLast()), count > 0,
             count * unit >= 60, count * unit <= 30 * 86_400
         else {
-            throw DiscoveryError(.invalidArgument, source: "discover", "every=\(text.prefix(20)): expected 1m...30d, like 30m or 6h")
+            throw DiscoveryError(
+                .invalidArgument, source: "discover", "every=\(text.prefix(20)): expected 1m...30d, like 30m or 6h")
         }
         return .seconds(count * unit)
     }

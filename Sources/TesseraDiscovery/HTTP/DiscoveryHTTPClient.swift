@@ -31,6 +31,8 @@ public final class DiscoveryHTTPClient: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(10), read: timeout)
         configuration.decompression = .disabled
+        // Connectors read with up to 16 requests in flight; the default pool allows 8 connections per host.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
         self.maximumSize = maximumSize

@@ -46,9 +46,14 @@ public struct HostConnector: DiscoveryConnector {
         switch root.read("/etc/passwd") {
         case .text(let text, let truncated):
             passwd = text
-            if truncated { builder.problem("host: \(root.display("/etc/passwd")) is larger than \(HostRoot.maximumFileSize) bytes: the rest was not read") }
+            if truncated {
+                builder.problem(
+                    "host: \(root.display("/etc/passwd")) is larger than \(HostRoot.maximumFileSize) bytes: the rest was not read"
+                )
+            }
         case .missing:
-            throw DiscoveryError(.invalidArgument, source: "host", "\(root.display("/etc/passwd")) does not exist: is --root a host's /?")
+            throw DiscoveryError(
+                .invalidArgument, source: "host", "\(root.display("/etc/passwd")) does not exist: is --root a host's /?")
         case .unreadable(let reason):
             throw DiscoveryError(.forbidden, source: "host", "cannot read \(root.display("/etc/passwd")): \(reason)")
         }

@@ -43,7 +43,8 @@ struct HostJobs {
     private func list(_ directory: String, what: String, into builder: inout SnapshotBuilder) -> [String] {
         if let names = root.list(directory) { return names }
         if let real = root.resolve(directory), FileManager.default.fileExists(atPath: real) {
-            builder.problem("host: cannot list \(root.display(directory)): \(what) there were not read", affectsCompleteness: false)
+            builder.problem(
+                "host: cannot list \(root.display(directory)): \(what) there were not read", affectsCompleteness: false)
         }
         return []
     }
@@ -55,7 +56,9 @@ struct HostJobs {
         case .unreadable(let reason) where reason != "not a regular file":
             builder.problem("host: cannot read \(root.display(path)): \(reason)", affectsCompleteness: false)
         case .text(_, true):
-            builder.problem("host: \(root.display(path)) is larger than \(HostRoot.maximumFileSize) bytes: the rest was not read", affectsCompleteness: false)
+            builder.problem(
+                "host: \(root.display(path)) is larger than \(HostRoot.maximumFileSize) bytes: the rest was not read",
+                affectsCompleteness: false)
         default: break
         }
         return result

@@ -31,17 +31,21 @@ struct HostKeyReader {
                 keys.unknowns.append("SSH keys unknown: cannot read \(shown): \(reason)")
                 keys.problems.append("host: cannot read \(shown): \(reason) (keys of \(account.name) unknown)")
             case .text(let text, let truncated):
-                if truncated { keys.problems.append("host: \(shown) is larger than \(HostRoot.maximumFileSize) bytes: the rest was not read") }
+                if truncated {
+                    keys.problems.append("host: \(shown) is larger than \(HostRoot.maximumFileSize) bytes: the rest was not read")
+                }
                 let (lines, overlong) = HostRoot.lines(text)
                 if overlong > 0 {
-                    keys.problems.append("host: \(shown): \(overlong) lines longer than \(HostRoot.maximumLineLength) bytes were skipped")
+                    keys.problems.append(
+                        "host: \(shown): \(overlong) lines longer than \(HostRoot.maximumLineLength) bytes were skipped")
                 }
                 var count = 0
                 for (index, line) in lines.enumerated() {
                     let trimmed = line.trimmingCharacters(in: .whitespaces)
                     guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
                     guard count < Self.maximumKeysPerFile else {
-                        keys.problems.append("host: \(shown) has more than \(Self.maximumKeysPerFile) keys: the rest were not read")
+                        keys.problems.append(
+                            "host: \(shown) has more than \(Self.maximumKeysPerFile) keys: the rest were not read")
                         break
                     }
                     switch AuthorizedKeysEntry.parse(line) {

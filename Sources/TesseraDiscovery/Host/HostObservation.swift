@@ -6,7 +6,8 @@ struct HostObservation {
     let scope: String
     let serviceAccounts: Set<String>
 
-    static let usageUnknown = "the host's files do not say when the account or its keys were last used (see sshd's log and lastlog)"
+    static let usageUnknown =
+        "the host's files do not say when the account or its keys were last used (see sshd's log and lastlog)"
 
     func make(
         account: HostAccountFiles.Account, loginShell: Bool, shadow: HostAccountFiles.Shadow??, shadowPath: String,

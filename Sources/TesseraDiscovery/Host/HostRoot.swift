@@ -76,7 +76,9 @@ public struct HostRoot: Sendable {
         }
         defer { close(descriptor) }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return .unreadable("not a regular file") }
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {
+            return .unreadable("not a regular file")
+        }
         var data = [UInt8](repeating: 0, count: Self.maximumFileSize + 1)
         var count = 0
         while count < data.count {

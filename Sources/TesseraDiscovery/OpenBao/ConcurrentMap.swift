@@ -1,6 +1,7 @@
 extension Sequence where Element: Sendable {
     /// Maps every element with at most `limit` calls in flight, keeping the order; the first error thrown stops the rest.
-    func concurrentMap<T: Sendable>(limit: Int, _ transform: @escaping @Sendable (Element) async throws -> T) async throws -> [T] {
+    func concurrentMap<T: Sendable>(limit: Int, _ transform: @escaping @Sendable (Element) async throws -> T) async throws -> [T]
+    {
         let items = Array(self)
         return try await withThrowingTaskGroup(of: (Int, T).self) { group in
             var results = [T?](repeating: nil, count: items.count)

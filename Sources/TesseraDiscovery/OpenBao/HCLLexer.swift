@@ -40,9 +40,15 @@ struct HCLLexer {
                 throw HCLPolicyReader.SyntaxError(line: line, reason: "heredoc strings are not supported in a policy")
             default:
                 if scalar.properties.isAlphabetic || scalar == "_" {
-                    result.append(Token(kind: .word(take { $0.properties.isAlphabetic || $0 == "_" || $0 == "-" || ("0"..."9").contains($0) }), line: start))
+                    result.append(
+                        Token(
+                            kind: .word(
+                                take { $0.properties.isAlphabetic || $0 == "_" || $0 == "-" || ("0"..."9").contains($0) }),
+                            line: start))
                 } else if ("0"..."9").contains(scalar) || scalar == "-" {
-                    result.append(Token(kind: .number(take { ("0"..."9").contains($0) || "-+.eE".unicodeScalars.contains($0) }), line: start))
+                    result.append(
+                        Token(
+                            kind: .number(take { ("0"..."9").contains($0) || "-+.eE".unicodeScalars.contains($0) }), line: start))
                 } else {
                     throw HCLPolicyReader.SyntaxError(line: line, reason: "unexpected character '\(Character(scalar))'")
                 }

@@ -28,7 +28,9 @@ public enum HCLPolicyReader {
 
     /// The `path` rules of a policy, in order.
     public static func rules(_ text: String) throws(SyntaxError) -> [Rule] {
-        guard text.utf8.count <= maximumSize else { throw SyntaxError(line: 1, reason: "policy larger than \(maximumSize) bytes") }
+        guard text.utf8.count <= maximumSize else {
+            throw SyntaxError(line: 1, reason: "policy larger than \(maximumSize) bytes")
+        }
         var lexer = HCLLexer(text)
         let tokens = try lexer.tokens()
         var parser = HCLParser(tokens: tokens)
@@ -39,7 +41,9 @@ public enum HCLPolicyReader {
                 throw SyntaxError(line: 1, reason: "`path` must be followed by a quoted path and a block")
             }
             for (path, body) in paths {
-                guard case .object(let settings) = body else { throw SyntaxError(line: 1, reason: "path \"\(path)\" has no block") }
+                guard case .object(let settings) = body else {
+                    throw SyntaxError(line: 1, reason: "path \"\(path)\" has no block")
+                }
                 rules.append(Rule(path: path, capabilities: try capabilities(of: settings, path: path)))
             }
         }

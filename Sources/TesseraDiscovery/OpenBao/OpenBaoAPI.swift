@@ -47,16 +47,19 @@ struct OpenBaoAPI: Sendable {
             case 404: return .notFound
             case 401:
                 throw DiscoveryError(
-                    .unauthenticated, source: "openbao", "\(address.scope) refused the token on \(path) (401: \(Self.message(response.body)))")
+                    .unauthenticated, source: "openbao",
+                    "\(address.scope) refused the token on \(path) (401: \(Self.message(response.body)))")
             case 403: return .denied(Self.message(response.body))
             case 429 where attempt < 4:
                 try await Task.sleep(nanoseconds: delay)
                 delay *= 2
             case 429:
-                throw DiscoveryError(.throttled, source: "openbao", "\(address.scope) kept answering 429 (rate limit quota) on \(path)")
+                throw DiscoveryError(
+                    .throttled, source: "openbao", "\(address.scope) kept answering 429 (rate limit quota) on \(path)")
             case 503:
                 throw DiscoveryError(
-                    .unreachable, source: "openbao", "\(address.scope) is sealed or not active (503: \(Self.message(response.body)))")
+                    .unreachable, source: "openbao",
+                    "\(address.scope) is sealed or not active (503: \(Self.message(response.body)))")
             default:
                 return .failed("HTTP \(response.status): \(Self.message(response.body))")
             }

@@ -14,12 +14,14 @@ public struct OpenBaoAddress: Sendable, Equatable {
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
         else {
-            throw DiscoveryError(.invalidArgument, source: "openbao", "--addr must be http(s)://host[:port], not '\(trimmed.prefix(100))'")
+            throw DiscoveryError(
+                .invalidArgument, source: "openbao", "--addr must be http(s)://host[:port], not '\(trimmed.prefix(100))'")
         }
         guard components.user == nil, components.password == nil, components.query == nil, components.fragment == nil,
             components.path.isEmpty || components.path == "/"
         else {
-            throw DiscoveryError(.invalidArgument, source: "openbao", "--addr must be http(s)://host[:port] with no path, user or query")
+            throw DiscoveryError(
+                .invalidArgument, source: "openbao", "--addr must be http(s)://host[:port] with no path, user or query")
         }
         self.scheme = scheme
         // Foundation keeps an IPv6 literal's brackets on some platforms; store the bare address.

@@ -69,7 +69,8 @@ public struct OpenBaoConnector: DiscoveryConnector {
         case .ok(let answer) where answer["data"]["accessor"].string != nil:
             return answer["data"]
         case .ok, .notFound:
-            throw DiscoveryError(.malformed, source: "openbao", "\(scope) does not answer like OpenBao or Vault (auth/token/lookup-self)")
+            throw DiscoveryError(
+                .malformed, source: "openbao", "\(scope) does not answer like OpenBao or Vault (auth/token/lookup-self)")
         case .denied(let message):
             throw DiscoveryError(
                 .unauthenticated, source: "openbao",
@@ -86,11 +87,15 @@ public struct OpenBaoConnector: DiscoveryConnector {
         switch try await api.list("sys/policies/acl") {
         case .ok(let answer): names = answer["data"]["keys"].strings
         case .notFound: names = []
-        case .denied: 
-            builder.problem(OpenBaoReader.denied("sys/policies/acl", "list", "privileged policies cannot be recognised"), affectsCompleteness: false)
+        case .denied:
+            builder.problem(
+                OpenBaoReader.denied("sys/policies/acl", "list", "privileged policies cannot be recognised"),
+                affectsCompleteness: false)
             return OpenBaoPolicyAnalysis(policies: [:])
         case .failed(let message):
-            builder.problem("openbao: cannot list sys/policies/acl (\(message)): privileged policies cannot be recognised", affectsCompleteness: false)
+            builder.problem(
+                "openbao: cannot list sys/policies/acl (\(message)): privileged policies cannot be recognised",
+                affectsCompleteness: false)
             return OpenBaoPolicyAnalysis(policies: [:])
         }
         let texts = try await names.filter { $0 != "root" }.concurrentMap(limit: concurrency) { name in
@@ -101,12 +106,15 @@ public struct OpenBaoConnector: DiscoveryConnector {
             if case .ok(let answer) = outcome, let text = answer["data"]["policy"].string {
                 policies[name] = text
             } else {
-                builder.problem(OpenBaoReader.denied("sys/policies/acl/\(name)", "read", "policy \"\(name)\" was not analysed"), affectsCompleteness: false)
+                builder.problem(
+                    OpenBaoReader.denied("sys/policies/acl/\(name)", "read", "policy \"\(name)\" was not analysed"),
+                    affectsCompleteness: false)
             }
         }
         let analysis = OpenBaoPolicyAnalysis(policies: policies)
         for (name, reason) in analysis.unreadable.sorted(by: { $0.key < $1.key }) {
-            builder.problem("openbao: policy \"\(name)\" could not be parsed (\(reason)): it was not analysed", affectsCompleteness: false)
+            builder.problem(
+                "openbao: policy \"\(name)\" could not be parsed (\(reason)): it was not analysed", affectsCompleteness: false)
         }
         return analysis
     }
@@ -158,14 +166,16 @@ public struct OpenBaoConnector: DiscoveryConnector {
     private func audit(_ api: OpenBaoAPI, into builder: inout SnapshotBuilder) async throws {
         switch try await api.read("sys/audit") {
         case .ok(let answer):
-            let devices = answer["data"].members.isEmpty ? answer.members.filter { $0.value["type"].string != nil } : answer["data"].members
+            let devices =
+                answer["data"].members.isEmpty ? answer.members.filter { $0.value["type"].string != nil } : answer["data"].members
             if devices.isEmpty { builder.sourceFinding("no audit device is enabled: token use is not recorded") }
         case .denied:
             builder.problem(
                 OpenBaoReader.denied("sys/audit", "read\" and \"sudo", "whether an audit device is enabled is unknown"),
                 affectsCompleteness: false)
         case .notFound, .failed:
-            builder.problem("openbao: cannot read sys/audit: whether an audit device is enabled is unknown", affectsCompleteness: false)
+            builder.problem(
+                "openbao: cannot read sys/audit: whether an audit device is enabled is unknown", affectsCompleteness: false)
         }
     }
 }

@@ -18,7 +18,8 @@ public struct OpenBaoMapper: Sendable {
     }
 
     static let tokenUsageUnknown = "OpenBao does not record when a token was last used (only an audit device's log does)"
-    static let roleUsageUnknown = "OpenBao does not record when an AppRole was last used to log in (only an audit device's log does)"
+    static let roleUsageUnknown =
+        "OpenBao does not record when an AppRole was last used to log in (only an audit device's log does)"
     static let readUnknown = "OpenBao does not record when a KV secret was last read (only an audit device's log does)"
 
     /// An AppRole from `GET auth/<mount>/role/<name>` and its secret IDs (`secret-id-accessor/lookup` answers);
@@ -67,9 +68,10 @@ public struct OpenBaoMapper: Sendable {
         let expires = data["expire_time"].date
         var attributes: [String: String] = ["policies": policies.joined(separator: ",")]
         // Not `ttl`: it counts down, and an attribute that changes on every run would make re-runs not idempotent.
-        for key in ["orphan", "renewable", "creation_ttl", "explicit_max_ttl", "period", "num_uses", "type", "path",
-            "display_name", "entity_id"]
-        {
+        for key in [
+            "orphan", "renewable", "creation_ttl", "explicit_max_ttl", "period", "num_uses", "type", "path",
+            "display_name", "entity_id",
+        ] {
             if let text = data[key].text, !text.isEmpty { attributes[key] = text }
         }
         if !identityPolicies.isEmpty { attributes["identity_policies"] = identityPolicies.joined(separator: ",") }
@@ -84,7 +86,9 @@ public struct OpenBaoMapper: Sendable {
         let created = data["creation_time"].int.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? data["issue_time"].date
         let credential = DiscoveredCredential(
             kind: "token", reference: fingerprint, status: "active", createdAt: created, expiresAt: expires, expiryKnown: true,
-            details: attributes.filter { ["creation_ttl", "renewable", "period", "explicit_max_ttl", "num_uses", "type"].contains($0.key) })
+            details: attributes.filter {
+                ["creation_ttl", "renewable", "period", "explicit_max_ttl", "num_uses", "type"].contains($0.key)
+            })
         let displayName = data["display_name"].string.flatMap { $0.isEmpty ? nil : $0 } ?? "token"
         return DiscoveryObservation(
             externalID: "\(scope)/token/\(fingerprint)", name: displayName, kind: "token", credentials: [credential],

@@ -42,7 +42,9 @@ struct OpenBaoReader: Sendable {
 
     func appRoles(mount: String, into builder: inout SnapshotBuilder) async throws {
         guard let names = try await keys("auth/\(mount)/role", what: "AppRoles of auth/\(mount)", into: &builder) else { return }
-        apply(try await names.concurrentMap(limit: concurrency) { name in try await appRole(mount: mount, name: name) }, into: &builder)
+        apply(
+            try await names.concurrentMap(limit: concurrency) { name in try await appRole(mount: mount, name: name) },
+            into: &builder)
     }
 
     private func appRole(mount: String, name: String) async throws -> Result {
@@ -100,7 +102,8 @@ struct OpenBaoReader: Sendable {
         let denied = results.filter { !$0.problems.isEmpty }.count
         apply(results.filter { $0.problems.isEmpty }, into: &builder)
         if denied > 0 {
-            builder.problem(Self.denied("auth/token/lookup-accessor", "update", "\(denied) of \(accessors.count) tokens were not read"))
+            builder.problem(
+                Self.denied("auth/token/lookup-accessor", "update", "\(denied) of \(accessors.count) tokens were not read"))
         }
     }
 
@@ -145,7 +148,8 @@ struct OpenBaoReader: Sendable {
         let results = try await secrets.concurrentMap(limit: concurrency) { secret -> Result in
             let path = "\(mount)/metadata/\(secret)"
             switch try await api.read(path) {
-            case .ok(let answer): return Result(observation: mapper.kvSecret(mount: mount, path: secret, metadata: answer["data"]))
+            case .ok(let answer):
+                return Result(observation: mapper.kvSecret(mount: mount, path: secret, metadata: answer["data"]))
             case .notFound: return Result()
             case .denied: return Result(problems: [(Self.denied(path, "read", "secret \(mount)/\(secret) was not read"), true)])
             case .failed(let message): return Result(problems: [("openbao: cannot read \(path) (\(message))", true)])

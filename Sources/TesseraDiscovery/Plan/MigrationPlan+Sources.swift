@@ -24,7 +24,8 @@ extension MigrationPlan {
                 "# postgres-templates.json (tessera server --postgres-templates FILE)\n\(json)"),
             Step(
                 "Have the workload ask for a per-task credential instead of reading the static password",
-                "tessera secret postgres --role \(shellQuote(role)) --access-token \"$(tessera token request ... --task $TASK)\"   # created for the task, dropped when it ends"),
+                "tessera secret postgres --role \(shellQuote(role)) --access-token \"$(tessera token request ... --task $TASK)\"   # created for the task, dropped when it ends"
+            ),
         ]
         return (
             "PostgreSQL role \(role) with a static password → a role created per task by Tessera's dynamic secrets and dropped at revocation",
@@ -60,7 +61,8 @@ extension MigrationPlan {
                 "aws iam create-open-id-connect-provider --url \(provider) --client-id-list sts.amazonaws.com"),
             Step(
                 "Create a role the workload assumes with its Tessera identity (trust.json)",
-                "\(trust)\naws iam create-role --role-name \(roleName) --assume-role-policy-document file://trust.json --max-session-duration 3600"),
+                "\(trust)\naws iam create-role --role-name \(roleName) --assume-role-policy-document file://trust.json --max-session-duration 3600"
+            ),
         ]
         steps.append(
             Step(
@@ -74,7 +76,8 @@ extension MigrationPlan {
         let retire =
             identity.observation.kind == "iam-user"
             ? keys.map { "aws iam update-access-key --user-name \(identity.name) --access-key-id \($0) --status Inactive" }
-                .joined(separator: "\n") + (keys.isEmpty ? "" : "\n") + "# then, after a quiet period: aws iam delete-access-key ..."
+                .joined(separator: "\n") + (keys.isEmpty ? "" : "\n")
+                + "# then, after a quiet period: aws iam delete-access-key ..."
             : "Remove the old principals from the role's trust policy; keep only Tessera's provider."
         return (
             "AWS \(identity.observation.kind) \(identity.name) with long-lived access keys → an IAM role assumed with a short-lived Tessera token (AssumeRoleWithWebIdentity)",
@@ -85,7 +88,8 @@ extension MigrationPlan {
     static func openbao(
         _ identity: DiscoveredIdentity, issuer: Issuer, spiffeID: String
     ) -> (summary: String, steps: [Step], retire: String) {
-        let policies = identity.observation.attributes["token_policies"] ?? identity.observation.attributes["policies"] ?? "<POLICIES>"
+        let policies =
+            identity.observation.attributes["token_policies"] ?? identity.observation.attributes["policies"] ?? "<POLICIES>"
         let name = identity.observation.kind == "approle" ? identity.name : "migrated-\(identity.id)"
         let steps = [
             Step(
@@ -114,7 +118,8 @@ extension MigrationPlan {
             [
                 Step(
                     "Track it with an owner and a rotation period, rotate it, and record the rotation",
-                    "tessera secret add --kind kv --location \(shellQuote(identity.externalID)) --owner \(shellQuote(identity.owner ?? "<OWNER>")) --rotation-days 90\ntessera secret rotated <STATIC_SECRET_ID>")
+                    "tessera secret add --kind kv --location \(shellQuote(identity.externalID)) --owner \(shellQuote(identity.owner ?? "<OWNER>")) --rotation-days 90\ntessera secret rotated <STATIC_SECRET_ID>"
+                )
             ],
             "Delete the secret's versions once nothing reads them."
         )
@@ -126,7 +131,8 @@ extension MigrationPlan {
             [
                 Step(
                     "Register each job as a workload on the node (attested by uid and executable)",
-                    "tessera entry create --spiffe-id <SPIFFE_ID> --node <NODE> --selector unix:uid:\(identity.observation.attributes["uid"] ?? "<UID>")"),
+                    "tessera entry create --spiffe-id <SPIFFE_ID> --node <NODE> --selector unix:uid:\(identity.observation.attributes["uid"] ?? "<UID>")"
+                )
             ],
             "Remove the account's authorized_keys entries, or restrict each with from= and command= until removed."
         )

@@ -89,7 +89,8 @@ extension PostgresConnector {
             let application = session.application.lowercased()
             guard Self.interactiveApplications.contains(where: { application.hasPrefix($0) }) else { continue }
             interactive.append(
-                "\(session.application) session from \(session.address ?? "a local socket") since \(session.started ?? "unknown")")
+                "\(session.application) session from \(session.address ?? "a local socket") since \(session.started ?? "unknown")"
+            )
         }
         let applications = Set(sessions.map(\.application).filter { !$0.isEmpty }).sorted()
         if !applications.isEmpty { attributes["applications_now"] = applications.joined(separator: ",") }
@@ -109,7 +110,8 @@ extension PostgresConnector {
             let message = error.serverInfo?[.message] ?? ""
             switch state {
             case "28P01", "28000":
-                return DiscoveryError(.unauthenticated, source: "postgres", "the server refused the login for \(what): \(message)")
+                return DiscoveryError(
+                    .unauthenticated, source: "postgres", "the server refused the login for \(what): \(message)")
             case "42501":
                 return DiscoveryError(.forbidden, source: "postgres", "permission denied reading \(what): \(message)")
             case "3D000":
@@ -120,6 +122,7 @@ extension PostgresConnector {
                 return DiscoveryError(.malformed, source: "postgres", "reading \(what) failed: \(state) \(message)")
             }
         }
-        return DiscoveryError(.unreachable, source: "postgres", "cannot connect to \(what): \(String(describing: error).prefix(200))")
+        return DiscoveryError(
+            .unreachable, source: "postgres", "cannot connect to \(what): \(String(describing: error).prefix(200))")
     }
 }

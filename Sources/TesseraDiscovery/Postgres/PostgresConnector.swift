@@ -74,7 +74,9 @@ public struct PostgresConnector: DiscoveryConnector {
                 privileged[member, default: []].append("member of \(role)")
             }
         }
-        for (query, kind) in [(PostgresDiscoveryQueries.databaseGrants, "database"), (PostgresDiscoveryQueries.schemaGrants, "schema")] {
+        for (query, kind) in [
+            (PostgresDiscoveryQueries.databaseGrants, "database"), (PostgresDiscoveryQueries.schemaGrants, "schema"),
+        ] {
             do {
                 for try await row in try await connection.query(PostgresQuery(unsafeSQL: query), logger: logger) {
                     let columns = row.makeRandomAccess()
@@ -84,11 +86,15 @@ public struct PostgresConnector: DiscoveryConnector {
                     grants[grantee, default: []].append("\(privilege) on \(kind) \(object)")
                 }
             } catch {
-                builder.problem("postgres: cannot read \(kind) grants (\(Self.translate(error, what: kind).reason))", affectsCompleteness: false)
+                builder.problem(
+                    "postgres: cannot read \(kind) grants (\(Self.translate(error, what: kind).reason))",
+                    affectsCompleteness: false)
             }
         }
         var sessions: [String: [PostgresSession]] = [:]
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: PostgresDiscoveryQueries.sessions), logger: logger) {
+        for try await row in try await connection.query(
+            PostgresQuery(unsafeSQL: PostgresDiscoveryQueries.sessions), logger: logger)
+        {
             let session = try PostgresSession(row.makeRandomAccess())
             sessions[session.role, default: []].append(session)
         }

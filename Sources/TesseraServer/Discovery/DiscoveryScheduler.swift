@@ -36,14 +36,17 @@ struct DiscoveryScheduler: Sendable {
             let snapshot = try await spec.connector().discover(clock: service.clock)
             let (run, _) = try await service.apply(snapshot, actor: "schedule")
             logger.info(
-                "discovery \(spec): \(run.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+                "discovery \(spec): \(run.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
+            )
         } catch let error as DiscoveryError {
             logger.warning("discovery \(spec) failed: \(error.description)")
             try await service.audit.append(
                 AuditEvent(
                     type: AuditEventType.discoveryRun, outcome: .failure, actor: "schedule", subject: spec.description,
                     reason: String(error.description.prefix(300)),
-                    details: ["source": .string(spec.source.rawValue), "complete": .bool(false), "code": .string(error.code.rawValue)]))
+                    details: [
+                        "source": .string(spec.source.rawValue), "complete": .bool(false), "code": .string(error.code.rawValue),
+                    ]))
         }
     }
 }

@@ -97,7 +97,9 @@ struct DiscoveryRoutes {
             }
         }
         return try Response.json(
-            Page(identities: page.map(DiscoveredIdentityResource.init), nextCursor: page.count == filter.limit ? page.last?.id : nil))
+            Page(
+                identities: page.map(DiscoveredIdentityResource.init),
+                nextCursor: page.count == filter.limit ? page.last?.id : nil))
     }
 
     static func describe(_ error: any Error) -> String {

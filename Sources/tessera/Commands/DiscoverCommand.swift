@@ -72,7 +72,9 @@ struct DiscoverOutputOptions: ParsableArguments {
     }
 
     private func printSummary(_ snapshot: DiscoverySnapshot) {
-        print("\(snapshot.source) \(snapshot.scope): \(snapshot.observations.count) identities\(snapshot.complete ? "" : " (incomplete)")")
+        print(
+            "\(snapshot.source) \(snapshot.scope): \(snapshot.observations.count) identities\(snapshot.complete ? "" : " (incomplete)")"
+        )
         for observation in snapshot.observations {
             var line = "  \(observation.kind)  \(observation.externalID)"
             if !observation.privileged.isEmpty { line += "  privileged: \(observation.privileged.joined(separator: "; "))" }

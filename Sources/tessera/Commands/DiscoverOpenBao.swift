@@ -27,7 +27,8 @@ struct DiscoverOpenBao: AsyncParsableCommand {
     @Option(help: "The server: http(s)://host[:port] (else BAO_ADDR, else VAULT_ADDR).")
     var addr: String?
 
-    @Option(name: .customLong("token-file"), help: "Read the OpenBao/Vault token from this file (else BAO_TOKEN, then VAULT_TOKEN).")
+    @Option(
+        name: .customLong("token-file"), help: "Read the OpenBao/Vault token from this file (else BAO_TOKEN, then VAULT_TOKEN).")
     var tokenFile: String?
 
     @Option(help: "The namespace to read (X-Vault-Namespace), for Vault Enterprise or OpenBao namespaces.")

@@ -26,7 +26,8 @@ struct DiscoverPostgres: AsyncParsableCommand {
     @Option(help: "postgres://user@host:port/database[?sslmode=verify-full&sslrootcert=ca.pem]")
     var url: String
 
-    @Option(name: .customLong("password-file"), help: "Read the login's password from this file (else TESSERA_DISCOVER_PASSWORD).")
+    @Option(
+        name: .customLong("password-file"), help: "Read the login's password from this file (else TESSERA_DISCOVER_PASSWORD).")
     var passwordFile: String?
 
     @OptionGroup var output: DiscoverOutputOptions

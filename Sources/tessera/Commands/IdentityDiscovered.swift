@@ -20,7 +20,8 @@ struct IdentityClaim: AsyncParsableCommand {
     @Option(help: "The accountable human.") var owner: String
     @Option(help: "Why this identity exists.") var purpose: String
     @Option(help: "Environment, e.g. prod, staging, dev.") var environment: String?
-    @Option(name: .customLong("trust-boundary"), help: "Trust boundary (network zone, account, cluster).") var trustBoundary: String?
+    @Option(name: .customLong("trust-boundary"), help: "Trust boundary (network zone, account, cluster).") var trustBoundary:
+        String?
     @Option(name: .customLong("review-by"), help: "RFC 3339 time or YYYY-MM-DD by which the owner reviews it again.")
     var reviewBy: String?
 
@@ -105,7 +106,8 @@ enum DiscoveredPrinter {
         for credential in item["credentials"] as? [[String: Any]] ?? [] {
             Swift.print(
                 "  credential: \(credential["kind"] as? String ?? "") \(credential["reference"] as? String ?? "") "
-                    + "(\(credential["status"] as? String ?? "status unknown"), expires \(credential["expires_at"] as? String ?? "never"))")
+                    + "(\(credential["status"] as? String ?? "status unknown"), expires \(credential["expires_at"] as? String ?? "never"))"
+            )
         }
         for line in item["privileged"] as? [String] ?? [] { Swift.print("  privileged: \(line)") }
         for line in item["interactive_use"] as? [String] ?? [] { Swift.print("  interactive use: \(line)") }

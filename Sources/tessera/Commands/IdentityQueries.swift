@@ -78,7 +78,9 @@ extension IdentityList {
         guard known.contains(source) else {
             throw CommandFailure(message: "--source must be tessera or one of: \(known.joined(separator: ", "))")
         }
-        for (name, value) in [("--kind", kind), ("--environment", environment), ("--trust-boundary", trustBoundary), ("--spiffe-id-prefix", prefix)]
+        for (name, value) in [
+            ("--kind", kind), ("--environment", environment), ("--trust-boundary", trustBoundary), ("--spiffe-id-prefix", prefix),
+        ]
         where value != nil {
             throw CommandFailure(message: "\(name) applies to Tessera identities, not to --source \(source)")
         }

@@ -130,7 +130,9 @@ struct ServerOptions: ParsableArguments {
                 """))
     var discover: [String] = []
 
-    @Option(name: .customLong("discovery-unused-days"), help: "Discovered identities with no recorded use for more whole days are unused.")
+    @Option(
+        name: .customLong("discovery-unused-days"),
+        help: "Discovered identities with no recorded use for more whole days are unused.")
     var discoveryUnusedDays: Int = 90
 
     @Option(name: .customLong("credential-max-age-days"), help: "Discovered credentials older than this are long-lived.")

@@ -27,7 +27,8 @@ import Testing
     {
         try await withStorage(engine) { fixture in
             let repository = fixture.primary.discovery
-            let first = try await repository.apply(snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: storeEpoch)
+            let first = try await repository.apply(
+                snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: storeEpoch)
             #expect(first.counts(seen: 3)["new"] == 3)
             let listed = try await repository.list(DiscoveryFilter(source: .postgres))
             #expect(listed.map(\.name).sorted() == ["admin", "app", "etl"])
@@ -35,7 +36,8 @@ import Testing
             #expect(listed.first { $0.name == "admin" }?.observation.privileged == ["superuser"])
 
             let later = storeEpoch.addingTimeInterval(3600)
-            let again = try await repository.apply(snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: later)
+            let again = try await repository.apply(
+                snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: later)
             #expect(again.changed.isEmpty, "the same estate changes nothing")
             #expect(again.unchanged == 3)
             let afterRerun = try await repository.list(DiscoveryFilter(source: .postgres))
@@ -52,11 +54,13 @@ import Testing
                 externalID: unused.externalID, name: unused.name, kind: unused.kind, credentials: unused.credentials,
                 grants: unused.grants, usageKnown: true, attributes: unused.attributes)
             _ = try await repository.apply(snapshot([unused, role("etl"), role("admin", privileged: ["superuser"])]), at: later)
-            let usedRun = try await repository.apply(snapshot([used, role("etl"), role("admin", privileged: ["superuser"])]), at: later)
+            let usedRun = try await repository.apply(
+                snapshot([used, role("etl"), role("admin", privileged: ["superuser"])]), at: later)
             #expect(usedRun.changed.isEmpty && usedRun.unchanged == 3)
             let app = try #require(try await repository.list(DiscoveryFilter(source: .postgres)).first { $0.name == "app" })
             #expect(app.observation.lastUsedAt == later, "the new last use is kept")
-            _ = try await repository.apply(snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: later)
+            _ = try await repository.apply(
+                snapshot([role("app"), role("etl"), role("admin", privileged: ["superuser"])]), at: later)
 
             // A partial run that misses etl and admin marks nothing gone.
             let partial = try await repository.apply(snapshot([role("app")], complete: false), at: later)
@@ -72,9 +76,11 @@ import Testing
             #expect(etl.name == "etl" && etl.goneAt == third && etl.lastSeenAt == later)
 
             // Claims survive a disappearance and a return.
-            let claim = DiscoveryClaim(owner: "alice@example.com", purpose: "nightly ETL", environment: "prod", claimedAt: third, claimedBy: "admin")
+            let claim = DiscoveryClaim(
+                owner: "alice@example.com", purpose: "nightly ETL", environment: "prod", claimedAt: third, claimedBy: "admin")
             try await repository.update(etl.claimed(claim))
-            let back = try await repository.apply(snapshot([role("app"), role("admin"), role("etl")]), at: third.addingTimeInterval(60))
+            let back = try await repository.apply(
+                snapshot([role("app"), role("admin"), role("etl")]), at: third.addingTimeInterval(60))
             #expect(back.changed.map(\.change) == [.returned])
             let returned = try #require(try await repository.get(id: etl.id))
             #expect(returned.status == .claimed && returned.claim == claim && returned.goneAt == nil)
@@ -91,12 +97,14 @@ import Testing
                 try await repository.recordRun(
                     DiscoveryRun(
                         id: "drun_\(index)", source: .openbao, scope: "openbao://127.0.0.1:8200",
-                        startedAt: storeEpoch.addingTimeInterval(Double(index)), finishedAt: storeEpoch.addingTimeInterval(Double(index)),
+                        startedAt: storeEpoch.addingTimeInterval(Double(index)),
+                        finishedAt: storeEpoch.addingTimeInterval(Double(index)),
                         complete: true, counts: ["seen": index], problems: [], sourceFindings: findings, actor: "admin"))
             }
             try await repository.recordRun(
                 DiscoveryRun(
-                    id: "drun_2", source: .openbao, scope: "openbao://127.0.0.1:8200", startedAt: storeEpoch.addingTimeInterval(5),
+                    id: "drun_2", source: .openbao, scope: "openbao://127.0.0.1:8200",
+                    startedAt: storeEpoch.addingTimeInterval(5),
                     finishedAt: storeEpoch.addingTimeInterval(5), complete: false, counts: [:], problems: ["denied"],
                     sourceFindings: [], actor: "admin"))
             let latest = try await repository.latestRuns()

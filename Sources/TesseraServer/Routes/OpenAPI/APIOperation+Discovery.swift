@@ -5,7 +5,8 @@ extension APIOperation {
             "post", "/v1/discovery/runs", "discovery",
             "Submit a discovery snapshot (tessera discover): merged idempotently; gone only after a complete run",
             .admin, .object, .object),
-        APIOperation("get", "/v1/discovery/runs", "discovery", "The latest discovery run of each source scope", .admin, nil, .object),
+        APIOperation(
+            "get", "/v1/discovery/runs", "discovery", "The latest discovery run of each source scope", .admin, nil, .object),
         APIOperation(
             "get", "/v1/discovered", "discovery", "List discovered identities (source, scope, status, owner, pagination)", .admin,
             nil, .object),
@@ -15,9 +16,11 @@ extension APIOperation {
             .object, .object),
         APIOperation(
             "post", "/v1/discovered/{id}/migrate", "discovery",
-            "Record the Tessera identity that replaced it (its old credentials stay flagged while live)", .admin, .object, .object),
+            "Record the Tessera identity that replaced it (its old credentials stay flagged while live)", .admin, .object, .object
+        ),
         APIOperation(
-            "get", "/v1/discovered/{id}/plan", "discovery", "The migration plan onto short-lived, task-scoped credentials", .admin,
+            "get", "/v1/discovered/{id}/plan", "discovery", "The migration plan onto short-lived, task-scoped credentials",
+            .admin,
             nil, .object),
     ]
 }

@@ -26,7 +26,8 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
             for observation in snapshot.observations {
                 seen.insert(observation.externalID)
                 guard let previous = known[observation.externalID] else {
-                    let identity = DiscoveredIdentity.discovered(observation, source: snapshot.source, scope: snapshot.scope, at: now)
+                    let identity = DiscoveredIdentity.discovered(
+                        observation, source: snapshot.source, scope: snapshot.scope, at: now)
                     try await Self.insert(identity, sql)
                     changed.append((identity, .new))
                     continue
