@@ -21,6 +21,8 @@ public protocol TesseraStorage: Sendable {
     var spiffe: any SPIFFERepository { get }
     var trustedIssuers: any TrustedIssuerRepository { get }
     var posture: any PostureRepository { get }
+    /// The audit sinks' outbox: a delivered cursor and a delivery lease per sink.
+    var auditSinks: any AuditSinkCursorRepository { get }
     /// The store of the hash-chained audit log.
     var audit: any AuditRecordStore { get }
     /// The web console's paged reads (inventory, audit timeline).

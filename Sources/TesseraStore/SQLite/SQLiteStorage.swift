@@ -70,6 +70,7 @@ public final class SQLiteStorage: TesseraStorage {
     public var metadata: any MetadataRepository { SQLMetadataRepository(sql: sql) }
     public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
     public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }
+    public var auditSinks: any AuditSinkCursorRepository { SQLAuditSinkCursorRepository(sql: sql) }
     public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
     public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
     public var audit: any AuditRecordStore { SQLiteAuditRecordStore(pool: pool) }

@@ -72,6 +72,16 @@ enum Schema {
             ]
         ),
         ("013_discovery", discovery),
+        // The audit sinks' outbox: per sink the last delivered chain seq, and the lease of the server delivering to it.
+        (
+            "014_audit_sink_cursors",
+            [
+                """
+                CREATE TABLE IF NOT EXISTS audit_sink_cursors (sink TEXT PRIMARY KEY NOT NULL,
+                    delivered_seq INTEGER NOT NULL DEFAULT 0, holder TEXT, lease_expires_at REAL, updated_at REAL NOT NULL)
+                """
+            ]
+        ),
     ]
 
     /// `statements` as `dialect` spells them.
