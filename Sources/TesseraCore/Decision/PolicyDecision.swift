@@ -21,6 +21,9 @@ public struct PolicyDecision: Sendable, Equatable {
     }
 
     public let denial: Denial?
+    /// The decision's complete input as compact JSON (the Cedar request, the entities it used and the outcome), for
+    /// the audit record's `decision_input` so `tessera policy replay` can re-decide it; nil when not recorded.
+    public var input: String? = nil
 
     public init(
         outcome: Outcome, reasons: [String], determiningPolicies: [String], policySetVersion: String,

@@ -187,6 +187,7 @@ extension TokenService {
         let decision = await authorizer.authorize(request)
         facts["policies"] = .strings(decision.determiningPolicies)
         facts["policy_version"] = .string(decision.policySetVersion)
+        if let input = decision.input { facts["decision_input"] = .string(input) }
         guard decision.isAllowed else {
             let reason = decision.reasons.joined(separator: "; ")
             let code: OAuthError.Code =

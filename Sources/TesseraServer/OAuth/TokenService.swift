@@ -188,6 +188,7 @@ public struct TokenService: Sendable {
             "policy_version": .string(decision.policySetVersion), "source": .string(remoteAddress ?? "unknown"),
             "identity_id": .string(identity.id),
         ]
+        if let input = decision.input { details["decision_input"] = .string(input) }
         if let exception {
             details["exception"] = .string(exception.id)
             details["flagged"] = .bool(true)
@@ -232,6 +233,7 @@ public struct TokenService: Sendable {
             "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
             "scope": .strings(request.requestedScopes), "aud": .string(request.audience),
         ]
+        if let input = decision.input { details["decision_input"] = .string(input) }
         if let exceptions {
             let outcome = await exceptions.check(
                 identity: request.identity.clientID, action: request.action, scopes: request.requestedScopes,

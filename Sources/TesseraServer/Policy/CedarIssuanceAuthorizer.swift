@@ -22,22 +22,26 @@ public struct CedarIssuanceAuthorizer: IssuanceAuthorizer {
         guard granted.isAllowed else {
             return PolicyDecision(
                 outcome: .deny, reasons: granted.reasons, determiningPolicies: granted.determiningPolicies,
-                policySetVersion: bundle.version, denial: granted.denial)
+                policySetVersion: bundle.version, denial: granted.denial
+            ).recording(Self.inventoryInput)
         }
         let owner = request.identity.owner.trimmingCharacters(in: .whitespaces)
         let cedarRequest = CedarRequestBuilder(request: request, ownerDeparted: !owner.isEmpty && departedOwners.contains(owner))
         let response: Response
+        let input = Self.input(cedarRequest)
         do {
-            let entities = try bundle.entities.overlaying(cedarRequest.entities(known: bundle.entities))
-            response = Authorizer.isAuthorized(cedarRequest.request, policies: bundle.policies, entities: entities)
+            response = try input.decide(policies: bundle.policies, store: bundle.entities)
         } catch {
             return PolicyDecision(
                 outcome: .deny, reasons: ["policy input could not be built: \(error.reason)"], determiningPolicies: [],
                 policySetVersion: bundle.version, denial: .policy)
         }
         let ids = response.reasons.sorted()
+        let recorded = Self.recorded(input.with(decision: response.decision))
         if response.decision == .allow {
-            return PolicyDecision(outcome: .allow, reasons: [], determiningPolicies: ids, policySetVersion: bundle.version)
+            return PolicyDecision(
+                outcome: .allow, reasons: [], determiningPolicies: ids, policySetVersion: bundle.version
+            ).recording(recorded)
         }
         var reasons =
             ids.isEmpty
@@ -47,6 +51,35 @@ public struct CedarIssuanceAuthorizer: IssuanceAuthorizer {
                 "policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
         }
         return PolicyDecision(
-            outcome: .deny, reasons: reasons, determiningPolicies: ids, policySetVersion: bundle.version, denial: .policy)
+            outcome: .deny, reasons: reasons, determiningPolicies: ids, policySetVersion: bundle.version, denial: .policy
+        ).recording(recorded)
+    }
+
+    /// The recorded input of a refusal by the inventory's grants, before any policy: no policy edit changes it.
+    static let inventoryInput = #"{"stage":"inventory"}"#
+
+    /// The request as built and its entities: the identity and task always, the owner and audience only where the
+    /// policy set declares no entity of that uid (what `CedarRequestBuilder.entities(known:)` decides).
+    static func input(_ builder: CedarRequestBuilder) -> DecisionInput {
+        let all = builder.entities(known: Entities())
+        let defaultTypes: Set<String> = ["\(CedarRequestBuilder.namespace)::Owner", "\(CedarRequestBuilder.namespace)::Audience"]
+        return DecisionInput(
+            request: builder.request, entities: all.filter { !defaultTypes.contains($0.uid.type) },
+            defaults: all.filter { defaultTypes.contains($0.uid.type) })
+    }
+
+    /// The stored text, or nil when it would exceed the record's bound (replay then reports it as lacking an input).
+    static func recorded(_ input: DecisionInput) -> String? {
+        let text = input.json
+        return text.utf8.count <= DecisionInput.maximumRecordedBytes ? text : nil
+    }
+}
+
+extension PolicyDecision {
+    /// The same decision carrying its recorded input.
+    func recording(_ input: String?) -> PolicyDecision {
+        var decision = self
+        decision.input = input
+        return decision
     }
 }

@@ -11,7 +11,7 @@ struct PolicyCommand: AsyncParsableCommand {
             optional entities.json. `tessera server --policy-dir DIR` decides every issuance with it and reloads
             it on change or SIGHUP; without --policy-dir the built-in policies in policies/default apply.
             """,
-        subcommands: [PolicyValidate.self, PolicyTest.self, PolicyEval.self, PolicyConformance.self])
+        subcommands: [PolicyValidate.self, PolicyTest.self, PolicyEval.self, PolicyConformance.self, PolicyReplayCommand.self])
 }
 
 struct PolicyValidate: AsyncParsableCommand {
