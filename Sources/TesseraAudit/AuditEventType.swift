@@ -87,6 +87,10 @@ public enum AuditEventType {
     public static let discoveredClaimed = "discovered.claimed"
     public static let discoveredMigrated = "discovered.migrated"
 
+    // Audit sinks (docs/sinks.md): a sink fell more than the allowed lag behind the head, and came back under half of it.
+    public static let sinkLagging = "sink.lagging"
+    public static let sinkCaughtUp = "sink.caught_up"
+
     /// A signed checkpoint of the chain (``AuditCheckpoint``).
     public static let checkpoint = "audit.checkpoint"
 
@@ -111,6 +115,6 @@ public enum AuditEventType {
         agentToolsSet, toolCallAllowed, toolCallDenied, toolCallApprovalRequired, toolApprovalApproved, toolApprovalDenied,
         secretIssued, secretRefused, secretDestroyed, secretOrphanDropped, staticSecretRegistered, staticSecretRotated,
         checkpoint, discoveryRun, discoveredNew, discoveredChanged, discoveredReturned, discoveredGone, discoveredClaimed,
-        discoveredMigrated,
+        discoveredMigrated, sinkLagging, sinkCaughtUp,
     ]
 }

@@ -58,6 +58,7 @@ public struct TesseraServer {
         eventBus: any ClusterEventBus = SingleNodeEventBus()
     ) async throws -> TesseraServer {
         let discoverySpecs = try DiscoveryScheduler.specs(configuration.discovery)
+        _ = try configuration.sinks.specs()
         let environment = try await ServerEnvironment.make(
             configuration: configuration, kek: kek, clock: clock, logger: logger, eventBus: eventBus)
         let (tokens, federation) = try await tokenService(environment, authorizer: authorizer)
@@ -179,6 +180,7 @@ public struct TesseraServer {
         services.append(spiffe.background)
         services.append(signingKeys.promotion(logger: logger))
         services += discovery.services()
+        services += try sinkServices()
         var listeners = try self.listeners(limiter: limiter)
         listeners.append(
             Application(

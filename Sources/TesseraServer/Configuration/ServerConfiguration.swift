@@ -70,6 +70,8 @@ public struct ServerConfiguration: Sendable {
     public var auditCheckpoints = AuditCheckpointConfiguration()
     /// Scheduled discovery sources and the thresholds for discovered identities.
     public var discovery = DiscoveryConfiguration()
+    /// Audit sinks: every record streamed to syslog, webhooks or files through a durable outbox (docs/sinks.md).
+    public var sinks = AuditSinkConfiguration()
 
     /// Whether the HTTPS (mTLS) listener is configured.
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }

@@ -65,11 +65,12 @@ public final class ServerMetrics: Sendable {
         recorder.record(value)
     }
 
-    func set(_ label: String, _ value: Int) {
+    func set(_ label: String, _ value: Int, dimensions: [(String, String)] = []) {
         let gauge = gauges.withLock { cache in
-            if let existing = cache[label] { return existing }
-            let made = CoreMetrics.Gauge(label: label, dimensions: [], factory: factory)
-            cache[label] = made
+            let key = Self.key(label, dimensions)
+            if let existing = cache[key] { return existing }
+            let made = CoreMetrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = made
             return made
         }
         gauge.record(value)

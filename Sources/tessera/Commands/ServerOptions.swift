@@ -147,6 +147,22 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("tool-calls-per-minute"), help: "Most AI-agent tool calls authorized per task per minute.")
     var toolCallsPerMinute: Int = 120
 
+    @Option(
+        name: .customLong("sink"),
+        help: ArgumentHelp(
+            "Stream every audit record to this sink (repeatable); see docs/sinks.md.",
+            discussion: """
+                syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT?ca_file=F, syslog+udp://HOST:PORT, \
+                https://HOST/PATH?key_file=F (http:// only to loopback), file:///PATH; each takes format=tessera|ecs|hec, \
+                types=PREFIX,PREFIX and name=NAME. Delivery is at least once, in chain order, from a cursor kept in storage.
+                """))
+    var sink: [String] = []
+
+    @Option(
+        name: .customLong("sink-max-lag"),
+        help: "Records a sink may fall behind before it is reported lagging (sink.lagging record and metric).")
+    var sinkMaxLag: Int = 1_000_000
+
     @Option(name: .customLong("log-format"), help: "text (default) or json (one object per line, with request ids).")
     var logFormat: String = "text"
 
@@ -221,6 +237,8 @@ struct ServerOptions: ParsableArguments {
         configuration.discovery.unusedDays = discoveryUnusedDays
         configuration.discovery.credentialMaximumAgeDays = credentialMaxAgeDays
         configuration.discovery.secretRotationDays = secretRotationDays
+        configuration.sinks.urls = sink
+        configuration.sinks.maximumLag = sinkMaxLag
         return configuration
     }
 }
