@@ -55,7 +55,8 @@ extension DecisionInput {
             guard let uidJSON = item["uid"] else { throw CedarError(.entities, "entity needs a `uid`", path: at) }
             let uid = try ValueDecoder.entityUID(uidJSON, path: at + ".uid")
             var attributes: [String: Value] = [:]
-            if let attrs = item["attrs"], case .record(let fields) = try decoder.value(attrs, expected: nil, path: at + ".attrs") {
+            if let attrs = item["attrs"], case .record(let fields) = try decoder.value(attrs, expected: nil, path: at + ".attrs")
+            {
                 attributes = fields
             }
             var tags: [String: Value] = [:]

@@ -11,7 +11,9 @@ public struct PolicyReplay: Sendable {
     public let pageSize: Int
     public let listLimit: Int
 
-    public init(replayer: DecisionReplayer, keyring: AuditKeyring?, workers: Int = 2, pageSize: Int = 8192, listLimit: Int = 10_000) {
+    public init(
+        replayer: DecisionReplayer, keyring: AuditKeyring?, workers: Int = 2, pageSize: Int = 8192, listLimit: Int = 10_000
+    ) {
         self.replayer = replayer
         self.keyring = keyring
         self.workers = max(1, workers)
