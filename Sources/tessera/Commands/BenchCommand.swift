@@ -5,7 +5,7 @@ import Foundation
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Micro-benchmarks used by scripts/bench (not a load test).",
-        shouldDisplay: false, subcommands: [BenchCrypto.self, BenchTokenPath.self, BenchLeases.self])
+        shouldDisplay: false, subcommands: [BenchCrypto.self, BenchTokenPath.self, BenchLeases.self, BenchReplaySeed.self])
 }
 
 struct BenchCrypto: AsyncParsableCommand {
