@@ -113,9 +113,15 @@ struct AuditSinkSpec: Sendable, Equatable, CustomStringConvertible {
         types.isEmpty || types.contains { type.hasPrefix($0) }
     }
 
-    /// The URL for messages: its query dropped (it names files, never secrets, but stays out of logs anyway).
+    /// The URL for messages: its query and any user or password dropped.
     static func redacted(_ text: String) -> String {
-        String(text.split(separator: "?", maxSplits: 1).first ?? "").prefix(200).description
+        var shown = String(text.split(separator: "?", maxSplits: 1).first ?? "")
+        if let scheme = shown.range(of: "://"), let at = shown[scheme.upperBound...].firstIndex(of: "@"),
+            !shown[scheme.upperBound..<at].contains("/")
+        {
+            shown.removeSubrange(scheme.upperBound...at)
+        }
+        return String(shown.prefix(200))
     }
 
     static func isLoopback(_ host: String) -> Bool {

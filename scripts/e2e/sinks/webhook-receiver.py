@@ -4,7 +4,7 @@
 Checks X-Tessera-Signature (sha256=<hex HMAC-SHA256 of the body> under the key file's key) and appends the body's
 JSON lines to OUT, only when the signature is right and the mode allows it. The mode is read from MODE_FILE on each
 request: `ok` (default), `500` (answer 500, store nothing), `close` (read half the body, then drop the connection).
-Bad signatures are appended to OUT.bad and answered 401.
+Bad signatures are appended to OUT.bad and answered 401; each 500 and each dropped connection is noted in OUT.events.
 Usage: webhook-receiver.py PORT CERT KEY HMAC_KEY_FILE OUT MODE_FILE   (CERT empty: plain HTTP)
 """
 import hashlib
@@ -36,12 +36,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         current = mode()
         if current == "close":
+            self.event("close")
             self.rfile.read(length // 2)
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
         body = self.rfile.read(length)
         if current == "500":
+            self.event("500")
             self.answer(500, b"down for maintenance\n")
             return
         expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
@@ -53,6 +55,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(out, "ab") as stored:
             stored.write(body if body.endswith(b"\n") else body + b"\n")
         self.answer(204, b"")
+
+    def event(self, what):
+        with open(out + ".events", "a") as events:
+            events.write(what + "\n")
 
     def answer(self, status, body):
         self.send_response(status)
