@@ -104,14 +104,14 @@ import Testing
             var progress = AuditSinkService.Progress()
             await #expect(throws: AuditSinkDeliveryError.self) { try await worker.step(&progress) }
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            while try await worker.step(&progress) == .delivered {}
+            while try await worker.step(&progress) != .idle {}
             #expect(try Self.seqs("\(folder)/out.jsonl") == Array(1...20))
             // A restarted server (a new worker on another pool) continues after the cursor.
             try await Self.append(5, to: audit)
             try await storages[0].auditSinks.release(sink: "f", holder: "a")
             let restarted = try Self.worker(storages[1], audit: audit, sink: "file://\(folder)/out.jsonl?name=f", holder: "b")
             var fresh = AuditSinkService.Progress()
-            while try await restarted.step(&fresh) == .delivered {}
+            while try await restarted.step(&fresh) != .idle {}
             #expect(try Self.seqs("\(folder)/out.jsonl") == Array(1...25))
         } catch {
             await cleanUp()
@@ -132,7 +132,7 @@ import Testing
         var progress = AuditSinkService.Progress()
         #expect(try await worker.step(&progress) == .delivered)
         #expect(progress.lagging)
-        while try await worker.step(&progress) == .delivered {}
+        while try await worker.step(&progress) != .idle {}
         #expect(!progress.lagging)
         let types = try await storages[0].audit.records(after: 30, limit: 10).map { try $0.content().type }
         #expect(types == [AuditEventType.sinkLagging, AuditEventType.sinkCaughtUp])
@@ -161,7 +161,7 @@ import Testing
                         var progress = AuditSinkService.Progress()
                         let deadline = ContinuousClock.now + .seconds(60)
                         while ContinuousClock.now < deadline, try Self.seqs(path).count < total {
-                            if try await worker.step(&progress) != .delivered { try await Task.sleep(for: .milliseconds(5)) }
+                            if try await worker.step(&progress) == .notHolder { try await Task.sleep(for: .milliseconds(5)) }
                         }
                     }
                 }

@@ -5,7 +5,7 @@ public struct AuditSinkConfiguration: Sendable, Equatable {
     /// Records a sink may fall behind the head before it is reported lagging (`sink.lagging` record, metric, log).
     public var maximumLag: Int = 1_000_000
     /// Most records sent in one delivery.
-    public var batchSize: Int = 500
+    public var batchSize: Int = 1000
 
     public init() {}
 

@@ -29,6 +29,10 @@ struct AuditSinkService: Service {
     var leaseDuration: TimeInterval = 30
     /// How often an idle worker looks for records other servers appended.
     var pollInterval: Duration = .seconds(1)
+    /// How long a worker waits after a partial batch, so that under load records gather into few large batches and
+    /// the cursor is written a few times a second, not once per group commit (on SQLite every cursor write takes the
+    /// one write lock the audit log commits under).
+    var linger: Duration = .milliseconds(200)
     var initialBackoff: Duration = .milliseconds(250)
     var maximumBackoff: Duration = .seconds(30)
     private let host = SyslogMessage.printable(ProcessInfo.processInfo.hostName, limit: 255)
@@ -40,7 +44,8 @@ struct AuditSinkService: Service {
         var lagging = false
     }
 
-    enum Step { case delivered, idle, notHolder }
+    /// What one round did: delivered a full batch (more may wait), a partial one (the sink is caught up), nothing.
+    enum Step { case delivered, partial, idle, notHolder }
 
     func run() async throws {
         logger.info("audit sink \(spec.name): delivering \(spec.format.rawValue) records")
@@ -52,6 +57,9 @@ struct AuditSinkService: Service {
                 do {
                     switch try await step(&progress) {
                     case .delivered: backoff = initialBackoff
+                    case .partial:
+                        backoff = initialBackoff
+                        try await Task.sleep(for: linger)
                     case .idle:
                         backoff = initialBackoff
                         await signal.wait(after: seen, timeout: pollInterval)
@@ -96,9 +104,11 @@ struct AuditSinkService: Service {
         guard let last = records.last else { return .idle }
         var messages: [String] = []
         messages.reserveCapacity(records.count)
+        // The hashed fields are decoded only when the filter or the syslog header needs them.
+        let decodes = !spec.types.isEmpty || spec.isSyslog
         for record in records {
-            let content = try? record.content()
-            guard spec.accepts(type: content?.type ?? "") else { continue }
+            let content = decodes ? try? record.content() : nil
+            if !spec.types.isEmpty, !spec.accepts(type: content?.type ?? "") { continue }
             let line = spec.format.line(record, host: host)
             messages.append(spec.isSyslog ? SyslogMessage.make(record, line: line, host: host, content: content) : line)
         }
@@ -115,7 +125,7 @@ struct AuditSinkService: Service {
         progress.cursor = last.seq
         progress.leaseUntil = after.addingTimeInterval(leaseDuration)
         metrics.sinkDelivered(spec.name, records: messages.count)
-        return .delivered
+        return records.count < configuration.batchSize ? .partial : .delivered
     }
 
     /// Publishes the lag, and records `sink.lagging` when it passes the bound (`sink.caught_up` under half of it).
