@@ -17,18 +17,13 @@ public struct DecisionReplayer: Sendable {
         self.since = since.map { ISO8601.format($0) }
     }
 
-    /// The outcome for one record body (the canonical JSON the chain hashed).
+    /// The outcome for one record body (the canonical JSON the chain hashed). Fast path: only the fields replay
+    /// needs are read from the body (`RecordFields`); the stored input is parsed fully.
     public func replay(seq: Int64, body: String) -> ReplayOutcome {
-        // Fast path: most records of a busy log are decisions; others are skipped without parsing.
-        guard body.contains("\"policy_version\":") else { return .notADecision }
-        let json: TesseraPolicy.JSONValue
-        do { json = try TesseraPolicy.JSONValue.parse(body) } catch { return .unreadable(seq: seq, reason: error.reason) }
-        let time = json["time"]?.stringValue ?? ""
+        guard let version = RecordFields.detail("\"policy_version\":\"", in: body) else { return .notADecision }
+        let time = RecordFields.topLevel(",\"time\":\"", in: body) ?? ""
         if let since, time < since { return .notADecision }
-        guard let details = json["details"], let version = details["policy_version"]?.stringValue else {
-            return .notADecision
-        }
-        guard let text = details["decision_input"]?.stringValue, !text.isEmpty else {
+        guard let text = RecordFields.detail("\"decision_input\":\"", in: body), !text.isEmpty else {
             return .lacksInput(policyVersion: version)
         }
         if text == CedarIssuanceAuthorizer.inventoryInput { return .inventory }
@@ -42,13 +37,20 @@ public struct DecisionReplayer: Sendable {
         }
         guard let old = input.decision else { return .unreadable(seq: seq, reason: "the input names no decision") }
         if old == response.decision { return .unchanged }
+        return .changed(change(seq: seq, body: body, time: time, version: version, input: input, old: old, response: response))
+    }
+
+    /// The listed change: the rest of the record is parsed only for the (few) decisions that change.
+    private func change(
+        seq: Int64, body: String, time: String, version: String, input: DecisionInput, old: Decision, response: Response
+    ) -> ReplayChange {
+        let json = try? TesseraPolicy.JSONValue.parse(body)
         var oldPolicies: [String] = []
-        if case .array(let items)? = details["policies"] { oldPolicies = items.compactMap(\.stringValue) }
-        return .changed(
-            ReplayChange(
-                seq: seq, time: time, type: json["type"]?.stringValue ?? "",
-                identity: json["subject"]?.stringValue ?? json["actor"]?.stringValue ?? "", action: input.request.action.id,
-                resource: input.request.resource.id, oldDecision: old.rawValue, newDecision: response.decision.rawValue,
-                oldPolicies: oldPolicies, newPolicies: response.reasons.sorted(), oldPolicyVersion: version))
+        if case .array(let items)? = json?["details"]?["policies"] { oldPolicies = items.compactMap(\.stringValue) }
+        return ReplayChange(
+            seq: seq, time: time, type: json?["type"]?.stringValue ?? "",
+            identity: json?["subject"]?.stringValue ?? json?["actor"]?.stringValue ?? "", action: input.request.action.id,
+            resource: input.request.resource.id, oldDecision: old.rawValue, newDecision: response.decision.rawValue,
+            oldPolicies: oldPolicies, newPolicies: response.reasons.sorted(), oldPolicyVersion: version)
     }
 }

@@ -88,8 +88,6 @@ public struct PolicyReplay: Sendable {
     /// The top-level `key` of a canonical body: the last `,"key":"` (string values escape their quotes; details
     /// come before `key` in the canonical order).
     static func keyID(_ body: String) -> String? {
-        guard let range = body.range(of: ",\"key\":\"", options: .backwards) else { return nil }
-        guard let end = body[range.upperBound...].firstIndex(of: "\"") else { return nil }
-        return String(body[range.upperBound..<end])
+        ByteSearch.endOfLast(",\"key\":\"", in: body).flatMap { ByteSearch.quoted(from: $0, in: body) }
     }
 }
