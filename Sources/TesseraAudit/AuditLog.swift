@@ -37,7 +37,7 @@ public final class AuditLog: Sendable {
     private let state: Mutex<State>
     private let batchObserver: (@Sendable (Int) -> Void)?
     /// Told about every durable batch: the event types in it and how long the durable write took.
-    private let writeObserver = Mutex<WriteObserver?>(nil)
+    private let writeObservers = Mutex<[WriteObserver]>([])
 
     /// The event type of checkpoint records.
     public static let checkpointType = AuditEventType.checkpoint
@@ -95,9 +95,10 @@ public final class AuditLog: Sendable {
         }
     }
 
-    /// Observes every durable batch (e.g. for metrics): its event types and the time its write took.
+    /// Observes every durable batch (e.g. metrics, the audit sinks' wake-up): its event types and the time its write
+    /// took. Observers add up; each is called on the writer, so it must return at once.
     public func observeWrites(_ observer: @escaping @Sendable ([String], Duration) -> Void) {
-        writeObserver.withLock { $0 = WriteObserver(call: observer) }
+        writeObservers.withLock { $0.append(WriteObserver(call: observer)) }
     }
 
     /// The current head of the chain, as written.
@@ -188,8 +189,11 @@ public final class AuditLog: Sendable {
             }
         }
         batchObserver?(batch.count)
-        if let observer = writeObserver.withLock({ $0 }) {
-            observer.call(batch.map(\.event.type), ContinuousClock.now - started)
+        let observers = writeObservers.withLock { $0 }
+        if !observers.isEmpty {
+            let types = batch.map(\.event.type)
+            let duration = ContinuousClock.now - started
+            for observer in observers { observer.call(types, duration) }
         }
         for (pending, record) in zip(batch, records) { pending.continuation.resume(returning: record) }
     }

@@ -10,10 +10,7 @@ extension TesseraServer {
         let specs = try configuration.sinks.specs()
         guard !specs.isEmpty else { return [] }
         let signal = AuditAppendSignal()
-        audit.observeWrites { [metrics] types, duration in
-            metrics.auditBatch(types: types, duration: duration)
-            signal.bump()
-        }
+        audit.observeWrites { _, _ in signal.bump() }
         let holder = audit.sealing?.writer ?? AuditWriterID.make()
         return try specs.map { spec in
             AuditSinkService(
