@@ -13,6 +13,7 @@ struct EmbedFiles: BuildToolPlugin {
             ("ConsoleAssets.appCSS", "console/app.css"),
             ("DefaultPolicies.schema", "policies/default/schema.cedarschema"),
             ("DefaultPolicies.policies", "policies/default/tessera.cedar"),
+            ("DefaultPolicies.responses", "policies/default/responses.json"),
         ]
     ]
 

@@ -44,7 +44,10 @@ extension TesseraServer {
     static func adminServices(
         _ environment: ServerEnvironment, tokens: TokenService, admins: AdminAuthenticator,
         router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>
-    ) -> (tasks: TaskService, exceptions: ExceptionService, secrets: DynamicSecretsService?, discovery: DiscoveryService) {
+    ) throws -> (
+        tasks: TaskService, exceptions: ExceptionService, secrets: DynamicSecretsService?, discovery: DiscoveryService,
+        risk: RiskRefresher?
+    ) {
         let (configuration, database, audit, clock) = (
             environment.configuration, environment.database, environment.audit, environment.clock
         )
@@ -90,14 +93,28 @@ extension TesseraServer {
                 accessTokenIssuer: environment.issuer, jwtSVIDIssuer: configuration.spiffe.jwtIssuer,
                 trustDomain: configuration.trustDomain))
         DiscoveryRoutes(service: discovery, maximumBodySize: limit).register(in: admin)
-        postureAndConsole(environment, router: router, admin: admin)
-        return (tasks, exceptions, secrets, discovery)
+        let posture = postureAndConsole(environment, router: router, admin: admin)
+        let responder = try ResponseEngine(
+            repository: database.responses, identities: identities, tasks: tasks, leases: database.tasks,
+            assessor: environment.risk, audit: audit, clock: clock, logger: environment.logger,
+            directory: configuration.policyDirectory)
+        environment.risk.setSignalHandler { signals, identity, time in
+            Task { await responder.respond(toSignals: signals, identity: identity, at: time) }
+        }
+        ResponseRoutes(engine: responder, maximumBodySize: limit).register(in: admin)
+        let risk =
+            configuration.risk.enabled
+            ? RiskRefresher(
+                posture: posture, assessor: environment.risk, responder: responder,
+                interval: .milliseconds(Int64(configuration.risk.refreshInterval * 1000)), logger: environment.logger)
+            : nil
+        return (tasks, exceptions, secrets, discovery, risk)
     }
 
     /// Posture (findings, evidence, reports) and the web console.
     private static func postureAndConsole(
         _ environment: ServerEnvironment, router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>
-    ) {
+    ) -> PostureService {
         let database = environment.database
         // Posture's digest cache: next to the SQLite file, or in the data folder per PostgreSQL endpoint and schema.
         let digestPath = PostureEngine.digestPath(for: database, dataDirectory: environment.configuration.dataDirectory)
@@ -112,5 +129,6 @@ extension TesseraServer {
             storage: database, identities: environment.inventory, trustDomain: environment.configuration.trustDomain,
             clock: environment.clock, findings: latestFindings
         ).register(public: router, admin: admin)
+        return posture
     }
 }

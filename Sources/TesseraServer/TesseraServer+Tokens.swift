@@ -23,10 +23,11 @@ extension TesseraServer {
             configuration: configuration, issuer: environment.issuer, defaultAudience: defaultAudience, keys: environment.keys,
             verifier: verifier,
             authorizer: MeasuredAuthorizer(
-                inner: authorizer
-                    ?? CedarIssuanceAuthorizer(
-                        engine: environment.policies, defaultAudiences: [defaultAudience],
-                        departedOwners: environment.departedOwners),
+                inner: riskAware(
+                    authorizer
+                        ?? CedarIssuanceAuthorizer(
+                            engine: environment.policies, defaultAudiences: [defaultAudience],
+                            departedOwners: environment.departedOwners), environment),
                 metrics: environment.metrics),
             audit: environment.audit, tokenState: database.tokenState, tasks: database.tasks, clock: environment.clock,
             logger: environment.logger)
@@ -39,6 +40,11 @@ extension TesseraServer {
             clock: environment.clock)
         tokens.exchangeServices = federation.exchange
         return (tokens, federation)
+    }
+
+    /// `inner` with the risk assessment in front, unless it is turned off.
+    static func riskAware(_ inner: any IssuanceAuthorizer, _ environment: ServerEnvironment) -> any IssuanceAuthorizer {
+        environment.configuration.risk.enabled ? RiskAwareAuthorizer(inner: inner, assessor: environment.risk) : inner
     }
 
     /// mTLS client authentication: X.509-SVIDs of this trust domain or a federated one, re-checked per request.

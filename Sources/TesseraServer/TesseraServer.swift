@@ -48,6 +48,8 @@ public struct TesseraServer {
     let verifiedChains: VerifiedChains
     /// Scheduled discovery (`--discover`).
     let discovery: DiscoveryScheduler
+    /// Keeps the risk assessment's open findings current (nil with risk assessment off).
+    let risk: RiskRefresher?
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -66,7 +68,7 @@ public struct TesseraServer {
         admins.sessions = federation.sessions
         let (router, admin) = router(environment, tokens: tokens, admins: admins)
         federation.register(public: router, admin: admin, maximumBodySize: environment.maximumBodySize)
-        let services = adminServices(environment, tokens: tokens, admins: admins, router: router, admin: admin)
+        let services = try adminServices(environment, tokens: tokens, admins: admins, router: router, admin: admin)
         let keys = try await trustDomainServices(environment, tokens: tokens, router: router, admin: admin)
         let database = environment.database
         return TesseraServer(
@@ -76,7 +78,8 @@ public struct TesseraServer {
             secrets: services.secrets, spiffe: keys.spiffe, router: router, logger: logger, tokenState: database.tokenState,
             clock: clock, clusterSync: keys.clusterSync, refusals: environment.refusals, signingKeys: keys.signingKeys,
             federatedRoots: environment.federatedRoots, verifiedChains: environment.verifiedChains,
-            discovery: DiscoveryScheduler(specs: discoverySpecs, service: services.discovery, logger: logger))
+            discovery: DiscoveryScheduler(specs: discoverySpecs, service: services.discovery, logger: logger),
+            risk: services.risk)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -181,6 +184,7 @@ public struct TesseraServer {
         services.append(signingKeys.promotion(logger: logger))
         services += discovery.services()
         services += try sinkServices()
+        if let risk { services.append(risk.service()) }
         var listeners = try self.listeners(limiter: limiter)
         listeners.append(
             Application(

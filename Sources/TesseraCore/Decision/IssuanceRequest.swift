@@ -16,8 +16,12 @@ public struct IssuanceRequest: Sendable {
     public let sourceAddress: String?
     /// When the request is being decided.
     public let time: Date
-    /// Assessed risk: `low`, `medium` or `high`.
-    public let risk: String
+    /// Assessed risk: `low`, `medium` or `high` (set by the risk assessment before the policies decide).
+    public var risk: String
+    /// The request signals that raised the risk (`new-network`, `new-audience`, `rate-spike`, ...).
+    public var signals: [String] = []
+    /// Categories of the identity's open posture findings.
+    public var openFindings: [String] = []
     /// The task's stated intent, when the request belongs to a task.
     public let intent: String?
     /// How many actors stand between the original subject and this request (0 for direct requests).

@@ -25,6 +25,9 @@ public struct PolicyDecision: Sendable, Equatable {
     /// the audit record's `decision_input` so `tessera policy replay` can re-decide it; nil when not recorded.
     public var input: String? = nil
 
+    /// The risk assessment the policies saw, when one was made (recorded with the decision).
+    public var risk: RiskAssessment? = nil
+
     public init(
         outcome: Outcome, reasons: [String], determiningPolicies: [String], policySetVersion: String,
         denial: Denial? = nil

@@ -13,8 +13,10 @@ struct EstateDetectors {
     func sharedKeys(_ owners: [String: [(id: String, clientID: String)]]) -> [Finding] {
         owners.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { material, identities in
             let ids = identities.map(\.clientID).sorted()
+            // The finding names the first identity by SPIFFE ID, and its inventory id is that identity's.
+            let first = identities.first { $0.clientID == ids[0] }
             return Finding(
-                category: .sharedCredential, identityID: identities.map(\.id).min(), subject: ids[0],
+                category: .sharedCredential, identityID: first?.id, subject: ids[0],
                 discriminator: ids.joined(separator: " "),
                 title: "one public key is registered for \(ids.count) identities: \(ids.joined(separator: ", "))",
                 evidence: ids.map { .inventory("jwks of \($0) contains key \(material.prefix(12))…") })

@@ -31,6 +31,8 @@ struct ServerEnvironment: Sendable {
     let federatedRoots: FederatedRoots
     let verifiedChains: VerifiedChains
     let trustState: TrustDomainStateReference
+    /// The per-request risk assessment (open findings and baselines), shared by the decision paths and its refresher.
+    let risk: RiskAssessor
 
     var maximumBodySize: Int { configuration.maximumBodySize }
     var keys: KeyRing { bootstrap.keys }
@@ -88,7 +90,7 @@ struct ServerEnvironment: Sendable {
             changes: ChangeFeed(onBump: { Task { await eventBus.publish(.servingChanged, subject: "") } }),
             jwtSVIDKeys: JWTSVIDKeySource(issuer: configuration.spiffe.jwtIssuer),
             federatedRoots: FederatedRoots(repository: database.spiffe), verifiedChains: VerifiedChains(),
-            trustState: TrustDomainStateReference())
+            trustState: TrustDomainStateReference(), risk: RiskAssessor())
     }
 
     /// Checks the configuration and secures the data folder; returns the issuer URL and the ports to listen on.

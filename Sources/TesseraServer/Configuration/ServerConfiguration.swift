@@ -72,6 +72,8 @@ public struct ServerConfiguration: Sendable {
     public var discovery = DiscoveryConfiguration()
     /// Audit sinks: every record streamed to syslog, webhooks or files through a durable outbox (docs/sinks.md).
     public var sinks = AuditSinkConfiguration()
+    /// Risk in every decision: open findings and request signals (docs/risk.md).
+    public var risk = RiskConfiguration()
 
     /// Whether the HTTPS (mTLS) listener is configured.
     public var tlsEnabled: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
@@ -107,6 +109,7 @@ public struct ServerConfiguration: Sendable {
         try spiffe.validate(issuer: issuer.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 })
         try auditCheckpoints.validate()
         try discovery.validate()
+        try risk.validate()
         guard defaultTokenTTL >= 1, defaultTokenTTL <= maximumTokenTTL else {
             throw ServerError(.configuration, "default token TTL must be between 1 and the maximum token TTL")
         }

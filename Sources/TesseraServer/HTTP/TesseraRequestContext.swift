@@ -8,7 +8,9 @@ public struct AdminPrincipal: Sendable, Equatable {
     public let role: String
 
     /// How the principal appears in audit records.
-    public var auditActor: String { tokenID.hasPrefix("human:") ? tokenID : "admin:\(tokenID)" }
+    public var auditActor: String {
+        tokenID.hasPrefix("human:") || tokenID.hasPrefix("response:") ? tokenID : "admin:\(tokenID)"
+    }
 }
 
 /// Request context carrying the authenticated principal and the caller's address.

@@ -188,6 +188,7 @@ extension TokenService {
         facts["policies"] = .strings(decision.determiningPolicies)
         facts["policy_version"] = .string(decision.policySetVersion)
         if let input = decision.input { facts["decision_input"] = .string(input) }
+        facts.merge(decision.riskDetails) { current, _ in current }
         guard decision.isAllowed else {
             let reason = decision.reasons.joined(separator: "; ")
             let code: OAuthError.Code =

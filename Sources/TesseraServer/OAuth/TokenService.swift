@@ -189,6 +189,7 @@ public struct TokenService: Sendable {
             "identity_id": .string(identity.id),
         ]
         if let input = decision.input { details["decision_input"] = .string(input) }
+        details.merge(decision.riskDetails) { current, _ in current }
         if let exception {
             details["exception"] = .string(exception.id)
             details["flagged"] = .bool(true)
@@ -234,6 +235,7 @@ public struct TokenService: Sendable {
             "scope": .strings(request.requestedScopes), "aud": .string(request.audience),
         ]
         if let input = decision.input { details["decision_input"] = .string(input) }
+        details.merge(decision.riskDetails) { current, _ in current }
         if let exceptions {
             let outcome = await exceptions.check(
                 identity: request.identity.clientID, action: request.action, scopes: request.requestedScopes,

@@ -28,6 +28,7 @@ struct CedarRequestBuilder {
             "intent": .string(issuance.intent ?? ""),
             "time": .datetime(millisecondsSince1970: Int64(issuance.time.timeIntervalSince1970 * 1000)),
             "delegationDepth": .long(Int64(issuance.delegationDepth)),
+            "signals": .set(Set(issuance.signals.map(Value.string))),
         ]
         if let address = issuance.sourceAddress, let ip = Value.ipaddr(address) { context["sourceIP"] = ip }
         if let task = issuance.task { context["task"] = .entity(Self.taskUID(task)) }
@@ -55,6 +56,7 @@ struct CedarRequestBuilder {
             "spiffeId": .string(identity.spiffeID.description), "trustDomain": .string(identity.spiffeID.trustDomain),
             "kind": .string(identity.kind.rawValue), "environment": .string(identity.environment ?? ""),
             "status": .string(identity.status.rawValue),
+            "openFindings": .set(Set(issuance.openFindings.map(Value.string))),
         ]
         var result: [Entity] = []
         let owner = identity.owner.trimmingCharacters(in: .whitespaces)

@@ -17,6 +17,8 @@ public protocol TesseraStorage: Sendable {
     var toolCatalogues: any ToolCatalogueRepository { get }
     /// Identities found outside Tessera, and the discovery runs.
     var discovery: any DiscoveryRepository { get }
+    /// Automated responses and their holds.
+    var responses: any ResponseRepository { get }
     var metadata: any MetadataRepository { get }
     var spiffe: any SPIFFERepository { get }
     var trustedIssuers: any TrustedIssuerRepository { get }

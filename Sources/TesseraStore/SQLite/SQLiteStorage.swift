@@ -67,6 +67,7 @@ public final class SQLiteStorage: TesseraStorage {
     public var exceptions: any ExceptionRepository { SQLExceptionRepository(sql: sql) }
     public var toolCatalogues: any ToolCatalogueRepository { SQLToolCatalogueRepository(sql: sql) }
     public var discovery: any DiscoveryRepository { SQLDiscoveryRepository(sql: sql) }
+    public var responses: any ResponseRepository { SQLResponseRepository(sql: sql) }
     public var metadata: any MetadataRepository { SQLMetadataRepository(sql: sql) }
     public var spiffe: any SPIFFERepository { SQLSPIFFERepository(sql: sql) }
     public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }

@@ -72,6 +72,19 @@ enum Schema {
             ]
         ),
         ("013_discovery", discovery),
+        // Automated responses to findings and signals (docs/risk.md): each taken once across servers; holds.
+        (
+            "015_responses",
+            [
+                """
+                CREATE TABLE IF NOT EXISTS response_actions (
+                    key TEXT PRIMARY KEY NOT NULL, rule TEXT NOT NULL, identity_id TEXT NOT NULL, subject TEXT NOT NULL,
+                    actions TEXT NOT NULL, dry_run FLAG NOT NULL DEFAULT FALSE, hold FLAG NOT NULL DEFAULT FALSE,
+                    created_at REAL NOT NULL, released_at REAL, released_by TEXT)
+                """,
+                "CREATE INDEX IF NOT EXISTS response_actions_holds ON response_actions(identity_id, released_at)",
+            ]
+        ),
         // The audit sinks' outbox: per sink the last delivered chain seq, and the lease of the server delivering to it.
         (
             "014_audit_sink_cursors",

@@ -141,6 +141,16 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("secret-rotation-days"), help: "Discovered static secrets unchanged for longer are unrotated.")
     var secretRotationDays: Int = 90
 
+    @Flag(
+        name: .customLong("no-risk-assessment"),
+        help: "Decide without context.risk/signals from open findings and baselines (docs/risk.md); for measurements.")
+    var noRiskAssessment = false
+
+    @Option(
+        name: .customLong("risk-refresh"),
+        help: "Seconds between refreshes of the open findings risk uses (0.5...60): a new finding reaches decisions within it.")
+    var riskRefresh: Double = 2
+
     @Option(name: .customLong("tool-call-budget"), help: "Most AI-agent tool calls authorized in one task.")
     var toolCallBudget: Int = 1000
 
@@ -239,6 +249,8 @@ struct ServerOptions: ParsableArguments {
         configuration.discovery.secretRotationDays = secretRotationDays
         configuration.sinks.urls = sink
         configuration.sinks.maximumLag = sinkMaxLag
+        configuration.risk.enabled = !noRiskAssessment
+        configuration.risk.refreshInterval = riskRefresh
         return configuration
     }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraStore
+
+extension ResponseEngine {
+    /// Claims the response once across servers, then takes (or, dry-run, records) each action.
+    func act(
+        _ rule: ResponseRule, key: String, identityID: String, subject: String, evidence: [String],
+        cause: [String: AuditValue], dryRun: Bool
+    ) async throws {
+        let now = clock.now()
+        let record = ResponseRecord(
+            key: key, rule: rule.id, identityID: identityID, subject: subject, actions: rule.actions.map(\.rawValue),
+            dryRun: dryRun, hold: rule.actions.contains(.requireApproval), createdAt: now)
+        guard try await repository.claim(record) else { return }
+        let actor = "response:\(rule.id)"
+        let principal = AdminPrincipal(tokenID: actor, name: rule.id, role: "admin")
+        for action in rule.actions {
+            var details = cause
+            details["rule"] = .string(rule.id)
+            details["identity_id"] = .string(identityID)
+            details["evidence"] = .strings(evidence.map { String($0.prefix(300)) })
+            if dryRun {
+                details["dry_run"] = .bool(true)
+                try await audit.append(
+                    AuditEvent(
+                        type: "response.would_" + action.rawValue.replacingOccurrences(of: "-", with: "_"), outcome: .success,
+                        actor: actor, subject: subject, details: details))
+                continue
+            }
+            switch action {
+            case .suspend:
+                if let identity = try? await identities.find(identityID), identity.status == .active {
+                    _ = try await identities.transition(
+                        id: identityID, to: .suspended, reason: "response rule \(rule.id): \(evidence.first ?? "")",
+                        actor: principal)
+                }
+            case .revokeLeases:
+                let revoked = try await leases.revokeLeases(subject: subject, reason: "response rule \(rule.id)", now: now)
+                details["revoked_leases"] = .int(Int64(revoked.count))
+            case .endTask:
+                var ended: [String] = []
+                let live = try await leases.leases(subject: subject, limit: 1000).filter { $0.revokedAt == nil && $0.expiresAt > now }
+                for taskID in Set(live.compactMap(\.taskID)).sorted() {
+                    guard let task = try? await tasks.find(taskID), task.state == .open else { continue }
+                    _ = try await tasks.finish(task, as: .revoked, reason: "response rule \(rule.id)", actor: actor)
+                    ended.append(taskID)
+                }
+                details["tasks"] = .strings(ended)
+            case .requireApproval:
+                assessor.hold(subject, rule: rule.id)
+            case .notify:
+                if let identity = try? await identities.find(identityID) { details["owner"] = .string(identity.owner) }
+            }
+            try await audit.append(
+                AuditEvent(
+                    type: "response." + action.rawValue.replacingOccurrences(of: "-", with: "_"), outcome: .success,
+                    actor: actor, subject: subject, details: details))
+        }
+    }
+
+    /// Releases an identity's holds (a person approved its next issuance).
+    func release(identityID: String, reason: String, actor: AdminPrincipal) async throws -> [ResponseRecord] {
+        let identity = try await identities.find(identityID)
+        let released = try await repository.release(identityID: identityID, by: actor.auditActor, at: clock.now())
+        guard !released.isEmpty else {
+            throw ProblemDetails(.conflict, "Conflict", detail: "\(identityID) has no hold to release")
+        }
+        assessor.release(identity.clientID)
+        try await audit.append(
+            AuditEvent(
+                type: "response.released", outcome: .success, actor: actor.auditActor, subject: identity.clientID,
+                reason: String(reason.prefix(512)),
+                details: ["identity_id": .string(identityID), "rules": .strings(released.map(\.rule))]))
+        return released
+    }
+}
