@@ -85,12 +85,24 @@ import Testing
             JSONSerialization.jsonObject(with: Data(AuditSinkFormat.hec.line(record, host: "h").utf8)) as? [String: Any])
         #expect(hec["time"] as? Double == 1_800_000_000.25 && hec["sourcetype"] as? String == "tessera:audit")
         #expect((hec["event"] as? [String: Any])?["seq"] as? Int == 7)
-        let message = SyslogMessage.make(record, line: "{\"é\":1}", host: "h ost", content: try record.content())
+        let message = SyslogMessage.make(record, line: "{\"é\":1}", host: "h ost")
         #expect(
             message == "<108>1 2027-01-15T08:00:00.250Z host tessera \(ProcessInfo.processInfo.processIdentifier) "
                 + "token.refused [tessera@32473 seq=\"7\"] {\"é\":1}")
         let framed = SyslogMessage.octetCounted(message)
         #expect(framed.hasPrefix("\(message.utf8.count) ") && message.utf8.count == message.count + 1)
+    }
+
+    @Test func headerFieldsAreTheTopLevelOnesEvenWhenDetailsNameThemToo() throws {
+        let record = try AuditRecord.make(
+            seq: 3, prevHash: AuditRecord.genesisHash, time: Date(timeIntervalSince1970: 1_800_000_000),
+            event: AuditEvent(
+                type: "discovered.new", outcome: .success, reason: "a \"type\":\"token.x\" trick",
+                details: ["type": .string("fake.type"), "time": .string("never"), "outcome": .string("failure")]))
+        let content = try record.content()
+        #expect(SyslogMessage.topLevelString("type", in: record.body) == content.type)
+        #expect(SyslogMessage.topLevelString("time", in: record.body) == content.time)
+        #expect(SyslogMessage.topLevelString("outcome", in: record.body) == "success")
     }
 
     @Test func webhookSignatureIsTheHexHMACOfTheBody() {

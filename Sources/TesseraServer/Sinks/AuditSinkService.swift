@@ -104,13 +104,12 @@ struct AuditSinkService: Service {
         guard let last = records.last else { return .idle }
         var messages: [String] = []
         messages.reserveCapacity(records.count)
-        // The hashed fields are decoded only when the filter or the syslog header needs them.
-        let decodes = !spec.types.isEmpty || spec.isSyslog
         for record in records {
-            let content = decodes ? try? record.content() : nil
-            if !spec.types.isEmpty, !spec.accepts(type: content?.type ?? "") { continue }
+            if !spec.types.isEmpty, !spec.accepts(type: SyslogMessage.topLevelString("type", in: record.body) ?? "") {
+                continue
+            }
             let line = spec.format.line(record, host: host)
-            messages.append(spec.isSyslog ? SyslogMessage.make(record, line: line, host: host, content: content) : line)
+            messages.append(spec.isSyslog ? SyslogMessage.make(record, line: line, host: host) : line)
         }
         if !messages.isEmpty { try await transport.deliver(messages) }
         let after = clock.now()
