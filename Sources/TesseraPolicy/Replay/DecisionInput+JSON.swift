@@ -5,15 +5,28 @@ extension DecisionInput {
     /// lacking an input).
     public static let maximumRecordedBytes = 16_384
 
-    /// The canonical compact JSON text.
+    /// The canonical compact JSON text (written byte by byte: it is made on every decision of the hot path).
     public var json: String {
-        var out = "{"
-        if let decision { out += "\"decision\":\"\(decision.rawValue)\"," }
-        if !defaults.isEmpty { out += "\"defaults\":" + Self.encode(defaults) + "," }
-        out += "\"entities\":" + Self.encode(entities) + ",\"request\":{\"action\":" + Self.encode(request.action)
-        out += ",\"context\":" + Self.encode(.record(request.context)) + ",\"principal\":" + Self.encode(request.principal)
-        out += ",\"resource\":" + Self.encode(request.resource) + "}}"
-        return out
+        var out = DecisionInputWriter(capacity: 1536)
+        out.raw("{")
+        if let decision { out.raw(decision == .allow ? "\"decision\":\"allow\"," : "\"decision\":\"deny\",") }
+        if !defaults.isEmpty {
+            out.raw("\"defaults\":")
+            out.entities(defaults)
+            out.raw(",")
+        }
+        out.raw("\"entities\":")
+        out.entities(entities)
+        out.raw(",\"request\":{\"action\":")
+        out.uid(request.action)
+        out.raw(",\"context\":")
+        out.record(request.context)
+        out.raw(",\"principal\":")
+        out.uid(request.principal)
+        out.raw(",\"resource\":")
+        out.uid(request.resource)
+        out.raw("}}")
+        return out.text
     }
 
     /// Reads the stored form back; a `CedarError` with a JSON path when it is not one.
@@ -72,43 +85,5 @@ extension DecisionInput {
             result.append(Entity(uid: uid, attributes: attributes, parents: parents, tags: tags))
         }
         return result
-    }
-
-    static func encode(_ entities: [Entity]) -> String {
-        let items = entities.map { entity in
-            var item = "{\"attrs\":" + encode(.record(entity.attributes))
-            item += ",\"parents\":[" + entity.parents.map(encode).sorted().joined(separator: ",") + "]"
-            if !entity.tags.isEmpty { item += ",\"tags\":" + encode(.record(entity.tags)) }
-            return item + ",\"uid\":" + encode(entity.uid) + "}"
-        }
-        return "[" + items.joined(separator: ",") + "]"
-    }
-
-    static func encode(_ uid: EntityUID) -> String {
-        "{\"id\":" + JSONValue.quote(uid.id) + ",\"type\":" + JSONValue.quote(uid.type) + "}"
-    }
-
-    static func encode(_ value: Value) -> String {
-        switch value {
-        case .bool(let flag): return flag ? "true" : "false"
-        case .long(let number): return String(number)
-        case .string(let text): return JSONValue.quote(text)
-        case .entity(let uid): return "{\"__entity\":" + encode(uid) + "}"
-        case .set(let items): return "[" + items.map(encode).sorted().joined(separator: ",") + "]"
-        case .record(let fields):
-            return "{" + fields.keys.sorted().map { JSONValue.quote($0) + ":" + encode(fields[$0]!) }.joined(separator: ",") + "}"
-        case .ext(let ext): return encode(ext)
-        }
-    }
-
-    static func encode(_ ext: ExtensionValue) -> String {
-        let (function, argument): (String, String) =
-            switch ext {
-            case .ipaddr(let address): ("ip", address.description)
-            case .decimal(let number): ("decimal", CedarDecimal.format(number))
-            case .datetime(let milliseconds): ("datetime", CedarInstant.format(milliseconds: milliseconds))
-            case .duration(let milliseconds): ("duration", "\(milliseconds)ms")
-            }
-        return "{\"__extn\":{\"arg\":" + JSONValue.quote(argument) + ",\"fn\":\"" + function + "\"}}"
     }
 }

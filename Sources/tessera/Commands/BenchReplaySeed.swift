@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TesseraAudit
 import TesseraCore
+import TesseraPolicy
 import TesseraServer
 import TesseraStore
 
@@ -16,6 +17,8 @@ struct BenchReplaySeed: AsyncParsableCommand {
     @Option(help: "Decision records to write.") var count: Int = 1_000_000
     @Option(help: "Distinct identities.") var identities: Int = 1_000
     @Option(help: "Records per transaction.") var batch: Int = 20_000
+    @Flag(help: "Only measure what recording the input adds per decision (encode, record body, hash, MAC), in µs.")
+    var measure = false
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -24,6 +27,7 @@ struct BenchReplaySeed: AsyncParsableCommand {
             keyring: AuditKeyring(rootKey: kek.derivedKey(purpose: AuditKeyring.kekPurpose)), writer: "bench-replay-seed")
         let store = try SQLiteStorage(directory: dataDir).audit
         let templates = try await Self.decisions(identities: max(1, identities))
+        if measure { return try Self.measure(templates, sealing: sealing) }
         let now = Date()
         let span: TimeInterval = 6 * 86_400
         let began = ContinuousClock.now
@@ -48,6 +52,44 @@ struct BenchReplaySeed: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - began
         print("seeded \(written) decision records in \(elapsed) into \(dataDir)")
+    }
+
+    /// The cost recording an input adds to one decision: encoding it, and making the audit record (canonical body,
+    /// SHA-256, HMAC) with it rather than without it.
+    static func measure(_ templates: [SeedDecision], sealing: AuditSealing) throws {
+        let inputs = try templates.compactMap { try $0.decision.input.map(DecisionInput.parse) }
+        let rounds = 200_000
+        func time(_ body: () throws -> Void) rethrows -> Double {
+            let start = ContinuousClock.now
+            try body()
+            let elapsed = ContinuousClock.now - start
+            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 1e6 / Double(rounds)
+        }
+        var bytes = 0
+        let encode = time { for index in 0..<rounds { bytes &+= inputs[index % inputs.count].json.utf8.count } }
+        let now = Date()
+        func make(_ stripped: Bool) throws -> Double {
+            try time {
+                for index in 0..<rounds {
+                    var event = templates[index % templates.count].event(index: index, time: now)
+                    if stripped {
+                        var details = event.details
+                        details["decision_input"] = nil
+                        event = AuditEvent(
+                            type: event.type, outcome: event.outcome, actor: event.actor, subject: event.subject,
+                            reason: event.reason, details: details)
+                    }
+                    _ = try AuditRecord.make(seq: 1, prevHash: AuditRecord.genesisHash, time: now, event: event, sealing: sealing)
+                }
+            }
+        }
+        let without = try make(true)
+        let with = try make(false)
+        print(
+            String(
+                format:
+                    "encode input %.2f µs (%d bytes avg); audit record without input %.2f µs, with %.2f µs: +%.2f µs per decision",
+                encode, bytes / rounds, without, with, encode + with - without))
     }
 
     /// One recorded decision per identity, made by the server's authorizer over the built-in policies.
