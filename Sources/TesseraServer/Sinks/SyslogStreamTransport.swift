@@ -5,12 +5,15 @@ import NIOSSL
 
 /// Syslog over TCP or TLS (RFC 5425) with octet-counted framing (RFC 6587): one connection kept open and reopened
 /// after any failure. A receiver that closed the connection is noticed before the next batch (the channel goes
-/// inactive on its FIN), so records are not written into a dead socket once it is known dead.
+/// inactive on its FIN), so records are not written into a dead socket once it is known dead; one that stops reading
+/// is dropped after `writeTimeout`.
 actor SyslogStreamTransport: AuditSinkTransport {
     private let host: String
     private let port: Int
     private let tls: NIOSSLContext?
     private var channel: (any Channel)?
+    /// Longest a batch may take to leave; then the connection is closed and the batch retried.
+    static let writeTimeout: TimeAmount = .seconds(30)
 
     init(_ spec: AuditSinkSpec) throws {
         host = spec.host
@@ -29,6 +32,9 @@ actor SyslogStreamTransport: AuditSinkTransport {
         let channel = try await connected()
         var buffer = channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.utf8.count + 8 })
         for message in messages { buffer.writeString(SyslogMessage.octetCounted(message)) }
+        // A receiver that stops reading fills the socket buffer: the write would wait forever. Close it after a while.
+        let deadline = channel.eventLoop.scheduleTask(in: Self.writeTimeout) { channel.close(promise: nil) }
+        defer { deadline.cancel() }
         do {
             try await channel.writeAndFlush(buffer).get()
         } catch {
