@@ -16,13 +16,35 @@ import Testing
 
     @Test(arguments: [
         ("{\"rules\": [\n  {\"id\": \"a\",, }\n]}", ":2:"),  // JSON syntax: the line of the error
-        ("{\"rules\": [\n {\"id\": \"a\",\n  \"when\": {\"category\": \"no-such\"}, \"actions\": [\"notify\"]}]}", ":2: rule a: unknown finding category"),
-        ("{\"rules\": [\n\n {\"id\": \"b\", \"when\": {\"severity\": \"high\"}, \"actions\": [\"explode\"]}]}", ":3: rule b: unknown action"),
-        ("{\"rules\": [{\"id\": \"c\", \"when\": {\"signal\": \"new-network\"}, \"actions\": [\"end-task\"]}]}", "end-task applies to findings"),
-        ("{\"rules\": [{\"id\": \"d\", \"when\": {}, \"actions\": [\"notify\"]}]}", "needs a category, severity, owasp or signal"),
-        ("{\"rules\": [{\"id\": \"e\", \"when\": {\"signal\": \"new-network\", \"severity\": \"high\"}, \"actions\": [\"notify\"]}]}", "either request signals or findings"),
-        ("{\"rules\": [{\"id\": \"f\", \"when\": {\"severity\": \"high\"}, \"actions\": [\"notify\"]}, {\"id\": \"f\", \"when\": {\"severity\": \"low\"}, \"actions\": [\"notify\"]}]}", "unique"),
+        (
+            "{\"rules\": [\n {\"id\": \"a\",\n  \"when\": {\"category\": \"no-such\"}, \"actions\": [\"notify\"]}]}",
+            ":2: rule a: unknown finding category"
+        ),
+        (
+            "{\"rules\": [\n\n {\"id\": \"b\", \"when\": {\"severity\": \"high\"}, \"actions\": [\"explode\"]}]}",
+            ":3: rule b: unknown action"
+        ),
+        (
+            "{\"rules\": [{\"id\": \"c\", \"when\": {\"signal\": \"new-network\"}, \"actions\": [\"end-task\"]}]}",
+            "end-task applies to findings"
+        ),
+        (
+            "{\"rules\": [{\"id\": \"d\", \"when\": {}, \"actions\": [\"notify\"]}]}",
+            "needs a category, severity, owasp or signal"
+        ),
+        (
+            "{\"rules\": [{\"id\": \"e\", \"when\": {\"signal\": \"new-network\", \"severity\": \"high\"}, \"actions\": [\"notify\"]}]}",
+            "either request signals or findings"
+        ),
+        (
+            "{\"rules\": [{\"id\": \"f\", \"when\": {\"severity\": \"high\"}, \"actions\": [\"notify\"]}, {\"id\": \"f\", \"when\": {\"severity\": \"low\"}, \"actions\": [\"notify\"]}]}",
+            "unique"
+        ),
         ("{\"rulez\": []}", "unknown field"),
+        (
+            "{\"rules\": [{\"id\": \"g\", \"when\": {\"category\": \"refusal-spike\"}, \"actions\": [\"suspend\"]}]}",
+            "only notify"
+        ),
     ])
     func aBadFileIsRefusedWithFileLineAndReason(_ text: String, _ expected: String) {
         do {

@@ -23,7 +23,9 @@ import Testing
     /// Teaches the assessor `count` requests, one every `every` seconds, from 10.0.0.x to https://api.
     func trained(_ count: Int = 40, every: TimeInterval = 60) -> RiskAssessor {
         let assessor = RiskAssessor()
-        for index in 0..<count { assessor.learn(request(start.addingTimeInterval(Double(index) * every), from: "10.0.0.\(index % 5)")) }
+        for index in 0..<count {
+            assessor.learn(request(start.addingTimeInterval(Double(index) * every), from: "10.0.0.\(index % 5)"))
+        }
         return assessor
     }
 
@@ -79,7 +81,9 @@ import Testing
     @Test func baselinesAreBoundedPerIdentity() {
         let assessor = RiskAssessor()
         for index in 0..<500 {
-            assessor.learn(request(start.addingTimeInterval(Double(index)), from: "10.\(index / 250).\(index % 250).1", audience: "a\(index)"))
+            assessor.learn(
+                request(
+                    start.addingTimeInterval(Double(index)), from: "10.\(index / 250).\(index % 250).1", audience: "a\(index)"))
         }
         var baseline = IdentityBaseline()
         for index in 0..<500 {

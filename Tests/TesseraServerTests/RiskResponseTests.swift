@@ -96,12 +96,14 @@ import Testing
         let suspend = try #require(try await details(server, type: "response.suspend", subject: worker.clientID).first)
         #expect(suspend["rule"] as? String == "contain-shared-key")
         #expect((suspend["evidence"] as? [String])?.first?.contains("key") == true, "\(suspend)")
-        #expect(try await details(server, type: "response.notify", subject: worker.clientID).first?["owner"] as? String
-            == "alice@example.com")
+        #expect(
+            try await details(server, type: "response.notify", subject: worker.clientID).first?["owner"] as? String
+                == "alice@example.com")
         let records = try await server.auditRecords()
-        #expect(records.contains {
-            $0["type"] as? String == "identity.suspended" && $0["actor"] as? String == "response:contain-shared-key"
-        })
+        #expect(
+            records.contains {
+                $0["type"] as? String == "identity.suspended" && $0["actor"] as? String == "response:contain-shared-key"
+            })
 
         // The operator reactivates it with a reason; the rule does not fire again for the same finding.
         let undone = try await server.admin(
@@ -125,7 +127,8 @@ import Testing
         let batch = try await server.registerWorkload("batch", extra: ["token_ttl": 7200, "environment": "dev"])
         let (held, _) = try await poll(seconds: 5, { try await server.requestToken(batch) }) { $0.status != 200 }
         #expect((held.json["error_description"] as? String ?? "").contains("held by response rule hold-long-lived"))
-        #expect(try await server.admin("POST", "/v1/identities/\(batch.id)/release", json: [:]).status == 400, "a reason is required")
+        #expect(
+            try await server.admin("POST", "/v1/identities/\(batch.id)/release", json: [:]).status == 400, "a reason is required")
         let released = try await server.admin(
             "POST", "/v1/identities/\(batch.id)/release", json: ["reason": "CHG-1234 approved by alice"])
         #expect(released.status == 200 && released.json["released"] as? [String] == ["hold-long-lived"])

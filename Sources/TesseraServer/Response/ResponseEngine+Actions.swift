@@ -41,7 +41,9 @@ extension ResponseEngine {
                 details["revoked_leases"] = .int(Int64(revoked.count))
             case .endTask:
                 var ended: [String] = []
-                let live = try await leases.leases(subject: subject, limit: 1000).filter { $0.revokedAt == nil && $0.expiresAt > now }
+                let live = try await leases.leases(subject: subject, limit: 1000).filter {
+                    $0.revokedAt == nil && $0.expiresAt > now
+                }
                 for taskID in Set(live.compactMap(\.taskID)).sorted() {
                     guard let task = try? await tasks.find(taskID), task.state == .open else { continue }
                     _ = try await tasks.finish(task, as: .revoked, reason: "response rule \(rule.id)", actor: actor)

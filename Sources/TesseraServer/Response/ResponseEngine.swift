@@ -84,6 +84,14 @@ final class ResponseEngine: Sendable {
             for rule in set.rules {
                 if environment == nil { environment = .some(try? await identities.find(identityID).environment) }
                 guard rule.match.matches(finding: finding, environment: environment ?? nil) else { continue }
+                var rule = rule
+                if ResponseRuleSet.unauthenticatedCategories.contains(finding.category.rawValue) {
+                    // A stranger can cause this finding: it may notify, never contain.
+                    rule = ResponseRule(
+                        id: rule.id, description: rule.description, match: rule.match,
+                        actions: rule.actions.filter { $0 == .notify })
+                    if rule.actions.isEmpty { continue }
+                }
                 let evidence = [finding.title] + finding.evidence.prefix(3).map(\.detail)
                 try await act(
                     rule, key: "\(rule.id)|\(finding.id)", identityID: identityID, subject: finding.subject,

@@ -29,7 +29,9 @@ struct ResponseRuleSet: Sendable, Equatable {
 
     static func parse(_ text: String, source: String) throws(LoadError) -> ResponseRuleSet {
         func fail(_ reason: String, near needle: String? = nil) -> LoadError {
-            let line = needle.flatMap { needle in text.range(of: needle).map { text[..<$0.lowerBound].filter { $0 == "\n" }.count + 1 } }
+            let line = needle.flatMap { needle in
+                text.range(of: needle).map { text[..<$0.lowerBound].filter { $0 == "\n" }.count + 1 }
+            }
             return LoadError(description: "\(source):\(line ?? 1): \(reason)")
         }
         if let (line, reason) = syntaxError(text) { throw LoadError(description: "\(source):\(line): \(reason)") }
@@ -71,6 +73,14 @@ struct ResponseRuleSet: Sendable, Equatable {
                 if match.isSignalRule, action == .endTask {
                     throw fail("rule \(id): end-task applies to findings, not to request signals", near: near)
                 }
+                // Anyone who knows a client id can cause its refusal spike without any credential: such a finding may
+                // only notify, or a stranger could suspend or hold any identity.
+                if action != .notify, Self.unauthenticatedCategories.contains(where: { match.categories?.contains($0) ?? false })
+                {
+                    throw fail(
+                        "rule \(id): \(action.rawValue) on refusal-spike would let anyone who knows a client id contain it; "
+                            + "only notify is allowed for it", near: near)
+                }
                 actions.append(action)
             }
             rules.append(
@@ -78,6 +88,9 @@ struct ResponseRuleSet: Sendable, Equatable {
         }
         return ResponseRuleSet(rules: rules, dryRun: dryRun, source: source)
     }
+
+    /// Finding categories a party without credentials can cause for any identity.
+    static let unauthenticatedCategories = ["refusal-spike"]
 
     static let signalNames: Set<String> = ["new-network", "new-audience", "rate-spike", "deep-delegation", "unusual-hour"]
 
@@ -107,7 +120,8 @@ struct ResponseRuleSet: Sendable, Equatable {
         match.owasp = try strings("owasp")
         match.signals = try strings("signal")
         for signal in match.signals ?? [] where !signalNames.contains(signal) {
-            throw LoadError(description: "unknown signal \"\(signal.prefix(40))\" (known: \(signalNames.sorted().joined(separator: ", ")))")
+            throw LoadError(
+                description: "unknown signal \"\(signal.prefix(40))\" (known: \(signalNames.sorted().joined(separator: ", ")))")
         }
         match.environments = try strings("environment")
         guard match.categories != nil || match.minimumSeverity != nil || match.owasp != nil || match.signals != nil else {

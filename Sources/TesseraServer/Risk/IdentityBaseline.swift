@@ -33,8 +33,10 @@ struct IdentityBaseline: Sendable {
         }
         if !audiences.contains(audience) { out.append("new-audience") }
         let current = now == minute ? countThisMinute + 1 : 1
-        if minutesObserved >= thresholds.rateBaselineMinutes, Double(current) > max(
-            Double(thresholds.rateSpikeMinimum), averagePerMinute * thresholds.rateSpikeFactor)
+        if minutesObserved >= thresholds.rateBaselineMinutes,
+            Double(current)
+                > max(
+                    Double(thresholds.rateSpikeMinimum), averagePerMinute * thresholds.rateSpikeFactor)
         {
             out.append("rate-spike")
         }

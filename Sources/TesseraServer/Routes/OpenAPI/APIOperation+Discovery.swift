@@ -26,6 +26,7 @@ extension APIOperation {
             "post", "/v1/identities/{id}/release", "responses",
             "Release an identity held by a require-approval response (a person approves its next issuance; reason required)",
             .admin, .schema("Reason"), .object),
-        APIOperation("get", "/v1/responses", "responses", "The automated response rules in force (docs/risk.md)", .admin, nil, .object),
+        APIOperation(
+            "get", "/v1/responses", "responses", "The automated response rules in force (docs/risk.md)", .admin, nil, .object),
     ]
 }
