@@ -205,7 +205,10 @@ let package = Package(
         .testTarget(name: "TesseraPolicyTests", dependencies: ["TesseraPolicy"]),
         .testTarget(
             name: "TesseraDiscoveryTests",
-            dependencies: ["TesseraTestSupport", "TesseraDiscovery", "TesseraCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "TesseraTestSupport", "TesseraDiscovery", "TesseraCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             exclude: ["Vectors"]
         ),
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),

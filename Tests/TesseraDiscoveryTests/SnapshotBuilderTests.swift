@@ -28,6 +28,27 @@ import Testing
         #expect(snapshot.problems.count == 2)
     }
 
+    @Test func oneHostileItemIsClampedNotAllowedToSinkTheRun() {
+        var builder = SnapshotBuilder(source: .host, scope: "host://h", startedAt: start)
+        let huge = String(repeating: "A", count: 10_000)
+        builder.add(
+            DiscoveryObservation(
+                externalID: "host://h/svc", name: "svc", kind: "host-account",
+                credentials: [DiscoveredCredential(kind: "ssh-key", reference: "SHA256:x", details: ["command": huge])],
+                grants: Array(repeating: "g", count: 3000) + [huge], attributes: ["options": huge]))
+        builder.add(DiscoveryObservation(externalID: "host://h/" + huge, name: "x", kind: "host-account"))
+        for index in 0..<2500 { builder.problem("p\(index)", affectsCompleteness: false) }
+        let snapshot = builder.snapshot(finishedAt: start)
+        #expect(snapshot.complete, "clamping and skipping do not make the run partial")
+        #expect(snapshot.observations.map(\.externalID) == ["host://h/svc"], "an external id too long to store is left out")
+        let svc = snapshot.observations[0]
+        #expect(svc.grants.count == DiscoveryLimits.maximumListEntries)
+        #expect((svc.attributes["options"]?.utf8.count ?? 0) <= DiscoveryLimits.maximumText)
+        #expect((svc.credentials[0].details["command"]?.utf8.count ?? 0) <= DiscoveryLimits.maximumText)
+        #expect(snapshot.problems.count == DiscoveryLimits.maximumListEntries)
+        #expect(snapshot.problems.last?.contains("more problems not listed") == true)
+    }
+
     @Test func aFingerprintIsStableAndDoesNotContainTheHandle() {
         let handle = "hvs.accessor-abcdef"
         #expect(CredentialFingerprint.of(handle) == CredentialFingerprint.of(handle))

@@ -56,6 +56,16 @@ import Testing
         }
     }
 
+    @Test func onlyAMissingFileMeansNoRulesAnUnreadableOneIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try ResponseRuleSet.load(directory: folder.path).rules.isEmpty)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent(ResponseRuleSet.fileName), withIntermediateDirectories: true)
+        #expect(throws: ResponseRuleSet.LoadError.self) { try ResponseRuleSet.load(directory: folder.path) }
+    }
+
     @Test func findingAndSignalRulesMatchWhatTheySay() throws {
         let set = try ResponseRuleSet.parse(
             """

@@ -78,6 +78,17 @@ import Testing
         #expect(decision.risk?.signals == ["new-network"], "still new after refusals")
     }
 
+    @Test func aNetworkATaskExcusedJoinsTheBaselineOnlyADayLater() {
+        var baseline = IdentityBaseline()
+        for minute in 0..<30 { baseline.learn(network: "10.0.0.0/24", audience: "a", depth: 0, minute: Int64(minute), hour: 0) }
+        baseline.learn(network: "203.0.113.0/24", audience: "a", depth: 0, minute: 100, hour: 1, inTask: true)
+        #expect(!baseline.networks.contains("203.0.113.0/24"), "one task does not launder a network")
+        baseline.learn(network: "203.0.113.0/24", audience: "a", depth: 0, minute: 500, hour: 8, inTask: true)
+        #expect(!baseline.networks.contains("203.0.113.0/24"))
+        baseline.learn(network: "203.0.113.0/24", audience: "a", depth: 0, minute: 100 + 24 * 60, hour: 1, inTask: true)
+        #expect(baseline.networks.contains("203.0.113.0/24"), "still used in tasks a day later: part of the baseline")
+    }
+
     @Test func baselinesAreBoundedPerIdentity() {
         let assessor = RiskAssessor()
         for index in 0..<500 {

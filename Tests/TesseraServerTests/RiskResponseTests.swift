@@ -127,6 +127,16 @@ import Testing
         let batch = try await server.registerWorkload("batch", extra: ["token_ttl": 7200, "environment": "dev"])
         let (held, _) = try await poll(seconds: 5, { try await server.requestToken(batch) }) { $0.status != 200 }
         #expect((held.json["error_description"] as? String ?? "").contains("held by response rule hold-long-lived"))
+        // A break-glass exception does not lift a hold: only a person's release does.
+        let exception = try await server.admin(
+            "POST", "/v1/exceptions",
+            json: [
+                "identity": batch.clientID, "owner": "carol", "justification": "unrelated break-glass",
+                "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
+            ])
+        #expect(exception.status == 201, "\(exception.json)")
+        let stillHeld = try await server.requestToken(batch)
+        #expect((stillHeld.json["error_description"] as? String ?? "").contains("held by response rule"), "\(stillHeld.json)")
         #expect(
             try await server.admin("POST", "/v1/identities/\(batch.id)/release", json: [:]).status == 400, "a reason is required")
         let released = try await server.admin(

@@ -87,8 +87,11 @@ public struct DiscoverySourceSpec: Sendable, CustomStringConvertible {
         case "host":
             try allow(["name", "service_accounts"])
             let root = HostRoot(url.path.isEmpty ? "/" : url.path)
-            guard let name = query["name"] ?? HostConnector.hostName(of: root) else {
-                throw fail("--discover host: name= is required (the host name could not be read)")
+            // The name is the scope (what a complete run may mark gone): the operator gives it, never /etc/hostname.
+            guard let name = query["name"], !name.isEmpty,
+                name.allSatisfy({ $0.isLetter || $0.isNumber || "-._".contains($0) })
+            else {
+                throw fail("--discover host: name= is required (letters, digits, '-', '.', '_'): the host's scope host://NAME")
             }
             let accounts = Set((query["service_accounts"] ?? "").split(separator: ",").map(String.init))
             source = .host

@@ -48,12 +48,32 @@ public final class DiscoveryHTTPClient: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let host = URL(string: url)?.host ?? "the source"
+        let (client, timeout, maximumSize, source) = (self.client, self.timeout, self.maximumSize, self.source)
+        let prepared = request
         do {
-            let response = try await client.execute(request, timeout: timeout)
-            var collected = try await response.body.collect(upTo: maximumSize)
-            let bytes = collected.readBytes(length: collected.readableBytes) ?? []
-            return Response(
-                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(bytes))
+            // One deadline for the whole exchange: headers and every byte of the body (a source that trickles its
+            // answer a byte at a time must not hold a run, or a scheduled loop, beyond it).
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask {
+                    let response = try await client.execute(prepared, timeout: timeout)
+                    var collected = try await response.body.collect(upTo: maximumSize)
+                    let bytes = collected.readBytes(length: collected.readableBytes) ?? []
+                    return Response(
+                        status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                        body: Data(bytes))
+                }
+                group.addTask {
+                    try await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw DiscoveryError(
+                        .unreachable, source: source,
+                        "\(host) did not answer within \(timeout.nanoseconds / 1_000_000_000) s (headers and body)")
+                }
+                return response
+            }
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw DiscoveryError(.malformed, source: source, "\(host) answered more than \(maximumSize) bytes")

@@ -46,8 +46,8 @@ public struct MigrationPlan: Sendable, Codable, Equatable {
         let register = Step(
             "Register the workload in Tessera",
             """
-            tessera identity create --spiffe-id \(spiffeID) --kind service --owner \(shellQuote(owner)) \\
-              --purpose \(shellQuote(purpose)) --auth jwt_svid,tls_client_auth\(identity.claim?.environment.map { " --environment \($0)" } ?? "")
+            tessera identity create --spiffe-id \(shellQuote(spiffeID)) --kind service --owner \(shellQuote(owner)) \\
+              --purpose \(shellQuote(purpose)) --auth jwt_svid,tls_client_auth\(identity.claim?.environment.map { " --environment \(shellQuote($0))" } ?? "")
             tessera identity migrate \(identity.id) --to <NEW_IDENTITY_ID>   # flags the old credential until it is disabled
             """)
         let parts: (summary: String, steps: [Step], retire: String)
@@ -59,7 +59,7 @@ public struct MigrationPlan: Sendable, Codable, Equatable {
         case "host-account": parts = host(identity)
         default:
             parts = (
-                "\(identity.observation.kind) \(identity.name) → a Tessera identity with short-lived tokens", [],
+                "\(text(identity.observation.kind)) \(text(identity.name)) → a Tessera identity with short-lived tokens", [],
                 "Disable the credential in its source once the workload uses Tessera tokens."
             )
         }
@@ -76,7 +76,20 @@ public struct MigrationPlan: Sendable, Codable, Equatable {
         return "spiffe://\(trustDomain)/discovered/\(identity.source.rawValue)/\(name)"
     }
 
-    static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    /// One shell word: single-quoted, control characters replaced (source text is hostile: a name may hold `$(...)`,
+    /// quotes, newlines or terminal escapes, and these commands are meant to be pasted).
+    static func shellQuote(_ value: String) -> String {
+        "'" + text(value).replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Source text made safe to print on one line: every C0/C1 control character (newline, ESC, BEL, ...) becomes `?`.
+    static func text(_ value: String) -> String {
+        String(
+            String.UnicodeScalarView(
+                value.unicodeScalars.map { scalar in
+                    scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value) ? "?" : scalar
+                }))
+    }
 
     enum CodingKeys: String, CodingKey {
         case identityID = "identity_id"

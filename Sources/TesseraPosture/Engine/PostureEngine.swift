@@ -78,7 +78,9 @@ public struct PostureEngine: Sendable {
     /// Every current finding, sorted by severity (highest first), then category and subject.
     public func evaluate() async throws -> [Finding] { try await run().findings }
 
-    public func run() async throws -> Evaluation {
+    /// One evaluation. Without `includeDiscovery` the identities found outside Tessera are not evaluated (the risk
+    /// refresher needs only Tessera identities' findings, every few seconds).
+    public func run(includeDiscovery: Bool = true) async throws -> Evaluation {
         let now = clock.now()
         var phases: [(name: String, seconds: Double)] = []
         var mark = ContinuousClock.now
@@ -114,8 +116,10 @@ public struct PostureEngine: Sendable {
             .findings()
         findings += DelegationDetectors.exceptions(
             excepted, now: now, thresholds: thresholds, identityIDs: inventory.spiffeIdentities)
-        findings += DiscoveryDetectors(now: now, thresholds: thresholds).findings(
-            try await discoveredIdentities(), runs: try await discovery.latestRuns())
+        if includeDiscovery {
+            findings += DiscoveryDetectors(now: now, thresholds: thresholds).findings(
+                try await discoveredIdentities(), runs: try await discovery.latestRuns())
+        }
         phase("estate")
         // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
         let order = findings.withUnsafeBufferPointer { all in

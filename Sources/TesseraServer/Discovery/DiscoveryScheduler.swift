@@ -38,15 +38,22 @@ struct DiscoveryScheduler: Sendable {
             logger.info(
                 "discovery \(spec): \(run.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))"
             )
-        } catch let error as DiscoveryError {
-            logger.warning("discovery \(spec) failed: \(error.description)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // Every failure is audited, whatever failed: the connector, the snapshot's checks, or storage.
+            let (code, text): (String, String) =
+                switch error {
+                case let error as DiscoveryError: (error.code.rawValue, error.description)
+                case let error as ProblemDetails: ("refused", error.detail)
+                default: ("failed", String(describing: error))
+                }
+            logger.warning("discovery \(spec) failed: \(text.prefix(300))")
             try await service.audit.append(
                 AuditEvent(
                     type: AuditEventType.discoveryRun, outcome: .failure, actor: "schedule", subject: spec.description,
-                    reason: String(error.description.prefix(300)),
-                    details: [
-                        "source": .string(spec.source.rawValue), "complete": .bool(false), "code": .string(error.code.rawValue),
-                    ]))
+                    reason: String(text.prefix(300)),
+                    details: ["source": .string(spec.source.rawValue), "complete": .bool(false), "code": .string(code)]))
         }
     }
 }

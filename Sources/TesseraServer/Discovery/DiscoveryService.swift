@@ -21,7 +21,10 @@ struct DiscoveryService: Sendable {
         let run = DiscoveryRun(
             id: DiscoveryRun.newID(), source: snapshot.source, scope: snapshot.scope, startedAt: snapshot.startedAt,
             finishedAt: snapshot.finishedAt, complete: snapshot.complete,
-            counts: changes.counts(seen: snapshot.observations.count), problems: snapshot.problems,
+            counts: changes.counts(seen: snapshot.observations.count),
+            problems: Array(
+                (snapshot.problems + changes.skipped.map { "\(snapshot.source): \($0)" }).prefix(
+                    DiscoveryLimits.maximumListEntries)),
             sourceFindings: snapshot.sourceFindings, actor: actor)
         try await repository.recordRun(run)
         try await recordChanges(changes, actor: actor, run: run.id)

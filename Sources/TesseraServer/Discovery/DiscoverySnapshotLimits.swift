@@ -4,9 +4,9 @@ import TesseraCore
 /// Bounds on a submitted snapshot, checked before anything is stored: a snapshot comes from an admin, but it
 /// carries text read from the source (role names, comments, policy documents) that its owner may control.
 enum DiscoverySnapshotLimits {
-    static let maximumObservations = 200_000
-    static let maximumListEntries = 2_000
-    static let maximumText = 4_096
+    static let maximumObservations = DiscoveryLimits.maximumObservations
+    static let maximumListEntries = DiscoveryLimits.maximumListEntries
+    static let maximumText = DiscoveryLimits.maximumText
     static let maximumBodySize = 128 << 20
 
     static func check(_ snapshot: DiscoverySnapshot) throws(ProblemDetails) {

@@ -236,7 +236,9 @@ public struct TokenService: Sendable {
         ]
         if let input = decision.input { details["decision_input"] = .string(input) }
         details.merge(decision.riskDetails) { current, _ in current }
-        if let exceptions {
+        // A hold placed by a response rule waits for a person's release: no exception lifts it.
+        let held = decision.determiningPolicies.contains { $0.hasPrefix("response:") }
+        if let exceptions, !held {
             let outcome = await exceptions.check(
                 identity: request.identity.clientID, action: request.action, scopes: request.requestedScopes,
                 audience: request.audience, at: request.time)

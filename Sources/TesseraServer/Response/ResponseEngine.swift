@@ -23,6 +23,7 @@ final class ResponseEngine: Sendable {
     let logger: Logger
     let directory: String?
     private let loaded: Mutex<(rules: ResponseRuleSet, modified: Date?)>
+    private let inFlight = Mutex(0)
 
     init(
         repository: any ResponseRepository, identities: IdentityService, tasks: TaskService, leases: any TaskRepository,
@@ -74,11 +75,10 @@ final class ResponseEngine: Sendable {
         return (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 
-    /// Responds to the open findings of one posture evaluation, then refreshes the holds the decisions see.
-    func respond(to findings: [TrackedFinding]) async throws {
+    /// Responds to the open findings (not acknowledged) of one evaluation, then refreshes the holds the decisions see.
+    func respond(to findings: [Finding]) async throws {
         let set = rules
-        for tracked in findings where tracked.status == .open {
-            let finding = tracked.finding
+        for finding in findings {
             guard let identityID = finding.identityID, identityID.hasPrefix("nhi_") else { continue }
             var environment: String?? = nil
             for rule in set.rules {
@@ -105,8 +105,21 @@ final class ResponseEngine: Sendable {
     /// Responds to the signals of one request (called off the decision path).
     func respond(toSignals signals: [String], identity: Identity, at time: Date) async {
         let set = rules
+        let matching = set.rules.filter { rule in
+            signals.contains { rule.match.matches(signal: $0, environment: identity.environment) }
+        }
+        guard !matching.isEmpty else { return }
+        // At most a few responses in flight: a flood of signalled requests must not become a flood of database work.
+        guard
+            inFlight.withLock({ count -> Bool in
+                guard count < 8 else { return false }
+                count += 1
+                return true
+            })
+        else { return }
+        defer { inFlight.withLock { $0 -= 1 } }
         let day = Int(time.timeIntervalSince1970 / 86_400)
-        for rule in set.rules {
+        for rule in matching {
             for signal in signals where rule.match.matches(signal: signal, environment: identity.environment) {
                 do {
                     try await act(

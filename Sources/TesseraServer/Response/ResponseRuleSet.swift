@@ -23,7 +23,14 @@ struct ResponseRuleSet: Sendable, Equatable {
     static func load(directory: String?) throws(LoadError) -> ResponseRuleSet {
         guard let directory else { return try parse(DefaultPolicies.responses, source: "(default)") }
         let path = (directory as NSString).appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: path) else { return .empty }
+        // Only a missing file means "no rules": a file that cannot be read (a directory, no permission, an I/O
+        // error) is refused, so that the previous rules stay.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return .empty }
+        guard !isDirectory.boolValue, let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(description: "\(path): cannot be read as a file")
+        }
+        guard data.count <= 1 << 20 else { throw LoadError(description: "\(path): larger than 1 MiB") }
         return try parse(String(decoding: data, as: UTF8.self), source: path)
     }
 

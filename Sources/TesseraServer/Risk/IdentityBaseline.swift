@@ -11,6 +11,9 @@ struct IdentityBaseline: Sendable {
 
     var requests = 0
     var networks: Set<String> = []
+    /// Networks first seen in requests a task excused, with the minute they were first seen: such a network becomes
+    /// part of the baseline only a day later (one task must not launder a network for good).
+    var pendingNetworks: [String: Int64] = [:]
     var audiences: Set<String> = []
     var maximumDepth = 0
     var hours = [Int](repeating: 0, count: 24)
@@ -53,9 +56,21 @@ struct IdentityBaseline: Sendable {
         return Double(busiest) >= 0.9 * Double(requests)
     }
 
-    mutating func learn(network: String?, audience: String, depth: Int, minute now: Int64, hour: Int) {
+    /// Minutes a task-excused network waits before it joins the baseline.
+    static let pendingMinutes: Int64 = 24 * 60
+
+    mutating func learn(network: String?, audience: String, depth: Int, minute now: Int64, hour: Int, inTask: Bool = false) {
         requests += 1
-        if let network, networks.count < Self.maximumNetworks { networks.insert(network) }
+        if let network, !networks.contains(network), networks.count < Self.maximumNetworks {
+            if !inTask || !established {
+                networks.insert(network)
+            } else if let since = pendingNetworks[network], now - since >= Self.pendingMinutes {
+                networks.insert(network)
+                pendingNetworks[network] = nil
+            } else if pendingNetworks[network] == nil, pendingNetworks.count < Self.maximumNetworks {
+                pendingNetworks[network] = now
+            }
+        }
         if audiences.count < Self.maximumAudiences { audiences.insert(audience) }
         maximumDepth = max(maximumDepth, depth)
         hours[hour] += 1

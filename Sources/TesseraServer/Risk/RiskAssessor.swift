@@ -91,7 +91,8 @@ final class RiskAssessor: Sendable {
                 }
             }
             state.baselines[client, default: IdentityBaseline()].learn(
-                network: network, audience: request.audience, depth: request.delegationDepth, minute: minute, hour: hour)
+                network: network, audience: request.audience, depth: request.delegationDepth, minute: minute, hour: hour,
+                inTask: request.task != nil)
             state.lastSeen[client] = minute
         }
     }

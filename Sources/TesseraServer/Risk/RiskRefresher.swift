@@ -19,19 +19,27 @@ struct RiskRefresher: Sendable {
         PeriodicService(name: "risk refresh", interval: interval, runsAtStart: true, logger: logger) { try await refresh() }
     }
 
+    /// One refresh: an evaluation of Tessera identities only (discovered identities never affect decisions), read
+    /// against the findings' lifecycle without writing it (`GET /v1/findings` reconciles): acknowledged findings
+    /// (until their date) do not raise risk.
     func refresh() async throws {
-        let tracked = try await posture.findings()
+        let evaluation = try await posture.engine.run(includeDiscovery: false)
+        let states = try await posture.posture.findingStates()
+        let now = posture.clock.now()
+        let current = evaluation.findings.filter { finding in
+            guard finding.identityID != nil else { return false }
+            guard let state = states[finding.id], state.status == .acknowledged else { return true }
+            return !(state.until.map { $0 > now } ?? true)
+        }
         var open: [String: [RiskAssessor.OpenFinding]] = [:]
-        for item in tracked where item.status == .open {
-            let finding = item.finding
-            guard finding.identityID != nil else { continue }
+        for finding in current {
             open[finding.subject, default: []].append(
                 RiskAssessor.OpenFinding(category: finding.category.rawValue, severity: finding.severity.rawValue))
         }
-        assessor.updateFindings(open, at: posture.clock.now())
+        assessor.updateFindings(open, at: now)
         if let responder {
             await responder.reloadIfChanged()
-            try await responder.respond(to: tracked)
+            try await responder.respond(to: current)
         }
     }
 }

@@ -35,15 +35,19 @@ public struct DiscoveryChanges: Sendable {
     public let changed: [(identity: DiscoveredIdentity, change: Change)]
     /// Identities seen again exactly as before (only `last_seen_at` moved).
     public let unchanged: Int
+    /// Observations left out, with why (a repeated external id, or one another scope holds).
+    public let skipped: [String]
 
-    public init(changed: [(identity: DiscoveredIdentity, change: Change)], unchanged: Int) {
+    public init(changed: [(identity: DiscoveredIdentity, change: Change)], unchanged: Int, skipped: [String] = []) {
         self.changed = changed
         self.unchanged = unchanged
+        self.skipped = skipped
     }
 
     /// Counts by change, plus `seen` and `unchanged`.
     public func counts(seen: Int) -> [String: Int] {
         var counts = ["seen": seen, "unchanged": unchanged, "new": 0, "changed": 0, "returned": 0, "gone": 0]
+        if !skipped.isEmpty { counts["skipped"] = skipped.count }
         for (_, change) in changed { counts[change.rawValue, default: 0] += 1 }
         return counts
     }

@@ -42,6 +42,14 @@ struct DiscoverHost: AsyncParsableCommand {
             throw CommandFailure(message: "--root \(root) is not a directory")
         }
         let hostRoot = HostRoot(root)
+        // The name is the scope: identities of the scope missing from a complete run are marked gone. Read from the
+        // host's own /etc/hostname, a host (or two named alike) could mark another's accounts gone: the operator names it.
+        guard name != nil || output.printOnly else {
+            throw CommandFailure(
+                message:
+                    "give the host's name with --name (its scope in the inventory: host://NAME); /etc/hostname is not trusted for it"
+            )
+        }
         guard let hostName = name ?? HostConnector.hostName(of: hostRoot) else {
             throw CommandFailure(message: "\(root)/etc/hostname is missing: give the host's name with --name")
         }

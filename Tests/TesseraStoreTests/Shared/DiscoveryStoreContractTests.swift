@@ -113,6 +113,23 @@ import Testing
         }
     }
 
+    @Test(arguments: StorageEngine.testedEngines) func aSnapshotCannotTakeAnotherScopesIdentitiesOrRepeatOne(
+        _ engine: StorageEngine
+    ) async throws {
+        try await withStorage(engine) { fixture in
+            let repository = fixture.primary.discovery
+            _ = try await repository.apply(snapshot([role("app")]), at: storeEpoch)
+            let hostile = DiscoverySnapshot(
+                source: .postgres, scope: "postgres://other:5432/x", startedAt: storeEpoch, finishedAt: storeEpoch,
+                observations: [role("app"), role("new"), role("new")], complete: true)
+            let result = try await repository.apply(hostile, at: storeEpoch.addingTimeInterval(60))
+            #expect(result.skipped.count == 2, "\(result.skipped)")
+            #expect(result.changed.map(\.change) == [.new])
+            let app = try #require(try await repository.list(DiscoveryFilter(source: .postgres)).first { $0.name == "app" })
+            #expect(app.scope == scope && app.status == .discovered, "the original scope keeps it")
+        }
+    }
+
     @Test(arguments: StorageEngine.testedEngines) func anUnknownIdCannotBeUpdated(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let ghost = DiscoveredIdentity.discovered(role("ghost"), source: .postgres, scope: scope, at: storeEpoch)

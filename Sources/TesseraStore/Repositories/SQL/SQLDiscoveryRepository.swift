@@ -19,12 +19,34 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
                 let identity = try Self.identity(row)
                 known[identity.externalID] = identity
             }
+            // An external id another scope of the source already holds is not taken over by this one.
+            let fresh = snapshot.observations.map(\.externalID).filter { known[$0] == nil }
+            var elsewhere = Set<String>()
+            for start in stride(from: 0, to: fresh.count, by: 500) {
+                let ids = Array(fresh[start..<min(start + 500, fresh.count)])
+                for row in try await sql.rows(
+                    """
+                    SELECT external_id FROM discovered_identities WHERE source = \(snapshot.source.rawValue)
+                      AND scope <> \(snapshot.scope) AND external_id \(in: ids)
+                    """)
+                {
+                    elsewhere.insert(try row.string("external_id"))
+                }
+            }
             var changed: [(identity: DiscoveredIdentity, change: DiscoveryChanges.Change)] = []
             var unchanged: [String] = []
+            var skipped: [String] = []
             var touched = 0
             var seen = Set<String>()
             for observation in snapshot.observations {
-                seen.insert(observation.externalID)
+                guard seen.insert(observation.externalID).inserted else {
+                    skipped.append("\(observation.externalID.prefix(200)) appears twice in the snapshot: the first is kept")
+                    continue
+                }
+                if elsewhere.contains(observation.externalID) {
+                    skipped.append("\(observation.externalID.prefix(200)) belongs to another scope of \(snapshot.source)")
+                    continue
+                }
                 guard let previous = known[observation.externalID] else {
                     let identity = DiscoveredIdentity.discovered(
                         observation, source: snapshot.source, scope: snapshot.scope, at: now)
@@ -59,7 +81,7 @@ struct SQLDiscoveryRepository: DiscoveryRepository {
                     changed.append((gone, .gone))
                 }
             }
-            return DiscoveryChanges(changed: changed, unchanged: unchanged.count + touched)
+            return DiscoveryChanges(changed: changed, unchanged: unchanged.count + touched, skipped: skipped)
         }
     }
 
