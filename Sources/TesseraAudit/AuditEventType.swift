@@ -40,6 +40,8 @@ public enum AuditEventType {
     public static let policyReloadFailed = "policy.reload_failed"
     public static let findingAcknowledged = "finding.acknowledged"
     public static let findingResolved = "finding.resolved"
+    /// A finding appeared (or its condition came back): written by posture evaluations, actor `system`.
+    public static let findingOpened = "finding.opened"
 
     // Federation and people's sign-in.
     public static let issuerTrusted = "issuer.trusted"
@@ -91,6 +93,17 @@ public enum AuditEventType {
     public static let sinkLagging = "sink.lagging"
     public static let sinkCaughtUp = "sink.caught_up"
 
+    // Automated responses (docs/risk.md): `response.<action>` (or `response.would_<action>` in dry-run mode).
+    public static let responseActions = ["suspend", "revoke_leases", "end_task", "require_approval", "notify"]
+    public static let responseReleased = "response.released"
+    public static let responseRulesLoaded = "response.rules_loaded"
+    public static let responseRulesRejected = "response.rules_rejected"
+
+    /// The record of one response action (`revoke-leases` → `response.revoke_leases`).
+    public static func response(_ action: String, dryRun: Bool) -> String {
+        (dryRun ? "response.would_" : "response.") + action.replacingOccurrences(of: "-", with: "_")
+    }
+
     /// A signed checkpoint of the chain (``AuditCheckpoint``).
     public static let checkpoint = "audit.checkpoint"
 
@@ -103,18 +116,18 @@ public enum AuditEventType {
     }
 
     /// Every type above.
-    public static let all: Set<String> = [
+    public static let all: Set<String> = Set<String>([
         tokenIssued, tokenRefused, tokenRevoked, refusalsAggregated,
         identityCreated, identityUpdated, identitySuspended, identityRetired, identityReactivated, ownerDeparted,
         taskCreated, taskRenewed, taskEnded, taskExpired, taskRevoked, leaseRenewed, leaseRevoked,
         exceptionCreated, exceptionUsed, exceptionRevoked, exceptionExpired,
         adminAuthFailed, adminForbidden, adminRequestRefused, keysRotated, keysPromoted, policyReloaded, policyReloadFailed,
-        findingAcknowledged, findingResolved, issuerTrusted, issuerRemoved, humanSignedIn, humanSignInRefused,
+        findingAcknowledged, findingResolved, findingOpened, issuerTrusted, issuerRemoved, humanSignedIn, humanSignInRefused,
         caGenerated, caRotated, nodeJoinTokenCreated, nodeAttested, nodeAttestationRefused, nodeRenewed, nodeRefused,
         nodeRevoked, entryCreated, entryDeleted, jwtSVIDIssued, jwtSVIDRefused, federationConfigured,
         agentToolsSet, toolCallAllowed, toolCallDenied, toolCallApprovalRequired, toolApprovalApproved, toolApprovalDenied,
         secretIssued, secretRefused, secretDestroyed, secretOrphanDropped, staticSecretRegistered, staticSecretRotated,
         checkpoint, discoveryRun, discoveredNew, discoveredChanged, discoveredReturned, discoveredGone, discoveredClaimed,
-        discoveredMigrated, sinkLagging, sinkCaughtUp,
-    ]
+        discoveredMigrated, sinkLagging, sinkCaughtUp, responseReleased, responseRulesLoaded, responseRulesRejected,
+    ]).union(responseActions.flatMap { ["response." + $0, "response.would_" + $0] })
 }

@@ -12,9 +12,10 @@ import Testing
         accessTokenIssuer: "https://tessera.example.com", jwtSVIDIssuer: nil, trustDomain: "example.org")
     static let hostile = "x'$(touch PWNED)`touch PWNED2`\n touch PWNED3 #\u{1B}[2J\u{07}"
 
-    func identity(kind: String, name: String, externalID: String, grants: [String] = [], attributes: [String: String] = [:],
-        credentials: [DiscoveredCredential] = []) -> DiscoveredIdentity
-    {
+    func identity(
+        kind: String, name: String, externalID: String, grants: [String] = [], attributes: [String: String] = [:],
+        credentials: [DiscoveredCredential] = []
+    ) -> DiscoveredIdentity {
         DiscoveredIdentity.discovered(
             DiscoveryObservation(
                 externalID: externalID, name: name, kind: kind, credentials: credentials, grants: grants,
@@ -34,7 +35,9 @@ import Testing
             identity(
                 kind: "iam-user", name: h, externalID: "arn:aws:iam::\(h):user/x",
                 credentials: [DiscoveredCredential(kind: "access-key", reference: h, details: ["last_used_service": h])]),
-            identity(kind: "approle", name: h, externalID: "openbao://v/auth/approle/role/x", attributes: ["token_policies": "default,\(h)"]),
+            identity(
+                kind: "approle", name: h, externalID: "openbao://v/auth/approle/role/x",
+                attributes: ["token_policies": "default,\(h)"]),
             identity(kind: "token", name: h, externalID: "openbao://v/token/x", attributes: ["policies": h]),
             identity(kind: "host-account", name: h, externalID: "host://h/x", attributes: ["uid": "0 $(touch PWNED)"]),
             identity(kind: "kv-secret", name: h, externalID: "openbao://v/secret/metadata/\(h)"),

@@ -171,6 +171,34 @@ import Testing
         #expect(try await server.requestToken(worker).status == 200)
     }
 
+    /// A finding that opens and one that clears are audit records (`finding.opened`, `finding.resolved` by `system`):
+    /// the SOC sees them through the sinks.
+    @Test func findingLifecycleChangesAreAuditedForTheSOC() async throws {
+        let server = try await TestServer.start()
+        let worker = try await server.registerWorkload("lifecycle")
+        let clone = try await twin(of: worker, named: "lifecycle-clone", on: server)
+        #expect(try await server.admin("GET", "/v1/findings").status == 200)
+        let opened = try await server.auditRecords().filter {
+            $0["type"] as? String == "finding.opened"
+                && ($0["details"] as? [String: Any])?["category"] as? String == "shared-credential"
+        }
+        #expect(opened.count == 1 && opened.first?["actor"] as? String == "system", "\(opened)")
+        #expect(try await server.admin("POST", "/v1/identities/\(clone)/retire", json: ["reason": "clone removed"]).status == 200)
+        #expect(try await server.admin("GET", "/v1/findings").status == 200)
+        let resolved = try await server.auditRecords().filter {
+            $0["type"] as? String == "finding.resolved" && $0["actor"] as? String == "system"
+        }
+        #expect(
+            resolved.contains {
+                ($0["details"] as? [String: Any])?["finding_id"] as? String
+                    == (opened.first?["details"] as? [String: Any])?["finding_id"] as? String
+            })
+        let before = try await server.auditRecords().filter { ($0["type"] as? String ?? "").hasPrefix("finding.") }.count
+        #expect(try await server.admin("GET", "/v1/findings").status == 200)
+        let after = try await server.auditRecords().filter { ($0["type"] as? String ?? "").hasPrefix("finding.") }.count
+        #expect(after == before, "an evaluation with nothing new writes no finding record")
+    }
+
     /// A copy of the default policies with `responses.json`.
     static func policyFolder(responses: String) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-policies-\(UUID().uuidString)")

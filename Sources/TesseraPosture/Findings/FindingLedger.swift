@@ -25,6 +25,14 @@ public struct FindingLedger: Sendable {
 
     /// Current findings with statuses; also records automatic resolution and reopening.
     public func reconcile(_ findings: [Finding]) async throws -> [TrackedFinding] {
+        try await reconcileReportingChanges(findings).tracked
+    }
+
+    /// `reconcile`, and the lifecycle changes it recorded (findings opened or reopened, findings whose condition
+    /// cleared), for the audit log and the SOC.
+    public func reconcileReportingChanges(_ findings: [Finding]) async throws -> (
+        tracked: [TrackedFinding], changes: [FindingState]
+    ) {
         let now = clock.now()
         let states = try await posture.findingStates()
         var tracked: [TrackedFinding] = []
@@ -50,7 +58,7 @@ public struct FindingLedger: Sendable {
         }
         // One transaction for the whole evaluation (a large estate's first evaluation opens every finding).
         try await posture.setFindingStates(changes)
-        return tracked
+        return (tracked, changes)
     }
 
     /// Acknowledges a finding (it stays listed, marked acknowledged, until `until`).

@@ -43,11 +43,49 @@ struct PostureService: Sendable {
         self.database = database
     }
 
-    /// Current findings with their lifecycle status.
+    /// Current findings with their lifecycle status. Each finding that opened, reopened or cleared since the last
+    /// evaluation is one audit record (`finding.opened`, `finding.resolved` by `system`), so the SOC sees it.
     func findings() async throws -> [TrackedFinding] {
-        let findings = try await ledger.reconcile(try await engine.evaluate())
+        let evaluated = try await engine.evaluate()
+        let (findings, changes) = try await ledger.reconcileReportingChanges(evaluated)
         latestFindings?.record(findings, at: clock.now())
+        try await recordChanges(changes, findings: evaluated)
         return findings
+    }
+
+    /// At most this many lifecycle records per evaluation (a first evaluation of a large estate opens everything:
+    /// one summary record then stands for the rest).
+    static let maximumChangeRecords = 1000
+
+    private func recordChanges(_ changes: [FindingState], findings: [Finding]) async throws {
+        guard !changes.isEmpty else { return }
+        let byID = Dictionary(findings.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let events = changes.prefix(Self.maximumChangeRecords).map { change -> AuditEvent in
+            let finding = byID[change.id]
+            var details: [String: AuditValue] = ["finding_id": .string(change.id)]
+            if let finding {
+                details["category"] = .string(finding.category.rawValue)
+                details["severity"] = .string(finding.severity.rawValue)
+                details["owasp"] = .string(finding.owasp.rawValue)
+                details["title"] = .string(String(finding.title.prefix(300)))
+                if let identity = finding.identityID { details["identity_id"] = .string(identity) }
+            }
+            return AuditEvent(
+                type: change.status == .resolved ? AuditEventType.findingResolved : AuditEventType.findingOpened,
+                outcome: .success, actor: "system", subject: finding?.subject ?? change.id, reason: change.reason,
+                details: details)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for event in events { group.addTask { _ = try await audit.append(event) } }
+            try await group.waitForAll()
+        }
+        if changes.count > Self.maximumChangeRecords {
+            try await audit.append(
+                AuditEvent(
+                    type: AuditEventType.findingOpened, outcome: .success, actor: "system", subject: "posture",
+                    reason: "\(changes.count - Self.maximumChangeRecords) more finding changes in this evaluation",
+                    details: ["more": .int(Int64(changes.count - Self.maximumChangeRecords))]))
+        }
     }
 
     /// Refuses (404) an id no evaluation ever reported: acknowledging or resolving it would record a fiction.

@@ -25,7 +25,7 @@ extension ResponseEngine {
                 details["dry_run"] = .bool(true)
                 try await audit.append(
                     AuditEvent(
-                        type: "response.would_" + action.rawValue.replacingOccurrences(of: "-", with: "_"), outcome: .success,
+                        type: AuditEventType.response(action.rawValue, dryRun: true), outcome: .success,
                         actor: actor, subject: subject, details: details))
                 continue
             }
@@ -57,7 +57,7 @@ extension ResponseEngine {
             }
             try await audit.append(
                 AuditEvent(
-                    type: "response." + action.rawValue.replacingOccurrences(of: "-", with: "_"), outcome: .success,
+                    type: AuditEventType.response(action.rawValue, dryRun: false), outcome: .success,
                     actor: actor, subject: subject, details: details))
         }
     }
@@ -72,7 +72,7 @@ extension ResponseEngine {
         assessor.release(identity.clientID)
         try await audit.append(
             AuditEvent(
-                type: "response.released", outcome: .success, actor: actor.auditActor, subject: identity.clientID,
+                type: AuditEventType.responseReleased, outcome: .success, actor: actor.auditActor, subject: identity.clientID,
                 reason: String(reason.prefix(512)),
                 details: ["identity_id": .string(identityID), "rules": .strings(released.map(\.rule))]))
         return released

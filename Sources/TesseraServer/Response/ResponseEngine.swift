@@ -57,14 +57,14 @@ final class ResponseEngine: Sendable {
             loaded.withLock { $0 = (next, modified) }
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "response.rules_loaded", outcome: .success, actor: "system", subject: next.source,
+                    type: AuditEventType.responseRulesLoaded, outcome: .success, actor: "system", subject: next.source,
                     details: ["rules": .strings(next.rules.map(\.id)), "dry_run": .bool(next.dryRun)]))
         } catch {
             loaded.withLock { $0.modified = modified }
             logger.warning("response rules rejected; the previous rules stay: \(error.description)")
             _ = try? await audit.append(
                 AuditEvent(
-                    type: "response.rules_rejected", outcome: .failure, actor: "system", subject: directory ?? "",
+                    type: AuditEventType.responseRulesRejected, outcome: .failure, actor: "system", subject: directory ?? "",
                     reason: String(error.description.prefix(500))))
         }
     }
