@@ -46,7 +46,7 @@ extension TesseraServer {
         router: Router<TesseraRequestContext>, admin: RouterGroup<AdminRequestContext>
     ) throws -> (
         tasks: TaskService, exceptions: ExceptionService, secrets: DynamicSecretsService?, discovery: DiscoveryService,
-        risk: RiskRefresher?
+        risk: RiskRefresher?, posture: PostureService
     ) {
         let (configuration, database, audit, clock) = (
             environment.configuration, environment.database, environment.audit, environment.clock
@@ -108,7 +108,7 @@ extension TesseraServer {
                 posture: posture, assessor: environment.risk, responder: responder,
                 interval: .milliseconds(Int64(configuration.risk.refreshInterval * 1000)), logger: environment.logger)
             : nil
-        return (tasks, exceptions, secrets, discovery, risk)
+        return (tasks, exceptions, secrets, discovery, risk, posture)
     }
 
     /// Posture (findings, evidence, reports) and the web console.

@@ -50,6 +50,8 @@ public struct TesseraServer {
     let discovery: DiscoveryScheduler
     /// Keeps the risk assessment's open findings current (nil with risk assessment off).
     let risk: RiskRefresher?
+    /// Evaluates posture every minute so finding changes reach the audit log (and the SOC) without anyone asking.
+    let posture: PostureService
     /// How often a server sharing its storage re-reads signing material and departed owners, should an event be lost.
     static let periodicReloadInterval: Duration = .seconds(30)
 
@@ -79,7 +81,7 @@ public struct TesseraServer {
             clock: clock, clusterSync: keys.clusterSync, refusals: environment.refusals, signingKeys: keys.signingKeys,
             federatedRoots: environment.federatedRoots, verifiedChains: environment.verifiedChains,
             discovery: DiscoveryScheduler(specs: discoverySpecs, service: services.discovery, logger: logger),
-            risk: services.risk)
+            risk: services.risk, posture: services.posture)
     }
 
     /// Opens the configured storage: PostgreSQL when `storage` is set (migrated on connect), else SQLite.
@@ -185,6 +187,10 @@ public struct TesseraServer {
         services += discovery.services()
         services += try sinkServices()
         if let risk { services.append(risk.service()) }
+        services.append(
+            PeriodicService(name: "posture evaluation", interval: .seconds(60), logger: logger) { [posture] in
+                _ = try await posture.findings()
+            })
         var listeners = try self.listeners(limiter: limiter)
         listeners.append(
             Application(
