@@ -98,34 +98,37 @@ import Testing
     /// A finding that appears (caused through A) is reflected in B's decisions within 5 s too: each server refreshes
     /// the open findings its risk assessment uses from the shared database (docs/risk.md).
     @Test func aFindingReachesEveryServersDecisionsWithinFiveSeconds() async throws {
-        try await Self.withTwoNodes(configure: {
-            $0.maximumTokenTTL = 7200
-            $0.risk.refreshInterval = 1
-        }) { nodeA, nodeB in
-            let risky = try await nodeA.registerWorkload("risky-shared", extra: ["token_ttl": 7200])
-            let endpoint = Self.issuer + "/oauth2/token"
-            func request() async throws -> TestServer.Reply {
-                try await nodeB.requestToken(risky, assertion: try risky.assertion(audience: endpoint, now: nodeB.clock.now()))
-            }
-            let first = try await request()
-            #expect(first.status == 200, "\(first.json)")
-            guard case .p256(let key) = risky.key else { return }
-            let twin = try await nodeA.admin(
-                "POST", "/v1/identities",
-                json: [
-                    "spiffe_id": "spiffe://example.org/risky-twin", "kind": "service", "owner": "alice@example.com",
-                    "purpose": "shares a key", "public_key_pem": key.publicKey.pemRepresentation,
-                ])
-            #expect(twin.status == 201)
-            let start = ContinuousClock.now
-            var refused = false
-            while !refused, ContinuousClock.now - start < .seconds(5) {
-                let reply = try await request()
-                refused = reply.status != 200 && (reply.json["error_description"] as? String ?? "").contains("high-risk")
-                if !refused { try await Task.sleep(for: .milliseconds(200)) }
-            }
-            #expect(refused, "node B refuses the high-risk identity within 5 s of the finding")
-        }
+        try await Self.withTwoNodes(
+            configure: {
+                $0.maximumTokenTTL = 7200
+                $0.risk.refreshInterval = 1
+            },
+            { nodeA, nodeB in
+                let risky = try await nodeA.registerWorkload("risky-shared", extra: ["token_ttl": 7200])
+                let endpoint = Self.issuer + "/oauth2/token"
+                func request() async throws -> TestServer.Reply {
+                    try await nodeB.requestToken(
+                        risky, assertion: try risky.assertion(audience: endpoint, now: nodeB.clock.now()))
+                }
+                let first = try await request()
+                #expect(first.status == 200, "\(first.json)")
+                guard case .p256(let key) = risky.key else { return }
+                let twin = try await nodeA.admin(
+                    "POST", "/v1/identities",
+                    json: [
+                        "spiffe_id": "spiffe://example.org/risky-twin", "kind": "service", "owner": "alice@example.com",
+                        "purpose": "shares a key", "public_key_pem": key.publicKey.pemRepresentation,
+                    ])
+                #expect(twin.status == 201)
+                let start = ContinuousClock.now
+                var refused = false
+                while !refused, ContinuousClock.now - start < .seconds(5) {
+                    let reply = try await request()
+                    refused = reply.status != 200 && (reply.json["error_description"] as? String ?? "").contains("high-risk")
+                    if !refused { try await Task.sleep(for: .milliseconds(200)) }
+                }
+                #expect(refused, "node B refuses the high-risk identity within 5 s of the finding")
+            })
     }
 
     /// A client assertion (`jti`) or DPoP proof accepted by A is a replay at B: each is claimed in PostgreSQL

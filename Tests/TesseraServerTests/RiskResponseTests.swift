@@ -25,7 +25,7 @@ import Testing
 
     /// Polls `request` until `done` holds, for at most `seconds`; returns the last reply and the time it took.
     private func poll(
-        seconds: Double, _ request: () async throws -> TestServer.Reply, until done: (TestServer.Reply) -> Bool
+        seconds: Double, request: () async throws -> TestServer.Reply, until done: (TestServer.Reply) -> Bool
     ) async throws -> (TestServer.Reply, Duration) {
         let start = ContinuousClock.now
         var reply = try await request()
@@ -54,7 +54,8 @@ import Testing
         #expect(first.status == 200, "before any finding is known: \(first.json)")
         try await twin(of: risky, named: "risky-twin", on: server)
 
-        let (refused, took) = try await poll(seconds: 5, { try await server.requestToken(risky) }) { $0.status != 200 }
+        let (refused, took) = try await poll(
+            seconds: 5, request: { try await server.requestToken(risky) }, until: { $0.status != 200 })
         #expect(refused.status == 400 || refused.status == 401 || refused.status == 403, "\(refused.json)")
         #expect((refused.json["error_description"] as? String ?? "").contains("high-risk"), "\(refused.json)")
         #expect(took < .seconds(5), "reflected in decisions within 5 s (took \(took))")
@@ -84,9 +85,9 @@ import Testing
         #expect(token.status == 200)
         let clone = try await twin(of: worker, named: "worker-clone", on: server)
 
-        let (shown, _) = try await poll(seconds: 5, { try await server.admin("GET", "/v1/identities/\(worker.id)") }) {
-            $0.json["status"] as? String == "suspended"
-        }
+        let (shown, _) = try await poll(
+            seconds: 5, request: { try await server.admin("GET", "/v1/identities/\(worker.id)") },
+            until: { $0.json["status"] as? String == "suspended" })
         #expect(shown.json["status"] as? String == "suspended")
         #expect(
             try await server.admin("GET", "/v1/identities/\(clone)").json["status"] as? String == "active",
@@ -125,7 +126,7 @@ import Testing
             configuration.risk.refreshInterval = 0.5
         }
         let batch = try await server.registerWorkload("batch", extra: ["token_ttl": 7200, "environment": "dev"])
-        let (held, _) = try await poll(seconds: 5, { try await server.requestToken(batch) }) { $0.status != 200 }
+        let (held, _) = try await poll(seconds: 5, request: { try await server.requestToken(batch) }, until: { $0.status != 200 })
         #expect((held.json["error_description"] as? String ?? "").contains("held by response rule hold-long-lived"))
         // A break-glass exception does not lift a hold: only a person's release does.
         let exception = try await server.admin(
