@@ -2,6 +2,31 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
+
+/// Resumes a continuation once, whichever of several tasks gets there first.
+final class ResumeOnce<Value: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Value, any Error>?, done: Bool)>((nil, false))
+
+    func set(_ continuation: CheckedContinuation<Value, any Error>) {
+        let resumeNow = state.withLock { state -> Bool in
+            if state.done { return true }
+            state.continuation = continuation
+            return false
+        }
+        if resumeNow { continuation.resume(throwing: CancellationError()) }
+    }
+
+    func resume(with result: Result<Value, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<Value, any Error>? in
+            guard !state.done else { return nil }
+            state.done = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(with: result)
+    }
+}
 
 /// The HTTP client connectors use to read a source's API. It only talks to the address the operator configured
 /// (connectors build every URL from that base), follows no redirects, bounds every request by a deadline and
@@ -53,26 +78,29 @@ public final class DiscoveryHTTPClient: Sendable {
         do {
             // One deadline for the whole exchange: headers and every byte of the body (a source that trickles its
             // answer a byte at a time must not hold a run, or a scheduled loop, beyond it).
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask {
-                    let response = try await client.execute(prepared, timeout: timeout)
-                    var collected = try await response.body.collect(upTo: maximumSize)
-                    let bytes = collected.readBytes(length: collected.readableBytes) ?? []
-                    return Response(
-                        status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                        body: Data(bytes))
+            let exchange = Task<Response, any Error> {
+                let response = try await client.execute(prepared, timeout: timeout)
+                var collected = try await response.body.collect(upTo: maximumSize)
+                let bytes = collected.readBytes(length: collected.readableBytes) ?? []
+                return Response(
+                    status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: Data(bytes))
+            }
+            // Not a task group: a group would wait for a cancelled exchange to wind down; this returns at the deadline.
+            let finished = ResumeOnce<Response>()
+            return try await withCheckedThrowingContinuation { continuation in
+                finished.set(continuation)
+                Task {
+                    do { finished.resume(with: .success(try await exchange.value)) } catch { finished.resume(with: .failure(error)) }
                 }
-                group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
-                    return nil
+                Task {
+                    try? await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
+                    exchange.cancel()
+                    finished.resume(
+                        with: .failure(
+                            DiscoveryError(
+                                .unreachable, source: source,
+                                "\(host) did not answer within \(timeout.nanoseconds / 1_000_000_000) s (headers and body)")))
                 }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw DiscoveryError(
-                        .unreachable, source: source,
-                        "\(host) did not answer within \(timeout.nanoseconds / 1_000_000_000) s (headers and body)")
-                }
-                return response
             }
         } catch let error as NIOTooManyBytesError {
             _ = error
