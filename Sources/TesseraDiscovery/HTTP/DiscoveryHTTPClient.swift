@@ -90,7 +90,9 @@ public final class DiscoveryHTTPClient: Sendable {
             return try await withCheckedThrowingContinuation { continuation in
                 finished.set(continuation)
                 Task {
-                    do { finished.resume(with: .success(try await exchange.value)) } catch { finished.resume(with: .failure(error)) }
+                    do { finished.resume(with: .success(try await exchange.value)) } catch {
+                        finished.resume(with: .failure(error))
+                    }
                 }
                 Task {
                     try? await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
