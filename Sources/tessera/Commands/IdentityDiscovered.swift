@@ -114,3 +114,31 @@ enum DiscoveredPrinter {
         if let target = item["migrated_to"] as? String { Swift.print("  migrated to: \(target)") }
     }
 }
+
+struct IdentityRelease: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "release",
+        abstract: "Release an identity held by a require-approval response: a person approves its next issuance.",
+        discussion: """
+            A response rule with `require-approval` (docs/risk.md) refuses the identity's issuance until someone \
+            releases it. The reason is required and recorded (response.released).
+
+            Example:
+              tessera identity release nhi_0123... --reason 'CHG-1234: reviewed with the owner'
+            """)
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "Identity id (nhi_...) or SPIFFE ID.") var identity: String
+    @Option(help: "Why it may have credentials again (recorded in the audit log).") var reason: String
+
+    func run() async throws {
+        let client = try connection.client()
+        let id = try await IdentityLookup.resolve(identity, client: client)
+        let data = try await client.expect(
+            "POST", "/v1/identities/\(AdminClient.pathEscape(id))/release", json: ["reason": reason])
+        if output.json { return print(Output.prettyJSON(data)) }
+        let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
+        print("released \(id) (rules: \((object["released"] as? [String] ?? []).joined(separator: ", ")))")
+    }
+}
