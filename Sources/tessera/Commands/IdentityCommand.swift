@@ -7,7 +7,8 @@ struct IdentityCommand: AsyncParsableCommand {
         abstract: "Manage the inventory of non-human identities.",
         subcommands: [
             IdentityCreate.self, IdentityGet.self, IdentityList.self, IdentityUpdate.self, IdentitySuspend.self,
-            IdentityRetire.self, IdentityActivate.self, IdentityClaim.self, IdentityPlan.self, IdentityMigrate.self, IdentityRelease.self,
+            IdentityRetire.self, IdentityActivate.self, IdentityClaim.self, IdentityPlan.self, IdentityMigrate.self,
+            IdentityRelease.self,
         ])
 }
 
