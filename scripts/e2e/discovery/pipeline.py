@@ -138,7 +138,7 @@ assert "sts:AssumeRoleWithWebIdentity" in text and aws_plan["spiffe_id"] in text
 assert "update-access-key" in aws_plan["retire"]
 ci = bao[f"{BAO_SCOPE}/auth/approle/role/ci-deployer"]
 bao_plan = json.loads(tessera("identity", "plan", ci["id"], "--json").stdout)
-assert "bound_subject=" in json.dumps(bao_plan) and "token_policies=admin-all" in json.dumps(bao_plan), bao_plan
+assert "bound_subject=" in json.dumps(bao_plan) and "token_policies='admin-all'" in json.dumps(bao_plan), bao_plan
 human = tessera("identity", "plan", ci["id"]).stdout
 assert "Suggested SPIFFE ID" in human and "Retire the old credential" in human
 print("  plans: PostgreSQL dynamic role, IAM role with web-identity trust, OpenBao JWT role")
