@@ -75,10 +75,7 @@ struct PostureService: Sendable {
                 outcome: .success, actor: "system", subject: finding?.subject ?? change.id, reason: change.reason,
                 details: details)
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for event in events { group.addTask { _ = try await audit.append(event) } }
-            try await group.waitForAll()
-        }
+        try await audit.append(all: Array(events))
         if changes.count > Self.maximumChangeRecords {
             try await audit.append(
                 AuditEvent(

@@ -50,14 +50,7 @@ struct DiscoveryService: Sendable {
                     "kind": .string(identity.observation.kind), "status": .string(identity.status.rawValue),
                 ])
         }
-        for start in stride(from: 0, to: events.count, by: 512) {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for event in events[start..<min(start + 512, events.count)] {
-                    group.addTask { _ = try await audit.append(event) }
-                }
-                try await group.waitForAll()
-            }
-        }
+        try await audit.append(all: events)
     }
 
     func find(_ id: String) async throws -> DiscoveredIdentity {
