@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import Synchronization
 import TesseraCore
 
 /// Creates and drops per-task PostgreSQL roles: the governed way out for systems that only speak passwords.
@@ -12,11 +13,30 @@ public final class PostgresRoleManager: Sendable {
     public let settings: PostgresConnectionSettings
     public let templates: [String: PostgresRoleTemplate]
     private let logger: Logger
+    /// Idle admin connections kept for the next operation (opening one costs a TCP and SCRAM handshake, most of a
+    /// credential's cost), newest last, with when each was put back.
+    private let idle = Mutex<[(connection: PostgresConnection, since: ContinuousClock.Instant)]>([])
+    /// At most this many idle connections are kept; more concurrent operations open (and then close) their own.
+    public let maximumIdle: Int
+    /// An idle connection older than this is closed instead of reused (servers and middleboxes drop idle sessions).
+    public let idleTimeout: Duration
 
-    public init(settings: PostgresConnectionSettings, templates: [String: PostgresRoleTemplate], logger: Logger) {
+    public init(
+        settings: PostgresConnectionSettings, templates: [String: PostgresRoleTemplate], logger: Logger, maximumIdle: Int = 8,
+        idleTimeout: Duration = .seconds(60)
+    ) {
         self.settings = settings
         self.templates = templates
         self.logger = logger
+        self.maximumIdle = maximumIdle
+        self.idleTimeout = idleTimeout
+    }
+
+    deinit {
+        // Idle sessions of a manager nobody shut down: close them, keeping each alive until its channel is closed.
+        for (connection, _) in idle.withLock({ $0 }) {
+            connection.close().whenComplete { _ in _ = connection }
+        }
     }
 
     /// A credential handed out once: the caller must record its lease before returning it.
@@ -35,7 +55,21 @@ public final class PostgresRoleManager: Sendable {
         let username = Self.rolePrefix + RandomToken.hex(bytes: 8)
         let password = RandomToken.base64URL(bytes: 24)
         let statements = try template.render(name: username, password: password, expiry: expiry)
-        try await withConnection { connection in
+        // Statements that could change the session (SET ROLE, SET search_path, ...) leave it unfit for reuse.
+        let sessionNeutral = statements.allSatisfy { statement in
+            let head = statement.trimmingCharacters(in: .whitespacesAndNewlines).prefix(6).uppercased()
+            return head == "CREATE" || head == "GRANT "
+        }
+        try await withConnection(reuse: sessionNeutral) { connection in
+            // One statement is atomic on its own: one round trip. Several run in one transaction.
+            if statements.count == 1 {
+                do {
+                    try await connection.query(PostgresQuery(unsafeSQL: statements[0]), logger: logger)
+                } catch {
+                    throw SecretsError(.backend, "PostgreSQL refused to create the role (check the template)")
+                }
+                return
+            }
             try await connection.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
             do {
                 for statement in statements {
@@ -116,22 +150,74 @@ public final class PostgresRoleManager: Sendable {
         }
     }
 
-    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        let connection: PostgresConnection
+    /// The server process id of the session an operation would use now (tests of the pool).
+    func backendPID() async throws -> Int32 {
+        try await withConnection { connection in
+            for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) {
+                return pid
+            }
+            return 0
+        }
+    }
+
+    /// Idle connections held now.
+    var idleCount: Int { idle.withLock { $0.count } }
+
+    /// Closes the idle connections (a server shutting down).
+    public func shutdown() async {
+        let connections = idle.withLock { idle in
+            defer { idle.removeAll() }
+            return idle.map(\.connection)
+        }
+        for connection in connections { try? await connection.close() }
+    }
+
+    /// Runs `body` on an idle connection, or a new one. The connection goes back to the pool only when `body`
+    /// succeeded (a failed statement may leave a session in any state), `reuse` allows it, and the pool has room.
+    private func withConnection<T: Sendable>(reuse: Bool = true, _ body: (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
+        let connection = try await checkOut()
+        let result: T
         do {
-            connection = try await settings.connect(logger: logger)
+            result = try await body(connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        if !reuse {
+            try? await connection.close()
+        } else if let surplus = checkIn(connection) {
+            try? await surplus.close()
+        }
+        return result
+    }
+
+    private func checkOut() async throws -> PostgresConnection {
+        let now = ContinuousClock.now
+        let (reusable, stale) = idle.withLock { idle -> (PostgresConnection?, [PostgresConnection]) in
+            let stale = idle.filter { $0.connection.isClosed || now - $0.since > idleTimeout }.map(\.connection)
+            idle.removeAll { $0.connection.isClosed || now - $0.since > idleTimeout }
+            return (idle.popLast()?.connection, stale)
+        }
+        for connection in stale { try? await connection.close() }
+        if let reusable { return reusable }
+        do {
+            return try await settings.connect(logger: logger)
         } catch let error as SecretsError {
             throw error
         } catch {
             throw SecretsError(.backend, "cannot connect to \(settings)")
         }
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
+    }
+
+    /// Puts `connection` back; returns it when the pool is full (the caller closes it).
+    private func checkIn(_ connection: PostgresConnection) -> PostgresConnection? {
+        guard !connection.isClosed else { return nil }
+        return idle.withLock { idle in
+            guard idle.count < maximumIdle else { return connection }
+            idle.append((connection, ContinuousClock.now))
+            return nil
         }
     }
 }

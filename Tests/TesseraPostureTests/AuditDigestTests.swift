@@ -36,6 +36,7 @@ import Testing
         for (jti, entry) in state.exchanges {
             lines.append("exchange \(jti) \(state.subjects.string(entry.subject)) \(entry.count) \(entry.seqs)")
         }
+        for (sink, mark) in state.sinks { lines.append("sink \(sink) \(mark)") }
         return lines.sorted()
     }
 

@@ -100,3 +100,41 @@ private func sessions(of user: String, _ settings: PostgresConnectionSettings) a
     #expect(throws: SecretsError.self) { try PostgresConnectionSettings(url: "mysql://x@y/z") }
     #expect(!(try PostgresConnectionSettings(url: "postgres://u:secret@h:1/d").description.contains("secret")))
 }
+
+/// One admin session serves consecutive operations; a template that changes the session, or a session PostgreSQL
+/// closed, is never handed to the next operation.
+@Test(.needsPostgres) func adminSessionsArePooledButNeverReusedAfterTheSessionChanged() async throws {
+    let settings = try testPostgres()
+    let changing = PostgresRoleTemplate(
+        creation: [
+            "CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiry}} IN ROLE app_read",
+            "SET search_path TO nowhere",
+        ], maxTTL: 600)
+    let manager = PostgresRoleManager(
+        settings: settings, templates: ["read": readOnlyTemplate, "changing": changing], logger: Logger(label: "t"))
+    let now = Date()
+    let first = try await manager.backendPID()
+    let plain = try await manager.create(template: "read", requestedExpiry: now.addingTimeInterval(60), now: now)
+    #expect(try await manager.backendPID() == first, "consecutive operations share one session")
+    #expect(manager.idleCount == 1)
+    let changed = try await manager.create(template: "changing", requestedExpiry: now.addingTimeInterval(60), now: now)
+    #expect(manager.idleCount == 0, "the session that ran SET was closed, not pooled")
+    let second = try await manager.backendPID()
+    #expect(second != first)
+    // PostgreSQL ends the pooled session (a restart, an idle timeout): the next operation opens a new one.
+    let admin = try await PostgresConnection.connect(
+        configuration: .init(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password,
+            database: settings.database, tls: .disable),
+        id: 5, logger: Logger(label: "test"))
+    _ = try await admin.query("SELECT pg_terminate_backend(\(second))", logger: Logger(label: "test")).collect()
+    try await admin.close()
+    try await Task.sleep(for: .milliseconds(300))
+    let third = try await manager.create(template: "read", requestedExpiry: now.addingTimeInterval(60), now: now)
+    #expect(try await manager.backendPID() != second)
+    #expect(try await login(settings, user: third.username, password: third.password) == third.username)
+    for credential in [plain, changed, third] { try await manager.drop(credential.username) }
+    #expect(!(try await manager.managedRoles()).contains { [plain, changed, third].map(\.username).contains($0) })
+    await manager.shutdown()
+    #expect(manager.idleCount == 0)
+}

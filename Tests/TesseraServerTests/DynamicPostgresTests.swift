@@ -1,10 +1,13 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TesseraAudit
 import TesseraSecrets
 import TesseraStore
 import TesseraTestSupport
 import Testing
+
+@testable import TesseraServer
 
 /// Dynamic PostgreSQL credentials against the real PostgreSQL that `scripts/test` starts.
 @Suite(.serialized, .stopsServers, .needsPostgres) struct DynamicPostgresTests {
@@ -86,6 +89,25 @@ import Testing
         #expect(types.contains("secret.issued"))
         #expect(types.contains("secret.destroyed"))
         #expect(types.contains("secret.orphan_dropped"))
+
+        // The credential's decision is replayable like a token's: same policies, no change; a forbid on issue_secret
+        // lists exactly it.
+        let keyring = AuditKeyring(rootKey: server.kek.derivedKey(purpose: AuditKeyring.kekPurpose))
+        let same = try await PolicyReplay(replayer: DecisionReplayer(policies: try ActivePolicies.builtIn()), keyring: keyring)
+            .run(database.audit)
+        #expect(same.lackingInput.isEmpty && same.unreadable.isEmpty && same.changed == 0 && same.replayed >= 3)
+        let folder = NSTemporaryDirectory() + "tessera-no-secrets-" + UUID().uuidString
+        let defaults = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("policies/default").path
+        try FileManager.default.copyItem(atPath: defaults, toPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "@id(\"no-secrets\")\nforbid (principal, action == Tessera::Action::\"issue_secret\", resource);\n".write(
+            toFile: folder + "/no-secrets.cedar", atomically: true, encoding: .utf8)
+        let edited = try await PolicyReplay(
+            replayer: DecisionReplayer(policies: try ActivePolicies.load(directory: folder)), keyring: keyring
+        ).run(database.audit)
+        #expect(edited.changes.map(\.type) == ["secret.issued"])
+        #expect(edited.changes.first?.action == "issue_secret" && edited.changes.first?.newPolicies == ["no-secrets"])
     }
 
     /// Runs `psql` as `user`; returns the process (still running when `sql` blocks) and its output pipe.

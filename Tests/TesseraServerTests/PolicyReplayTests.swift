@@ -102,6 +102,59 @@ private func editedPolicies() throws -> String {
         #expect(none.changed == 0 && none.unchanged == 4)
     }
 
+    /// Tool-call decisions store their input like token decisions: replay under the same policies agrees with every
+    /// one (allow, deny, approval required) and an edit lists exactly the tool call it changes.
+    @Test func toolCallDecisionsAreReplayedExactly() async throws {
+        let server = try await TestServer.start { $0.policyDirectory = try policyFolder() }
+        let agent = try await server.registerWorkload("agent", scopes: [], extra: ["kind": "ai-agent"])
+        let tools: [[String: Any]] = [
+            ["name": "search_tickets", "description": "Search", "risk": "low"],
+            ["name": "refund_payment", "description": "Refund", "risk": "high"],
+            ["name": "close_ticket", "description": "Close", "risk": "medium"],
+        ]
+        #expect(try await server.admin("PUT", "/v1/identities/\(agent.id)/tools", json: ["tools": tools]).status == 200)
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: [
+                "intent": "ticket 1", "identities": [agent.clientID], "scopes": ["tool:search_tickets", "tool:refund_payment"],
+                "ttl": 900, "initiator": "alice@example.com",
+            ])
+        let taskID = try #require(task.json["id"] as? String)
+        let token = try #require(try await server.requestToken(agent) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        var decisions: [String] = []
+        for tool in ["search_tickets", "close_ticket", "refund_payment"] {
+            let reply = try await server.send(
+                "POST", "/v1/authorize/tool-call",
+                body: try JSONSerialization.data(withJSONObject: ["tool": tool, "arguments": ["id": 1]]),
+                contentType: "application/json", headers: ["Authorization": "Bearer \(token)"])
+            decisions.append(reply.json["decision"] as? String ?? "")
+        }
+        #expect(decisions == ["allow", "deny", "approval_required"])
+        await server.stop()
+
+        let store = try SQLiteStorage(directory: server.dataDirectory).audit
+        let keyring = AuditKeyring(rootKey: server.kek.derivedKey(purpose: AuditKeyring.kekPurpose))
+        let records = try await store.records(after: 0, limit: 1000).filter { $0.body.contains("\"type\":\"tool.call.") }
+        #expect(records.count == 3 && records.allSatisfy { $0.body.contains("\"decision_input\":\"") })
+        let same = try await PolicyReplay(
+            replayer: DecisionReplayer(policies: try ActivePolicies.load(directory: try policyFolder())), keyring: keyring
+        ).run(store)
+        #expect(same.integrityFailures.isEmpty && same.unreadable.isEmpty && same.lackingInput.isEmpty)
+        #expect(same.changed == 0 && same.unchanged == 4, "one token and three tool-call decisions")
+        let edited = try ActivePolicies.load(
+            directory: try policyFolder(extra: [
+                "no-search.cedar":
+                    "@id(\"no-search\")\nforbid (principal, action == Tessera::Action::\"tool_call\", resource == Tessera::Tool::\"search_tickets\");\n"
+            ]))
+        let report = try await PolicyReplay(replayer: DecisionReplayer(policies: edited), keyring: keyring).run(store)
+        #expect(report.changes.count == 1)
+        let change = try #require(report.changes.first)
+        #expect(change.type == "tool.call.allowed" && change.action == "tool_call" && change.resource == "search_tickets")
+        #expect(
+            change.identity == agent.clientID && change.oldPolicies == ["agent-tool-call"] && change.newPolicies == ["no-search"])
+        #expect(report.allowToDeny == 1 && report.unchanged == 3)
+    }
+
     @Test func decisionsWithoutInputsAreCountedNotGuessed() async throws {
         let folder = NSTemporaryDirectory() + "tessera-replay-legacy-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

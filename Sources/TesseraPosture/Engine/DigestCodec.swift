@@ -48,6 +48,15 @@ enum DigestCodec {
             out.scalar(entry.last)
             out.array(entry.seqs)
         }
+        out.scalar(Int64(state.sinks.count))
+        for (sink, mark) in state.sinks {
+            out.string(sink)
+            out.scalar(UInt8(mark.lagging ? 1 : 0))
+            out.scalar(mark.seq)
+            out.scalar(mark.time)
+            out.scalar(mark.lag)
+            out.scalar(mark.maximumLag)
+        }
         out.scalar(magic)
         return out.data
     }
@@ -89,6 +98,14 @@ enum DigestCodec {
                 let first = input.scalar(Double.self), let last = input.scalar(Double.self), let seqs = input.array(Int64.self)
             else { return nil }
             state.exchanges[jti] = ExchangeCount(subject: subject, count: count, first: first, last: last, seqs: seqs)
+        }
+        guard let sinkCount = input.scalar(Int64.self) else { return nil }
+        for _ in 0..<max(0, sinkCount) {
+            guard let sink = input.string(), let lagging = input.scalar(UInt8.self), let seq = input.scalar(Int64.self),
+                let time = input.scalar(Double.self), let lag = input.scalar(Int64.self),
+                let maximumLag = input.scalar(Int64.self)
+            else { return nil }
+            state.sinks[sink] = SinkMark(lagging: lagging == 1, seq: seq, time: time, lag: lag, maximumLag: maximumLag)
         }
         guard input.scalar(UInt32.self) == magic, valid(state) else { return nil }
         return state

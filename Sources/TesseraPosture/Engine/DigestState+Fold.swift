@@ -25,6 +25,15 @@ extension DigestState {
 
     mutating func fold(_ record: RawRecord, base: UnsafeRawPointer) {
         guard record.kind != .other, record.subject.isPresent else { return }
+        if record.kind == .sinkLagging || record.kind == .sinkCaughtUp {
+            let sink = String(
+                decoding: UnsafeRawBufferPointer(start: base + Int(record.subject.start), count: Int(record.subject.count)),
+                as: UTF8.self)
+            sinks[sink] = SinkMark(
+                lagging: record.kind == .sinkLagging, seq: record.seq, time: record.time, lag: record.lag ?? 0,
+                maximumLag: record.maximumLag ?? 0)
+            return
+        }
         let subject = subjects.intern(base + Int(record.subject.start), Int(record.subject.count))
         if Int(subject) == profiles.count { profiles.append(DigestProfile()) }
         switch record.kind {
@@ -38,7 +47,7 @@ extension DigestState {
             if let expires = record.exceptionExpires, record.time > Double(expires), record.exception.isPresent {
                 violation(.exceptionExpiredUse, subject, intern(record.exception, base), record)
             }
-        case .other: return
+        case .other, .sinkLagging, .sinkCaughtUp: return
         }
     }
 

@@ -66,6 +66,7 @@ extension DigestState {
                 exchanges[jti] = moved
             }
         }
+        for (sink, mark) in other.sinks where (sinks[sink]?.seq ?? 0) < mark.seq { sinks[sink] = mark }
         for (key, use) in other.taskUses {
             let mapped = TaskUseKey(task: valueMap[Int(key.task)], subject: subjectMap[Int(key.subject)])
             var scopes: [Int32: Int64] = [:]

@@ -123,11 +123,20 @@ struct TaskUseKey: Hashable {
     var subject: Int32
 }
 
+/// The latest `sink.lagging` or `sink.caught_up` record of one audit sink.
+struct SinkMark: Equatable {
+    var lagging: Bool
+    var seq: Int64
+    var time: Double
+    var lag: Int64
+    var maximumLag: Int64
+}
+
 /// The folded audit log: per-subject profiles plus event-level violations, up to `lastSeq`. Memory grows with
 /// subjects × distinct values, never with records. Persisted between evaluations (`DigestCodec`) so the next
 /// evaluation folds only new records.
 struct DigestState {
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
 
     var subjects = ByteInterner()
     var values = ByteInterner()
@@ -136,6 +145,8 @@ struct DigestState {
     var buckets: [DigestBucket] = []
     var violations: [ViolationKey: ViolationAggregate] = [:]
     var exchanges: [String: ExchangeCount] = [:]
+    /// Per audit sink (by name), its latest lagging / caught-up record.
+    var sinks: [String: SinkMark] = [:]
     /// Folded since the last `resolveTasks`; not persisted.
     var taskUses: [TaskUseKey: TaskUse] = [:]
     var lastSeq: Int64 = 0

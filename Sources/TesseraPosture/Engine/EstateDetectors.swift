@@ -66,4 +66,21 @@ struct EstateDetectors {
         }
         return out
     }
+
+    /// One finding per audit sink whose latest record says it is lagging (`sink.lagging` after any `sink.caught_up`),
+    /// unless its cursor is back under half the bound (a server restarted while it lagged does not know it reported
+    /// it, so it never writes `sink.caught_up`). `head` is the last chain seq folded.
+    func laggingSinks(_ marks: [String: SinkMark], head: Int64, cursors: [AuditSinkCursor]) -> [Finding] {
+        let delivered = Dictionary(cursors.map { ($0.sink, $0.deliveredSeq) }, uniquingKeysWith: max)
+        return marks.filter(\.value.lagging).sorted { $0.key < $1.key }.compactMap { sink, mark in
+            let cursor = delivered[sink]
+            if let cursor, mark.maximumLag > 0, head - cursor <= mark.maximumLag / 2 { return nil }
+            let behind = cursor.map { "now \(max(0, head - $0)) records behind (delivered through #\($0), head #\(head))" }
+            return Finding(
+                category: .laggingSink, identityID: nil, subject: "sink:" + sink, discriminator: sink,
+                title: "audit sink \(sink) fell \(mark.lag) records behind its bound of \(mark.maximumLag)",
+                evidence: [.audit(mark.seq, "sink.lagging at \(ISO8601.format(Date(timeIntervalSince1970: mark.time)))")]
+                    + (behind.map { [.inventory($0)] } ?? []))
+        }
+    }
 }

@@ -14,6 +14,7 @@ public struct PostureEngine: Sendable {
     public let tasks: any TaskRepository
     public let exceptions: any ExceptionRepository
     public let discovery: any DiscoveryRepository
+    public let auditSinks: any AuditSinkCursorRepository
     let reader: PostureAuditReader
     let inventoryReader: PostureInventoryReader
     public let clock: any TimeSource
@@ -34,6 +35,7 @@ public struct PostureEngine: Sendable {
         self.tasks = database.tasks
         self.exceptions = database.exceptions
         self.discovery = database.discovery
+        self.auditSinks = database.auditSinks
         self.reader = database.postureAudit
         self.inventoryReader = database.postureInventory
         self.clock = clock
@@ -112,6 +114,9 @@ public struct PostureEngine: Sendable {
         let estate = EstateDetectors(now: now)
         findings += estate.sharedKeys(inventory.sharedKeys)
         findings += estate.staticSecrets(try await posture.staticSecrets())
+        if state.sinks.values.contains(where: \.lagging) {
+            findings += estate.laggingSinks(state.sinks, head: state.lastSeq, cursors: try await auditSinks.cursors())
+        }
         findings += DelegationDetectors(now: now, thresholds: thresholds, digest: state, identityIDs: inventory.subjectIdentities)
             .findings()
         findings += DelegationDetectors.exceptions(

@@ -14,6 +14,8 @@ struct PostureRecordView: Decodable {
         let exception: String?
         let exceptionOutOfScope: String?
         let exceptionExpires: Int64?
+        let lag: Int64?
+        let maximumLag: Int64?
 
         enum CodingKeys: String, CodingKey {
             case scope, source, aud, exp, act
@@ -22,6 +24,8 @@ struct PostureRecordView: Decodable {
             case exception
             case exceptionOutOfScope = "exception_out_of_scope"
             case exceptionExpires = "exception_expires"
+            case lag
+            case maximumLag = "maximum_lag"
         }
 
         init(from decoder: any Decoder) throws {
@@ -36,6 +40,8 @@ struct PostureRecordView: Decodable {
             exception = try? container.decodeIfPresent(String.self, forKey: .exception)
             exceptionOutOfScope = try? container.decodeIfPresent(String.self, forKey: .exceptionOutOfScope)
             exceptionExpires = try? container.decodeIfPresent(Int64.self, forKey: .exceptionExpires)
+            lag = try? container.decodeIfPresent(Int64.self, forKey: .lag)
+            maximumLag = try? container.decodeIfPresent(Int64.self, forKey: .maximumLag)
         }
     }
 
@@ -75,6 +81,8 @@ struct PostureRecordView: Decodable {
         record.exceptionOutOfScope = span(details.exceptionOutOfScope)
         record.exp = details.exp
         record.exceptionExpires = details.exceptionExpires
+        record.lag = details.lag
+        record.maximumLag = details.maximumLag
         for scope in details.scope ?? [] { record.scopes.append(span(scope)) }
         for actor in details.act ?? [] { record.act.append(span(actor)) }
         for actor in details.actChain ?? [] { record.actChain.append(span(actor)) }

@@ -18,6 +18,10 @@ enum RecordKind: UInt8 {
     case refused
     /// `exception.used`.
     case exceptionUsed
+    /// `sink.lagging`: an audit sink fell past its bound (subject: the sink).
+    case sinkLagging
+    /// `sink.caught_up`: it is back under half the bound.
+    case sinkCaughtUp
 }
 
 /// The fields of one audit record that the digest folds, as spans into the record's bytes: nothing is copied
@@ -36,6 +40,9 @@ struct RawRecord {
     var exceptionOutOfScope = Span()
     var exp: Int64?
     var exceptionExpires: Int64?
+    /// `lag` and `maximum_lag` of a sink record.
+    var lag: Int64?
+    var maximumLag: Int64?
     var scopes: [Span] = []
     var act: [Span] = []
     var actChain: [Span] = []
@@ -53,6 +60,8 @@ struct RawRecord {
         exceptionOutOfScope = Span()
         exp = nil
         exceptionExpires = nil
+        lag = nil
+        maximumLag = nil
         scopes.removeAll(keepingCapacity: true)
         act.removeAll(keepingCapacity: true)
         actChain.removeAll(keepingCapacity: true)
@@ -66,6 +75,7 @@ struct RawRecord {
         (Array(AuditEventType.tokenIssued.utf8), RecordKind.issued), (Array(AuditEventType.jwtSVIDIssued.utf8), .issued),
         (Array(AuditEventType.tokenRefused.utf8), .refused), (Array(AuditEventType.jwtSVIDRefused.utf8), .refused),
         (Array(AuditEventType.exceptionUsed.utf8), .exceptionUsed),
+        (Array(AuditEventType.sinkLagging.utf8), .sinkLagging), (Array(AuditEventType.sinkCaughtUp.utf8), .sinkCaughtUp),
     ]
 
     static func kind(_ pointer: UnsafeRawPointer, _ count: Int) -> RecordKind {

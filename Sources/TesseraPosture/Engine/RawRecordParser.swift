@@ -91,6 +91,12 @@ struct RawRecordParser {
             } else if key(name, "exception_expires") {
                 guard let n = number() else { return false }
                 record.exceptionExpires = n
+            } else if key(name, "lag") {
+                guard let n = number() else { return false }
+                record.lag = n
+            } else if key(name, "maximum_lag") {
+                guard let n = number() else { return false }
+                record.maximumLag = n
             } else {
                 guard skipValue() else { return false }
             }

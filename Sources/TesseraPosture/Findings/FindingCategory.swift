@@ -28,6 +28,8 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
     case supersededCredential = "superseded-credential"
     case unauditedSource = "unaudited-source"
     case broadTrust = "broad-trust"
+    // Tessera's own audit trail.
+    case laggingSink = "lagging-sink"
 
     /// The OWASP NHI Top 10 (2025) item this category evidences.
     public var owasp: OWASPItem {
@@ -36,7 +38,7 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
         case .longLivedCredential, .supersededCredential: .nhi7
         case .unused, .privilegedAccount: .nhi5
         case .humanUse: .nhi10
-        case .unauditedSource: .nhi6
+        case .unauditedSource, .laggingSink: .nhi6
         case .broadTrust: .nhi3
         case .secretInCode, .refusalSpike: .nhi2
         case .overPrivilege, .delegationDepth, .agentOutsideTask, .exchangeLoop: .nhi5
@@ -53,7 +55,7 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
         switch self {
         case .secretInCode, .orphaned, .expired, .agentOutsideTask, .exchangeLoop: .high
         case .privilegedAccount, .humanUse, .supersededCredential, .longLivedCredential, .broadTrust: .high
-        case .unowned, .unauditedSource: .medium
+        case .unowned, .unauditedSource, .laggingSink: .medium
         case .unused: .low
         case .subjectTokenReuse, .exceptionExpiring, .exceptionOutOfScope: .medium
         case .exceptionExpired: .low
@@ -109,6 +111,8 @@ public enum FindingCategory: String, Sendable, Codable, CaseIterable {
         case .broadTrust:
             "Narrow who may assume it: name the exact principals, and pin a federated trust's subject (and audience)."
         case .unauditedSource: "Enable an audit device in the source so that every use of its credentials is recorded."
+        case .laggingSink:
+            "Bring the sink's receiver back (service, network, TLS, signing key): nothing is lost, every record is delivered in order once it answers, but until then the SOC does not see the audit trail."
         }
     }
 }

@@ -46,7 +46,7 @@ struct DynamicSecretsService: Sendable {
                 action: "issue_secret", identity: identity, requestedScopes: [], audience: "postgres:\(template)",
                 grantType: "dynamic_secret", sourceAddress: remoteAddress, time: now, intent: task.intent, task: task))
         guard decision.isAllowed else {
-            try? await refuse(subject: subject, task: taskID, template: template, reasons: decision.reasons)
+            try? await refuse(subject: subject, task: taskID, template: template, decision: decision)
             throw ProblemDetails(.forbidden, "Forbidden", detail: decision.reasons.joined(separator: "; "))
         }
         let credential: PostgresRoleManager.Credential
@@ -66,7 +66,9 @@ struct DynamicSecretsService: Sendable {
                         "kind": .string(Self.leaseKind), "template": .string(template), "username": .string(credential.username),
                         "expires_at": .int(Int64(credential.expiresAt.timeIntervalSince1970)),
                         "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
-                    ].merging(decision.riskDetails) { current, _ in current },
+                    ].merging(decision.replayDetails) { current, _ in current }.merging(decision.riskDetails) { current, _ in
+                        current
+                    },
                     lease: lease))
         } catch {
             // No credential without its durable record: destroy what was just created.
@@ -89,18 +91,29 @@ struct DynamicSecretsService: Sendable {
     /// Drops the roles of revoked or expired leases; called about once a second.
     func releaseDue() async {
         guard let due = try? await tasks.pendingReleases(kind: Self.leaseKind, now: clock.now()) else { return }
-        for lease in due {
-            do {
-                try await manager.drop(lease.id)
-                try await tasks.markReleased(id: lease.id, at: clock.now())
-                _ = try? await audit.append(
-                    AuditEvent(
-                        type: AuditEventType.secretDestroyed, outcome: .success, actor: "system", subject: lease.subject,
-                        reason: lease.revokedAt == nil ? "lease expired" : (lease.revokeReason ?? "lease revoked"),
-                        task: lease.taskID, details: ["kind": .string(lease.kind), "username": .string(lease.id)]))
-            } catch {
-                logger.warning("could not drop a dynamic role; will retry", metadata: ["role": "\(lease.id)"])
+        // Several drops at once (each waits on PostgreSQL terminating sessions), at most `parallelDrops`.
+        await withTaskGroup(of: Void.self) { group in
+            for (index, lease) in due.enumerated() {
+                if index >= Self.parallelDrops { await group.next() }
+                group.addTask { await release(lease) }
             }
+        }
+    }
+
+    /// Drops running at once in a sweep (the role manager keeps as many admin connections idle).
+    static let parallelDrops = 8
+
+    private func release(_ lease: Lease) async {
+        do {
+            try await manager.drop(lease.id)
+            try await tasks.markReleased(id: lease.id, at: clock.now())
+            _ = try? await audit.append(
+                AuditEvent(
+                    type: AuditEventType.secretDestroyed, outcome: .success, actor: "system", subject: lease.subject,
+                    reason: lease.revokedAt == nil ? "lease expired" : (lease.revokeReason ?? "lease revoked"),
+                    task: lease.taskID, details: ["kind": .string(lease.kind), "username": .string(lease.id)]))
+        } catch {
+            logger.warning("could not drop a dynamic role; will retry", metadata: ["role": "\(lease.id)"])
         }
     }
 
@@ -118,10 +131,15 @@ struct DynamicSecretsService: Sendable {
         }
     }
 
-    private func refuse(subject: String, task: String, template: String, reasons: [String]) async throws {
+    private func refuse(subject: String, task: String, template: String, decision: PolicyDecision) async throws {
         try await audit.append(
             AuditEvent(
                 type: AuditEventType.secretRefused, outcome: .denied, actor: subject, subject: subject,
-                reason: reasons.joined(separator: "; "), task: task, details: ["template": .string(template)]))
+                reason: decision.reasons.joined(separator: "; "), task: task,
+                details: [
+                    "template": .string(template), "policies": .strings(decision.determiningPolicies),
+                    "policy_version": .string(decision.policySetVersion),
+                ].merging(decision.replayDetails) { current, _ in current }.merging(decision.riskDetails) { current, _ in current
+                }))
     }
 }

@@ -17,7 +17,7 @@ struct DeadlineExpirer: Sendable {
     /// The loop, as a service of the server's group.
     func service(logger: Logger) -> PeriodicService {
         let ticks = TickCounter()
-        return PeriodicService(name: "deadline expiry", interval: .milliseconds(500), runsAtStart: true, logger: logger) {
+        var service = PeriodicService(name: "deadline expiry", interval: .milliseconds(500), runsAtStart: true, logger: logger) {
             let tick = ticks.next()
             await tasks.expireDue()
             await exceptions.recordExpiries()
@@ -25,6 +25,10 @@ struct DeadlineExpirer: Sendable {
             if tick % 120 == 0 { await secrets?.repairOrphans() }
             if tick % 10 == 0, let live = try? await leases.liveLeaseCount(now: clock.now()) { metrics.activeLeases(live) }
         }
+        // The dynamic secrets' pooled admin sessions close with the loop that uses them.
+        let manager = secrets?.manager
+        service.onShutdown = { await manager?.shutdown() }
+        return service
     }
 }
 

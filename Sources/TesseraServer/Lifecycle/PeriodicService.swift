@@ -10,6 +10,8 @@ struct PeriodicService: Service {
     var runsAtStart = false
     let logger: Logger
     let tick: @Sendable () async throws -> Void
+    /// Runs once after the loop ended (releasing what the ticks held open).
+    var onShutdown: (@Sendable () async -> Void)? = nil
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
@@ -19,6 +21,7 @@ struct PeriodicService: Service {
                 await runTick()
             }
         }
+        await onShutdown?()
     }
 
     private func runTick() async {

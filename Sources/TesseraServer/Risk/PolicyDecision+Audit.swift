@@ -12,4 +12,9 @@ extension PolicyDecision {
         if !risk.reasons.isEmpty { details["risk_reasons"] = .strings(risk.reasons) }
         return details
     }
+
+    /// The decision's input for `tessera policy replay` (`decision_input`), when it was recorded.
+    var replayDetails: [String: AuditValue] {
+        input.map { ["decision_input": .string($0)] } ?? [:]
+    }
 }

@@ -171,14 +171,13 @@ struct ToolAuthorizationService: Sendable {
             }
             let outcome = try await record(
                 caller, call, tool: tool, callID: callID, decision: "allow", reasons: [], policies: decision.policies,
-                version: decision.policySetVersion)
+                version: decision.policySetVersion, input: decision.input)
             return outcome
         }
         guard decision.approvalRequired else {
             return try await record(
                 caller, call, tool: tool, callID: callID, decision: "deny", reasons: decision.reasons,
-                policies: decision.policies,
-                version: decision.policySetVersion)
+                policies: decision.policies, version: decision.policySetVersion, input: decision.input)
         }
         let approval: ToolApproval
         if let pending = try await repository.pendingApproval(
@@ -196,13 +195,13 @@ struct ToolAuthorizationService: Sendable {
         return try await record(
             caller, call, tool: tool, callID: callID, decision: "approval_required",
             reasons: ["a human must approve this call of \(tool.name)"] + decision.reasons, policies: decision.policies,
-            version: decision.policySetVersion, approval: approval)
+            version: decision.policySetVersion, input: decision.input, approval: approval)
     }
 
     /// Writes the decision's durable audit record, then returns the answer.
     private func record(
         _ caller: Caller, _ call: CallRequest, tool: CatalogueTool?, callID: String, decision: String, reasons: [String],
-        policies: [String], version: String?, approval: ToolApproval? = nil
+        policies: [String], version: String?, input: String? = nil, approval: ToolApproval? = nil
     ) async throws -> Outcome {
         var details: [String: AuditValue] = [
             "tool": .string(String(call.tool.prefix(128))), "call_id": .string(callID), "decision": .string(decision),
@@ -211,6 +210,7 @@ struct ToolAuthorizationService: Sendable {
         ]
         if let tool { details["risk"] = .string(tool.risk.rawValue) }
         if let version { details["policy_version"] = .string(version) }
+        if let input { details["decision_input"] = .string(input) }
         if let resource = call.resource { details["target"] = .string(String(resource.prefix(512))) }
         if let server = call.server { details["server"] = .string(String(server.prefix(128))) }
         if let id = approval?.id ?? call.approvalID { details["approval_id"] = .string(String(id.prefix(64))) }

@@ -33,6 +33,8 @@ struct ToolCallAuthorizer: Sendable {
         let reasons: [String]
         let policies: [String]
         let policySetVersion: String
+        /// The decision's input for `tessera policy replay` (`nil` when it could not be built or is too large).
+        var input: String? = nil
     }
 
     func decide(_ call: Call) -> Decision {
@@ -58,18 +60,23 @@ struct ToolCallAuthorizer: Sendable {
         let tool = Entity(
             uid: toolUID,
             attributes: ["risk": .string(call.tool.risk.rawValue), "requiresApproval": .bool(call.tool.requiresApproval)])
+        // Decided through the same recorded input replay reads, so a replay under the same policies agrees exactly.
+        let base = CedarIssuanceAuthorizer.input(builder)
+        let input = DecisionInput(request: request, entities: base.entities + [tool], defaults: base.defaults)
         let response: Response
         do {
-            let entities = try bundle.entities.overlaying(builder.entities(known: bundle.entities) + [tool])
-            response = Authorizer.isAuthorized(request, policies: bundle.policies, entities: entities)
+            response = try input.decide(policies: bundle.policies, store: bundle.entities)
         } catch {
             return Decision(
                 allowed: false, approvalRequired: false, reasons: ["policy input could not be built: \(error.reason)"],
                 policies: [], policySetVersion: bundle.version)
         }
         let ids = response.reasons.sorted()
+        let recorded = CedarIssuanceAuthorizer.recorded(input.with(decision: response.decision))
         if response.decision == .allow {
-            return Decision(allowed: true, approvalRequired: false, reasons: [], policies: ids, policySetVersion: bundle.version)
+            return Decision(
+                allowed: true, approvalRequired: false, reasons: [], policies: ids, policySetVersion: bundle.version,
+                input: recorded)
         }
         let approvalOnly =
             !ids.isEmpty
@@ -87,6 +94,7 @@ struct ToolCallAuthorizer: Sendable {
                 "policies that failed to evaluate: \(response.errors.map(\.policyID).sorted().joined(separator: ", "))")
         }
         return Decision(
-            allowed: false, approvalRequired: approvalOnly, reasons: reasons, policies: ids, policySetVersion: bundle.version)
+            allowed: false, approvalRequired: approvalOnly, reasons: reasons, policies: ids, policySetVersion: bundle.version,
+            input: recorded)
     }
 }
