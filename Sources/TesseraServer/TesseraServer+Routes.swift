@@ -81,7 +81,9 @@ extension TesseraServer {
         ToolRoutes(
             service: ToolAuthorizationService(
                 tokens: tokens, tasks: database.tasks, identities: environment.inventory, repository: database.toolCatalogues,
-                authorizer: ToolCallAuthorizer(engine: environment.policies, departedOwners: environment.departedOwners),
+                authorizer: ToolCallAuthorizer(
+                    engine: environment.policies, departedOwners: environment.departedOwners,
+                    assessor: environment.configuration.risk.enabled ? environment.risk : nil),
                 limiter: ToolCallRateLimiter(), audit: audit, clock: clock, issuer: environment.issuer,
                 budget: configuration.toolCallBudget, ratePerMinute: configuration.toolCallsPerMinute,
                 approvalTTL: TimeInterval(configuration.toolApprovalTTL)),

@@ -43,8 +43,14 @@ import Testing
         ("{\"rulez\": []}", "unknown field"),
         (
             "{\"rules\": [{\"id\": \"g\", \"when\": {\"category\": \"refusal-spike\"}, \"actions\": [\"suspend\"]}]}",
-            "only notify"
+            "only notify allowed"
         ),
+        (
+            "{\"rules\": [{\"id\": \"h\", \"when\": {\"category\": \"subject-token-reuse\"}, \"actions\": [\"suspend\"]}]}",
+            "only notify, revoke-leases allowed"
+        ),
+        ("{\"dry_run\": \"yes\", \"rules\": []}", "\"dry_run\" must be true or false"),
+        ("{\"dry_run\": 1, \"rules\": []}", "\"dry_run\" must be true or false"),
     ])
     func aBadFileIsRefusedWithFileLineAndReason(_ text: String, _ expected: String) {
         do {

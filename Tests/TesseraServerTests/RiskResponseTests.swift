@@ -172,6 +172,99 @@ import Testing
         #expect(try await server.requestToken(worker).status == 200)
     }
 
+    /// `end-task` after `revoke-leases` (the order docs/risk.md shows) still ends the agent's task: the tasks are
+    /// found before any action runs, among the open tasks that name the identity.
+    @Test func containmentEndsTheTaskEvenAfterItsLeasesWereRevoked() async throws {
+        let policies = try Self.policyFolder(
+            responses: """
+                {"rules": [{"id": "contain-agent", "when": {"category": "shared-credential"},
+                            "actions": ["revoke-leases", "end-task", "notify"]}]}
+                """)
+        let server = try await TestServer.start { configuration in
+            configuration.policyDirectory = policies
+            configuration.risk.refreshInterval = 0.5
+        }
+        let agent = try await server.registerWorkload("contained", extra: ["environment": "dev"])
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: ["intent": "contained work", "identities": [agent.clientID], "scopes": ["invoices:read"], "ttl": 900])
+        let taskID = try #require(task.json["id"] as? String)
+        #expect(try await server.requestToken(agent) { $0["task_id"] = taskID }.status == 200)
+        try await twin(of: agent, named: "contained-twin", on: server)
+        let (ended, _) = try await poll(
+            seconds: 8, request: { try await server.admin("GET", "/v1/tasks/\(taskID)") },
+            until: { $0.json["state"] as? String == "revoked" })
+        #expect(ended.json["state"] as? String == "revoked", "\(ended.json)")
+        let record = try #require(try await details(server, type: "response.end_task", subject: agent.clientID).first)
+        #expect(record["tasks"] as? [String] == [taskID])
+        #expect(try await server.requestToken(agent) { $0["task_id"] = taskID }.status != 200, "the task is over")
+    }
+
+    /// A dry run records what it would do without using up the response: switched live, the rule acts on the same
+    /// finding.
+    @Test func goingLiveAfterADryRunActsOnTheFindingsTheDryRunRecorded() async throws {
+        let dry = """
+            {"dry_run": true, "rules": [{"id": "contain", "when": {"category": "shared-credential"}, "actions": ["suspend"]}]}
+            """
+        let policies = try Self.policyFolder(responses: dry)
+        let server = try await TestServer.start { configuration in
+            configuration.policyDirectory = policies
+            configuration.risk.refreshInterval = 0.5
+        }
+        let worker = try await server.registerWorkload("dry-then-live", extra: ["environment": "dev"])
+        try await twin(of: worker, named: "dry-then-live-twin", on: server)
+        var would: [[String: Any]] = []
+        for _ in 0..<80 where would.isEmpty {
+            would = try await details(server, type: "response.would_suspend", subject: worker.clientID)
+            if would.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(would.count == 1)
+        try Data(dry.replacingOccurrences(of: "\"dry_run\": true", with: "\"dry_run\": false").utf8).write(
+            to: URL(fileURLWithPath: policies + "/responses.json"))
+        let (shown, _) = try await poll(
+            seconds: 10, request: { try await server.admin("GET", "/v1/identities/\(worker.id)") },
+            until: { $0.json["status"] as? String == "suspended" })
+        #expect(shown.json["status"] as? String == "suspended", "live rules act on the finding the dry run saw")
+    }
+
+    /// A held agent's existing token does not keep working for tool calls, and the call's record carries the agent's
+    /// risk; a person's release lets the next call through.
+    @Test func aHoldAndTheAgentsRiskReachItsToolCalls() async throws {
+        let policies = try Self.policyFolder(
+            responses: """
+                {"rules": [{"id": "hold-agent", "when": {"category": "shared-credential"}, "actions": ["require-approval"]}]}
+                """)
+        let server = try await TestServer.start { configuration in
+            configuration.policyDirectory = policies
+            configuration.risk.refreshInterval = 0.5
+        }
+        let agent = try await server.registerWorkload(
+            "held-agent", scopes: [], extra: ["kind": "ai-agent", "environment": "dev"])
+        let tools: [[String: Any]] = [["name": "search", "description": "Search", "risk": "low"]]
+        #expect(try await server.admin("PUT", "/v1/identities/\(agent.id)/tools", json: ["tools": tools]).status == 200)
+        let task = try await server.admin(
+            "POST", "/v1/tasks",
+            json: ["intent": "search", "identities": [agent.clientID], "scopes": ["tool:search"], "ttl": 900])
+        let taskID = try #require(task.json["id"] as? String)
+        let token = try #require(try await server.requestToken(agent) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        func call() async throws -> TestServer.Reply {
+            try await server.send(
+                "POST", "/v1/authorize/tool-call", body: try JSONSerialization.data(withJSONObject: ["tool": "search"]),
+                contentType: "application/json", headers: ["Authorization": "Bearer \(token)"])
+        }
+        #expect(try await call().json["decision"] as? String == "allow")
+        try await twin(of: agent, named: "held-agent-twin", on: server)
+        let (held, _) = try await poll(seconds: 8, request: call, until: { $0.json["decision"] as? String != "allow" })
+        #expect(held.json["decision"] as? String == "deny", "\(held.json)")
+        #expect((held.json["reasons"] as? [String])?.first?.contains("held by response rule hold-agent") == true)
+        let denied = try #require(
+            try await details(server, type: "tool.call.denied", subject: agent.clientID).last)
+        #expect(denied["agent_risk"] as? String == "medium" && denied["open_findings"] as? [String] == ["shared-credential"])
+        #expect(
+            try await server.admin("POST", "/v1/identities/\(agent.id)/release", json: ["reason": "checked"]).status == 200)
+        #expect(try await call().json["decision"] as? String == "allow")
+    }
+
     /// A finding that opens and one that clears are audit records (`finding.opened`, `finding.resolved` by `system`):
     /// the SOC sees them through the sinks.
     @Test func findingLifecycleChangesAreAuditedForTheSOC() async throws {

@@ -60,10 +60,13 @@ extension DigestState {
         profile.lastIssued = time
         profile.lastIssuedSeq = record.seq
         for scope in record.scopes { see(.scope, intern(scope, base), record, before: before, in: &profile) }
-        if record.source.isPresent, let network = network(record.source, base) {
+        // A delegated issuance (an exchange) was asked for by the actor, from the actor's network, for the actor's
+        // audience: crediting them to the subject would let any downstream holder of its token make it drift.
+        let delegated = !record.chain.isEmpty
+        if !delegated, record.source.isPresent, let network = network(record.source, base) {
             see(.source, network, record, before: before, in: &profile)
         }
-        if record.aud.isPresent { see(.audience, intern(record.aud, base), record, before: before, in: &profile) }
+        if !delegated, record.aud.isPresent { see(.audience, intern(record.aud, base), record, before: before, in: &profile) }
         if let exp = record.exp {
             let ttl = exp - Int64(time.rounded(.down))
             if ttl > profile.longestTTL {
@@ -104,7 +107,7 @@ extension DigestState {
             }
             taskUses[key] = use
         }
-        bucket(subject, time: time, issued: 1, refusedSeq: nil)
+        if !delegated { bucket(subject, time: time, issued: 1, refusedSeq: nil) }
     }
 
     /// A chain in which an actor appears twice, or the subject acts for itself through others.

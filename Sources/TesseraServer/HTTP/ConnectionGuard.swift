@@ -52,7 +52,7 @@ final class ConnectionGuardHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let source = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        let source = PeerAddress.normalized(context.channel.remoteAddress?.ipAddress) ?? "unknown"
         self.source = source
         if limiter.admit(source) {
             admitted = true

@@ -27,7 +27,7 @@ public struct TesseraRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.admin = nil
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.remoteAddress = PeerAddress.normalized(source.channel.remoteAddress?.ipAddress)
         self.channel = source.channel
     }
 

@@ -10,12 +10,16 @@ extension ResponseEngine {
         cause: [String: AuditValue], dryRun: Bool
     ) async throws {
         let now = clock.now()
+        // A dry run claims under its own key: switching the rules live must still act on the same findings.
         let record = ResponseRecord(
-            key: key, rule: rule.id, identityID: identityID, subject: subject, actions: rule.actions.map(\.rawValue),
-            dryRun: dryRun, hold: rule.actions.contains(.requireApproval), createdAt: now)
+            key: dryRun ? "dry-run|" + key : key, rule: rule.id, identityID: identityID, subject: subject,
+            actions: rule.actions.map(\.rawValue), dryRun: dryRun, hold: !dryRun && rule.actions.contains(.requireApproval),
+            createdAt: now)
         guard try await repository.claim(record) else { return }
         let actor = "response:\(rule.id)"
         let principal = AdminPrincipal(tokenID: actor, name: rule.id, role: "admin")
+        // The tasks to end are found before any action runs, so an earlier `revoke-leases` cannot hide them.
+        let tasksToEnd = rule.actions.contains(.endTask) && !dryRun ? try await openTasks(naming: subject) : []
         for action in rule.actions {
             var details = cause
             details["rule"] = .string(rule.id)
@@ -41,10 +45,7 @@ extension ResponseEngine {
                 details["revoked_leases"] = .int(Int64(revoked.count))
             case .endTask:
                 var ended: [String] = []
-                let live = try await leases.leases(subject: subject, limit: 1000).filter {
-                    $0.revokedAt == nil && $0.expiresAt > now
-                }
-                for taskID in Set(live.compactMap(\.taskID)).sorted() {
+                for taskID in tasksToEnd {
                     guard let task = try? await tasks.find(taskID), task.state == .open else { continue }
                     _ = try await tasks.finish(task, as: .revoked, reason: "response rule \(rule.id)", actor: actor)
                     ended.append(taskID)
@@ -61,6 +62,15 @@ extension ResponseEngine {
                     actor: actor, subject: subject, details: details))
         }
     }
+
+    /// Every open task that names `subject` (it may act in them), whether or not it holds a live lease there now.
+    func openTasks(naming subject: String) async throws -> [String] {
+        try await leases.list(state: .open, limit: Self.maximumOpenTasks).filter { $0.identities.contains(subject) }.map(\.id)
+            .sorted()
+    }
+
+    /// Open tasks read for `end-task` (far more than a deployment keeps open at once).
+    static let maximumOpenTasks = 100_000
 
     /// Releases an identity's holds (a person approved its next issuance).
     func release(identityID: String, reason: String, actor: AdminPrincipal) async throws -> [ResponseRecord] {

@@ -85,11 +85,11 @@ final class ResponseEngine: Sendable {
                 if environment == nil { environment = .some(try? await identities.find(identityID).environment) }
                 guard rule.match.matches(finding: finding, environment: environment ?? nil) else { continue }
                 var rule = rule
-                if ResponseRuleSet.unauthenticatedCategories.contains(finding.category.rawValue) {
-                    // A stranger can cause this finding: it may notify, never contain.
+                if let allowed = ResponseRuleSet.causableByOthers[finding.category.rawValue] {
+                    // Another party can cause this finding: only the actions allowed for it (a broad rule's others go).
                     rule = ResponseRule(
                         id: rule.id, description: rule.description, match: rule.match,
-                        actions: rule.actions.filter { $0 == .notify })
+                        actions: rule.actions.filter { allowed.contains($0) })
                     if rule.actions.isEmpty { continue }
                 }
                 let evidence = [finding.title] + finding.evidence.prefix(3).map(\.detail)

@@ -48,7 +48,14 @@ struct ResponseRuleSet: Sendable, Equatable {
         if let unknown = Set(object.keys).subtracting(["rules", "dry_run", "description"]).first {
             throw fail("unknown field \"\(unknown.prefix(40))\"", near: "\"\(unknown)\"")
         }
-        let dryRun = object["dry_run"] as? Bool ?? false
+        // JSONSerialization reads `1` and `"yes"` as something `as? Bool` may accept: only a JSON boolean is one.
+        var dryRun = false
+        if let raw = object["dry_run"] {
+            guard let number = raw as? NSNumber, String(cString: number.objCType) == "c" else {
+                throw fail("\"dry_run\" must be true or false", near: "\"dry_run\"")
+            }
+            dryRun = number.boolValue
+        }
         guard let list = object["rules"] as? [[String: Any]] else { throw fail("\"rules\" must be a list of rules") }
         var rules: [ResponseRule] = []
         var ids = Set<String>()
@@ -80,13 +87,15 @@ struct ResponseRuleSet: Sendable, Equatable {
                 if match.isSignalRule, action == .endTask {
                     throw fail("rule \(id): end-task applies to findings, not to request signals", near: near)
                 }
-                // Anyone who knows a client id can cause its refusal spike without any credential: such a finding may
-                // only notify, or a stranger could suspend or hold any identity.
-                if action != .notify, Self.unauthenticatedCategories.contains(where: { match.categories?.contains($0) ?? false })
-                {
-                    throw fail(
-                        "rule \(id): \(action.rawValue) on refusal-spike would let anyone who knows a client id contain it; "
-                            + "only notify is allowed for it", near: near)
+                // Findings another party can cause for an identity may only take the actions listed for them, or that
+                // party could suspend or hold the identity.
+                for category in match.categories ?? [] {
+                    if let allowed = Self.causableByOthers[category], !allowed.contains(action) {
+                        throw fail(
+                            "rule \(id): \(action.rawValue) on \(category) would let a party other than the identity contain "
+                                + "it; only \(allowed.map(\.rawValue).sorted().joined(separator: ", ")) allowed for it",
+                            near: near)
+                    }
                 }
                 actions.append(action)
             }
@@ -96,8 +105,12 @@ struct ResponseRuleSet: Sendable, Equatable {
         return ResponseRuleSet(rules: rules, dryRun: dryRun, source: source)
     }
 
-    /// Finding categories a party without credentials can cause for any identity.
-    static let unauthenticatedCategories = ["refusal-spike"]
+    /// Finding categories a party other than the identity can cause, and the actions allowed for them: refusals
+    /// (a misconfigured or hostile client), and the reuse of a subject token (whoever holds it exchanges it; revoking
+    /// the identity's leases revokes that token).
+    static let causableByOthers: [String: Set<ResponseRule.Action>] = [
+        "refusal-spike": [.notify], "subject-token-reuse": [.notify, .revokeLeases],
+    ]
 
     static let signalNames: Set<String> = ["new-network", "new-audience", "rate-spike", "deep-delegation", "unusual-hour"]
 

@@ -91,7 +91,7 @@ struct IdentityBaseline: Sendable {
 
     /// The network a source address belongs to: its /24 (IPv4) or /64 (IPv6).
     static func network(of address: String?) -> String? {
-        guard let address, !address.isEmpty else { return nil }
+        guard let address = PeerAddress.normalized(address), !address.isEmpty else { return nil }
         if address.contains(":") {
             var bytes = in6_addr()
             guard inet_pton(AF_INET6, address, &bytes) == 1 else { return nil }

@@ -61,6 +61,21 @@ final class RiskAssessor: Sendable {
     /// When the findings were last refreshed.
     var refreshedAt: Date? { state.withLock { $0.refreshedAt } }
 
+    /// The assessment of an agent's tool call: its open findings and the signals that mean the same for a call as
+    /// for an issuance (network, delegation depth, hour). Audiences and rate are learned from issuances, so a tool's
+    /// audience or a burst of calls is not compared with them.
+    func assessToolCall(_ request: IssuanceRequest) -> RiskAssessment {
+        let full = assess(request)
+        let kept = full.signals.filter { Self.toolCallSignals.contains($0) }
+        guard kept.count != full.signals.count else { return full }
+        return Self.level(findings: findings(of: request.identity.clientID), signals: kept)
+    }
+
+    static let toolCallSignals: Set<String> = ["new-network", "deep-delegation", "unusual-hour"]
+
+    /// The open findings of `client`.
+    func findings(of client: String) -> [OpenFinding] { state.withLock { $0.findings[client] ?? [] } }
+
     func assess(_ request: IssuanceRequest) -> RiskAssessment {
         let client = request.identity.clientID
         let (minute, hour) = Self.clock(request.time)

@@ -18,7 +18,7 @@ struct RiskAwareAuthorizer: IssuanceAuthorizer {
                     "held by response rule \(rule): a person must approve the next issuance "
                         + "(tessera identity release \(request.identity.id) --reason ...)"
                 ],
-                determiningPolicies: ["response:\(rule)"], policySetVersion: "response-rules", denial: .policy)
+                determiningPolicies: ["response:\(rule)"], policySetVersion: ToolCallAuthorizer.heldVersion, denial: .policy)
             held.risk = assessment
             return held
         }

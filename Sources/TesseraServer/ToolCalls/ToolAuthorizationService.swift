@@ -171,13 +171,13 @@ struct ToolAuthorizationService: Sendable {
             }
             let outcome = try await record(
                 caller, call, tool: tool, callID: callID, decision: "allow", reasons: [], policies: decision.policies,
-                version: decision.policySetVersion, input: decision.input)
+                version: decision.policySetVersion, input: decision.input, risk: decision.risk)
             return outcome
         }
         guard decision.approvalRequired else {
             return try await record(
                 caller, call, tool: tool, callID: callID, decision: "deny", reasons: decision.reasons,
-                policies: decision.policies, version: decision.policySetVersion, input: decision.input)
+                policies: decision.policies, version: decision.policySetVersion, input: decision.input, risk: decision.risk)
         }
         let approval: ToolApproval
         if let pending = try await repository.pendingApproval(
@@ -195,13 +195,13 @@ struct ToolAuthorizationService: Sendable {
         return try await record(
             caller, call, tool: tool, callID: callID, decision: "approval_required",
             reasons: ["a human must approve this call of \(tool.name)"] + decision.reasons, policies: decision.policies,
-            version: decision.policySetVersion, input: decision.input, approval: approval)
+            version: decision.policySetVersion, input: decision.input, risk: decision.risk, approval: approval)
     }
 
     /// Writes the decision's durable audit record, then returns the answer.
     private func record(
         _ caller: Caller, _ call: CallRequest, tool: CatalogueTool?, callID: String, decision: String, reasons: [String],
-        policies: [String], version: String?, input: String? = nil, approval: ToolApproval? = nil
+        policies: [String], version: String?, input: String? = nil, risk: RiskAssessment? = nil, approval: ToolApproval? = nil
     ) async throws -> Outcome {
         var details: [String: AuditValue] = [
             "tool": .string(String(call.tool.prefix(128))), "call_id": .string(callID), "decision": .string(decision),
@@ -211,6 +211,13 @@ struct ToolAuthorizationService: Sendable {
         if let tool { details["risk"] = .string(tool.risk.rawValue) }
         if let version { details["policy_version"] = .string(version) }
         if let input { details["decision_input"] = .string(input) }
+        if let risk {
+            // The tool's own risk is `risk`; the agent's is `agent_risk`.
+            details["agent_risk"] = .string(risk.level.rawValue)
+            if !risk.signals.isEmpty { details["signals"] = .strings(risk.signals) }
+            if !risk.openFindings.isEmpty { details["open_findings"] = .strings(risk.openFindings) }
+            if !risk.reasons.isEmpty { details["risk_reasons"] = .strings(risk.reasons) }
+        }
         if let resource = call.resource { details["target"] = .string(String(resource.prefix(512))) }
         if let server = call.server { details["server"] = .string(String(server.prefix(128))) }
         if let id = approval?.id ?? call.approvalID { details["approval_id"] = .string(String(id.prefix(64))) }

@@ -8,6 +8,8 @@ import TesseraPolicy
 struct ToolCallAuthorizer: Sendable {
     let engine: PolicyEngine
     let departedOwners: DepartedOwners
+    /// Risk and response holds, as for issuance (`nil` with `--no-risk-assessment`).
+    var assessor: RiskAssessor? = nil
 
     struct Call: Sendable {
         let agent: Identity
@@ -35,14 +37,34 @@ struct ToolCallAuthorizer: Sendable {
         let policySetVersion: String
         /// The decision's input for `tessera policy replay` (`nil` when it could not be built or is too large).
         var input: String? = nil
+        /// The risk the policies saw.
+        var risk: RiskAssessment? = nil
     }
 
     func decide(_ call: Call) -> Decision {
         let bundle = engine.bundle
-        let issuance = IssuanceRequest(
+        var issuance = IssuanceRequest(
             action: "tool_call", identity: call.agent, requestedScopes: [call.tool.scope], audience: "tool:\(call.tool.name)",
             grantType: "tool_call", sourceAddress: call.sourceAddress, time: call.time, intent: call.task.intent,
             delegationDepth: call.delegationDepth, task: call.task)
+        // An agent that a response rule holds, or whose findings make it high risk, is held here too: the token it
+        // already has must not keep working for tool calls.
+        var assessment: RiskAssessment?
+        if let assessor {
+            let assessed = assessor.assessToolCall(issuance)
+            assessment = assessed
+            if let rule = assessor.hold(of: call.agent.clientID) {
+                return Decision(
+                    allowed: false, approvalRequired: false,
+                    reasons: [
+                        "held by response rule \(rule): a person must release the agent "
+                            + "(tessera identity release \(call.agent.id) --reason ...)"
+                    ], policies: ["response:\(rule)"], policySetVersion: ToolCallAuthorizer.heldVersion, risk: assessed)
+            }
+            issuance.risk = assessed.level.rawValue
+            issuance.signals = assessed.signals
+            issuance.openFindings = assessed.openFindings
+        }
         let owner = call.agent.owner.trimmingCharacters(in: .whitespaces)
         let builder = CedarRequestBuilder(request: issuance, ownerDeparted: !owner.isEmpty && departedOwners.contains(owner))
         let toolUID = EntityUID(type: "\(CedarRequestBuilder.namespace)::Tool", id: call.tool.name)
@@ -69,14 +91,14 @@ struct ToolCallAuthorizer: Sendable {
         } catch {
             return Decision(
                 allowed: false, approvalRequired: false, reasons: ["policy input could not be built: \(error.reason)"],
-                policies: [], policySetVersion: bundle.version)
+                policies: [], policySetVersion: bundle.version, risk: assessment)
         }
         let ids = response.reasons.sorted()
         let recorded = CedarIssuanceAuthorizer.recorded(input.with(decision: response.decision))
         if response.decision == .allow {
             return Decision(
                 allowed: true, approvalRequired: false, reasons: [], policies: ids, policySetVersion: bundle.version,
-                input: recorded)
+                input: recorded, risk: assessment)
         }
         let approvalOnly =
             !ids.isEmpty
@@ -95,6 +117,9 @@ struct ToolCallAuthorizer: Sendable {
         }
         return Decision(
             allowed: false, approvalRequired: approvalOnly, reasons: reasons, policies: ids, policySetVersion: bundle.version,
-            input: recorded)
+            input: recorded, risk: assessment)
     }
+
+    /// The `policy_version` of a refusal by a response hold: not a policy decision (replay does not count it).
+    static let heldVersion = "response-rules"
 }

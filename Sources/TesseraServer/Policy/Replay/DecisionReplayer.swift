@@ -20,7 +20,9 @@ public struct DecisionReplayer: Sendable {
     /// The outcome for one record body (the canonical JSON the chain hashed). Fast path: only the fields replay
     /// needs are read from the body (`RecordFields`); the stored input is parsed fully.
     public func replay(seq: Int64, body: String) -> ReplayOutcome {
-        guard let version = RecordFields.detail("\"policy_version\":\"", in: body) else { return .notADecision }
+        guard let version = RecordFields.detail("\"policy_version\":\"", in: body),
+            version != ToolCallAuthorizer.heldVersion
+        else { return .notADecision }  // A response hold's refusal is not the policies' decision.
         let time = RecordFields.topLevel(",\"time\":\"", in: body) ?? ""
         if let since, time < since { return .notADecision }
         guard let text = RecordFields.detail("\"decision_input\":\"", in: body), !text.isEmpty else {
@@ -49,7 +51,8 @@ public struct DecisionReplayer: Sendable {
         if case .array(let items)? = json?["details"]?["policies"] { oldPolicies = items.compactMap(\.stringValue) }
         return ReplayChange(
             seq: seq, time: time, type: json?["type"]?.stringValue ?? "",
-            identity: json?["subject"]?.stringValue ?? json?["actor"]?.stringValue ?? "", action: input.request.action.id,
+            // The principal decided (for an exchange, the actor asking), not the record's subject.
+            identity: input.request.principal.id, action: input.request.action.id,
             resource: input.request.resource.id, oldDecision: old.rawValue, newDecision: response.decision.rawValue,
             oldPolicies: oldPolicies, newPolicies: response.reasons.sorted(), oldPolicyVersion: version)
     }

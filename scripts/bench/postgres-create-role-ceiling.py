@@ -1,0 +1,42 @@
+"""The ceiling for dynamic credentials on this machine: PostgreSQL itself creating N roles with a password (the
+same CREATE ROLE ... PASSWORD ... VALID UNTIL ... IN ROLE statement) from C psql sessions at once, no HTTP, no
+audit, no policy. PostgreSQL hashes each password (SCRAM-SHA-256, 4096 iterations) and commits; that is most of a
+credential's cost for Tessera and OpenBao alike. Prints JSON. Usage: URL N C"""
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+url, count, sessions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+prefix = "ceil_" + uuid.uuid4().hex[:8] + "_"
+
+
+def script(lane, verb):
+    lines = []
+    for index in range(lane, count, sessions):
+        name = f"{prefix}{index}"
+        if verb == "create":
+            lines.append(f"CREATE ROLE {name} LOGIN PASSWORD '{uuid.uuid4().hex}' VALID UNTIL '2099-01-01' IN ROLE app_read;")
+        else:
+            lines.append(f"DROP ROLE IF EXISTS {name};")
+    return "\n".join(lines) + "\n"
+
+
+def run(verb):
+    started = time.perf_counter()
+    procs = [subprocess.Popen(["psql", url, "-q", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in range(sessions)]
+    for lane, proc in enumerate(procs):
+        proc.stdin.write(script(lane, verb))
+        proc.stdin.close()
+    for proc in procs:
+        if proc.wait() != 0:
+            sys.exit(f"psql failed: {proc.stderr.read()[:300]}")
+    return time.perf_counter() - started
+
+
+create = run("create")
+drop = run("drop")
+print(json.dumps({"roles": count, "sessions": sessions, "create_per_second": count / create,
+                  "drop_per_second": count / drop}))
