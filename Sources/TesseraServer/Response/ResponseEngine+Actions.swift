@@ -15,7 +15,13 @@ extension ResponseEngine {
             key: dryRun ? "dry-run|" + key : key, rule: rule.id, identityID: identityID, subject: subject,
             actions: rule.actions.map(\.rawValue), dryRun: dryRun, hold: !dryRun && rule.actions.contains(.requireApproval),
             createdAt: now)
-        guard try await repository.claim(record) else { return }
+        guard !knownClaims.withLock({ $0.contains(record.key) }) else { return }
+        let claimed = try await repository.claim(record)
+        knownClaims.withLock { known in
+            if known.count >= Self.maximumKnownClaims { known.removeAll() }
+            known.insert(record.key)
+        }
+        guard claimed else { return }
         let actor = "response:\(rule.id)"
         let principal = AdminPrincipal(tokenID: actor, name: rule.id, role: "admin")
         // The tasks to end are found before any action runs, so an earlier `revoke-leases` cannot hide them.

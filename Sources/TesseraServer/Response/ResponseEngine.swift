@@ -24,6 +24,11 @@ final class ResponseEngine: Sendable {
     let directory: String?
     private let loaded: Mutex<(rules: ResponseRuleSet, modified: Date?)>
     private let inFlight = Mutex(0)
+    /// Response keys this server already claimed or found claimed: a claim is final, so each (rule, finding) costs
+    /// one write across the server's life, not one per refresh. Bounded: forgotten whole past `maximumKnownClaims`
+    /// (the database still answers).
+    let knownClaims = Mutex(Set<String>())
+    static let maximumKnownClaims = 200_000
 
     init(
         repository: any ResponseRepository, identities: IdentityService, tasks: TaskService, leases: any TaskRepository,
@@ -82,6 +87,8 @@ final class ResponseEngine: Sendable {
             guard let identityID = finding.identityID, identityID.hasPrefix("nhi_") else { continue }
             var environment: String?? = nil
             for rule in set.rules {
+                let key = (set.dryRun ? "dry-run|" : "") + "\(rule.id)|\(finding.id)"
+                if knownClaims.withLock({ $0.contains(key) }) { continue }  // acted on (or claimed elsewhere) already
                 if environment == nil { environment = .some(try? await identities.find(identityID).environment) }
                 guard rule.match.matches(finding: finding, environment: environment ?? nil) else { continue }
                 var rule = rule
