@@ -49,6 +49,10 @@ import Testing
             "{\"rules\": [{\"id\": \"h\", \"when\": {\"category\": \"subject-token-reuse\"}, \"actions\": [\"suspend\"]}]}",
             "only notify, revoke-leases allowed"
         ),
+        (
+            "{\"rules\": [{\"id\": \"i\", \"when\": {\"category\": \"exchange-loop\"}, \"actions\": [\"require-approval\"]}]}",
+            "only notify, revoke-leases allowed"
+        ),
         ("{\"dry_run\": \"yes\", \"rules\": []}", "\"dry_run\" must be true or false"),
         ("{\"dry_run\": 1, \"rules\": []}", "\"dry_run\" must be true or false"),
     ])

@@ -1,5 +1,6 @@
 import Foundation
 import TesseraCore
+import TesseraPosture
 import Testing
 
 @testable import TesseraServer
@@ -102,5 +103,20 @@ import Testing
         }
         #expect(baseline.networks.count == IdentityBaseline.maximumNetworks)
         #expect(baseline.audiences.count == IdentityBaseline.maximumAudiences)
+    }
+
+    /// What holders of an identity's token do in exchanges (reuse, a loop, a deep chain) is shown on it but does not
+    /// raise its risk: otherwise a downstream service could get it refused or held.
+    @Test func findingsOthersCauseDoNotRaiseTheNamedIdentitysRisk() {
+        func finding(_ category: FindingCategory) -> Finding {
+            Finding(
+                category: category, identityID: "nhi_b", subject: "spiffe://example.org/b", discriminator: category.rawValue,
+                title: category.rawValue, evidence: [])
+        }
+        let open = RiskRefresher.openFindings([
+            finding(.subjectTokenReuse), finding(.exchangeLoop), finding(.delegationDepth), finding(.sharedCredential),
+        ])
+        #expect(open["spiffe://example.org/b"]?.map(\.category) == ["shared-credential"])
+        #expect(RiskAssessor.level(findings: open["spiffe://example.org/b"] ?? [], signals: []).level == .medium)
     }
 }

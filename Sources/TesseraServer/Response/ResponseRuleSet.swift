@@ -106,10 +106,11 @@ struct ResponseRuleSet: Sendable, Equatable {
     }
 
     /// Finding categories a party other than the identity can cause, and the actions allowed for them: refusals
-    /// (a misconfigured or hostile client), and the reuse of a subject token (whoever holds it exchanges it; revoking
-    /// the identity's leases revokes that token).
+    /// (a misconfigured or hostile client), and what the holders of its tokens do with them in exchanges — reuse, a
+    /// loop, a deep chain of actors (revoking the identity's leases revokes the token they started from).
     static let causableByOthers: [String: Set<ResponseRule.Action>] = [
         "refusal-spike": [.notify], "subject-token-reuse": [.notify, .revokeLeases],
+        "exchange-loop": [.notify, .revokeLeases], "delegation-depth": [.notify, .revokeLeases],
     ]
 
     static let signalNames: Set<String> = ["new-network", "new-audience", "rate-spike", "deep-delegation", "unusual-hour"]

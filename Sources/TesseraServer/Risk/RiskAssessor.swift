@@ -73,6 +73,10 @@ final class RiskAssessor: Sendable {
 
     static let toolCallSignals: Set<String> = ["new-network", "deep-delegation", "unusual-hour"]
 
+    /// Finding categories that name an identity for what others did with its tokens (exchanged again and again, through
+    /// a loop, or down a deep chain of actors): shown, but not counted in its risk.
+    static let raisedByOthers: Set<String> = ["subject-token-reuse", "exchange-loop", "delegation-depth"]
+
     /// The open findings of `client`.
     func findings(of client: String) -> [OpenFinding] { state.withLock { $0.findings[client] ?? [] } }
 

@@ -19,6 +19,18 @@ struct RiskRefresher: Sendable {
         PeriodicService(name: "risk refresh", interval: interval, runsAtStart: true, logger: logger) { try await refresh() }
     }
 
+    /// The findings that raise each identity's risk, by SPIFFE ID. A finding another identity's actions can cause
+    /// (what the holders of its tokens do in exchanges) is shown and may notify, but does not raise the risk of the
+    /// identity it names.
+    static func openFindings(_ findings: [Finding]) -> [String: [RiskAssessor.OpenFinding]] {
+        var open: [String: [RiskAssessor.OpenFinding]] = [:]
+        for finding in findings where !RiskAssessor.raisedByOthers.contains(finding.category.rawValue) {
+            open[finding.subject, default: []].append(
+                RiskAssessor.OpenFinding(category: finding.category.rawValue, severity: finding.severity.rawValue))
+        }
+        return open
+    }
+
     /// One refresh: an evaluation of Tessera identities only (discovered identities never affect decisions), read
     /// against the findings' lifecycle without writing it (`GET /v1/findings` reconciles): acknowledged findings
     /// (until their date) do not raise risk.
@@ -31,12 +43,7 @@ struct RiskRefresher: Sendable {
             guard let state = states[finding.id], state.status == .acknowledged else { return true }
             return !(state.until.map { $0 > now } ?? true)
         }
-        var open: [String: [RiskAssessor.OpenFinding]] = [:]
-        for finding in current {
-            open[finding.subject, default: []].append(
-                RiskAssessor.OpenFinding(category: finding.category.rawValue, severity: finding.severity.rawValue))
-        }
-        assessor.updateFindings(open, at: now)
+        assessor.updateFindings(Self.openFindings(current), at: now)
         if let responder {
             await responder.reloadIfChanged()
             try await responder.respond(to: current)
