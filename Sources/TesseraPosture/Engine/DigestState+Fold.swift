@@ -96,7 +96,9 @@ extension DigestState {
                 exchanges[jti] = ExchangeCount(subject: subject, count: 1, first: time, last: time, seqs: [record.seq])
             }
         }
-        if record.task.isPresent {
+        // The server admits an exchange into a task only while the task is open and names the parties; a delegated
+        // issuance's task use is the actor's doing, not to be checked against the subject.
+        if record.task.isPresent, !delegated {
             let key = TaskUseKey(task: intern(record.task, base), subject: subject)
             var use = taskUses[key] ?? TaskUse(firstSeq: record.seq, lastSeq: record.seq, last: time, scopes: [:])
             use.lastSeq = record.seq

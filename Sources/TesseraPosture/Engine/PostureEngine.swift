@@ -256,6 +256,9 @@ public struct PostureEngine: Sendable {
         if exceptionSubjects.contains(identity.clientID) { pass.spiffeIdentities[identity.clientID] = identity.id }
     }
 
+    /// Seconds past a task's end an issuance record may be stamped (decided before the end, appended after it).
+    static let taskDeadlineGrace: Double = 5
+
     /// Checks issuances made under tasks against the tasks: identity named, scopes covered, before the end.
     /// A task's scopes and identities never change and its end is in the past once set, so a check is final.
     func resolveTasks(_ state: inout DigestState) async throws {
@@ -272,7 +275,11 @@ public struct PostureEngine: Sendable {
             let outside = use.scopes.filter { !task.scopes.contains(state.values.string($0.key)) }
             if let seq = outside.values.min() { state.violation(.taskScope, key.subject, key.task, seq: seq, time: use.last) }
             let end = min(task.endedAt ?? .distantFuture, task.expiresAt).timeIntervalSince1970
-            if use.last > end { state.violation(.taskEnded, key.subject, key.task, seq: use.lastSeq, time: use.last) }
+            // A record is stamped when its batch is appended, after the decision that found the task open: under load
+            // that can be a moment past the deadline, so only a use well after it counts.
+            if use.last > end + Self.taskDeadlineGrace {
+                state.violation(.taskEnded, key.subject, key.task, seq: use.lastSeq, time: use.last)
+            }
         }
         state.taskUses = [:]
     }
