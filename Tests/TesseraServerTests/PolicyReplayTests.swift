@@ -106,27 +106,13 @@ private func editedPolicies() throws -> String {
     /// one (allow, deny, approval required) and an edit lists exactly the tool call it changes.
     @Test func toolCallDecisionsAreReplayedExactly() async throws {
         let server = try await TestServer.start { $0.policyDirectory = try policyFolder() }
-        let agent = try await server.registerWorkload("agent", scopes: [], extra: ["kind": "ai-agent"])
-        let tools: [[String: Any]] = [
-            ["name": "search_tickets", "description": "Search", "risk": "low"],
-            ["name": "refund_payment", "description": "Refund", "risk": "high"],
-            ["name": "close_ticket", "description": "Close", "risk": "medium"],
-        ]
-        #expect(try await server.admin("PUT", "/v1/identities/\(agent.id)/tools", json: ["tools": tools]).status == 200)
-        let task = try await server.admin(
-            "POST", "/v1/tasks",
-            json: [
-                "intent": "ticket 1", "identities": [agent.clientID], "scopes": ["tool:search_tickets", "tool:refund_payment"],
-                "ttl": 900, "initiator": "alice@example.com",
-            ])
-        let taskID = try #require(task.json["id"] as? String)
-        let token = try #require(try await server.requestToken(agent) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        let setup = try await server.agentInTask(
+            "agent", tools: [("search_tickets", "low"), ("refund_payment", "high"), ("close_ticket", "medium")],
+            taskTools: ["search_tickets", "refund_payment"])
+        let agent = setup.agent
         var decisions: [String] = []
         for tool in ["search_tickets", "close_ticket", "refund_payment"] {
-            let reply = try await server.send(
-                "POST", "/v1/authorize/tool-call",
-                body: try JSONSerialization.data(withJSONObject: ["tool": tool, "arguments": ["id": 1]]),
-                contentType: "application/json", headers: ["Authorization": "Bearer \(token)"])
+            let reply = try await server.toolCall(setup.token, ["tool": tool, "arguments": ["id": 1]])
             decisions.append(reply.json["decision"] as? String ?? "")
         }
         #expect(decisions == ["allow", "deny", "approval_required"])

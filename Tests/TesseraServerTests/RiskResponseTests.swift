@@ -1,5 +1,6 @@
 import Foundation
 import TesseraCrypto
+import TesseraServer
 import TesseraTestSupport
 import Testing
 
@@ -175,15 +176,11 @@ import Testing
     /// `end-task` after `revoke-leases` (the order docs/risk.md shows) still ends the agent's task: the tasks are
     /// found before any action runs, among the open tasks that name the identity.
     @Test func containmentEndsTheTaskEvenAfterItsLeasesWereRevoked() async throws {
-        let policies = try Self.policyFolder(
+        let (server, _) = try await Self.server(
             responses: """
                 {"rules": [{"id": "contain-agent", "when": {"category": "shared-credential"},
                             "actions": ["revoke-leases", "end-task", "notify"]}]}
                 """)
-        let server = try await TestServer.start { configuration in
-            configuration.policyDirectory = policies
-            configuration.risk.refreshInterval = 0.5
-        }
         let agent = try await server.registerWorkload("contained", extra: ["environment": "dev"])
         let task = try await server.admin(
             "POST", "/v1/tasks",
@@ -206,11 +203,7 @@ import Testing
         let dry = """
             {"dry_run": true, "rules": [{"id": "contain", "when": {"category": "shared-credential"}, "actions": ["suspend"]}]}
             """
-        let policies = try Self.policyFolder(responses: dry)
-        let server = try await TestServer.start { configuration in
-            configuration.policyDirectory = policies
-            configuration.risk.refreshInterval = 0.5
-        }
+        let (server, policies) = try await Self.server(responses: dry)
         let worker = try await server.registerWorkload("dry-then-live", extra: ["environment": "dev"])
         try await twin(of: worker, named: "dry-then-live-twin", on: server)
         var would: [[String: Any]] = []
@@ -230,28 +223,14 @@ import Testing
     /// A held agent's existing token does not keep working for tool calls, and the call's record carries the agent's
     /// risk; a person's release lets the next call through.
     @Test func aHoldAndTheAgentsRiskReachItsToolCalls() async throws {
-        let policies = try Self.policyFolder(
+        let (server, _) = try await Self.server(
             responses: """
                 {"rules": [{"id": "hold-agent", "when": {"category": "shared-credential"}, "actions": ["require-approval"]}]}
                 """)
-        let server = try await TestServer.start { configuration in
-            configuration.policyDirectory = policies
-            configuration.risk.refreshInterval = 0.5
-        }
-        let agent = try await server.registerWorkload(
-            "held-agent", scopes: [], extra: ["kind": "ai-agent", "environment": "dev"])
-        let tools: [[String: Any]] = [["name": "search", "description": "Search", "risk": "low"]]
-        #expect(try await server.admin("PUT", "/v1/identities/\(agent.id)/tools", json: ["tools": tools]).status == 200)
-        let task = try await server.admin(
-            "POST", "/v1/tasks",
-            json: ["intent": "search", "identities": [agent.clientID], "scopes": ["tool:search"], "ttl": 900])
-        let taskID = try #require(task.json["id"] as? String)
-        let token = try #require(try await server.requestToken(agent) { $0["task_id"] = taskID }.json["access_token"] as? String)
-        func call() async throws -> TestServer.Reply {
-            try await server.send(
-                "POST", "/v1/authorize/tool-call", body: try JSONSerialization.data(withJSONObject: ["tool": "search"]),
-                contentType: "application/json", headers: ["Authorization": "Bearer \(token)"])
-        }
+        let setup = try await server.agentInTask(
+            "held-agent", tools: [("search", "low")], taskTools: ["search"], extra: ["environment": "dev"])
+        let agent = setup.agent
+        func call() async throws -> TestServer.Reply { try await server.toolCall(setup.token, ["tool": "search"]) }
         #expect(try await call().json["decision"] as? String == "allow")
         try await twin(of: agent, named: "held-agent-twin", on: server)
         let (held, _) = try await poll(seconds: 8, request: call, until: { $0.json["decision"] as? String != "allow" })
@@ -291,6 +270,19 @@ import Testing
         #expect(try await server.admin("GET", "/v1/findings").status == 200)
         let after = try await server.auditRecords().filter { ($0["type"] as? String ?? "").hasPrefix("finding.") }.count
         #expect(after == before, "an evaluation with nothing new writes no finding record")
+    }
+
+    /// A server on a copy of the default policies with `responses`, refreshing risk every 0.5 s; the policy folder.
+    static func server(responses: String, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> (
+        TestServer, String
+    ) {
+        let policies = try policyFolder(responses: responses)
+        let server = try await TestServer.start { configuration in
+            configuration.policyDirectory = policies
+            configuration.risk.refreshInterval = 0.5
+            configure(&configuration)
+        }
+        return (server, policies)
     }
 
     /// A copy of the default policies with `responses.json`.

@@ -13,23 +13,9 @@ import Testing
 
     static func setUp(perMinute: Int = 120) async throws -> Setup {
         let server = try await TestServer.start { $0.toolCallsPerMinute = perMinute }
-        let agent = try await server.registerWorkload("attack-agent", scopes: [], extra: ["kind": "ai-agent"])
-        _ = try await server.admin(
-            "PUT", "/v1/identities/\(agent.id)/tools",
-            json: [
-                "tools": [
-                    ["name": "search_tickets", "description": "Search", "risk": "low"],
-                    ["name": "transfer", "description": "Move money", "risk": "high"],
-                ]
-            ])
-        let task = try await server.admin(
-            "POST", "/v1/tasks",
-            json: [
-                "intent": "pay supplier", "identities": [agent.clientID], "scopes": ["tool:search_tickets", "tool:transfer"],
-                "ttl": 900, "initiator": "alice@example.com",
-            ])
-        let taskID = try #require(task.json["id"] as? String)
-        let token = try #require(try await server.requestToken(agent) { $0["task_id"] = taskID }.json["access_token"] as? String)
+        let agent = try await server.agentInTask(
+            "attack-agent", tools: [("search_tickets", "low"), ("transfer", "high")], taskTools: ["search_tickets", "transfer"])
+        let token = agent.token
         return Setup(server: server, token: token)
     }
 
