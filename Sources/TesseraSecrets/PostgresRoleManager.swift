@@ -196,8 +196,18 @@ public final class PostgresRoleManager: Sendable {
     private func checkOut() async throws -> PostgresConnection {
         let now = ContinuousClock.now
         let (reusable, stale) = idle.withLock { idle -> (PostgresConnection?, [PostgresConnection]) in
-            let stale = idle.filter { $0.connection.isClosed || now - $0.since > idleTimeout }.map(\.connection)
-            idle.removeAll { $0.connection.isClosed || now - $0.since > idleTimeout }
+            // One judgement per connection: `isClosed` can change between two looks, and a connection dropped from the
+            // pool must also be closed.
+            var stale: [PostgresConnection] = []
+            var kept: [(connection: PostgresConnection, since: ContinuousClock.Instant)] = []
+            for entry in idle {
+                if entry.connection.isClosed || now - entry.since > idleTimeout {
+                    stale.append(entry.connection)
+                } else {
+                    kept.append(entry)
+                }
+            }
+            idle = kept
             return (idle.popLast()?.connection, stale)
         }
         for connection in stale { try? await connection.close() }

@@ -66,9 +66,7 @@ struct DynamicSecretsService: Sendable {
                         "kind": .string(Self.leaseKind), "template": .string(template), "username": .string(credential.username),
                         "expires_at": .int(Int64(credential.expiresAt.timeIntervalSince1970)),
                         "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
-                    ].merging(decision.replayDetails) { current, _ in current }.merging(decision.riskDetails) { current, _ in
-                        current
-                    },
+                    ].merging(decision.auditDetails) { current, _ in current },
                     lease: lease))
         } catch {
             // No credential without its durable record: destroy what was just created.
@@ -139,7 +137,6 @@ struct DynamicSecretsService: Sendable {
                 details: [
                     "template": .string(template), "policies": .strings(decision.determiningPolicies),
                     "policy_version": .string(decision.policySetVersion),
-                ].merging(decision.replayDetails) { current, _ in current }.merging(decision.riskDetails) { current, _ in current
-                }))
+                ].merging(decision.auditDetails) { current, _ in current }))
     }
 }

@@ -187,8 +187,7 @@ extension TokenService {
         let decision = await authorizer.authorize(request)
         facts["policies"] = .strings(decision.determiningPolicies)
         facts["policy_version"] = .string(decision.policySetVersion)
-        if let input = decision.input { facts["decision_input"] = .string(input) }
-        facts.merge(decision.riskDetails) { current, _ in current }
+        facts.merge(decision.auditDetails) { current, _ in current }
         guard decision.isAllowed else {
             let reason = decision.reasons.joined(separator: "; ")
             let code: OAuthError.Code =

@@ -188,8 +188,7 @@ public struct TokenService: Sendable {
             "policy_version": .string(decision.policySetVersion), "source": .string(remoteAddress ?? "unknown"),
             "identity_id": .string(identity.id),
         ]
-        if let input = decision.input { details["decision_input"] = .string(input) }
-        details.merge(decision.riskDetails) { current, _ in current }
+        details.merge(decision.auditDetails) { current, _ in current }
         if let exception {
             details["exception"] = .string(exception.id)
             details["flagged"] = .bool(true)
@@ -234,10 +233,9 @@ public struct TokenService: Sendable {
             "policies": .strings(decision.determiningPolicies), "policy_version": .string(decision.policySetVersion),
             "scope": .strings(request.requestedScopes), "aud": .string(request.audience),
         ]
-        if let input = decision.input { details["decision_input"] = .string(input) }
-        details.merge(decision.riskDetails) { current, _ in current }
+        details.merge(decision.auditDetails) { current, _ in current }
         // A hold placed by a response rule waits for a person's release: no exception lifts it.
-        let held = decision.determiningPolicies.contains { $0.hasPrefix("response:") }
+        let held = RiskAwareAuthorizer.isHeld(decision.determiningPolicies)
         if let exceptions, !held {
             let outcome = await exceptions.check(
                 identity: request.identity.clientID, action: request.action, scopes: request.requestedScopes,

@@ -10,9 +10,8 @@ extension ResponseEngine {
         cause: [String: AuditValue], dryRun: Bool
     ) async throws {
         let now = clock.now()
-        // A dry run claims under its own key: switching the rules live must still act on the same findings.
         let record = ResponseRecord(
-            key: dryRun ? "dry-run|" + key : key, rule: rule.id, identityID: identityID, subject: subject,
+            key: Self.claimKey(key, dryRun: dryRun), rule: rule.id, identityID: identityID, subject: subject,
             actions: rule.actions.map(\.rawValue), dryRun: dryRun, hold: !dryRun && rule.actions.contains(.requireApproval),
             createdAt: now)
         guard !knownClaims.withLock({ $0.contains(record.key) }) else { return }
@@ -68,6 +67,10 @@ extension ResponseEngine {
                     actor: actor, subject: subject, details: details))
         }
     }
+
+    /// The key a response is claimed under. A dry run claims under its own key: switching the rules live must still
+    /// act on the findings the dry run only recorded.
+    static func claimKey(_ key: String, dryRun: Bool) -> String { dryRun ? "dry-run|" + key : key }
 
     /// Every open task that names `subject` (it may act in them), whether or not it holds a live lease there now.
     func openTasks(naming subject: String) async throws -> [String] {

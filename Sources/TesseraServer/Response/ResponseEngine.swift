@@ -87,12 +87,13 @@ final class ResponseEngine: Sendable {
             guard let identityID = finding.identityID, identityID.hasPrefix("nhi_") else { continue }
             var environment: String?? = nil
             for rule in set.rules {
-                let key = (set.dryRun ? "dry-run|" : "") + "\(rule.id)|\(finding.id)"
-                if knownClaims.withLock({ $0.contains(key) }) { continue }  // acted on (or claimed elsewhere) already
+                let key = "\(rule.id)|\(finding.id)"
+                // Acted on (or claimed elsewhere) already: no identity lookup, no claim write.
+                if knownClaims.withLock({ $0.contains(Self.claimKey(key, dryRun: set.dryRun)) }) { continue }
                 if environment == nil { environment = .some(try? await identities.find(identityID).environment) }
                 guard rule.match.matches(finding: finding, environment: environment ?? nil) else { continue }
                 var rule = rule
-                if let allowed = ResponseRuleSet.causableByOthers[finding.category.rawValue] {
+                if let allowed = CausedByOthers.allowedActions(finding.category.rawValue) {
                     // Another party can cause this finding: only the actions allowed for it (a broad rule's others go).
                     rule = ResponseRule(
                         id: rule.id, description: rule.description, match: rule.match,
@@ -101,7 +102,7 @@ final class ResponseEngine: Sendable {
                 }
                 let evidence = [finding.title] + finding.evidence.prefix(3).map(\.detail)
                 try await act(
-                    rule, key: "\(rule.id)|\(finding.id)", identityID: identityID, subject: finding.subject,
+                    rule, key: key, identityID: identityID, subject: finding.subject,
                     evidence: evidence, cause: ["finding": .string(finding.id), "category": .string(finding.category.rawValue)],
                     dryRun: set.dryRun)
             }

@@ -90,7 +90,7 @@ struct ResponseRuleSet: Sendable, Equatable {
                 // Findings another party can cause for an identity may only take the actions listed for them, or that
                 // party could suspend or hold the identity.
                 for category in match.categories ?? [] {
-                    if let allowed = Self.causableByOthers[category], !allowed.contains(action) {
+                    if let allowed = CausedByOthers.allowedActions(category), !allowed.contains(action) {
                         throw fail(
                             "rule \(id): \(action.rawValue) on \(category) would let a party other than the identity contain "
                                 + "it; only \(allowed.map(\.rawValue).sorted().joined(separator: ", ")) allowed for it",
@@ -104,14 +104,6 @@ struct ResponseRuleSet: Sendable, Equatable {
         }
         return ResponseRuleSet(rules: rules, dryRun: dryRun, source: source)
     }
-
-    /// Finding categories a party other than the identity can cause, and the actions allowed for them: refusals
-    /// (a misconfigured or hostile client), and what the holders of its tokens do with them in exchanges — reuse, a
-    /// loop, a deep chain of actors (revoking the identity's leases revokes the token they started from).
-    static let causableByOthers: [String: Set<ResponseRule.Action>] = [
-        "refusal-spike": [.notify], "subject-token-reuse": [.notify, .revokeLeases],
-        "exchange-loop": [.notify, .revokeLeases], "delegation-depth": [.notify, .revokeLeases],
-    ]
 
     static let signalNames: Set<String> = ["new-network", "new-audience", "rate-spike", "deep-delegation", "unusual-hour"]
 

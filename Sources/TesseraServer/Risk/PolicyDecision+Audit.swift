@@ -2,19 +2,23 @@ import TesseraAudit
 import TesseraCore
 
 extension PolicyDecision {
-    /// The risk the policies saw, for the decision's audit record: `risk`, and when raised `signals`,
-    /// `open_findings` and `risk_reasons`.
-    var riskDetails: [String: AuditValue] {
-        guard let risk else { return [:] }
-        var details: [String: AuditValue] = ["risk": .string(risk.level.rawValue)]
-        if !risk.signals.isEmpty { details["signals"] = .strings(risk.signals) }
-        if !risk.openFindings.isEmpty { details["open_findings"] = .strings(risk.openFindings) }
-        if !risk.reasons.isEmpty { details["risk_reasons"] = .strings(risk.reasons) }
+    /// What the decision's audit record carries beside its policies: the input for `tessera policy replay`
+    /// (`decision_input`, when recorded) and the risk the policies saw (`RiskAssessment.auditDetails`).
+    var auditDetails: [String: AuditValue] {
+        var details = risk?.auditDetails(levelKey: "risk") ?? [:]
+        if let input { details["decision_input"] = .string(input) }
         return details
     }
+}
 
-    /// The decision's input for `tessera policy replay` (`decision_input`), when it was recorded.
-    var replayDetails: [String: AuditValue] {
-        input.map { ["decision_input": .string($0)] } ?? [:]
+extension RiskAssessment {
+    /// The risk for an audit record: the level under `levelKey`, and when raised `signals`, `open_findings` and
+    /// `risk_reasons`.
+    func auditDetails(levelKey: String) -> [String: AuditValue] {
+        var details: [String: AuditValue] = [levelKey: .string(level.rawValue)]
+        if !signals.isEmpty { details["signals"] = .strings(signals) }
+        if !openFindings.isEmpty { details["open_findings"] = .strings(openFindings) }
+        if !reasons.isEmpty { details["risk_reasons"] = .strings(reasons) }
+        return details
     }
 }

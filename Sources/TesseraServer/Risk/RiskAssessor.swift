@@ -65,26 +65,23 @@ final class RiskAssessor: Sendable {
     /// for an issuance (network, delegation depth, hour). Audiences and rate are learned from issuances, so a tool's
     /// audience or a burst of calls is not compared with them.
     func assessToolCall(_ request: IssuanceRequest) -> RiskAssessment {
-        let full = assess(request)
-        let kept = full.signals.filter { Self.toolCallSignals.contains($0) }
-        guard kept.count != full.signals.count else { return full }
-        return Self.level(findings: findings(of: request.identity.clientID), signals: kept)
+        let (findings, signals) = observations(request)
+        return Self.level(findings: findings, signals: signals.filter { Self.toolCallSignals.contains($0) })
     }
 
     static let toolCallSignals: Set<String> = ["new-network", "deep-delegation", "unusual-hour"]
 
-    /// Finding categories that name an identity for what others did with its tokens (exchanged again and again, through
-    /// a loop, or down a deep chain of actors): shown, but not counted in its risk.
-    static let raisedByOthers: Set<String> = ["subject-token-reuse", "exchange-loop", "delegation-depth"]
-
-    /// The open findings of `client`.
-    func findings(of client: String) -> [OpenFinding] { state.withLock { $0.findings[client] ?? [] } }
-
     func assess(_ request: IssuanceRequest) -> RiskAssessment {
+        let (findings, signals) = observations(request)
+        return Self.level(findings: findings, signals: signals)
+    }
+
+    /// The identity's open findings and the request's signals against its baseline, read under one lock.
+    private func observations(_ request: IssuanceRequest) -> (findings: [OpenFinding], signals: [String]) {
         let client = request.identity.clientID
         let (minute, hour) = Self.clock(request.time)
         let network = IdentityBaseline.network(of: request.sourceAddress)
-        let (findings, signals) = state.withLock { state in
+        return state.withLock { state in
             (
                 state.findings[client] ?? [],
                 state.baselines[client]?.signals(
@@ -92,7 +89,6 @@ final class RiskAssessor: Sendable {
                     thresholds: thresholds) ?? []
             )
         }
-        return Self.level(findings: findings, signals: signals)
     }
 
     /// Learns an allowed request into the identity's baseline.

@@ -18,7 +18,7 @@ struct RiskAwareAuthorizer: IssuanceAuthorizer {
                     "held by response rule \(rule): a person must approve the next issuance "
                         + "(tessera identity release \(request.identity.id) --reason ...)"
                 ],
-                determiningPolicies: ["response:\(rule)"], policySetVersion: ToolCallAuthorizer.heldVersion, denial: .policy)
+                determiningPolicies: [Self.heldPolicy(rule)], policySetVersion: Self.heldVersion, denial: .policy)
             held.risk = assessment
             return held
         }
@@ -31,4 +31,13 @@ struct RiskAwareAuthorizer: IssuanceAuthorizer {
         if decision.isAllowed { assessor.learn(request) }
         return decision
     }
+
+    /// The `policy_version` of a refusal by a response hold: not a policy decision (replay does not count it).
+    static let heldVersion = "response-rules"
+
+    /// The deciding "policy" a hold by response rule `rule` names.
+    static func heldPolicy(_ rule: String) -> String { "response:" + rule }
+
+    /// Whether `policies` (a decision's determining policies) name a response hold.
+    static func isHeld(_ policies: [String]) -> Bool { policies.contains { $0.hasPrefix("response:") } }
 }

@@ -19,12 +19,12 @@ struct RiskRefresher: Sendable {
         PeriodicService(name: "risk refresh", interval: interval, runsAtStart: true, logger: logger) { try await refresh() }
     }
 
-    /// The findings that raise each identity's risk, by SPIFFE ID. A finding another identity's actions can cause
-    /// (what the holders of its tokens do in exchanges) is shown and may notify, but does not raise the risk of the
-    /// identity it names.
+    /// The findings that raise each identity's risk, by SPIFFE ID. A finding others' actions can cause (what the
+    /// holders of its tokens do in exchanges; `CausedByOthers`) is shown and may notify, but does not raise the risk
+    /// of the identity it names.
     static func openFindings(_ findings: [Finding]) -> [String: [RiskAssessor.OpenFinding]] {
         var open: [String: [RiskAssessor.OpenFinding]] = [:]
-        for finding in findings where !RiskAssessor.raisedByOthers.contains(finding.category.rawValue) {
+        for finding in findings where CausedByOthers.raisesRisk(finding.category.rawValue) {
             open[finding.subject, default: []].append(
                 RiskAssessor.OpenFinding(category: finding.category.rawValue, severity: finding.severity.rawValue))
         }

@@ -211,13 +211,8 @@ struct ToolAuthorizationService: Sendable {
         if let tool { details["risk"] = .string(tool.risk.rawValue) }
         if let version { details["policy_version"] = .string(version) }
         if let input { details["decision_input"] = .string(input) }
-        if let risk {
-            // The tool's own risk is `risk`; the agent's is `agent_risk`.
-            details["agent_risk"] = .string(risk.level.rawValue)
-            if !risk.signals.isEmpty { details["signals"] = .strings(risk.signals) }
-            if !risk.openFindings.isEmpty { details["open_findings"] = .strings(risk.openFindings) }
-            if !risk.reasons.isEmpty { details["risk_reasons"] = .strings(risk.reasons) }
-        }
+        // The tool's own risk is `risk`; the agent's is `agent_risk`.
+        if let risk { details.merge(risk.auditDetails(levelKey: "agent_risk")) { current, _ in current } }
         if let resource = call.resource { details["target"] = .string(String(resource.prefix(512))) }
         if let server = call.server { details["server"] = .string(String(server.prefix(128))) }
         if let id = approval?.id ?? call.approvalID { details["approval_id"] = .string(String(id.prefix(64))) }

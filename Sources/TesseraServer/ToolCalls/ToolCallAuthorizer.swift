@@ -59,7 +59,8 @@ struct ToolCallAuthorizer: Sendable {
                     reasons: [
                         "held by response rule \(rule): a person must release the agent "
                             + "(tessera identity release \(call.agent.id) --reason ...)"
-                    ], policies: ["response:\(rule)"], policySetVersion: ToolCallAuthorizer.heldVersion, risk: assessed)
+                    ], policies: [RiskAwareAuthorizer.heldPolicy(rule)], policySetVersion: RiskAwareAuthorizer.heldVersion,
+                    risk: assessed)
             }
             issuance.risk = assessed.level.rawValue
             issuance.signals = assessed.signals
@@ -119,7 +120,4 @@ struct ToolCallAuthorizer: Sendable {
             allowed: false, approvalRequired: approvalOnly, reasons: reasons, policies: ids, policySetVersion: bundle.version,
             input: recorded, risk: assessment)
     }
-
-    /// The `policy_version` of a refusal by a response hold: not a policy decision (replay does not count it).
-    static let heldVersion = "response-rules"
 }
