@@ -117,6 +117,23 @@ venv_python() {
     echo "$TESSERA_VENV/bin/python"
 }
 
+# need_command COMMAND [PACKAGE]: installs the Debian package (default: the command's name) with apt-get when COMMAND is
+# missing (as root or with passwordless sudo); otherwise says what to run and fails.
+need_command() {
+    local command=$1 package=${2:-$1} sudo=""
+    command -v "$command" >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=sudo; else sudo=none; fi
+    fi
+    if [ "$sudo" = none ] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "error: $command is required: sudo apt-get install -y $package" >&2
+        return 1
+    fi
+    echo "installing $package (apt-get)" >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null
+}
+
 # The first Python >= 3.12 found (pyenv shims that exist but have no such version are skipped).
 _python312() {
     local candidate

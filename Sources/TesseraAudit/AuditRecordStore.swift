@@ -27,8 +27,8 @@ public protocol AuditRecordStore: Sendable {
     /// writer per store) just appends.
     func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult
     /// Appends the records `chain` makes after the head, whatever the head is by then, and returns them. `expected`
-    /// is the head the caller last saw. Stores shared by several writers call `chain` again under their lock when
-    /// another writer moved the head, so a batch costs one transaction however busy the other writers are.
+    /// is the head the caller last saw. The default calls `chain` again after the actual head whenever another writer
+    /// moved it (a conditional append each time).
     func append(
         after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
     ) async throws -> [AuditRecord]

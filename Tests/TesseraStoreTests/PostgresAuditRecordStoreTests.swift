@@ -88,7 +88,7 @@ import Testing
         #expect(try await store.recordedHead() == current, "nothing was written")
     }
 
-    @Test func aBatchChainedAfterAStaleHeadIsChainedAgainUnderTheLock() async throws {
+    @Test func aBatchChainedAfterAStaleHeadIsChainedAgainAfterTheActualHead() async throws {
         let storage = try await store()
         let store = storage.audit
         do {
@@ -104,7 +104,9 @@ import Testing
                         event: AuditEvent(type: "test.rechained", outcome: .success))
                 ]
             }
-            #expect(heads.withLock { $0 } == [stale, current], "chained once for the caller's head, once under the lock")
+            #expect(
+                heads.withLock { $0 } == [stale, current],
+                "chained once for the caller's head, once after the head the store reported")
             #expect(written.first?.seq == (current?.seq ?? 0) + 1)
             #expect(try await store.recordedHead() == written.last.map { AuditHead(seq: $0.seq, hash: $0.hash) })
             #expect(try await AuditVerifier(store: store).verify().isIntact)

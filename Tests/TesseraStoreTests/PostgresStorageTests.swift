@@ -27,7 +27,9 @@ import Testing
         let applied = try await servers[0].database.rows("SELECT id FROM schema_migrations ORDER BY id").map {
             try PostgresSQLRow($0).string("id")
         }
-        #expect(applied.sorted() == Schema.migrations.map(\.id).sorted(), "every migration recorded once")
+        #expect(
+            applied.sorted() == (Schema.migrations.map(\.id) + PostgresRoutines.migrations.map(\.id)).sorted(),
+            "every migration recorded once")
         // Idempotent: connecting again applies nothing and the tables work.
         let again = try await PostgresStorage.connect(fresh)
         try await again.metadata.set("v", for: "k")
@@ -36,6 +38,32 @@ import Testing
         try await StorageEngine.admin(fresh) { connection, logger in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(fresh.schema!) CASCADE"), logger: logger)
         }
+    }
+
+    /// The token endpoint's claim skips its own WAL flush for its own transaction only: the pooled connection keeps
+    /// `synchronous_commit = on` for everything after it (the audit batch above all).
+    @Test func anUnflushedReplayClaimLeavesTheConnectionDurable() async throws {
+        let fixture = try await StorageEngine.postgresql.open()
+        guard case .schema(let shared) = fixture.location else { throw StoreError(.unavailable, "not PostgreSQL") }
+        let endpoint = PostgresEndpoint(
+            host: shared.host, port: shared.port, username: shared.username, password: shared.password,
+            database: shared.database, schema: shared.schema, maximumConnections: 1)
+        let storage = try await PostgresStorage.connect(endpoint, migrate: false)
+        do {
+            let setting = { try await storage.database.rows("SELECT current_setting('synchronous_commit') AS s") }
+            #expect(try PostgresSQLRow(try #require(await setting().first)).string("s") == "on")
+            let expiry = Date().addingTimeInterval(60)
+            #expect(try await storage.tokenState.claimReplayKeyBeforeAudit("assertion|c|u1", expiresAt: expiry, now: Date()))
+            #expect(try PostgresSQLRow(try #require(await setting().first)).string("s") == "on", "one connection: the same one")
+            #expect(try await !storage.tokenState.claimReplayKey("assertion|c|u1", expiresAt: expiry, now: Date()))
+            #expect(try await storage.tokenState.unexpiredReplayKeys(now: Date()).map(\.key).contains("assertion|c|u1"))
+            await storage.close()
+        } catch {
+            await storage.close()
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
     }
 
     @Test func anUnreachableServerIsAClearErrorWithoutThePassword() async throws {

@@ -73,10 +73,12 @@ public final class ClientAssertionVerifier: Sendable {
         self.skew = TimeInterval(skew)
     }
 
-    /// Authenticates the client of a request; `audiences` are the values `aud` may name.
-    public func authenticate(_ form: FormBody, audiences: Set<String>) async throws(ClientAuthenticationFailure)
-        -> AuthenticatedClient
-    {
+    /// Authenticates the client of a request; `audiences` are the values `aud` may name. `issuesAfterAudit`: the
+    /// caller issues nothing on this authentication before a durable audit append (the token endpoint), so the shared
+    /// claim of the `jti` need not wait for its own flush (`TokenStateRepository.claimReplayKeyBeforeAudit`).
+    public func authenticate(
+        _ form: FormBody, audiences: Set<String>, issuesAfterAudit: Bool = false
+    ) async throws(ClientAuthenticationFailure) -> AuthenticatedClient {
         var claimed: String? = form.nonEmpty("client_id")
         func fail(_ description: String, _ code: OAuthError.Code = .invalidClient) -> ClientAuthenticationFailure {
             ClientAuthenticationFailure(error: OAuthError(code, description), claimedClient: claimed)
@@ -168,7 +170,10 @@ public final class ClientAssertionVerifier: Sendable {
         if let sharedReplay {
             let fresh: Bool
             do {
-                fresh = try await sharedReplay.claimReplayKey(replayKey, expiresAt: replayExpiry, now: now)
+                fresh =
+                    issuesAfterAudit
+                    ? try await sharedReplay.claimReplayKeyBeforeAudit(replayKey, expiresAt: replayExpiry, now: now)
+                    : try await sharedReplay.claimReplayKey(replayKey, expiresAt: replayExpiry, now: now)
             } catch {
                 throw ClientAuthenticationFailure(
                     error: OAuthError(.temporarilyUnavailable, "replay protection unavailable", status: .serviceUnavailable),

@@ -292,7 +292,7 @@ extension TokenService {
         var authenticated: AuthenticatedClient? = nil
         do throws(ClientAuthenticationFailure) {
             if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
-                authenticated = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+                authenticated = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer], issuesAfterAudit: true)
             } else if let certificates, let clientCertificate {
                 authenticated = try await certificates.authenticate(form, certificate: clientCertificate)
             }

@@ -106,7 +106,7 @@ public struct TokenService: Sendable {
             {
                 client = try await certificates.authenticate(form, certificate: clientCertificate)
             } else {
-                client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
+                client = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer], issuesAfterAudit: true)
                 if let certificates, let clientCertificate {
                     // private_key_jwt over mTLS: the token is bound to the connection's certificate too.
                     client.certificateThumbprint = try await certificates.binding(

@@ -4,12 +4,14 @@ import TesseraAudit
 
 /// The audit chain in PostgreSQL, shared by several Tessera servers: appends are serialised in the database
 /// (a transaction-scoped advisory lock, then a check that the head is the one the batch was chained after),
-/// so the chain stays one verifiable sequence whoever writes. A writer whose head is stale gets the actual
-/// head back and re-chains its batch (see `AuditLog`). Group commit still applies per server: one
-/// transaction per batch, durable at `COMMIT` (`synchronous_commit = on`).
+/// so the chain stays one verifiable sequence whoever writes. Group commit still applies per server: one transaction
+/// per batch, durable at commit (`synchronous_commit = on`).
 ///
-/// `PostgresStorage.audit` runs it on the storage's pool (a connection per batch); reads are
-/// `SQLAuditRecordStore`'s.
+/// A batch is one call of the server-side function `tessera_audit_append_v1` (`PostgresRoutines`), which takes the
+/// lock, checks the head and writes the records, their replay keys and leases and the new head in the call's own
+/// transaction: one round trip, and the lock is held across none. A server whose head went stale (another server
+/// wrote) gets the actual head back and chains the batch again (`append(after:chaining:)`).
+/// `PostgresStorage.audit` runs it on the storage's pool; reads are `SQLAuditRecordStore`'s.
 struct PostgresAuditRecordStore: SQLAuditRecordStore {
     /// The advisory-lock class serialising audit appends ("tsau" in ASCII); the second key is the schema's hash,
     /// so the chains of several Tessera schemas in one database do not wait for each other.
@@ -34,79 +36,70 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
         }
     }
 
+    /// One call of `tessera_audit_append_v1`: written when the head is `expected`, else nothing and the actual head.
     func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
         guard !records.isEmpty else { return .appended }
         return try await withConnection { connection, logger in
-            let written = try await Self.append(records, after: expected, chaining: nil, on: connection, logger: logger)
-            if written != nil { return AppendResult.appended }
-            return .headMoved(try await Self.head(connection, logger: logger))
+            try await Self.call(records, after: expected, on: connection, logger: logger)
         }
     }
 
-    /// One transaction whoever else writes: under the lock, a batch chained after a stale head is chained again
-    /// after the actual one.
+    /// A batch is one round trip while this server is the only writer. When another server moved the head, the batch
+    /// is chained again inside a transaction: its first call takes the lock and, should the head have moved once more,
+    /// the second call (chained after the head the first one reported) cannot miss; the lock is held until the commit.
+    /// (Going straight to the transaction while other servers keep writing measured no better: two servers on one
+    /// chain are bound by the lock held across a round trip to whichever server chains, per-writer chains aside.)
     func append(
         after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
     ) async throws -> [AuditRecord] {
+        let records = try chain(expected)
+        guard !records.isEmpty else { return [] }
+        guard case .headMoved(let actual) = try await append(records, after: expected) else { return records }
         // Lent, not captured: the write runs under `PostgresDeadline`, which may abandon it (see there).
-        try await withoutActuallyEscaping(chain) { chain in
+        return try await withoutActuallyEscaping(chain) { chain in
             let lent = PostgresLentClosure(chain)
             defer { lent.revoke() }
-            let records = try lent.call(expected)
-            guard !records.isEmpty else { return [] }
             return try await withConnection { [call = lent.call] connection, logger in
-                try await Self.append(records, after: expected, chaining: call, on: connection, logger: logger) ?? []
+                try await connection.transaction(logger: logger) {
+                    var head = actual
+                    for _ in 0..<2 {
+                        let records = try call(head)
+                        guard
+                            case .headMoved(let moved) = try await Self.call(records, after: head, on: connection, logger: logger)
+                        else { return records }
+                        head = moved
+                    }
+                    throw AuditError(.appendFailed, "the audit head moved while this server held its lock")
+                }
             }
         }
     }
 
-    /// One transaction: lock, check the head, insert records, replay keys and leases, move the head.
-    /// Writes `records` (or, when the head is not `expected`, what `chain` makes after the actual head) in one
-    /// transaction; nil when the head moved and there is no `chain`.
-    private static func append(
-        _ prepared: [AuditRecord], after expected: AuditHead?, chaining chain: (@Sendable (AuditHead?) throws -> [AuditRecord])?,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> [AuditRecord]? {
-        // The lock, then the head in a statement of its own: under READ COMMITTED a statement's snapshot is taken
-        // when it starts, so a head read in the statement that waited for the lock could be stale. All inserts go in
-        // one statement: the lock is held for five round trips whatever the batch holds. Nothing written: the
-        // transaction commits empty.
-        try await connection.transaction(locking: lockClass, logger: logger) {
-            let actual = try await head(connection, logger: logger)
-            var records = prepared
-            if actual != expected {
-                guard let chain else { return nil }
-                records = try chain(actual)
-            }
-            guard let last = records.last else { return [] }
-            let replays = records.compactMap(\.replayGuard)
-            let leases = records.compactMap(\.lease)
-            // Arrays cannot carry NULL here: an empty task id (or MAC) stands for none.
-            try await connection.query(
-                """
-                WITH written AS (
-                    INSERT INTO audit_records (seq, prev_hash, hash, body, mac)
-                    SELECT seq, prev, hash, body, NULLIF(mac, '') FROM unnest(\(records.map(\.seq))::BIGINT[],
-                        \(records.map(\.prevHash))::TEXT[], \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[],
-                        \(records.map { $0.mac ?? "" })::TEXT[]) AS r(seq, prev, hash, body, mac)),
-                replay AS (
-                    INSERT INTO replay_keys (key, expires_at)
-                    SELECT * FROM unnest(\(replays.map(\.key))::TEXT[],
-                        \(replays.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
-                    ON CONFLICT DO NOTHING),
-                leased AS (
-                    INSERT INTO leases (id, kind, subject, task_id, issued_at, expires_at)
-                    SELECT id, kind, subject, NULLIF(task, ''), issued, expires FROM unnest(
-                        \(leases.map(\.id))::TEXT[], \(leases.map(\.kind))::TEXT[], \(leases.map(\.subject))::TEXT[],
-                        \(leases.map { $0.taskID ?? "" })::TEXT[],
-                        \(leases.map(\.issuedAt.timeIntervalSince1970))::DOUBLE PRECISION[],
-                        \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[])
-                        AS l(id, kind, subject, task, issued, expires))
-                INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, \(last.seq), \(last.hash), \(last.headMAC))
-                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac
-                """, logger: logger)
-            return records
+    /// Calls `tessera_audit_append_v1` on `connection` (in its transaction, if one is open).
+    private static func call(
+        _ records: [AuditRecord], after expected: AuditHead?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendResult {
+        guard let last = records.last else { return .appended }
+        let replays = records.compactMap(\.replayGuard)
+        let leases = records.compactMap(\.lease)
+        // Arrays cannot carry NULL here: an empty task id (or MAC) stands for none.
+        let query: PostgresQuery = """
+            SELECT appended, head_seq, head_hash FROM tessera_audit_append_v1(
+                \(expected?.seq)::BIGINT, \(expected?.hash)::TEXT, \(records.map(\.seq))::BIGINT[],
+                \(records.map(\.prevHash))::TEXT[], \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[],
+                \(records.map { $0.mac ?? "" })::TEXT[], \(replays.map(\.key))::TEXT[],
+                \(replays.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[], \(leases.map(\.id))::TEXT[],
+                \(leases.map(\.kind))::TEXT[], \(leases.map(\.subject))::TEXT[], \(leases.map { $0.taskID ?? "" })::TEXT[],
+                \(leases.map(\.issuedAt.timeIntervalSince1970))::DOUBLE PRECISION[],
+                \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[], \(last.headMAC)::TEXT)
+            """
+        let rows = try await connection.rows(query, logger: logger)
+        guard let row = rows.first, let (appended, seq, hash) = try? row.decode((Bool, Int64?, String?).self) else {
+            throw AuditError(.appendFailed, "PostgreSQL answered the audit append with no outcome")
         }
+        if appended { return .appended }
+        guard let seq, let hash else { return .headMoved(nil) }
+        return .headMoved(AuditHead(seq: seq, hash: hash))
     }
 
     /// Runs `body` on a pooled connection (within `PostgresDeadline`'s limits); any failure is `appendFailed`.
@@ -119,11 +112,5 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
         } catch {
             throw AuditError(.appendFailed, "PostgreSQL did not take the audit batch")
         }
-    }
-
-    private static func head(_ connection: PostgresConnection, logger: Logger) async throws -> AuditHead? {
-        let rows = try await connection.query("SELECT seq, hash FROM audit_head WHERE id = 1", logger: logger)
-        for try await (seq, hash) in rows.decode((Int64, String).self) { return AuditHead(seq: seq, hash: hash) }
-        return nil
     }
 }

@@ -1,7 +1,7 @@
 import Logging
 import PostgresNIO
 
-/// Applies `Schema.migrations` that a database lacks, recording each id in `schema_migrations`.
+/// Applies `Schema.migrations`, then `PostgresRoutines.migrations`, that a database lacks, recording each id in `schema_migrations`.
 ///
 /// Everything happens in one transaction holding a transaction-scoped advisory lock (per schema), so two
 /// servers starting at once against an empty database do not race: the second waits, then sees every migration applied and
@@ -25,12 +25,13 @@ enum PostgresMigrator {
                 done.insert(try PostgresSQLRow(row).string("id"))
             }
             var applied: [String] = []
-            for migration in Schema.migrations where !done.contains(migration.id) {
-                for statement in Schema.statements(of: migration.statements, for: .postgres) {
+            let migrations = Schema.migrations.map { ($0.id, Schema.statements(of: $0.statements, for: .postgres)) }
+            for (id, statements) in migrations + PostgresRoutines.migrations where !done.contains(id) {
+                for statement in statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query("INSERT INTO schema_migrations (id) VALUES (\(migration.id))", logger: logger)
-                applied.append(migration.id)
+                try await connection.query("INSERT INTO schema_migrations (id) VALUES (\(id))", logger: logger)
+                applied.append(id)
             }
             return applied
         }

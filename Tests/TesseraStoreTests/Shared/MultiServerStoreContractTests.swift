@@ -43,19 +43,28 @@ import Testing
             let serverB = try await fixture.another().tokenState
             let expiry = storeEpoch.addingTimeInterval(60)
             let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for server in [serverA, serverB, serverA, serverB] {
-                    group.addTask { try await server.claimReplayKey("assertion|c|j1", expiresAt: expiry, now: storeEpoch) }
+                // Both kinds of claim race: the flushed one and the one an audit commit flushes (unflushed on PostgreSQL).
+                for (server, flushed) in [(serverA, true), (serverB, false), (serverA, false), (serverB, true)] {
+                    group.addTask {
+                        flushed
+                            ? try await server.claimReplayKey("assertion|c|j1", expiresAt: expiry, now: storeEpoch)
+                            : try await server.claimReplayKeyBeforeAudit("assertion|c|j1", expiresAt: expiry, now: storeEpoch)
+                    }
                 }
                 var winners = 0
                 for try await won in group where won { winners += 1 }
                 return winners
             }
             #expect(winners == 1, "one claim of a key wins across both servers")
-            #expect(try await serverB.claimReplayKey("assertion|c|j2", expiresAt: expiry, now: storeEpoch))
+            #expect(try await serverB.claimReplayKeyBeforeAudit("assertion|c|j2", expiresAt: expiry, now: storeEpoch))
+            #expect(try await !serverA.claimReplayKey("assertion|c|j2", expiresAt: expiry, now: storeEpoch))
             // An expired claim (not purged yet) is taken over; the new claim holds until its own expiry.
             let later = expiry.addingTimeInterval(1)
             #expect(try await serverA.claimReplayKey("assertion|c|j1", expiresAt: later.addingTimeInterval(60), now: later))
             #expect(try await !serverB.claimReplayKey("assertion|c|j1", expiresAt: later.addingTimeInterval(60), now: later))
+            #expect(
+                try await !serverB.claimReplayKeyBeforeAudit(
+                    "assertion|c|j1", expiresAt: later.addingTimeInterval(60), now: later))
             #expect(try await serverB.unexpiredReplayKeys(now: later).map(\.key) == ["assertion|c|j1"])
         }
     }

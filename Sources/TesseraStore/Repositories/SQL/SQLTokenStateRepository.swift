@@ -28,10 +28,23 @@ struct SQLTokenStateRepository: TokenStateRepository {
     }
 
     func claimReplayKey(_ key: String, expiresAt: Date, now: Date) async throws -> Bool {
-        // One statement: a concurrent claim of the same key waits for this row, then sees it taken.
-        try await !sql.execute(
+        try await claim(key, expiresAt: expiresAt, now: now, flushed: true)
+    }
+
+    func claimReplayKeyBeforeAudit(_ key: String, expiresAt: Date, now: Date) async throws -> Bool {
+        try await claim(key, expiresAt: expiresAt, now: now, flushed: false)
+    }
+
+    /// One statement: a concurrent claim of the same key waits for this row, then sees it taken. Unflushed (PostgreSQL):
+    /// `synchronous_commit` is off for this statement's own transaction only.
+    private func claim(_ key: String, expiresAt: Date, now: Date, flushed: Bool) async throws -> Bool {
+        let row: SQL =
+            flushed || sql.dialect == .sqlite
+            ? "VALUES (\(key), \(expiresAt))"
+            : "SELECT \(key), \(expiresAt) FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+        return try await !sql.execute(
             """
-            INSERT INTO replay_keys (key, expires_at) VALUES (\(key), \(expiresAt))
+            INSERT INTO replay_keys (key, expires_at) \(row)
             ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_keys.expires_at <= \(now)
             RETURNING key
             """
