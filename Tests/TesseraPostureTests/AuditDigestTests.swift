@@ -89,6 +89,33 @@ import Testing
         #expect(again.recordsFolded == 0 && again.findings == full.findings)
     }
 
+    /// A response hold refuses the identity it holds on every retry: those refusals are Tessera's, not the identity's,
+    /// and must not open a refusal-spike on it (which would keep a finding open for as long as the hold lasts). The
+    /// same burst refused by a policy does; both parsers (the fast one, and the fallback for escaped strings) agree.
+    @Test(arguments: [false, true]) func aResponseHoldsRefusalsAreNoRefusalSpike(escaped: Bool) async throws {
+        let fixture = try await EstateFixture.load()
+        defer { fixture.remove() }
+        fixture.clock.advance(by: 86_400)
+        let log = try await AuditLog(store: fixture.database.audit, clock: fixture.clock)
+        let held = EstateFixture.spiffeID("ledger")
+        let denied = EstateFixture.spiffeID("reports")
+        for _ in 0..<12 {
+            for (subject, version) in [(held, PolicyDecision.responseHoldVersion), (denied, "sha256:policies")] {
+                try await log.append(
+                    AuditEvent(
+                        type: "token.refused", outcome: .denied, actor: subject, subject: subject,
+                        details: [
+                            "policy_version": .string(version),
+                            "reason": .string(escaped ? "held \"by rule\"" : "held by rule"),
+                            "source": .string("10.0.2.5"),
+                        ]))
+            }
+        }
+        let findings = try await fixture.engine().run().findings
+        #expect(!findings.contains { $0.category == .refusalSpike && $0.subject == held })
+        #expect(findings.contains { $0.category == .refusalSpike && $0.subject == denied }, "control: a policy's refusals count")
+    }
+
     @Test func aDigestThatNoLongerMatchesTheLogIsIgnored() async throws {
         let fixture = try await EstateFixture.load()
         defer { fixture.remove() }

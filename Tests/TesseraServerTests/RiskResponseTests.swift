@@ -150,6 +150,32 @@ import Testing
         #expect(record["rules"] as? [String] == ["hold-long-lived"])
     }
 
+    /// A hold is known by its policy version, not by a policy id: an operator's Cedar policy that happens to be named
+    /// `response:…` is an ordinary policy, so a break-glass exception lifts its denial (it did not, when holds were
+    /// recognised by the id prefix).
+    @Test func aCedarPolicyNamedLikeAHoldIsAnOrdinaryPolicy() async throws {
+        let policies = try Self.policyFolder(responses: #"{"rules": []}"#)
+        try """
+        @id("response:freeze-batch")
+        forbid (principal, action == Tessera::Action::"issue_token", resource)
+        when { principal.environment == "dev" };
+        """.write(toFile: policies + "/freeze.cedar", atomically: true, encoding: .utf8)
+        let server = try await TestServer.start { configuration in configuration.policyDirectory = policies }
+        let batch = try await server.registerWorkload("batch", extra: ["environment": "dev"])
+        let denied = try await server.requestToken(batch)
+        #expect(denied.status != 200)
+        #expect(!(denied.json["error_description"] as? String ?? "").contains("held by response rule"), "\(denied.json)")
+        let exception = try await server.admin(
+            "POST", "/v1/exceptions",
+            json: [
+                "identity": batch.clientID, "owner": "carol", "justification": "INC-7 break-glass",
+                "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
+            ])
+        #expect(exception.status == 201, "\(exception.json)")
+        let granted = try await server.requestToken(batch)
+        #expect(granted.status == 200, "\(granted.json)")
+    }
+
     @Test func dryRunRecordsWhatWouldHaveHappenedAndDoesNothing() async throws {
         let policies = try Self.policyFolder(
             responses: """

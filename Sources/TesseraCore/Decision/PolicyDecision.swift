@@ -12,6 +12,8 @@ public struct PolicyDecision: Sendable, Equatable {
     public let determiningPolicies: [String]
     /// The version of the rule set that decided (e.g. a policy-set digest).
     public let policySetVersion: String
+    /// The `policySetVersion` of a refusal by a response rule's hold (docs/risk.md): no policy decided it.
+    public static let responseHoldVersion = "response-rules"
 
     /// What kind of rule denied, so the caller can answer with the right error (`invalid_scope`, ...).
     public enum Denial: String, Sendable {

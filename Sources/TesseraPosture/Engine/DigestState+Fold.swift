@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 
 extension DigestState {
     /// Folds one record body (canonical JSON bytes).
@@ -17,6 +18,14 @@ extension DigestState {
 
     private mutating func intern(_ span: Span, _ base: UnsafeRawPointer) -> Int32 {
         values.intern(base + Int(span.start), Int(span.count))
+    }
+
+    /// `PolicyDecision.responseHoldVersion`, as bytes.
+    static let heldPolicyVersion = Array(PolicyDecision.responseHoldVersion.utf8)
+
+    private func isHeld(_ version: Span, _ base: UnsafeRawPointer) -> Bool {
+        Int(version.count) == Self.heldPolicyVersion.count
+            && Self.heldPolicyVersion.withUnsafeBytes { memcmp(base + Int(version.start), $0.baseAddress!, $0.count) == 0 }
     }
 
     private func equal(_ a: Span, _ b: Span, _ base: UnsafeRawPointer) -> Bool {
@@ -39,6 +48,9 @@ extension DigestState {
         switch record.kind {
         case .issued: issued(record, subject: subject, base: base)
         case .refused:
+            // A response hold's refusals are Tessera's doing: counting them would let a hold open a refusal-spike
+            // on the identity it holds, and keep it open while the workload retries.
+            if isHeld(record.policyVersion, base) { return }
             bucket(subject, time: record.time, issued: 0, refusedSeq: record.seq)
             if record.exceptionOutOfScope.isPresent {
                 violation(.exceptionOutOfScope, subject, intern(record.exceptionOutOfScope, base), record)

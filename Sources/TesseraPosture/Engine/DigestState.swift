@@ -136,7 +136,7 @@ struct SinkMark: Equatable {
 /// subjects × distinct values, never with records. Persisted between evaluations (`DigestCodec`) so the next
 /// evaluation folds only new records.
 struct DigestState {
-    static let formatVersion: UInt32 = 4
+    static let formatVersion: UInt32 = 5
 
     var subjects = ByteInterner()
     var values = ByteInterner()

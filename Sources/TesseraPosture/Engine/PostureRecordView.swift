@@ -13,6 +13,7 @@ struct PostureRecordView: Decodable {
         let subjectTokenJTI: String?
         let exception: String?
         let exceptionOutOfScope: String?
+        let policyVersion: String?
         let exceptionExpires: Int64?
         let lag: Int64?
         let maximumLag: Int64?
@@ -23,6 +24,7 @@ struct PostureRecordView: Decodable {
             case subjectTokenJTI = "subject_token_jti"
             case exception
             case exceptionOutOfScope = "exception_out_of_scope"
+            case policyVersion = "policy_version"
             case exceptionExpires = "exception_expires"
             case lag
             case maximumLag = "maximum_lag"
@@ -39,6 +41,7 @@ struct PostureRecordView: Decodable {
             subjectTokenJTI = try? container.decodeIfPresent(String.self, forKey: .subjectTokenJTI)
             exception = try? container.decodeIfPresent(String.self, forKey: .exception)
             exceptionOutOfScope = try? container.decodeIfPresent(String.self, forKey: .exceptionOutOfScope)
+            policyVersion = try? container.decodeIfPresent(String.self, forKey: .policyVersion)
             exceptionExpires = try? container.decodeIfPresent(Int64.self, forKey: .exceptionExpires)
             lag = try? container.decodeIfPresent(Int64.self, forKey: .lag)
             maximumLag = try? container.decodeIfPresent(Int64.self, forKey: .maximumLag)
@@ -79,6 +82,7 @@ struct PostureRecordView: Decodable {
         record.subjectTokenJTI = span(details.subjectTokenJTI)
         record.exception = span(details.exception)
         record.exceptionOutOfScope = span(details.exceptionOutOfScope)
+        record.policyVersion = span(details.policyVersion)
         record.exp = details.exp
         record.exceptionExpires = details.exceptionExpires
         record.lag = details.lag

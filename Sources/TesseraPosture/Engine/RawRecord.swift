@@ -38,6 +38,9 @@ struct RawRecord {
     var subjectTokenJTI = Span()
     var exception = Span()
     var exceptionOutOfScope = Span()
+    /// `policy_version`: a refusal by a response hold names `response-rules` (Tessera held the identity; the
+    /// identity did nothing new, so it is no refusal of its own).
+    var policyVersion = Span()
     var exp: Int64?
     var exceptionExpires: Int64?
     /// `lag` and `maximum_lag` of a sink record.
@@ -58,6 +61,7 @@ struct RawRecord {
         subjectTokenJTI = Span()
         exception = Span()
         exceptionOutOfScope = Span()
+        policyVersion = Span()
         exp = nil
         exceptionExpires = nil
         lag = nil

@@ -85,6 +85,9 @@ struct RawRecordParser {
             } else if key(name, "exception_out_of_scope") {
                 guard let s = string() else { return false }
                 record.exceptionOutOfScope = s
+            } else if key(name, "policy_version") {
+                guard let s = string() else { return false }
+                record.policyVersion = s
             } else if key(name, "exp") {
                 guard let n = number() else { return false }
                 record.exp = n

@@ -235,7 +235,7 @@ public struct TokenService: Sendable {
         ]
         details.merge(decision.auditDetails) { current, _ in current }
         // A hold placed by a response rule waits for a person's release: no exception lifts it.
-        let held = RiskAwareAuthorizer.isHeld(decision.determiningPolicies)
+        let held = RiskAwareAuthorizer.isHeld(decision)
         if let exceptions, !held {
             let outcome = await exceptions.check(
                 identity: request.identity.clientID, action: request.action, scopes: request.requestedScopes,

@@ -33,11 +33,12 @@ struct RiskAwareAuthorizer: IssuanceAuthorizer {
     }
 
     /// The `policy_version` of a refusal by a response hold: not a policy decision (replay does not count it).
-    static let heldVersion = "response-rules"
+    static let heldVersion = PolicyDecision.responseHoldVersion
 
     /// The deciding "policy" a hold by response rule `rule` names.
     static func heldPolicy(_ rule: String) -> String { "response:" + rule }
 
-    /// Whether `policies` (a decision's determining policies) name a response hold.
-    static func isHeld(_ policies: [String]) -> Bool { policies.contains { $0.hasPrefix("response:") } }
+    /// Whether `decision` is a response hold's refusal (by its policy version: a Cedar policy may carry any id, even
+    /// one that starts with `response:`).
+    static func isHeld(_ decision: PolicyDecision) -> Bool { decision.policySetVersion == heldVersion }
 }
