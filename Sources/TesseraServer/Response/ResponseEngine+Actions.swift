@@ -74,12 +74,8 @@ extension ResponseEngine {
 
     /// Every open task that names `subject` (it may act in them), whether or not it holds a live lease there now.
     func openTasks(naming subject: String) async throws -> [String] {
-        try await leases.list(state: .open, limit: Self.maximumOpenTasks).filter { $0.identities.contains(subject) }.map(\.id)
-            .sorted()
+        try await leases.openTasks(naming: subject).map(\.id).sorted()
     }
-
-    /// Open tasks read for `end-task` (far more than a deployment keeps open at once).
-    static let maximumOpenTasks = 100_000
 
     /// Releases an identity's holds (a person approved its next issuance).
     func release(identityID: String, reason: String, actor: AdminPrincipal) async throws -> [ResponseRecord] {

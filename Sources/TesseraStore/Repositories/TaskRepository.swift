@@ -7,6 +7,8 @@ public protocol TaskRepository: Sendable {
     func get(id: String) async throws -> WorkTask?
     /// Tasks, newest first, optionally in one state.
     func list(state: WorkTask.State?, limit: Int) async throws -> [WorkTask]
+    /// Every open task that names `subject` among its identities, oldest first (however many there are).
+    func openTasks(naming subject: String) async throws -> [WorkTask]
     /// Ends `task` (already transitioned) and revokes every unexpired lease under it, in one transaction.
     /// Returns the revoked lease ids.
     func end(_ task: WorkTask, now: Date) async throws -> [String]

@@ -20,6 +20,15 @@ extension SQL {
         ])
     }
 
+    /// Whether `text` occurs in `expression` (byte for byte; no pattern characters on either engine).
+    public static func contains(_ expression: SQL, _ text: String) -> SQL {
+        SQL(parts: [
+            .dialect(
+                sqlite: [.text("instr(")] + expression.parts + [.text(", "), .value(.text(text)), .text(") > 0")],
+                postgres: [.text("strpos(")] + expression.parts + [.text(", "), .value(.text(text)), .text(") > 0")])
+        ])
+    }
+
     /// Locks the selected rows until the transaction ends (`FOR UPDATE`, optionally skipping rows another
     /// transaction holds) on PostgreSQL; nothing on SQLite, whose single writer already excludes the others.
     public static func lockRows(skipLocked: Bool = false) -> SQL {

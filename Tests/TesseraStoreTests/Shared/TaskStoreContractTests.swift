@@ -54,6 +54,28 @@ import Testing
         }
     }
 
+    /// `end-task` reads every open task that names an identity: exactly those, however many open tasks there are
+    /// (it read at most 100,000 open tasks and filtered them in memory).
+    @Test(arguments: StorageEngine.testedEngines) func openTasksNamingAnIdentity(_ engine: StorageEngine) async throws {
+        try await withStorage(engine) { fixture in
+            let tasks = fixture.primary.tasks
+            let ci = "spiffe://example.org/ci"
+            func task(_ id: String, _ identities: [String]) -> WorkTask {
+                WorkTask(
+                    id: id, intent: "deploy", purpose: nil, initiator: "alice", identities: identities, scopes: ["deploy"],
+                    createdAt: storeEpoch, expiresAt: storeEpoch.addingTimeInterval(600))
+            }
+            try await tasks.create(task("a", [ci]))
+            try await tasks.create(task("b", ["spiffe://example.org/deployer", ci]))
+            try await tasks.create(task("c", ["spiffe://example.org/ci-2", "spiffe://example.org/CI"]))
+            try await tasks.create(task("d", [ci]))
+            _ = try await tasks.end(try task("d", [ci]).ending(.ended, reason: "done", at: storeEpoch), now: storeEpoch)
+            #expect(try await tasks.openTasks(naming: ci).map(\.id).sorted() == ["a", "b"])
+            #expect(try await tasks.openTasks(naming: "spiffe://example.org/ci-2").map(\.id) == ["c"])
+            #expect(try await tasks.openTasks(naming: "spiffe://example.org/c").isEmpty, "a prefix names nothing")
+        }
+    }
+
     @Test(arguments: StorageEngine.testedEngines) func revokeRenewAndRelease(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let tasks = fixture.primary.tasks

@@ -28,6 +28,14 @@ struct SQLTaskRepository: TaskRepository {
         return try await sql.rows("SELECT * FROM tasks \(filter) ORDER BY created_at DESC LIMIT \(limit)").map(Self.task)
     }
 
+    func openTasks(naming subject: String) async throws -> [WorkTask] {
+        // The stored list is JSON: the subject's own encoding narrows the rows, the decoded list decides.
+        let encoded = String(JSONList.encode([subject]).dropFirst().dropLast())
+        return try await sql.rows(
+            "SELECT * FROM tasks WHERE state = 'open' AND \(SQL.contains("identities", encoded)) ORDER BY created_at, id"
+        ).map(Self.task).filter { $0.identities.contains(subject) }
+    }
+
     func end(_ task: WorkTask, now: Date) async throws -> [String] {
         try await sql.transaction { sql in
             let ended = try await sql.execute(
