@@ -75,15 +75,23 @@ import Testing
         try await withStorage(engine) { fixture in
             let serverA = fixture.primary.toolCatalogues
             let serverB = try await fixture.another().toolCatalogues
-            let perServer = 40
-            let totals = try await withThrowingTaskGroup(of: Int.self) { group in
+            // Eight callers per server (its pool's size), five calls each: every update of the one counter row waits
+            // for the previous commit, so more callers than connections would only queue for a lease (and, on a
+            // loaded machine, run out its 3 s wait) without racing any harder.
+            let (callers, callsEach) = (8, 5)
+            let perServer = callers * callsEach
+            let totals = try await withThrowingTaskGroup(of: [Int].self) { group in
                 for server in [serverA, serverB] {
-                    for _ in 0..<perServer {
-                        group.addTask { try await server.recordCall(taskID: "t1", now: storeEpoch) }
+                    for _ in 0..<callers {
+                        group.addTask {
+                            var seen: [Int] = []
+                            for _ in 0..<callsEach { seen.append(try await server.recordCall(taskID: "t1", now: storeEpoch)) }
+                            return seen
+                        }
                     }
                 }
                 var totals: [Int] = []
-                for try await total in group { totals.append(total) }
+                for try await seen in group { totals += seen }
                 return totals
             }
             #expect(totals.sorted() == Array(1...(2 * perServer)), "every call saw its own running total, none lost")
