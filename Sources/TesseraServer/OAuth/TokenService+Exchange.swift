@@ -292,7 +292,10 @@ extension TokenService {
         var authenticated: AuthenticatedClient? = nil
         do throws(ClientAuthenticationFailure) {
             if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
-                authenticated = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer], issuesAfterAudit: true)
+                // A flushed claim: an exchange can still be refused after this (e.g. the actor token names another
+                // workload) with a refusal that is only counted, and no durable commit would flush an unflushed claim
+                // before that answer (attacker review: the assertion was accepted again after a PostgreSQL crash).
+                authenticated = try await verifier.authenticate(form, audiences: [tokenEndpoint, issuer])
             } else if let certificates, let clientCertificate {
                 authenticated = try await certificates.authenticate(form, certificate: clientCertificate)
             }
