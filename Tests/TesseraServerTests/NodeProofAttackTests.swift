@@ -146,10 +146,33 @@ import X509
         let node = try await Self.attest(first)
         let proof = try Self.proof(node, first, "GET", "/agent/v1/entries", issuer: issuer)
         #expect(try await Self.call(first, "GET", "/agent/v1/entries", proof: proof) == 200)
+        // Routes whose answer waits for a durable record store the proof's key with that record instead of claiming it
+        // apart: an SVID batch (its first record carries it), a batch of unknown entries (its refusal record does) and
+        // a renewal.
+        var recorded: [(path: String, body: Data, proof: String)] = []
+        for body in [try Self.svidRequest(node.entryID), try Self.svidRequest("no-such-entry")] {
+            recorded.append(
+                (
+                    "/agent/v1/x509-svids", body,
+                    try Self.proof(node, first, "POST", "/agent/v1/x509-svids", body: body, issuer: issuer)
+                ))
+        }
+        let renewal = try AgentAPI.encoder().encode(
+            AgentAPI.RenewRequest(csr: Data(try CertificateRequest.make(for: node.key)).base64EncodedString()))
+        recorded.append(
+            ("/agent/v1/renew", renewal, try Self.proof(node, first, "POST", "/agent/v1/renew", body: renewal, issuer: issuer)))
+        for (path, body, proof) in recorded {
+            #expect(try await Self.call(first, "POST", path, proof: proof, body: body) == 200, "\(path)")
+            #expect(try await Self.call(first, "POST", path, proof: proof, body: body) == 401, "\(path): replayed at once")
+        }
         await first.stop()
         // Same storage, new process memory: the jti was claimed in the database, not only in memory.
         let second = try await TestServer.start(dataDirectory: first.dataDirectory, kek: kek, clock: clock) { $0.issuer = issuer }
         #expect(try await Self.call(second, "GET", "/agent/v1/entries", proof: proof) == 401)
+        for (path, body, proof) in recorded {
+            #expect(
+                try await Self.call(second, "POST", path, proof: proof, body: body) == 401, "\(path): replayed after a restart")
+        }
         let fresh = try Self.proof(node, second, "GET", "/agent/v1/entries", issuer: issuer)
         #expect(try await Self.call(second, "GET", "/agent/v1/entries", proof: fresh) == 200, "control: a fresh proof works")
     }

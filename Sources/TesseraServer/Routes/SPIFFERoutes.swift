@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TesseraAudit
 import TesseraCore
 import TesseraCrypto
 
@@ -25,12 +26,12 @@ struct SPIFFERoutes {
             return try encode(try await agents.attest(body, source: context.remoteAddress))
         }
         agent.post("renew") { request, _ in
-            let (node, body) = try await authenticated(request, "POST", "renew")
+            let (node, proof, body) = try await authenticated(request, "POST", "renew", recorded: true)
             let renewal: AgentAPI.RenewRequest = try decode(body)
-            return try encode(try await agents.renew(node: node, csr: renewal.csr))
+            return try encode(try await agents.renew(node: node, csr: renewal.csr, proof: proof))
         }
         agent.get("entries") { request, _ in
-            let (node, _) = try await authenticated(request, "GET", "entries")
+            let (node, _, _) = try await authenticated(request, "GET", "entries")
             return try encode(try await agents.entries(node: node))
         }
         agent.get("watch") { request, _ in
@@ -44,12 +45,12 @@ struct SPIFFERoutes {
             return try encode(try await agents.bundles())
         }
         agent.post("x509-svids") { request, _ in
-            let (node, body) = try await authenticated(request, "POST", "x509-svids")
+            let (node, proof, body) = try await authenticated(request, "POST", "x509-svids", recorded: true)
             let batch: AgentAPI.X509SVIDBatchRequest = try decode(body)
-            return try encode(try await agents.issueX509(node: node, request: batch))
+            return try encode(try await agents.issueX509(node: node, request: batch, proof: proof))
         }
         agent.post("jwt-svid") { request, _ in
-            let (node, body) = try await authenticated(request, "POST", "jwt-svid")
+            let (node, _, body) = try await authenticated(request, "POST", "jwt-svid")
             let jwt: AgentAPI.JWTSVIDRequest = try decode(body)
             return try encode(try await agents.issueJWT(node: node, request: jwt))
         }
@@ -57,10 +58,15 @@ struct SPIFFERoutes {
 
     /// Reads the body and authenticates the node proof bound to this method, route and body.
     /// The route's own path is used (not the request's), so a proof is valid for exactly one agent API call.
-    private func authenticated(_ request: Request, _ method: String, _ route: String) async throws -> (String, Data) {
+    /// `recorded`: the route stores the proof's key with its audit record (`AgentService.authenticate`).
+    private func authenticated(
+        _ request: Request, _ method: String, _ route: String, recorded: Bool = false
+    ) async throws -> (String, ReplayGuard?, Data) {
         let body = Data(buffer: try await request.body.collect(upTo: maximumBodySize * 8))
         let binding = NodeProof.Binding(method: method, path: "/agent/v1/" + route, body: body)
-        return (try await agents.authenticate(authorization: request.headers[.authorization], binding: binding), body)
+        let (node, proof) = try await agents.authenticate(
+            authorization: request.headers[.authorization], binding: binding, recorded: recorded)
+        return (node, proof, body)
     }
 
     private func decode<T: Decodable>(_ body: Data) throws -> T {

@@ -13,7 +13,10 @@ extension AgentService {
     /// Signs one X.509-SVID per (entry, CSR) for entries of `node` whose identity is active in the inventory.
     /// Entries are read once per batch and each SPIFFE ID's eligibility once; CSR checks and signing run on
     /// every core; the audit records of the batch are appended together (one group commit).
-    func issueX509(node: String, request: AgentAPI.X509SVIDBatchRequest) async throws -> AgentAPI.X509SVIDBatch {
+    /// `proof` (the node proof's key) is stored with the batch's first record.
+    func issueX509(
+        node: String, request: AgentAPI.X509SVIDBatchRequest, proof: ReplayGuard? = nil
+    ) async throws -> AgentAPI.X509SVIDBatch {
         guard request.requests.count <= 256 else { throw ProblemDetails.badRequest("at most 256 CSRs per request") }
         var entries: [String: RegistrationEntry] = [:]
         for entry in try await repository.entries(nodeID: node) { entries[entry.id] = entry }
@@ -46,6 +49,7 @@ extension AgentService {
                         details: [
                             "entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt)), "serial": .string(serial),
                         ],
+                        replayGuard: events.isEmpty ? proof : nil,
                         lease: leases == nil || serial.isEmpty
                             ? nil
                             : Lease(
@@ -56,9 +60,10 @@ extension AgentService {
                 events.append(
                     AuditEvent(
                         type: "svid.x509.refused", outcome: .denied, actor: "node:\(node)", reason: reason,
-                        details: ["entry_id": .string(entryID)]))
+                        details: ["entry_id": .string(entryID)], replayGuard: events.isEmpty ? proof : nil))
             }
         }
+        if events.isEmpty { try await claimDurably(proof) }
         try await appendAll(events)
         return AgentAPI.X509SVIDBatch(svids: svids, refused: refused)
     }

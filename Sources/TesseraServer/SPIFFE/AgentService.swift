@@ -27,6 +27,9 @@ struct AgentService: Sendable {
     /// Where node proof `jti`s are claimed until they expire, shared by every server on the same storage;
     /// `nil` only in protocol-only tests (then the in-memory cache alone refuses replays).
     var replayStore: (any TokenStateRepository)? = nil
+    /// Whether `replayStore` is shared by several servers (PostgreSQL). Alone on its storage (SQLite), a proof whose
+    /// request is recorded is remembered in memory (preloaded at start) and stored with its record, not claimed apart.
+    var replayStoreIsShared = false
     /// Fast first check of proof `jti`s on this server.
     let proofReplay = ReplayCache()
     /// Audiences naming this server (issuer, token endpoint, default audience): every identity may hold a JWT-SVID
@@ -63,8 +66,8 @@ struct AgentService: Sendable {
         return svid
     }
 
-    /// Renews the node SVID of an authenticated node.
-    func renew(node: String, csr: String) async throws -> AgentAPI.X509SVID {
+    /// Renews the node SVID of an authenticated node; `proof` is the node proof's key, stored with the record.
+    func renew(node: String, csr: String, proof: ReplayGuard? = nil) async throws -> AgentAPI.X509SVID {
         let publicKey: Certificate.PublicKey
         do {
             publicKey = try CertificateRequest.publicKey(fromDER: try Self.decodeCSR(csr))
@@ -76,14 +79,21 @@ struct AgentService: Sendable {
         try await audit.append(
             AuditEvent(
                 type: AuditEventType.nodeRenewed, outcome: .success, actor: "node:\(node)", subject: id.description,
-                details: ["expires_at": .int(Int64(svid.expiresAt))]))
+                details: ["expires_at": .int(Int64(svid.expiresAt))], replayGuard: proof))
         return svid
     }
 
     /// Authenticates a node proof (`Authorization: SVID <proof>`) for the request `binding` (method, agent API
     /// path, body hash) and returns the node id. A proof is accepted once: its `jti` is claimed until it
     /// expires, in storage shared by every server, so a captured proof cannot be replayed here or elsewhere.
-    func authenticate(authorization: String?, binding: NodeProof.Binding) async throws -> String {
+    ///
+    /// `recorded`: the route answers only after a durable audit record that will carry the returned key (X.509-SVID
+    /// issuance and renewal, whose answers are certificates for the node's own CSR keys, so even a replayed request
+    /// would hand an attacker nothing it could use). The claim then costs no write of its own: in memory alone on
+    /// one server, unflushed on shared storage (the record's commit flushes it and stores the key again).
+    func authenticate(
+        authorization: String?, binding: NodeProof.Binding, recorded: Bool = false
+    ) async throws -> (node: String, proof: ReplayGuard?) {
         guard let authorization, authorization.utf8.count <= 16 * 1024, authorization.hasPrefix("SVID ") else {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "a node proof is required (Authorization: SVID ...)")
         }
@@ -109,9 +119,13 @@ struct AgentService: Sendable {
         }
         let key = "node-proof|\(id.description)|\(proof.jti)"
         var fresh = proofReplay.insert(key, expiresAt: proof.expiresAt, now: now)
-        if fresh, let replayStore {
+        let carried = recorded && replayStore != nil ? ReplayGuard(key: key, expiresAt: proof.expiresAt) : nil
+        if fresh, let replayStore, carried == nil || replayStoreIsShared {
             do {
-                fresh = try await replayStore.claimReplayKey(key, expiresAt: proof.expiresAt, now: now)
+                fresh =
+                    carried == nil
+                    ? try await replayStore.claimReplayKey(key, expiresAt: proof.expiresAt, now: now)
+                    : try await replayStore.claimReplayKeyBeforeAudit(key, expiresAt: proof.expiresAt, now: now)
             } catch {
                 throw ProblemDetails(.serviceUnavailable, "Service Unavailable", detail: "replay protection unavailable")
             }
@@ -121,7 +135,15 @@ struct AgentService: Sendable {
             try await refuseCounted(code: "node_proof_replayed", subject: id.description, reason: "node proof replayed")
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: jti already used (replay)")
         }
-        return node
+        return (node, carried)
+    }
+
+    /// Claims a proof's key durably when the record that was to carry it was never written (an empty request).
+    func claimDurably(_ proof: ReplayGuard?) async throws {
+        guard let proof, let replayStore else { return }
+        guard try await replayStore.claimReplayKey(proof.key, expiresAt: proof.expiresAt, now: clock.now()) else {
+            throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: jti already used (replay)")
+        }
     }
 
     /// The node's entries whose identity may hold an SVID now (a suspended, retired or expired identity's
