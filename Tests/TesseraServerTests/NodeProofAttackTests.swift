@@ -149,29 +149,32 @@ import X509
         // Routes whose answer waits for a durable record store the proof's key with that record instead of claiming it
         // apart: an SVID batch (its first record carries it), a batch of unknown entries (its refusal record does) and
         // a renewal.
-        var recorded: [(path: String, body: Data, proof: String)] = []
-        for body in [try Self.svidRequest(node.entryID), try Self.svidRequest("no-such-entry")] {
-            recorded.append(
-                (
-                    "/agent/v1/x509-svids", body,
-                    try Self.proof(node, first, "POST", "/agent/v1/x509-svids", body: body, issuer: issuer)
-                ))
+        // A request that fails before its record (a body matching the proof's hash that does not decode, a bad CSR)
+        // and an empty batch (no record at all) store the key on their own.
+        var recorded: [(path: String, body: Data, proof: String, status: Int)] = []
+        func add(_ path: String, _ body: Data, _ status: Int) throws {
+            recorded.append((path, body, try Self.proof(node, first, "POST", path, body: body, issuer: issuer), status))
         }
+        try add("/agent/v1/x509-svids", try Self.svidRequest(node.entryID), 200)
+        try add("/agent/v1/x509-svids", try Self.svidRequest("no-such-entry"), 200)
+        try add("/agent/v1/x509-svids", Data(#"{"requests": []}"#.utf8), 200)
+        try add("/agent/v1/x509-svids", Data(#"{"requests": not json"#.utf8), 400)
         let renewal = try AgentAPI.encoder().encode(
             AgentAPI.RenewRequest(csr: Data(try CertificateRequest.make(for: node.key)).base64EncodedString()))
-        recorded.append(
-            ("/agent/v1/renew", renewal, try Self.proof(node, first, "POST", "/agent/v1/renew", body: renewal, issuer: issuer)))
-        for (path, body, proof) in recorded {
-            #expect(try await Self.call(first, "POST", path, proof: proof, body: body) == 200, "\(path)")
+        try add("/agent/v1/renew", renewal, 200)
+        try add("/agent/v1/renew", Data(#"{"csr": "AAAA"}"#.utf8), 400)
+        for (path, body, proof, status) in recorded {
+            #expect(try await Self.call(first, "POST", path, proof: proof, body: body) == status, "\(path)")
             #expect(try await Self.call(first, "POST", path, proof: proof, body: body) == 401, "\(path): replayed at once")
         }
         await first.stop()
         // Same storage, new process memory: the jti was claimed in the database, not only in memory.
         let second = try await TestServer.start(dataDirectory: first.dataDirectory, kek: kek, clock: clock) { $0.issuer = issuer }
         #expect(try await Self.call(second, "GET", "/agent/v1/entries", proof: proof) == 401)
-        for (path, body, proof) in recorded {
+        for (path, body, proof, status) in recorded {
             #expect(
-                try await Self.call(second, "POST", path, proof: proof, body: body) == 401, "\(path): replayed after a restart")
+                try await Self.call(second, "POST", path, proof: proof, body: body) == 401,
+                "\(path) (first answered \(status)): replayed after a restart")
         }
         let fresh = try Self.proof(node, second, "GET", "/agent/v1/entries", issuer: issuer)
         #expect(try await Self.call(second, "GET", "/agent/v1/entries", proof: fresh) == 200, "control: a fresh proof works")

@@ -27,8 +27,10 @@ struct SPIFFERoutes {
         }
         agent.post("renew") { request, _ in
             let (node, proof, body) = try await authenticated(request, "POST", "renew", recorded: true)
-            let renewal: AgentAPI.RenewRequest = try decode(body)
-            return try encode(try await agents.renew(node: node, csr: renewal.csr, proof: proof))
+            return try await recording(proof) {
+                let renewal: AgentAPI.RenewRequest = try decode(body)
+                return try encode(try await agents.renew(node: node, csr: renewal.csr, proof: proof))
+            }
         }
         agent.get("entries") { request, _ in
             let (node, _, _) = try await authenticated(request, "GET", "entries")
@@ -46,8 +48,10 @@ struct SPIFFERoutes {
         }
         agent.post("x509-svids") { request, _ in
             let (node, proof, body) = try await authenticated(request, "POST", "x509-svids", recorded: true)
-            let batch: AgentAPI.X509SVIDBatchRequest = try decode(body)
-            return try encode(try await agents.issueX509(node: node, request: batch, proof: proof))
+            return try await recording(proof) {
+                let batch: AgentAPI.X509SVIDBatchRequest = try decode(body)
+                return try encode(try await agents.issueX509(node: node, request: batch, proof: proof))
+            }
         }
         agent.post("jwt-svid") { request, _ in
             let (node, _, body) = try await authenticated(request, "POST", "jwt-svid")
@@ -67,6 +71,17 @@ struct SPIFFERoutes {
         let (node, proof) = try await agents.authenticate(
             authorization: request.headers[.authorization], binding: binding, recorded: recorded)
         return (node, proof, body)
+    }
+
+    /// Runs a route whose record carries the node proof's key; when it fails before (or without) that record, the key
+    /// is stored on its own, so no restart accepts the proof again (attacker review).
+    private func recording(_ proof: ReplayGuard?, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch {
+            try? await agents.claimDurably(proof)
+            throw error
+        }
     }
 
     private func decode<T: Decodable>(_ body: Data) throws -> T {

@@ -13,7 +13,8 @@ extension AgentService {
     /// Signs one X.509-SVID per (entry, CSR) for entries of `node` whose identity is active in the inventory.
     /// Entries are read once per batch and each SPIFFE ID's eligibility once; CSR checks and signing run on
     /// every core; the audit records of the batch are appended together (one group commit).
-    /// `proof` (the node proof's key) is stored with the batch's first record.
+    /// `proof` (the node proof's key) is stored with every record of the batch: the records may commit in more than one
+    /// group commit, and a crash between them must not leave committed issuances without the key.
     func issueX509(
         node: String, request: AgentAPI.X509SVIDBatchRequest, proof: ReplayGuard? = nil
     ) async throws -> AgentAPI.X509SVIDBatch {
@@ -49,7 +50,7 @@ extension AgentService {
                         details: [
                             "entry_id": .string(entry.id), "expires_at": .int(Int64(svid.expiresAt)), "serial": .string(serial),
                         ],
-                        replayGuard: events.isEmpty ? proof : nil,
+                        replayGuard: proof,
                         lease: leases == nil || serial.isEmpty
                             ? nil
                             : Lease(
@@ -60,7 +61,7 @@ extension AgentService {
                 events.append(
                     AuditEvent(
                         type: "svid.x509.refused", outcome: .denied, actor: "node:\(node)", reason: reason,
-                        details: ["entry_id": .string(entryID)], replayGuard: events.isEmpty ? proof : nil))
+                        details: ["entry_id": .string(entryID)], replayGuard: proof))
             }
         }
         if events.isEmpty { try await claimDurably(proof) }

@@ -138,9 +138,11 @@ struct AgentService: Sendable {
         return (node, carried)
     }
 
-    /// Claims a proof's key durably when the record that was to carry it was never written (an empty request).
+    /// Stores a proof's key that no record carried (an empty batch, or a request that failed before its record):
+    /// alone on SQLite it was only in memory, and a restart would accept the proof again. On shared storage the key
+    /// was claimed already, for every server, when the proof was authenticated.
     func claimDurably(_ proof: ReplayGuard?) async throws {
-        guard let proof, let replayStore else { return }
+        guard let proof, let replayStore, !replayStoreIsShared else { return }
         guard try await replayStore.claimReplayKey(proof.key, expiresAt: proof.expiresAt, now: clock.now()) else {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: jti already used (replay)")
         }
