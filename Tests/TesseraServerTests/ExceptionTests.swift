@@ -13,13 +13,7 @@ import Testing
         let refused = try await server.requestToken(legacy) { $0["scope"] = "invoices:write" }
         #expect(refused.json["error"] as? String == "invalid_scope", "invoices:write is not granted: policy refuses")
 
-        let created = try await server.admin(
-            "POST", "/v1/exceptions",
-            json: [
-                "identity": legacy.clientID, "owner": "payments-team", "justification": "INC-4711 month-end fix",
-                "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
-            ])
-        #expect(created.status == 201, "\(created.json)")
+        let created = try await server.grantException(legacy, owner: "payments-team", justification: "INC-4711 month-end fix")
         let id = try #require(created.json["id"] as? String)
         #expect(created.json["state"] as? String == "active")
         #expect(created.json["actions"] as? [String] == ["issue_token"])

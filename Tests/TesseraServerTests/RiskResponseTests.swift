@@ -130,13 +130,7 @@ import Testing
         let (held, _) = try await poll(seconds: 5, request: { try await server.requestToken(batch) }, until: { $0.status != 200 })
         #expect((held.json["error_description"] as? String ?? "").contains("held by response rule hold-long-lived"))
         // A break-glass exception does not lift a hold: only a person's release does.
-        let exception = try await server.admin(
-            "POST", "/v1/exceptions",
-            json: [
-                "identity": batch.clientID, "owner": "carol", "justification": "unrelated break-glass",
-                "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
-            ])
-        #expect(exception.status == 201, "\(exception.json)")
+        try await server.grantException(batch, owner: "carol", justification: "unrelated break-glass")
         let stillHeld = try await server.requestToken(batch)
         #expect((stillHeld.json["error_description"] as? String ?? "").contains("held by response rule"), "\(stillHeld.json)")
         #expect(
@@ -165,13 +159,7 @@ import Testing
         let denied = try await server.requestToken(batch)
         #expect(denied.status != 200)
         #expect(!(denied.json["error_description"] as? String ?? "").contains("held by response rule"), "\(denied.json)")
-        let exception = try await server.admin(
-            "POST", "/v1/exceptions",
-            json: [
-                "identity": batch.clientID, "owner": "carol", "justification": "INC-7 break-glass",
-                "scopes": ["invoices:read", "invoices:write"], "ttl": 3600,
-            ])
-        #expect(exception.status == 201, "\(exception.json)")
+        try await server.grantException(batch, owner: "carol", justification: "INC-7 break-glass")
         let granted = try await server.requestToken(batch)
         #expect(granted.status == 200, "\(granted.json)")
     }
