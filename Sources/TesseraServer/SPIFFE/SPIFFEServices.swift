@@ -48,9 +48,12 @@ public struct SPIFFEServices: Sendable {
             changes: changes, replayStore: database.tokenState)
         agents.ownAudiences = [issuer, issuer + "/oauth2/token", configuration.defaultAudience ?? issuer]
         agents.replayStoreIsShared = database.sharedReplayStore != nil
-        // Proofs remembered with their records (alone on SQLite) are refused after a restart too.
-        agents.proofReplay.preload(
-            try await database.tokenState.unexpiredReplayKeys(now: clock.now()).filter { $0.key.hasPrefix("node-proof|") })
+        // Proofs remembered with their records (alone on SQLite) are refused after a restart too. Shared storage claims
+        // every proof in the database, so it needs no copy in memory.
+        if !agents.replayStoreIsShared {
+            agents.proofReplay.preload(
+                try await database.tokenState.unexpiredReplayKeys(now: clock.now()).filter { $0.key.hasPrefix("node-proof|") })
+        }
         let admin = WorkloadAdminService(
             repository: database.spiffe, identities: database.identities, audit: audit, clock: clock, configuration: spiffe,
             trustDomain: trustDomain, federation: federation, changes: changes,
