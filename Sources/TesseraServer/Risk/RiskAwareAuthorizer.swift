@@ -18,7 +18,8 @@ struct RiskAwareAuthorizer: IssuanceAuthorizer {
                     "held by response rule \(rule): a person must approve the next issuance "
                         + "(tessera identity release \(request.identity.id) --reason ...)"
                 ],
-                determiningPolicies: [Self.heldPolicy(rule)], policySetVersion: Self.heldVersion, denial: .policy)
+                determiningPolicies: [Self.heldPolicy(rule)], policySetVersion: PolicyDecision.responseHoldVersion,
+                denial: .policy)
             held.risk = assessment
             return held
         }
@@ -32,13 +33,10 @@ struct RiskAwareAuthorizer: IssuanceAuthorizer {
         return decision
     }
 
-    /// The `policy_version` of a refusal by a response hold: not a policy decision (replay does not count it).
-    static let heldVersion = PolicyDecision.responseHoldVersion
-
     /// The deciding "policy" a hold by response rule `rule` names.
     static func heldPolicy(_ rule: String) -> String { "response:" + rule }
 
     /// Whether `decision` is a response hold's refusal (by its policy version: a Cedar policy may carry any id, even
     /// one that starts with `response:`).
-    static func isHeld(_ decision: PolicyDecision) -> Bool { decision.policySetVersion == heldVersion }
+    static func isHeld(_ decision: PolicyDecision) -> Bool { decision.policySetVersion == PolicyDecision.responseHoldVersion }
 }

@@ -59,7 +59,7 @@ struct ToolCallAuthorizer: Sendable {
                     reasons: [
                         "held by response rule \(rule): a person must release the agent "
                             + "(tessera identity release \(call.agent.id) --reason ...)"
-                    ], policies: [RiskAwareAuthorizer.heldPolicy(rule)], policySetVersion: RiskAwareAuthorizer.heldVersion,
+                    ], policies: [RiskAwareAuthorizer.heldPolicy(rule)], policySetVersion: PolicyDecision.responseHoldVersion,
                     risk: assessed)
             }
             issuance.risk = assessed.level.rawValue

@@ -21,7 +21,7 @@ public struct DecisionReplayer: Sendable {
     /// needs are read from the body (`RecordFields`); the stored input is parsed fully.
     public func replay(seq: Int64, body: String) -> ReplayOutcome {
         guard let version = RecordFields.detail("\"policy_version\":\"", in: body),
-            version != RiskAwareAuthorizer.heldVersion
+            version != PolicyDecision.responseHoldVersion
         else { return .notADecision }  // A response hold's refusal is not the policies' decision.
         let time = RecordFields.topLevel(",\"time\":\"", in: body) ?? ""
         if let since, time < since { return .notADecision }
