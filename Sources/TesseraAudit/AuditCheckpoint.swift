@@ -1,10 +1,13 @@
 import Foundation
 import TesseraCore
 
-/// A checkpoint statement: "the record at `seq` has hash `hash`", made at `time` by `writer`, with the last record
-/// each writer it knows appended. Signed (`SignedAuditCheckpoint`), appended to the chain as an `audit.checkpoint`
-/// record and sent outside the database, it pins everything at or before `seq`: a later verification against it
-/// finds any record at or before `seq` removed or rewritten.
+/// A checkpoint statement: "the record at `seq` of `chain` has hash `hash`", made at `time` by `writer`, with the
+/// head of every chain it could read. Signed (`SignedAuditCheckpoint`), appended to its chain as an `audit.checkpoint`
+/// record and sent outside the database, it pins everything at or before `seq` in its chain and at or before each
+/// named head in theirs: a later verification against it finds any such record removed or rewritten.
+///
+/// A statement without `chain` (made before named chains) names the unnamed chain, and its `writers` map names each
+/// server instance's own last record rather than chain heads; verification reads only its `seq` and `hash`.
 public struct AuditCheckpoint: Sendable, Equatable {
     /// The statement type and version.
     public static let type = "tessera.audit.checkpoint.v1"
@@ -15,14 +18,19 @@ public struct AuditCheckpoint: Sendable, Equatable {
     public let time: String
     /// The server instance that made it.
     public let writer: String
-    /// Each writer's last record (as far as `writer` knows): one entry per writer chain.
+    /// With `chain`: every chain's head (chain name → its seq and hash) as `writer` read it when it made the
+    /// statement. Without: each server instance's last record, as far as `writer` knew.
     public let writers: [String: AuditHead]
+    /// The chain of the record the statement follows; nil on statements made before named chains.
+    public let chain: String?
     /// The fingerprint of the signing key (`AuditCheckpointKey.fingerprint`).
     public let keyFingerprint: String
 
     public init(
-        seq: Int64, hash: String, time: String, writer: String, writers: [String: AuditHead], keyFingerprint: String
+        seq: Int64, hash: String, time: String, writer: String, writers: [String: AuditHead], keyFingerprint: String,
+        chain: String? = nil
     ) {
+        self.chain = chain
         self.seq = seq
         self.hash = hash
         self.time = time
@@ -34,6 +42,7 @@ public struct AuditCheckpoint: Sendable, Equatable {
     /// Keys sorted, no whitespace: the exact bytes that are signed.
     public func canonicalJSON() -> String {
         var json = JSONWriter()
+        if let chain { json.field("chain", chain) }
         json.field("hash", hash)
         json.field("key", keyFingerprint)
         json.field("seq", Int(seq))
@@ -58,6 +67,7 @@ public struct AuditCheckpoint: Sendable, Equatable {
             let hash: String
         }
         struct Wire: Decodable {
+            let chain: String?
             let hash: String
             let key: String
             let seq: Int64
@@ -71,7 +81,16 @@ public struct AuditCheckpoint: Sendable, Equatable {
         else { return nil }
         self.init(
             seq: wire.seq, hash: wire.hash, time: wire.time, writer: wire.writer,
-            writers: wire.writers.mapValues { AuditHead(seq: $0.seq, hash: $0.hash) }, keyFingerprint: wire.key)
+            writers: wire.writers.mapValues { AuditHead(seq: $0.seq, hash: $0.hash) }, keyFingerprint: wire.key,
+            chain: wire.chain)
+    }
+
+    /// The records the statement pins, chain by chain: the record it follows and, on a statement naming chains,
+    /// every head it names.
+    public var pins: [(chain: String, head: AuditHead)] {
+        var pins = [(chain: chain ?? "", head: AuditHead(seq: seq, hash: hash))]
+        if chain != nil { pins += writers.map { (chain: $0.key, head: $0.value) } }
+        return pins.filter { $0.head.seq > 0 }
     }
 }
 

@@ -64,9 +64,14 @@ public struct AuditKeyring: Sendable {
         keys[id].map { Self.mac("tessera audit record\u{0}\(hash)", $0) }
     }
 
-    /// The MAC of the recorded head (seq and hash), under key `id`: a head moved back over deleted records lacks it.
-    public func headMAC(_ head: AuditHead, keyID id: String) -> String? {
-        keys[id].map { Self.mac("tessera audit head\u{0}\(head.seq)\u{0}\(head.hash)", $0) }
+    /// The MAC of a chain's recorded head (seq and hash), under key `id`: a head moved back over deleted records
+    /// lacks it. The unnamed chain's keeps the form it had before named chains; a named chain's binds its name.
+    public func headMAC(_ head: AuditHead, keyID id: String, chain: String = "") -> String? {
+        let message =
+            chain.isEmpty
+            ? "tessera audit head\u{0}\(head.seq)\u{0}\(head.hash)"
+            : "tessera audit chain head\u{0}\(chain)\u{0}\(head.seq)\u{0}\(head.hash)"
+        return keys[id].map { Self.mac(message, $0) }
     }
 
     private static func mac(_ message: String, _ key: SymmetricKey) -> String {

@@ -11,8 +11,9 @@ public final class AuditLog: Sendable {
     private struct Pending {
         let event: AuditEvent
         let time: Date
-        /// A checkpoint: its statement is made when the batch is chained, over the head it follows.
-        let isCheckpoint: Bool
+        /// A checkpoint: its statement is made when the batch is chained, over the head it follows, naming these
+        /// heads of every chain (read just before).
+        let checkpointHeads: [String: AuditHead]?
         let continuation: CheckedContinuation<AuditRecord, any Error>
     }
 
@@ -20,8 +21,6 @@ public final class AuditLog: Sendable {
         var queue: [Pending] = []
         var writing = false
         var head: AuditHead?
-        /// The last record this writer appended.
-        var ownHead: AuditHead?
     }
 
     /// Largest batch written in one transaction.
@@ -59,29 +58,35 @@ public final class AuditLog: Sendable {
         self.state = Mutex(State(head: head))
     }
 
+    /// The chain this log appends to (its store's).
+    public var chain: String { store.chain }
+
     /// Appends `event` and returns its record once it is durable.
     @discardableResult
     public func append(_ event: AuditEvent) async throws -> AuditRecord {
-        try await enqueue(event, checkpoint: false)
+        try await enqueue(event, checkpointHeads: nil)
     }
 
-    /// Appends a signed checkpoint over the head it follows (whoever wrote that head) and returns it once durable.
+    /// Appends a signed checkpoint over the head it follows in this log's chain (whoever wrote that head), naming the
+    /// head of every chain in the store, and returns it once durable.
     public func checkpoint() async throws -> SignedAuditCheckpoint {
         guard let sealing else { throw AuditError(.appendFailed, "checkpoints need the audit keys (derived from the KEK)") }
+        var heads: [String: AuditHead] = [:]
+        for head in try await store.chainHeads() where head.chain != store.chain { heads[head.chain] = head.head }
         let record = try await enqueue(
             AuditEvent(type: Self.checkpointType, outcome: .success, actor: "system", subject: sealing.writer),
-            checkpoint: true)
+            checkpointHeads: heads)
         guard let details = try? record.content().details, let signed = SignedAuditCheckpoint(details: details) else {
             throw AuditError(.appendFailed, "the checkpoint record could not be read back")
         }
         return signed
     }
 
-    private func enqueue(_ event: AuditEvent, checkpoint: Bool) async throws -> AuditRecord {
+    private func enqueue(_ event: AuditEvent, checkpointHeads: [String: AuditHead]?) async throws -> AuditRecord {
         try await withCheckedThrowingContinuation { continuation in
             let startWriter = state.withLock { state -> Bool in
                 state.queue.append(
-                    Pending(event: event, time: clock.now(), isCheckpoint: checkpoint, continuation: continuation))
+                    Pending(event: event, time: clock.now(), checkpointHeads: checkpointHeads, continuation: continuation))
                 if state.writing { return false }
                 state.writing = true
                 return true
@@ -101,11 +106,11 @@ public final class AuditLog: Sendable {
         writeObservers.withLock { $0.append(WriteObserver(call: observer)) }
     }
 
-    /// The current head of the chain, as written.
+    /// The current head of this log's chain, as written.
     public var head: AuditHead? { state.withLock { $0.head } }
 
-    /// The next batch to write with the heads it follows, or nil (and the writer stops) when the queue is empty.
-    private func nextBatch() -> (batch: [Pending], head: AuditHead?, ownHead: AuditHead?)? {
+    /// The next batch to write with the head it follows, or nil (and the writer stops) when the queue is empty.
+    private func nextBatch() -> (batch: [Pending], head: AuditHead?)? {
         state.withLock { state in
             if state.queue.isEmpty {
                 state.writing = false
@@ -114,21 +119,22 @@ public final class AuditLog: Sendable {
             let take = min(state.queue.count, Self.maximumBatch)
             let batch = Array(state.queue.prefix(take))
             state.queue.removeFirst(take)
-            return (batch, state.head, state.ownHead)
+            return (batch, state.head)
         }
     }
 
     private func drain() async {
-        while let (batch, head, ownHead) = nextBatch() {
+        while let (batch, head) = nextBatch() {
             let started = ContinuousClock.now
-            let entries = batch.map { ($0.time, $0.event, $0.isCheckpoint) }
+            let entries = batch.map { ($0.time, $0.event, $0.checkpointHeads) }
             let sealing = self.sealing
+            let chain = store.chain
             let result: Result<[AuditRecord], any Error>
             do {
                 // Chained after whatever head the store has when it writes (other servers may share it).
                 result = .success(
                     try await store.append(after: head) { head in
-                        try Self.chain(entries, after: head, ownHead: ownHead, sealing: sealing)
+                        try Self.chain(entries, after: head, in: chain, sealing: sealing)
                     })
             } catch {
                 result = .failure(error)
@@ -139,38 +145,42 @@ public final class AuditLog: Sendable {
 
     /// The writer on the dedicated queue: builds, commits and hands back batches until the queue is empty.
     private func drain(blocking store: any BlockingAuditRecordStore) {
-        while let (batch, head, ownHead) = nextBatch() {
+        while let (batch, head) = nextBatch() {
             let started = ContinuousClock.now
-            let entries = batch.map { ($0.time, $0.event, $0.isCheckpoint) }
+            let entries = batch.map { ($0.time, $0.event, $0.checkpointHeads) }
+            let chain = store.chain
             let result = Result {
                 try store.appendBlocking(after: head) { head in
-                    try Self.chain(entries, after: head, ownHead: ownHead, sealing: sealing)
+                    try Self.chain(entries, after: head, in: chain, sealing: sealing)
                 }
             }
             finish(batch, result, started: started)
         }
     }
 
-    /// The records of a batch chained after `head`; a checkpoint's statement is made over the head it follows.
+    /// The records of a batch chained after `head` in `chain`; a checkpoint's statement is made over the head it
+    /// follows.
     private static func chain(
-        _ entries: [(Date, AuditEvent, Bool)], after head: AuditHead?, ownHead: AuditHead?, sealing: AuditSealing?
+        _ entries: [(Date, AuditEvent, [String: AuditHead]?)], after head: AuditHead?, in chain: String,
+        sealing: AuditSealing?
     ) throws -> [AuditRecord] {
         var seq = head?.seq ?? 0
         var prev = head?.hash ?? AuditRecord.genesisHash
-        var own = ownHead
         var made: [AuditRecord] = []
         made.reserveCapacity(entries.count)
-        for (index, (time, event, isCheckpoint)) in entries.enumerated() {
+        for (index, (time, event, checkpointHeads)) in entries.enumerated() {
             var event = event
-            if isCheckpoint, let sealing {
-                event = try checkpointEvent(event, over: AuditHead(seq: seq, hash: prev), own: own, time: time, sealing: sealing)
+            if let checkpointHeads, let sealing {
+                event = try checkpointEvent(
+                    event, over: AuditHead(seq: seq, hash: prev), in: chain, naming: checkpointHeads, time: time,
+                    sealing: sealing)
             }
             seq += 1
             let record = try AuditRecord.make(
-                seq: seq, prevHash: prev, time: time, event: event, sealing: sealing, sealsHead: index == entries.count - 1)
+                seq: seq, chain: chain, prevHash: prev, time: time, event: event, sealing: sealing,
+                sealsHead: index == entries.count - 1)
             made.append(record)
             prev = record.hash
-            own = AuditHead(seq: record.seq, hash: record.hash)
         }
         return made
     }
@@ -183,10 +193,7 @@ public final class AuditLog: Sendable {
             return
         }
         if let last = records.last {
-            state.withLock {
-                $0.head = AuditHead(seq: last.seq, hash: last.hash)
-                $0.ownHead = $0.head
-            }
+            state.withLock { $0.head = AuditHead(seq: last.chainSeq, hash: last.hash) }
         }
         batchObserver?(batch.count)
         let observers = writeObservers.withLock { $0 }
@@ -198,13 +205,16 @@ public final class AuditLog: Sendable {
         for (pending, record) in zip(batch, records) { pending.continuation.resume(returning: record) }
     }
 
-    /// The checkpoint record's event: a statement over `head` (and this writer's last record), signed.
+    /// The checkpoint record's event: a statement over `head` of `chain` naming every other chain's head, signed.
     private static func checkpointEvent(
-        _ event: AuditEvent, over head: AuditHead, own: AuditHead?, time: Date, sealing: AuditSealing
+        _ event: AuditEvent, over head: AuditHead, in chain: String, naming heads: [String: AuditHead], time: Date,
+        sealing: AuditSealing
     ) throws -> AuditEvent {
+        var heads = heads
+        heads[chain] = head.seq > 0 ? head : nil
         let statement = AuditCheckpoint(
             seq: head.seq, hash: head.hash, time: ISO8601.format(time.roundedToMilliseconds), writer: sealing.writer,
-            writers: own.map { [sealing.writer: $0] } ?? [:], keyFingerprint: sealing.keyring.checkpointKey.fingerprint)
+            writers: heads, keyFingerprint: sealing.keyring.checkpointKey.fingerprint, chain: chain)
         let signed = try SignedAuditCheckpoint(signing: statement, with: sealing.keyring)
         return AuditEvent(
             type: event.type, outcome: event.outcome, actor: event.actor, subject: event.subject, details: signed.details)

@@ -7,6 +7,7 @@ extension AuditRecordContent {
     func canonicalJSON() -> String {
         var json = JSONWriter()
         if let actor { json.field("actor", actor) }
+        if let chain { json.field("chain", chain) }
         var details = JSONWriter()
         for key in self.details.keys.sorted() {
             switch self.details[key]! {

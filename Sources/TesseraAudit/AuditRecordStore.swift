@@ -9,17 +9,45 @@ public struct AuditHead: Sendable, Equatable {
     }
 }
 
-/// Durable storage for the audit chain. Implementations must make `append` atomic and durable
+/// A chain's recorded head and the MAC stored with it.
+public struct AuditChainHead: Sendable, Equatable {
+    public let chain: String
+    public let head: AuditHead
+    public let mac: String?
+
+    public init(chain: String, head: AuditHead, mac: String?) {
+        self.chain = chain
+        self.head = head
+        self.mac = mac
+    }
+}
+
+/// Durable storage for the audit log: one or more hash chains. Implementations must make `append` atomic and durable
 /// (fsync'd) before returning: the token service hands out nothing until it does.
+///
+/// A store appends to one chain, `chain` (the unnamed chain "" unless the store was opened for a named one): several
+/// servers sharing a database each append to their own chain without waiting for each other, and their records get
+/// one order across chains afterwards (`sequence`). Reads cover every chain.
 public protocol AuditRecordStore: Sendable {
-    /// The head written together with the last append (detects truncation of the tail).
+    /// The chain this store appends to.
+    var chain: String { get }
+    /// The head of `chain` written together with its last append (detects truncation of the tail).
     func recordedHead() async throws -> AuditHead?
     /// The MAC stored with the recorded head (`AuditRecord.headMAC` of the batch that moved it there), if any.
     func recordedHeadMAC() async throws -> String?
+    /// Every chain with a recorded head, with its head and MAC.
+    func chainHeads() async throws -> [AuditChainHead]
+    /// Every chain that has records or a recorded head.
+    func chains() async throws -> [String]
+    /// Records of `chain` with `chainSeq > after`, in chain order, at most `limit`.
+    func records(chain: String, after chainSeq: Int64, limit: Int) async throws -> [AuditRecord]
+    /// Gives every durable record not yet in the log's order a `seq` after all others (a no-op where records get it
+    /// as they are written); `wait` waits for another server doing it, else a busy sequencer returns at once.
+    func sequence(wait: Bool) async throws
     /// Appends records (with their MACs) in one transaction and moves the recorded head to the last one, storing
     /// its `headMAC`.
     func append(_ records: [AuditRecord]) async throws
-    /// Records with `seq > after`, in order, at most `limit`.
+    /// Records with `seq > after`, in the log's order across chains, at most `limit`.
     func records(after seq: Int64, limit: Int) async throws -> [AuditRecord]
     /// Appends records chained after `expected`, atomically, unless another writer moved the head first: then
     /// nothing is written and the actual head is returned, so the caller re-chains the batch and tries again.
@@ -44,6 +72,26 @@ public enum AppendResult: Sendable, Equatable {
 extension AuditRecordStore {
     /// Stores without head MACs: none (a keyed chain on such a store fails verification at its head).
     public func recordedHeadMAC() async throws -> String? { nil }
+
+    /// One chain, the unnamed one (stores a single process writes).
+    public var chain: String { "" }
+
+    public func chainHeads() async throws -> [AuditChainHead] {
+        guard let head = try await recordedHead() else { return [] }
+        return [AuditChainHead(chain: chain, head: head, mac: try await recordedHeadMAC())]
+    }
+
+    public func chains() async throws -> [String] {
+        if try await recordedHead() != nil { return [chain] }
+        return try await records(after: 0, limit: 1).isEmpty ? [] : [chain]
+    }
+
+    /// One chain whose order is the log's.
+    public func records(chain: String, after chainSeq: Int64, limit: Int) async throws -> [AuditRecord] {
+        chain == self.chain ? try await records(after: chainSeq, limit: limit) : []
+    }
+
+    public func sequence(wait: Bool) async throws {}
 
     public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
         try await append(records)

@@ -1,30 +1,42 @@
 import Foundation
 
-/// The result of checking the whole chain.
+/// The result of checking every chain of the log.
 public struct AuditVerificationReport: Sendable, Equatable {
     /// The first record that fails a check, and why.
     public struct Break: Sendable, Equatable {
+        /// The record's place in its chain.
         public let seq: Int64
         public let reason: String
+        /// The chain it is in ("" for the unnamed chain).
+        public let chain: String
+
+        public init(seq: Int64, reason: String, chain: String = "") {
+            self.seq = seq
+            self.reason = reason
+            self.chain = chain
+        }
     }
 
     public let recordsChecked: Int64
+    /// The unnamed chain's head when it has one, else the only chain's head (see `heads` for every chain).
     public let head: AuditHead?
+    /// Every chain's last record as verified.
+    public let heads: [String: AuditHead]
     public let firstBreak: Break?
     /// Records written before keying (no key, no MAC): with the keys, accepted only when the verifier was told the
-    /// database predates keyed audit (`acceptUnkeyedPrefix`), and only before the first keyed record.
+    /// database predates keyed audit (`acceptUnkeyedPrefix`), and only before the first keyed record of their chain.
     public let legacyRecords: Int64
     /// Records carrying a key id (their MACs were checked when `macsChecked`).
     public let keyedRecords: Int64
     /// Whether MACs were checked (the verifier held the keys derived from the KEK).
     public let macsChecked: Bool
-    /// Checkpoint records in the chain, signatures checked.
+    /// Checkpoint records in the log, signatures checked.
     public let checkpointsInLog: Int
-    /// The newest checkpoint in the chain.
+    /// The newest checkpoint in the log (by its statement's time).
     public let lastCheckpoint: AuditCheckpoint?
-    /// Checkpoints given from outside the database, checked against the chain.
+    /// Checkpoints given from outside the database, checked against the log.
     public let externalCheckpoints: Int
-    /// The highest sequence an outside checkpoint pins.
+    /// The highest sequence an outside checkpoint pins (in any chain).
     public let externalCheckpointSeq: Int64?
     /// The fingerprint of the key the checkpoints are signed with.
     public let checkpointKeyFingerprint: String?
@@ -32,9 +44,11 @@ public struct AuditVerificationReport: Sendable, Equatable {
     public var isIntact: Bool { firstBreak == nil }
 }
 
-/// Walks the chain from the first record and checks sequence, linkage, hashes and the recorded head; with a keyring,
-/// every keyed record's MAC and the head's MAC; every checkpoint record's signature and what it binds; and, given
-/// checkpoints kept outside the database, that every record they pin is still there, unchanged.
+/// Walks every chain of the log from its first record and checks sequence, linkage, hashes and the chain's recorded
+/// head; with a keyring, every keyed record's MAC and each head's MAC; every checkpoint record's signature and what it
+/// binds, including every other chain's head it names (a chain whose records below a named head were removed, or
+/// which was removed entirely, fails); and, given checkpoints kept outside the database, that every record they pin is
+/// still there, unchanged.
 public struct AuditVerifier: Sendable {
     private let store: any AuditRecordStore
     private let pageSize: Int
@@ -48,7 +62,7 @@ public struct AuditVerifier: Sendable {
     ///   - checkpoints: checkpoints kept outside the database (file, HTTP sink, log stream).
     ///   - checkpointKey: the pinned checkpoint key when there is no keyring (else the keyring's key is pinned; with
     ///     neither, the first checkpoint's key is, and the report names its fingerprint to compare out of band).
-    ///   - acceptUnkeyedPrefix: with a keyring, accept unkeyed records at the start of the chain (a database written
+    ///   - acceptUnkeyedPrefix: with a keyring, accept unkeyed records at the start of a chain (a database written
     ///     before keyed audit). Off by default: a database writer without the KEK can strip every key and MAC,
     ///     re-chain with the public hash and clear the head MAC, so an unkeyed chain proves nothing.
     public init(
@@ -67,50 +81,67 @@ public struct AuditVerifier: Sendable {
         var walk = AuditChainWalk(
             keyring: keyring, pinnedKey: keyring?.checkpointKey ?? checkpointKey, acceptUnkeyedPrefix: acceptUnkeyedPrefix)
         if let failure = walk.pin(checkpoints) { return walk.report(failure) }
-        var expectedSeq: Int64 = 1
-        while true {
-            let page = try await store.records(after: expectedSeq - 1, limit: pageSize)
-            if page.isEmpty { break }
-            for record in page {
-                if let reason = walk.check(record, expectedSeq: expectedSeq) {
-                    return walk.report(.init(seq: record.seq, reason: reason))
+        let heads = Dictionary(try await store.chainHeads().map { ($0.chain, $0) }) { first, _ in first }
+        let chains = Set(try await store.chains()).union(heads.keys).union(walk.pinned.keys).sorted()
+        for chain in chains {
+            walk.start(chain)
+            var after: Int64 = 0
+            while true {
+                let page = try await store.records(chain: chain, after: after, limit: pageSize)
+                if page.isEmpty { break }
+                for record in page {
+                    if let reason = walk.check(record, expectedSeq: after + 1) {
+                        return walk.report(.init(seq: record.chainSeq, reason: reason, chain: chain))
+                    }
+                    after += 1
                 }
-                expectedSeq += 1
+            }
+            if let failure = walk.finish(recorded: heads[chain]) { return walk.report(failure) }
+        }
+        // Heads that checkpoint records name, in chains walked before or after the checkpoint: each must still be there.
+        for (chain, claim) in walk.named.sorted(by: { $0.key < $1.key }) {
+            let end = walk.heads[chain]?.seq ?? 0
+            guard claim.head.seq <= end else {
+                let reason =
+                    "the checkpoint of \(claim.time) names seq \(claim.head.seq) of chain \(Self.name(chain)) but the chain "
+                    + (end == 0 ? "is gone" : "ends at seq \(end)") + ": records were removed"
+                return walk.report(.init(seq: end + 1, reason: reason, chain: chain))
+            }
+            let found = try await store.records(chain: chain, after: claim.head.seq - 1, limit: 1).first
+            guard found?.chainSeq == claim.head.seq, found?.hash == claim.head.hash else {
+                let reason = "record \(claim.head.seq) is not the one the checkpoint of \(claim.time) names: it was rewritten"
+                return walk.report(.init(seq: claim.head.seq, reason: reason, chain: chain))
             }
         }
-        // Outside checkpoints first: they prove a deleted tail whatever the attacker did to the head.
-        if let failure = walk.checkPinnedTail() { return walk.report(failure) }
-        let recorded = try await store.recordedHead()
-        let last = walk.last
-        if recorded != last {
-            let seq = recorded?.seq ?? 0
-            let reason =
-                recorded.map { "recorded head is seq \($0.seq) but the chain ends at seq \(last?.seq ?? 0): records are missing" }
-                ?? "records exist but no head was recorded"
-            return walk.report(.init(seq: seq, reason: reason))
-        }
-        if let failure = walk.checkHead(try await store.recordedHeadMAC()) { return walk.report(failure) }
         return walk.report(nil)
     }
+
+    static func name(_ chain: String) -> String { chain.isEmpty ? "(unnamed)" : chain }
 }
 
-/// The state of one verification pass, record by record.
+/// The state of one verification pass, chain by chain and record by record.
 struct AuditChainWalk {
     let keyring: AuditKeyring?
     var pinnedKey: AuditCheckpointKey?
     let acceptUnkeyedPrefix: Bool
+    /// The chain being walked and its state.
+    var chain = ""
     var prev = AuditRecord.genesisHash
-    var checked: Int64 = 0
     var last: AuditHead?
     var lastKeyID: String?
     var firstKeyed: Int64?
+    /// Every walked chain's last record.
+    var heads: [String: AuditHead] = [:]
+    var checked: Int64 = 0
     var legacy: Int64 = 0
     var keyed: Int64 = 0
     var inLog = 0
     var lastCheckpoint: AuditCheckpoint?
-    /// seq → (hash, when) from outside checkpoints.
-    var pinned: [Int64: (hash: String, time: String)] = [:]
+    /// chain → seq → (hash, when) from outside checkpoints.
+    var pinned: [String: [Int64: (hash: String, time: String)]] = [:]
     var external = 0
+    /// chain → the highest head a checkpoint record in the log names (the hash chain binds everything below it).
+    var named: [String: (head: AuditHead, time: String)] = [:]
 
     init(keyring: AuditKeyring?, pinnedKey: AuditCheckpointKey?, acceptUnkeyedPrefix: Bool = false) {
         self.keyring = keyring
@@ -120,9 +151,10 @@ struct AuditChainWalk {
 
     func report(_ failure: AuditVerificationReport.Break?) -> AuditVerificationReport {
         AuditVerificationReport(
-            recordsChecked: checked, head: last, firstBreak: failure, legacyRecords: legacy, keyedRecords: keyed,
+            recordsChecked: checked, head: heads[""] ?? (heads.count == 1 ? heads.first?.value : nil), heads: heads,
+            firstBreak: failure, legacyRecords: legacy, keyedRecords: keyed,
             macsChecked: keyring != nil, checkpointsInLog: inLog, lastCheckpoint: lastCheckpoint,
-            externalCheckpoints: external, externalCheckpointSeq: pinned.keys.max(),
+            externalCheckpoints: external, externalCheckpointSeq: pinned.values.flatMap(\.keys).max(),
             checkpointKeyFingerprint: pinnedKey?.fingerprint)
     }
 
@@ -131,17 +163,47 @@ struct AuditChainWalk {
         for signed in checkpoints {
             let statement = signed.checkpoint
             if let reason = checkSignature(signed) {
-                return .init(seq: statement.seq, reason: "outside checkpoint for seq \(statement.seq): \(reason)")
-            }
-            if let earlier = pinned[statement.seq], earlier.hash != statement.hash {
                 return .init(
-                    seq: statement.seq,
-                    reason: "two outside checkpoints disagree on record \(statement.seq) (\(earlier.time) and \(statement.time))")
+                    seq: statement.seq, reason: "outside checkpoint for seq \(statement.seq): \(reason)",
+                    chain: statement.chain ?? "")
             }
-            if statement.seq > 0 { pinned[statement.seq] = (statement.hash, statement.time) }
+            for (chain, head) in statement.pins {
+                if let earlier = pinned[chain]?[head.seq], earlier.hash != head.hash {
+                    return .init(
+                        seq: head.seq,
+                        reason: "two outside checkpoints disagree on record \(head.seq) (\(earlier.time) and \(statement.time))",
+                        chain: chain)
+                }
+                pinned[chain, default: [:]][head.seq] = (head.hash, statement.time)
+            }
             external += 1
         }
         return nil
+    }
+
+    /// Starts walking `chain` from its first record.
+    mutating func start(_ chain: String) {
+        self.chain = chain
+        prev = AuditRecord.genesisHash
+        last = nil
+        lastKeyID = nil
+        firstKeyed = nil
+    }
+
+    /// Ends the walk of the current chain: what outside checkpoints pin beyond its end, its recorded head and MAC.
+    mutating func finish(recorded: AuditChainHead?) -> AuditVerificationReport.Break? {
+        if let last { heads[chain] = last }
+        // Outside checkpoints first: they prove a deleted tail whatever the attacker did to the head.
+        if let failure = checkPinnedTail() { return failure }
+        if recorded?.head != last {
+            let seq = recorded?.head.seq ?? 0
+            let reason =
+                recorded.map {
+                    "recorded head is seq \($0.head.seq) but the chain ends at seq \(last?.seq ?? 0): records are missing"
+                } ?? "records exist but no head was recorded"
+            return .init(seq: seq, reason: reason, chain: chain)
+        }
+        return checkHead(recorded?.mac)
     }
 
     /// A checkpoint's signature under the pinned key (pinning the first key seen when nothing was pinned).
@@ -157,25 +219,25 @@ struct AuditChainWalk {
         return nil
     }
 
-    /// Checks one record; nil when it holds.
+    /// Checks one record of the current chain; nil when it holds.
     mutating func check(_ record: AuditRecord, expectedSeq: Int64) -> String? {
-        guard record.seq == expectedSeq else {
-            return "expected seq \(expectedSeq), found \(record.seq): a record is missing"
+        guard record.chainSeq == expectedSeq else {
+            return "expected seq \(expectedSeq), found \(record.chainSeq): a record is missing"
         }
         guard record.prevHash == prev else { return "prev_hash does not match the previous record's hash" }
         guard AuditRecord.digest(record.body) == record.hash else { return "hash does not match the record body" }
         guard let content = try? record.content() else { return "record body is not valid JSON" }
-        guard content.seq == record.seq, content.prev == record.prevHash else {
-            return "record body disagrees with its seq or prev_hash column"
+        guard content.seq == record.chainSeq, content.prev == record.prevHash, (content.chain ?? "") == chain else {
+            return "record body disagrees with its seq, chain or prev_hash column"
         }
-        if let pin = pinned[record.seq], pin.hash != record.hash {
-            return "record \(record.seq) is not the one the outside checkpoint of \(pin.time) pins: it was rewritten"
+        if let pin = pinned[chain]?[record.chainSeq], pin.hash != record.hash {
+            return "record \(record.chainSeq) is not the one the outside checkpoint of \(pin.time) pins: it was rewritten"
         }
         if let reason = checkKey(record, content) { return reason }
         if content.type == AuditLog.checkpointType, let reason = checkCheckpointRecord(record, content) { return reason }
         checked += 1
         prev = record.hash
-        last = AuditHead(seq: record.seq, hash: record.hash)
+        last = AuditHead(seq: record.chainSeq, hash: record.hash)
         return nil
     }
 
@@ -193,7 +255,7 @@ struct AuditChainWalk {
             legacy += 1
             return nil
         }
-        if firstKeyed == nil { firstKeyed = record.seq }
+        if firstKeyed == nil { firstKeyed = record.chainSeq }
         keyed += 1
         lastKeyID = keyID
         guard let keyring else { return nil }
@@ -209,32 +271,45 @@ struct AuditChainWalk {
         guard let signed = SignedAuditCheckpoint(details: content.details) else { return "checkpoint record is malformed" }
         if let reason = checkSignature(signed) { return "checkpoint record: \(reason)" }
         let statement = signed.checkpoint
-        guard statement.seq == record.seq - 1, statement.hash == record.prevHash else {
+        guard statement.seq == record.chainSeq - 1, statement.hash == record.prevHash, (statement.chain ?? chain) == chain
+        else {
             return "checkpoint record does not bind the record before it"
         }
+        if statement.chain != nil {
+            for (other, head) in statement.writers where other != chain && head.seq > 0 {
+                if let earlier = named[other], earlier.head.seq == head.seq, earlier.head.hash != head.hash {
+                    return "checkpoints disagree on record \(head.seq) of chain \(AuditVerifier.name(other))"
+                }
+                if head.seq > named[other]?.head.seq ?? 0 { named[other] = (head, statement.time) }
+            }
+        }
         inLog += 1
-        lastCheckpoint = statement
+        if lastCheckpoint.map({ $0.time <= statement.time }) ?? true { lastCheckpoint = statement }
         return nil
     }
 
     /// The recorded head's MAC, when the chain ends on a keyed record and the keys are known.
     func checkHead(_ mac: String?) -> AuditVerificationReport.Break? {
         guard let keyring, let last, let lastKeyID else { return nil }
-        guard let mac, mac == keyring.headMAC(last, keyID: lastKeyID) else {
+        guard let mac, mac == keyring.headMAC(last, keyID: lastKeyID, chain: chain) else {
             return .init(
                 seq: last.seq,
-                reason: "the recorded head (seq \(last.seq)) has no valid MAC: it was moved, e.g. after deleting the tail")
+                reason: "the recorded head (seq \(last.seq)) has no valid MAC: it was moved, e.g. after deleting the tail",
+                chain: chain)
         }
         return nil
     }
 
-    /// Outside checkpoints pinning records past the end of the chain: the tail was deleted.
+    /// Outside checkpoints pinning records past the end of the current chain: the tail was deleted.
     func checkPinnedTail() -> AuditVerificationReport.Break? {
         let end = last?.seq ?? 0
-        guard let highest = pinned.keys.max(), highest > end, let pin = pinned[highest] else { return nil }
+        guard let pins = pinned[chain], let highest = pins.keys.max(), highest > end, let pin = pins[highest] else {
+            return nil
+        }
         return .init(
             seq: end + 1,
             reason: (highest == end + 1 ? "record \(highest) was removed" : "records \(end + 1)...\(highest) were removed")
-                + ": the outside checkpoint of \(pin.time) pins seq \(highest) but the chain ends at seq \(end)")
+                + ": the outside checkpoint of \(pin.time) pins seq \(highest) but the chain ends at seq \(end)",
+            chain: chain)
     }
 }

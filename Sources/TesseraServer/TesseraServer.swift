@@ -111,7 +111,9 @@ public struct TesseraServer {
                 if endpoint.password == nil, let password = configuration.storagePassword {
                     endpoint = endpoint.with(password: password)
                 }
-                return try await PostgresStorage.connect(endpoint, logger: postgresLogger)
+                return try await PostgresStorage.connect(
+                    endpoint, logger: postgresLogger,
+                    auditChain: configuration.auditChain ?? PostgresStorage.defaultAuditChain)
             }
             return try SQLiteStorage(directory: configuration.dataDirectory)
         } catch let error as StoreError {
@@ -170,6 +172,13 @@ public struct TesseraServer {
         var services: [any Service] = []
         if let closing = database.closingService { services.append(closing) }
         services.append(checkpoints)
+        if database.sharedEndpoint != nil {
+            // Named chains' durable records get their place in the log's order off the appends' path.
+            services.append(
+                PeriodicService(name: "audit sequencer", interval: .milliseconds(250), logger: logger) {
+                    [store = database.audit] in try await store.sequence(wait: false)
+                })
+        }
         services.append(refusals)
         services.append(clusterSync)
         services.append(

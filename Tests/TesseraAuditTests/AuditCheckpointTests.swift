@@ -24,7 +24,10 @@ private func checkpointedLog(count: Int = 5, after: Int = 2) async throws -> (SQ
     let records = try await database.audit.records(after: 0, limit: 100)
     #expect(signed.checkpoint.seq == 5)
     #expect(signed.checkpoint.hash == records[4].hash)
-    #expect(signed.checkpoint.writers["writer-a"] == AuditHead(seq: 5, hash: records[4].hash))
+    // The statement names its chain and every chain's head (here the one unnamed chain's).
+    #expect(signed.checkpoint.chain == "")
+    #expect(signed.checkpoint.writers == ["": AuditHead(seq: 5, hash: records[4].hash)])
+    #expect(signed.checkpoint.writer == "writer-a")
     #expect(signed.isSelfConsistent)
     #expect(signed.key == testKeyring().checkpointKey)
     #expect(try records[5].content().type == AuditLog.checkpointType)

@@ -59,8 +59,8 @@ import Testing
         let report = try await AuditVerifier(store: nodeB).verify()
         #expect(report.isIntact, "\(String(describing: report.firstBreak))")
         #expect(report.head == head)
-        let mine = try await nodeA.records(after: before, limit: 2 * perNode)
-        #expect(mine.map(\.seq) == Array((before + 1)...(before + Int64(2 * perNode))))
+        let mine = try await nodeA.records(chain: nodeA.chain, after: before, limit: 2 * perNode)
+        #expect(mine.map(\.chainSeq) == Array((before + 1)...(before + Int64(2 * perNode))))
         let actors = mine.compactMap { try? $0.content().actor }
         #expect(actors.filter { $0 == "node-a" }.count == perNode)
         #expect(actors.filter { $0 == "node-b" }.count == perNode)
@@ -83,7 +83,8 @@ import Testing
         let current = try await store.recordedHead()
         let stale = AuditHead(seq: (current?.seq ?? 0) + 1000, hash: String(repeating: "0", count: 64))
         let record = try AuditRecord.make(
-            seq: stale.seq + 1, prevHash: stale.hash, time: Date(), event: AuditEvent(type: "test.stale", outcome: .success))
+            seq: stale.seq + 1, chain: store.chain, prevHash: stale.hash, time: Date(),
+            event: AuditEvent(type: "test.stale", outcome: .success))
         #expect(try await store.append([record], after: stale) == .headMoved(current))
         #expect(try await store.recordedHead() == current, "nothing was written")
     }
@@ -100,14 +101,14 @@ import Testing
                 let seq = (head?.seq ?? 0) + 1
                 return [
                     try AuditRecord.make(
-                        seq: seq, prevHash: head?.hash ?? AuditRecord.genesisHash, time: Date(),
+                        seq: seq, chain: store.chain, prevHash: head?.hash ?? AuditRecord.genesisHash, time: Date(),
                         event: AuditEvent(type: "test.rechained", outcome: .success))
                 ]
             }
             #expect(
                 heads.withLock { $0 } == [stale, current],
                 "chained once for the caller's head, once after the head the store reported")
-            #expect(written.first?.seq == (current?.seq ?? 0) + 1)
+            #expect(written.first?.chainSeq == (current?.seq ?? 0) + 1)
             #expect(try await store.recordedHead() == written.last.map { AuditHead(seq: $0.seq, hash: $0.hash) })
             #expect(try await AuditVerifier(store: store).verify().isIntact)
             await storage.close()

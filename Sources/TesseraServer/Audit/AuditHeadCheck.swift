@@ -9,14 +9,15 @@ struct AuditHeadCheck {
 
     /// Throws a configuration error naming what is wrong and what to do.
     func check(acceptUnkeyedPrefix: Bool) async throws {
+        let chain = store.chain
         guard let head = try await store.recordedHead() else {
-            guard try await store.records(after: 0, limit: 1).isEmpty else {
+            guard try await store.records(chain: chain, after: 0, limit: 1).isEmpty else {
                 throw refusal("records exist but no head is recorded")
             }
             return
         }
-        let tail = try await store.records(after: head.seq - 1, limit: 2)
-        guard tail.count == 1, let last = tail.first, last.seq == head.seq, last.hash == head.hash else {
+        let tail = try await store.records(chain: chain, after: head.seq - 1, limit: 2)
+        guard tail.count == 1, let last = tail.first, last.chainSeq == head.seq, last.hash == head.hash else {
             throw refusal("the recorded head (seq \(head.seq)) is not the chain's last record")
         }
         guard let keyID = try last.content().key else {
@@ -28,7 +29,8 @@ struct AuditHeadCheck {
         guard keyring.holds(keyID) else {
             throw refusal("the newest record is keyed with \(keyID), which this KEK does not derive")
         }
-        guard let mac = try await store.recordedHeadMAC(), mac == keyring.headMAC(head, keyID: keyID) else {
+        guard let mac = try await store.recordedHeadMAC(), mac == keyring.headMAC(head, keyID: keyID, chain: chain)
+        else {
             throw refusal(
                 "the recorded head (seq \(head.seq)) has no valid MAC: it was moved, e.g. after deleting the newest records")
         }

@@ -63,6 +63,7 @@ struct ServerEnvironment: Sendable {
             store: database.audit, clock: clock, sealing: AuditSealing(keyring: auditKeys, writer: AuditWriterID.make()))
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
+        if let waits = database.auditChainWaits { metrics.observe(waits) }
         let refusals = RefusalAggregator(
             audit: audit, clock: clock, metrics: metrics, logger: logger,
             interval: .milliseconds(Int64(configuration.listener.refusalFlushInterval * 1000)),

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraAudit
 import TesseraSecrets
 import TesseraStore
 
@@ -15,6 +16,9 @@ public struct ServerConfiguration: Sendable {
     public var storage: String?
     /// The PostgreSQL password when `storage` has none (kept out of URLs, files and process lists).
     public var storagePassword: String?
+    /// The audit chain this server appends to on PostgreSQL (`--audit-chain`); nil is the host name. Servers with
+    /// different chains append without waiting for each other; SQLite has one chain and ignores it.
+    public var auditChain: String?
     /// The SPIFFE trust domain this server is authoritative for.
     public var trustDomain: String = "example.org"
     /// The OAuth issuer identifier. Defaults to `http://HOST:PORT` once the port is known.
@@ -95,6 +99,9 @@ public struct ServerConfiguration: Sendable {
             } catch {
                 throw ServerError(.configuration, "storage: \(error.reason)")
             }
+        }
+        if let auditChain, !AuditRecord.isValidChainName(auditChain) {
+            throw ServerError(.configuration, "--audit-chain must be 1-64 letters, digits, '.', '_' or '-'")
         }
         guard (0...65535).contains(port) else { throw ServerError(.configuration, "port must be 0...65535") }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {

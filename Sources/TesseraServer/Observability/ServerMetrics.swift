@@ -3,6 +3,7 @@ import Foundation
 import Prometheus
 import Synchronization
 import TesseraAudit
+import TesseraStore
 
 /// The server's metrics (swift-metrics API, one Prometheus registry per server, so several servers in one
 /// process — tests — never share counters): issuance counts and latency per grant and outcome, policy
@@ -15,6 +16,7 @@ public final class ServerMetrics: Sendable {
     private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
     private let recorders = Mutex<[String: CoreMetrics.Recorder]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let chainWaits = Mutex<AuditChainWaits?>(nil)
 
     public init() {
         registry = PrometheusCollectorRegistry()
@@ -114,6 +116,24 @@ public final class ServerMetrics: Sendable {
 
     public func activeLeases(_ count: Int) { set("tessera_active_leases", count) }
 
+    /// The PostgreSQL audit appends' waits for their chain's head row, exposed with the metrics.
+    public func observe(_ waits: AuditChainWaits) { chainWaits.withLock { $0 = waits } }
+
     /// The Prometheus text exposition.
-    public func render() -> String { registry.emitToString() }
+    public func render() -> String {
+        var text = registry.emitToString()
+        if let waits = chainWaits.withLock({ $0 })?.total {
+            text += """
+                # HELP tessera_audit_chain_wait_seconds_total Time audit appends waited for their chain's head row \
+                (other servers appending to the same chain).
+                # TYPE tessera_audit_chain_wait_seconds_total counter
+                tessera_audit_chain_wait_seconds_total \(waits.seconds)
+                # HELP tessera_audit_chain_records_total Audit records this server appended to its chain on PostgreSQL.
+                # TYPE tessera_audit_chain_records_total counter
+                tessera_audit_chain_records_total \(waits.records)
+
+                """
+        }
+        return text
+    }
 }

@@ -51,6 +51,9 @@ public protocol TesseraStorage: Sendable {
     /// Where single-use keys (assertion and DPoP proof `jti`s) are claimed once for every server sharing this
     /// storage; `nil` when one server owns it and its in-memory replay cache is enough.
     var sharedReplayStore: (any TokenStateRepository)? { get }
+    /// Time this server's audit appends waited for other servers appending to the same chain (PostgreSQL); `nil`
+    /// for storage a single server owns.
+    var auditChainWaits: AuditChainWaits? { get }
 }
 
 extension TesseraStorage {
@@ -58,6 +61,7 @@ extension TesseraStorage {
     public var databaseFile: String? { nil }
     public var sharedEndpoint: PostgresEndpoint? { nil }
     public var sharedReplayStore: (any TokenStateRepository)? { nil }
+    public var auditChainWaits: AuditChainWaits? { nil }
 
     /// Runs `body` directly: storage only one server uses needs no coordination.
     public func withBootstrapLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {

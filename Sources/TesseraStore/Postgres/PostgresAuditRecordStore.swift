@@ -2,22 +2,28 @@ import Foundation
 import PostgresNIO
 import TesseraAudit
 
-/// The audit chain in PostgreSQL, shared by several Tessera servers: appends are serialised in the database
-/// (a transaction-scoped advisory lock, then a check that the head is the one the batch was chained after),
-/// so the chain stays one verifiable sequence whoever writes. Group commit still applies per server: one transaction
-/// per batch, durable at commit (`synchronous_commit = on`).
+/// The audit log in PostgreSQL, shared by several Tessera servers, each appending to its own chain (`chain`, named
+/// per server: `--audit-chain`, by default the host name). A batch is one call of `tessera_audit_append_v2`
+/// (`PostgresRoutines`): it locks only its chain's head row, checks the head is the one the batch was chained after,
+/// and writes the records, their replay keys and leases and the new head in the call's own transaction, durable at
+/// commit (`synchronous_commit = on`). Servers with different chains never wait for each other; servers that share a
+/// chain name share the chain (the second gets the actual head back and chains its batch again, below).
 ///
-/// A batch is one call of the server-side function `tessera_audit_append_v1` (`PostgresRoutines`), which takes the
-/// lock, checks the head and writes the records, their replay keys and leases and the new head in the call's own
-/// transaction: one round trip, and the lock is held across none. A server whose head went stale (another server
-/// wrote) gets the actual head back and chains the batch again (`append(after:chaining:)`).
-/// `PostgresStorage.audit` runs it on the storage's pool; reads are `SQLAuditRecordStore`'s.
+/// Records are written without `seq`: `sequence(wait:)` (the server's `AuditSequencer`, and every read by `seq`
+/// here) gives durable records their place in the log's one order afterwards. `PostgresStorage.audit` runs it on the
+/// storage's pool; reads by `seq` are `SQLAuditRecordStore`'s.
 struct PostgresAuditRecordStore: SQLAuditRecordStore {
-    /// The advisory-lock class serialising audit appends ("tsau" in ASCII); the second key is the schema's hash,
-    /// so the chains of several Tessera schemas in one database do not wait for each other.
+    /// The advisory-lock class serialising the sequencer ("tsau" in ASCII; it serialised every append before named
+    /// chains); the second key is the schema's hash, so several Tessera schemas in one database do not wait for each
+    /// other.
     static let lockClass: Int32 = 0x7473_6175
+    /// Most records one sequencer call orders (it is called again while there are more).
+    static let sequenceLimit = 50_000
 
     let database: PostgresDatabase
+    let chain: String
+    /// Adds up the time appends waited for their chain's head row (servers sharing a chain name).
+    let waits: AuditChainWaits
 
     /// A read of the chain; a database that cannot answer is an `AuditError`, as for appends.
     func read(_ statement: SQL) async throws -> [any SQLRow] {
@@ -28,33 +34,98 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
         }
     }
 
+    func recordedHead() async throws -> AuditHead? {
+        try await read("SELECT seq, hash FROM audit_head WHERE chain = \(chain) AND seq > 0").first.map {
+            AuditHead(seq: try $0.int64("seq"), hash: try $0.string("hash"))
+        }
+    }
+
+    func recordedHeadMAC() async throws -> String? {
+        try await read("SELECT mac FROM audit_head WHERE chain = \(chain) AND seq > 0").first?.optionalString("mac")
+    }
+
+    func chainHeads() async throws -> [AuditChainHead] {
+        try await read("SELECT chain, seq, hash, mac FROM audit_head WHERE seq > 0 ORDER BY chain").map {
+            AuditChainHead(
+                chain: try $0.string("chain"), head: AuditHead(seq: try $0.int64("seq"), hash: try $0.string("hash")),
+                mac: try $0.optionalString("mac"))
+        }
+    }
+
+    func chains() async throws -> [String] {
+        try await read(
+            "SELECT chain FROM audit_head WHERE seq > 0 UNION SELECT DISTINCT chain FROM audit_records ORDER BY chain"
+        ).map { try $0.string("chain") }
+    }
+
+    func records(chain: String, after chainSeq: Int64, limit: Int) async throws -> [AuditRecord] {
+        try await read(
+            """
+            SELECT seq, COALESCE(chain_seq, seq) AS place, prev_hash, hash, body, mac FROM audit_records
+            WHERE chain = \(chain) AND COALESCE(chain_seq, seq) > \(chainSeq) ORDER BY COALESCE(chain_seq, seq) LIMIT \(limit)
+            """
+        ).map {
+            AuditRecord(
+                seq: try $0.optionalInt64("seq") ?? 0, chain: chain, chainSeq: try $0.int64("place"),
+                prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"), body: try $0.string("body"),
+                mac: try $0.optionalString("mac"))
+        }
+    }
+
+    /// Sequences first, so a reader sees every record durable before it asked.
+    func records(after seq: Int64, limit: Int) async throws -> [AuditRecord] {
+        try await sequence(wait: true)
+        return try await read(
+            """
+            SELECT seq, chain, COALESCE(chain_seq, seq) AS place, prev_hash, hash, body, mac FROM audit_records
+            WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)
+            """
+        ).map {
+            AuditRecord(
+                seq: try $0.int64("seq"), chain: try $0.string("chain"), chainSeq: try $0.int64("place"),
+                prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"), body: try $0.string("body"),
+                mac: try $0.optionalString("mac"))
+        }
+    }
+
+    func sequence(wait: Bool) async throws {
+        while true {
+            let done =
+                try await read("SELECT tessera_audit_sequence_v1(\(raw: "\(wait)"), \(raw: "\(Self.sequenceLimit)")) AS done")
+                .first?
+                .int64("done") ?? 0
+            if done < Int64(Self.sequenceLimit) { return }
+        }
+    }
+
     func append(_ records: [AuditRecord]) async throws {
         guard let first = records.first else { return }
-        let expected = first.seq == 1 ? nil : AuditHead(seq: first.seq - 1, hash: first.prevHash)
+        let expected = first.chainSeq == 1 ? nil : AuditHead(seq: first.chainSeq - 1, hash: first.prevHash)
         guard case .appended = try await append(records, after: expected) else {
             throw AuditError(.appendFailed, "the audit head moved: another writer appended first")
         }
     }
 
-    /// One call of `tessera_audit_append_v1`: written when the head is `expected`, else nothing and the actual head.
+    /// One call of `tessera_audit_append_v2`: written when the head is `expected`, else nothing and the actual head.
     func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
         guard !records.isEmpty else { return .appended }
+        let (chain, waits) = (self.chain, self.waits)
         return try await withConnection { connection, logger in
-            try await Self.call(records, after: expected, on: connection, logger: logger)
+            try await Self.call(records, chain: chain, after: expected, waits: waits, on: connection, logger: logger)
         }
     }
 
-    /// A batch is one round trip while this server is the only writer. When another server moved the head, the batch
-    /// is chained again inside a transaction: its first call takes the lock and, should the head have moved once more,
-    /// the second call (chained after the head the first one reported) cannot miss; the lock is held until the commit.
-    /// (Going straight to the transaction while other servers keep writing measured no better: two servers on one
-    /// chain are bound by the lock held across a round trip to whichever server chains, per-writer chains aside.)
+    /// A batch is one round trip while no other server appends to this chain. When another one moved the head (two
+    /// servers with one chain name), the batch is chained again inside a transaction: its first call locks the head
+    /// row and, should the head have moved once more, the second call (chained after the head the first one
+    /// reported) cannot miss; the row stays locked until the commit.
     func append(
         after expected: AuditHead?, chaining chain: @Sendable (AuditHead?) throws -> [AuditRecord]
     ) async throws -> [AuditRecord] {
         let records = try chain(expected)
         guard !records.isEmpty else { return [] }
         guard case .headMoved(let actual) = try await append(records, after: expected) else { return records }
+        let (name, waits) = (self.chain, self.waits)
         // Lent, not captured: the write runs under `PostgresDeadline`, which may abandon it (see there).
         return try await withoutActuallyEscaping(chain) { chain in
             let lent = PostgresLentClosure(chain)
@@ -65,27 +136,29 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
                     for _ in 0..<2 {
                         let records = try call(head)
                         guard
-                            case .headMoved(let moved) = try await Self.call(records, after: head, on: connection, logger: logger)
+                            case .headMoved(let moved) = try await Self.call(
+                                records, chain: name, after: head, waits: waits, on: connection, logger: logger)
                         else { return records }
                         head = moved
                     }
-                    throw AuditError(.appendFailed, "the audit head moved while this server held its lock")
+                    throw AuditError(.appendFailed, "the audit head moved while this server held its chain's head row")
                 }
             }
         }
     }
 
-    /// Calls `tessera_audit_append_v1` on `connection` (in its transaction, if one is open).
+    /// Calls `tessera_audit_append_v2` on `connection` (in its transaction, if one is open).
     private static func call(
-        _ records: [AuditRecord], after expected: AuditHead?, on connection: PostgresConnection, logger: Logger
+        _ records: [AuditRecord], chain: String, after expected: AuditHead?, waits: AuditChainWaits,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> AppendResult {
         guard let last = records.last else { return .appended }
         let replays = records.compactMap(\.replayGuard)
         let leases = records.compactMap(\.lease)
         // Arrays cannot carry NULL here: an empty task id (or MAC) stands for none.
         let query: PostgresQuery = """
-            SELECT appended, head_seq, head_hash FROM tessera_audit_append_v1(
-                \(expected?.seq)::BIGINT, \(expected?.hash)::TEXT, \(records.map(\.seq))::BIGINT[],
+            SELECT appended, head_seq, head_hash, waited FROM tessera_audit_append_v2(
+                \(chain)::TEXT, \(expected?.seq)::BIGINT, \(expected?.hash)::TEXT, \(records.map(\.chainSeq))::BIGINT[],
                 \(records.map(\.prevHash))::TEXT[], \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[],
                 \(records.map { $0.mac ?? "" })::TEXT[], \(replays.map(\.key))::TEXT[],
                 \(replays.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[], \(leases.map(\.id))::TEXT[],
@@ -94,9 +167,11 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
                 \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[], \(last.headMAC)::TEXT)
             """
         let rows = try await connection.rows(query, logger: logger)
-        guard let row = rows.first, let (appended, seq, hash) = try? row.decode((Bool, Int64?, String?).self) else {
+        guard let row = rows.first, let (appended, seq, hash, waited) = try? row.decode((Bool, Int64?, String?, Double).self)
+        else {
             throw AuditError(.appendFailed, "PostgreSQL answered the audit append with no outcome")
         }
+        waits.add(seconds: waited, records: appended ? records.count : 0)
         if appended { return .appended }
         guard let seq, let hash else { return .headMoved(nil) }
         return .headMoved(AuditHead(seq: seq, hash: hash))

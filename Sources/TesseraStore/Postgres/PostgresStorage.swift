@@ -14,20 +14,37 @@ public final class PostgresStorage: TesseraStorage {
     public let endpoint: PostgresEndpoint
     public let engine = "postgresql"
     let database: PostgresDatabase
+    /// The audit chain this server appends to (`PostgresAuditRecordStore`).
+    public let auditChain: String
+    /// Time this server's audit appends waited for their chain's head row (other servers with the same chain name).
+    public let auditChainWaits: AuditChainWaits? = AuditChainWaits()
 
-    private init(endpoint: PostgresEndpoint, pool: PostgresPool, logger: Logger) {
+    private init(endpoint: PostgresEndpoint, pool: PostgresPool, logger: Logger, auditChain: String) {
         self.endpoint = endpoint
+        self.auditChain = auditChain
         database = PostgresDatabase(pool: pool, endpoint: endpoint, logger: logger)
+    }
+
+    /// The default audit chain of a server: its host name (`AuditRecord.chainName(from:)` makes it a valid name).
+    public static var defaultAuditChain: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "tessera" }
+        let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return AuditRecord.chainName(from: host)
     }
 
     /// Opens the pool (waiting at most `timeout` for the server to answer) and, unless `migrate` is false
     /// (read-only tools), migrates the schema (as long as that takes: a migration may wait for another server's).
+    /// Audit records are appended to `auditChain` (see `PostgresAuditRecordStore`; a valid name, `AuditRecord`).
     public static func connect(
         _ endpoint: PostgresEndpoint, logger: Logger = Logger(label: "tessera.postgres"),
-        timeout: Duration = .seconds(15), migrate: Bool = true
+        timeout: Duration = .seconds(15), migrate: Bool = true, auditChain: String = defaultAuditChain
     ) async throws -> PostgresStorage {
+        guard AuditRecord.isValidChainName(auditChain) else {
+            throw StoreError(.invalidValue, "the audit chain name must be 1–64 letters, digits, '.', '_' or '-'")
+        }
         let pool = PostgresPool(endpoint, logger: logger)
-        let storage = PostgresStorage(endpoint: endpoint, pool: pool, logger: logger)
+        let storage = PostgresStorage(endpoint: endpoint, pool: pool, logger: logger, auditChain: auditChain)
         do {
             // An unreachable server makes the pool wait for a connection indefinitely: at most `timeout` here.
             try await PostgresDeadline(leaseWait: timeout).run(on: pool.client, endpoint: endpoint) { _ in }
@@ -75,8 +92,10 @@ public final class PostgresStorage: TesseraStorage {
     public var trustedIssuers: any TrustedIssuerRepository { SQLTrustedIssuerRepository(sql: sql) }
     public var auditSinks: any AuditSinkCursorRepository { SQLAuditSinkCursorRepository(sql: sql) }
     public var posture: any PostureRepository { SQLPostureRepository(sql: sql) }
-    public var audit: any AuditRecordStore { PostgresAuditRecordStore(database: database) }
-    public var console: any ConsoleReader { SQLConsoleReader(sql: sql) }
+    public var audit: any AuditRecordStore {
+        PostgresAuditRecordStore(database: database, chain: auditChain, waits: auditChainWaits ?? AuditChainWaits())
+    }
+    public var console: any ConsoleReader { SQLConsoleReader(sql: sql, audit: audit) }
     /// Posture's reads, streamed from PostgreSQL.
     public var postureAudit: PostureAuditReader { PostureAuditReader(backend: .postgres(database)) }
     public var postureInventory: PostureInventoryReader { PostureInventoryReader(backend: .postgres(database)) }

@@ -14,9 +14,13 @@ public struct PostureAuditReader: Sendable {
     /// `stream` (PostgreSQL).
     public var blocks: Bool { backend.blocks }
 
-    /// The highest sequence number in the audit table (0 when empty).
+    /// The highest sequence number in the audit table (0 when empty), after PostgreSQL's durable records were
+    /// sequenced (`PostgresAuditRecordStore.sequence`).
     public func lastSeq() async throws -> Int64 {
-        try await backend.sql.row("SELECT MAX(seq) AS seq FROM audit_records")?.optionalInt64("seq") ?? 0
+        if case .postgres(let database) = backend {
+            try await PostgresAuditRecordStore(database: database, chain: "", waits: AuditChainWaits()).sequence(wait: true)
+        }
+        return try await backend.sql.row("SELECT MAX(seq) AS seq FROM audit_records")?.optionalInt64("seq") ?? 0
     }
 
     /// The stored hash of record `seq`, if it exists.

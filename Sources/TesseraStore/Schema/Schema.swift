@@ -95,6 +95,16 @@ enum Schema {
                 """
             ]
         ),
+        // Named audit chains: every record names its chain ('' the unnamed one) and its place in it (NULL: its seq),
+        // and each chain has its own head row. SQLite keeps one chain; PostgreSQL's part is `pg_002_audit_chains`.
+        (
+            "015_audit_chains",
+            [
+                "ALTER TABLE audit_records ADD COLUMN IF NOT EXISTS chain TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE audit_records ADD COLUMN IF NOT EXISTS chain_seq INTEGER",
+                "ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS chain TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
     ]
 
     /// `statements` as `dialect` spells them.

@@ -81,9 +81,14 @@ struct AuditVerify: AsyncParsableCommand {
             object["head_seq"] = head.seq
             object["head_hash"] = head.hash
         }
+        object["chains"] = Dictionary(
+            uniqueKeysWithValues: report.heads.map {
+                ($0.key, ["head_seq": $0.value.seq, "head_hash": $0.value.hash] as [String: Any])
+            })
         if let broken = report.firstBreak {
             object["broken_seq"] = broken.seq
             object["broken_reason"] = broken.reason
+            object["broken_chain"] = broken.chain
         }
         if unchecked { object["broken_reason"] = "keyed records found but no KEK to check their MACs" }
         if let last = report.lastCheckpoint {
@@ -98,7 +103,9 @@ struct AuditVerify: AsyncParsableCommand {
 
     private func text(_ report: AuditVerificationReport, unchecked: Bool) -> String {
         if let broken = report.firstBreak {
-            return "BROKEN at record \(broken.seq): \(broken.reason) (\(report.recordsChecked) records verified before it)"
+            let chain = broken.chain.isEmpty ? "" : " of chain \(broken.chain)"
+            return
+                "BROKEN at record \(broken.seq)\(chain): \(broken.reason) (\(report.recordsChecked) records verified before it)"
         }
         if unchecked {
             return """
@@ -106,7 +113,13 @@ struct AuditVerify: AsyncParsableCommand {
                 --skip-macs to check only hashes, links and checkpoint signatures)
                 """
         }
-        var lines = ["OK: \(report.recordsChecked) records, chain intact, head \(report.head?.hash ?? "(empty)")"]
+        var lines =
+            report.heads.count > 1
+            ? ["OK: \(report.recordsChecked) records in \(report.heads.count) chains, every chain intact"]
+                + report.heads.sorted { $0.key < $1.key }.map {
+                    "  chain \($0.key.isEmpty ? "(unnamed)" : $0.key): \($0.value.seq) records, head \($0.value.hash)"
+                }
+            : ["OK: \(report.recordsChecked) records, chain intact, head \(report.head?.hash ?? "(empty)")"]
         if report.macsChecked {
             lines.append("  MACs: \(report.keyedRecords) keyed records checked; recorded head MAC valid")
         } else {

@@ -194,6 +194,15 @@ struct ServerOptions: ParsableArguments {
         help: "POST each signed audit checkpoint (JSON) to this http(s) URL, e.g. a witness outside the database.")
     var auditCheckpointURL: String?
 
+    @Option(
+        name: .customLong("audit-chain"),
+        help: ArgumentHelp(
+            "The audit chain this server appends to on PostgreSQL (default: TESSERA_AUDIT_CHAIN, else the host name).",
+            discussion: "Each server appends to its own hash chain without waiting for the others; give every server "
+                + "a stable name of its own (e.g. a StatefulSet pod name): servers sharing a name share one chain. "
+                + "1-64 letters, digits, '.', '_' or '-'. SQLite has one chain and ignores it."))
+    var auditChain: String?
+
     @Flag(
         name: .customLong("audit-accept-unkeyed-prefix"),
         help: ArgumentHelp(
@@ -221,6 +230,7 @@ struct ServerOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         configuration.storage = storage ?? environment["TESSERA_STORAGE"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.storagePassword = environment["TESSERA_STORAGE_PASSWORD"]
+        configuration.auditChain = auditChain ?? environment["TESSERA_AUDIT_CHAIN"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.trustDomain = trustDomain
         configuration.issuer = issuer
         configuration.defaultAudience = defaultAudience

@@ -22,10 +22,10 @@ struct AuditAttacker {
     }
 
     /// (a) Deletes every record after `keep` and moves the stored head there (with that record's MAC: the head MAC
-    /// for that seq was overwritten long ago).
+    /// for that seq was overwritten long ago). One chain: the records' places in the log are their places in it.
     func deleteTail(after keep: Int64) async throws {
-        let record = try await read().first { $0.seq == keep }!
-        try await execute("DELETE FROM audit_records WHERE seq > \(keep)")
+        let record = try await read().first { $0.chainSeq == keep }!
+        try await execute("DELETE FROM audit_records WHERE COALESCE(chain_seq, seq) > \(keep)")
         try await execute(
             "UPDATE audit_head SET seq = \(keep), hash = '\(record.hash)', mac = \(record.mac.map { "'\($0)'" } ?? "NULL")")
     }
@@ -43,7 +43,8 @@ struct AuditAttacker {
             return AuditRecordContent(
                 seq: content.seq, time: content.time, type: content.type, outcome: content.outcome, actor: content.actor,
                 subject: content.subject, reason: content.reason, task: content.task,
-                details: content.details.merging(details) { $1 }, prev: content.prev, key: content.key, writer: content.writer)
+                details: content.details.merging(details) { $1 }, prev: content.prev, key: content.key, writer: content.writer,
+                chain: content.chain)
         }
     }
 
@@ -53,22 +54,23 @@ struct AuditAttacker {
         from start: Int64, stripKeys: Bool, _ edit: (AuditRecordContent) -> AuditRecordContent?
     ) async throws {
         let all = try await read()
-        var prev = all.first { $0.seq == start - 1 }?.hash ?? AuditRecord.genesisHash
+        var prev = all.first { $0.chainSeq == start - 1 }?.hash ?? AuditRecord.genesisHash
         var seq = start - 1
-        var statements = ["DELETE FROM audit_records WHERE seq >= \(start)"]
-        for record in all where record.seq >= start {
+        var statements = ["DELETE FROM audit_records WHERE COALESCE(chain_seq, seq) >= \(start)"]
+        let chain = all.first?.chain ?? ""
+        for record in all where record.chainSeq >= start {
             guard let content = edit(try record.content()) else { continue }
             seq += 1
             let forged = AuditRecordContent(
                 seq: seq, time: content.time, type: content.type, outcome: content.outcome, actor: content.actor,
                 subject: content.subject, reason: content.reason, task: content.task, details: content.details, prev: prev,
-                key: stripKeys ? nil : content.key, writer: stripKeys ? nil : content.writer)
+                key: stripKeys ? nil : content.key, writer: stripKeys ? nil : content.writer, chain: content.chain)
             let body = forged.canonicalJSON()
             let hash = AuditRecord.digest(body)
             let mac = stripKeys ? "NULL" : record.mac.map { "'\($0)'" } ?? "NULL"
             statements.append(
-                "INSERT INTO audit_records (seq, prev_hash, hash, body, mac) VALUES (\(seq), '\(prev)', '\(hash)', "
-                    + "'\(body.replacingOccurrences(of: "'", with: "''"))', \(mac))")
+                "INSERT INTO audit_records (seq, chain, chain_seq, prev_hash, hash, body, mac) VALUES (\(seq), '\(chain)', "
+                    + "\(seq), '\(prev)', '\(hash)', '\(body.replacingOccurrences(of: "'", with: "''"))', \(mac))")
             prev = hash
         }
         statements.append("UPDATE audit_head SET seq = \(seq), hash = '\(prev)'\(stripKeys ? ", mac = NULL" : "")")

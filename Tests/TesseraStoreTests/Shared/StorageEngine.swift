@@ -89,12 +89,13 @@ final class StorageFixture: Sendable {
         self.primary = primary
     }
 
-    /// Another store on the same database, as a second server would open it.
-    func another() async throws -> any TesseraStorage {
+    /// Another store on the same database, as a second server would open it (appending to `auditChain` on
+    /// PostgreSQL; the default is the host name, as a server's).
+    func another(auditChain: String = PostgresStorage.defaultAuditChain) async throws -> any TesseraStorage {
         let storage: any TesseraStorage
         switch location {
         case .folder(let directory): storage = try SQLiteStorage(directory: directory)
-        case .schema(let endpoint): storage = try await PostgresStorage.connect(endpoint)
+        case .schema(let endpoint): storage = try await PostgresStorage.connect(endpoint, auditChain: auditChain)
         }
         others.withLock { $0.append(storage) }
         return storage

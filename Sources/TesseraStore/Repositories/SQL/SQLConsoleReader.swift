@@ -7,13 +7,16 @@ import TesseraCore
 /// JSON `subject` / `task` expression indexes. Windows and cursors follow `ConsoleAuditQuery`.
 struct SQLConsoleReader: ConsoleReader {
     let sql: any SQLExecutor
+    /// The audit store, sequenced before a timeline page is read (PostgreSQL's named chains; a no-op on SQLite).
+    var audit: (any AuditRecordStore)?
 
     func identities(_ query: ConsoleIdentityQuery) async throws -> [Identity] {
         try await sql.rows(Self.identitySQL(query)).map(SQLIdentityRepository.identity)
     }
 
     func auditRecords(_ query: ConsoleAuditQuery) async throws -> ConsoleAuditPage {
-        let head = try await sql.row("SELECT seq FROM audit_head WHERE id = 1")?.int64("seq") ?? 0
+        try await audit?.sequence(wait: true)
+        let head = try await sql.row("SELECT MAX(seq) AS seq FROM audit_records")?.optionalInt64("seq") ?? 0
         let (statement, floor, pageSize) = Self.auditSQL(query, head: head)
         let records = try await sql.rows(statement).map {
             AuditRecord(

@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraStore
+import TesseraTestSupport
+import Testing
+
+/// Servers appending to chains of their own in one PostgreSQL schema (DESIGN.md, "The audit log"): no record waits
+/// for another chain, the sequencer gives every durable record one place in the log's order, checkpoints bind every
+/// chain's head, and a database writer without the KEK cannot remove or move a chain unnoticed.
+@Suite(.serialized, .needsPostgres) struct PostgresAuditChainsTests {
+    static let keyring = AuditKeyring(rootKey: SymmetricKey(size: .bits256))
+
+    /// Two chains written at once (`perChain` records each), then a checkpoint on `node-a` naming `node-b`'s head.
+    private func twoChains(
+        _ fixture: StorageFixture, perChain: Int = 150
+    ) async throws -> (a: any TesseraStorage, b: any TesseraStorage) {
+        let storageA = try await fixture.another(auditChain: "node-a")
+        let storageB = try await fixture.another(auditChain: "node-b")
+        let clock = ManualTimeSource(storeEpoch)
+        let logA = try await AuditLog(
+            store: storageA.audit, clock: clock, sealing: AuditSealing(keyring: Self.keyring, writer: "a-1"))
+        let logB = try await AuditLog(
+            store: storageB.audit, clock: clock, sealing: AuditSealing(keyring: Self.keyring, writer: "b-1"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (name, log) in [("a", logA), ("b", logB)] {
+                for index in 0..<perChain {
+                    group.addTask {
+                        try await log.append(
+                            AuditEvent(type: "test.chains", outcome: .success, actor: name, details: ["n": .int(Int64(index))]))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let checkpoint = try await logA.checkpoint()
+        #expect(checkpoint.checkpoint.chain == "node-a")
+        #expect(checkpoint.checkpoint.writers["node-b"] == AuditHead(seq: Int64(perChain), hash: logB.head!.hash))
+        return (storageA, storageB)
+    }
+
+    private func verify(_ storage: any TesseraStorage) async throws -> AuditVerificationReport {
+        try await AuditVerifier(store: storage.audit, keyring: Self.keyring).verify()
+    }
+
+    @Test func twoChainsAppendApartAndVerifyAsOneLog() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, b) = try await twoChains(fixture)
+            let report = try await verify(b)
+            #expect(report.isIntact, "\(String(describing: report.firstBreak))")
+            #expect(report.recordsChecked == 301)
+            #expect(report.heads.keys.sorted() == ["node-a", "node-b"])
+            #expect(report.heads["node-a"]?.seq == 151)
+            #expect(report.checkpointsInLog == 1)
+            // Every append was counted, and waited on nobody's head row but its own chain's.
+            #expect(a.auditChainWaits?.total.records == 151)
+            #expect(b.auditChainWaits?.total.records == 150)
+            // One order across chains: seq 1...301 with no gap, each chain in its own order within it.
+            let log = try await a.audit.records(after: 0, limit: 1000)
+            #expect(log.map(\.seq) == Array(1...301))
+            for chain in ["node-a", "node-b"] {
+                let places = log.filter { $0.chain == chain }.map(\.chainSeq)
+                #expect(places == Array(1...Int64(places.count)), "chain \(chain) keeps its order in the log")
+            }
+        }
+    }
+
+    @Test func aRecordAppendedLaterIsSequencedAfterEveryEarlierOne() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, b) = try await twoChains(fixture, perChain: 5)
+            let before = try await a.audit.records(after: 0, limit: 100)
+            let late = try await AuditLog(
+                store: b.audit, clock: ManualTimeSource(storeEpoch),
+                sealing: AuditSealing(keyring: Self.keyring, writer: "b-2"))
+            let record = try await late.append(AuditEvent(type: "test.late", outcome: .success))
+            let after = try await a.audit.records(after: before.last!.seq, limit: 100)
+            #expect(after.map(\.hash) == [record.hash])
+            #expect(after.first?.seq == before.last!.seq + 1)
+        }
+    }
+
+    @Test func aChainRemovedEntirelyIsFoundByAnotherChainsCheckpoint() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, _) = try await twoChains(fixture)
+            let postgres = try #require(a as? PostgresStorage)
+            try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-b'")
+            try await postgres.unsafeExecute("DELETE FROM audit_head WHERE chain = 'node-b'")
+            let report = try await verify(a)
+            #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
+            #expect(report.firstBreak?.reason.contains("is gone") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func aNamedChainsTailRemovedAndHeadMovedBackIsRefused() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, _) = try await twoChains(fixture)
+            let postgres = try #require(a as? PostgresStorage)
+            let kept = try #require(try await a.audit.records(chain: "node-b", after: 148, limit: 1).first)
+            try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-b' AND chain_seq > 149")
+            try await postgres.unsafeExecute(
+                "UPDATE audit_head SET seq = 149, hash = '\(kept.hash)', mac = '\(kept.mac ?? "")' WHERE chain = 'node-b'")
+            let report = try await verify(a)
+            #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
+            #expect(report.firstBreak?.reason.contains("no valid MAC") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func aRecordMovedToAnotherChainIsRefused() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, _) = try await twoChains(fixture)
+            let postgres = try #require(a as? PostgresStorage)
+            // Chain b's last record moved to the end of chain a, with a's head moved onto it.
+            let moved = try #require(try await a.audit.records(chain: "node-b", after: 149, limit: 1).first)
+            try await postgres.unsafeExecute(
+                "UPDATE audit_records SET chain = 'node-a', chain_seq = 152 WHERE chain = 'node-b' AND chain_seq = 150")
+            try await postgres.unsafeExecute(
+                "UPDATE audit_head SET seq = 152, hash = '\(moved.hash)' WHERE chain = 'node-a'")
+            let report = try await verify(a)
+            #expect(report.firstBreak?.chain == "node-a", "\(String(describing: report.firstBreak))")
+            #expect(report.firstBreak?.seq == 152, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func aChainNameThatCouldSpliceTheFormatIsRefused() async throws {
+        for name in ["", "a\u{0}b", "a\"b", String(repeating: "x", count: 65), "ä"] {
+            #expect(!AuditRecord.isValidChainName(name), "\(name.debugDescription)")
+        }
+        #expect(AuditRecord.isValidChainName("tessera-0.prod_eu"))
+        #expect(AuditRecord.chainName(from: "host name/ä") == "host-name---")
+    }
+}
