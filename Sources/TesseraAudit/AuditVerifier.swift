@@ -248,6 +248,10 @@ struct AuditChainWalk {
                 return "record has no key or MAC although records are keyed since seq \(firstKeyed): "
                     + "written or re-chained without the key"
             }
+            if keyring != nil && !chain.isEmpty {
+                return "record has no key or MAC in a named chain (named chains are keyed from their first record): "
+                    + "written or re-chained without the key"
+            }
             if keyring != nil && !acceptUnkeyedPrefix {
                 return "record has no key or MAC: written or re-chained without the key (a database from before keyed "
                     + "audit verifies with --accept-unkeyed-prefix)"

@@ -122,6 +122,24 @@ import Testing
         }
     }
 
+    @Test func anUnkeyedChainPlantedBesideTheOthersIsRefusedEvenWithTheLegacyAllowance() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, _) = try await twoChains(fixture, perChain: 3)
+            let postgres = try #require(a as? PostgresStorage)
+            // The attacker writes a chain of their own with the public hash: no key, no MAC, a head without MAC.
+            let forged = try AuditRecord.make(
+                seq: 1, chain: "planted", prevHash: AuditRecord.genesisHash, time: storeEpoch,
+                event: AuditEvent(type: "token.issued", outcome: .success, actor: "attacker"))
+            try await postgres.unsafeExecute(
+                "INSERT INTO audit_records (chain, chain_seq, seq, prev_hash, hash, body) VALUES ('planted', 1, 1000, "
+                    + "'\(forged.prevHash)', '\(forged.hash)', '\(forged.body)')")
+            try await postgres.unsafeExecute("INSERT INTO audit_head (chain, seq, hash) VALUES ('planted', 1, '\(forged.hash)')")
+            let report = try await AuditVerifier(store: a.audit, keyring: Self.keyring, acceptUnkeyedPrefix: true).verify()
+            #expect(report.firstBreak?.chain == "planted", "\(String(describing: report.firstBreak))")
+            #expect(report.firstBreak?.reason.contains("named chain") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
     @Test func aChainNameThatCouldSpliceTheFormatIsRefused() async throws {
         for name in ["", "a\u{0}b", "a\"b", String(repeating: "x", count: 65), "ä"] {
             #expect(!AuditRecord.isValidChainName(name), "\(name.debugDescription)")

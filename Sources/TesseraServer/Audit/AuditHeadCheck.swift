@@ -21,7 +21,8 @@ struct AuditHeadCheck {
             throw refusal("the recorded head (seq \(head.seq)) is not the chain's last record")
         }
         guard let keyID = try last.content().key else {
-            if acceptUnkeyedPrefix { return }
+            // Only the unnamed chain can predate keyed audit: a named chain is keyed from its first record.
+            if acceptUnkeyedPrefix && chain.isEmpty { return }
             throw refusal(
                 "the audit chain's newest record carries no MAC: either the database predates keyed audit (start with "
                     + "--audit-accept-unkeyed-prefix) or a database writer rewrote the chain")
