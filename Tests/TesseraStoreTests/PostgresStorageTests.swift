@@ -57,6 +57,11 @@ import Testing
             #expect(try PostgresSQLRow(try #require(await setting().first)).string("s") == "on", "one connection: the same one")
             #expect(try await !storage.tokenState.claimReplayKey("assertion|c|u1", expiresAt: expiry, now: Date()))
             #expect(try await storage.tokenState.unexpiredReplayKeys(now: Date()).map(\.key).contains("assertion|c|u1"))
+            // The tool-call counter, too.
+            #expect(try await storage.toolCatalogues.recordCall(taskID: "t1", now: Date()) == 1)
+            try await storage.toolCatalogues.releaseCall(taskID: "t1")
+            #expect(try PostgresSQLRow(try #require(await setting().first)).string("s") == "on")
+            #expect(try await storage.toolCatalogues.calls(taskID: "t1") == 0)
             await storage.close()
         } catch {
             await storage.close()

@@ -21,8 +21,12 @@ public protocol ToolCatalogueRepository: Sendable {
     func consume(id: String, now: Date) async throws -> Bool
     /// Calls authorized so far in the task.
     func calls(taskID: String) async throws -> Int
-    /// Counts one authorized call in the task and returns the new total.
+    /// Counts one call in the task and returns the new total. Not flushed on its own (SQLite: no fsync; PostgreSQL:
+    /// `synchronous_commit` off for this statement): it is durable once the decision's audit record is, whose durable
+    /// commit on the same database follows it and flushes the log past it. A crash before that loses the count of a
+    /// call that was never answered.
     func recordCall(taskID: String, now: Date) async throws -> Int
-    /// Gives back one call counted by `recordCall` (a reservation the decision did not use).
+    /// Gives back one call counted by `recordCall` (a reservation the decision did not use). Not flushed on its own
+    /// either: lost in a crash, the count stays one higher (the safe direction).
     func releaseCall(taskID: String) async throws
 }

@@ -14,6 +14,13 @@ public protocol SQLExecutor: Sendable {
     @discardableResult
     func execute(_ sql: SQL) async throws -> [any SQLRow]
 
+    /// Runs a statement that writes, as `execute`, but without waiting for it to be flushed to disk where the engine
+    /// lets the executor choose (SQLite: the writer commits it with `synchronous = NORMAL`, so the next durable
+    /// commit's fsync of the write-ahead log carries it). On PostgreSQL it is `execute`: a statement that should not
+    /// wait for its flush says so itself (`set_config('synchronous_commit', 'off', true)`).
+    @discardableResult
+    func executeUnflushed(_ sql: SQL) async throws -> [any SQLRow]
+
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws. `body` must use only
     /// the executor it is given (on SQLite a statement through another would wait for this transaction).
     func transaction<Result: Sendable>(
@@ -22,6 +29,9 @@ public protocol SQLExecutor: Sendable {
 }
 
 extension SQLExecutor {
+    @discardableResult
+    public func executeUnflushed(_ sql: SQL) async throws -> [any SQLRow] { try await execute(sql) }
+
     /// The first row of a query, if any.
     public func row(_ sql: SQL) async throws -> (any SQLRow)? { try await rows(sql).first }
 

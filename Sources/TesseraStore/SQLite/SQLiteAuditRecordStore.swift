@@ -11,7 +11,7 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
 
     func append(_ records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
-        try await pool.write { db in try Self.insert(records, db) }
+        try await pool.writeWithoutTransaction { db in try Self.durably(db) { try Self.insert(records, db) } }
     }
 
     func appendBlocking(
@@ -19,8 +19,19 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
     ) throws -> [AuditRecord] {
         let records = try chain(expected)
         guard !records.isEmpty else { return records }
-        try pool.write { db in try Self.insert(records, db) }
+        try pool.writeWithoutTransaction { db in try Self.durably(db) { try Self.insert(records, db) } }
         return records
+    }
+
+    /// Runs `body` in a transaction committed with `synchronous = FULL` (fsync'd), whatever the writer was left at:
+    /// an unflushed write (`SQLiteExecutor.executeUnflushed`) lowers it for its own commit only, and the audit record
+    /// is what every credential waits for, so its durability does not rest on that write having restored it.
+    private static func durably(_ db: Database, _ body: () throws -> Void) throws {
+        if try Int.fetchOne(db, sql: "PRAGMA synchronous") != 2 { try db.execute(sql: "PRAGMA synchronous = FULL") }
+        try db.inTransaction {
+            try body()
+            return .commit
+        }
     }
 
     /// Inserts a batch (records, their replay keys and leases) and moves the head, inside the caller's transaction.

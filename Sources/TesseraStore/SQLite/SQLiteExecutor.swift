@@ -39,6 +39,31 @@ struct SQLiteExecutor: SQLExecutor {
         }
     }
 
+    /// On the writer, outside any open transaction: `synchronous = NORMAL` for this statement's commit only, then
+    /// back to `FULL` (the writer's setting) before any other write runs.
+    @discardableResult
+    func executeUnflushed(_ sql: SQL) async throws -> [any SQLRow] {
+        if let channel { return try await channel.run(sql) }
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                let result = Result {
+                    var rows: [any SQLRow] = []
+                    try db.inTransaction {
+                        rows = try Self.run(sql, in: db)
+                        return .commit
+                    }
+                    return rows
+                }
+                // (The audit append also makes sure of FULL before every batch: `SQLiteAuditRecordStore`.)
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                return try result.get()
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     func transaction<Result: Sendable>(
         _ body: @escaping @Sendable (any SQLExecutor) async throws -> Result
     ) async throws -> Result {

@@ -91,9 +91,13 @@ struct SQLToolCatalogueRepository: ToolCatalogueRepository {
     }
 
     func recordCall(taskID: String, now: Date) async throws -> Int {
-        let rows = try await sql.execute(
+        let row: SQL =
+            sql.dialect == .sqlite
+            ? "VALUES (\(taskID), 1, \(now))"
+            : "SELECT \(taskID), 1, \(now) FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+        let rows = try await sql.executeUnflushed(
             """
-            INSERT INTO task_tool_calls (task_id, calls, last_call_at) VALUES (\(taskID), 1, \(now))
+            INSERT INTO task_tool_calls (task_id, calls, last_call_at) \(row)
             ON CONFLICT (task_id) DO UPDATE SET calls = task_tool_calls.calls + 1, last_call_at = excluded.last_call_at
             RETURNING calls
             """)
@@ -104,7 +108,10 @@ struct SQLToolCatalogueRepository: ToolCatalogueRepository {
     }
 
     func releaseCall(taskID: String) async throws {
-        try await sql.execute("UPDATE task_tool_calls SET calls = calls - 1 WHERE task_id = \(taskID) AND calls > 0")
+        let unflushed: SQL =
+            sql.dialect == .sqlite ? "" : " AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL"
+        try await sql.executeUnflushed(
+            "UPDATE task_tool_calls SET calls = calls - 1 WHERE task_id = \(taskID) AND calls > 0\(unflushed)")
     }
 
     static func approval(_ row: any SQLRow) throws -> ToolApproval {
