@@ -74,6 +74,12 @@ public struct AuditKeyring: Sendable {
         return keys[id].map { Self.mac(message, $0) }
     }
 
+    /// Whether `mac` is the head MAC of `head` in `chain` under any key this keyring holds.
+    public func verifiesHeadMAC(_ head: AuditHead, mac: String?, chain: String) -> Bool {
+        guard let mac else { return false }
+        return keys.keys.contains { headMAC(head, keyID: $0, chain: chain) == mac }
+    }
+
     private static func mac(_ message: String, _ key: SymmetricKey) -> String {
         Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key))
     }

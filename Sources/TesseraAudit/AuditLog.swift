@@ -47,6 +47,7 @@ public final class AuditLog: Sendable {
         store: any AuditRecordStore, clock: any TimeSource, sealing: AuditSealing? = nil,
         onBatch: (@Sendable (Int) -> Void)? = nil
     ) async throws {
+        let store = sealing.map { store.guardingHeads(with: $0.keyring) } ?? store
         self.store = store
         self.writerQueue = (store as? any BlockingAuditRecordStore).map {
             (DispatchQueue(label: "tessera.audit.writer", qos: .userInitiated), $0)
@@ -71,8 +72,12 @@ public final class AuditLog: Sendable {
     /// head of every chain in the store, and returns it once durable.
     public func checkpoint() async throws -> SignedAuditCheckpoint {
         guard let sealing else { throw AuditError(.appendFailed, "checkpoints need the audit keys (derived from the KEK)") }
+        // Only heads a KEK holder wrote: a head row planted by a database writer is not signed into the statement.
         var heads: [String: AuditHead] = [:]
-        for head in try await store.chainHeads() where head.chain != store.chain { heads[head.chain] = head.head }
+        for head in try await store.chainHeads()
+        where head.chain != store.chain && sealing.keyring.verifiesHeadMAC(head.head, mac: head.mac, chain: head.chain) {
+            heads[head.chain] = head.head
+        }
         let record = try await enqueue(
             AuditEvent(type: Self.checkpointType, outcome: .success, actor: "system", subject: sealing.writer),
             checkpointHeads: heads)

@@ -44,6 +44,14 @@ public protocol AuditRecordStore: Sendable {
     /// Gives every durable record not yet in the log's order a `seq` after all others (a no-op where records get it
     /// as they are written); `wait` waits for another server doing it, else a busy sequencer returns at once.
     func sequence(wait: Bool) async throws
+    /// Checkpoint records of every chain (their statements name other chains' heads), for verification.
+    func checkpointRecords() async throws -> [AuditRecord]
+    /// Rows that break the log's order for readers: rows with no place in any chain (never sequenced, never
+    /// verified) and `seq` values held by more than one record.
+    func orderProblems() async throws -> (unplaced: Int64, duplicateSeqs: Int64)
+    /// This store, refusing to chain after a head of its chain that moved back or carries no valid MAC under
+    /// `keyring` (a head only moves forward, and only under a KEK holder's hand).
+    func guardingHeads(with keyring: AuditKeyring) -> any AuditRecordStore
     /// Appends records (with their MACs) in one transaction and moves the recorded head to the last one, storing
     /// its `headMAC`.
     func append(_ records: [AuditRecord]) async throws
@@ -92,6 +100,15 @@ extension AuditRecordStore {
     }
 
     public func sequence(wait: Bool) async throws {}
+
+    /// One chain: its checkpoints name only its own head, which the walk checks directly.
+    public func checkpointRecords() async throws -> [AuditRecord] { [] }
+
+    /// Stores where `seq` is the records' key (SQLite) have neither.
+    public func orderProblems() async throws -> (unplaced: Int64, duplicateSeqs: Int64) { (0, 0) }
+
+    /// One writer per store: the head is the log's own (nothing else moves it).
+    public func guardingHeads(with keyring: AuditKeyring) -> any AuditRecordStore { self }
 
     public func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
         try await append(records)

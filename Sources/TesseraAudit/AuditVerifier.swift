@@ -81,14 +81,41 @@ public struct AuditVerifier: Sendable {
         var walk = AuditChainWalk(
             keyring: keyring, pinnedKey: keyring?.checkpointKey ?? checkpointKey, acceptUnkeyedPrefix: acceptUnkeyedPrefix)
         if let failure = walk.pin(checkpoints) { return walk.report(failure) }
-        let heads = Dictionary(try await store.chainHeads().map { ($0.chain, $0) }) { first, _ in first }
+        // Every head that a checkpoint in the log names, in whichever chain: pinned like an outside checkpoint's, so
+        // each named record must be there unchanged, whichever chain is walked first.
+        for record in try await store.checkpointRecords() {
+            if let failure = walk.pin(inLog: record) { return walk.report(failure) }
+        }
+        // Readers follow `seq`: every durable record gets one first, then every chain must hold them in its order.
+        try await store.sequence(wait: true)
+        let problems = try await store.orderProblems()
+        if problems.unplaced > 0 || problems.duplicateSeqs > 0 {
+            let reason =
+                problems.unplaced > 0
+                ? "\(problems.unplaced) row(s) have no place in any chain (no chain_seq, no seq): not written by Tessera"
+                : "\(problems.duplicateSeqs) seq value(s) are held by more than one record: readers would skip records"
+            return walk.report(.init(seq: 0, reason: reason))
+        }
+        let heads = try await currentHeads()
         let chains = Set(try await store.chains()).union(heads.keys).union(walk.pinned.keys).sorted()
         for chain in chains {
             walk.start(chain)
             var after: Int64 = 0
+            var recorded = heads[chain]
             while true {
+                // Sequenced just before each page: only records appended since may lack a place in the log's order,
+                // and within one page (one snapshot) they are the chain's newest.
+                try await store.sequence(wait: true)
                 let page = try await store.records(chain: chain, after: after, limit: pageSize)
-                if page.isEmpty { break }
+                walk.sawUnsequenced = false
+                if page.isEmpty {
+                    // A running server may have appended since the heads were read: the head read now is at or past
+                    // every record walked (records and head commit together), so walk on until it is reached.
+                    guard recorded?.head != walk.last, let now = try await currentHeads()[chain], now != recorded
+                    else { break }
+                    recorded = now
+                    if now.head.seq <= (walk.last?.seq ?? 0) { break }
+                }
                 for record in page {
                     if let reason = walk.check(record, expectedSeq: after + 1) {
                         return walk.report(.init(seq: record.chainSeq, reason: reason, chain: chain))
@@ -96,24 +123,13 @@ public struct AuditVerifier: Sendable {
                     after += 1
                 }
             }
-            if let failure = walk.finish(recorded: heads[chain]) { return walk.report(failure) }
-        }
-        // Heads that checkpoint records name, in chains walked before or after the checkpoint: each must still be there.
-        for (chain, claim) in walk.named.sorted(by: { $0.key < $1.key }) {
-            let end = walk.heads[chain]?.seq ?? 0
-            guard claim.head.seq <= end else {
-                let reason =
-                    "the checkpoint of \(claim.time) names seq \(claim.head.seq) of chain \(Self.name(chain)) but the chain "
-                    + (end == 0 ? "is gone" : "ends at seq \(end)") + ": records were removed"
-                return walk.report(.init(seq: end + 1, reason: reason, chain: chain))
-            }
-            let found = try await store.records(chain: chain, after: claim.head.seq - 1, limit: 1).first
-            guard found?.chainSeq == claim.head.seq, found?.hash == claim.head.hash else {
-                let reason = "record \(claim.head.seq) is not the one the checkpoint of \(claim.time) names: it was rewritten"
-                return walk.report(.init(seq: claim.head.seq, reason: reason, chain: chain))
-            }
+            if let failure = walk.finish(recorded: recorded) { return walk.report(failure) }
         }
         return walk.report(nil)
+    }
+
+    private func currentHeads() async throws -> [String: AuditChainHead] {
+        Dictionary(try await store.chainHeads().map { ($0.chain, $0) }) { first, _ in first }
     }
 
     static func name(_ chain: String) -> String { chain.isEmpty ? "(unnamed)" : chain }
@@ -137,11 +153,15 @@ struct AuditChainWalk {
     var keyed: Int64 = 0
     var inLog = 0
     var lastCheckpoint: AuditCheckpoint?
-    /// chain → seq → (hash, when) from outside checkpoints.
-    var pinned: [String: [Int64: (hash: String, time: String)]] = [:]
+    /// chain → seq → (hash, which checkpoint) from outside checkpoints and the checkpoint records in the log.
+    var pinned: [String: [Int64: (hash: String, source: String)]] = [:]
     var external = 0
-    /// chain → the highest head a checkpoint record in the log names (the hash chain binds everything below it).
-    var named: [String: (head: AuditHead, time: String)] = [:]
+    /// The highest sequence an outside checkpoint pins.
+    var externalSeq: Int64?
+    /// The previous record's place in the log's order (`seq`) in the chain being walked, and whether a record without
+    /// one was seen (only the newest records of a chain may still wait for the sequencer).
+    var lastLogSeq: Int64 = 0
+    var sawUnsequenced = false
 
     init(keyring: AuditKeyring?, pinnedKey: AuditCheckpointKey?, acceptUnkeyedPrefix: Bool = false) {
         self.keyring = keyring
@@ -154,7 +174,7 @@ struct AuditChainWalk {
             recordsChecked: checked, head: heads[""] ?? (heads.count == 1 ? heads.first?.value : nil), heads: heads,
             firstBreak: failure, legacyRecords: legacy, keyedRecords: keyed,
             macsChecked: keyring != nil, checkpointsInLog: inLog, lastCheckpoint: lastCheckpoint,
-            externalCheckpoints: external, externalCheckpointSeq: pinned.values.flatMap(\.keys).max(),
+            externalCheckpoints: external, externalCheckpointSeq: externalSeq,
             checkpointKeyFingerprint: pinnedKey?.fingerprint)
     }
 
@@ -167,16 +187,34 @@ struct AuditChainWalk {
                     seq: statement.seq, reason: "outside checkpoint for seq \(statement.seq): \(reason)",
                     chain: statement.chain ?? "")
             }
-            for (chain, head) in statement.pins {
-                if let earlier = pinned[chain]?[head.seq], earlier.hash != head.hash {
-                    return .init(
-                        seq: head.seq,
-                        reason: "two outside checkpoints disagree on record \(head.seq) (\(earlier.time) and \(statement.time))",
-                        chain: chain)
-                }
-                pinned[chain, default: [:]][head.seq] = (head.hash, statement.time)
-            }
+            if let failure = pin(statement, source: "the outside checkpoint of \(statement.time)") { return failure }
+            for (_, head) in statement.pins { externalSeq = max(externalSeq ?? 0, head.seq) }
             external += 1
+        }
+        return nil
+    }
+
+    /// Keeps what a checkpoint record in the log pins in other chains (its signature checked; a record that is not a
+    /// well-formed checkpoint is left to the walk).
+    mutating func pin(inLog record: AuditRecord) -> AuditVerificationReport.Break? {
+        guard let content = try? record.content(), content.type == AuditLog.checkpointType,
+            let signed = SignedAuditCheckpoint(details: content.details), signed.checkpoint.chain != nil
+        else { return nil }
+        if let reason = checkSignature(signed) {
+            return .init(seq: record.chainSeq, reason: "checkpoint record: \(reason)", chain: record.chain)
+        }
+        let statement = signed.checkpoint
+        return pin(statement, source: "the checkpoint of \(statement.time) in chain \(AuditVerifier.name(record.chain))")
+    }
+
+    private mutating func pin(_ statement: AuditCheckpoint, source: String) -> AuditVerificationReport.Break? {
+        for (chain, head) in statement.pins {
+            if let earlier = pinned[chain]?[head.seq], earlier.hash != head.hash {
+                return .init(
+                    seq: head.seq,
+                    reason: "two checkpoints disagree on record \(head.seq) (\(earlier.source) and \(source))", chain: chain)
+            }
+            pinned[chain, default: [:]][head.seq] = (head.hash, source)
         }
         return nil
     }
@@ -188,6 +226,8 @@ struct AuditChainWalk {
         last = nil
         lastKeyID = nil
         firstKeyed = nil
+        lastLogSeq = 0
+        sawUnsequenced = false
     }
 
     /// Ends the walk of the current chain: what outside checkpoints pin beyond its end, its recorded head and MAC.
@@ -231,7 +271,17 @@ struct AuditChainWalk {
             return "record body disagrees with its seq, chain or prev_hash column"
         }
         if let pin = pinned[chain]?[record.chainSeq], pin.hash != record.hash {
-            return "record \(record.chainSeq) is not the one the outside checkpoint of \(pin.time) pins: it was rewritten"
+            return "record \(record.chainSeq) is not the one \(pin.source) pins: it was rewritten"
+        }
+        // A reader following `seq` must meet the chain's records in the chain's order (else it can skip one).
+        if record.seq > 0 {
+            if sawUnsequenced || record.seq <= lastLogSeq {
+                return "its place in the log's order (seq \(record.seq)) is not after the chain's previous record's: "
+                    + "a reader following seq would skip or repeat records"
+            }
+            lastLogSeq = record.seq
+        } else {
+            sawUnsequenced = true
         }
         if let reason = checkKey(record, content) { return reason }
         if content.type == AuditLog.checkpointType, let reason = checkCheckpointRecord(record, content) { return reason }
@@ -279,14 +329,6 @@ struct AuditChainWalk {
         else {
             return "checkpoint record does not bind the record before it"
         }
-        if statement.chain != nil {
-            for (other, head) in statement.writers where other != chain && head.seq > 0 {
-                if let earlier = named[other], earlier.head.seq == head.seq, earlier.head.hash != head.hash {
-                    return "checkpoints disagree on record \(head.seq) of chain \(AuditVerifier.name(other))"
-                }
-                if head.seq > named[other]?.head.seq ?? 0 { named[other] = (head, statement.time) }
-            }
-        }
         inLog += 1
         if lastCheckpoint.map({ $0.time <= statement.time }) ?? true { lastCheckpoint = statement }
         return nil
@@ -313,7 +355,8 @@ struct AuditChainWalk {
         return .init(
             seq: end + 1,
             reason: (highest == end + 1 ? "record \(highest) was removed" : "records \(end + 1)...\(highest) were removed")
-                + ": the outside checkpoint of \(pin.time) pins seq \(highest) but the chain ends at seq \(end)",
+                + ": \(pin.source) pins seq \(highest) but the chain "
+                + (end == 0 ? "is gone" : "ends at seq \(end)"),
             chain: chain)
     }
 }

@@ -102,7 +102,10 @@ import Testing
                 "UPDATE audit_head SET seq = 149, hash = '\(kept.hash)', mac = '\(kept.mac ?? "")' WHERE chain = 'node-b'")
             let report = try await verify(a)
             #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
-            #expect(report.firstBreak?.reason.contains("no valid MAC") == true, "\(String(describing: report.firstBreak))")
+            // Chain a's checkpoint named b's head at 150: that proves the removal whatever the head row says.
+            #expect(
+                report.firstBreak?.reason.contains("pins seq 150 but the chain ends at seq 149") == true,
+                "\(String(describing: report.firstBreak))")
         }
     }
 
@@ -137,6 +140,99 @@ import Testing
             let report = try await AuditVerifier(store: a.audit, keyring: Self.keyring, acceptUnkeyedPrefix: true).verify()
             #expect(report.firstBreak?.chain == "planted", "\(String(describing: report.firstBreak))")
             #expect(report.firstBreak?.reason.contains("named chain") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func aRunningServerRefusesToChainAfterAHeadMovedBack() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let storage = try await fixture.another(auditChain: "node-b")
+            let postgres = try #require(storage as? PostgresStorage)
+            let log = try await AuditLog(
+                store: storage.audit, clock: ManualTimeSource(storeEpoch),
+                sealing: AuditSealing(keyring: Self.keyring, writer: "b-1"))
+            for index in 0..<5 { try await log.append(AuditEvent(type: "test.rollback", outcome: .success, actor: "\(index)")) }
+            // The attacker keeps the genuine head row of seq 5 (MAC and all), lets the server go on, then deletes
+            // the newer records and puts the old head back.
+            let saved = try #require(try await storage.audit.chainHeads().first { $0.chain == "node-b" })
+            #expect(saved.head.seq == 5)
+            for index in 5..<10 { try await log.append(AuditEvent(type: "test.rollback", outcome: .success, actor: "\(index)")) }
+            try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-b' AND chain_seq > 5")
+            try await postgres.unsafeExecute(
+                "UPDATE audit_head SET seq = 5, hash = '\(saved.head.hash)', mac = '\(saved.mac ?? "")' WHERE chain = 'node-b'")
+            await #expect(throws: AuditError.self) {
+                try await log.append(AuditEvent(type: "test.rollback", outcome: .success, actor: "after"))
+            }
+            // Nothing was sealed after the rolled-back head: the chain still ends at 5, and a checkpoint elsewhere or
+            // the server's next start would find the gap rather than a clean re-chained log.
+            let tail = try await storage.audit.records(chain: "node-b", after: 0, limit: 100)
+            #expect(tail.map(\.chainSeq) == Array(1...5))
+        }
+    }
+
+    @Test func aHeadRowPlantedWithoutTheKeyIsNotSignedIntoACheckpoint() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let storage = try await fixture.another(auditChain: "node-a")
+            let postgres = try #require(storage as? PostgresStorage)
+            let log = try await AuditLog(
+                store: storage.audit, clock: ManualTimeSource(storeEpoch),
+                sealing: AuditSealing(keyring: Self.keyring, writer: "a-1"))
+            try await log.append(AuditEvent(type: "test.ghost", outcome: .success))
+            try await postgres.unsafeExecute(
+                "INSERT INTO audit_head (chain, seq, hash, mac) VALUES ('ghost', 7, '\(String(repeating: "ab", count: 32))', 'ff')"
+            )
+            let checkpoint = try await log.checkpoint()
+            #expect(checkpoint.checkpoint.writers["ghost"] == nil)
+        }
+    }
+
+    @Test func aRowWithNoPlaceInAnyChainBreaksVerification() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, _) = try await twoChains(fixture, perChain: 3)
+            let postgres = try #require(a as? PostgresStorage)
+            try await postgres.unsafeExecute(
+                "INSERT INTO audit_records (chain, prev_hash, hash, body) VALUES ('node-a', 'x', 'y', '{}')")
+            let report = try await verify(a)
+            #expect(
+                report.firstBreak?.reason.contains("no place in any chain") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func recordsWhoseLogOrderWasSwappedBreakVerification() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, _) = try await twoChains(fixture, perChain: 3)
+            let postgres = try #require(a as? PostgresStorage)
+            try await a.audit.sequence(wait: true)
+            let chainA = try await a.audit.records(chain: "node-a", after: 0, limit: 10)
+            let (first, second) = (chainA[0].seq, chainA[1].seq)
+            #expect(first < second)
+            try await postgres.unsafeExecute("UPDATE audit_records SET seq = -1 WHERE seq = \(first)")
+            try await postgres.unsafeExecute("UPDATE audit_records SET seq = \(first) WHERE seq = \(second)")
+            try await postgres.unsafeExecute("UPDATE audit_records SET seq = \(second) WHERE seq = -1")
+            let report = try await verify(a)
+            #expect(report.firstBreak?.chain == "node-a", "\(String(describing: report.firstBreak))")
+            #expect(report.firstBreak?.reason.contains("log's order") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func verifyingWhileAServerAppendsDoesNotReportMissingRecords() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, b) = try await twoChains(fixture, perChain: 20)
+            let log = try await AuditLog(
+                store: b.audit, clock: ManualTimeSource(storeEpoch),
+                sealing: AuditSealing(keyring: Self.keyring, writer: "b-2"))
+            let writer = Task {
+                for index in 0..<300 {
+                    try await log.append(AuditEvent(type: "test.live", outcome: .success, actor: "\(index)"))
+                }
+            }
+            var reports: [AuditVerificationReport] = []
+            while !writer.isCancelled, reports.count < 20 {
+                reports.append(try await AuditVerifier(store: a.audit, keyring: Self.keyring, pageSize: 7).verify())
+            }
+            try await writer.value
+            for report in reports { #expect(report.isIntact, "\(String(describing: report.firstBreak))") }
+            let final = try await verify(a)
+            #expect(final.isIntact && final.heads["node-b"]?.seq == 320)
         }
     }
 

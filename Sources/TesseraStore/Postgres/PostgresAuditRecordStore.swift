@@ -24,6 +24,60 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
     let chain: String
     /// Adds up the time appends waited for their chain's head row (servers sharing a chain name).
     let waits: AuditChainWaits
+    /// With the keys (`guardingHeads`): a head found moved is chained after only if it moved forward and carries a
+    /// valid head MAC.
+    var keyring: AuditKeyring? = nil
+
+    func guardingHeads(with keyring: AuditKeyring) -> any AuditRecordStore {
+        var guarded = self
+        guarded.keyring = keyring
+        return guarded
+    }
+
+    func checkpointRecords() async throws -> [AuditRecord] {
+        // The body is canonical JSON: a checkpoint's type appears as written here (a value inside `details` would be
+        // escaped); the verifier parses each one and checks its type and signature anyway.
+        try await read(
+            """
+            SELECT seq, chain, COALESCE(chain_seq, seq) AS place, prev_hash, hash, body, mac FROM audit_records
+            WHERE body LIKE \("%\"type\":\"\(AuditLog.checkpointType)\"%") AND COALESCE(chain_seq, seq) IS NOT NULL
+            """
+        ).map {
+            AuditRecord(
+                seq: try $0.optionalInt64("seq") ?? 0, chain: try $0.string("chain"), chainSeq: try $0.int64("place"),
+                prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"), body: try $0.string("body"),
+                mac: try $0.optionalString("mac"))
+        }
+    }
+
+    func orderProblems() async throws -> (unplaced: Int64, duplicateSeqs: Int64) {
+        let row = try await read(
+            """
+            SELECT COUNT(*) FILTER (WHERE seq IS NULL AND chain_seq IS NULL) AS unplaced,
+                COUNT(seq) - COUNT(DISTINCT seq) AS duplicates FROM audit_records
+            """
+        ).first
+        return (try row?.int64("unplaced") ?? 0, try row?.int64("duplicates") ?? 0)
+    }
+
+    /// Whether this server may chain after `actual`, found where it expected `expected`. With a chain per server the
+    /// head moves only when another server given the same chain name appends: forward, with a head MAC only a KEK
+    /// holder can make. A head that moved back (the newest records deleted, the head row reset or removed) is
+    /// tampering, and sealing after it would hide that: refused, loudly.
+    private func trust(_ actual: AuditHead?, mac: String?, after expected: AuditHead?) throws {
+        guard let keyring else { return }
+        var problem: String?
+        if let expected, (actual?.seq ?? 0) <= expected.seq {
+            problem = "its head moved back from seq \(expected.seq) to \(actual.map { "seq \($0.seq)" } ?? "nothing")"
+        } else if let actual, !keyring.verifiesHeadMAC(actual, mac: mac, chain: chain) {
+            problem = "its head (seq \(actual.seq)) carries no valid MAC"
+        }
+        guard let problem else { return }
+        database.logger.critical(
+            "refusing to append to the audit chain: \(problem); nothing is issued until the chain is restored and verifies",
+            metadata: ["audit_chain": .string(chain)])
+        throw AuditError(.appendFailed, "the audit chain \(chain) was tampered with: \(problem)")
+    }
 
     /// A read of the chain; a database that cannot answer is an `AuditError`, as for appends.
     func read(_ statement: SQL) async throws -> [any SQLRow] {
@@ -108,7 +162,13 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
 
     /// One call of `tessera_audit_append_v2`: written when the head is `expected`, else nothing and the actual head.
     func append(_ records: [AuditRecord], after expected: AuditHead?) async throws -> AppendResult {
-        guard !records.isEmpty else { return .appended }
+        try await appendReportingMAC(records, after: expected).result
+    }
+
+    private func appendReportingMAC(
+        _ records: [AuditRecord], after expected: AuditHead?
+    ) async throws -> (result: AppendResult, mac: String?) {
+        guard !records.isEmpty else { return (.appended, nil) }
         let (chain, waits) = (self.chain, self.waits)
         return try await withConnection { connection, logger in
             try await Self.call(records, chain: chain, after: expected, waits: waits, on: connection, logger: logger)
@@ -124,8 +184,10 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
     ) async throws -> [AuditRecord] {
         let records = try chain(expected)
         guard !records.isEmpty else { return [] }
-        guard case .headMoved(let actual) = try await append(records, after: expected) else { return records }
-        let (name, waits) = (self.chain, self.waits)
+        let (first, mac) = try await appendReportingMAC(records, after: expected)
+        guard case .headMoved(let actual) = first else { return records }
+        try trust(actual, mac: mac, after: expected)
+        let (name, waits, store) = (self.chain, self.waits, self)
         // Lent, not captured: the write runs under `PostgresDeadline`, which may abandon it (see there).
         return try await withoutActuallyEscaping(chain) { chain in
             let lent = PostgresLentClosure(chain)
@@ -135,10 +197,10 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
                     var head = actual
                     for _ in 0..<2 {
                         let records = try call(head)
-                        guard
-                            case .headMoved(let moved) = try await Self.call(
-                                records, chain: name, after: head, waits: waits, on: connection, logger: logger)
-                        else { return records }
+                        let (result, mac) = try await Self.call(
+                            records, chain: name, after: head, waits: waits, on: connection, logger: logger)
+                        guard case .headMoved(let moved) = result else { return records }
+                        try store.trust(moved, mac: mac, after: head)
                         head = moved
                     }
                     throw AuditError(.appendFailed, "the audit head moved while this server held its chain's head row")
@@ -151,13 +213,13 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
     private static func call(
         _ records: [AuditRecord], chain: String, after expected: AuditHead?, waits: AuditChainWaits,
         on connection: PostgresConnection, logger: Logger
-    ) async throws -> AppendResult {
-        guard let last = records.last else { return .appended }
+    ) async throws -> (AppendResult, String?) {
+        guard let last = records.last else { return (.appended, nil) }
         let replays = records.compactMap(\.replayGuard)
         let leases = records.compactMap(\.lease)
         // Arrays cannot carry NULL here: an empty task id (or MAC) stands for none.
         let query: PostgresQuery = """
-            SELECT appended, head_seq, head_hash, waited FROM tessera_audit_append_v2(
+            SELECT appended, head_seq, head_hash, head_mac, waited FROM tessera_audit_append_v2(
                 \(chain)::TEXT, \(expected?.seq)::BIGINT, \(expected?.hash)::TEXT, \(records.map(\.chainSeq))::BIGINT[],
                 \(records.map(\.prevHash))::TEXT[], \(records.map(\.hash))::TEXT[], \(records.map(\.body))::TEXT[],
                 \(records.map { $0.mac ?? "" })::TEXT[], \(replays.map(\.key))::TEXT[],
@@ -167,14 +229,15 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
                 \(leases.map(\.expiresAt.timeIntervalSince1970))::DOUBLE PRECISION[], \(last.headMAC)::TEXT)
             """
         let rows = try await connection.rows(query, logger: logger)
-        guard let row = rows.first, let (appended, seq, hash, waited) = try? row.decode((Bool, Int64?, String?, Double).self)
+        guard let row = rows.first,
+            let (appended, seq, hash, mac, waited) = try? row.decode((Bool, Int64?, String?, String?, Double).self)
         else {
             throw AuditError(.appendFailed, "PostgreSQL answered the audit append with no outcome")
         }
         waits.add(seconds: waited, records: appended ? records.count : 0)
-        if appended { return .appended }
-        guard let seq, let hash else { return .headMoved(nil) }
-        return .headMoved(AuditHead(seq: seq, hash: hash))
+        if appended { return (.appended, nil) }
+        guard let seq, let hash else { return (.headMoved(nil), mac) }
+        return (.headMoved(AuditHead(seq: seq, hash: hash)), mac)
     }
 
     /// Runs `body` on a pooled connection (within `PostgresDeadline`'s limits); any failure is `appendFailed`.

@@ -26,7 +26,8 @@ enum PostgresRoutines {
     /// empty, on the chain's first batch), and, only if the head is the one the batch was chained after, writes the
     /// records (without `seq`: the sequencer gives it), their replay keys (already claimed ones are kept) and leases,
     /// and moves the head, all in the caller's transaction. Answers whether it wrote, the head it found when it did
-    /// not, and how long it waited for the head row (servers sharing a chain name wait for each other there).
+    /// not (with its MAC, which the server checks before it chains after it), and how long it waited for the head row
+    /// (servers sharing a chain name wait for each other there).
     static let auditAppendToChain = """
         CREATE OR REPLACE FUNCTION tessera_audit_append_v2(
             p_chain TEXT, p_expected_seq BIGINT, p_expected_hash TEXT,
@@ -34,22 +35,26 @@ enum PostgresRoutines {
             p_replay_keys TEXT[], p_replay_expiries DOUBLE PRECISION[],
             p_lease_ids TEXT[], p_lease_kinds TEXT[], p_lease_subjects TEXT[], p_lease_tasks TEXT[],
             p_lease_issued DOUBLE PRECISION[], p_lease_expires DOUBLE PRECISION[], p_head_mac TEXT,
-            OUT appended BOOLEAN, OUT head_seq BIGINT, OUT head_hash TEXT, OUT waited DOUBLE PRECISION)
+            OUT appended BOOLEAN, OUT head_seq BIGINT, OUT head_hash TEXT, OUT head_mac TEXT,
+            OUT waited DOUBLE PRECISION)
         LANGUAGE plpgsql AS $$
         #variable_conflict use_column
         DECLARE
             last_index INTEGER := array_length(p_seqs, 1);
             started TIMESTAMPTZ := clock_timestamp();
         BEGIN
-            SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.chain = p_chain FOR UPDATE;
+            SELECT h.seq, h.hash, h.mac INTO head_seq, head_hash, head_mac FROM audit_head h WHERE h.chain = p_chain
+                FOR UPDATE;
             IF NOT FOUND THEN
                 INSERT INTO audit_head (chain, seq, hash) VALUES (p_chain, 0, '') ON CONFLICT (chain) DO NOTHING;
-                SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.chain = p_chain FOR UPDATE;
+                SELECT h.seq, h.hash, h.mac INTO head_seq, head_hash, head_mac FROM audit_head h WHERE h.chain = p_chain
+                    FOR UPDATE;
             END IF;
             waited := extract(epoch FROM clock_timestamp() - started);
             IF head_seq = 0 THEN
                 head_seq := NULL;
                 head_hash := NULL;
+                head_mac := NULL;
             END IF;
             IF head_seq IS DISTINCT FROM p_expected_seq OR head_hash IS DISTINCT FROM p_expected_hash
                 OR last_index IS NULL THEN
@@ -71,11 +76,13 @@ enum PostgresRoutines {
             appended := true;
             head_seq := p_seqs[last_index];
             head_hash := p_hashes[last_index];
+            head_mac := p_head_mac;
         END
         $$
         """
 
-    /// Gives up to `p_limit` durable records without a `seq` theirs, after every record that has one, chain by chain in
+    /// Gives up to `p_limit` durable records without a `seq` theirs (rows with no place in a chain either are not
+    /// Tessera's, are never sequenced, and `audit verify` reports them), after every record that has one, chain by chain in
     /// chain order (a chain's batches commit one after another, so no record is ever sequenced before an earlier one
     /// of its chain). Serialised by the advisory lock the single-chain append used (`PostgresAuditRecordStore.lockClass`):
     /// with `p_wait` false a busy sequencer answers -1 at once. Off every append's path: readers that follow `seq`
@@ -95,7 +102,8 @@ enum PostgresRoutines {
             SELECT COALESCE(MAX(r.seq), 0) INTO top FROM audit_records r;
             UPDATE audit_records r SET seq = top + p.n
                 FROM (SELECT u.chain, u.chain_seq, row_number() OVER (ORDER BY u.chain, u.chain_seq) AS n
-                      FROM audit_records u WHERE u.seq IS NULL ORDER BY u.chain, u.chain_seq LIMIT p_limit) p
+                      FROM audit_records u WHERE u.seq IS NULL AND u.chain_seq IS NOT NULL
+                      ORDER BY u.chain, u.chain_seq LIMIT p_limit) p
                 WHERE r.seq IS NULL AND r.chain = p.chain AND r.chain_seq = p.chain_seq;
             GET DIAGNOSTICS done = ROW_COUNT;
             RETURN done;
