@@ -69,14 +69,15 @@ public final class AuditLog: Sendable {
     }
 
     /// Appends a signed checkpoint over the head it follows in this log's chain (whoever wrote that head), naming the
-    /// head of every chain in the store, and returns it once durable.
-    public func checkpoint() async throws -> SignedAuditCheckpoint {
+    /// head of every chain in the store, and returns it once durable. A head whose MAC does not verify is named all the
+    /// same (leaving it out would let a database writer hide a chain from every checkpoint by spoiling its head MAC:
+    /// named, its records are pinned, and the chain's own walk fails on it) and passed to `onSuspectHead`.
+    public func checkpoint(onSuspectHead: (String) -> Void = { _ in }) async throws -> SignedAuditCheckpoint {
         guard let sealing else { throw AuditError(.appendFailed, "checkpoints need the audit keys (derived from the KEK)") }
-        // Only heads a KEK holder wrote: a head row planted by a database writer is not signed into the statement.
         var heads: [String: AuditHead] = [:]
-        for head in try await store.chainHeads()
-        where head.chain != store.chain && sealing.keyring.verifiesHeadMAC(head.head, mac: head.mac, chain: head.chain) {
+        for head in try await store.chainHeads() where head.chain != store.chain {
             heads[head.chain] = head.head
+            if !sealing.keyring.verifiesHeadMAC(head.head, mac: head.mac, chain: head.chain) { onSuspectHead(head.chain) }
         }
         let record = try await enqueue(
             AuditEvent(type: Self.checkpointType, outcome: .success, actor: "system", subject: sealing.writer),
@@ -85,6 +86,18 @@ public final class AuditLog: Sendable {
             throw AuditError(.appendFailed, "the checkpoint record could not be read back")
         }
         return signed
+    }
+
+    /// A signed statement of the head this log last made durable, as this server holds it in memory, without writing
+    /// anything: sent outside the database when a checkpoint cannot be appended, so a database that lost (or was made
+    /// to lose) the newest records cannot also keep their statement from leaving (`tessera audit verify --checkpoint`
+    /// then finds them missing). Nil without the keys or before the first record.
+    public func headStatement() throws -> SignedAuditCheckpoint? {
+        guard let sealing, let head else { return nil }
+        let statement = AuditCheckpoint(
+            seq: head.seq, hash: head.hash, time: ISO8601.format(clock.now().roundedToMilliseconds), writer: sealing.writer,
+            writers: [:], keyFingerprint: sealing.keyring.checkpointKey.fingerprint, chain: store.chain)
+        return try SignedAuditCheckpoint(signing: statement, with: sealing.keyring)
     }
 
     private func enqueue(_ event: AuditEvent, checkpointHeads: [String: AuditHead]?) async throws -> AuditRecord {

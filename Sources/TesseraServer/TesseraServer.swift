@@ -171,6 +171,11 @@ public struct TesseraServer {
         checkpoints.announce()
         var services: [any Service] = []
         if let closing = database.closingService { services.append(closing) }
+        // Stopped after the checkpoints: its last write covers the closing checkpoint.
+        if let keyring = audit.sealing?.keyring {
+            let witness = AuditHeadWitness(storage: database, dataDirectory: configuration.dataDirectory, keyring: keyring)
+            services.append(AuditHeadWitnessService(audit: audit, witness: witness, logger: logger))
+        }
         services.append(checkpoints)
         if database.sharedEndpoint != nil {
             // Named chains' durable records get their place in the log's order off the appends' path.

@@ -120,6 +120,37 @@ import Testing
         await cleanUp()
     }
 
+    /// Attacker finding: `seq` is not hashed, so a database writer gave a new record a `seq` the sink's cursor had
+    /// already passed (a number the sequencer was made to skip); a worker following `seq` alone never delivered it.
+    /// The worker notices the gap in the chain and delivers the record late.
+    @Test(.enabled(if: PostgresTestCluster.runs)) func aRecordPlacedBehindTheCursorIsStillDelivered() async throws {
+        let (storages, cleanUp) = try await Self.storages(.postgresql)
+        let folder = NSTemporaryDirectory() + "tessera-sink-behind-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            let postgres = try #require(storages[0] as? PostgresStorage)
+            let audit = try await AuditLog(store: storages[0].audit, clock: SystemTimeSource())
+            try await Self.append(3, to: audit)
+            // The sequencer was made to leave holes: the records got seq 2, 4, 6.
+            try await postgres.unsafeExecute("UPDATE audit_records SET seq = chain_seq * 2")
+            let worker = try Self.worker(storages[0], audit: audit, sink: "file://\(folder)/out.jsonl?name=f", holder: "a")
+            var progress = AuditSinkService.Progress()
+            while try await worker.step(&progress) != .idle {}
+            #expect(try Self.seqs("\(folder)/out.jsonl") == [1, 2, 3])
+            // The next record is placed in a hole behind the cursor (6), the one after it where the sequencer puts it.
+            try await Self.append(1, to: audit, type: "token.issued")
+            try await postgres.unsafeExecute("UPDATE audit_records SET seq = 5 WHERE chain_seq = 4")
+            try await Self.append(1, to: audit)
+            while try await worker.step(&progress) != .idle {}
+            #expect(try Self.seqs("\(folder)/out.jsonl") == [1, 2, 3, 4, 5])
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
     @Test func aSinkPastTheLagBoundIsRecordedAndSoIsItsReturn() async throws {
         let (storages, cleanUp) = try await Self.storages(.sqlite)
         let folder = NSTemporaryDirectory() + "tessera-sink-lag-" + UUID().uuidString

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TesseraCrypto
 import TesseraServer
 import TesseraStore
@@ -179,6 +180,34 @@ import Testing
         }
         // The chain still fails verification: nothing sealed it.
         #expect(try await !run.verify().isIntact)
+    }
+
+    /// (f) Attacker finding: the database writer saves the genuine head row (MAC and all) while the server runs, lets it
+    /// go on, then deletes the newer records and puts the saved row back. The chain then looks sound to a server
+    /// that knows only the database; the head this server remembers in its data folder (`AuditHeadWitness`) is past
+    /// it, so the next start is refused and nothing is sealed over the gap.
+    @Test func anOldHeadPutBackWithItsGenuineMACIsRefusedByTheRememberedHead() async throws {
+        let saved = Mutex<(AuditHead, String)?>(nil)
+        let run = try await Self.serve { _, _, run in
+            let database = try run.database
+            let head = try #require(try await database.audit.recordedHead())
+            let mac = try #require(try await database.audit.recordedHeadMAC())
+            saved.withLock { $0 = (head, mac) }
+        }
+        let (head, mac) = try #require(saved.withLock { $0 })
+        #expect(try await run.database.audit.recordedHead().map { $0.seq > head.seq } == true, "the server went on")
+        try await AuditAttacker(sqlite: try run.database).deleteTail(after: head.seq)
+        try run.database.unsafeExecute("UPDATE audit_head SET mac = '\(mac)'")
+        let error = await #expect(throws: ServerError.self) {
+            let server = try await TestServer.start(dataDirectory: run.dataDirectory, kek: run.kek)
+            await server.stop()
+        }
+        #expect(error?.reason.contains("before seq") == true, "\(String(describing: error))")
+        #expect(error?.reason.contains("audit-head") == true, "names the file to move away after a deliberate restore")
+        // Moved away (a deliberate restore from backup), the server starts again.
+        try FileManager.default.removeItem(atPath: run.dataDirectory + "/audit-head")
+        let server = try await TestServer.start(dataDirectory: run.dataDirectory, kek: run.kek)
+        await server.stop()
     }
 
     /// (c) A token.issued record's details edited and the hashes recomputed.

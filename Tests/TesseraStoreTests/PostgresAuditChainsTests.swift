@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import TesseraAudit
 import TesseraCore
 import TesseraStore
@@ -169,19 +170,72 @@ import Testing
         }
     }
 
-    @Test func aHeadRowPlantedWithoutTheKeyIsNotSignedIntoACheckpoint() async throws {
+    @Test func aHeadWithoutAValidMACIsStillNamedAndReportedSuspect() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let (a, b) = try await twoChains(fixture, perChain: 3)
+            let postgres = try #require(a as? PostgresStorage)
+            let log = try await AuditLog(
+                store: a.audit, clock: ManualTimeSource(storeEpoch),
+                sealing: AuditSealing(keyring: Self.keyring, writer: "a-2"))
+            // A database writer spoils b's head MAC so that other servers' checkpoints would leave b out, then
+            // removes b's newest record and restores the genuine head MAC of the one before.
+            let genuine = try #require(try await b.audit.chainHeads().first { $0.chain == "node-b" })
+            try await postgres.unsafeExecute("UPDATE audit_head SET mac = 'ff' || mac WHERE chain = 'node-b'")
+            let suspects = Mutex<[String]>([])
+            let checkpoint = try await log.checkpoint { chain in suspects.withLock { $0.append(chain) } }
+            #expect(checkpoint.checkpoint.writers["node-b"] == genuine.head, "named all the same")
+            #expect(suspects.withLock { $0 } == ["node-b"])
+            try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-b' AND chain_seq = 3")
+            try await postgres.unsafeExecute("UPDATE audit_head SET seq = 2 WHERE chain = 'node-b'")
+            let report = try await verify(a)
+            #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
+            #expect(report.firstBreak?.reason.contains("pins seq 3") == true, "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func theInMemoryHeadStatementPinsRecordsTheDatabaseLost() async throws {
         try await withStorage(.postgresql) { fixture in
             let storage = try await fixture.another(auditChain: "node-a")
             let postgres = try #require(storage as? PostgresStorage)
             let log = try await AuditLog(
                 store: storage.audit, clock: ManualTimeSource(storeEpoch),
                 sealing: AuditSealing(keyring: Self.keyring, writer: "a-1"))
-            try await log.append(AuditEvent(type: "test.ghost", outcome: .success))
+            for index in 0..<4 { try await log.append(AuditEvent(type: "test.statement", outcome: .success, actor: "\(index)")) }
+            let statement = try #require(try log.headStatement())
+            #expect(statement.isSelfConsistent)
+            #expect(statement.checkpoint.chain == "node-a" && statement.checkpoint.seq == 4)
+            #expect(statement.checkpoint.hash == log.head?.hash)
+            try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-a' AND chain_seq > 2")
+            let kept = try #require(try await storage.audit.records(chain: "node-a", after: 1, limit: 1).first)
+            try await postgres.unsafeExecute("UPDATE audit_head SET seq = 2, hash = '\(kept.hash)' WHERE chain = 'node-a'")
+            let report = try await AuditVerifier(store: storage.audit, keyring: Self.keyring, checkpoints: [statement]).verify()
+            #expect(
+                report.firstBreak?.reason.contains("records 3...4 were removed") == true,
+                "\(String(describing: report.firstBreak))")
+        }
+    }
+
+    @Test func aTriggerThatSwallowsAuditRowsFailsTheAppend() async throws {
+        try await withStorage(.postgresql) { fixture in
+            let storage = try await fixture.another(auditChain: "node-a")
+            let postgres = try #require(storage as? PostgresStorage)
+            let log = try await AuditLog(
+                store: storage.audit, clock: ManualTimeSource(storeEpoch),
+                sealing: AuditSealing(keyring: Self.keyring, writer: "a-1"))
+            try await log.append(AuditEvent(type: "test.swallow", outcome: .success))
             try await postgres.unsafeExecute(
-                "INSERT INTO audit_head (chain, seq, hash, mac) VALUES ('ghost', 7, '\(String(repeating: "ab", count: 32))', 'ff')"
-            )
-            let checkpoint = try await log.checkpoint()
-            #expect(checkpoint.checkpoint.writers["ghost"] == nil)
+                "CREATE FUNCTION swallow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
+            for table in ["audit_records", "audit_head"] {
+                try await postgres.unsafeExecute(
+                    "CREATE TRIGGER swallow_\(table) BEFORE INSERT OR UPDATE ON \(table) FOR EACH ROW EXECUTE FUNCTION swallow()")
+                await #expect(throws: AuditError.self, "a swallowed write on \(table) is not durable") {
+                    try await log.append(AuditEvent(type: "test.swallow", outcome: .success))
+                }
+                try await postgres.unsafeExecute("DROP TRIGGER swallow_\(table) ON \(table)")
+            }
+            #expect(log.head?.seq == 1, "the log did not move past what the database holds")
+            try await log.append(AuditEvent(type: "test.swallow", outcome: .success))
+            #expect(try await verify(storage).isIntact)
         }
     }
 

@@ -71,20 +71,31 @@ struct AuditCheckpointService: Service {
     func checkpoint(unlessAt previous: Int64? = nil) async -> Int64? {
         if let previous, audit.head?.seq == previous { return previous }
         do {
-            let signed = try await audit.checkpoint()
+            let logger = self.logger
+            let signed = try await audit.checkpoint { chain in
+                logger.critical(
+                    "audit chain head without a valid MAC: named in the checkpoint all the same; run `tessera audit verify`",
+                    metadata: ["audit_chain": .string(chain)])
+            }
             // Not cancelled with the server's task: the checkpoint written at shutdown still leaves the database.
             await Task { await emit(signed) }.value
             return signed.checkpoint.seq + 1
         } catch {
-            logger.warning("audit checkpoint not written", metadata: ["reason": "\(error)"])
+            logger.error("audit checkpoint not written to the database", metadata: ["reason": "\(error)"])
+            // What this server made durable still leaves it, signed: a database that lost the newest records (or a
+            // writer who deleted them and now refuses checkpoints) cannot also keep their statement in.
+            if let statement = try? audit.headStatement() {
+                await Task { await emit(statement, message: "audit head statement (the checkpoint could not be written)") }
+                    .value
+            }
             return previous
         }
     }
 
-    private func emit(_ signed: SignedAuditCheckpoint) async {
+    private func emit(_ signed: SignedAuditCheckpoint, message: Logger.Message = "audit checkpoint") async {
         let line = signed.jsonLine()
         logger.notice(
-            "audit checkpoint",
+            message,
             metadata: [
                 "audit_checkpoint": .string(line), "seq": "\(signed.checkpoint.seq)",
                 "key": .string(signed.key.fingerprint),

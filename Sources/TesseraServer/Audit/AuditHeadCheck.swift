@@ -8,7 +8,26 @@ struct AuditHeadCheck {
     let keyring: AuditKeyring
 
     /// Throws a configuration error naming what is wrong and what to do.
-    func check(acceptUnkeyedPrefix: Bool) async throws {
+    func check(acceptUnkeyedPrefix: Bool, remembered: AuditHead? = nil, witnessPath: String = "") async throws {
+        try await checkHead(acceptUnkeyedPrefix: acceptUnkeyedPrefix)
+        guard let remembered else { return }
+        // The head this server made durable and remembered (`AuditHeadWitness`): the chain must still hold it.
+        let held = try await store.records(chain: store.chain, after: remembered.seq - 1, limit: 1).first
+        guard held?.chainSeq == remembered.seq, held?.hash == remembered.hash else {
+            let end = try await store.recordedHead()?.seq ?? 0
+            let what =
+                end < remembered.seq
+                ? "the chain ends at seq \(end), before seq \(remembered.seq) that this server made durable: records were removed"
+                : "record \(remembered.seq) is not the one this server made durable: the chain was rewritten"
+            throw ServerError(
+                .configuration,
+                "refusing to continue the audit chain: \(what) (remembered in \(witnessPath)). Check it with `tessera audit "
+                    + "verify --kek-file ...`; if the database was restored from an older backup on purpose, move that file "
+                    + "away to accept the loss")
+        }
+    }
+
+    private func checkHead(acceptUnkeyedPrefix: Bool) async throws {
         let chain = store.chain
         guard let head = try await store.recordedHead() else {
             guard try await store.records(chain: chain, after: 0, limit: 1).isEmpty else {

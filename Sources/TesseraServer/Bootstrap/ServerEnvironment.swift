@@ -57,8 +57,12 @@ struct ServerEnvironment: Sendable {
         // Never extend a chain this server cannot vouch for (docs/threat-model.md): its recorded head must be
         // its last record and carry a valid MAC, or a database writer could strip every key and re-chain, or delete the
         // newest records and move the head back, and the next append would seal the result.
+        // And it must reach the head this server remembers making durable (`AuditHeadWitness`): a database writer
+        // who removed the newest records while the server ran, and waited for a restart, is refused here.
+        let witness = AuditHeadWitness(storage: database, dataDirectory: configuration.dataDirectory, keyring: auditKeys)
         try await AuditHeadCheck(store: database.audit, keyring: auditKeys).check(
-            acceptUnkeyedPrefix: configuration.auditCheckpoints.acceptUnkeyedPrefix)
+            acceptUnkeyedPrefix: configuration.auditCheckpoints.acceptUnkeyedPrefix, remembered: try witness.load(),
+            witnessPath: witness.path)
         let audit = try await AuditLog(
             store: database.audit, clock: clock, sealing: AuditSealing(keyring: auditKeys, writer: AuditWriterID.make()))
         let metrics = ServerMetrics()

@@ -42,6 +42,9 @@ struct AuditSinkService: Service {
         var cursor: Int64?
         var leaseUntil: Date?
         var lagging = false
+        /// Each chain's last record delivered by this worker (its place in the chain), to find records that were
+        /// given a place in the log's order behind the cursor.
+        var chainEnds: [String: Int64] = [:]
     }
 
     /// What one round did: delivered a full batch (more may wait), a partial one (the sink is caught up), nothing.
@@ -104,7 +107,7 @@ struct AuditSinkService: Service {
         guard let last = records.last else { return .idle }
         var messages: [String] = []
         messages.reserveCapacity(records.count)
-        for record in records {
+        for record in try await inChainOrder(records, ends: &progress.chainEnds) {
             if !spec.types.isEmpty, !spec.accepts(type: SyslogMessage.topLevelString("type", in: record.body) ?? "") {
                 continue
             }
@@ -125,6 +128,39 @@ struct AuditSinkService: Service {
         progress.leaseUntil = after.addingTimeInterval(leaseDuration)
         metrics.sinkDelivered(spec.name, records: messages.count)
         return records.count < configuration.batchSize ? .partial : .delivered
+    }
+
+    /// The batch with any records of a chain that it skips put back before the record that skips them. Readers follow
+    /// `seq`, which is not hashed: a database writer can give a new record a `seq` the cursor has already passed, and
+    /// a worker following `seq` alone would never deliver it. Within one worker's life every chain is delivered
+    /// without a gap; a gap is logged as critical (and the missing records are delivered late, if they exist).
+    private func inChainOrder(_ records: [AuditRecord], ends: inout [String: Int64]) async throws -> [AuditRecord] {
+        var ordered: [AuditRecord] = []
+        ordered.reserveCapacity(records.count)
+        for record in records {
+            if let end = ends[record.chain], record.chainSeq > end + 1 {
+                let missing = try await store.records(
+                    chain: record.chain, after: end, limit: Int(min(record.chainSeq - end - 1, 10_000)))
+                logger.critical(
+                    """
+                    audit sink \(spec.name): records \(end + 1)...\(record.chainSeq - 1) of the chain were placed behind the \
+                    sink's cursor (the log's order was changed) or removed; \(missing.count) found and delivered now. Run \
+                    `tessera audit verify`
+                    """,
+                    metadata: ["audit_chain": .string(record.chain)])
+                ordered += missing.filter { $0.chainSeq < record.chainSeq }
+            } else if let end = ends[record.chain], record.chainSeq <= end {
+                logger.critical(
+                    """
+                    audit sink \(spec.name): record \(record.chainSeq) of the chain comes again after \(end) (the log's \
+                    order was changed). Run `tessera audit verify`
+                    """,
+                    metadata: ["audit_chain": .string(record.chain)])
+            }
+            ends[record.chain] = max(ends[record.chain] ?? 0, record.chainSeq)
+            ordered.append(record)
+        }
+        return ordered
     }
 
     /// Publishes the lag, and records `sink.lagging` when it passes the bound (`sink.caught_up` under half of it).

@@ -25,9 +25,10 @@ enum PostgresRoutines {
     /// One audit batch of one chain in one round trip, waiting for no other chain: locks the chain's head row (made,
     /// empty, on the chain's first batch), and, only if the head is the one the batch was chained after, writes the
     /// records (without `seq`: the sequencer gives it), their replay keys (already claimed ones are kept) and leases,
-    /// and moves the head, all in the caller's transaction. Answers whether it wrote, the head it found when it did
-    /// not (with its MAC, which the server checks before it chains after it), and how long it waited for the head row
-    /// (servers sharing a chain name wait for each other there).
+    /// and moves the head, all in the caller's transaction; fails unless every record, every lease and the head were
+    /// written (a trigger that swallows rows cannot make a batch look durable). Answers whether it wrote, the head it
+    /// found when it did not (with its MAC, which the server checks before it chains after it), and how long it
+    /// waited for the head row (servers sharing a chain name wait for each other there).
     static let auditAppendToChain = """
         CREATE OR REPLACE FUNCTION tessera_audit_append_v2(
             p_chain TEXT, p_expected_seq BIGINT, p_expected_hash TEXT,
@@ -42,6 +43,7 @@ enum PostgresRoutines {
         DECLARE
             last_index INTEGER := array_length(p_seqs, 1);
             started TIMESTAMPTZ := clock_timestamp();
+            written INTEGER;
         BEGIN
             SELECT h.seq, h.hash, h.mac INTO head_seq, head_hash, head_mac FROM audit_head h WHERE h.chain = p_chain
                 FOR UPDATE;
@@ -64,6 +66,11 @@ enum PostgresRoutines {
             INSERT INTO audit_records (chain, chain_seq, prev_hash, hash, body, mac)
                 SELECT p_chain, r.seq, r.prev, r.hash, r.body, NULLIF(r.mac, '')
                 FROM unnest(p_seqs, p_prevs, p_hashes, p_bodies, p_macs) AS r(seq, prev, hash, body, mac);
+            GET DIAGNOSTICS written = ROW_COUNT;
+            IF written <> last_index THEN
+                RAISE EXCEPTION 'tessera: % of % audit records were written (a trigger or rule on audit_records?)',
+                    written, last_index;
+            END IF;
             INSERT INTO replay_keys (key, expires_at)
                 SELECT k.key, k.expires FROM unnest(p_replay_keys, p_replay_expiries) AS k(key, expires)
                 ON CONFLICT DO NOTHING;
@@ -71,8 +78,16 @@ enum PostgresRoutines {
                 SELECT l.id, l.kind, l.subject, NULLIF(l.task, ''), l.issued, l.expires
                 FROM unnest(p_lease_ids, p_lease_kinds, p_lease_subjects, p_lease_tasks, p_lease_issued, p_lease_expires)
                     AS l(id, kind, subject, task, issued, expires);
+            GET DIAGNOSTICS written = ROW_COUNT;
+            IF written <> COALESCE(array_length(p_lease_ids, 1), 0) THEN
+                RAISE EXCEPTION 'tessera: % of % leases were written', written, COALESCE(array_length(p_lease_ids, 1), 0);
+            END IF;
             UPDATE audit_head h SET seq = p_seqs[last_index], hash = p_hashes[last_index], mac = p_head_mac
                 WHERE h.chain = p_chain;
+            GET DIAGNOSTICS written = ROW_COUNT;
+            IF written <> 1 THEN
+                RAISE EXCEPTION 'tessera: the audit head of chain % was not moved (a trigger or rule on audit_head?)', p_chain;
+            END IF;
             appended := true;
             head_seq := p_seqs[last_index];
             head_hash := p_hashes[last_index];

@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+import TesseraAudit
+import TesseraCore
+import TesseraStore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// This server's memory, outside the database, of the newest head it made durable in its chain: a small file in the
+/// data folder (`audit-head`, or `audit-head.postgres.<16 hex>` per endpoint, schema and chain), with the head's MAC.
+///
+/// Who proves what: the server wrote the file after the database said the records were durable; a database writer
+/// (who does not hold the KEK and cannot write the data folder) can delete the newest records and put an old head row
+/// back, MAC and all, or make appends answer "written" while writing nothing. A running server refuses to chain after
+/// a head that moved back; this file carries that knowledge over a restart, where the start-up check
+/// (`AuditHeadCheck`) refuses a chain that ends before the remembered head or holds another record there. A head
+/// remembered behind the database's is normal (written every 200 ms, and other servers may share the chain).
+struct AuditHeadWitness: Sendable {
+    let path: String
+    let chain: String
+    let keyring: AuditKeyring
+
+    init(storage: any TesseraStorage, dataDirectory: String, keyring: AuditKeyring) {
+        self.chain = storage.audit.chain
+        self.keyring = keyring
+        if let endpoint = storage.sharedEndpoint {
+            let key = "\(endpoint.host):\(endpoint.port)/\(endpoint.database)/\(endpoint.schema ?? "")/\(chain)"
+            let digest = SHA256.hash(data: Data(key.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+            path = (dataDirectory as NSString).appendingPathComponent("audit-head.postgres.\(digest)")
+        } else {
+            path = (dataDirectory as NSString).appendingPathComponent("audit-head")
+        }
+    }
+
+    /// The remembered head; nil when none was written. A file that does not parse or whose MAC does not verify under
+    /// this KEK is refused (it is this server's own file: something else wrote it).
+    func load() throws(ServerError) -> AuditHead? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let seq = (object["seq"] as? NSNumber)?.int64Value, let hash = object["hash"] as? String,
+            let mac = object["mac"] as? String, (object["chain"] as? String) == chain
+        else {
+            throw ServerError(
+                .configuration, "the audit head remembered in \(path) is not readable; it is this server's own file")
+        }
+        let head = AuditHead(seq: seq, hash: hash)
+        guard keyring.verifiesHeadMAC(head, mac: mac, chain: chain) else {
+            throw ServerError(
+                .configuration, "the audit head remembered in \(path) has no valid MAC under this KEK: it was not written here")
+        }
+        return head
+    }
+
+    /// Replaces the file with `head` (written to a temporary file, flushed, renamed; 0600).
+    func save(_ head: AuditHead) throws(ServerError) {
+        guard let mac = keyring.headMAC(head, keyID: keyring.current.id, chain: chain) else { return }
+        var json = JSONWriter()
+        json.field("chain", chain)
+        json.field("hash", head.hash)
+        json.field("mac", mac)
+        json.field("seq", Int(head.seq))
+        let bytes = json.finish()
+        let directory = (path as NSString).deletingLastPathComponent
+        try? FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let temporary = path + ".tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw ServerError(.storage, "the audit head could not be remembered in \(path)") }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let flushed = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
+            throw ServerError(.storage, "the audit head could not be remembered in \(path)")
+        }
+    }
+}
