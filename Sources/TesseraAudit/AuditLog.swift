@@ -37,6 +37,7 @@ public final class AuditLog: Sendable {
     private let batchObserver: (@Sendable (Int) -> Void)?
     /// Told about every durable batch: the event types in it and how long the durable write took.
     private let writeObservers = Mutex<[WriteObserver]>([])
+    private let keeperBox = Mutex<KeeperBox?>(nil)
 
     /// The event type of checkpoint records.
     public static let checkpointType = AuditEventType.checkpoint
@@ -124,6 +125,14 @@ public final class AuditLog: Sendable {
         writeObservers.withLock { $0.append(WriteObserver(call: observer)) }
     }
 
+    /// Keeps every new durable head outside the database (see `AuditHeadKeeper`), from now on.
+    public func keepHeads(with keeper: any AuditHeadKeeper) {
+        keeperBox.withLock { $0 = KeeperBox(keeper) }
+    }
+
+    /// The keeper set with `keepHeads(with:)`.
+    public var headKeeper: (any AuditHeadKeeper)? { keeperBox.withLock { $0?.keeper } }
+
     /// The current head of this log's chain, as written.
     public var head: AuditHead? { state.withLock { $0.head } }
 
@@ -193,6 +202,7 @@ public final class AuditLog: Sendable {
                     event, over: AuditHead(seq: seq, hash: prev), in: chain, naming: checkpointHeads, time: time,
                     sealing: sealing)
             }
+            guard seq < Int64.max else { throw AuditError(.appendFailed, "the chain's head is at the largest seq") }
             seq += 1
             let record = try AuditRecord.make(
                 seq: seq, chain: chain, prevHash: prev, time: time, event: event, sealing: sealing,
@@ -211,7 +221,9 @@ public final class AuditLog: Sendable {
             return
         }
         if let last = records.last {
-            state.withLock { $0.head = AuditHead(seq: last.chainSeq, hash: last.hash) }
+            let head = AuditHead(seq: last.chainSeq, hash: last.hash)
+            state.withLock { $0.head = head }
+            headKeeper?.keep(head)
         }
         batchObserver?(batch.count)
         let observers = writeObservers.withLock { $0 }
@@ -237,6 +249,12 @@ public final class AuditLog: Sendable {
         return AuditEvent(
             type: event.type, outcome: event.outcome, actor: event.actor, subject: event.subject, details: signed.details)
     }
+}
+
+/// The head keeper, held by reference (as `WriteObserver`, for the same reason).
+private final class KeeperBox: Sendable {
+    let keeper: any AuditHeadKeeper
+    init(_ keeper: any AuditHeadKeeper) { self.keeper = keeper }
 }
 
 /// The write observer, held by reference. A closure stored directly in a `Mutex` and read through its `inout` access

@@ -172,9 +172,10 @@ public struct TesseraServer {
         var services: [any Service] = []
         if let closing = database.closingService { services.append(closing) }
         // Stopped after the checkpoints: its last write covers the closing checkpoint.
-        if let keyring = audit.sealing?.keyring {
-            let witness = AuditHeadWitness(storage: database, dataDirectory: configuration.dataDirectory, keyring: keyring)
-            services.append(AuditHeadWitnessService(audit: audit, witness: witness, logger: logger))
+        if let keeper = audit.headKeeper as? AuditHeadWitness.Keeper {
+            let path = AuditHeadWitness(storage: database, dataDirectory: configuration.dataDirectory, keyring: keeper.keyring)
+                .path
+            services.append(AuditHeadWitnessService(keeper: keeper, path: path, logger: logger))
         }
         services.append(checkpoints)
         if database.sharedEndpoint != nil {

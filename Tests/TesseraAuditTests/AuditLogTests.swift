@@ -108,3 +108,23 @@ private struct FailingStore: AuditRecordStore {
     #expect(object?["prev"] as? String == AuditRecord.genesisHash)
     #expect(object?["type"] as? String == "token.issued")
 }
+
+/// Records every head it is told of, as a server's data-folder keeper would.
+private final class RecordingKeeper: AuditHeadKeeper {
+    let heads = Mutex<[AuditHead]>([])
+    func keep(_ head: AuditHead) { heads.withLock { $0.append(head) } }
+    func flush() {}
+}
+
+/// Attacker finding: a head kept only every 200 ms let a crash caused from the database (or any kill -9) lose the
+/// newest records unnoticed. The keeper is told of each durable head before the batch's callers are resumed.
+@Test func everyDurableHeadIsKeptBeforeItsCallerResumes() async throws {
+    let database = try SQLiteStorage(directory: temporaryDirectory())
+    let log = try await AuditLog(store: database.audit, clock: ManualTimeSource())
+    let keeper = RecordingKeeper()
+    log.keepHeads(with: keeper)
+    for index in 0..<5 {
+        let record = try await log.append(event(index))
+        #expect(keeper.heads.withLock { $0.last } == AuditHead(seq: record.seq, hash: record.hash))
+    }
+}

@@ -151,6 +151,36 @@ import Testing
         await cleanUp()
     }
 
+    /// Attacker finding: rows planted with extreme numbers (a chain_seq of Int64.max followed by another row of its
+    /// chain, a cursor far below zero) made the worker's arithmetic trap and the server die. It delivers instead.
+    @Test(.enabled(if: PostgresTestCluster.runs)) func plantedExtremeNumbersDoNotStopTheWorker() async throws {
+        let (storages, cleanUp) = try await Self.storages(.postgresql)
+        let folder = NSTemporaryDirectory() + "tessera-sink-extreme-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            let postgres = try #require(storages[0] as? PostgresStorage)
+            let audit = try await AuditLog(store: storages[0].audit, clock: SystemTimeSource())
+            try await Self.append(2, to: audit)
+            try await storages[0].audit.sequence(wait: true)
+            try await postgres.unsafeExecute(
+                "INSERT INTO audit_records (chain, chain_seq, seq, prev_hash, hash, body) VALUES "
+                    + "('zzz', 9223372036854775807, 100, 'x', 'y', '{}'), ('zzz', 1, 101, 'x', 'z', '{}')")
+            let worker = try Self.worker(storages[0], audit: audit, sink: "file://\(folder)/out.jsonl?name=f", holder: "a")
+            var progress = AuditSinkService.Progress()
+            while try await worker.step(&progress) != .idle {}
+            try await postgres.unsafeExecute("UPDATE audit_sink_cursors SET delivered_seq = -9223372036854775807")
+            var fresh = AuditSinkService.Progress()
+            _ = try await worker.step(&fresh)
+            let lines = try String(contentsOfFile: "\(folder)/out.jsonl", encoding: .utf8).split(separator: "\n")
+            #expect(lines.count >= 4, "the two records and the two planted rows were delivered, nothing trapped")
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
     @Test func aSinkPastTheLagBoundIsRecordedAndSoIsItsReturn() async throws {
         let (storages, cleanUp) = try await Self.storages(.sqlite)
         let folder = NSTemporaryDirectory() + "tessera-sink-lag-" + UUID().uuidString

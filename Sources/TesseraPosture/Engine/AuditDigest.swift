@@ -1,4 +1,5 @@
 import Foundation
+import TesseraCore
 import TesseraStore
 
 /// Brings the folded audit log up to date: loads the persisted digest (if it still matches the log), folds only
@@ -30,13 +31,15 @@ struct AuditDigest {
         }
         let start = state.lastSeq
         guard head > start else { return AuditDigest(state: state, folded: 0, incremental: incremental) }
-        let parts = max(1, min(Int64(workers), (head - start) / max(1, minimumPart)))
-        let step = (head - start + parts - 1) / parts
+        // Saturating: `head` is the database's highest seq, which a database writer can set to anything.
+        let span = head.saturatingSubtracting(start)
+        let parts = max(1, min(Int64(workers), span / max(1, minimumPart)))
+        let step = span.saturatingAdding(parts - 1) / parts
         let horizonHour = state.horizonHour
         let pieces = try await withThrowingTaskGroup(of: (Int64, DigestState).self) { group in
             for index in 0..<parts {
-                let from = start + index * step
-                let through = min(head, from + step)
+                let from = start.saturatingAdding(index.multipliedReportingOverflow(by: step).partialValue)
+                let through = min(head, from.saturatingAdding(step))
                 guard from < through else { continue }
                 group.addTask {
                     guard reader.blocks else {

@@ -74,8 +74,10 @@ struct EstateDetectors {
         let delivered = Dictionary(cursors.map { ($0.sink, $0.deliveredSeq) }, uniquingKeysWith: max)
         return marks.filter(\.value.lagging).sorted { $0.key < $1.key }.compactMap { sink, mark in
             let cursor = delivered[sink]
-            if let cursor, mark.maximumLag > 0, head - cursor <= mark.maximumLag / 2 { return nil }
-            let behind = cursor.map { "now \(max(0, head - $0)) records behind (delivered through #\($0), head #\(head))" }
+            if let cursor, mark.maximumLag > 0, head.saturatingSubtracting(cursor) <= mark.maximumLag / 2 { return nil }
+            let behind = cursor.map {
+                "now \(max(0, head.saturatingSubtracting($0))) records behind (delivered through #\($0), head #\(head))"
+            }
             return Finding(
                 category: .laggingSink, identityID: nil, subject: "sink:" + sink, discriminator: sink,
                 title: "audit sink \(sink) fell \(mark.lag) records behind its bound of \(mark.maximumLag)",

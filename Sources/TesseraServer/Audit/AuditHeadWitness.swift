@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import TesseraAudit
 import TesseraCore
 import TesseraStore
@@ -11,14 +12,15 @@ import TesseraStore
 #endif
 
 /// This server's memory, outside the database, of the newest head it made durable in its chain: a small file in the
-/// data folder (`audit-head`, or `audit-head.postgres.<16 hex>` per endpoint, schema and chain), with the head's MAC.
+/// data folder (`audit-head`, or `audit-head.postgres.<16 hex>` per endpoint, schema and chain), with the head's MAC,
+/// written by `Keeper` for every durable batch before its callers see it.
 ///
 /// Who proves what: the server wrote the file after the database said the records were durable; a database writer
 /// (who does not hold the KEK and cannot write the data folder) can delete the newest records and put an old head row
 /// back, MAC and all, or make appends answer "written" while writing nothing. A running server refuses to chain after
 /// a head that moved back; this file carries that knowledge over a restart, where the start-up check
 /// (`AuditHeadCheck`) refuses a chain that ends before the remembered head or holds another record there. A head
-/// remembered behind the database's is normal (written every 200 ms, and other servers may share the chain).
+/// remembered behind the database's is normal (other servers may share the chain).
 struct AuditHeadWitness: Sendable {
     let path: String
     let chain: String
@@ -55,26 +57,58 @@ struct AuditHeadWitness: Sendable {
         return head
     }
 
-    /// Replaces the file with `head` (written to a temporary file, flushed, renamed; 0600).
-    func save(_ head: AuditHead) throws(ServerError) {
-        guard let mac = keyring.headMAC(head, keyID: keyring.current.id, chain: chain) else { return }
-        var json = JSONWriter()
-        json.field("chain", chain)
-        json.field("hash", head.hash)
-        json.field("mac", mac)
-        json.field("seq", Int(head.seq))
-        let bytes = json.finish()
+    /// Opens (creating, 0600) the file for `Keeper`.
+    func keeper() throws(ServerError) -> Keeper {
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else { throw ServerError(.storage, "the audit head could not be remembered in \(path)") }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let flushed = fsync(descriptor) == 0
-        close(descriptor)
-        guard written == bytes.count, flushed, rename(temporary, path) == 0 else {
-            throw ServerError(.storage, "the audit head could not be remembered in \(path)")
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptor >= 0 else { throw ServerError(.storage, "the audit head cannot be remembered in \(path)") }
+        return Keeper(descriptor: descriptor, chain: chain, keyring: keyring)
+    }
+
+    /// Writes every durable head into the file as the audit writer makes it (`AuditHeadKeeper`), before the batch's
+    /// callers are resumed: one `pwrite` of a fixed-size record at offset 0, which a crash of the process (kill -9,
+    /// OOM) cannot tear or lose once it returned. `flush()` (every 200 ms, `AuditHeadWitnessService`) makes it survive
+    /// a power loss too; until then the kept head may fall behind, never ahead.
+    final class Keeper: AuditHeadKeeper, Sendable {
+        static let size = 256
+        let descriptor: Int32
+        let chain: String
+        let keyring: AuditKeyring
+        private let failures = Atomic<Int>(0)
+
+        init(descriptor: Int32, chain: String, keyring: AuditKeyring) {
+            self.descriptor = descriptor
+            self.chain = chain
+            self.keyring = keyring
+        }
+
+        deinit { close(descriptor) }
+
+        /// Writes that failed so far (logged by the service).
+        var failed: Int { failures.load(ordering: .relaxed) }
+
+        func keep(_ head: AuditHead) {
+            guard let mac = keyring.headMAC(head, keyID: keyring.current.id, chain: chain) else { return }
+            var json = JSONWriter()
+            json.field("chain", chain)
+            json.field("hash", head.hash)
+            json.field("mac", mac)
+            json.field("seq", Int(head.seq))
+            var bytes = Array(json.finish())
+            guard bytes.count < Self.size else {
+                failures.add(1, ordering: .relaxed)
+                return
+            }
+            // Padded with spaces (JSON whitespace) to a fixed size: each write replaces the whole record.
+            bytes += [UInt8](repeating: 0x20, count: Self.size - 1 - bytes.count) + [0x0A]
+            let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+            if written != bytes.count { failures.add(1, ordering: .relaxed) }
+        }
+
+        func flush() {
+            if fdatasync(descriptor) != 0 { failures.add(1, ordering: .relaxed) }
         }
     }
 }

@@ -2,33 +2,26 @@ import Logging
 import ServiceLifecycle
 import TesseraAudit
 
-/// Keeps `AuditHeadWitness` at the log's durable head: every 200 ms when it moved, and once more at shutdown. A
-/// failed write is logged and retried; it never stops the server (a remembered head behind the real one only
-/// weakens the start-up check, it never makes it refuse a sound chain).
+/// Flushes the kept audit head (`AuditHeadWitness.Keeper`) to disk every 200 ms and once more at shutdown, and logs
+/// when writing it failed. A failure never stops the server: a remembered head behind the real one only weakens the
+/// start-up check, it never makes it refuse a sound chain.
 struct AuditHeadWitnessService: Service {
-    let audit: AuditLog
-    let witness: AuditHeadWitness
+    let keeper: AuditHeadWitness.Keeper
+    let path: String
     let logger: Logger
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            var saved: AuditHead? = try? witness.load()
+            var reported = 0
             while !Task.isCancelled {
                 try await Task.sleep(for: .milliseconds(200))
-                saved = save(unlessAt: saved)
+                keeper.flush()
+                if keeper.failed > reported {
+                    reported = keeper.failed
+                    logger.warning("audit head not remembered", metadata: ["path": .string(path), "failures": "\(reported)"])
+                }
             }
         }
-        _ = save(unlessAt: try? witness.load())
-    }
-
-    private func save(unlessAt saved: AuditHead?) -> AuditHead? {
-        guard let head = audit.head, head != saved, head.seq >= (saved?.seq ?? 0) else { return saved }
-        do {
-            try witness.save(head)
-            return head
-        } catch {
-            logger.warning("audit head not remembered", metadata: ["reason": "\(error)", "path": .string(witness.path)])
-            return saved
-        }
+        keeper.flush()
     }
 }

@@ -65,6 +65,7 @@ struct ServerEnvironment: Sendable {
             witnessPath: witness.path)
         let audit = try await AuditLog(
             store: database.audit, clock: clock, sealing: AuditSealing(keyring: auditKeys, writer: AuditWriterID.make()))
+        audit.keepHeads(with: try witness.keeper())
         let metrics = ServerMetrics()
         audit.observeWrites { types, duration in metrics.auditBatch(types: types, duration: duration) }
         if let waits = database.auditChainWaits { metrics.observe(waits) }

@@ -52,7 +52,7 @@ actor ActivityRollup {
     static func firstSeq(_ store: any AuditRecordStore, atOrAfter time: Date, head: Int64) async throws -> Int64 {
         let target = hourKey(time)
         var low: Int64 = 1
-        var high = head + 1
+        var high = head.saturatingAdding(1)
         while low < high {
             let mid = low + (high - low) / 2
             guard let record = try await store.records(after: mid - 1, limit: 1).first else {
@@ -60,7 +60,7 @@ actor ActivityRollup {
                 continue
             }
             if (field("time", in: record.body).map { String($0.prefix(13)) } ?? "") < target {
-                low = record.seq + 1
+                low = record.seq.saturatingAdding(1)
             } else {
                 high = mid
             }

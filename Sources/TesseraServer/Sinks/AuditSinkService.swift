@@ -138,9 +138,11 @@ struct AuditSinkService: Service {
         var ordered: [AuditRecord] = []
         ordered.reserveCapacity(records.count)
         for record in records {
-            if let end = ends[record.chain], record.chainSeq > end + 1 {
+            // Saturating: the numbers come from the database, and a planted extreme one must not trap.
+            if let end = ends[record.chain], record.chainSeq > end.saturatingAdding(1) {
                 let missing = try await store.records(
-                    chain: record.chain, after: end, limit: Int(min(record.chainSeq - end - 1, 10_000)))
+                    chain: record.chain, after: end,
+                    limit: Int(min(record.chainSeq.saturatingSubtracting(end).saturatingSubtracting(1), 10_000)))
                 logger.critical(
                     """
                     audit sink \(spec.name): records \(end + 1)...\(record.chainSeq - 1) of the chain were placed behind the \
@@ -166,7 +168,7 @@ struct AuditSinkService: Service {
     /// Publishes the lag, and records `sink.lagging` when it passes the bound (`sink.caught_up` under half of it).
     private func measureLag(cursor: Int64, progress: inout Progress) async throws {
         let head = try await store.recordedHead()?.seq ?? 0
-        let lag = max(0, head - cursor)
+        let lag = max(0, head.saturatingSubtracting(cursor))
         metrics.sinkLag(spec.name, lag)
         let bound = Int64(configuration.maximumLag)
         if !progress.lagging, lag > bound {
