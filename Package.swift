@@ -160,7 +160,10 @@ let package = Package(
         // The MCP gateway benchmark's scripted agent (scripts/bench/mcp-gateway).
         .executableTarget(
             name: "tessera-mcp-bench",
-            dependencies: ["TesseraMCP", .product(name: "MCP", package: "swift-sdk")]
+            dependencies: [
+                "TesseraMCP", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .executableTarget(
             name: "tessera",

@@ -4,7 +4,9 @@
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] stdio COMMAND [ARGS...]   (spawned; env is inherited)
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] --token T http URL       (Streamable HTTP, bearer T)
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] --token T authorize URL  (POST URL/v1/authorize/tool-call only)
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import MCP
 import TesseraMCP
 
@@ -77,16 +79,19 @@ case "stdio", "http":
     await client.disconnect()
     await process?.stop()
 case "authorize":
-    var request = URLRequest(url: URL(string: target[0] + "/v1/authorize/tool-call")!)
-    request.httpMethod = "POST"
-    request.setValue("Bearer \(token ?? "")", forHTTPHeaderField: "Authorization")
-    request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-    request.httpBody = try JSONEncoder().encode(ToolCallRequest(tool: "echo", server: "bench", arguments: callArguments))
-    let session = URLSession(configuration: .ephemeral)
+    // AsyncHTTPClient with its connection pool, as the gateway calls Tessera (HTTPExchange): URLSession on Linux
+    // added client and server work per call that the gateway never pays.
+    var request = HTTPClientRequest(url: target[0] + "/v1/authorize/tool-call")
+    request.method = .POST
+    request.headers.add(name: "Authorization", value: "Bearer \(token ?? "")")
+    request.headers.add(name: "Content-Type", value: "application/json")
+    let body = try JSONEncoder().encode(ToolCallRequest(tool: "echo", server: "bench", arguments: callArguments))
     for index in 0..<(warmup + calls) {
         let elapsed = try await measure {
-            let (data, response) = try await session.data(for: request)
-            guard (response as? HTTPURLResponse)?.statusCode == 200,
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+            guard response.status.code == 200,
                 (try? JSONDecoder().decode(ToolCallDecision.self, from: data))?.decision == .allow
             else { throw MCPGatewayError(.serverUnavailable, "not allowed: \(String(decoding: data, as: UTF8.self))") }
         }
