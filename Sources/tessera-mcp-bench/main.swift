@@ -6,8 +6,8 @@
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] --token T authorize URL  (POST URL/v1/authorize/tool-call only)
 import AsyncHTTPClient
 import Foundation
-import NIOCore
 import MCP
+import NIOCore
 import TesseraMCP
 
 #if canImport(FoundationNetworking)
