@@ -41,6 +41,12 @@ import Testing
         return (storageA, storageB)
     }
 
+    /// A sealed log on `storage`'s chain, as a server with the KEK writes it.
+    private static func sealedLog(_ storage: any TesseraStorage, writer: String) async throws -> AuditLog {
+        try await AuditLog(
+            store: storage.audit, clock: ManualTimeSource(storeEpoch), sealing: AuditSealing(keyring: keyring, writer: writer))
+    }
+
     private func verify(_ storage: any TesseraStorage) async throws -> AuditVerificationReport {
         try await AuditVerifier(store: storage.audit, keyring: Self.keyring).verify()
     }
@@ -71,9 +77,7 @@ import Testing
         try await withStorage(.postgresql) { fixture in
             let (a, b) = try await twoChains(fixture, perChain: 5)
             let before = try await a.audit.records(after: 0, limit: 100)
-            let late = try await AuditLog(
-                store: b.audit, clock: ManualTimeSource(storeEpoch),
-                sealing: AuditSealing(keyring: Self.keyring, writer: "b-2"))
+            let late = try await Self.sealedLog(b, writer: "b-2")
             let record = try await late.append(AuditEvent(type: "test.late", outcome: .success))
             let after = try await a.audit.records(after: before.last!.seq, limit: 100)
             #expect(after.map(\.hash) == [record.hash])
@@ -148,9 +152,7 @@ import Testing
         try await withStorage(.postgresql) { fixture in
             let storage = try await fixture.another(auditChain: "node-b")
             let postgres = try #require(storage as? PostgresStorage)
-            let log = try await AuditLog(
-                store: storage.audit, clock: ManualTimeSource(storeEpoch),
-                sealing: AuditSealing(keyring: Self.keyring, writer: "b-1"))
+            let log = try await Self.sealedLog(storage, writer: "b-1")
             for index in 0..<5 { try await log.append(AuditEvent(type: "test.rollback", outcome: .success, actor: "\(index)")) }
             // The attacker keeps the genuine head row of seq 5 (MAC and all), lets the server go on, then deletes
             // the newer records and puts the old head back.
@@ -174,9 +176,7 @@ import Testing
         try await withStorage(.postgresql) { fixture in
             let (a, b) = try await twoChains(fixture, perChain: 3)
             let postgres = try #require(a as? PostgresStorage)
-            let log = try await AuditLog(
-                store: a.audit, clock: ManualTimeSource(storeEpoch),
-                sealing: AuditSealing(keyring: Self.keyring, writer: "a-2"))
+            let log = try await Self.sealedLog(a, writer: "a-2")
             // A database writer spoils b's head MAC so that other servers' checkpoints would leave b out, then
             // removes b's newest record and restores the genuine head MAC of the one before.
             let genuine = try #require(try await b.audit.chainHeads().first { $0.chain == "node-b" })
@@ -197,9 +197,7 @@ import Testing
         try await withStorage(.postgresql) { fixture in
             let storage = try await fixture.another(auditChain: "node-a")
             let postgres = try #require(storage as? PostgresStorage)
-            let log = try await AuditLog(
-                store: storage.audit, clock: ManualTimeSource(storeEpoch),
-                sealing: AuditSealing(keyring: Self.keyring, writer: "a-1"))
+            let log = try await Self.sealedLog(storage, writer: "a-1")
             for index in 0..<4 { try await log.append(AuditEvent(type: "test.statement", outcome: .success, actor: "\(index)")) }
             let statement = try #require(try log.headStatement())
             #expect(statement.isSelfConsistent)
@@ -219,9 +217,7 @@ import Testing
         try await withStorage(.postgresql) { fixture in
             let storage = try await fixture.another(auditChain: "node-a")
             let postgres = try #require(storage as? PostgresStorage)
-            let log = try await AuditLog(
-                store: storage.audit, clock: ManualTimeSource(storeEpoch),
-                sealing: AuditSealing(keyring: Self.keyring, writer: "a-1"))
+            let log = try await Self.sealedLog(storage, writer: "a-1")
             try await log.append(AuditEvent(type: "test.swallow", outcome: .success))
             try await postgres.unsafeExecute(
                 "CREATE FUNCTION swallow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$")
@@ -271,9 +267,7 @@ import Testing
     @Test func verifyingWhileAServerAppendsDoesNotReportMissingRecords() async throws {
         try await withStorage(.postgresql) { fixture in
             let (a, b) = try await twoChains(fixture, perChain: 20)
-            let log = try await AuditLog(
-                store: b.audit, clock: ManualTimeSource(storeEpoch),
-                sealing: AuditSealing(keyring: Self.keyring, writer: "b-2"))
+            let log = try await Self.sealedLog(b, writer: "b-2")
             let writer = Task {
                 for index in 0..<300 {
                     try await log.append(AuditEvent(type: "test.live", outcome: .success, actor: "\(index)"))
