@@ -57,6 +57,7 @@ let package = Package(
             name: "TesseraStore",
             dependencies: [
                 "TesseraCore", "TesseraAudit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

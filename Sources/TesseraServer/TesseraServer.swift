@@ -173,9 +173,7 @@ public struct TesseraServer {
         if let closing = database.closingService { services.append(closing) }
         // Stopped after the checkpoints: its last write covers the closing checkpoint.
         if let keeper = audit.headKeeper as? AuditHeadWitness.Keeper {
-            let path = AuditHeadWitness(storage: database, dataDirectory: configuration.dataDirectory, keyring: keeper.keyring)
-                .path
-            services.append(AuditHeadWitnessService(keeper: keeper, path: path, logger: logger))
+            services.append(AuditHeadWitnessService(keeper: keeper, logger: logger))
         }
         services.append(checkpoints)
         if database.sharedEndpoint != nil {

@@ -123,18 +123,35 @@ import Testing
     /// Attacker finding: `seq` is not hashed, so a database writer gave a new record a `seq` the sink's cursor had
     /// already passed (a number the sequencer was made to skip); a worker following `seq` alone never delivered it.
     /// The worker notices the gap in the chain and delivers the record late.
-    @Test(.enabled(if: PostgresTestCluster.runs)) func aRecordPlacedBehindTheCursorIsStillDelivered() async throws {
+    /// A server's storage on a fresh PostgreSQL schema, its (unsealed) audit log, a file-sink worker writing
+    /// `out.jsonl` in a fresh folder, and the folder, for `body`; cleans up after.
+    static func withPostgresFileSink(
+        _ body: (PostgresStorage, AuditLog, AuditSinkService, String) async throws -> Void
+    ) async throws {
         let (storages, cleanUp) = try await Self.storages(.postgresql)
-        let folder = NSTemporaryDirectory() + "tessera-sink-behind-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = NSTemporaryDirectory() + "tessera-sink-pg-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let postgres = try #require(storages[0] as? PostgresStorage)
-            let audit = try await AuditLog(store: storages[0].audit, clock: SystemTimeSource())
+            let audit = try await AuditLog(store: postgres.audit, clock: SystemTimeSource())
+            let worker = try Self.worker(postgres, audit: audit, sink: "file://\(folder)/out.jsonl?name=f", holder: "a")
+            try await body(postgres, audit, worker, folder)
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
+    /// Attacker finding: `seq` is not hashed, so a database writer gave a new record a `seq` the sink's cursor had
+    /// already passed (a number the sequencer was made to skip); a worker following `seq` alone never delivered it.
+    /// The worker notices the gap in the chain and delivers the record late.
+    @Test(.enabled(if: PostgresTestCluster.runs)) func aRecordPlacedBehindTheCursorIsStillDelivered() async throws {
+        try await Self.withPostgresFileSink { postgres, audit, worker, folder in
             try await Self.append(3, to: audit)
             // The sequencer was made to leave holes: the records got seq 2, 4, 6.
             try await postgres.unsafeExecute("UPDATE audit_records SET seq = chain_seq * 2")
-            let worker = try Self.worker(storages[0], audit: audit, sink: "file://\(folder)/out.jsonl?name=f", holder: "a")
             var progress = AuditSinkService.Progress()
             while try await worker.step(&progress) != .idle {}
             #expect(try Self.seqs("\(folder)/out.jsonl") == [1, 2, 3])
@@ -144,29 +161,18 @@ import Testing
             try await Self.append(1, to: audit)
             while try await worker.step(&progress) != .idle {}
             #expect(try Self.seqs("\(folder)/out.jsonl") == [1, 2, 3, 4, 5])
-        } catch {
-            await cleanUp()
-            throw error
         }
-        await cleanUp()
     }
 
     /// Attacker finding: rows planted with extreme numbers (a chain_seq of Int64.max followed by another row of its
     /// chain, a cursor far below zero) made the worker's arithmetic trap and the server die. It delivers instead.
     @Test(.enabled(if: PostgresTestCluster.runs)) func plantedExtremeNumbersDoNotStopTheWorker() async throws {
-        let (storages, cleanUp) = try await Self.storages(.postgresql)
-        let folder = NSTemporaryDirectory() + "tessera-sink-extreme-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        do {
-            let postgres = try #require(storages[0] as? PostgresStorage)
-            let audit = try await AuditLog(store: storages[0].audit, clock: SystemTimeSource())
+        try await Self.withPostgresFileSink { postgres, audit, worker, folder in
             try await Self.append(2, to: audit)
-            try await storages[0].audit.sequence(wait: true)
+            try await postgres.audit.sequence(wait: true)
             try await postgres.unsafeExecute(
                 "INSERT INTO audit_records (chain, chain_seq, seq, prev_hash, hash, body) VALUES "
                     + "('zzz', 9223372036854775807, 100, 'x', 'y', '{}'), ('zzz', 1, 101, 'x', 'z', '{}')")
-            let worker = try Self.worker(storages[0], audit: audit, sink: "file://\(folder)/out.jsonl?name=f", holder: "a")
             var progress = AuditSinkService.Progress()
             while try await worker.step(&progress) != .idle {}
             try await postgres.unsafeExecute("UPDATE audit_sink_cursors SET delivered_seq = -9223372036854775807")
@@ -174,11 +180,7 @@ import Testing
             _ = try await worker.step(&fresh)
             let lines = try String(contentsOfFile: "\(folder)/out.jsonl", encoding: .utf8).split(separator: "\n")
             #expect(lines.count >= 4, "the two records and the two planted rows were delivered, nothing trapped")
-        } catch {
-            await cleanUp()
-            throw error
         }
-        await cleanUp()
     }
 
     @Test func aSinkPastTheLagBoundIsRecordedAndSoIsItsReturn() async throws {

@@ -47,6 +47,16 @@ import Testing
             store: storage.audit, clock: ManualTimeSource(storeEpoch), sealing: AuditSealing(keyring: keyring, writer: writer))
     }
 
+    /// Expects verification to break (in `chain`, when given) for a reason containing `text`.
+    private func expectBreak(
+        _ report: AuditVerificationReport, chain: String? = nil, containing text: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let detail = Comment(rawValue: String(describing: report.firstBreak))
+        if let chain { #expect(report.firstBreak?.chain == chain, detail, sourceLocation: sourceLocation) }
+        #expect(report.firstBreak?.reason.contains(text) == true, detail, sourceLocation: sourceLocation)
+    }
+
     private func verify(_ storage: any TesseraStorage) async throws -> AuditVerificationReport {
         try await AuditVerifier(store: storage.audit, keyring: Self.keyring).verify()
     }
@@ -92,8 +102,7 @@ import Testing
             try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-b'")
             try await postgres.unsafeExecute("DELETE FROM audit_head WHERE chain = 'node-b'")
             let report = try await verify(a)
-            #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
-            #expect(report.firstBreak?.reason.contains("is gone") == true, "\(String(describing: report.firstBreak))")
+            expectBreak(report, chain: "node-b", containing: "is gone")
         }
     }
 
@@ -106,11 +115,8 @@ import Testing
             try await postgres.unsafeExecute(
                 "UPDATE audit_head SET seq = 149, hash = '\(kept.hash)', mac = '\(kept.mac ?? "")' WHERE chain = 'node-b'")
             let report = try await verify(a)
-            #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
             // Chain a's checkpoint named b's head at 150: that proves the removal whatever the head row says.
-            #expect(
-                report.firstBreak?.reason.contains("pins seq 150 but the chain ends at seq 149") == true,
-                "\(String(describing: report.firstBreak))")
+            expectBreak(report, chain: "node-b", containing: "pins seq 150 but the chain ends at seq 149")
         }
     }
 
@@ -143,8 +149,7 @@ import Testing
                     + "'\(forged.prevHash)', '\(forged.hash)', '\(forged.body)')")
             try await postgres.unsafeExecute("INSERT INTO audit_head (chain, seq, hash) VALUES ('planted', 1, '\(forged.hash)')")
             let report = try await AuditVerifier(store: a.audit, keyring: Self.keyring, acceptUnkeyedPrefix: true).verify()
-            #expect(report.firstBreak?.chain == "planted", "\(String(describing: report.firstBreak))")
-            #expect(report.firstBreak?.reason.contains("named chain") == true, "\(String(describing: report.firstBreak))")
+            expectBreak(report, chain: "planted", containing: "named chain")
         }
     }
 
@@ -188,8 +193,7 @@ import Testing
             try await postgres.unsafeExecute("DELETE FROM audit_records WHERE chain = 'node-b' AND chain_seq = 3")
             try await postgres.unsafeExecute("UPDATE audit_head SET seq = 2 WHERE chain = 'node-b'")
             let report = try await verify(a)
-            #expect(report.firstBreak?.chain == "node-b", "\(String(describing: report.firstBreak))")
-            #expect(report.firstBreak?.reason.contains("pins seq 3") == true, "\(String(describing: report.firstBreak))")
+            expectBreak(report, chain: "node-b", containing: "pins seq 3")
         }
     }
 
@@ -207,9 +211,7 @@ import Testing
             let kept = try #require(try await storage.audit.records(chain: "node-a", after: 1, limit: 1).first)
             try await postgres.unsafeExecute("UPDATE audit_head SET seq = 2, hash = '\(kept.hash)' WHERE chain = 'node-a'")
             let report = try await AuditVerifier(store: storage.audit, keyring: Self.keyring, checkpoints: [statement]).verify()
-            #expect(
-                report.firstBreak?.reason.contains("records 3...4 were removed") == true,
-                "\(String(describing: report.firstBreak))")
+            expectBreak(report, containing: "records 3...4 were removed")
         }
     }
 
@@ -242,8 +244,7 @@ import Testing
             try await postgres.unsafeExecute(
                 "INSERT INTO audit_records (chain, prev_hash, hash, body) VALUES ('node-a', 'x', 'y', '{}')")
             let report = try await verify(a)
-            #expect(
-                report.firstBreak?.reason.contains("no place in any chain") == true, "\(String(describing: report.firstBreak))")
+            expectBreak(report, containing: "no place in any chain")
         }
     }
 
@@ -259,8 +260,7 @@ import Testing
             try await postgres.unsafeExecute("UPDATE audit_records SET seq = \(first) WHERE seq = \(second)")
             try await postgres.unsafeExecute("UPDATE audit_records SET seq = \(second) WHERE seq = -1")
             let report = try await verify(a)
-            #expect(report.firstBreak?.chain == "node-a", "\(String(describing: report.firstBreak))")
-            #expect(report.firstBreak?.reason.contains("log's order") == true, "\(String(describing: report.firstBreak))")
+            expectBreak(report, chain: "node-a", containing: "log's order")
         }
     }
 

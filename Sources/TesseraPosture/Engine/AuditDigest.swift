@@ -38,7 +38,8 @@ struct AuditDigest {
         let horizonHour = state.horizonHour
         let pieces = try await withThrowingTaskGroup(of: (Int64, DigestState).self) { group in
             for index in 0..<parts {
-                let from = start.saturatingAdding(index.multipliedReportingOverflow(by: step).partialValue)
+                // index · step < parts · step ≤ Int64.max (step is at most Int64.max / parts): no overflow.
+                let from = start.saturatingAdding(index * step)
                 let through = min(head, from.saturatingAdding(step))
                 guard from < through else { continue }
                 group.addTask {

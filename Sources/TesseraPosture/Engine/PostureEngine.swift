@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import TesseraAudit
 import TesseraCore
@@ -58,9 +57,7 @@ public struct PostureEngine: Sendable {
     /// (`posture-digest.postgres.` + 16 hex digits of SHA-256 of `host:port/database/schema`), so servers or
     /// schemas sharing a folder never share a digest. A cache like SQLite's: a mismatch costs one full fold.
     public static func digestPath(dataDirectory: String, endpoint: PostgresEndpoint) -> String {
-        let key = "\(endpoint.host):\(endpoint.port)/\(endpoint.database)/\(endpoint.schema ?? "")"
-        let digest = SHA256.hash(data: Data(key.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        return (dataDirectory as NSString).appendingPathComponent("posture-digest.postgres.\(digest)")
+        (dataDirectory as NSString).appendingPathComponent("posture-digest.postgres.\(endpoint.localFileKey())")
     }
 
     /// One evaluation and what it cost.

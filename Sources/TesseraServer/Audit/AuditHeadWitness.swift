@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Synchronization
 import TesseraAudit
@@ -30,9 +29,8 @@ struct AuditHeadWitness: Sendable {
         self.chain = storage.audit.chain
         self.keyring = keyring
         if let endpoint = storage.sharedEndpoint {
-            let key = "\(endpoint.host):\(endpoint.port)/\(endpoint.database)/\(endpoint.schema ?? "")/\(chain)"
-            let digest = SHA256.hash(data: Data(key.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-            path = (dataDirectory as NSString).appendingPathComponent("audit-head.postgres.\(digest)")
+            let key = endpoint.localFileKey(qualifier: "/\(chain)")
+            path = (dataDirectory as NSString).appendingPathComponent("audit-head.postgres.\(key)")
         } else {
             path = (dataDirectory as NSString).appendingPathComponent("audit-head")
         }
@@ -64,7 +62,7 @@ struct AuditHeadWitness: Sendable {
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw ServerError(.storage, "the audit head cannot be remembered in \(path)") }
-        return Keeper(descriptor: descriptor, chain: chain, keyring: keyring)
+        return Keeper(descriptor: descriptor, path: path, chain: chain, keyring: keyring)
     }
 
     /// Writes every durable head into the file as the audit writer makes it (`AuditHeadKeeper`), before the batch's
@@ -74,12 +72,15 @@ struct AuditHeadWitness: Sendable {
     final class Keeper: AuditHeadKeeper, Sendable {
         static let size = 256
         let descriptor: Int32
+        /// The file written (named in log lines).
+        let path: String
         let chain: String
         let keyring: AuditKeyring
         private let failures = Atomic<Int>(0)
 
-        init(descriptor: Int32, chain: String, keyring: AuditKeyring) {
+        init(descriptor: Int32, path: String, chain: String, keyring: AuditKeyring) {
             self.descriptor = descriptor
+            self.path = path
             self.chain = chain
             self.keyring = keyring
         }

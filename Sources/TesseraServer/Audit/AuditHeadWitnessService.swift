@@ -7,7 +7,6 @@ import TesseraAudit
 /// start-up check, it never makes it refuse a sound chain.
 struct AuditHeadWitnessService: Service {
     let keeper: AuditHeadWitness.Keeper
-    let path: String
     let logger: Logger
 
     func run() async throws {
@@ -18,7 +17,8 @@ struct AuditHeadWitnessService: Service {
                 keeper.flush()
                 if keeper.failed > reported {
                     reported = keeper.failed
-                    logger.warning("audit head not remembered", metadata: ["path": .string(path), "failures": "\(reported)"])
+                    logger.warning(
+                        "audit head not remembered", metadata: ["path": .string(keeper.path), "failures": "\(reported)"])
                 }
             }
         }

@@ -42,12 +42,7 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
             SELECT seq, chain, COALESCE(chain_seq, seq) AS place, prev_hash, hash, body, mac FROM audit_records
             WHERE body LIKE \("%\"type\":\"\(AuditLog.checkpointType)\"%") AND COALESCE(chain_seq, seq) IS NOT NULL
             """
-        ).map {
-            AuditRecord(
-                seq: try $0.optionalInt64("seq") ?? 0, chain: try $0.string("chain"), chainSeq: try $0.int64("place"),
-                prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"), body: try $0.string("body"),
-                mac: try $0.optionalString("mac"))
-        }
+        ).map { try Self.record($0) }
     }
 
     func orderProblems() async throws -> (unplaced: Int64, duplicateSeqs: Int64) {
@@ -118,12 +113,16 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
             SELECT seq, COALESCE(chain_seq, seq) AS place, prev_hash, hash, body, mac FROM audit_records
             WHERE chain = \(chain) AND COALESCE(chain_seq, seq) > \(chainSeq) ORDER BY COALESCE(chain_seq, seq) LIMIT \(limit)
             """
-        ).map {
-            AuditRecord(
-                seq: try $0.optionalInt64("seq") ?? 0, chain: chain, chainSeq: try $0.int64("place"),
-                prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"), body: try $0.string("body"),
-                mac: try $0.optionalString("mac"))
-        }
+        ).map { try Self.record($0, chain: chain) }
+    }
+
+    /// A record from a row of `seq, [chain,] place, prev_hash, hash, body, mac` (`place` is `COALESCE(chain_seq, seq)`;
+    /// a record not yet sequenced has `seq` 0); `chain` when the statement selected one chain's rows only.
+    private static func record(_ row: any SQLRow, chain: String? = nil) throws -> AuditRecord {
+        AuditRecord(
+            seq: try row.optionalInt64("seq") ?? 0, chain: try chain ?? row.string("chain"), chainSeq: try row.int64("place"),
+            prevHash: try row.string("prev_hash"), hash: try row.string("hash"), body: try row.string("body"),
+            mac: try row.optionalString("mac"))
     }
 
     /// Sequences first, so a reader sees every record durable before it asked.
@@ -134,12 +133,7 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
             SELECT seq, chain, COALESCE(chain_seq, seq) AS place, prev_hash, hash, body, mac FROM audit_records
             WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)
             """
-        ).map {
-            AuditRecord(
-                seq: try $0.int64("seq"), chain: try $0.string("chain"), chainSeq: try $0.int64("place"),
-                prevHash: try $0.string("prev_hash"), hash: try $0.string("hash"), body: try $0.string("body"),
-                mac: try $0.optionalString("mac"))
-        }
+        ).map { try Self.record($0) }
     }
 
     func sequence(wait: Bool) async throws {
