@@ -221,6 +221,7 @@ public struct TesseraServer {
             var listener = MutualTLSListener(certificatePath: certificate, keyPath: key, state: spiffe.state, clock: clock)
             listener.federated = federatedRoots
             listener.chains = verifiedChains
+            TLSListenerPorts.register(tlsPort)
             listeners.append(
                 Application(
                     router: router,

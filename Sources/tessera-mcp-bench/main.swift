@@ -4,6 +4,7 @@
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] stdio COMMAND [ARGS...]   (spawned; env is inherited)
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] --token T http URL       (Streamable HTTP, bearer T)
 //   tessera-mcp-bench --label NAME [--calls N] [--warmup N] --token T authorize URL  (POST URL/v1/authorize/tool-call only)
+//   tessera-mcp-bench --label NAME [--calls N] [--warmup N] get URL                  (GET URL over the same pool: the floor)
 import AsyncHTTPClient
 import Foundation
 import MCP
@@ -28,7 +29,7 @@ let token = option("--token")
 guard arguments.count >= 2 else {
     FileHandle.standardError.write(
         Data(
-            "usage: tessera-mcp-bench --label NAME [--calls N] [--warmup N] [--token T] stdio CMD [ARGS] | http URL | authorize URL\n"
+            "usage: tessera-mcp-bench --label NAME [--calls N] [--warmup N] [--token T] stdio CMD [ARGS] | http URL | authorize URL | get URL\n"
                 .utf8))
     exit(2)
 }
@@ -94,6 +95,18 @@ case "authorize":
             guard response.status.code == 200,
                 (try? JSONDecoder().decode(ToolCallDecision.self, from: data))?.decision == .allow
             else { throw MCPGatewayError(.serverUnavailable, "not allowed: \(String(decoding: data, as: UTF8.self))") }
+        }
+        if index >= warmup { samples.append(elapsed) }
+    }
+case "get":
+    // The HTTP floor of the same client and server: a keep-alive GET that does no work (`/healthz`).
+    var request = HTTPClientRequest(url: target[0])
+    request.method = .GET
+    for index in 0..<(warmup + calls) {
+        let elapsed = try await measure {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            guard response.status.code == 200 else { throw MCPGatewayError(.serverUnavailable, "GET \(target[0]) failed") }
         }
         if index >= warmup { samples.append(elapsed) }
     }

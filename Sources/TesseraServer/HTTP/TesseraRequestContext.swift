@@ -22,6 +22,8 @@ public struct TesseraRequestContext: RequestContext {
     public let remoteAddress: String?
     /// The connection, to read the verified client certificate of an mTLS request (`clientCertificate()`).
     let channel: any Channel
+    /// False on a connection accepted by a plain HTTP listener: it has no client certificate to ask for.
+    let mayServeTLS: Bool
     public var maxUploadSize: Int { 64 * 1024 }
 
     public init(source: ApplicationRequestContextSource) {
@@ -29,11 +31,13 @@ public struct TesseraRequestContext: RequestContext {
         self.admin = nil
         self.remoteAddress = PeerAddress.normalized(source.channel.remoteAddress?.ipAddress)
         self.channel = source.channel
+        self.mayServeTLS = TLSListenerPorts.mayServeTLS(localPort: source.channel.localAddress?.port)
     }
 
     /// DER of the client certificate verified during the TLS handshake (RFC 8705); `nil` over plain HTTP
     /// or when the client presented none.
     public func clientCertificate() async -> [UInt8]? {
-        await MutualTLSListener.peerCertificate(of: channel)
+        guard mayServeTLS else { return nil }
+        return await MutualTLSListener.peerCertificate(of: channel)
     }
 }

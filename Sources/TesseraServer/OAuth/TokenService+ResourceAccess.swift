@@ -47,7 +47,8 @@ extension TokenService {
             throw refuse("send a Tessera access token: Authorization: Bearer <token> (or DPoP <token> with its proof)")
         }
         let scheme = parts[0].lowercased()
-        let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        // Blanks around the token are ASCII (a JWS is ASCII; anything else fails validation).
+        let token = String(Substring(parts[1].utf8.trimmingASCIIBlanks))
         guard let claims = validator.validate(token), let exp = claims.exp?.date, exp > clock.now() else {
             throw refuse("the access token is not a genuine, unexpired Tessera token")
         }

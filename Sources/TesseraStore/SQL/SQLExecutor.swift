@@ -10,6 +10,11 @@ public protocol SQLExecutor: Sendable {
     /// Runs a query that changes nothing and returns its rows (SQLite reads it on a reader connection).
     func rows(_ sql: SQL) async throws -> [any SQLRow]
 
+    /// Runs a query that reads a few rows by key (an index lookup on the request path) and returns them. SQLite
+    /// runs it on the calling thread: no hand-off to a reader queue and back, which costs more than the read itself.
+    /// Only for statements an index bounds; a scan belongs in `rows`.
+    func lookup(_ sql: SQL) async throws -> [any SQLRow]
+
     /// Runs a statement that writes, and returns the rows of its `RETURNING` clause (none without one).
     @discardableResult
     func execute(_ sql: SQL) async throws -> [any SQLRow]
@@ -29,6 +34,11 @@ public protocol SQLExecutor: Sendable {
 }
 
 extension SQLExecutor {
+    public func lookup(_ sql: SQL) async throws -> [any SQLRow] { try await rows(sql) }
+
+    /// The first row of a `lookup`, if any.
+    public func lookupRow(_ sql: SQL) async throws -> (any SQLRow)? { try await lookup(sql).first }
+
     @discardableResult
     public func executeUnflushed(_ sql: SQL) async throws -> [any SQLRow] { try await execute(sql) }
 

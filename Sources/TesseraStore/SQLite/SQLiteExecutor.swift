@@ -29,6 +29,17 @@ struct SQLiteExecutor: SQLExecutor {
         }
     }
 
+    /// On a reader connection, on the calling thread (`unsafeRead`: one statement is its own snapshot), with the
+    /// prepared statement kept for the next lookup of the same text.
+    func lookup(_ sql: SQL) async throws -> [any SQLRow] {
+        if let channel { return try await channel.run(sql) }
+        do {
+            return try Self.readHere(sql, on: pool)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
     @discardableResult
     func execute(_ sql: SQL) async throws -> [any SQLRow] {
         if let channel { return try await channel.run(sql) }
@@ -40,7 +51,8 @@ struct SQLiteExecutor: SQLExecutor {
     }
 
     /// On the writer, outside any open transaction: `synchronous = NORMAL` for this statement's commit only, then
-    /// back to `FULL` (the writer's setting) before any other write runs.
+    /// back to `FULL` (the writer's setting) before any other write runs. (On the writer's queue, not the calling
+    /// thread: the writer may be in the middle of a durable commit, and a cooperative thread must not wait out its fsync.)
     @discardableResult
     func executeUnflushed(_ sql: SQL) async throws -> [any SQLRow] {
         if let channel { return try await channel.run(sql) }
@@ -86,6 +98,11 @@ struct SQLiteExecutor: SQLExecutor {
             throw Self.storeError(error)
         }
         return result
+    }
+
+    /// A synchronous function, so GRDB's blocking `unsafeRead` is chosen over its async overload.
+    private static func readHere(_ sql: SQL, on pool: DatabasePool) throws -> [any SQLRow] {
+        try pool.unsafeRead { db in try run(sql, in: db, cached: true) }
     }
 
     /// Runs one statement on `db` and copies its rows out; `cached` keeps the prepared statement for the next

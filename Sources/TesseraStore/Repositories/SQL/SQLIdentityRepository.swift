@@ -29,11 +29,11 @@ struct SQLIdentityRepository: IdentityRepository {
     }
 
     func get(id: String) async throws -> Identity? {
-        try await sql.row("SELECT * FROM identities WHERE id = \(id)").map(Self.identity)
+        try await sql.lookupRow("SELECT * FROM identities WHERE id = \(id)").map(Self.identity)
     }
 
     func get(spiffeID: String) async throws -> Identity? {
-        try await sql.row("SELECT * FROM identities WHERE spiffe_id = \(spiffeID)").map(Self.identity)
+        try await sql.lookupRow("SELECT * FROM identities WHERE spiffe_id = \(spiffeID)").map(Self.identity)
     }
 
     func list(_ filter: IdentityFilter) async throws -> [Identity] {

@@ -20,7 +20,7 @@ struct SQLTaskRepository: TaskRepository {
     }
 
     func get(id: String) async throws -> WorkTask? {
-        try await sql.row("SELECT * FROM tasks WHERE id = \(id)").map(Self.task)
+        try await sql.lookupRow("SELECT * FROM tasks WHERE id = \(id)").map(Self.task)
     }
 
     func list(state: WorkTask.State?, limit: Int) async throws -> [WorkTask] {

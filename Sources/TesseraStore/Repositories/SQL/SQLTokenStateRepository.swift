@@ -13,7 +13,7 @@ struct SQLTokenStateRepository: TokenStateRepository {
     }
 
     func isRevoked(jti: String) async throws -> Bool {
-        try await sql.row("SELECT 1 AS revoked FROM revoked_tokens WHERE jti = \(jti)") != nil
+        try await sql.lookupRow("SELECT 1 AS revoked FROM revoked_tokens WHERE jti = \(jti)") != nil
     }
 
     func revokedUnexpired(now: Date, limit: Int) async throws -> [(jti: String, expiresAt: Date)] {

@@ -22,7 +22,7 @@ struct SQLToolCatalogueRepository: ToolCatalogueRepository {
     }
 
     func tools(identity: String) async throws -> [CatalogueTool] {
-        try await sql.rows("SELECT * FROM agent_tools WHERE identity = \(identity) ORDER BY name").map { row in
+        try await sql.lookup("SELECT * FROM agent_tools WHERE identity = \(identity) ORDER BY name").map { row in
             CatalogueTool(
                 name: try row.string("name"), description: try row.string("description"),
                 risk: CatalogueTool.Risk(rawValue: try row.string("risk")) ?? .high,
