@@ -27,13 +27,17 @@ public struct AuditEvent: Sendable, Equatable {
     public let replayGuard: ReplayGuard?
     /// The credential this event hands out, recorded as a lease in the same transaction as the record.
     public let lease: Lease?
+    /// A task's tool-call count, stored in the same transaction as the record (a server alone on SQLite counts in
+    /// memory and persists the count with the decision that used it).
+    public let callCount: ToolCallCount?
 
     public init(
         type: String, outcome: Outcome, actor: String? = nil, subject: String? = nil, reason: String? = nil,
         task: String? = nil, details: [String: AuditValue] = [:], replayGuard: ReplayGuard? = nil,
-        lease: Lease? = nil
+        lease: Lease? = nil, callCount: ToolCallCount? = nil
     ) {
         self.lease = lease
+        self.callCount = callCount
         self.type = type
         self.outcome = outcome
         self.actor = actor
@@ -53,6 +57,20 @@ public struct ReplayGuard: Sendable, Equatable {
     public init(key: String, expiresAt: Date) {
         self.key = key
         self.expiresAt = expiresAt
+    }
+}
+
+/// How many tool calls a task has used, as of `at`: stored as the larger of this and the stored count (counts
+/// persisted by concurrent decisions may commit out of order; the count never moves back).
+public struct ToolCallCount: Sendable, Equatable {
+    public let taskID: String
+    public let calls: Int
+    public let at: Date
+
+    public init(taskID: String, calls: Int, at: Date) {
+        self.taskID = taskID
+        self.calls = calls
+        self.at = at
     }
 }
 

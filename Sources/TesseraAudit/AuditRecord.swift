@@ -28,11 +28,15 @@ public struct AuditRecord: Sendable, Equatable {
     public let replayGuard: ReplayGuard?
     /// Not hashed: the lease written beside the record (see `AuditEvent.lease`).
     public let lease: Lease?
+    /// Not hashed: the tool-call count written beside the record (see `AuditEvent.callCount`).
+    public let callCount: ToolCallCount?
 
     public init(
         seq: Int64, chain: String = "", chainSeq: Int64? = nil, prevHash: String, hash: String, body: String,
-        mac: String? = nil, headMAC: String? = nil, replayGuard: ReplayGuard? = nil, lease: Lease? = nil
+        mac: String? = nil, headMAC: String? = nil, replayGuard: ReplayGuard? = nil, lease: Lease? = nil,
+        callCount: ToolCallCount? = nil
     ) {
+        self.callCount = callCount
         self.chain = chain
         self.chainSeq = chainSeq ?? seq
         self.mac = mac
@@ -87,7 +91,7 @@ public struct AuditRecord: Sendable, Equatable {
         }
         return AuditRecord(
             seq: seq, chain: chain, chainSeq: seq, prevHash: prevHash, hash: hash, body: body, mac: mac, headMAC: headMAC,
-            replayGuard: event.replayGuard, lease: event.lease)
+            replayGuard: event.replayGuard, lease: event.lease, callCount: event.callCount)
     }
 
     /// SHA-256 of `body`, lowercase hex.

@@ -86,7 +86,9 @@ extension TesseraServer {
                     assessor: environment.configuration.risk.enabled ? environment.risk : nil),
                 limiter: ToolCallRateLimiter(), audit: audit, clock: clock, issuer: environment.issuer,
                 budget: configuration.toolCallBudget, ratePerMinute: configuration.toolCallsPerMinute,
-                approvalTTL: TimeInterval(configuration.toolApprovalTTL)),
+                approvalTTL: TimeInterval(configuration.toolApprovalTTL),
+                // Alone on SQLite every call of every task passes through this process.
+                counter: environment.alone && database.databaseFile != nil ? ToolCallCounter() : nil),
             admins: admins, maximumBodySize: limit
         ).register(public: router, admin: admin)
         let discovery = DiscoveryService(

@@ -16,6 +16,24 @@ import Testing
         try await PostgresStorage.connect(try StorageEngine.testEndpoint(schema: nil))
     }
 
+    @Test func aCallCountBesideARecordIsRefusedRatherThanDropped() async throws {
+        let storage = try await store()
+        do {
+            let log = try await AuditLog(store: storage.audit, clock: ManualTimeSource(Date()))
+            await #expect(throws: AuditError.self) {
+                try await log.append(
+                    AuditEvent(
+                        type: "tool.call.allowed", outcome: .success,
+                        callCount: ToolCallCount(taskID: "t-pg", calls: 1, at: Date())))
+            }
+            #expect(try await storage.toolCatalogues.calls(taskID: "t-pg") == 0)
+        } catch {
+            await storage.close()
+            throw error
+        }
+        await storage.close()
+    }
+
     @Test func twoWritersKeepOneVerifiableChain() async throws {
         let nodeA = try await store()
         let nodeB = try await store()

@@ -34,4 +34,18 @@ import Testing
         try await log.append(AuditEvent(type: "test.durable", outcome: .success))
         #expect(try await writerSynchronous(storage) == 2, "the append set FULL before its commit")
     }
+
+    @Test func aCallCountStoredWithAnAuditRecordNeverMovesBack() async throws {
+        let storage = try storage()
+        let log = try await AuditLog(store: storage.audit, clock: ManualTimeSource(Date()))
+        let now = Date()
+        for calls in [3, 5, 4] {
+            try await log.append(
+                AuditEvent(
+                    type: "tool.call.allowed", outcome: .success, task: "t1",
+                    callCount: ToolCallCount(taskID: "t1", calls: calls, at: now)))
+        }
+        #expect(try await storage.toolCatalogues.calls(taskID: "t1") == 5, "committed out of order, the larger count stays")
+        #expect(try await storage.toolCatalogues.recordCall(taskID: "t1", now: now) == 6, "the database counter goes on from it")
+    }
 }

@@ -24,6 +24,9 @@ struct ToolAuthorizationService: Sendable {
     let ratePerMinute: Int
     /// How long an approval request (and an approval) stays usable.
     let approvalTTL: TimeInterval
+    /// Set on a server alone on SQLite: budgets counted in memory and stored with each allowed decision's audit record
+    /// (`ToolCallCounter`); nil: counted in the database, shared by every server.
+    var counter: ToolCallCounter? = nil
 
     /// Who is calling: the token's task, the acting agent, and the chain (subject first, then actors).
     struct Caller: Sendable {
@@ -108,15 +111,15 @@ struct ToolAuthorizationService: Sendable {
         }
         // Reserve the call in the budget and the rate window before deciding: parallel calls each take a slot
         // atomically, and a call that is not authorized gives its slot back.
-        let used = try await repository.recordCall(taskID: caller.task.id, now: now)
+        let used = try await reserveCall(taskID: caller.task.id, now: now)
         guard used <= budget else {
-            try await repository.releaseCall(taskID: caller.task.id)
+            try await releaseCall(taskID: caller.task.id)
             return try await record(
                 caller, call, tool: tool, callID: callID, decision: "deny",
                 reasons: ["the task's tool-call budget (\(budget)) is exhausted"], policies: [], version: nil)
         }
         guard let recent = await limiter.reserve(task: caller.task.id, now: now, limit: ratePerMinute) else {
-            try await repository.releaseCall(taskID: caller.task.id)
+            try await releaseCall(taskID: caller.task.id)
             return try await record(
                 caller, call, tool: tool, callID: callID, decision: "deny",
                 reasons: ["rate limit: at most \(ratePerMinute) tool calls per minute in a task"], policies: [], version: nil)
@@ -127,14 +130,26 @@ struct ToolAuthorizationService: Sendable {
                 caller, call, tool: tool, callID: callID, count: used - 1, recent: recent, source: source, now: now)
         } catch {
             await limiter.release(task: caller.task.id, at: now)
-            try? await repository.releaseCall(taskID: caller.task.id)
+            try? await releaseCall(taskID: caller.task.id)
             throw error
         }
         if outcome.decision != "allow" {
             await limiter.release(task: caller.task.id, at: now)
-            try await repository.releaseCall(taskID: caller.task.id)
+            try await releaseCall(taskID: caller.task.id)
         }
         return outcome
+    }
+
+    /// Takes one call of the task's budget and returns the task's total with it.
+    private func reserveCall(taskID: String, now: Date) async throws -> Int {
+        guard let counter else { return try await repository.recordCall(taskID: taskID, now: now) }
+        return try await counter.reserve(taskID: taskID, now: now) { try await repository.calls(taskID: taskID) }
+    }
+
+    /// Gives back a call `reserveCall` took that was not authorized.
+    private func releaseCall(taskID: String) async throws {
+        guard let counter else { return try await repository.releaseCall(taskID: taskID) }
+        counter.release(taskID: taskID)
     }
 
     /// Decides a call whose budget and rate slots are reserved (`count` calls before it, `recent` in the last minute).
@@ -169,9 +184,11 @@ struct ToolAuthorizationService: Sendable {
                     caller, call, tool: tool, callID: callID, decision: "deny", reasons: ["approval already used"],
                     policies: decision.policies, version: decision.policySetVersion)
             }
+            // Counted in memory: the task's total is stored with this record, in its transaction.
+            let total = counter.map { _ in ToolCallCount(taskID: caller.task.id, calls: count + 1, at: now) }
             let outcome = try await record(
                 caller, call, tool: tool, callID: callID, decision: "allow", reasons: [], policies: decision.policies,
-                version: decision.policySetVersion, input: decision.input, risk: decision.risk)
+                version: decision.policySetVersion, input: decision.input, risk: decision.risk, callCount: total)
             return outcome
         }
         guard decision.approvalRequired else {
@@ -201,7 +218,8 @@ struct ToolAuthorizationService: Sendable {
     /// Writes the decision's durable audit record, then returns the answer.
     private func record(
         _ caller: Caller, _ call: CallRequest, tool: CatalogueTool?, callID: String, decision: String, reasons: [String],
-        policies: [String], version: String?, input: String? = nil, risk: RiskAssessment? = nil, approval: ToolApproval? = nil
+        policies: [String], version: String?, input: String? = nil, risk: RiskAssessment? = nil, approval: ToolApproval? = nil,
+        callCount: ToolCallCount? = nil
     ) async throws -> Outcome {
         var details: [String: AuditValue] = [
             "tool": .string(String(call.tool.prefix(128))), "call_id": .string(callID), "decision": .string(decision),
@@ -223,7 +241,7 @@ struct ToolAuthorizationService: Sendable {
                     : (decision == "allow" ? AuditEventType.toolCallAllowed : AuditEventType.toolCallDenied),
                 outcome: decision == "allow" ? .success : .denied, actor: caller.agent.clientID,
                 subject: caller.agent.clientID, reason: reasons.isEmpty ? nil : reasons.joined(separator: "; "),
-                task: caller.task.id, details: details))
+                task: caller.task.id, details: details, callCount: callCount))
         return Outcome(
             decision: decision, reasons: reasons, policies: policies, taskID: caller.task.id, callID: callID,
             approvalID: approval?.id, approvalURL: approval.map { issuer + "/v1/approvals/" + $0.id })

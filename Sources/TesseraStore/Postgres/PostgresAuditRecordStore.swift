@@ -209,6 +209,11 @@ struct PostgresAuditRecordStore: SQLAuditRecordStore {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> (AppendResult, String?) {
         guard let last = records.last else { return (.appended, nil) }
+        // Servers sharing PostgreSQL count tool calls in the database (`recordCall`); a count carried by a record is a
+        // server alone on SQLite's, and dropping it here would lose calls from the budget.
+        guard !records.contains(where: { $0.callCount != nil }) else {
+            throw AuditError(.appendFailed, "a tool-call count cannot be written beside a record on PostgreSQL")
+        }
         let replays = records.compactMap(\.replayGuard)
         let leases = records.compactMap(\.lease)
         // Arrays cannot carry NULL here: an empty task id (or MAC) stands for none.

@@ -34,7 +34,8 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
         }
     }
 
-    /// Inserts a batch (records, their replay keys and leases) and moves the head, inside the caller's transaction.
+    /// Inserts a batch (records, their replay keys, leases and tool-call counts) and moves the head, inside the caller's
+    /// transaction.
     private static func insert(_ records: [AuditRecord], _ db: Database) throws {
         guard let last = records.last else { return }
         let insert = try db.cachedStatement(
@@ -45,8 +46,10 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
             // A text cut at a NUL would be another key or subject: fail the batch rather than store it (the inputs
             // refuse NUL; PostgreSQL refuses it in its own append), as the shared executor does for every statement.
             try SQLValue.checkStorable(
-                [record.replayGuard?.key, record.lease?.id, record.lease?.kind, record.lease?.subject, record.lease?.taskID]
-                    .compactMap { $0.map(SQLValue.text) })
+                [
+                    record.replayGuard?.key, record.lease?.id, record.lease?.kind, record.lease?.subject, record.lease?.taskID,
+                    record.callCount?.taskID,
+                ].compactMap { $0.map(SQLValue.text) })
             if let replay = record.replayGuard {
                 try guardInsert.execute(arguments: [replay.key, replay.expiresAt.timeIntervalSince1970])
             }
@@ -61,6 +64,15 @@ struct SQLiteAuditRecordStore: BlockingAuditRecordStore, SQLAuditRecordStore {
                     lease.expiresAt.timeIntervalSince1970,
                 ])
             }
+        }
+        for count in records.compactMap(\.callCount) {
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO task_tool_calls (task_id, calls, last_call_at) VALUES (?, ?, ?)
+                    ON CONFLICT(task_id) DO UPDATE SET calls = max(task_tool_calls.calls, excluded.calls),
+                      last_call_at = max(task_tool_calls.last_call_at, excluded.last_call_at)
+                    """
+            ).execute(arguments: [count.taskID, count.calls, count.at.timeIntervalSince1970])
         }
         try db.cachedStatement(
             sql: """
