@@ -11,8 +11,9 @@ public protocol SQLExecutor: Sendable {
     func rows(_ sql: SQL) async throws -> [any SQLRow]
 
     /// Runs a query that reads a few rows by key (an index lookup on the request path) and returns them. SQLite
-    /// runs it on the calling thread: no hand-off to a reader queue and back, which costs more than the read itself.
-    /// Only for statements an index bounds; a scan belongs in `rows`.
+    /// runs it on the calling thread, on a connection of its own (`SQLiteLookupConnection`): no hand-off to a reader
+    /// queue and back, which costs more than the read itself. Only for statements an index bounds (the calling thread
+    /// waits for other lookups); a scan belongs in `rows`.
     func lookup(_ sql: SQL) async throws -> [any SQLRow]
 
     /// Runs a statement that writes, and returns the rows of its `RETURNING` clause (none without one).

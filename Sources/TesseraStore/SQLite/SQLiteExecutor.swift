@@ -5,16 +5,20 @@ import GRDB
 /// writer for as long as its body runs (`SQLiteTransactionChannel`).
 struct SQLiteExecutor: SQLExecutor {
     let pool: DatabasePool
+    /// Where `lookup` reads on the calling thread; without it, lookups are `rows`.
+    private let lookups: SQLiteLookupConnection?
     /// Set inside a transaction: statements go to the writer that holds it open.
     private let channel: SQLiteTransactionChannel?
 
-    init(pool: DatabasePool) {
+    init(pool: DatabasePool, lookups: SQLiteLookupConnection? = nil) {
         self.pool = pool
+        self.lookups = lookups
         channel = nil
     }
 
     private init(pool: DatabasePool, channel: SQLiteTransactionChannel) {
         self.pool = pool
+        self.lookups = nil
         self.channel = channel
     }
 
@@ -29,12 +33,12 @@ struct SQLiteExecutor: SQLExecutor {
         }
     }
 
-    /// On a reader connection, on the calling thread (`unsafeRead`: one statement is its own snapshot), with the
-    /// prepared statement kept for the next lookup of the same text.
+    /// On the lookup connection, on the calling thread (`SQLiteLookupConnection`); never on a pool reader.
     func lookup(_ sql: SQL) async throws -> [any SQLRow] {
         if let channel { return try await channel.run(sql) }
+        guard let lookups else { return try await rows(sql) }
         do {
-            return try Self.readHere(sql, on: pool)
+            return try lookups.rows(sql)
         } catch {
             throw Self.storeError(error)
         }
@@ -98,11 +102,6 @@ struct SQLiteExecutor: SQLExecutor {
             throw Self.storeError(error)
         }
         return result
-    }
-
-    /// A synchronous function, so GRDB's blocking `unsafeRead` is chosen over its async overload.
-    private static func readHere(_ sql: SQL, on pool: DatabasePool) throws -> [any SQLRow] {
-        try pool.unsafeRead { db in try run(sql, in: db, cached: true) }
     }
 
     /// Runs one statement on `db` and copies its rows out; `cached` keeps the prepared statement for the next

@@ -8,6 +8,8 @@ public final class SQLiteStorage: TesseraStorage {
     public static let fileName = "tessera.sqlite"
 
     let pool: DatabasePool
+    /// The connection `lookup`s read on (never one of the pool's readers).
+    let lookups: SQLiteLookupConnection
     public let path: String
     public let engine = "sqlite"
     public var databaseFile: String? { path }
@@ -35,6 +37,7 @@ public final class SQLiteStorage: TesseraStorage {
                 }
             }
             try Self.migrator.migrate(pool)
+            lookups = try SQLiteLookupConnection(path: path)
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
@@ -56,7 +59,7 @@ public final class SQLiteStorage: TesseraStorage {
     }
 
     /// Statements on this database (every repository's executor).
-    var sql: SQLiteExecutor { SQLiteExecutor(pool: pool) }
+    var sql: SQLiteExecutor { SQLiteExecutor(pool: pool, lookups: lookups) }
 
     /// All repositories backed by this database.
     public var identities: any IdentityRepository { SQLIdentityRepository(sql: sql) }
