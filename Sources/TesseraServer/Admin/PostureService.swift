@@ -18,6 +18,8 @@ struct PostureService: Sendable {
     let departedOwners: DepartedOwners?
     /// Where the latest evaluation is left for the console's Overview.
     let latestFindings: LatestFindings?
+    /// Evidence reports scan the whole audit log: two at a time, the rest wait.
+    let evidenceScans = ConcurrencyGate(permits: 2)
 
     init(
         database: any TesseraStorage, audit: AuditLog, clock: any TimeSource, schema: String?, maximumTokenTTL: Int,
@@ -152,8 +154,10 @@ struct PostureService: Sendable {
             identity = try await identities.get(id: identityID)
         }
         guard let identity else { return nil }
-        return try await EvidenceReport.build(
-            identity: identity, findings: try await findings(), database: database, now: clock.now())
+        let findings = try await findings()
+        return try await evidenceScans.run { [database, clock] in
+            try await EvidenceReport.build(identity: identity, findings: findings, database: database, now: clock.now())
+        }
     }
 
     func register(_ secret: StaticSecret, actor: AdminPrincipal) async throws -> StaticSecret {

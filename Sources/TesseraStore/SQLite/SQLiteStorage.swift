@@ -14,6 +14,9 @@ public final class SQLiteStorage: TesseraStorage {
     public let engine = "sqlite"
     public var databaseFile: String? { path }
 
+    /// Bytes the write-ahead log is truncated to when it is reset (`PRAGMA journal_size_limit`).
+    static let walSizeLimit = 64 << 20
+
     /// Opens (creating if needed) the database in `directory`.
     ///
     /// Refuses a file that is not a Tessera database or that fails SQLite's integrity check, without touching it.
@@ -29,6 +32,9 @@ public final class SQLiteStorage: TesseraStorage {
             try pool.writeWithoutTransaction { db in
                 // GRDB sets NORMAL for WAL after prepareDatabase; durability needs FULL (fsync at commit).
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // A write-ahead log grown by long reads (which keep it from being reset) is cut back to this
+                // size at the next reset instead of keeping its largest size for good.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
                 let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
                 guard mode == 2 else { throw StoreError(.unavailable, "could not enable synchronous=FULL") }
                 let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? ""
@@ -87,6 +93,8 @@ public final class SQLiteStorage: TesseraStorage {
     /// A trivial read: throws when the database cannot answer (readiness checks).
     public func ping() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        // The request path's point reads have a connection of their own: it must answer too.
+        _ = try await sql.lookup("SELECT 1 AS one")
     }
 
     /// Runs raw SQL; for tests that simulate tampering.
