@@ -55,7 +55,8 @@ import Testing
         let sql = storage.sql
         for round in 0..<50 {
             try await sql.execute(
-                "INSERT INTO revoked_tokens (jti, expires_at, revoked_at, reason) VALUES (\("j\(round)"), \(Date()), \(Date()), \("t"))")
+                "INSERT INTO revoked_tokens (jti, expires_at, revoked_at, reason) VALUES (\("j\(round)"), \(Date()), \(Date()), \("t"))"
+            )
             let revoked = try await storage.tokenState.isRevoked(jti: "j\(round)")
             #expect(revoked, "the revocation is read back at once")
         }
