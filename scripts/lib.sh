@@ -93,6 +93,28 @@ stop_pid() {
     for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
+# cpu_ticks PID: the process's CPU time so far (all threads, utime + stime), in clock ticks (getconf CLK_TCK).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# thread_switches PID: context switches of the process so far (every thread, voluntary and not); each hand-off of work
+# between threads costs two.
+thread_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n}'; }
+
+# perf_start PID / perf_stop: with PERF_OUT=FILE, a `perf record -g` of the process between the two (PERF_ARGS adds
+# options, e.g. "-e sched:sched_switch"); nothing without PERF_OUT.
+perf_start() {
+    [ -n "${PERF_OUT:-}" ] || return 0
+    perf record -g ${PERF_ARGS:-} -p "$1" -o "$PERF_OUT" >/dev/null 2>&1 &
+    _PERF_PID=$!
+    sleep 0.5
+}
+perf_stop() {
+    [ -n "${_PERF_PID:-}" ] || return 0
+    kill -INT "$_PERF_PID"
+    wait "$_PERF_PID" || true
+    _PERF_PID=
+}
+
 # venv_python: prints the path of the python of the one venv (.venv at the repository root), creating it with a
 # Python >= 3.12 and installing scripts/requirements.txt when the venv is missing or the file changed since (its
 # SHA-256 is kept in .venv/requirements.sha256). The venv's other tools (bao, detect-secrets) are in
