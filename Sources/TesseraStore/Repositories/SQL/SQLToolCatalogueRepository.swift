@@ -87,7 +87,7 @@ struct SQLToolCatalogueRepository: ToolCatalogueRepository {
     }
 
     func calls(taskID: String) async throws -> Int {
-        try await sql.row("SELECT calls FROM task_tool_calls WHERE task_id = \(taskID)")?.int("calls") ?? 0
+        try await sql.lookupRow("SELECT calls FROM task_tool_calls WHERE task_id = \(taskID)")?.int("calls") ?? 0
     }
 
     func recordCall(taskID: String, now: Date) async throws -> Int {
