@@ -128,7 +128,7 @@ import X509
             try await partnerGroup.run()
         })
     var iterator = ports.makeAsyncIterator()
-    let port = try #require(await iterator.next())
+    guard let port = await iterator.next() else { throw HarnessError("the partner server stopped before it listened") }
 
     let (status, reply) = try await harness.admin(
         "POST", "/v1/federation", ["trust_domain": "partner.test", "bundle_endpoint_url": "http://127.0.0.1:\(port)/bundle"])

@@ -46,8 +46,17 @@ struct Harness {
             defer { portContinuation.finish() }  // a server that fails to start ends the wait instead of hanging it
             try await group.run()
         }
+        // Stopped when the test ends even if the harness fails to start (registered before anything can fail).
+        try ServerScope.register("agent harness server") {
+            await group.triggerGracefulShutdown()
+            _ = await serverTask.result
+        }
         var portIterator = ports.makeAsyncIterator()
-        let port = try #require(await portIterator.next())
+        guard let port = await portIterator.next() else {
+            // Say why the server stopped before listening, not only that it did.
+            if case .failure(let error) = await serverTask.result { throw error }
+            throw HarnessError("the agent harness's server stopped before it listened")
+        }
         let base = "http://127.0.0.1:\(port)"
         let admin = server.bootstrap.newAdminToken ?? ""
         func call(_ method: String, _ path: String, _ json: [String: Any]) async throws -> [String: Any] {
@@ -87,13 +96,14 @@ struct Harness {
             defer { readyContinuation.finish() }
             try await agent.run { id in readyContinuation.yield(id) }
         }
+        // Registered after the server: stops run newest first, so the agent stops before its server.
+        try ServerScope.register("agent harness agent", cancelling: agentTask)
         var readyIterator = ready.makeAsyncIterator()
         let nodeID = await readyIterator.next()
         #expect(nodeID == "spiffe://example.org/tessera/agent/n1")
         let harness = Harness(
             base: base, adminToken: admin, clock: clock, socket: agentConfiguration.socketPath, server: group,
             serverTask: serverTask, agentTask: agentTask)
-        try ServerScope.register("agent harness") { await harness.stop() }
         return harness
     }
 
@@ -124,4 +134,10 @@ struct Harness {
         await server.triggerGracefulShutdown()
         _ = await serverTask.result
     }
+}
+
+/// A failure of the harness itself (not of what a test checks).
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
