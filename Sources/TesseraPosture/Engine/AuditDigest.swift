@@ -11,18 +11,28 @@ struct AuditDigest {
     let folded: Int64
     /// Whether a persisted digest was used.
     let incremental: Bool
+    /// Whether the digest kept in memory was continued (else the file was read or the log folded afresh).
+    var continued = false
+    /// Subjects (ids in `state`) whose part of the digest this update changed: every subject of the records it folded.
+    var touched: Set<Int32> = []
 
-    /// Folds the log after the persisted digest. Ranges of at least `2 × minimumPart` records are split across
-    /// `workers` threads.
+    /// Folds the log after the digest kept in memory (`kept`) or else the persisted one. Ranges of at least
+    /// `2 × minimumPart` records are split across `workers` threads.
     static func update(
-        reader: PostureAuditReader, cachePath: String?, now: Date,
+        reader: PostureAuditReader, cachePath: String?, now: Date, kept: DigestState? = nil,
         workers: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)), minimumPart: Int64 = 25_000
     ) async throws -> AuditDigest {
         let head = try await reader.lastSeq()
         let horizon = DigestState.hour(now.timeIntervalSince1970 - 8 * 86_400) - 1
         var state = DigestState(horizonHour: horizon)
         var incremental = false
-        if let cachePath, let data = FileManager.default.contents(atPath: cachePath), let loaded = DigestCodec.decode(data),
+        var continued = false
+        if let kept, kept.lastSeq <= head, try await Self.matches(kept, reader) {
+            state = kept
+            state.horizonHour = max(kept.horizonHour, horizon)
+            incremental = true
+            continued = true
+        } else if let cachePath, let data = FileManager.default.contents(atPath: cachePath), let loaded = DigestCodec.decode(data),
             loaded.lastSeq <= head, try await Self.matches(loaded, reader)
         {
             state = loaded
@@ -30,7 +40,9 @@ struct AuditDigest {
             incremental = true
         }
         let start = state.lastSeq
-        guard head > start else { return AuditDigest(state: state, folded: 0, incremental: incremental) }
+        guard head > start else {
+            return AuditDigest(state: state, folded: 0, incremental: incremental, continued: continued)
+        }
         // Saturating: `head` is the database's highest seq, which a database writer can set to anything.
         let span = head.saturatingSubtracting(start)
         let parts = max(1, min(Int64(workers), span / max(1, minimumPart)))
@@ -74,9 +86,18 @@ struct AuditDigest {
             remaining = remaining.dropFirst()
         }
         for piece in remaining { state.absorb(piece) }
+        var touched: Set<Int32> = []
+        if continued {
+            for piece in remaining {
+                for id in 0..<Int32(piece.subjects.count) {
+                    if let subject = state.subjects.lookup(piece.subjects.string(id)) { touched.insert(subject) }
+                }
+            }
+        }
         state.lastSeq = head
         state.lastHash = try await reader.hash(seq: head) ?? ""
-        return AuditDigest(state: state, folded: head - start, incremental: incremental)
+        return AuditDigest(
+            state: state, folded: head - start, incremental: incremental, continued: continued, touched: touched)
     }
 
     /// Whether the log still holds the record the digest ends with (not replaced, not truncated).

@@ -5,8 +5,8 @@ import TesseraStore
 
 /// Computes posture findings from the inventory, the posture tables, tasks, exceptions and the audit log, at
 /// the injected clock's current time. The audit log is folded into a digest that is persisted between
-/// evaluations (`digestPath`), so an evaluation reads only the records appended since the last one; the
-/// inventory is read once, in pages.
+/// evaluations (`digestPath`, and in memory), so an evaluation reads only the records appended since the last one;
+/// the inventory is kept in memory with its version and read again only once a write moved that version.
 public struct PostureEngine: Sendable {
     public let identities: any IdentityRepository
     public let posture: any PostureRepository
@@ -22,6 +22,8 @@ public struct PostureEngine: Sendable {
     public let schema: String?
     /// Where the digest is kept between evaluations; `nil` folds the whole log every time.
     public let digestPath: String?
+    /// The digest and the inventory kept in memory between this engine's evaluations.
+    let memory = PostureMemory()
 
     /// An engine over any storage (SQLite reads raw statements on threads of their own; PostgreSQL streams).
     public init(
@@ -70,6 +72,8 @@ public struct PostureEngine: Sendable {
         /// Whether a persisted digest was reused.
         public let incremental: Bool
         public let identities: Int
+        /// Identities whose detectors ran (the others' findings were kept: nothing they depend on changed).
+        public let identitiesEvaluated: Int
         /// Wall time of each phase, in seconds (fold, inventory, estate, sort, save), for benchmarks.
         public let phases: [(name: String, seconds: Double)]
     }
@@ -89,11 +93,14 @@ public struct PostureEngine: Sendable {
             phases.append((name, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
             mark = next
         }
-        var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now)
+        let kept = memory.takeDigest()
+        var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now, kept: kept?.state)
         try await resolveTasks(&digest.state)
         digest.state.prune(
             now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
         let state = digest.state
+        let lineage = DigestLineage(
+            base: digest.continued ? kept?.generation : nil, touched: digest.touched, generation: memory.keep(state))
         phase(digest.incremental ? "load + fold" : "fold")
         let saving = digestPath.flatMap { path in digest.folded > 0 ? Task { await AuditDigest.save(state, to: path) } : nil }
         let departed = Set(try await posture.owners().filter { $0.status == .departed }.map(\.name))
@@ -105,9 +112,11 @@ public struct PostureEngine: Sendable {
         let exceptionSubjects = Set(excepted.map(\.identity))
         let eventSubjects = DelegationDetectors.subjects(in: state)
         let inventory = try await inventoryPass(
-            detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
-        phase("inventory")
-        var findings = inventory.findings
+            detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects, lineage: lineage)
+        phase(
+            inventory.read
+                ? "inventory" : "inventory (unchanged, kept; detectors ran for \(inventory.evaluated) of \(inventory.count))")
+        var findings: [Finding] = []
         let estate = EstateDetectors(now: now)
         findings += estate.sharedKeys(inventory.sharedKeys)
         findings += estate.staticSecrets(try await posture.staticSecrets())
@@ -123,22 +132,14 @@ public struct PostureEngine: Sendable {
                 try await discoveredIdentities(), runs: try await discovery.latestRuns())
         }
         phase("estate")
-        // Sort positions, then move each finding once (a finding is large; the sort would move them many times).
-        let order = findings.withUnsafeBufferPointer { all in
-            all.indices.sorted { i, j in
-                if all[i].severity != all[j].severity { return all[i].severity > all[j].severity }
-                if all[i].category != all[j].category { return all[i].category.rawValue < all[j].category.rawValue }
-                if all[i].subject != all[j].subject { return all[i].subject < all[j].subject }
-                return all[i].id < all[j].id
-            }
-        }
-        findings = order.map { findings[$0] }
+        // The identities' findings come sorted (and unchanged ones as kept); the rest are few.
+        findings = Self.merged(inventory.findings, Self.sorted(findings))
         phase("sort")
         await saving?.value
         phase("save (rest)")
         return Evaluation(
             findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental,
-            identities: inventory.count, phases: phases)
+            identities: inventory.count, identitiesEvaluated: inventory.evaluated, phases: phases)
     }
 
     /// Every discovered identity, in pages.
@@ -151,106 +152,6 @@ public struct PostureEngine: Sendable {
             guard page.count == filter.limit, let last = page.last else { return all }
             filter.after = last.id
         }
-    }
-
-    /// What one pass over (a range of) the inventory found.
-    struct InventoryPass: Sendable {
-        var findings: [Finding] = []
-        /// Key material registered for more than one identity.
-        var sharedKeys: [String: [(id: String, clientID: String)]] = [:]
-        /// The first identity seen with each key.
-        var firstOwner: [String: (id: String, clientID: String)] = [:]
-        var subjectIdentities: [Int32: String] = [:]
-        var spiffeIdentities: [String: String] = [:]
-        var count = 0
-
-        /// Appends the pass over the next row range.
-        mutating func append(_ next: InventoryPass) {
-            findings += next.findings
-            for (material, owner) in next.firstOwner {
-                if let first = firstOwner[material] {
-                    sharedKeys[material] = (sharedKeys[material] ?? [first]) + (next.sharedKeys[material] ?? [owner])
-                } else {
-                    firstOwner[material] = owner
-                    if let shared = next.sharedKeys[material] { sharedKeys[material] = shared }
-                }
-            }
-            subjectIdentities.merge(next.subjectIdentities) { first, _ in first }
-            spiffeIdentities.merge(next.spiffeIdentities) { first, _ in first }
-            count += next.count
-        }
-    }
-
-    /// Reads every identity once, split by row range across threads (off the cooperative pool), running the
-    /// per-identity detectors.
-    func inventoryPass(detectors: IdentityDetectors, eventSubjects: Set<Int32>, exceptionSubjects: Set<String>) async throws
-        -> InventoryPass
-    {
-        let reader = inventoryReader
-        let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        guard reader.blocks else {
-            // PostgreSQL: one stream, the detectors run as rows arrive.
-            var pass = InventoryPass()
-            try await reader.stream { identity in
-                Self.visit(
-                    identity, into: &pass, detectors: detectors, eventSubjects: eventSubjects,
-                    exceptionSubjects: exceptionSubjects)
-            }
-            return pass
-        }
-        let ranges = try await OffPoolThread.run { try reader.ranges(parts: workers) }
-        let passes = try await withThrowingTaskGroup(of: (Int, InventoryPass).self) { group in
-            for (index, range) in ranges.enumerated() {
-                group.addTask {
-                    let pass = try await OffPoolThread.run {
-                        try Self.inventoryPass(
-                            reader: reader, after: range.after, through: range.through, detectors: detectors,
-                            eventSubjects: eventSubjects,
-                            exceptionSubjects: exceptionSubjects)
-                    }
-                    return (index, pass)
-                }
-            }
-            var passes: [(Int, InventoryPass)] = []
-            for try await pass in group { passes.append(pass) }
-            return passes.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        var total = InventoryPass()
-        for pass in passes { total.append(pass) }
-        return total
-    }
-
-    static func inventoryPass(
-        reader: PostureInventoryReader, after: Int64, through: Int64, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
-        exceptionSubjects: Set<String>
-    ) throws -> InventoryPass {
-        var pass = InventoryPass()
-        try reader.scan(after: after, through: through) { identity in
-            visit(identity, into: &pass, detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects)
-        }
-        return pass
-    }
-
-    /// Runs the per-identity detectors on one identity and records its key material and ids.
-    static func visit(
-        _ identity: InventoryRow, into pass: inout InventoryPass, detectors: IdentityDetectors, eventSubjects: Set<Int32>,
-        exceptionSubjects: Set<String>
-    ) {
-        pass.count += 1
-        pass.findings += detectors.findings(for: identity)
-        if identity.status != .retired {
-            for material in EstateDetectors.keyMaterial(identity.jwks) {
-                if let first = pass.firstOwner[material] {
-                    pass.sharedKeys[material, default: [first]].append((identity.id, identity.clientID))
-                } else {
-                    pass.firstOwner[material] = (identity.id, identity.clientID)
-                }
-            }
-        }
-        if let subject = detectors.digest.subjectID(identity.clientID), eventSubjects.contains(subject) {
-            pass.subjectIdentities[subject] = identity.id
-        }
-        if exceptionSubjects.contains(identity.clientID) { pass.spiffeIdentities[identity.clientID] = identity.id }
     }
 
     /// Seconds past a task's end an issuance record may be stamped (decided before the end, appended after it).

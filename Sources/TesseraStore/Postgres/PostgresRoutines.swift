@@ -5,7 +5,26 @@ enum PostgresRoutines {
     static let migrations: [(id: String, statements: [String])] = [
         ("pg_001_audit_append", [auditAppend]),
         ("pg_002_audit_chains", auditChains + [auditAppendToChain, auditSequence]),
+        ("pg_003_change_counters", [countChange, identitiesChanged]),
     ]
+
+    /// Bumps the `change_counters` row named after the table a statement wrote (`016_change_counters`), in the
+    /// writer's transaction. Once per statement: a reader only needs to know that the table changed.
+    static let countChange = """
+        CREATE OR REPLACE FUNCTION tessera_count_change_v1() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE change_counters SET version = version + 1 WHERE name = TG_TABLE_NAME;
+            RETURN NULL;
+        END
+        $$
+        """
+
+    /// Every write to `identities` (rows inserted, updated or deleted, or the table truncated) bumps its counter.
+    static let identitiesChanged = """
+        CREATE OR REPLACE TRIGGER identities_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON identities
+        FOR EACH STATEMENT EXECUTE FUNCTION tessera_count_change_v1()
+        """
 
     /// Named audit chains (`015_audit_chains` added the columns): a record is keyed by its chain and its place in it
     /// (`chain_seq`; NULL on records written before, whose place is their `seq`), `seq` becomes the log's order across

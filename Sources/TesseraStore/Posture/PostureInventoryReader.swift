@@ -12,6 +12,13 @@ public struct PostureInventoryReader: Sendable {
     /// Whether `scan` blocks the calling thread (SQLite); otherwise read with `stream` (PostgreSQL).
     public var blocks: Bool { backend.blocks }
 
+    /// The inventory's version (`change_counters`): every write to `identities` moves it, in the writer's transaction.
+    /// Read before the rows, a version equal to the one read before the last pass means no identity changed since that
+    /// pass started; `nil` when the database has no counter (the table must be read).
+    public func version() async throws -> Int64? {
+        try await backend.sql.rows("SELECT version FROM change_counters WHERE name = \("identities")").first?.int64("version")
+    }
+
     /// Row ranges `(after, through]` that split the inventory into `parts` about equal parts, in storage order.
     /// SQLite only; PostgreSQL's inventory is one stream.
     public func ranges(parts: Int) throws -> [(after: Int64, through: Int64)] {

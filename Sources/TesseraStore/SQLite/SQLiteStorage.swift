@@ -52,12 +52,14 @@ public final class SQLiteStorage: TesseraStorage {
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
     }
 
-    /// `Schema.migrations` as GRDB applies them (each once, recorded in `grdb_migrations`).
+    /// `Schema.migrations`, then `SQLiteRoutines.migrations`, as GRDB applies them (each once, recorded in
+    /// `grdb_migrations`).
     private static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        for migration in Schema.migrations {
-            let statements = Schema.statements(of: migration.statements, for: .sqlite)
-            migrator.registerMigration(migration.id) { db in
+        let migrations =
+            Schema.migrations.map { ($0.id, Schema.statements(of: $0.statements, for: .sqlite)) } + SQLiteRoutines.migrations
+        for (id, statements) in migrations {
+            migrator.registerMigration(id) { db in
                 for statement in statements { try db.execute(sql: statement) }
             }
         }

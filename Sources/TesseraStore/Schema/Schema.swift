@@ -105,6 +105,16 @@ enum Schema {
                 "ALTER TABLE audit_head ADD COLUMN IF NOT EXISTS chain TEXT NOT NULL DEFAULT ''",
             ]
         ),
+        // A version per table that readers keep in memory (posture's inventory, docs/posture.md): every write to the
+        // table bumps it, in the writer's transaction, by a trigger (`SQLiteRoutines`, `PostgresRoutines`), so a reader
+        // that finds the version it read before knows the table is unchanged without reading it.
+        (
+            "016_change_counters",
+            [
+                "CREATE TABLE IF NOT EXISTS change_counters (name TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL)",
+                "INSERT INTO change_counters (name, version) VALUES ('identities', 0) ON CONFLICT DO NOTHING",
+            ]
+        ),
     ]
 
     /// `statements` as `dialect` spells them.

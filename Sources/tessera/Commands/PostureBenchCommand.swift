@@ -14,7 +14,9 @@ struct PostureBench: AsyncParsableCommand {
         abstract: "Generate a synthetic estate (--generate) or time posture evaluations over one (offline, from a data folder).",
         discussion: """
             Without --generate: a cold evaluation (the persisted digest is deleted first), then --append new audit records \
-            are written and an incremental evaluation folds only those, then one more evaluation with nothing new.
+            are written and an incremental evaluation folds only those, then one more evaluation with nothing new (the \
+            engine keeps the digest, the inventory and each identity's findings in memory), then one by a new engine \
+            that must find the same.
             """)
     @Option(name: .customLong("data-dir"), help: "Data folder for the synthetic estate.") var dataDir: String
     @Flag(help: "Generate the estate instead of evaluating it.") var generate = false
@@ -51,7 +53,14 @@ struct PostureBench: AsyncParsableCommand {
                 seed: 7)
             _ = try await Self.timed("incremental (+\(append) records)", engine)
         }
-        _ = try await Self.timed("incremental (nothing new)", engine)
+        let last = try await Self.timed("incremental (nothing new)", engine)
+        // What the engine kept must change nothing: a new engine (the digest file, the inventory read) finds the same.
+        let fresh = try await Self.timed(
+            "fresh engine (digest file, inventory read)",
+            PostureEngine(database: database, clock: ManualTimeSource(Self.now), digestPath: digestPath))
+        let same = fresh.findings.map(\.id) == last.findings.map(\.id)
+        print("  kept results equal a fresh engine's: \(same ? "yes" : "NO")")
+        if !same { throw ExitCode.failure }
     }
 
     static func timed(_ label: String, _ engine: PostureEngine) async throws -> PostureEngine.Evaluation {

@@ -18,6 +18,41 @@ import Testing
             createdAt: storeEpoch, updatedAt: storeEpoch)
     }
 
+    /// Posture keeps the inventory in memory while this version stays put: every write to `identities`, through the
+    /// repository, another server or plain SQL, must move it, and reads must not.
+    @Test(arguments: StorageEngine.testedEngines) func everyWriteToTheInventoryMovesItsVersion(_ engine: StorageEngine)
+        async throws
+    {
+        try await withStorage(engine) { fixture in
+            let reader = fixture.primary.postureInventory
+            let repository = fixture.primary.identities
+            var seen: [Int64] = [try #require(try await reader.version())]
+            func moved(_ what: String) async throws {
+                let version = try #require(try await reader.version())
+                #expect(!seen.contains(version), "\(what) did not move the inventory's version")
+                seen.append(version)
+            }
+            try await repository.create(try identity("billing"))
+            try await moved("a create")
+            _ = try await repository.get(id: "nhi_billing")
+            _ = try await repository.list(IdentityFilter())
+            #expect(try await reader.version() == seen.last, "a read moved the version")
+            try await repository.update(try identity("billing", owner: "bob"))
+            try await moved("an update")
+            try await fixture.another().identities.create(try identity("ci"))
+            try await moved("another server's create")
+            func execute(_ sql: String) async throws {
+                if let storage = fixture.primary as? SQLiteStorage { try storage.unsafeExecute(sql) }
+                if let storage = fixture.primary as? PostgresStorage { try await storage.unsafeExecute(sql) }
+            }
+            try await execute("UPDATE identities SET owner = '' WHERE id = 'nhi_ci'")
+            try await moved("a plain UPDATE")
+            try await execute("DELETE FROM identities WHERE id = 'nhi_ci'")
+            try await moved("a DELETE")
+            #expect(try await reader.version() == seen.last)
+        }
+    }
+
     @Test(arguments: StorageEngine.testedEngines) func identitiesRoundTripFilterAndPage(_ engine: StorageEngine) async throws {
         try await withStorage(engine) { fixture in
             let repository = fixture.primary.identities

@@ -1,0 +1,233 @@
+import Foundation
+import TesseraStore
+
+extension PostureEngine {
+    /// What the inventory pass found.
+    struct InventoryPass: Sendable {
+        /// Every identity's findings, sorted as evaluations answer.
+        var findings: [Finding] = []
+        /// Key material registered for more than one identity.
+        var sharedKeys: [String: [(id: String, clientID: String)]] = [:]
+        var subjectIdentities: [Int32: String] = [:]
+        var spiffeIdentities: [String: String] = [:]
+        var count = 0
+        /// Whether the inventory was read (else the kept one was used), and how many identities' detectors ran.
+        var read = false
+        var evaluated = 0
+    }
+
+    /// What the digest this evaluation uses is, relative to the one the kept results were found with.
+    struct DigestLineage {
+        /// The kept digest this one continued (`nil`: loaded or folded afresh).
+        let base: UInt64?
+        /// Subjects whose part of the digest changed since `base`.
+        let touched: Set<Int32>
+        /// This digest's generation.
+        let generation: UInt64
+    }
+
+    /// Runs the per-identity detectors on every identity, split across threads (off the cooperative pool). The
+    /// inventory is read only when its version moved since the kept one was read; a kept identity's findings are
+    /// reused while its row, its part of the digest and the departed owners are unchanged and the clock has not
+    /// reached the time they hold until.
+    func inventoryPass(
+        detectors: IdentityDetectors, eventSubjects: Set<Int32>, exceptionSubjects: Set<String>, lineage: DigestLineage
+    ) async throws -> InventoryPass {
+        let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        // Read before the rows: a write after this moves the version, so the next pass reads again.
+        let version = try await inventoryReader.version()
+        var inventory: PostureMemory.Inventory
+        var read = false
+        if let kept = memory.inventory(at: version) {
+            inventory = kept
+        } else {
+            let (entries, sharedKeys) = try await readInventory(workers: workers)
+            inventory = PostureMemory.Inventory(version: version ?? -1, entries: entries, sharedKeys: sharedKeys)
+            read = true
+        }
+        let now = detectors.now.timeIntervalSince1970
+        var previous: PostureMemory.Results? = nil
+        if let results = inventory.results, let base = lineage.base, results.digest == base,
+            results.departed == detectors.departedOwners, now >= results.at
+        {
+            previous = results
+        }
+        let visitor = Visitor(
+            detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects, previous: previous,
+            touched: lineage.touched)
+        let parts = try await Self.visit(inventory.entries, visitor: visitor, workers: workers)
+        var pass = InventoryPass(sharedKeys: inventory.sharedKeys, read: read)
+        var perEntry: [PostureMemory.Result] = []
+        perEntry.reserveCapacity(inventory.entries.count)
+        for part in parts {
+            perEntry += part.results
+            pass.subjectIdentities.merge(part.subjectIdentities) { first, _ in first }
+            pass.spiffeIdentities.merge(part.spiffeIdentities) { first, _ in first }
+            pass.evaluated += part.evaluated
+        }
+        pass.count = inventory.entries.count
+        if let previous, pass.evaluated == 0 {
+            pass.findings = previous.sorted
+        } else {
+            var all: [Finding] = []
+            all.reserveCapacity(perEntry.reduce(0) { $0 + $1.findings.count })
+            for result in perEntry { all += result.findings }
+            pass.findings = Self.sorted(all)
+        }
+        inventory.results = PostureMemory.Results(
+            perEntry: perEntry, at: now, digest: lineage.generation, departed: detectors.departedOwners, sorted: pass.findings)
+        if version != nil { memory.keep(inventory) }
+        return pass
+    }
+
+    /// What the detectors found over one part of the inventory.
+    struct VisitedPart: Sendable {
+        var results: [PostureMemory.Result] = []
+        var subjectIdentities: [Int32: String] = [:]
+        var spiffeIdentities: [String: String] = [:]
+        var evaluated = 0
+    }
+
+    /// Visits `entries` in `workers` contiguous parts, each on a thread of its own; the parts in order.
+    static func visit(_ entries: [PostureMemory.Entry], visitor: Visitor, workers: Int) async throws -> [VisitedPart] {
+        let size = max(1, (entries.count + workers - 1) / workers)
+        let starts = Array(stride(from: 0, to: entries.count, by: size))
+        return try await withThrowingTaskGroup(of: (Int, VisitedPart).self) { group in
+            for (index, start) in starts.enumerated() {
+                group.addTask {
+                    let part = try await OffPoolThread.run {
+                        var part = VisitedPart()
+                        part.results.reserveCapacity(min(size, entries.count - start))
+                        for position in start..<min(entries.count, start + size) {
+                            visitor.visit(entries[position], at: position, into: &part)
+                        }
+                        return part
+                    }
+                    return (index, part)
+                }
+            }
+            var parts: [(Int, VisitedPart)] = []
+            for try await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Reads every identity once (split by row range across threads on SQLite, one stream on PostgreSQL), keeping
+    /// each as an entry, and finds the key material registered for more than one of them.
+    func readInventory(workers: Int) async throws -> (
+        entries: [PostureMemory.Entry], sharedKeys: [String: [(id: String, clientID: String)]]
+    ) {
+        let reader = inventoryReader
+        var entries: [PostureMemory.Entry] = []
+        if reader.blocks {
+            let ranges = try await OffPoolThread.run { try reader.ranges(parts: workers) }
+            let parts = try await withThrowingTaskGroup(of: (Int, [PostureMemory.Entry]).self) { group in
+                for (index, range) in ranges.enumerated() {
+                    group.addTask {
+                        let part = try await OffPoolThread.run {
+                            var part: [PostureMemory.Entry] = []
+                            try reader.scan(after: range.after, through: range.through) { part.append(Self.entry($0)) }
+                            return part
+                        }
+                        return (index, part)
+                    }
+                }
+                var parts: [(Int, [PostureMemory.Entry])] = []
+                for try await part in group { parts.append(part) }
+                return parts.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+            entries.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+            for part in parts { entries += part }
+        } else {
+            try await reader.stream { entries.append(Self.entry($0)) }
+        }
+        var firstOwner: [String: (id: String, clientID: String)] = [:]
+        var sharedKeys: [String: [(id: String, clientID: String)]] = [:]
+        for entry in entries {
+            for material in entry.keyMaterial {
+                let owner = (entry.row.id, entry.row.clientID)
+                if let first = firstOwner[material] {
+                    sharedKeys[material, default: [first]].append(owner)
+                } else {
+                    firstOwner[material] = owner
+                }
+            }
+        }
+        return (entries, sharedKeys)
+    }
+
+    /// An identity as kept in memory: its key material extracted (none for a retired identity), its JWKS dropped.
+    static func entry(_ identity: InventoryRow) -> PostureMemory.Entry {
+        PostureMemory.Entry(
+            row: InventoryRow(
+                id: identity.id, clientID: identity.clientID, owner: identity.owner, status: identity.status,
+                scopes: identity.scopes, jwks: "", tokenTTL: identity.tokenTTL, createdAt: identity.createdAt,
+                expiresAt: identity.expiresAt, reviewBy: identity.reviewBy),
+            keyMaterial: identity.status == .retired ? [] : EstateDetectors.keyMaterial(identity.jwks))
+    }
+
+    /// The per-identity detectors, the results they may reuse, and what each identity's visit records beside them.
+    struct Visitor: Sendable {
+        let detectors: IdentityDetectors
+        let eventSubjects: Set<Int32>
+        let exceptionSubjects: Set<String>
+        /// Results found before with the same inventory, departed owners and digest lineage (`nil`: none reusable).
+        let previous: PostureMemory.Results?
+        /// Subjects whose part of the digest changed since `previous` was found.
+        let touched: Set<Int32>
+
+        func visit(_ entry: PostureMemory.Entry, at position: Int, into part: inout VisitedPart) {
+            let identity = entry.row
+            let subject = detectors.digest.subjectID(identity.clientID)
+            if let subject, eventSubjects.contains(subject) { part.subjectIdentities[subject] = identity.id }
+            if exceptionSubjects.contains(identity.clientID) { part.spiffeIdentities[identity.clientID] = identity.id }
+            if let previous, position < previous.perEntry.count, subject.map({ !touched.contains($0) }) ?? true {
+                let kept = previous.perEntry[position]
+                let now = detectors.now.timeIntervalSince1970
+                if now == previous.at || now < kept.until {
+                    part.results.append(kept)
+                    return
+                }
+            }
+            part.evaluated += 1
+            part.results.append(
+                PostureMemory.Result(findings: detectors.findings(for: identity), until: detectors.changesAt(identity)))
+        }
+    }
+
+    /// Findings in the order evaluations answer: severity (highest first), category, subject, id.
+    static func precedes(_ a: Finding, _ b: Finding) -> Bool {
+        if a.severity != b.severity { return a.severity > b.severity }
+        if a.category != b.category { return a.category.rawValue < b.category.rawValue }
+        if a.subject != b.subject { return a.subject < b.subject }
+        return a.id < b.id
+    }
+
+    /// `findings` sorted (positions first, then each finding moved once: a finding is large).
+    static func sorted(_ findings: [Finding]) -> [Finding] {
+        let order = findings.withUnsafeBufferPointer { all in all.indices.sorted { precedes(all[$0], all[$1]) } }
+        return order.map { findings[$0] }
+    }
+
+    /// Two sorted lists as one.
+    static func merged(_ a: [Finding], _ b: [Finding]) -> [Finding] {
+        guard !a.isEmpty else { return b }
+        guard !b.isEmpty else { return a }
+        var out: [Finding] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0
+        var j = 0
+        while i < a.count, j < b.count {
+            if precedes(b[j], a[i]) {
+                out.append(b[j])
+                j += 1
+            } else {
+                out.append(a[i])
+                i += 1
+            }
+        }
+        out += a[i...]
+        out += b[j...]
+        return out
+    }
+}
