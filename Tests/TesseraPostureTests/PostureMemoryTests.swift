@@ -19,7 +19,7 @@ import Testing
     }
 
     private func readTheInventory(_ evaluation: PostureEngine.Evaluation) -> Bool {
-        evaluation.phases.contains { $0.name == "inventory" }
+        evaluation.inventoryRead && evaluation.phases.contains { $0.name == "inventory read" }
     }
 
     private func orphaned(_ evaluation: PostureEngine.Evaluation, _ identity: Identity) -> Bool {
@@ -103,6 +103,31 @@ import Testing
             if kept.identitiesEvaluated < kept.identities { reused += 1 }
         }
         #expect(reused >= steps.count / 2, "kept results were reused at \(reused) of \(steps.count) steps")
+    }
+
+    /// The digest file is a cache for the next start: written by the first evaluation, then only once enough new
+    /// records were folded or enough time passed, not after every fold.
+    @Test func theDigestFileIsRewrittenOnlyOnceEnoughChanged() async throws {
+        let fixture = try await EstateFixture.load()
+        defer { fixture.remove() }
+        let path = fixture.directory + "/digest"
+        let engine = fixture.engine(digestPath: path)
+        func persistedSeq() -> Int64 {
+            FileManager.default.contents(atPath: path).flatMap(DigestCodec.decode)?.lastSeq ?? -1
+        }
+        let first = try await engine.run()
+        let written = persistedSeq()
+        #expect(written > 0 && first.recordsTotal > 0)
+        let log = try await AuditLog(store: fixture.database.audit, clock: fixture.clock)
+        try await log.append(AuditEvent(type: "finding.acknowledged", outcome: .success, actor: "admin:test", subject: "x"))
+        let second = try await engine.run()
+        #expect(second.recordsFolded == 1)
+        #expect(persistedSeq() == written, "one new record rewrote the whole digest")
+        fixture.clock.advance(by: PostureMemory.persistInterval + 1)
+        _ = try await engine.run()
+        #expect(persistedSeq() > written)
+        // A new engine starts from the file and folds what the file lacks: the same findings.
+        #expect(try await fixture.engine(digestPath: path).run().findings == (try await engine.run()).findings)
     }
 
     @Test func theDigestKeptInMemoryContinuesAndALogReplacedUnderItIsFoldedAgain() async throws {

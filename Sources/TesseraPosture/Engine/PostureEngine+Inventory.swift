@@ -14,6 +14,8 @@ extension PostureEngine {
         /// Whether the inventory was read (else the kept one was used), and how many identities' detectors ran.
         var read = false
         var evaluated = 0
+        /// Wall time of the pass's steps (read or kept, detectors, findings collected and sorted), for benchmarks.
+        var steps: [(name: String, seconds: Double)] = []
     }
 
     /// What the digest this evaluation uses is, relative to the one the kept results were found with.
@@ -34,6 +36,14 @@ extension PostureEngine {
         detectors: IdentityDetectors, eventSubjects: Set<Int32>, exceptionSubjects: Set<String>, lineage: DigestLineage
     ) async throws -> InventoryPass {
         let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        var steps: [(name: String, seconds: Double)] = []
+        var mark = ContinuousClock.now
+        func step(_ name: String) {
+            let next = ContinuousClock.now
+            let elapsed = next - mark
+            steps.append((name, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            mark = next
+        }
         // Read before the rows: a write after this moves the version, so the next pass reads again.
         let version = try await inventoryReader.version()
         var inventory: PostureMemory.Inventory
@@ -45,6 +55,7 @@ extension PostureEngine {
             inventory = PostureMemory.Inventory(version: version ?? -1, entries: entries, sharedKeys: sharedKeys)
             read = true
         }
+        step(read ? "inventory read" : "inventory unchanged (kept)")
         let now = detectors.now.timeIntervalSince1970
         var previous: PostureMemory.Results? = nil
         if let results = inventory.results, let base = lineage.base, results.digest == base,
@@ -66,14 +77,30 @@ extension PostureEngine {
             pass.evaluated += part.evaluated
         }
         pass.count = inventory.entries.count
+        step("detectors (\(pass.evaluated) of \(pass.count) identities)")
         if let previous, pass.evaluated == 0 {
             pass.findings = previous.sorted
+        } else if let previous, pass.evaluated * 4 < pass.count {
+            // A few identities were evaluated again: their old findings leave the sorted list, their new ones are
+            // merged in (a full sort of every finding costs seconds at a million identities).
+            var again: Set<String> = []
+            var fresh: [Finding] = []
+            for part in parts {
+                for position in part.evaluatedPositions {
+                    again.insert(inventory.entries[position].row.id)
+                    fresh += perEntry[position].findings
+                }
+            }
+            let kept = previous.sorted.filter { finding in finding.identityID.map { !again.contains($0) } ?? true }
+            pass.findings = Self.merged(kept, Self.sorted(fresh))
         } else {
             var all: [Finding] = []
             all.reserveCapacity(perEntry.reduce(0) { $0 + $1.findings.count })
             for result in perEntry { all += result.findings }
             pass.findings = Self.sorted(all)
         }
+        step(previous != nil && pass.evaluated == 0 ? "findings (kept, sorted)" : "findings collected and sorted")
+        pass.steps = steps
         inventory.results = PostureMemory.Results(
             perEntry: perEntry, at: now, digest: lineage.generation, departed: detectors.departedOwners, sorted: pass.findings)
         if version != nil { memory.keep(inventory) }
@@ -86,6 +113,8 @@ extension PostureEngine {
         var subjectIdentities: [Int32: String] = [:]
         var spiffeIdentities: [String: String] = [:]
         var evaluated = 0
+        /// Positions (in the inventory) of the identities whose detectors ran.
+        var evaluatedPositions: [Int] = []
     }
 
     /// Visits `entries` in `workers` contiguous parts, each on a thread of its own; the parts in order.
@@ -190,22 +219,28 @@ extension PostureEngine {
                 }
             }
             part.evaluated += 1
+            if previous != nil { part.evaluatedPositions.append(position) }
             part.results.append(
                 PostureMemory.Result(findings: detectors.findings(for: identity), until: detectors.changesAt(identity)))
         }
     }
 
-    /// Findings in the order evaluations answer: severity (highest first), category, subject, id.
-    static func precedes(_ a: Finding, _ b: Finding) -> Bool {
-        if a.severity != b.severity { return a.severity > b.severity }
-        if a.category != b.category { return a.category.rawValue < b.category.rawValue }
-        if a.subject != b.subject { return a.subject < b.subject }
-        return a.id < b.id
+    /// Findings in the order evaluations answer: severity (highest first), category, subject, id. Through pointers:
+    /// a comparison reads four fields, never copies a finding (a copy retains every string in it).
+    @inline(__always)
+    static func precedes(_ x: UnsafePointer<Finding>, _ y: UnsafePointer<Finding>) -> Bool {
+        if x.pointee.severity != y.pointee.severity { return x.pointee.severity > y.pointee.severity }
+        if x.pointee.category != y.pointee.category { return x.pointee.category.rawValue < y.pointee.category.rawValue }
+        if x.pointee.subject != y.pointee.subject { return x.pointee.subject < y.pointee.subject }
+        return x.pointee.id < y.pointee.id
     }
 
     /// `findings` sorted (positions first, then each finding moved once: a finding is large).
     static func sorted(_ findings: [Finding]) -> [Finding] {
-        let order = findings.withUnsafeBufferPointer { all in all.indices.sorted { precedes(all[$0], all[$1]) } }
+        let order = findings.withUnsafeBufferPointer { all -> [Int] in
+            guard let base = all.baseAddress else { return [] }
+            return all.indices.sorted { precedes(base + $0, base + $1) }
+        }
         return order.map { findings[$0] }
     }
 
@@ -213,21 +248,25 @@ extension PostureEngine {
     static func merged(_ a: [Finding], _ b: [Finding]) -> [Finding] {
         guard !a.isEmpty else { return b }
         guard !b.isEmpty else { return a }
-        var out: [Finding] = []
-        out.reserveCapacity(a.count + b.count)
-        var i = 0
-        var j = 0
-        while i < a.count, j < b.count {
-            if precedes(b[j], a[i]) {
-                out.append(b[j])
-                j += 1
-            } else {
-                out.append(a[i])
-                i += 1
+        return a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                var out: [Finding] = []
+                out.reserveCapacity(a.count + b.count)
+                var i = 0
+                var j = 0
+                while i < a.count, j < b.count {
+                    if precedes(b.baseAddress! + j, a.baseAddress! + i) {
+                        out.append(b[j])
+                        j += 1
+                    } else {
+                        out.append(a[i])
+                        i += 1
+                    }
+                }
+                out += a[i...]
+                out += b[j...]
+                return out
             }
         }
-        out += a[i...]
-        out += b[j...]
-        return out
     }
 }

@@ -72,9 +72,11 @@ public struct PostureEngine: Sendable {
         /// Whether a persisted digest was reused.
         public let incremental: Bool
         public let identities: Int
+        /// Whether the inventory was read (else the one kept in memory was unchanged).
+        public let inventoryRead: Bool
         /// Identities whose detectors ran (the others' findings were kept: nothing they depend on changed).
         public let identitiesEvaluated: Int
-        /// Wall time of each phase, in seconds (fold, inventory, estate, sort, save), for benchmarks.
+        /// Wall time of each phase, in seconds (fold, the inventory's steps, estate, sort, save), for benchmarks.
         public let phases: [(name: String, seconds: Double)]
     }
 
@@ -95,14 +97,18 @@ public struct PostureEngine: Sendable {
         }
         let kept = memory.takeDigest()
         var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now, kept: kept?.state)
+        phase(digest.continued ? "fold (kept digest)" : digest.incremental ? "load + fold" : "fold")
         try await resolveTasks(&digest.state)
         digest.state.prune(
             now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
         let state = digest.state
         let lineage = DigestLineage(
             base: digest.continued ? kept?.generation : nil, touched: digest.touched, generation: memory.keep(state))
-        phase(digest.incremental ? "load + fold" : "fold")
-        let saving = digestPath.flatMap { path in digest.folded > 0 ? Task { await AuditDigest.save(state, to: path) } : nil }
+        phase("tasks + prune")
+        let persist = memory.shouldPersist(
+            records: state.records, now: now, fileIsCurrent: digest.incremental && !digest.continued && digest.folded == 0,
+            cold: !digest.incremental)
+        let saving = digestPath.flatMap { path in persist ? Task { await AuditDigest.save(state, to: path) } : nil }
         let departed = Set(try await posture.owners().filter { $0.status == .departed }.map(\.name))
         let generator = LeastPrivilegePolicy.Generator(
             windowDays: thresholds.usageWindowDays, schema: try schema.map(LeastPrivilegePolicy.schema))
@@ -113,9 +119,8 @@ public struct PostureEngine: Sendable {
         let eventSubjects = DelegationDetectors.subjects(in: state)
         let inventory = try await inventoryPass(
             detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects, lineage: lineage)
-        phase(
-            inventory.read
-                ? "inventory" : "inventory (unchanged, kept; detectors ran for \(inventory.evaluated) of \(inventory.count))")
+        phases += inventory.steps
+        mark = ContinuousClock.now
         var findings: [Finding] = []
         let estate = EstateDetectors(now: now)
         findings += estate.sharedKeys(inventory.sharedKeys)
@@ -139,7 +144,7 @@ public struct PostureEngine: Sendable {
         phase("save (rest)")
         return Evaluation(
             findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental,
-            identities: inventory.count, identitiesEvaluated: inventory.evaluated, phases: phases)
+            identities: inventory.count, inventoryRead: inventory.read, identitiesEvaluated: inventory.evaluated, phases: phases)
     }
 
     /// Every discovered identity, in pages.

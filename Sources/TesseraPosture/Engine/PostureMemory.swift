@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import TesseraStore
 
@@ -40,6 +41,14 @@ final class PostureMemory: Sendable {
         var results: Results?
     }
 
+    /// The digest file is a cache for the next start (the kept digest serves every evaluation until then): written
+    /// when this engine has not written one, when the records folded since reach a tenth of the log (at least
+    /// `persistRecords`), or when the last write is `persistInterval` old, not after every fold (it is the whole
+    /// digest: hundreds of megabytes at a million identities).
+    static let persistRecords: Int64 = 50_000
+    static let persistInterval: TimeInterval = 600
+
+    private let persisted = Mutex<(records: Int64, at: Date)?>(nil)
     private let digest = Mutex<(state: DigestState, generation: UInt64)?>(nil)
     private let generations = Mutex<UInt64>(0)
     private let inventory = Mutex<Inventory?>(nil)
@@ -63,6 +72,28 @@ final class PostureMemory: Sendable {
             kept = (state, generation)
         }
         return generation
+    }
+
+    /// Whether a digest of `records` records, found at `now`, should be written to the file (and if so, notes it as
+    /// written). `fileIsCurrent`: it was just read from the file and nothing was folded; `cold`: the whole log was
+    /// folded (the file, if any, is of another log or none).
+    func shouldPersist(records: Int64, now: Date, fileIsCurrent: Bool, cold: Bool) -> Bool {
+        persisted.withLock { last in
+            if fileIsCurrent {
+                last = (records, now)
+                return false
+            }
+            if !cold, let last {
+                if records == last.records { return false }
+                if records - last.records < max(Self.persistRecords, records / 10),
+                    now.timeIntervalSince(last.at) < Self.persistInterval, now >= last.at
+                {
+                    return false
+                }
+            }
+            last = (records, now)
+            return true
+        }
     }
 
     /// The inventory kept for `version`, if that is the one kept.
