@@ -91,8 +91,9 @@ extension PostureEngine {
                     fresh += perEntry[position].findings
                 }
             }
-            let kept = previous.sorted.filter { finding in finding.identityID.map { !again.contains($0) } ?? true }
-            pass.findings = Self.merged(kept, Self.sorted(fresh))
+            pass.findings = Self.merged(previous.sorted, Self.sorted(fresh)) { finding in
+                finding.pointee.identityID.map { again.contains($0) } ?? false
+            }
         } else {
             var all: [Finding] = []
             all.reserveCapacity(perEntry.reduce(0) { $0 + $1.findings.count })
@@ -244,27 +245,29 @@ extension PostureEngine {
         return order.map { findings[$0] }
     }
 
-    /// Two sorted lists as one.
-    static func merged(_ a: [Finding], _ b: [Finding]) -> [Finding] {
-        guard !a.isEmpty else { return b }
-        guard !b.isEmpty else { return a }
-        return a.withUnsafeBufferPointer { a in
+    /// Two sorted lists as one, leaving out the findings of `a` that `dropping` names (one pass, one copy of each).
+    static func merged(
+        _ a: [Finding], _ b: [Finding], dropping: (UnsafePointer<Finding>) -> Bool = { _ in false }
+    ) -> [Finding] {
+        a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 var out: [Finding] = []
                 out.reserveCapacity(a.count + b.count)
                 var i = 0
                 var j = 0
-                while i < a.count, j < b.count {
-                    if precedes(b.baseAddress! + j, a.baseAddress! + i) {
+                while i < a.count {
+                    let x = a.baseAddress! + i
+                    if dropping(x) {
+                        i += 1
+                    } else if j < b.count, precedes(b.baseAddress! + j, x) {
                         out.append(b[j])
                         j += 1
                     } else {
-                        out.append(a[i])
+                        out.append(x.pointee)
                         i += 1
                     }
                 }
-                out += a[i...]
-                out += b[j...]
+                if j < b.count { out += b[j...] }
                 return out
             }
         }
