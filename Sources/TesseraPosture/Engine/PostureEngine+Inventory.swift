@@ -208,9 +208,13 @@ extension PostureEngine {
 
         func visit(_ entry: PostureMemory.Entry, at position: Int, into part: inout VisitedPart) {
             let identity = entry.row
-            let subject = detectors.digest.subjectID(identity.clientID)
+            // The subject is looked up only when something needs it (a million lookups cost a tenth of a second).
+            let subject =
+                eventSubjects.isEmpty && touched.isEmpty && previous != nil ? nil : detectors.digest.subjectID(identity.clientID)
             if let subject, eventSubjects.contains(subject) { part.subjectIdentities[subject] = identity.id }
-            if exceptionSubjects.contains(identity.clientID) { part.spiffeIdentities[identity.clientID] = identity.id }
+            if !exceptionSubjects.isEmpty, exceptionSubjects.contains(identity.clientID) {
+                part.spiffeIdentities[identity.clientID] = identity.id
+            }
             if let previous, position < previous.perEntry.count, subject.map({ !touched.contains($0) }) ?? true {
                 let kept = previous.perEntry[position]
                 let now = detectors.now.timeIntervalSince1970
@@ -247,9 +251,11 @@ extension PostureEngine {
 
     /// Two sorted lists as one, leaving out the findings of `a` that `dropping` names (one pass, one copy of each).
     static func merged(
-        _ a: [Finding], _ b: [Finding], dropping: (UnsafePointer<Finding>) -> Bool = { _ in false }
+        _ a: [Finding], _ b: [Finding], dropping: ((UnsafePointer<Finding>) -> Bool)? = nil
     ) -> [Finding] {
-        a.withUnsafeBufferPointer { a in
+        if dropping == nil, b.isEmpty { return a }
+        if a.isEmpty { return b }
+        return a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 var out: [Finding] = []
                 out.reserveCapacity(a.count + b.count)
@@ -257,7 +263,7 @@ extension PostureEngine {
                 var j = 0
                 while i < a.count {
                     let x = a.baseAddress! + i
-                    if dropping(x) {
+                    if let dropping, dropping(x) {
                         i += 1
                     } else if j < b.count, precedes(b.baseAddress! + j, x) {
                         out.append(b[j])
