@@ -32,7 +32,8 @@ struct AuditDigest {
             state.horizonHour = max(kept.horizonHour, horizon)
             incremental = true
             continued = true
-        } else if let cachePath, let data = FileManager.default.contents(atPath: cachePath), let loaded = DigestCodec.decode(data),
+        } else if let cachePath, let data = FileManager.default.contents(atPath: cachePath),
+            let loaded = DigestCodec.decode(data),
             loaded.lastSeq <= head, try await Self.matches(loaded, reader)
         {
             state = loaded

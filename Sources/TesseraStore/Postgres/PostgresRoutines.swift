@@ -5,7 +5,7 @@ enum PostgresRoutines {
     static let migrations: [(id: String, statements: [String])] = [
         ("pg_001_audit_append", [auditAppend]),
         ("pg_002_audit_chains", auditChains + [auditAppendToChain, auditSequence]),
-        ("pg_003_change_counters", [countChange, identitiesChanged]),
+        ("pg_003_change_counters", [countChange, "DROP TRIGGER IF EXISTS identities_changed ON identities", identitiesChanged]),
     ]
 
     /// Bumps the `change_counters` row named after the table a statement wrote (`016_change_counters`), in the
@@ -20,9 +20,10 @@ enum PostgresRoutines {
         $$
         """
 
-    /// Every write to `identities` (rows inserted, updated or deleted, or the table truncated) bumps its counter.
+    /// Every write to `identities` (rows inserted, updated or deleted, or the table truncated) bumps its counter
+    /// (dropped first, not `CREATE OR REPLACE TRIGGER`, which needs PostgreSQL 14).
     static let identitiesChanged = """
-        CREATE OR REPLACE TRIGGER identities_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON identities
+        CREATE TRIGGER identities_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON identities
         FOR EACH STATEMENT EXECUTE FUNCTION tessera_count_change_v1()
         """
 
