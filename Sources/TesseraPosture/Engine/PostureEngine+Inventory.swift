@@ -36,14 +36,7 @@ extension PostureEngine {
         detectors: IdentityDetectors, eventSubjects: Set<Int32>, exceptionSubjects: Set<String>, lineage: DigestLineage
     ) async throws -> InventoryPass {
         let workers = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
-        var steps: [(name: String, seconds: Double)] = []
-        var mark = ContinuousClock.now
-        func step(_ name: String) {
-            let next = ContinuousClock.now
-            let elapsed = next - mark
-            steps.append((name, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
-            mark = next
-        }
+        var timer = PhaseTimer()
         // Read before the rows: a write after this moves the version, so the next pass reads again.
         let version = try await inventoryReader.version()
         var inventory: PostureMemory.Inventory
@@ -55,7 +48,7 @@ extension PostureEngine {
             inventory = PostureMemory.Inventory(version: version ?? -1, entries: entries, sharedKeys: sharedKeys)
             read = true
         }
-        step(read ? "inventory read" : "inventory unchanged (kept)")
+        timer.end(read ? "inventory read" : "inventory unchanged (kept)")
         let now = detectors.now.timeIntervalSince1970
         var previous: PostureMemory.Results? = nil
         if let results = inventory.results, let base = lineage.base, results.digest == base,
@@ -77,7 +70,7 @@ extension PostureEngine {
             pass.evaluated += part.evaluated
         }
         pass.count = inventory.entries.count
-        step("detectors (\(pass.evaluated) of \(pass.count) identities)")
+        timer.end("detectors (\(pass.evaluated) of \(pass.count) identities)")
         if let previous, pass.evaluated == 0 {
             pass.findings = previous.sorted
         } else if let previous, pass.evaluated * 4 < pass.count {
@@ -100,8 +93,8 @@ extension PostureEngine {
             for result in perEntry { all += result.findings }
             pass.findings = Self.sorted(all)
         }
-        step(previous != nil && pass.evaluated == 0 ? "findings (kept, sorted)" : "findings collected and sorted")
-        pass.steps = steps
+        timer.end(previous != nil && pass.evaluated == 0 ? "findings (kept, sorted)" : "findings collected and sorted")
+        pass.steps = timer.phases
         inventory.results = PostureMemory.Results(
             perEntry: perEntry, at: now, digest: lineage.generation, departed: detectors.departedOwners, sorted: pass.findings)
         if version != nil { memory.keep(inventory) }

@@ -87,24 +87,17 @@ public struct PostureEngine: Sendable {
     /// refresher needs only Tessera identities' findings, every few seconds).
     public func run(includeDiscovery: Bool = true) async throws -> Evaluation {
         let now = clock.now()
-        var phases: [(name: String, seconds: Double)] = []
-        var mark = ContinuousClock.now
-        func phase(_ name: String) {
-            let next = ContinuousClock.now
-            let elapsed = next - mark
-            phases.append((name, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
-            mark = next
-        }
+        var timer = PhaseTimer()
         let kept = memory.takeDigest()
         var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now, kept: kept?.state)
-        phase(digest.continued ? "fold (kept digest)" : digest.incremental ? "load + fold" : "fold")
+        timer.end(digest.continued ? "fold (kept digest)" : digest.incremental ? "load + fold" : "fold")
         try await resolveTasks(&digest.state)
         digest.state.prune(
             now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
         let state = digest.state
         let lineage = DigestLineage(
             base: digest.continued ? kept?.generation : nil, touched: digest.touched, generation: memory.keep(state))
-        phase("tasks + prune")
+        timer.end("tasks + prune")
         let persist = memory.shouldPersist(
             records: state.records, now: now, fileIsCurrent: digest.incremental && !digest.continued && digest.folded == 0,
             cold: !digest.incremental)
@@ -119,8 +112,7 @@ public struct PostureEngine: Sendable {
         let eventSubjects = DelegationDetectors.subjects(in: state)
         let inventory = try await inventoryPass(
             detectors: detectors, eventSubjects: eventSubjects, exceptionSubjects: exceptionSubjects, lineage: lineage)
-        phases += inventory.steps
-        mark = ContinuousClock.now
+        timer.append(inventory.steps)
         var findings: [Finding] = []
         let estate = EstateDetectors(now: now)
         findings += estate.sharedKeys(inventory.sharedKeys)
@@ -136,15 +128,16 @@ public struct PostureEngine: Sendable {
             findings += DiscoveryDetectors(now: now, thresholds: thresholds).findings(
                 try await discoveredIdentities(), runs: try await discovery.latestRuns())
         }
-        phase("estate")
+        timer.end("estate")
         // The identities' findings come sorted (and unchanged ones as kept); the rest are few.
         findings = Self.merged(inventory.findings, Self.sorted(findings))
-        phase("sort")
+        timer.end("sort")
         await saving?.value
-        phase("save (rest)")
+        timer.end("save (rest)")
         return Evaluation(
             findings: findings, recordsFolded: digest.folded, recordsTotal: state.records, incremental: digest.incremental,
-            identities: inventory.count, inventoryRead: inventory.read, identitiesEvaluated: inventory.evaluated, phases: phases)
+            identities: inventory.count, inventoryRead: inventory.read, identitiesEvaluated: inventory.evaluated,
+            phases: timer.phases)
     }
 
     /// Every discovered identity, in pages.
