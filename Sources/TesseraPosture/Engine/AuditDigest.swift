@@ -19,7 +19,7 @@ struct AuditDigest {
     /// Folds the log after the digest kept in memory (`kept`) or else the persisted one. Ranges of at least
     /// `2 × minimumPart` records are split across `workers` threads.
     static func update(
-        reader: PostureAuditReader, cachePath: String?, now: Date, kept: DigestState? = nil,
+        reader: PostureAuditReader, cachePath: String?, now: Date, kept: consuming DigestState? = nil,
         workers: Int = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)), minimumPart: Int64 = 25_000
     ) async throws -> AuditDigest {
         let head = try await reader.lastSeq()
@@ -27,9 +27,10 @@ struct AuditDigest {
         var state = DigestState(horizonHour: horizon)
         var incremental = false
         var continued = false
-        if let kept, kept.lastSeq <= head, try await Self.matches(kept, reader) {
-            state = kept
-            state.horizonHour = max(kept.horizonHour, horizon)
+        // Moved, not copied: folding into a second reference to the kept digest would copy all of it first.
+        if let candidate = kept.take(), candidate.lastSeq <= head, try await Self.matches(candidate, reader) {
+            state = consume candidate
+            state.horizonHour = max(state.horizonHour, horizon)
             incremental = true
             continued = true
         } else if let cachePath, let data = FileManager.default.contents(atPath: cachePath),

@@ -88,15 +88,17 @@ public struct PostureEngine: Sendable {
     public func run(includeDiscovery: Bool = true) async throws -> Evaluation {
         let now = clock.now()
         var timer = PhaseTimer()
-        let kept = memory.takeDigest()
-        var digest = try await AuditDigest.update(reader: reader, cachePath: digestPath, now: now, kept: kept?.state)
+        let taken = memory.takeDigest()
+        let keptGeneration = taken?.generation
+        var digest = try await AuditDigest.update(
+            reader: reader, cachePath: digestPath, now: now, kept: (consume taken)?.state)
         timer.end(digest.continued ? "fold (kept digest)" : digest.incremental ? "load + fold" : "fold")
         try await resolveTasks(&digest.state)
         digest.state.prune(
             now: now, keepDays: thresholds.eventRetentionDays, exchangeLimit: thresholds.maximumExchangesPerSubjectToken)
         let state = digest.state
         let lineage = DigestLineage(
-            base: digest.continued ? kept?.generation : nil, touched: digest.touched, generation: memory.keep(state))
+            base: digest.continued ? keptGeneration : nil, touched: digest.touched, generation: memory.keep(state))
         timer.end("tasks + prune")
         let persist = memory.shouldPersist(
             records: state.records, now: now, fileIsCurrent: digest.incremental && !digest.continued && digest.folded == 0,
