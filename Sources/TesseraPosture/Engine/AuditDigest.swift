@@ -124,21 +124,3 @@ struct AuditDigest {
         }
     }
 }
-
-/// Runs blocking work (SQLite scans, big file writes) on its own thread, so the cooperative pool that serves
-/// HTTP requests stays free.
-enum OffPoolThread {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do {
-                    continuation.resume(returning: try body())
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-    }
-}

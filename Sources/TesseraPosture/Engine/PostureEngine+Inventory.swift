@@ -67,7 +67,7 @@ extension PostureEngine {
             perEntry += part.results
             pass.subjectIdentities.merge(part.subjectIdentities) { first, _ in first }
             pass.spiffeIdentities.merge(part.spiffeIdentities) { first, _ in first }
-            pass.evaluated += part.evaluated
+            pass.evaluated += part.evaluated.count
         }
         pass.count = inventory.entries.count
         timer.end("detectors (\(pass.evaluated) of \(pass.count) identities)")
@@ -79,7 +79,7 @@ extension PostureEngine {
             var again: Set<String> = []
             var fresh: [Finding] = []
             for part in parts {
-                for position in part.evaluatedPositions {
+                for position in part.evaluated {
                     again.insert(inventory.entries[position].row.id)
                     fresh += perEntry[position].findings
                 }
@@ -106,32 +106,20 @@ extension PostureEngine {
         var results: [PostureMemory.Result] = []
         var subjectIdentities: [Int32: String] = [:]
         var spiffeIdentities: [String: String] = [:]
-        var evaluated = 0
         /// Positions (in the inventory) of the identities whose detectors ran.
-        var evaluatedPositions: [Int] = []
+        var evaluated: [Int] = []
     }
 
     /// Visits `entries` in `workers` contiguous parts, each on a thread of its own; the parts in order.
     static func visit(_ entries: [PostureMemory.Entry], visitor: Visitor, workers: Int) async throws -> [VisitedPart] {
         let size = max(1, (entries.count + workers - 1) / workers)
         let starts = Array(stride(from: 0, to: entries.count, by: size))
-        return try await withThrowingTaskGroup(of: (Int, VisitedPart).self) { group in
-            for (index, start) in starts.enumerated() {
-                group.addTask {
-                    let part = try await OffPoolThread.run {
-                        var part = VisitedPart()
-                        part.results.reserveCapacity(min(size, entries.count - start))
-                        for position in start..<min(entries.count, start + size) {
-                            visitor.visit(entries[position], at: position, into: &part)
-                        }
-                        return part
-                    }
-                    return (index, part)
-                }
-            }
-            var parts: [(Int, VisitedPart)] = []
-            for try await part in group { parts.append(part) }
-            return parts.sorted { $0.0 < $1.0 }.map(\.1)
+        return try await OffPoolThread.runEach(starts.count) { index in
+            var part = VisitedPart()
+            let range = starts[index]..<min(entries.count, starts[index] + size)
+            part.results.reserveCapacity(range.count)
+            for position in range { visitor.visit(entries[position], at: position, into: &part) }
+            return part
         }
     }
 
@@ -144,20 +132,10 @@ extension PostureEngine {
         var entries: [PostureMemory.Entry] = []
         if reader.blocks {
             let ranges = try await OffPoolThread.run { try reader.ranges(parts: workers) }
-            let parts = try await withThrowingTaskGroup(of: (Int, [PostureMemory.Entry]).self) { group in
-                for (index, range) in ranges.enumerated() {
-                    group.addTask {
-                        let part = try await OffPoolThread.run {
-                            var part: [PostureMemory.Entry] = []
-                            try reader.scan(after: range.after, through: range.through) { part.append(Self.entry($0)) }
-                            return part
-                        }
-                        return (index, part)
-                    }
-                }
-                var parts: [(Int, [PostureMemory.Entry])] = []
-                for try await part in group { parts.append(part) }
-                return parts.sorted { $0.0 < $1.0 }.map(\.1)
+            let parts = try await OffPoolThread.runEach(ranges.count) { index in
+                var part: [PostureMemory.Entry] = []
+                try reader.scan(after: ranges[index].after, through: ranges[index].through) { part.append(Self.entry($0)) }
+                return part
             }
             entries.reserveCapacity(parts.reduce(0) { $0 + $1.count })
             for part in parts { entries += part }
@@ -216,8 +194,7 @@ extension PostureEngine {
                     return
                 }
             }
-            part.evaluated += 1
-            if previous != nil { part.evaluatedPositions.append(position) }
+            part.evaluated.append(position)
             part.results.append(
                 PostureMemory.Result(findings: detectors.findings(for: identity), until: detectors.changesAt(identity)))
         }
