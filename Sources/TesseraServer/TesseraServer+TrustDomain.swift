@@ -14,7 +14,8 @@ extension TesseraServer {
         )
         let spiffe = try await SPIFFEServices.make(
             configuration: environment.configuration, issuer: environment.issuer, database: database, kek: kek,
-            audit: environment.audit, clock: environment.clock, authorizer: tokens.authorizer, changes: environment.changes,
+            identities: environment.inventory, audit: environment.audit, clock: environment.clock, authorizer: tokens.authorizer,
+            changes: environment.changes,
             onRotate: { await eventBus.publish(.keysChanged, subject: "") }, federatedRoots: environment.federatedRoots)
         environment.trustState.set(spiffe.state)
         spiffe.register(public: router, admin: admin, maximumBodySize: environment.maximumBodySize)

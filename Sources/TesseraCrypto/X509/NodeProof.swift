@@ -60,33 +60,33 @@ public enum NodeProof {
     }
 
     /// Verifies a proof against the trust domain's X.509 authorities and the request it arrived with.
-    /// The caller must still refuse a `jti` it has seen before (until `expiresAt`).
+    /// The caller must still refuse a `jti` it has seen before (until `expiresAt`). `chains`: node SVID chains already
+    /// verified (the same agent sends the same chain with every proof).
     public static func verify(
-        _ token: String, authorities: [Certificate], audience: String, binding: Binding, now: Date, skew: TimeInterval = 30
+        _ token: String, authorities: [Certificate], audience: String, binding: Binding, now: Date, skew: TimeInterval = 30,
+        chains: VerifiedSVIDChains? = nil
     ) throws(TesseraCryptoError) -> Verified {
         let jws = try CompactJWS(parsing: token)
         guard jws.algorithm == .es256, jws.header.typ == type else {
             throw TesseraCryptoError(.malformedJWS, "not a node proof (typ \(type), ES256)")
         }
-        struct Header: Decodable { let x5c: [String]? }
         let headerPart = token.prefix(while: { $0 != "." })
         guard let headerBytes = Base64URL.decode(String(headerPart)),
-            let x5c = (try? JSONDecoder().decode(Header.self, from: headerBytes))?.x5c, !x5c.isEmpty, x5c.count <= 4
+            let x5c = try? JOSEObject(parsing: headerBytes, what: "the JWS header").strings("x5c"), !x5c.isEmpty,
+            x5c.count <= 4
         else {
             throw TesseraCryptoError(.malformedJWS, "node proof carries no x5c chain")
         }
-        var der: [[UInt8]] = []
-        for item in x5c {
-            guard let data = Data(base64Encoded: item) else {
-                throw TesseraCryptoError(.malformedJWS, "x5c entry is not base64")
-            }
-            der.append(Array(data))
-        }
-        let chain = try X509SVIDVerifier.parse(der: der)
-        let id = try X509SVIDVerifier(authorities: authorities).verify(chain: chain, now: now)
-        let key = try VerificationKey(certificatePublicKey: chain[0].publicKey)
+        let (id, key) = try (chains ?? VerifiedSVIDChains(capacity: 0)).verify(x5c: x5c, authorities: authorities, now: now)
         try jws.verify(with: [KeyedVerificationKey(kid: nil, key: key)])
-        let claims = try JWTClaims.decode(jws.payload)
+        let object: JOSEObject
+        let claims: JWTClaims
+        do {
+            object = try JOSEObject(parsing: jws.payload, what: "the JWT claim set")
+            claims = try JWTClaims(object)
+        } catch {
+            throw TesseraCryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
+        }
         guard claims.sub == id.description else { throw TesseraCryptoError(.invalidSVID, "proof sub does not match the SVID") }
         guard let aud = claims.aud, aud.values == [audience] else {
             throw TesseraCryptoError(.invalidSVID, "proof audience does not match this server")
@@ -99,9 +99,8 @@ public enum NodeProof {
         guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 128 else {
             throw TesseraCryptoError(.invalidSVID, "proof carries no jti")
         }
-        struct Bound: Decodable { let htm: String?, htu: String?, bh: String? }
-        guard let bound = try? JSONDecoder().decode(Bound.self, from: jws.payload), bound.htm == binding.method,
-            bound.htu == binding.path, bound.bh == binding.bodyHash
+        guard (try? object.string("htm")) == binding.method, (try? object.string("htu")) == binding.path,
+            (try? object.string("bh")) == binding.bodyHash
         else {
             throw TesseraCryptoError(.invalidSVID, "proof is not for this request (htm, htu and bh must match)")
         }

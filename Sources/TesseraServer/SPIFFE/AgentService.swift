@@ -32,6 +32,8 @@ struct AgentService: Sendable {
     var replayStoreIsShared = false
     /// Fast first check of proof `jti`s on this server.
     let proofReplay = ReplayCache()
+    /// Node SVID chains proofs carried that verified (`VerifiedSVIDChains`: same bytes, same roots, still valid).
+    let proofChains = VerifiedSVIDChains()
     /// Audiences naming this server (issuer, token endpoint, default audience): every identity may hold a JWT-SVID
     /// for them (it is its client assertion). Any other audience must be among the identity's allowed audiences.
     var ownAudiences: Set<String> = []
@@ -102,7 +104,7 @@ struct AgentService: Sendable {
         do {
             proof = try NodeProof.verify(
                 String(authorization.dropFirst(5)), authorities: state.authority.roots, audience: proofAudience,
-                binding: binding, now: now)
+                binding: binding, now: now, chains: proofChains)
         } catch {
             throw ProblemDetails(.unauthorized, "Unauthorized", detail: "node proof refused: \(error.reason)")
         }
@@ -257,6 +259,10 @@ struct AgentService: Sendable {
     }
 
     func appendAll(_ events: [AuditEvent]) async throws {
+        if events.count == 1 {
+            _ = try await audit.append(events[0])
+            return
+        }
         // Appended concurrently so group commit makes one durable write for the batch.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for event in events { group.addTask { try await audit.append(event) } }

@@ -17,10 +17,12 @@ public struct SPIFFEServices: Sendable {
     /// Reads the authority as stored (after another server rotated the CA).
     let loadAuthority: @Sendable () async throws -> TrustDomainAuthority
 
-    /// `onRotate` runs after this server rotated the CA (to tell the servers sharing its storage).
+    /// `onRotate` runs after this server rotated the CA (to tell the servers sharing its storage). `identities`: where the
+    /// agent API reads identities (the server's read-through cache, as the token path; the storage's without one).
     static func make(
         configuration: ServerConfiguration, issuer: String, database: any TesseraStorage, kek: KeyEncryptionKey,
-        audit: AuditLog, clock: any TimeSource, authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed(),
+        identities: (any IdentityRepository)? = nil, audit: AuditLog, clock: any TimeSource,
+        authorizer: (any IssuanceAuthorizer)? = nil, changes: ChangeFeed = ChangeFeed(),
         onRotate: @escaping @Sendable () async -> Void = {}, federatedRoots: FederatedRoots? = nil
     ) async throws -> SPIFFEServices {
         let spiffe = configuration.spiffe
@@ -43,8 +45,8 @@ public struct SPIFFEServices: Sendable {
             fetcher: HTTPDocumentFetcher(timeout: 10, policy: configuration.federation.networkPolicy))
         federation.roots = federatedRoots
         var agents = AgentService(
-            state: state, repository: database.spiffe, identities: database.identities, audit: audit, clock: clock,
-            configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer, leases: database.tasks,
+            state: state, repository: database.spiffe, identities: identities ?? database.identities, audit: audit,
+            clock: clock, configuration: spiffe, proofAudience: issuer + "/agent", authorizer: authorizer, leases: database.tasks,
             changes: changes, replayStore: database.tokenState)
         agents.ownAudiences = [issuer, issuer + "/oauth2/token", configuration.defaultAudience ?? issuer]
         agents.replayStoreIsShared = database.sharedReplayStore != nil

@@ -63,7 +63,7 @@ struct SQLSPIFFERepository: SPIFFERepository {
     }
 
     func node(id: String) async throws -> NodeRecord? {
-        try await sql.row("SELECT * FROM nodes WHERE id = \(id)").map(Self.node)
+        try await sql.lookupRow("SELECT * FROM nodes WHERE id = \(id)").map(Self.node)
     }
 
     func nodes() async throws -> [NodeRecord] {
@@ -91,12 +91,16 @@ struct SQLSPIFFERepository: SPIFFERepository {
     }
 
     func entries(nodeID: String?) async throws -> [RegistrationEntry] {
-        let filter: SQL = nodeID.map { "WHERE node_id = \($0)" } ?? ""
-        return try await sql.rows("SELECT * FROM registration_entries \(filter) ORDER BY id").compactMap(Self.entry)
+        // A node's entries are an indexed read on every agent request: on the lookup connection (`SQLExecutor.lookup`).
+        guard let nodeID else {
+            return try await sql.rows("SELECT * FROM registration_entries ORDER BY id").compactMap(Self.entry)
+        }
+        return try await sql.lookup("SELECT * FROM registration_entries WHERE node_id = \(nodeID) ORDER BY id")
+            .compactMap(Self.entry)
     }
 
     func entry(id: String) async throws -> RegistrationEntry? {
-        try await sql.row("SELECT * FROM registration_entries WHERE id = \(id)").flatMap(Self.entry)
+        try await sql.lookupRow("SELECT * FROM registration_entries WHERE id = \(id)").flatMap(Self.entry)
     }
 
     func deleteEntry(id: String) async throws -> Bool {

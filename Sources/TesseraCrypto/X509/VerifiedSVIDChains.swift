@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import Synchronization
+import TesseraCore
+import X509
+
+/// X.509-SVID chains already verified, by the SHA-256 of their exact `x5c` text, each with the authorities it was
+/// verified against: an agent sends the same node SVID chain with every proof, and re-parsing and re-verifying it
+/// (certificate decoding and one ECDSA verification per certificate) was a tenth of an SVID request's time.
+///
+/// A hit is used only for the same bytes, the same authorities (a CA rotation or a changed trust bundle misses), and
+/// while `now` is inside every certificate's validity; anything else is verified in full. Only a chain that verified
+/// is kept, so nobody can place an entry without holding a valid SVID's chain. Bounded: when full it is emptied.
+public final class VerifiedSVIDChains: Sendable {
+    struct Entry: Sendable {
+        let authorities: [Certificate]
+        let id: SPIFFEID
+        let key: VerificationKey
+        /// The latest `notValidBefore` and the earliest `notValidAfter` in the chain.
+        let notBefore: Date
+        let notAfter: Date
+    }
+
+    private let held = Mutex<[SHA256Digest: Entry]>([:])
+    public let capacity: Int
+
+    public init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
+
+    /// The SPIFFE ID and leaf key of the chain `x5c` (base64 DER, leaf first), verified against `authorities` at `now`.
+    func verify(x5c: [String], authorities: [Certificate], now: Date) throws(TesseraCryptoError) -> (SPIFFEID, VerificationKey) {
+        // Each item length-prefixed: no two different lists hash the same bytes (a separator could occur inside an item).
+        var hasher = SHA256()
+        for item in x5c {
+            var length = UInt64(item.utf8.count).bigEndian
+            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: Data(item.utf8))
+        }
+        let digest = hasher.finalize()
+        if let entry = held.withLock({ $0[digest] }), entry.notBefore <= now, now < entry.notAfter,
+            entry.authorities == authorities
+        {
+            return (entry.id, entry.key)
+        }
+        var der: [[UInt8]] = []
+        for item in x5c {
+            guard let data = Data(base64Encoded: item) else {
+                throw TesseraCryptoError(.malformedJWS, "x5c entry is not base64")
+            }
+            der.append(Array(data))
+        }
+        let chain = try X509SVIDVerifier.parse(der: der)
+        let id = try X509SVIDVerifier(authorities: authorities).verify(chain: chain, now: now)
+        let key = try VerificationKey(certificatePublicKey: chain[0].publicKey)
+        let entry = Entry(
+            authorities: authorities, id: id, key: key, notBefore: chain.map(\.notValidBefore).max() ?? now,
+            notAfter: chain.map(\.notValidAfter).min() ?? now)
+        held.withLock { held in
+            if held.count >= capacity, held[digest] == nil { held.removeAll(keepingCapacity: true) }
+            held[digest] = entry
+        }
+        return (id, key)
+    }
+
+    /// How many chains are held.
+    public var count: Int { held.withLock { $0.count } }
+}
