@@ -78,6 +78,8 @@ let package = Package(
             name: "TesseraSecrets",
             dependencies: [
                 "TesseraCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -218,17 +220,24 @@ let package = Package(
         .testTarget(name: "TesseraAuditTests", dependencies: ["TesseraAudit", "TesseraStore"]),
         .testTarget(
             name: "TesseraStoreTests",
-            dependencies: ["TesseraTestSupport", "TesseraStore", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "TesseraTestSupport", "TesseraStore", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "TesseraSecretsTests",
-            dependencies: ["TesseraTestSupport", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "TesseraTestSupport", "TesseraSecrets", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Vectors"]
         ),
         .testTarget(
             name: "TesseraPostureTests",
             dependencies: [
                 "TesseraTestSupport",
-                "TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy", "TesseraCrypto",
+                "TesseraPosture", "TesseraServer", "TesseraStore", "TesseraAudit", "TesseraCore", "TesseraPolicy",
+                "TesseraCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

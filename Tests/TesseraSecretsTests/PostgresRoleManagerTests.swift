@@ -16,7 +16,7 @@ func testPostgres() throws -> PostgresConnectionSettings {
 let readOnlyTemplate = PostgresRoleTemplate(
     creation: ["CREATE ROLE {{name}} LOGIN PASSWORD {{password}} VALID UNTIL {{expiry}} IN ROLE app_read"], maxTTL: 600)
 
-private func login(_ settings: PostgresConnectionSettings, user: String, password: String) async throws -> String {
+func login(_ settings: PostgresConnectionSettings, user: String, password: String) async throws -> String {
     let connection = try await PostgresConnection.connect(
         configuration: .init(
             host: settings.host, port: settings.port, username: user, password: password, database: settings.database,

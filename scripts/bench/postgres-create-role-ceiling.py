@@ -1,15 +1,34 @@
 """The ceiling for dynamic credentials on this machine: PostgreSQL itself creating N roles with a password (the
 same CREATE ROLE ... PASSWORD ... VALID UNTIL ... IN ROLE statement) from C psql sessions at once, no HTTP, no
 audit, no policy. PostgreSQL hashes each password (SCRAM-SHA-256, 4096 iterations) and commits; that is most of a
-credential's cost for Tessera and OpenBao alike. Prints JSON. Usage: URL N C"""
+credential's cost when the password is sent as is. With a fourth argument `scram`, each statement carries a SCRAM-SHA-256
+verifier computed before the clock starts (what Tessera sends by default): PostgreSQL stores it without hashing.
+Prints JSON. Usage: URL N C [scram]"""
+import base64
+import hashlib
+import hmac
 import json
+import os
 import subprocess
 import sys
 import time
 import uuid
 
 url, count, sessions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+scram = len(sys.argv) > 4 and sys.argv[4] == "scram"
 prefix = "ceil_" + uuid.uuid4().hex[:8] + "_"
+
+
+def verifier(password):
+    salt = os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 4096)
+    client = hmac.new(salted, b"Client Key", "sha256").digest()
+    server = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = lambda b: base64.b64encode(b).decode()
+    return f"SCRAM-SHA-256$4096:{b64(salt)}${b64(hashlib.sha256(client).digest())}:{b64(server)}"
+
+
+passwords = [verifier(uuid.uuid4().hex) if scram else uuid.uuid4().hex for _ in range(count)]
 
 
 def script(lane, verb):
@@ -17,7 +36,7 @@ def script(lane, verb):
     for index in range(lane, count, sessions):
         name = f"{prefix}{index}"
         if verb == "create":
-            lines.append(f"CREATE ROLE {name} LOGIN PASSWORD '{uuid.uuid4().hex}' VALID UNTIL '2099-01-01' IN ROLE app_read;")
+            lines.append(f"CREATE ROLE {name} LOGIN PASSWORD '{passwords[index]}' VALID UNTIL '2099-01-01' IN ROLE app_read;")
         else:
             lines.append(f"DROP ROLE IF EXISTS {name};")
     return "\n".join(lines) + "\n"
