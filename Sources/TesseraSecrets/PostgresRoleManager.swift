@@ -27,6 +27,10 @@ public final class PostgresRoleManager: Sendable {
     ) {
         self.settings = settings
         self.templates = templates
+        // postgres-nio logs every statement's text at `trace`, and a template's statements carry the password (or its
+        // verifier): this logger never goes below `debug` (attacker review).
+        var logger = logger
+        if logger.logLevel < .debug { logger.logLevel = .debug }
         self.logger = logger
         self.maximumIdle = maximumIdle
         self.idleTimeout = idleTimeout

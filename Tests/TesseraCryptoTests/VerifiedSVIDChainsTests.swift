@@ -74,3 +74,16 @@ private func nodeChain(_ ca: TrustDomainCA, key: P256.Signing.PrivateKey, node: 
         #expect(chains.count <= 2)
     }
 }
+
+/// One chain has one entry (keyed by its certificates, not their text), and a chain that repeats a certificate is refused
+/// (attacker review: each spelling of one chain took an entry, so one node could empty the set).
+@Test func oneChainIsOneEntryHoweverItIsSpelled() throws {
+    let ca = try TrustDomainCA.generateRoot(trustDomain: "example.org", now: now, lifetime: 86_400)
+    let x5c = try nodeChain(ca, key: P256.Signing.PrivateKey()).map { Data(try $0.derBytes()).base64EncodedString() }
+    let chains = VerifiedSVIDChains()
+    _ = try chains.verify(x5c: x5c, authorities: [ca.certificate], now: now)
+    _ = try chains.verify(x5c: x5c.map { String($0) }, authorities: [ca.certificate], now: now.addingTimeInterval(1))
+    #expect(chains.count == 1)
+    #expect(throws: TesseraCryptoError.self) { try chains.verify(x5c: x5c + x5c, authorities: [ca.certificate], now: now) }
+    #expect(chains.count == 1)
+}

@@ -4,7 +4,7 @@ import Synchronization
 import TesseraCore
 import X509
 
-/// X.509-SVID chains already verified, by the SHA-256 of their exact `x5c` text, each with the authorities it was
+/// X.509-SVID chains already verified, by the SHA-256 of their certificates' DER, each with the authorities it was
 /// verified against: an agent sends the same node SVID chain with every proof, and re-parsing and re-verifying it
 /// (certificate decoding and one ECDSA verification per certificate) was a tenth of an SVID request's time.
 ///
@@ -30,25 +30,28 @@ public final class VerifiedSVIDChains: Sendable {
 
     /// The SPIFFE ID and leaf key of the chain `x5c` (base64 DER, leaf first), verified against `authorities` at `now`.
     func verify(x5c: [String], authorities: [Certificate], now: Date) throws(TesseraCryptoError) -> (SPIFFEID, VerificationKey) {
-        // Each item length-prefixed: no two different lists hash the same bytes (a separator could occur inside an item).
-        var hasher = SHA256()
-        for item in x5c {
-            var length = UInt64(item.utf8.count).bigEndian
-            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
-            hasher.update(data: Data(item.utf8))
-        }
-        let digest = hasher.finalize()
-        if let entry = held.withLock({ $0[digest] }), entry.notBefore <= now, now < entry.notAfter,
-            entry.authorities == authorities
-        {
-            return (entry.id, entry.key)
-        }
         var der: [[UInt8]] = []
         for item in x5c {
             guard let data = Data(base64Encoded: item) else {
                 throw TesseraCryptoError(.malformedJWS, "x5c entry is not base64")
             }
             der.append(Array(data))
+        }
+        // A chain names each certificate once: a repeated one would be another spelling of the same chain.
+        guard Set(der).count == der.count else { throw TesseraCryptoError(.invalidSVID, "x5c repeats a certificate") }
+        // Keyed by the certificates' bytes, each length-prefixed (not by the base64 text, which has several spellings of
+        // one chain: a node could otherwise fill the set with one valid chain).
+        var hasher = SHA256()
+        for item in der {
+            var length = UInt64(item.count).bigEndian
+            withUnsafeBytes(of: &length) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: item)
+        }
+        let digest = hasher.finalize()
+        if let entry = held.withLock({ $0[digest] }), entry.notBefore <= now, now < entry.notAfter,
+            entry.authorities == authorities
+        {
+            return (entry.id, entry.key)
         }
         let chain = try X509SVIDVerifier.parse(der: der)
         let id = try X509SVIDVerifier(authorities: authorities).verify(chain: chain, now: now)

@@ -7,9 +7,19 @@ import TesseraCore
 /// request. (A lock rather than an actor: a lookup costs nanoseconds and must not add an executor hop.)
 /// Servers sharing one database tell each other about writes (`onChange`, then `invalidate` on the others, see
 /// `ClusterEventBus`); `maximumAge` bounds how long an entry is trusted should such an event be lost.
+///
+/// A read that missed keeps what it read only if no write or invalidation happened while it read (`generation`):
+/// otherwise a read that fetched an active identity just before a suspension committed could store that stale copy
+/// over the suspended one, and serve it until the next write (attacker review).
 public final class CachingIdentityRepository: IdentityRepository {
+    private struct Entries {
+        var bySPIFFEID: [String: (identity: Identity, at: ContinuousClock.Instant)] = [:]
+        /// Moves with every write through this cache and every invalidation.
+        var generation: UInt64 = 0
+    }
+
     private let base: any IdentityRepository
-    private let bySPIFFEID = Mutex<[String: (identity: Identity, at: ContinuousClock.Instant)]>([:])
+    private let entries = Mutex(Entries())
     private let capacity: Int
     private let maximumAge: Duration?
     private let onChange: (@Sendable (String) async -> Void)?
@@ -33,7 +43,7 @@ public final class CachingIdentityRepository: IdentityRepository {
 
     public func create(_ identity: Identity) async throws {
         try await base.create(identity)
-        remember(identity)
+        remember(identity, readAt: nil)
         await onChange?(identity.spiffeID.description)
     }
 
@@ -44,7 +54,7 @@ public final class CachingIdentityRepository: IdentityRepository {
             forget(identity.spiffeID.description)
             throw error
         }
-        remember(identity)
+        remember(identity, readAt: nil)
         await onChange?(identity.spiffeID.description)
     }
 
@@ -52,16 +62,22 @@ public final class CachingIdentityRepository: IdentityRepository {
     public func invalidate(spiffeID: String) { forget(spiffeID) }
 
     /// Drops every cached identity (events may have been missed).
-    public func invalidateAll() { bySPIFFEID.withLock { $0.removeAll() } }
+    public func invalidateAll() {
+        entries.withLock { entries in
+            entries.generation &+= 1
+            entries.bySPIFFEID.removeAll()
+        }
+    }
 
     public func get(id: String) async throws -> Identity? { try await base.get(id: id) }
 
     public func get(spiffeID: String) async throws -> Identity? {
-        if let cached = bySPIFFEID.withLock({ $0[spiffeID] }) {
+        let (cached, generation) = entries.withLock { ($0.bySPIFFEID[spiffeID], $0.generation) }
+        if let cached {
             guard let maximumAge, cached.at.duration(to: now()) > maximumAge else { return cached.identity }
         }
         let identity = try await base.get(spiffeID: spiffeID)
-        if let identity { remember(identity) }
+        if let identity { remember(identity, readAt: generation) }
         return identity
     }
 
@@ -69,14 +85,24 @@ public final class CachingIdentityRepository: IdentityRepository {
 
     public func count(_ filter: IdentityFilter) async throws -> Int { try await base.count(filter) }
 
-    private func remember(_ identity: Identity) {
-        bySPIFFEID.withLock { cache in
-            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
-            cache[identity.spiffeID.description] = (identity, now())
+    /// Keeps `identity`: written through this cache (`readAt` nil), or read when the generation was `readAt` (kept only
+    /// if nothing was written or invalidated since).
+    private func remember(_ identity: Identity, readAt: UInt64?) {
+        entries.withLock { entries in
+            if let readAt {
+                guard entries.generation == readAt else { return }
+            } else {
+                entries.generation &+= 1
+            }
+            if entries.bySPIFFEID.count >= capacity { entries.bySPIFFEID.removeAll(keepingCapacity: true) }
+            entries.bySPIFFEID[identity.spiffeID.description] = (identity, now())
         }
     }
 
     private func forget(_ spiffeID: String) {
-        _ = bySPIFFEID.withLock { $0.removeValue(forKey: spiffeID) }
+        entries.withLock { entries in
+            entries.generation &+= 1
+            entries.bySPIFFEID.removeValue(forKey: spiffeID)
+        }
     }
 }
