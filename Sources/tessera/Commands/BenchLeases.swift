@@ -18,6 +18,12 @@ struct BenchLeases: AsyncParsableCommand {
     var postgresRole: String?
     @Option(name: .customLong("credentials"), help: "Dynamic credentials in total (with --postgres-role).") var credentials: Int =
         200
+    @Option(
+        name: .customLong("tokens-out"),
+        help: ArgumentHelp(
+            "Only start --credentials tasks, request a task-scoped token for each and write them to this file (JSON, "
+                + "mode 0600) for an outside client (scripts/bench/dbcreds-tessera.py); no cycles are run."))
+    var tokensOut: String?
 
     struct Cycle: Sendable {
         var cycles = 0
@@ -30,6 +36,24 @@ struct BenchLeases: AsyncParsableCommand {
         let key = try client.signingKey()
         let endpoint = admin.base.absoluteString + "/oauth2/token"
         let clientID = client.clientID
+        if let tokensOut {
+            var prepared: [[String: String]] = []
+            for _ in 0..<credentials {
+                let task = try await Self.startTask(admin: admin, clientID: clientID)
+                prepared.append(
+                    [
+                        "task": task,
+                        "token": try await Self.token(admin: admin, key: key, clientID: clientID, endpoint: endpoint, task: task),
+                    ])
+            }
+            guard
+                FileManager.default.createFile(
+                    atPath: tokensOut, contents: try JSONSerialization.data(withJSONObject: prepared),
+                    attributes: [.posixPermissions: 0o600])
+            else { throw CommandFailure(message: "cannot write \(tokensOut)") }
+            print("{\"prepared\": \(prepared.count)}")
+            return
+        }
         let deadline = Date().addingTimeInterval(seconds)
         let started = Date()
         let results = await withTaskGroup(of: Cycle.self) { group in
