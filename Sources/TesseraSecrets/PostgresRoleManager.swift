@@ -58,10 +58,7 @@ public final class PostgresRoleManager: Sendable {
         let expiry = min(requestedExpiry, now.addingTimeInterval(TimeInterval(template.maxTTL)))
         let username = Self.rolePrefix + RandomToken.hex(bytes: 8)
         let password = RandomToken.base64URL(bytes: 24)
-        let statements = try template.render(
-            name: username,
-            password: template.passwordFormat == .scramSHA256 ? try SCRAMVerifier.make(password: password) : password,
-            expiry: expiry)
+        let statements = try template.render(name: username, password: password, expiry: expiry)
         // Statements that could change the session (SET ROLE, SET search_path, ...) leave it unfit for reuse.
         let sessionNeutral = statements.allSatisfy { statement in
             let head = statement.trimmingCharacters(in: .whitespacesAndNewlines).prefix(6).uppercased()

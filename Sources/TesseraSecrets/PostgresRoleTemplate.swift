@@ -40,10 +40,11 @@ public struct PostgresRoleTemplate: Sendable, Codable, Equatable {
         passwordFormat = try container.decodeIfPresent(PasswordFormat.self, forKey: .passwordFormat) ?? .scramSHA256
     }
 
-    /// The statements with placeholders filled in; `password` is what `{{password}}` stands for (`passwordFormat`).
+    /// The statements with placeholders filled in; `{{password}}` stands for `password` as `passwordFormat` says.
     func render(name: String, password: String, expiry: Date) throws(SecretsError) -> [String] {
+        let sent = passwordFormat == .scramSHA256 ? try SCRAMVerifier.make(password: password) : password
         let values = [
-            "{{name}}": Self.identifier(name), "{{password}}": Self.literal(password),
+            "{{name}}": Self.identifier(name), "{{password}}": Self.literal(sent),
             // Not `ISO8601DateFormatter` (a new one per credential was 3% of the server's CPU, most of it ICU's).
             "{{expiry}}": Self.literal(ISO8601.format(expiry)),
         ]

@@ -13,18 +13,23 @@ public enum SCRAMVerifier {
     public static let iterations = 4096
 
     /// The verifier of `password` with a fresh 16-byte salt.
-    public static func make(password: String) throws -> String {
+    public static func make(password: String) throws(SecretsError) -> String {
         try make(password: password, salt: (0..<16).map { _ in UInt8.random(in: 0...255) })
     }
 
     /// The verifier of `password` with `salt`. `password` must be printable ASCII, which SASLprep (RFC 4013) leaves as
     /// it is; the passwords Tessera generates are base64url.
-    public static func make(password: String, salt: [UInt8], iterations: Int = iterations) throws -> String {
+    public static func make(password: String, salt: [UInt8], iterations: Int = iterations) throws(SecretsError) -> String {
         guard !password.isEmpty, password.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), !salt.isEmpty, iterations >= 1 else {
             throw SecretsError(.configuration, "a SCRAM verifier needs a printable ASCII password, a salt and rounds")
         }
-        let salted = try KDF.Insecure.PBKDF2.deriveKey(
-            from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: 32, unsafeUncheckedRounds: iterations)
+        let salted: SymmetricKey
+        do {
+            salted = try KDF.Insecure.PBKDF2.deriveKey(
+                from: Array(password.utf8), salt: salt, using: .sha256, outputByteCount: 32, unsafeUncheckedRounds: iterations)
+        } catch {
+            throw SecretsError(.configuration, "PBKDF2 failed for the SCRAM verifier")
+        }
         let clientKey = HMAC<SHA256>.authenticationCode(for: Array("Client Key".utf8), using: salted)
         let storedKey = SHA256.hash(data: Data(clientKey))
         let serverKey = HMAC<SHA256>.authenticationCode(for: Array("Server Key".utf8), using: salted)

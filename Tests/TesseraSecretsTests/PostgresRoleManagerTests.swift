@@ -78,7 +78,7 @@ private func sessions(of user: String, _ settings: PostgresConnectionSettings) a
 
 @Test(.needsPostgres) func templatesQuoteEverythingTheyInsert() throws {
     let template = PostgresRoleTemplate(
-        creation: ["CREATE ROLE {{name}} PASSWORD {{password}} VALID UNTIL {{expiry}}"], maxTTL: 60)
+        creation: ["CREATE ROLE {{name}} PASSWORD {{password}} VALID UNTIL {{expiry}}"], maxTTL: 60, passwordFormat: .plaintext)
     let rendered = try template.render(name: "a\"b", password: "x'y", expiry: Date(timeIntervalSince1970: 1_800_000_000))
     #expect(rendered == ["CREATE ROLE \"a\"\"b\" PASSWORD 'x''y' VALID UNTIL '2027-01-15T08:00:00Z'"])
     let unknown = PostgresRoleTemplate(creation: ["GRANT {{schema}} TO {{name}}"], maxTTL: 60)

@@ -46,8 +46,14 @@ public struct JWTClaims: Sendable, Decodable, Equatable {
 
     /// Decodes a claim set, refusing anything that is not a JSON object with well-typed registered claims.
     public static func decode(_ payload: Data) throws(TesseraCryptoError) -> JWTClaims {
+        try decodeWithObject(payload).claims
+    }
+
+    /// `decode`, also giving the claim set's JSON object (for members beyond the registered claims).
+    public static func decodeWithObject(_ payload: Data) throws(TesseraCryptoError) -> (claims: JWTClaims, object: JOSEObject) {
         do {
-            return try JWTClaims(JOSEObject(parsing: payload, what: "the JWT claim set"))
+            let object = try JOSEObject(parsing: payload, what: "the JWT claim set")
+            return (try JWTClaims(object), object)
         } catch {
             throw TesseraCryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
         }

@@ -77,16 +77,14 @@ public enum NodeProof {
         else {
             throw TesseraCryptoError(.malformedJWS, "node proof carries no x5c chain")
         }
-        let (id, key) = try (chains ?? VerifiedSVIDChains(capacity: 0)).verify(x5c: x5c, authorities: authorities, now: now)
+        let (id, key) =
+            if let chains {
+                try chains.verify(x5c: x5c, authorities: authorities, now: now)
+            } else {
+                try VerifiedSVIDChains.verifyInFull(x5c: x5c, authorities: authorities, now: now)
+            }
         try jws.verify(with: [KeyedVerificationKey(kid: nil, key: key)])
-        let object: JOSEObject
-        let claims: JWTClaims
-        do {
-            object = try JOSEObject(parsing: jws.payload, what: "the JWT claim set")
-            claims = try JWTClaims(object)
-        } catch {
-            throw TesseraCryptoError(.malformedJWS, "the JWT claim set is not a JSON object with well-typed claims")
-        }
+        let (claims, object) = try JWTClaims.decodeWithObject(jws.payload)
         guard claims.sub == id.description else { throw TesseraCryptoError(.invalidSVID, "proof sub does not match the SVID") }
         guard let aud = claims.aud, aud.values == [audience] else {
             throw TesseraCryptoError(.invalidSVID, "proof audience does not match this server")

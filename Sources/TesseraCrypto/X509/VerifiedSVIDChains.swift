@@ -30,15 +30,7 @@ public final class VerifiedSVIDChains: Sendable {
 
     /// The SPIFFE ID and leaf key of the chain `x5c` (base64 DER, leaf first), verified against `authorities` at `now`.
     func verify(x5c: [String], authorities: [Certificate], now: Date) throws(TesseraCryptoError) -> (SPIFFEID, VerificationKey) {
-        var der: [[UInt8]] = []
-        for item in x5c {
-            guard let data = Data(base64Encoded: item) else {
-                throw TesseraCryptoError(.malformedJWS, "x5c entry is not base64")
-            }
-            der.append(Array(data))
-        }
-        // A chain names each certificate once: a repeated one would be another spelling of the same chain.
-        guard Set(der).count == der.count else { throw TesseraCryptoError(.invalidSVID, "x5c repeats a certificate") }
+        let der = try Self.certificates(x5c)
         // Keyed by the certificates' bytes, each length-prefixed (not by the base64 text, which has several spellings of
         // one chain: a node could otherwise fill the set with one valid chain).
         var hasher = SHA256()
@@ -53,17 +45,43 @@ public final class VerifiedSVIDChains: Sendable {
         {
             return (entry.id, entry.key)
         }
-        let chain = try X509SVIDVerifier.parse(der: der)
-        let id = try X509SVIDVerifier(authorities: authorities).verify(chain: chain, now: now)
-        let key = try VerificationKey(certificatePublicKey: chain[0].publicKey)
-        let entry = Entry(
-            authorities: authorities, id: id, key: key, notBefore: chain.map(\.notValidBefore).max() ?? now,
-            notAfter: chain.map(\.notValidAfter).min() ?? now)
+        let entry = try Self.verified(der, authorities: authorities, now: now)
         held.withLock { held in
             if held.count >= capacity, held[digest] == nil { held.removeAll(keepingCapacity: true) }
             held[digest] = entry
         }
-        return (id, key)
+        return (entry.id, entry.key)
+    }
+
+    /// `verify` without keeping anything: the chain is parsed and verified in full.
+    static func verifyInFull(x5c: [String], authorities: [Certificate], now: Date) throws(TesseraCryptoError) -> (
+        SPIFFEID, VerificationKey
+    ) {
+        let entry = try verified(try certificates(x5c), authorities: authorities, now: now)
+        return (entry.id, entry.key)
+    }
+
+    /// The DER of each `x5c` entry; a chain names each certificate once (a repeated one would be another spelling of
+    /// the same chain).
+    private static func certificates(_ x5c: [String]) throws(TesseraCryptoError) -> [[UInt8]] {
+        var der: [[UInt8]] = []
+        for item in x5c {
+            guard let data = Data(base64Encoded: item) else {
+                throw TesseraCryptoError(.malformedJWS, "x5c entry is not base64")
+            }
+            der.append(Array(data))
+        }
+        guard Set(der).count == der.count else { throw TesseraCryptoError(.invalidSVID, "x5c repeats a certificate") }
+        return der
+    }
+
+    /// The chain parsed and verified, with the window in which every certificate in it is valid.
+    private static func verified(_ der: [[UInt8]], authorities: [Certificate], now: Date) throws(TesseraCryptoError) -> Entry {
+        let chain = try X509SVIDVerifier.parse(der: der)
+        let id = try X509SVIDVerifier(authorities: authorities).verify(chain: chain, now: now)
+        return Entry(
+            authorities: authorities, id: id, key: try VerificationKey(certificatePublicKey: chain[0].publicKey),
+            notBefore: chain.map(\.notValidBefore).max() ?? now, notAfter: chain.map(\.notValidAfter).min() ?? now)
     }
 
     /// How many chains are held.

@@ -65,7 +65,8 @@ extension AgentService {
             }
         }
         if events.isEmpty { try await claimDurably(proof) }
-        try await appendAll(events)
+        // Appended together, so group commit makes one durable write for the batch.
+        try await audit.append(all: events)
         return AgentAPI.X509SVIDBatch(svids: svids, refused: refused)
     }
 

@@ -258,18 +258,6 @@ struct AgentService: Sendable {
             expiresAt: chain[0].notValidAfter.timeIntervalSince1970, serial: Hex.encode(chain[0].serialNumber.bytes))
     }
 
-    func appendAll(_ events: [AuditEvent]) async throws {
-        if events.count == 1 {
-            _ = try await audit.append(events[0])
-            return
-        }
-        // Appended concurrently so group commit makes one durable write for the batch.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for event in events { group.addTask { try await audit.append(event) } }
-            try await group.waitForAll()
-        }
-    }
-
     /// A refusal of a proof that proves nothing new: counted per source by the request's `RefusalScope` (the node in
     /// the sample reason), or recorded when there is no request scope.
     private func refuseCounted(code: String, subject: String, reason: String) async throws {

@@ -37,18 +37,11 @@ struct BenchLeases: AsyncParsableCommand {
         let endpoint = admin.base.absoluteString + "/oauth2/token"
         let clientID = client.clientID
         if let tokensOut {
-            var prepared: [[String: String]] = []
-            for _ in 0..<credentials {
-                let task = try await Self.startTask(admin: admin, clientID: clientID)
-                prepared.append(
-                    [
-                        "task": task,
-                        "token": try await Self.token(admin: admin, key: key, clientID: clientID, endpoint: endpoint, task: task),
-                    ])
-            }
+            let prepared = try await Self.prepare(credentials, admin: admin, key: key, clientID: clientID, endpoint: endpoint)
             guard
                 FileManager.default.createFile(
-                    atPath: tokensOut, contents: try JSONSerialization.data(withJSONObject: prepared),
+                    atPath: tokensOut,
+                    contents: try JSONSerialization.data(withJSONObject: prepared.map { ["task": $0.task, "token": $0.token] }),
                     attributes: [.posixPermissions: 0o600])
             else { throw CommandFailure(message: "cannot write \(tokensOut)") }
             print("{\"prepared\": \(prepared.count)}")
@@ -142,19 +135,26 @@ struct BenchLeases: AsyncParsableCommand {
         return Date().timeIntervalSince(ending)
     }
 
+    /// `count` tasks, each with a task-scoped access token.
+    private static func prepare(
+        _ count: Int, admin: AdminClient, key: PrivateSigningKey, clientID: String, endpoint: String
+    ) async throws -> [(task: String, token: String)] {
+        var prepared: [(task: String, token: String)] = []
+        for _ in 0..<count {
+            let task = try await startTask(admin: admin, clientID: clientID)
+            prepared.append((task, try await token(admin: admin, key: key, clientID: clientID, endpoint: endpoint, task: task)))
+        }
+        return prepared
+    }
+
     /// Creates `count` dynamic credentials (each in its own task), ends the tasks, and times until every role is gone.
     private static func credentials(
         admin: AdminClient, key: PrivateSigningKey, clientID: String, endpoint: String, role: String, count: Int,
         concurrency: Int
     ) async throws -> [String: Any] {
         // Tasks and tokens first, so the timing covers only the credential path.
-        var prepared: [(task: String, token: String)] = []
-        for _ in 0..<count {
-            let task = try await startTask(admin: admin, clientID: clientID)
-            prepared.append((task, try await token(admin: admin, key: key, clientID: clientID, endpoint: endpoint, task: task)))
-        }
+        let items = try await prepare(count, admin: admin, key: key, clientID: clientID, endpoint: endpoint)
         let lanes = max(1, concurrency)
-        let items = prepared
         let createStart = Date()
         let created = try await withThrowingTaskGroup(of: [String].self) { group in
             for lane in 0..<lanes {
