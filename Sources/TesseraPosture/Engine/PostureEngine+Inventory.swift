@@ -124,47 +124,72 @@ extension PostureEngine {
     }
 
     /// Reads every identity once (split by row range across threads on SQLite, one stream on PostgreSQL), keeping
-    /// each as an entry, and finds the key material registered for more than one of them.
+    /// each as an entry, and finds the key material registered for more than one of them (the material itself is not
+    /// kept).
     func readInventory(workers: Int) async throws -> (
         entries: [PostureMemory.Entry], sharedKeys: [String: [(id: String, clientID: String)]]
     ) {
         let reader = inventoryReader
-        var entries: [PostureMemory.Entry] = []
+        var parts: [InventoryPart] = []
         if reader.blocks {
             let ranges = try await OffPoolThread.run { try reader.ranges(parts: workers) }
-            let parts = try await OffPoolThread.runEach(ranges.count) { index in
-                var part: [PostureMemory.Entry] = []
-                try reader.scan(after: ranges[index].after, through: ranges[index].through) { part.append(Self.entry($0)) }
+            parts = try await OffPoolThread.runEach(ranges.count) { index in
+                var part = InventoryPart()
+                try reader.scan(after: ranges[index].after, through: ranges[index].through) { part.add($0) }
                 return part
             }
-            entries.reserveCapacity(parts.reduce(0) { $0 + $1.count })
-            for part in parts { entries += part }
         } else {
-            try await reader.stream { entries.append(Self.entry($0)) }
+            var part = InventoryPart()
+            try await reader.stream { part.add($0) }
+            parts = [part]
         }
+        var entries: [PostureMemory.Entry] = []
+        entries.reserveCapacity(parts.reduce(0) { $0 + $1.entries.count })
         var firstOwner: [String: (id: String, clientID: String)] = [:]
         var sharedKeys: [String: [(id: String, clientID: String)]] = [:]
-        for entry in entries {
-            for material in entry.keyMaterial {
-                let owner = (entry.row.id, entry.row.clientID)
-                if let first = firstOwner[material] {
-                    sharedKeys[material, default: [first]].append(owner)
-                } else {
-                    firstOwner[material] = owner
+        for part in parts {
+            for (entry, materials) in zip(part.entries, part.keyMaterial) {
+                for material in materials {
+                    let owner = (entry.row.id, entry.row.clientID)
+                    if let first = firstOwner[material] {
+                        sharedKeys[material, default: [first]].append(owner)
+                    } else {
+                        firstOwner[material] = owner
+                    }
                 }
             }
+            entries += part.entries
         }
         return (entries, sharedKeys)
     }
 
-    /// An identity as kept in memory: its key material extracted (none for a retired identity), its JWKS dropped.
-    static func entry(_ identity: InventoryRow) -> PostureMemory.Entry {
-        PostureMemory.Entry(
-            row: InventoryRow(
-                id: identity.id, clientID: identity.clientID, owner: identity.owner, status: identity.status,
-                scopes: identity.scopes, jwks: "", tokenTTL: identity.tokenTTL, createdAt: identity.createdAt,
-                expiresAt: identity.expiresAt, reviewBy: identity.reviewBy),
-            keyMaterial: identity.status == .retired ? [] : EstateDetectors.keyMaterial(identity.jwks))
+    /// Identities read by one reader: each kept as an entry, its key material beside it until the shared keys are
+    /// found. Owners and scope lists repeat across an estate (a team owns thousands of identities granted the same
+    /// scopes), so equal ones share one string or array instead of one allocation per identity.
+    struct InventoryPart: Sendable {
+        var entries: [PostureMemory.Entry] = []
+        var keyMaterial: [[String]] = []
+        private var owners: [String: String] = [:]
+        private var scopeLists: [[String]: [String]] = [:]
+
+        /// Keeps `identity` without its JWKS (its key material is extracted; none for a retired identity).
+        mutating func add(_ identity: InventoryRow) {
+            let owner = owners[identity.owner] ?? identity.owner
+            if owners.count < Self.internLimit { owners[owner] = owner }
+            let scopes = scopeLists[identity.scopes] ?? identity.scopes
+            if scopeLists.count < Self.internLimit { scopeLists[scopes] = scopes }
+            entries.append(
+                PostureMemory.Entry(
+                    row: InventoryRow(
+                        id: identity.id, clientID: identity.clientID, owner: owner, status: identity.status, scopes: scopes,
+                        jwks: "", tokenTTL: identity.tokenTTL, createdAt: identity.createdAt, expiresAt: identity.expiresAt,
+                        reviewBy: identity.reviewBy)))
+            keyMaterial.append(identity.status == .retired ? [] : EstateDetectors.keyMaterial(identity.jwks))
+        }
+
+        /// Distinct owners or scope lists one part interns at most (an estate where every identity has its own gains
+        /// nothing from interning, and the table would cost as much again).
+        static let internLimit = 100_000
     }
 
     /// The per-identity detectors, the results they may reuse, and what each identity's visit records beside them.

@@ -7,10 +7,9 @@ import TesseraStore
 /// (`change_counters`: an inventory whose version did not move is not read again), and each identity's findings
 /// with the time until which they hold.
 final class PostureMemory: Sendable {
-    /// One identity as the detectors see it, with its key material already extracted (the JWKS is not kept).
+    /// One identity as the detectors see it (its JWKS is not kept: the shared keys are found when it is read).
     struct Entry: Sendable {
         let row: InventoryRow
-        let keyMaterial: [String]
     }
 
     /// One identity's findings, and the time before which an evaluation with the same inputs finds the same

@@ -23,36 +23,61 @@ public struct Evidence: Sendable, Codable, Equatable, Hashable {
 }
 
 /// One posture finding.
+///
+/// A value type over one immutable, shared box: an estate of a million identities keeps hundreds of thousands of
+/// findings, each held by its identity's results and by the sorted list an evaluation answers. Copies share the box
+/// (8 bytes each) instead of repeating about 170 bytes of fields and retaining every string and array in them.
 public struct Finding: Sendable, Codable, Equatable {
+    private final class Storage: Sendable {
+        let id: String
+        let category: FindingCategory
+        let severity: Severity
+        let identityID: String?
+        let subject: String
+        let title: String
+        let evidence: [Evidence]
+        let suggestion: LeastPrivilegeSuggestion?
+
+        init(
+            id: String, category: FindingCategory, severity: Severity, identityID: String?, subject: String, title: String,
+            evidence: [Evidence], suggestion: LeastPrivilegeSuggestion?
+        ) {
+            self.id = id
+            self.category = category
+            self.severity = severity
+            self.identityID = identityID
+            self.subject = subject
+            self.title = title
+            self.evidence = evidence
+            self.suggestion = suggestion
+        }
+    }
+
+    private let storage: Storage
+
     /// Stable id: the same condition on the same subject always has the same id (`f_` + 16 hex digits).
-    public let id: String
-    public let category: FindingCategory
-    public let owasp: OWASPItem
-    public let severity: Severity
+    public var id: String { storage.id }
+    public var category: FindingCategory { storage.category }
+    public var owasp: OWASPItem { storage.category.owasp }
+    public var severity: Severity { storage.severity }
     /// The inventory id, when the finding is about an identity.
-    public let identityID: String?
+    public var identityID: String? { storage.identityID }
     /// The SPIFFE ID, or the static secret's location.
-    public let subject: String
-    public let title: String
-    public let evidence: [Evidence]
-    public let remediation: String
+    public var subject: String { storage.subject }
+    public var title: String { storage.title }
+    public var evidence: [Evidence] { storage.evidence }
+    public var remediation: String { storage.category.remediation }
     /// For over-privilege: the scopes to keep and a validated Cedar policy that keeps only them.
-    public let suggestion: LeastPrivilegeSuggestion?
+    public var suggestion: LeastPrivilegeSuggestion? { storage.suggestion }
 
     public init(
         category: FindingCategory, identityID: String?, subject: String, discriminator: String = "", title: String,
         evidence: [Evidence], severity: Severity? = nil, suggestion: LeastPrivilegeSuggestion? = nil
     ) {
-        self.id = Self.id(category: category, subject: subject, discriminator: discriminator)
-        self.category = category
-        self.owasp = category.owasp
-        self.severity = severity ?? category.severity
-        self.identityID = identityID
-        self.subject = subject
-        self.title = title
-        self.evidence = evidence
-        self.remediation = category.remediation
-        self.suggestion = suggestion
+        storage = Storage(
+            id: Self.id(category: category, subject: subject, discriminator: discriminator), category: category,
+            severity: severity ?? category.severity, identityID: identityID, subject: subject, title: title,
+            evidence: evidence, suggestion: suggestion)
     }
 
     /// `f_` + the first 16 hex digits of SHA-256(category, subject, discriminator).
@@ -72,10 +97,45 @@ public struct Finding: Sendable, Codable, Equatable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    public static func == (lhs: Finding, rhs: Finding) -> Bool {
+        if lhs.storage === rhs.storage { return true }
+        return lhs.id == rhs.id && lhs.category == rhs.category && lhs.severity == rhs.severity
+            && lhs.identityID == rhs.identityID && lhs.subject == rhs.subject && lhs.title == rhs.title
+            && lhs.evidence == rhs.evidence && lhs.suggestion == rhs.suggestion
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, category, owasp, severity
         case identityID = "identity_id"
         case subject, title, evidence, remediation, suggestion
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(category, forKey: .category)
+        try container.encode(owasp, forKey: .owasp)
+        try container.encode(severity, forKey: .severity)
+        try container.encodeIfPresent(identityID, forKey: .identityID)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(title, forKey: .title)
+        try container.encode(evidence, forKey: .evidence)
+        try container.encode(remediation, forKey: .remediation)
+        try container.encodeIfPresent(suggestion, forKey: .suggestion)
+    }
+
+    /// Decodes a finding as `encode(to:)` writes it (the id as given; `owasp` and `remediation` follow the category).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        storage = Storage(
+            id: try container.decode(String.self, forKey: .id),
+            category: try container.decode(FindingCategory.self, forKey: .category),
+            severity: try container.decode(Severity.self, forKey: .severity),
+            identityID: try container.decodeIfPresent(String.self, forKey: .identityID),
+            subject: try container.decode(String.self, forKey: .subject),
+            title: try container.decode(String.self, forKey: .title),
+            evidence: try container.decode([Evidence].self, forKey: .evidence),
+            suggestion: try container.decodeIfPresent(LeastPrivilegeSuggestion.self, forKey: .suggestion))
     }
 }
 
