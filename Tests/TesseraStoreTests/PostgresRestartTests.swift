@@ -26,7 +26,12 @@ import Testing
                 .milliseconds(200), onTimeout: { timedOut.raised.store(true, ordering: .relaxed) },
                 { await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in } })
         }
-        let ranOnTimeout = timedOut.raised.load(ordering: .relaxed)
+        // `onTimeout` runs once the caller was answered (the watchdog never waits for it): within moments.
+        var ranOnTimeout = timedOut.raised.load(ordering: .relaxed)
+        for _ in 0..<200 where !ranOnTimeout {
+            try await Task.sleep(for: .milliseconds(10))
+            ranOnTimeout = timedOut.raised.load(ordering: .relaxed)
+        }
         #expect(ranOnTimeout)
     }
 
