@@ -46,7 +46,7 @@ final class PostgresDeadline: Sendable {
         let wait = isDown ? leaseWaitWhenDown : leaseWait
         let operation = Operation<Result>()
         let limit = operationLimit
-        return try await Self.race(operation, until: .now.advanced(by: wait)) {
+        return try await Self.race(operation, within: wait) {
             try await client.withConnection { [self] connection in
                 operation.leased(connection)
                 self.down.store(false, ordering: .relaxed)
@@ -76,7 +76,7 @@ final class PostgresDeadline: Sendable {
         _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let operation = Operation<Result>()
-        return try await race(operation, until: .now.advanced(by: limit), work: body) { _ in
+        return try await race(operation, within: limit, work: body) { _ in
             if operation.finish(.failure(StoreError(.unavailable, "PostgreSQL did not answer within \(limit)"))) {
                 Task { await onTimeout() }
             }
@@ -85,26 +85,30 @@ final class PostgresDeadline: Sendable {
     }
 
     /// Runs `work` in a task of its own while the caller waits for whichever finishes `operation` first: the work's
-    /// outcome, the caller's cancellation, or `expired`, which the shared `PostgresWatchdog` calls once `deadline`
-    /// passed (it answers a later deadline to be called again, or `nil`). One watchdog serves every operation: a
-    /// timer task per statement cost about 8% of the server's CPU under load (task, dispatch timer, cancellation).
+    /// outcome, the caller's cancellation, or `expired`, which the shared `PostgresWatchdog` calls once `limit` passed
+    /// (it answers a later deadline to be called again, or `nil`). One watchdog serves every operation: a timer task
+    /// per statement cost about 8% of the server's CPU under load (task, dispatch timer, cancellation).
     private static func race<Result: Sendable>(
-        _ operation: Operation<Result>, until deadline: ContinuousClock.Instant,
-        work: @escaping @Sendable () async throws -> Result,
+        _ operation: Operation<Result>, within limit: Duration, work: @escaping @Sendable () async throws -> Result,
         expired: @escaping @Sendable (ContinuousClock.Instant) -> ContinuousClock.Instant?
     ) async throws -> Result {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 operation.start(continuation)
-                let timer = PostgresWatchdog.shared.watch(until: deadline, expired)
                 let work = Task {
+                    // The limit counts from when the work starts, not from the call: on a machine too busy to start
+                    // tasks for seconds (a test suite's first moments on two cores) the work's clock is not spent
+                    // before it ran. An outage delays the work's answer, not its start.
+                    guard operation.arm(PostgresWatchdog.shared.watch(until: .now.advanced(by: limit), expired)) else {
+                        return
+                    }
                     do {
                         operation.finish(.success(try await work()))
                     } catch {
                         operation.finish(.failure(error))
                     }
                 }
-                operation.attach(work: work, timer: timer)
+                operation.attach(work: work)
             }
         } onCancel: {
             operation.finish(.failure(CancellationError()))
@@ -143,17 +147,25 @@ final class PostgresDeadline: Sendable {
             }
         }
 
-        func attach(work: Task<Void, Never>, timer: PostgresWatchdog.Watch) {
+        func attach(work: Task<Void, Never>) {
             let done = state.withLock { state -> Bool in
                 state.work = work
-                state.timer = timer
                 return state.finished != nil
             }
-            // Finished (or cancelled) before the tasks were attached: nothing may keep running.
-            if done {
-                PostgresWatchdog.shared.forget(timer)
-                if case .failure = state.withLock({ $0.finished }) { work.cancel() }
+            // Finished (or cancelled) before the task was attached: nothing may keep running.
+            if done, case .failure = state.withLock({ $0.finished }) { work.cancel() }
+        }
+
+        /// Keeps the watchdog's registration for this operation; `false` (and the registration dropped) when the
+        /// operation was decided already (cancelled before its work started: the work must not run).
+        func arm(_ timer: PostgresWatchdog.Watch) -> Bool {
+            let armed = state.withLock { state -> Bool in
+                guard state.finished == nil else { return false }
+                state.timer = timer
+                return true
             }
+            if !armed { PostgresWatchdog.shared.forget(timer) }
+            return armed
         }
 
         /// Decides the outcome unless it was decided already (returns whether this call decided it) and resumes the
