@@ -87,7 +87,7 @@ final class PostgresDeadline: Sendable {
     /// Runs `work` in a task of its own while the caller waits for whichever finishes `operation` first: the work's
     /// outcome, the caller's cancellation, or `expired`, which the shared `PostgresWatchdog` calls once `limit` passed
     /// (it answers a later deadline to be called again, or `nil`). One watchdog serves every operation: a timer task
-    /// per statement cost about 8% of the server's CPU under load (task, dispatch timer, cancellation).
+    /// per statement (task, dispatch timer, cancellation) cost a few percent of a loaded server's CPU.
     private static func race<Result: Sendable>(
         _ operation: Operation<Result>, within limit: Duration, work: @escaping @Sendable () async throws -> Result,
         expired: @escaping @Sendable (ContinuousClock.Instant) -> ContinuousClock.Instant?
