@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 import _CryptoExtras
 
 /// A PostgreSQL SCRAM-SHA-256 password verifier (RFC 5802 §3, RFC 7677; the form PostgreSQL stores in
@@ -14,7 +15,7 @@ public enum SCRAMVerifier {
 
     /// The verifier of `password` with a fresh 16-byte salt.
     public static func make(password: String) throws(SecretsError) -> String {
-        try make(password: password, salt: (0..<16).map { _ in UInt8.random(in: 0...255) })
+        try make(password: password, salt: RandomToken.bytes(16))
     }
 
     /// The verifier of `password` with `salt`. `password` must be printable ASCII, which SASLprep (RFC 4013) leaves as

@@ -71,10 +71,8 @@ import Testing
 
         // The orphan (a role with no lease, as after a crash) is swept at start-up, by the expirer's first tick (a
         // background service: under a loaded test run it may come after the requests above).
-        var swept = false
-        for _ in 0..<50 where !swept {
-            swept = !(try await orphanMaker.managedRoles().contains(orphan.username))
-            if !swept { try await Task.sleep(for: .milliseconds(100)) }
+        let swept = try await eventually(within: .seconds(5), every: .milliseconds(100)) {
+            !(try await orphanMaker.managedRoles().contains(orphan.username))
         }
         #expect(swept)
 

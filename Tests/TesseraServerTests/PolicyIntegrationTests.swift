@@ -73,7 +73,10 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
 
         try "@id(\"freeze\")\nforbid (principal, action, resource);\n".write(
             toFile: folder + "/freeze.cedar", atomically: true, encoding: .utf8)
-        #expect(try await eventually { try await server.requestToken(workload).status == 400 }, "freeze never took effect")
+        #expect(
+            try await eventually(within: .seconds(6), every: .milliseconds(150)) {
+                try await server.requestToken(workload).status == 400
+            }, "freeze never took effect")
 
         try "permit (principal, action, resource) when { principal.missing == };\n".write(
             toFile: folder + "/broken.cedar", atomically: true, encoding: .utf8)
@@ -83,7 +86,10 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
         #expect((stillFrozen.json["error_description"] as? String)?.contains("freeze") == true, "previous set must stay active")
 
         try FileManager.default.removeItem(atPath: folder + "/broken.cedar")
-        #expect(try await eventually { try await server.requestToken(workload).status == 200 }, "unfreeze never took effect")
+        #expect(
+            try await eventually(within: .seconds(6), every: .milliseconds(150)) {
+                try await server.requestToken(workload).status == 200
+            }, "unfreeze never took effect")
 
         await server.stop()
         let database = try SQLiteStorage(directory: server.dataDirectory)
@@ -109,13 +115,6 @@ private func policyFolder(extra: [String: String] = [:]) throws -> String {
         }
     }
 
-    private func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<40 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(150))
-        }
-        return false
-    }
 }
 
 @Test(.stopsServers) func defaultPoliciesPassTheirPolicyTests() {

@@ -19,15 +19,6 @@ import Testing
         return (try #require(jws.header.kid), jws.algorithm.rawValue)
     }
 
-    /// Polls until `condition` holds (the promotion check runs every second here), at most 10 s.
-    private func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<200 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     @Test func aScheduledRotationPublishesFirstAndSignsLater() async throws {
         let server = try await TestServer.start {
             $0.signingKeys.prepublish = 600

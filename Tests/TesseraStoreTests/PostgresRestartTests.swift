@@ -27,10 +27,8 @@ import Testing
                 { await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in } })
         }
         // `onTimeout` runs once the caller was answered (the watchdog never waits for it): within moments.
-        var ranOnTimeout = timedOut.raised.load(ordering: .relaxed)
-        for _ in 0..<200 where !ranOnTimeout {
-            try await Task.sleep(for: .milliseconds(10))
-            ranOnTimeout = timedOut.raised.load(ordering: .relaxed)
+        let ranOnTimeout = try await eventually(within: .seconds(2), every: .milliseconds(10)) {
+            timedOut.raised.load(ordering: .relaxed)
         }
         #expect(ranOnTimeout)
     }

@@ -1,4 +1,5 @@
 import Synchronization
+import TesseraTestSupport
 import Testing
 
 @testable import TesseraStore
@@ -6,15 +7,6 @@ import Testing
 /// The one timer behind every PostgreSQL deadline: a check runs once its deadline passed (not before), again at the
 /// later deadline it answers, never once forgotten, and nothing stays registered.
 @Suite struct PostgresWatchdogTests {
-    /// Polls `condition` for up to two seconds.
-    private func eventually(_ condition: () -> Bool) async throws -> Bool {
-        for _ in 0..<200 {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
-
     @Test func aCheckRunsAfterItsDeadlineAndAgainWhenItAsksTo() async throws {
         let watchdog = PostgresWatchdog(tick: .milliseconds(5))
         let calls = Mutex<[ContinuousClock.Instant]>([])
@@ -25,11 +17,11 @@ import Testing
             calls.withLock { $0.append(now) }
             return calls.withLock { $0.count } == 1 ? second : nil
         }
-        #expect(try await eventually { calls.withLock { $0.count } == 2 })
+        #expect(try await eventually(within: .seconds(2), every: .milliseconds(10)) { calls.withLock { $0.count } == 2 })
         let seen = calls.withLock { $0 }
         #expect(seen[0] >= first, "called before its deadline")
         #expect(seen[1] >= second, "called again before the later deadline")
-        #expect(try await eventually { watchdog.watching == 0 })
+        #expect(try await eventually(within: .seconds(2), every: .milliseconds(10)) { watchdog.watching == 0 })
         try await Task.sleep(for: .milliseconds(50))
         #expect(calls.withLock { $0.count } == 2, "a check that answered nil runs no more")
     }
@@ -47,13 +39,13 @@ import Testing
         }
         #expect(forgotten != kept)
         watchdog.forget(forgotten)
-        #expect(try await eventually { ran.withLock { $0 } == 10 })
+        #expect(try await eventually(within: .seconds(2), every: .milliseconds(10)) { ran.withLock { $0 } == 10 })
         #expect(watchdog.watching == 0)
         // It starts again for a registration after it stopped.
         _ = watchdog.watch(until: .now) { _ in
             ran.withLock { $0 += 100 }
             return nil
         }
-        #expect(try await eventually { ran.withLock { $0 } == 110 })
+        #expect(try await eventually(within: .seconds(2), every: .milliseconds(10)) { ran.withLock { $0 } == 110 })
     }
 }

@@ -174,10 +174,8 @@ extension PostureEngine {
 
         /// Keeps `identity` without its JWKS (its key material is extracted; none for a retired identity).
         mutating func add(_ identity: InventoryRow) {
-            let owner = owners[identity.owner] ?? identity.owner
-            if owners.count < Self.internLimit { owners[owner] = owner }
-            let scopes = scopeLists[identity.scopes] ?? identity.scopes
-            if scopeLists.count < Self.internLimit { scopeLists[scopes] = scopes }
+            let owner = Self.interned(identity.owner, in: &owners)
+            let scopes = Self.interned(identity.scopes, in: &scopeLists)
             entries.append(
                 PostureMemory.Entry(
                     row: InventoryRow(
@@ -185,6 +183,13 @@ extension PostureEngine {
                         jwks: "", tokenTTL: identity.tokenTTL, createdAt: identity.createdAt, expiresAt: identity.expiresAt,
                         reviewBy: identity.reviewBy)))
             keyMaterial.append(identity.status == .retired ? [] : EstateDetectors.keyMaterial(identity.jwks))
+        }
+
+        /// The kept copy equal to `value`, or `value` (kept for the next, while fewer than `internLimit` are kept).
+        private static func interned<Value: Hashable>(_ value: Value, in kept: inout [Value: Value]) -> Value {
+            if let known = kept[value] { return known }
+            if kept.count < internLimit { kept[value] = value }
+            return value
         }
 
         /// Distinct owners or scope lists one part interns at most (an estate where every identity has its own gains

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TesseraCore
 
 /// A fact that supports a finding: an audit record (by sequence number) or an inventory attribute.
 public struct Evidence: Sendable, Codable, Equatable, Hashable {
@@ -88,13 +89,7 @@ public struct Finding: Sendable, Codable, Equatable {
             var part = part
             part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = Array("f_".utf8)
-        for byte in hasher.finalize().prefix(8) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return "f_" + Hex.encode(hasher.finalize().prefix(8))
     }
 
     public static func == (lhs: Finding, rhs: Finding) -> Bool {

@@ -60,13 +60,9 @@ enum GatewayFixtures {
         return (port, stop)
     }
 
-    /// Waits (up to 20 s of real time) for `condition`.
+    /// Waits (up to 20 s) for `condition`.
     static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<400 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+        try await TesseraTestSupport.eventually(within: .seconds(20), condition)
     }
 }
 
